@@ -1,0 +1,184 @@
+import type { Job, JobError, JobLease } from '../model/job.js';
+import type { JobStatus, TerminalStatus } from '../model/job-status.js';
+
+/**
+ * The persistence port. A store is a thin, atomic layer: it never decides a status or computes a
+ * delay, it performs the compare-and-set core asks for. Every method must be safe under
+ * concurrent calls from many processes.
+ */
+export interface JobStore {
+  /**
+   * Inserts a new job. When `job.key` is set and a non-finished job of the same type has the same
+   * key, nothing is inserted and that job is returned with `created: false`.
+   */
+  insert(job: Job, options?: InsertOptions): Promise<InsertResult>;
+
+  get(id: string): Promise<Job | null>;
+
+  /**
+   * Compare-and-set: applies `patch` only if the job still matches `expected`. A lost race answers
+   * `conflict` with the current record, never a silent overwrite.
+   */
+  transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult>;
+
+  /**
+   * Atomically leases up to `limit` due jobs (status queued or retrying, runAt <= now) of the
+   * types in `limits`, at most `limits[type]` of each, ordered by priority desc, runAt asc, id asc.
+   * Each claimed job becomes running with attempt + 1, the given lease, startedAt = now. No job is
+   * ever leased twice.
+   */
+  claim(request: ClaimRequest): Promise<Job[]>;
+
+  /**
+   * Extends the leases `owner` holds on `ids` to `expiresAt`. Answers the ids it still holds
+   * (running, leased by owner); a missing id means the lease was lost (cancelled, recovered).
+   */
+  heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]>;
+
+  /** Running jobs whose lease expired before `now`, oldest lease first. */
+  findExpired(now: Date, limit: number): Promise<Job[]>;
+
+  /**
+   * Writes progress fields of a running job. With `owner` set, only while that owner holds the
+   * lease. Answers false when the job is not running (or not leased by owner).
+   */
+  updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean>;
+
+  /**
+   * Atomically adds `deltas` to the job's metrics (missing names start at 0). Answers the metrics
+   * after the increment, `null` for a missing job and `'finished'` for a terminal one (left as is).
+   */
+  incrementMetrics(
+    id: string,
+    deltas: Readonly<Record<string, number>>,
+    updatedAt: Date,
+  ): Promise<Record<string, number> | null | 'finished'>;
+
+  /** Newest first (id desc: ids are time-ordered). */
+  query(filter: StoreQuery): Promise<StoreQueryResult>;
+
+  /** Counts grouped by type and status. */
+  count(filter: StoreFilter): Promise<StatusCount[]>;
+
+  /** Sums each metric name over the matching jobs. */
+  sumMetrics(filter: StoreFilter): Promise<Record<string, number>>;
+
+  /** Deletes finished jobs with finishedAt before the cut-off of their status. */
+  prune(request: PruneRequest): Promise<number>;
+
+  /**
+   * Optional: calls `listener` when jobs become claimable (e.g. PostgreSQL LISTEN/NOTIFY), so
+   * workers wake at once instead of waiting for the poll. Returns an unsubscribe function.
+   */
+  subscribe?(listener: (event: StoreWakeEvent) => void): () => void;
+
+  close(): Promise<void>;
+}
+
+export interface InsertOptions {
+  /**
+   * A store-specific transaction handle (a TypeORM EntityManager, a MongoDB ClientSession): the
+   * job is inserted inside it, so it exists if and only if the caller's transaction commits.
+   */
+  transaction?: unknown;
+}
+
+export interface InsertResult {
+  job: Job;
+  created: boolean;
+}
+
+export interface Expectation {
+  status?: JobStatus | readonly JobStatus[];
+  /** Lease owner the job must have; `null` means it must have no lease. */
+  leaseOwner?: string | null;
+  attempt?: number;
+}
+
+/** The fields a transition may set. `undefined` leaves a field as it is. */
+export interface JobPatch {
+  status?: JobStatus;
+  attempt?: number;
+  maxAttempts?: number;
+  runAt?: Date;
+  lease?: JobLease | null;
+  progress?: number;
+  stage?: string | null;
+  current?: number | null;
+  total?: number | null;
+  result?: unknown;
+  note?: string | null;
+  error?: JobError | null;
+  errors?: JobError[];
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+  updatedAt: Date;
+}
+
+export type TransitionResult =
+  | { ok: true; job: Job }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'conflict'; current: Job };
+
+export interface ClaimRequest {
+  owner: string;
+  now: Date;
+  leaseExpiresAt: Date;
+  /** Type → most jobs of it to claim now. Types absent or at 0 are not claimed. */
+  limits: Readonly<Record<string, number>>;
+  /** Most jobs in all. */
+  limit: number;
+}
+
+export interface ProgressPatch {
+  progress?: number;
+  stage?: string | null;
+  current?: number | null;
+  total?: number | null;
+  updatedAt: Date;
+}
+
+export interface StoreFilter {
+  status?: readonly JobStatus[];
+  type?: readonly string[];
+  tenantId?: string | null;
+  ownerId?: string | null;
+  parentId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /**
+   * "Active" view: keeps jobs that are not finished, or finished at or after this instant.
+   * Combined with the other conditions by AND.
+   */
+  activeSince?: Date;
+}
+
+export interface StoreQuery extends StoreFilter {
+  /** Only jobs with id < cursor (the previous page's last id). */
+  cursor?: string;
+  limit: number;
+}
+
+export interface StoreQueryResult {
+  jobs: Job[];
+  /** The id to pass as `cursor` for the next page, or null when this was the last. */
+  nextCursor: string | null;
+}
+
+export interface StatusCount {
+  type: string;
+  status: JobStatus;
+  count: number;
+}
+
+export interface PruneRequest {
+  /** Terminal status → delete jobs of that status finished before this instant. */
+  before: Partial<Record<TerminalStatus, Date>>;
+  /** Most jobs to delete in this call (stores delete in bounded batches). */
+  limit?: number;
+}
+
+export interface StoreWakeEvent {
+  /** The type of job that became claimable, when known. */
+  type?: string;
+}

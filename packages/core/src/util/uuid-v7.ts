@@ -1,0 +1,40 @@
+/** RFC 9562 UUIDv7: 48-bit millisecond timestamp, then random bits; sorts by creation time. */
+let lastMs = -1;
+let sequence = 0;
+
+export function uuidv7(nowMs: number): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  // Monotonic within one millisecond: a 12-bit counter in rand_a keeps ids created in the same
+  // millisecond in creation order, which cursor pagination relies on.
+  if (nowMs <= lastMs) {
+    sequence += 1;
+    if (sequence > 0xfff) {
+      lastMs += 1;
+      sequence = 0;
+    }
+    nowMs = lastMs;
+  } else {
+    lastMs = nowMs;
+    sequence = 0;
+  }
+  const ms = Math.max(0, Math.floor(nowMs));
+  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  bytes[2] = Math.floor(ms / 2 ** 24) & 0xff;
+  bytes[3] = Math.floor(ms / 2 ** 16) & 0xff;
+  bytes[4] = Math.floor(ms / 2 ** 8) & 0xff;
+  bytes[5] = ms & 0xff;
+  bytes[6] = 0x70 | ((sequence >> 8) & 0x0f);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
