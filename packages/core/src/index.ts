@@ -31,3 +31,65 @@ export type {
 } from './store/job-store.js';
 export { systemClock } from './util/clock.js';
 export type { Clock, TimerHandle } from './util/clock.js';
+export { JobFinishedError } from './errors/jobtrail-error.js';
+export { JobAbortedError } from './errors/job-aborted-error.js';
+export type { AbortCause } from './errors/job-aborted-error.js';
+
+export { normalizeStatus, createStatusNormalizer, verifyStatuses, STATUS_ALIASES } from './status/normalize-status.js';
+export type {
+  NormalizeStatusOptions,
+  StatusNormalizer,
+  NonCanonicalStatus,
+  StatusVerification,
+} from './status/normalize-status.js';
+
+export { backoff, DEFAULT_BACKOFF, resolveBackoff } from './backoff/backoff.js';
+export type { BackoffPolicy, BackoffJitter, ExponentialBackoffOptions, BackoffOptions } from './backoff/backoff.js';
+
+export { classifyError, composeClassifier } from './errors/classify-error.js';
+export type {
+  ErrorClassification,
+  ErrorClassifier,
+  ClassifyErrorOptions,
+  ComposedClassifier,
+} from './errors/classify-error.js';
+
+export { parseDuration } from './util/duration.js';
+
+export { createTracker, JobTracker } from './tracker/create-tracker.js';
+export type {
+  Tracker,
+  TrackOptions,
+  JobPage,
+  JobStats,
+  StatusCounts,
+  JobRollup,
+  PruneOptions,
+  AttemptOutcomeKind,
+} from './tracker/create-tracker.js';
+export type { TrackerOptions, JobTypeOptions } from './tracker/tracker-options.js';
+export type { TrackerEvents, ProgressEvent, TrackerErrorContext } from './tracker/tracker-events.js';
+export type { JobContext } from './tracker/job-context.js';
+export type { ProgressDetails } from './tracker/attempt-writer.js';
+export type { CreateJobInput } from './tracker/validate-input.js';
+export { PRIORITY_MIN, PRIORITY_MAX } from './tracker/validate-input.js';
+export type { JobFilter, ListFilter } from './tracker/query-filters.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './tracker/query-filters.js';
+
+export { combineTelemetry } from './telemetry/telemetry-port.js';
+export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
+
+export { createWorker, JobWorker, JobTimeoutError } from './worker/create-worker.js';
+export type { Worker, WorkerEvents, RunOnceSummary } from './worker/create-worker.js';
+export type {
+  WorkerOptions,
+  JobHandler,
+  HandlerDefinition,
+  ConcurrencyOption,
+  RetentionOption,
+} from './worker/worker-options.js';
+
+export { MemoryJobStore } from './memory/memory-job-store.js';
+export type { MemoryJobStoreOptions } from './memory/memory-job-store.js';
+
+export { uuidv7, isUuid } from './util/uuid-v7.js';

@@ -89,3 +89,17 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   return typeof value;
 }
+
+/** The job has finished: its record is immutable apart from a manual retry or pruning. */
+export class JobFinishedError extends JobtrailError {
+  readonly jobId: string;
+  readonly status: string;
+  constructor(jobId: string, status: string, action: string) {
+    super(
+      'job_finished',
+      `Cannot ${action} job ${jobId}: it already finished as "${status}". Finished jobs are immutable; use retry() to run it again.`,
+    );
+    this.jobId = jobId;
+    this.status = status;
+  }
+}

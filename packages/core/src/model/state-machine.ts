@@ -15,11 +15,11 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
 };
 
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
-  return TRANSITIONS[from]?.includes(to) ?? false;
+  return Object.hasOwn(TRANSITIONS, from) && TRANSITIONS[from].includes(to);
 }
 
 export function allowedTransitions(from: JobStatus): readonly JobStatus[] {
-  return TRANSITIONS[from] ?? [];
+  return Object.hasOwn(TRANSITIONS, from) ? TRANSITIONS[from] : [];
 }
 
 /** Statuses from which a job may move to `to`. */

@@ -9,7 +9,8 @@ import type { JobStatus, TerminalStatus } from '../model/job-status.js';
 export interface JobStore {
   /**
    * Inserts a new job. When `job.key` is set and a non-finished job of the same type has the same
-   * key, nothing is inserted and that job is returned with `created: false`.
+   * key, nothing is inserted and that job is returned with `created: false`. An id that already
+   * exists is rejected with `JobValidationError` (`invalid_input`).
    */
   insert(job: Job, options?: InsertOptions): Promise<InsertResult>;
 
@@ -17,7 +18,9 @@ export interface JobStore {
 
   /**
    * Compare-and-set: applies `patch` only if the job still matches `expected`. A lost race answers
-   * `conflict` with the current record, never a silent overwrite.
+   * `conflict` with the current record, never a silent overwrite. A transition that would give an
+   * unfinished job the type and key of another unfinished job (a manual retry back to `queued`)
+   * answers `duplicate_key` with the job that holds the key.
    */
   transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult>;
 
@@ -39,8 +42,9 @@ export interface JobStore {
   findExpired(now: Date, limit: number): Promise<Job[]>;
 
   /**
-   * Writes progress fields of a running job. With `owner` set, only while that owner holds the
-   * lease. Answers false when the job is not running (or not leased by owner).
+   * Writes progress fields of a running job. With `owner` a string, only while that owner holds
+   * the lease; `null` or absent means no owner check. Answers false when the job is not running
+   * (or not leased by owner).
    */
   updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean>;
 
@@ -93,6 +97,11 @@ export interface Expectation {
   /** Lease owner the job must have; `null` means it must have no lease. */
   leaseOwner?: string | null;
   attempt?: number;
+  /**
+   * The job must hold a lease that expires strictly before this instant. Recovery sets it so a
+   * lease its owner renewed after `findExpired` saw it expired is never taken away.
+   */
+  leaseExpiresBefore?: Date;
 }
 
 /** The fields a transition may set. `undefined` leaves a field as it is. */
@@ -118,7 +127,8 @@ export interface JobPatch {
 export type TransitionResult =
   | { ok: true; job: Job }
   | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'conflict'; current: Job };
+  | { ok: false; reason: 'conflict'; current: Job }
+  | { ok: false; reason: 'duplicate_key'; holder: Job };
 
 export interface ClaimRequest {
   owner: string;
@@ -138,6 +148,10 @@ export interface ProgressPatch {
   updatedAt: Date;
 }
 
+/**
+ * Filters combine by AND. `createdAfter` is inclusive, `createdBefore` exclusive; `tenantId: null`
+ * means "jobs without a tenant" while undefined means no condition; an empty list matches nothing.
+ */
 export interface StoreFilter {
   status?: readonly JobStatus[];
   type?: readonly string[];
@@ -154,8 +168,9 @@ export interface StoreFilter {
 }
 
 export interface StoreQuery extends StoreFilter {
-  /** Only jobs with id < cursor (the previous page's last id). */
+  /** Only jobs with id < cursor (the previous page's last id); not a UUID → `invalid_input`. */
   cursor?: string;
+  /** An integer from 1 to 1000, else `invalid_input`. */
   limit: number;
 }
 

@@ -1,1 +1,14 @@
-export {};
+export { runStoreContract } from './run-store-contract.js';
+export { lifecycleSuite } from './lifecycle-suite.js';
+export { dedupeSuite } from './dedupe-suite.js';
+export { claimingSuite } from './claiming-suite.js';
+export { leasesSuite } from './leases-suite.js';
+export { progressMetricsSuite } from './progress-metrics-suite.js';
+export { querySuite } from './query-suite.js';
+export { retentionSuite } from './retention-suite.js';
+export { badInputSuite } from './bad-input-suite.js';
+export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';
+export type { StoreContractOptions } from './store-contract-options.js';
+export { makeJob, uniqueName } from './make-job.js';
+export { createFakeClock } from './fake-clock.js';
+export type { FakeClock } from './fake-clock.js';

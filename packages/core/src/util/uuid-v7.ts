@@ -1,10 +1,18 @@
 /** RFC 9562 UUIDv7: 48-bit millisecond timestamp, then random bits; sorts by creation time. */
 let lastMs = -1;
 let sequence = 0;
+// getRandomValues costs microseconds per call; drawing 4 KiB at a time makes ids cheap.
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolOffset = POOL_SIZE;
 
 export function uuidv7(nowMs: number): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
+  if (poolOffset + 16 > POOL_SIZE) {
+    globalThis.crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + 16);
+  poolOffset += 16;
   // Monotonic within one millisecond: a 12-bit counter in rand_a keeps ids created in the same
   // millisecond in creation order, which cursor pagination relies on.
   if (nowMs <= lastMs) {

@@ -1,0 +1,75 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  backoff,
+  createTracker,
+  createWorker,
+  isTerminal,
+  JOB_STATUSES,
+  MemoryJobStore,
+  normalizeStatus,
+  TERMINAL_STATUSES,
+  type BackoffPolicy,
+  type Job,
+  type JobContext,
+  type JobStatus,
+  type JobStore,
+  type Tracker,
+  type TrackerEvents,
+} from './index.js';
+
+describe('public types', () => {
+  it('pins the statuses', () => {
+    expectTypeOf<JobStatus>().toEqualTypeOf<
+      'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled'
+    >();
+    expectTypeOf(JOB_STATUSES).toEqualTypeOf<
+      readonly ['queued', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled']
+    >();
+    expectTypeOf(TERMINAL_STATUSES).toEqualTypeOf<readonly ['completed', 'failed', 'skipped', 'cancelled']>();
+    expectTypeOf(normalizeStatus).returns.toEqualTypeOf<JobStatus>();
+    const status = 'queued' as JobStatus;
+    if (isTerminal(status)) expectTypeOf(status).toEqualTypeOf<'completed' | 'failed' | 'skipped' | 'cancelled'>();
+  });
+
+  it('types the job record and its payload', () => {
+    expectTypeOf<Job<{ placeId: string }>['payload']>().toEqualTypeOf<{ placeId: string }>();
+    expectTypeOf<Job['runAt']>().toEqualTypeOf<Date>();
+    expectTypeOf<Job['lease']>().toEqualTypeOf<{ owner: string; expiresAt: Date } | null>();
+    expectTypeOf<Job['metrics']>().toEqualTypeOf<Record<string, number>>();
+  });
+
+  it('infers track() results and enqueue() payloads', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    expectTypeOf(tracker).toEqualTypeOf<Tracker>();
+    expectTypeOf(new MemoryJobStore()).toMatchTypeOf<JobStore>();
+    const value = await tracker.track('x', async (ctx) => {
+      expectTypeOf(ctx).toEqualTypeOf<JobContext<unknown>>();
+      expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
+      return { rows: 1 };
+    });
+    expectTypeOf(value).toEqualTypeOf<{ rows: number }>();
+    const job = await tracker.enqueue('places.deepScan', { placeId: 'p' }, { priority: 1 });
+    expectTypeOf(job.payload).toEqualTypeOf<{ placeId: string }>();
+    // @ts-expect-error payload is the second argument, not an option
+    await tracker.enqueue('x', 1, { payload: 2 });
+    // @ts-expect-error progress takes a number
+    tracker.progress(job.id, '50%');
+  });
+
+  it('types events and the worker', () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    tracker.on('failed', (job) => expectTypeOf(job).toEqualTypeOf<Job>());
+    tracker.on('error', (error, context) => {
+      expectTypeOf(error).toBeUnknown();
+      expectTypeOf(context.operation).toBeString();
+    });
+    expectTypeOf<TrackerEvents['progress'][0]['progress']>().toBeNumber();
+    const worker = createWorker({
+      tracker,
+      concurrency: { default: 10, 'places.deepScan': 2 },
+      handlers: { 'places.deepScan': { handler: async (ctx) => ctx.attempt, timeoutMs: 1000 } },
+    });
+    expectTypeOf(worker.running).toEqualTypeOf<string[]>();
+    expectTypeOf(backoff.steps([0, 60_000])).toEqualTypeOf<BackoffPolicy>();
+  });
+});

@@ -1,0 +1,33 @@
+import { describe } from 'vitest';
+import { badInputSuite } from './bad-input-suite.js';
+import { claimingSuite } from './claiming-suite.js';
+import { dedupeSuite } from './dedupe-suite.js';
+import { leasesSuite } from './leases-suite.js';
+import { lifecycleSuite } from './lifecycle-suite.js';
+import { progressMetricsSuite } from './progress-metrics-suite.js';
+import { querySuite } from './query-suite.js';
+import { retentionSuite } from './retention-suite.js';
+import type { StoreContractOptions } from './store-contract-options.js';
+
+/**
+ * The whole store contract: a store is done when it passes every sub-suite. Call it at the top
+ * level of a vitest file. Each sub-suite creates its own store (`createStore` in `beforeAll`),
+ * closes it after, then calls `cleanup`; every test works on its own data, so sub-suites may be
+ * run alone (each is exported) and a shared database is fine — as long as it holds no real jobs
+ * (the leases and retention suites touch jobs dated before 1990).
+ *
+ * @example
+ * runStoreContract({ name: 'memory', createStore: () => new MemoryJobStore() });
+ */
+export function runStoreContract(options: StoreContractOptions): void {
+  describe(`jobtrail store contract (${options.name})`, () => {
+    lifecycleSuite(options);
+    dedupeSuite(options);
+    claimingSuite(options);
+    leasesSuite(options);
+    progressMetricsSuite(options);
+    querySuite(options);
+    retentionSuite(options);
+    badInputSuite(options);
+  });
+}

@@ -1,0 +1,190 @@
+import { InvalidProgressError, JobValidationError } from '../errors/jobtrail-error.js';
+import type { Job } from '../model/job.js';
+import type { ProgressPatch, JobStore } from '../store/job-store.js';
+import type { AttemptTelemetry } from '../telemetry/telemetry-port.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { ProgressEvent } from './tracker-events.js';
+
+export interface ProgressDetails {
+  stage?: string | null;
+  current?: number | null;
+  total?: number | null;
+}
+
+export interface AttemptWriterDeps {
+  store: JobStore;
+  clock: Clock;
+  intervalMs: number;
+  onProgress(event: ProgressEvent): void;
+  onError(error: unknown, operation: string): void;
+  telemetry?: AttemptTelemetry | undefined;
+}
+
+type ProgressFields = Omit<ProgressPatch, 'updatedAt'>;
+
+/**
+ * Buffers one running job's progress and metric increments so that a tight loop of
+ * `ctx.progress` costs at most one store write per interval: the latest progress wins, metric
+ * deltas add up, and nothing is lost when a write fails (it is merged back and written later).
+ */
+export class AttemptWriter {
+  private pendingProgress: ProgressFields | null = null;
+  private pendingMetrics: Record<string, number> | null = null;
+  private timer: TimerHandle | null = null;
+  private inflight: Promise<void> | null = null;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  /** Fields written with the terminal transition. */
+  note: string | null | undefined;
+
+  constructor(
+    private readonly deps: AttemptWriterDeps,
+    private readonly job: Job,
+    private readonly owner: string | null,
+  ) {}
+
+  progress(fraction: unknown, details: ProgressDetails = {}): void {
+    const value = clampProgress(fraction);
+    const fields: ProgressFields = { progress: value };
+    if (details.stage !== undefined) fields.stage = checkStage(details.stage);
+    if (details.current !== undefined) fields.current = checkCount(details.current, 'current');
+    if (details.total !== undefined) fields.total = checkCount(details.total, 'total');
+    Object.assign(this.job, fields);
+    this.pendingProgress = { ...this.pendingProgress, ...fields };
+    this.deps.onProgress({
+      jobId: this.job.id,
+      type: this.job.type,
+      progress: value,
+      stage: this.job.stage,
+      current: this.job.current,
+      total: this.job.total,
+    });
+    this.deps.telemetry?.progress?.({ progress: value, stage: this.job.stage });
+    this.schedule();
+  }
+
+  increment(name: unknown, by: unknown = 1): void {
+    if (typeof name !== 'string' || name === '') {
+      throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
+    }
+    if (typeof by !== 'number' || !Number.isFinite(by)) {
+      throw new JobValidationError(`metrics.${name}`, `increment must be a finite number; got ${String(by)}.`);
+    }
+    const metrics = (this.pendingMetrics ??= {});
+    metrics[name] = (metrics[name] ?? 0) + by;
+    this.job.metrics[name] = (this.job.metrics[name] ?? 0) + by;
+    this.schedule();
+  }
+
+  /** Writes everything buffered now and waits for it. */
+  async flush(): Promise<void> {
+    this.cancelTimer();
+    if (this.inflight) await this.inflight;
+    if (this.pendingProgress || this.pendingMetrics) await this.write();
+  }
+
+  /**
+   * Stops background writes, writes buffered metrics (they cannot be part of a transition) and
+   * hands back the latest progress so the terminal transition writes it in the same statement.
+   */
+  async finish(): Promise<ProgressFields | null> {
+    this.closed = true;
+    this.cancelTimer();
+    if (this.inflight) await this.inflight;
+    if (this.pendingMetrics) await this.writeMetrics();
+    const last = this.pendingProgress;
+    this.pendingProgress = null;
+    return last;
+  }
+
+  /** Drops buffered writes (the job is no longer ours). */
+  abandon(): void {
+    this.closed = true;
+    this.cancelTimer();
+    this.pendingProgress = null;
+    this.pendingMetrics = null;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer !== null || this.inflight) return;
+    const wait = this.lastWriteAt + this.deps.intervalMs - this.deps.clock.now();
+    if (wait <= 0) {
+      void this.write();
+    } else {
+      this.timer = this.deps.clock.setTimeout(() => {
+        this.timer = null;
+        void this.write();
+      }, wait);
+    }
+  }
+
+  private write(): Promise<void> {
+    this.lastWriteAt = this.deps.clock.now();
+    const run = Promise.all([this.writeProgress(), this.writeMetrics()]).then(() => undefined);
+    const tracked = run.finally(() => {
+      if (this.inflight === tracked) this.inflight = null;
+      if (this.pendingProgress || this.pendingMetrics) this.schedule();
+    });
+    this.inflight = tracked;
+    return tracked;
+  }
+
+  private async writeProgress(): Promise<void> {
+    const fields = this.pendingProgress;
+    if (!fields) return;
+    this.pendingProgress = null;
+    try {
+      await this.deps.store.updateProgress(
+        this.job.id,
+        { ...fields, updatedAt: new Date(this.deps.clock.now()) },
+        this.owner,
+      );
+    } catch (error) {
+      // Latest wins: only put the failed write back if nothing newer arrived meanwhile.
+      const newer = this.pendingProgress as ProgressFields | null;
+      this.pendingProgress = newer ? { ...fields, ...newer } : fields;
+      this.deps.onError(error, 'progress');
+    }
+  }
+
+  private async writeMetrics(): Promise<void> {
+    const deltas = this.pendingMetrics;
+    if (!deltas) return;
+    this.pendingMetrics = null;
+    try {
+      await this.deps.store.incrementMetrics(this.job.id, deltas, new Date(this.deps.clock.now()));
+    } catch (error) {
+      const merged: Record<string, number> = (this.pendingMetrics as Record<string, number> | null) ?? {};
+      for (const [name, delta] of Object.entries(deltas)) merged[name] = (merged[name] ?? 0) + delta;
+      this.pendingMetrics = merged;
+      this.deps.onError(error, 'metrics');
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      this.deps.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+/** Clamps into 0..1; rejects what is not a finite number. */
+export function clampProgress(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidProgressError(value);
+  return value < 0 ? 0 : value > 1 ? 1 : value;
+}
+
+function checkStage(stage: unknown): string | null {
+  if (stage === null) return null;
+  if (typeof stage !== 'string') throw new JobValidationError('stage', 'must be a string or null.');
+  return stage.length > 500 ? stage.slice(0, 500) : stage;
+}
+
+function checkCount(value: unknown, field: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new JobValidationError(field, `must be a finite number >= 0 or null; got ${String(value)}.`);
+  }
+  return value;
+}

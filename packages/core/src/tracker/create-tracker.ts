@@ -1,0 +1,925 @@
+import { EventEmitter } from 'eventemitter3';
+import { DEFAULT_BACKOFF, resolveBackoff, type BackoffPolicy } from '../backoff/backoff.js';
+import {
+  composeClassifier,
+  type ComposedClassifier,
+  type ErrorClassification,
+  type ErrorClassifier,
+} from '../errors/classify-error.js';
+import { JobAbortedError } from '../errors/job-aborted-error.js';
+import {
+  InvalidTransitionError,
+  JobConflictError,
+  JobFinishedError,
+  JobNotFoundError,
+  JobValidationError,
+  StoreError,
+} from '../errors/jobtrail-error.js';
+import type { Job, JobScope } from '../model/job.js';
+import { JOB_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
+import { canTransition } from '../model/state-machine.js';
+import type { Expectation, JobPatch, JobStore } from '../store/job-store.js';
+import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import { isUuid, uuidv7 } from '../util/uuid-v7.js';
+import { AttemptWriter, type ProgressDetails } from './attempt-writer.js';
+import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
+import { decideFailure, appendBounded, toJobError } from './failure.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import {
+  checkCursor,
+  checkPageSize,
+  inScope,
+  toStoreFilter,
+  type JobFilter,
+  type ListFilter,
+} from './query-filters.js';
+import type { TrackerEvents } from './tracker-events.js';
+import type { TrackerOptions, JobTypeOptions } from './tracker-options.js';
+import { assertInteger, assertJobType, assertJson, validateCreateInput, type CreateJobInput } from './validate-input.js';
+
+export interface TrackOptions<TPayload = unknown> extends CreateJobInput<TPayload> {
+  /**
+   * Default true: a store failure never breaks the tracked function; it is emitted as an `error`
+   * event and the function's result or error reaches the caller unchanged.
+   */
+  safe?: boolean;
+  /** Store the function's return value as the job's result. Default true. */
+  storeResult?: boolean;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
+
+export interface StatusCounts {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+}
+
+export interface JobStats extends StatusCounts {
+  byType: Record<string, StatusCounts>;
+}
+
+export interface JobRollup extends StatusCounts {
+  parentId: string;
+  /** Every child's metrics, summed per name. */
+  metrics: Record<string, number>;
+  /** True when every child finished. */
+  finished: boolean;
+}
+
+export interface PruneOptions {
+  /** A cut-off for every listed status, or one per status (ms or '7d'-style durations). */
+  olderThanMs: number | string | Partial<Record<TerminalStatus, number | string>>;
+  /** Default: every terminal status. */
+  statuses?: readonly TerminalStatus[];
+}
+
+/** What the worker needs from a tracker beyond its public API. */
+export interface TrackerInternals {
+  clock: Clock;
+  runAttempt<T>(run: AttemptRun<T>): Promise<AttemptResult<T>>;
+  policyFor(type: string): { backoff: BackoffPolicy; classify: (error: unknown) => ErrorClassification };
+  /** Aborts the handler of a job running in this process, if any. */
+  abortLocal(jobId: string, cause: JobAbortedError['cause_']): void;
+  emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void;
+}
+
+export interface AttemptRun<T> {
+  job: Job;
+  owner: string;
+  mode: 'queue' | 'inline';
+  fn: (ctx: JobContext) => T | Promise<T>;
+  controller: AbortController;
+  storeResult?: boolean;
+  policy?: JobTypeOptions;
+  /** Detached: the job is not in the store (safe-mode tracking after a failed insert). */
+  detached?: boolean;
+}
+
+export type AttemptOutcomeKind =
+  | 'completed'
+  | 'skipped'
+  | 'retrying'
+  | 'failed'
+  | 'cancelled'
+  | 'released'
+  | 'lost'
+  | 'unsettled';
+
+export interface AttemptResult<T> {
+  outcome: AttemptOutcomeKind;
+  job: Job | null;
+  threw: boolean;
+  value?: T;
+  error?: unknown;
+  /** A store failure while settling (the lease will expire and recovery takes over). */
+  storeError?: unknown;
+}
+
+export type Tracker = JobTracker;
+
+const internalsOf = new WeakMap<object, TrackerInternals>();
+
+/** @internal for the worker. */
+export function trackerInternals(tracker: Tracker): TrackerInternals {
+  const internals = internalsOf.get(tracker);
+  if (!internals) throw new JobValidationError('tracker', 'must be a tracker made by createTracker().');
+  return internals;
+}
+
+const RECOVERY_BATCH = 100;
+
+export function createTracker(options: TrackerOptions): Tracker {
+  return new JobTracker(options);
+}
+
+/**
+ * The lifecycle of every job: creation, attempts, progress, outcomes and queries, over any store.
+ * Create one per process with `createTracker()` and share it.
+ */
+export class JobTracker {
+  readonly id: string;
+  readonly store: JobStore;
+  readonly events = new EventEmitter<TrackerEvents>();
+
+  private readonly clock: Clock;
+  private readonly backoff: BackoffPolicy;
+  private readonly classify: ErrorClassifier | undefined;
+  private readonly maxAttempts: number;
+  private readonly types: Record<string, JobTypeOptions>;
+  private readonly progressIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly maxErrors: number;
+  private readonly keepStacks: boolean;
+  private telemetryParts: JobTelemetry[] = [];
+  private telemetry: JobTelemetry | null = null;
+  private readonly localRuns = new Map<string, AbortController>();
+  private readonly manualWriters = new Map<string, AttemptWriter>();
+  private readonly policies = new Map<string, ReturnType<TrackerInternals['policyFor']>>();
+  private readonly inlineLeases: LeaseKeeper;
+
+  constructor(options: TrackerOptions) {
+    if (!options || typeof options !== 'object' || !options.store) {
+      throw new JobValidationError('store', 'createTracker() needs a store, e.g. createTracker({ store: new MemoryJobStore() }).');
+    }
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
+    this.classify = options.classify;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    assertInteger(this.maxAttempts, 'maxAttempts', 1, 1000);
+    this.types = options.types ?? {};
+    for (const [type, typeOptions] of Object.entries(this.types)) {
+      if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
+    }
+    this.progressIntervalMs = options.progressIntervalMs ?? 250;
+    assertInteger(this.progressIntervalMs, 'progressIntervalMs', 0, 3_600_000);
+    this.leaseMs = options.leaseMs ?? 60_000;
+    assertInteger(this.leaseMs, 'leaseMs', 100, 86_400_000);
+    this.maxErrors = options.maxErrors ?? 20;
+    assertInteger(this.maxErrors, 'maxErrors', 0, 1000);
+    this.keepStacks = options.keepStacks ?? false;
+    this.id = options.id ?? `tracker-${uuidv7(this.clock.now()).slice(-12)}`;
+    if (options.telemetry) this.useTelemetry(options.telemetry);
+    this.inlineLeases = new LeaseKeeper({
+      store: this.store,
+      clock: this.clock,
+      owner: this.id,
+      leaseMs: this.leaseMs,
+      heartbeatMs: Math.max(50, Math.floor(this.leaseMs / 3)),
+      onLost: (jobId) => void this.onLeaseLost(jobId),
+      onError: (error) => this.emitError(error, { operation: 'heartbeat' }),
+    });
+    internalsOf.set(this, {
+      clock: this.clock,
+      runAttempt: (run) => this.runAttempt(run),
+      policyFor: (type) => this.policyFor(type),
+      abortLocal: (jobId, cause) => this.abortLocal(jobId, cause),
+      emitError: (error, context) => this.emitError(error, context),
+    });
+  }
+
+  on<E extends keyof TrackerEvents>(event: E, listener: (...args: TrackerEvents[E]) => void): this {
+    this.events.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof TrackerEvents>(event: E, listener: (...args: TrackerEvents[E]) => void): this {
+    this.events.off(event, listener as never);
+    return this;
+  }
+
+  /** Adds a telemetry implementation (see @jobtrail/otel); returns a function that removes it. */
+  useTelemetry(telemetry: JobTelemetry): () => void {
+    this.telemetryParts = [...this.telemetryParts, telemetry];
+    this.telemetry = combineTelemetry(this.telemetryParts);
+    return () => {
+      this.telemetryParts = this.telemetryParts.filter((part) => part !== telemetry);
+      this.telemetry = this.telemetryParts.length ? combineTelemetry(this.telemetryParts) : null;
+    };
+  }
+
+  // ---- creation -------------------------------------------------------------------------------
+
+  /** Creates a queued job. With a `key`, an unfinished job of the same type and key is returned instead. */
+  async create<TPayload = unknown>(type: string, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>> {
+    assertJobType(type);
+    const checked = validateCreateInput(input);
+    const job = this.draft(type, checked, 'queued');
+    return (await this.insert(job, checked.transaction)) as Job<TPayload>;
+  }
+
+  /** Queues `payload` for a worker's `type` handler. */
+  async enqueue<TPayload = unknown>(
+    type: string,
+    payload: TPayload,
+    options?: Omit<CreateJobInput<TPayload>, 'payload'>,
+  ): Promise<Job<TPayload>> {
+    if (options && typeof options === 'object' && 'payload' in options) {
+      throw new JobValidationError('payload', 'is the second argument of enqueue(); do not repeat it in the options.');
+    }
+    return this.create(type, { ...options, payload });
+  }
+
+  // ---- lifecycle by id -------------------------------------------------------------------------
+
+  /** Marks a queued or retrying job as running (attempt + 1). Give `leaseMs` to make it recoverable. */
+  async start(id: string, options: { leaseMs?: number; owner?: string } = {}): Promise<Job> {
+    const job = await this.change(id, 'start', (current) => {
+      this.assertCan(current, 'running');
+      const now = this.clock.now();
+      const lease =
+        options.leaseMs !== undefined
+          ? { owner: options.owner ?? this.id, expiresAt: new Date(now + options.leaseMs) }
+          : null;
+      return {
+        status: 'running',
+        attempt: current.attempt + 1,
+        lease,
+        startedAt: new Date(now),
+        updatedAt: new Date(now),
+      };
+    });
+    this.emit('started', job);
+    return job;
+  }
+
+  /** Records progress (0..1, clamped) of a running job; coalesced like `ctx.progress`. */
+  progress(id: string, fraction: number, details?: ProgressDetails | string): void {
+    if (!isUuid(id)) throw new JobValidationError('id', 'must be a job id.');
+    let writer = this.manualWriters.get(id);
+    if (!writer) {
+      const local = { id, type: '', stage: null, current: null, total: null, metrics: {} } as unknown as Job;
+      writer = new AttemptWriter(this.writerDeps(undefined), local, null);
+      this.manualWriters.set(id, writer);
+    }
+    writer.progress(fraction, typeof details === 'string' ? { stage: details } : details);
+  }
+
+  /** Writes buffered progress of jobs driven through `tracker.progress()`. */
+  async flush(id?: string): Promise<void> {
+    const writers = id ? [this.manualWriters.get(id)] : [...this.manualWriters.values()];
+    await Promise.all(writers.map((writer) => writer?.flush()));
+  }
+
+  async complete(id: string, outcome: { result?: unknown; note?: string | null } = {}): Promise<Job> {
+    if (outcome.result !== undefined) assertJson(outcome.result, 'result');
+    const progress = await this.takeManualProgress(id);
+    const job = await this.change(id, 'complete', (current) => {
+      this.assertCan(current, 'completed');
+      const at = new Date(this.clock.now());
+      return {
+        ...progress,
+        status: 'completed',
+        progress: 1,
+        result: outcome.result ?? null,
+        ...(outcome.note !== undefined ? { note: outcome.note } : {}),
+        lease: null,
+        error: null,
+        errors: appendBounded(current.errors, current.error, this.maxErrors),
+        finishedAt: at,
+        updatedAt: at,
+      };
+    });
+    this.emit('completed', job);
+    return job;
+  }
+
+  /** Fails the current attempt: `retrying` when the error is retryable and attempts remain, else `failed`. */
+  async fail(id: string, error: unknown): Promise<Job> {
+    const progress = await this.takeManualProgress(id);
+    const job = await this.change(id, 'fail', (current) => {
+      this.assertCan(current, 'failed');
+      const policy = this.policyFor(current.type);
+      const decision = decideFailure(current, error, policy.classify(error), policy.backoff, this.clock.now(), {
+        maxErrors: this.maxErrors,
+        keepStacks: this.keepStacks,
+      });
+      return { ...progress, ...decision.patch };
+    });
+    this.emit(job.status === 'retrying' ? 'retrying' : 'failed', job);
+    return job;
+  }
+
+  async skip(id: string, outcome: { note?: string | null } = {}): Promise<Job> {
+    const progress = await this.takeManualProgress(id);
+    const job = await this.change(id, 'skip', (current) => {
+      this.assertCan(current, 'skipped');
+      const at = new Date(this.clock.now());
+      return {
+        ...progress,
+        status: 'skipped',
+        ...(outcome.note !== undefined ? { note: outcome.note } : {}),
+        lease: null,
+        finishedAt: at,
+        updatedAt: at,
+      };
+    });
+    this.emit('skipped', job);
+    return job;
+  }
+
+  /** Cancels a queued, retrying or running job; a running handler's `ctx.signal` aborts. */
+  async cancel(id: string, scope?: JobScope): Promise<Job> {
+    const job = await this.change(
+      id,
+      'cancel',
+      (current) => {
+        this.assertCan(current, 'cancelled');
+        const at = new Date(this.clock.now());
+        return { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
+      },
+      scope,
+    );
+    this.manualWriters.get(id)?.abandon();
+    this.manualWriters.delete(id);
+    this.abortLocal(id, 'cancelled');
+    this.emit('cancelled', job);
+    return job;
+  }
+
+  /** Queues a failed or cancelled job again, with a fresh set of attempts. */
+  async retry(id: string, scope?: JobScope): Promise<Job> {
+    const job = await this.change(
+      id,
+      'retry',
+      (current) => {
+        this.assertCan(current, 'queued', 'Only failed or cancelled jobs can be retried.');
+        const at = new Date(this.clock.now());
+        return {
+          status: 'queued',
+          attempt: 0,
+          runAt: at,
+          lease: null,
+          progress: 0,
+          stage: null,
+          result: null,
+          error: null,
+          errors: appendBounded(current.errors, current.error, this.maxErrors),
+          startedAt: null,
+          finishedAt: null,
+          updatedAt: at,
+        };
+      },
+      scope,
+    );
+    return job;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /** The job, or null when it does not exist or lies outside `scope`. */
+  async get(id: string, scope?: JobScope): Promise<Job | null> {
+    if (!isUuid(id)) return null;
+    const job = await this.store.get(id);
+    return job && inScope(job, scope) ? job : null;
+  }
+
+  /** Newest first, paged by cursor. */
+  async list(filter: ListFilter = {}): Promise<JobPage> {
+    const limit = checkPageSize(filter.limit);
+    const cursor = checkCursor(filter.cursor);
+    const storeFilter = toStoreFilter(filter);
+    if (!storeFilter) return { jobs: [], nextCursor: null };
+    return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}) });
+  }
+
+  /** Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min). */
+  async active(options: { withinMs?: number; scope?: JobScope; type?: string | string[]; limit?: number } = {}): Promise<Job[]> {
+    const withinMs = options.withinMs ?? 300_000;
+    assertInteger(withinMs, 'withinMs', 0, 31 * 86_400_000);
+    const storeFilter = toStoreFilter({ scope: options.scope, ...(options.type ? { type: options.type } : {}) });
+    if (!storeFilter) return [];
+    const limit = checkPageSize(options.limit ?? 200);
+    const page = await this.store.query({
+      ...storeFilter,
+      activeSince: new Date(this.clock.now() - withinMs),
+      limit,
+    });
+    return page.jobs;
+  }
+
+  /** Counts by status, and by type and status. */
+  async stats(filter: JobFilter = {}): Promise<JobStats> {
+    const storeFilter = toStoreFilter(filter);
+    const stats: JobStats = { ...emptyCounts(), byType: {} };
+    if (!storeFilter) return stats;
+    for (const row of await this.store.count(storeFilter)) {
+      const perType = (stats.byType[row.type] ??= emptyCounts());
+      perType.total += row.count;
+      perType.byStatus[row.status] += row.count;
+      stats.total += row.count;
+      stats.byStatus[row.status] += row.count;
+    }
+    return stats;
+  }
+
+  /** A parent's children: counts by status and summed metrics. */
+  async rollup(parentId: string, scope?: JobScope): Promise<JobRollup> {
+    if (!isUuid(parentId)) throw new JobValidationError('parentId', 'must be a job id.');
+    const storeFilter = toStoreFilter({ parentId, scope });
+    if (!storeFilter) return { parentId, ...emptyCounts(), metrics: {}, finished: true };
+    const [counts, metrics] = await Promise.all([this.store.count(storeFilter), this.store.sumMetrics(storeFilter)]);
+    const totals = emptyCounts();
+    for (const row of counts) {
+      totals.total += row.count;
+      totals.byStatus[row.status] += row.count;
+    }
+    const unfinished = totals.byStatus.queued + totals.byStatus.running + totals.byStatus.retrying;
+    return { parentId, ...totals, metrics, finished: unfinished === 0 };
+  }
+
+  /** Adds to named metrics atomically; answers the job's metrics after the increment. */
+  async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
+    if (!isUuid(id)) throw new JobNotFoundError(String(id));
+    if (!deltas || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
+    for (const [name, delta] of Object.entries(deltas)) {
+      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
+        throw new JobValidationError(`metrics.${name}`, `increment must be a finite number; got ${String(delta)}.`);
+      }
+    }
+    const result = await this.store.incrementMetrics(id, deltas, new Date(this.clock.now()));
+    if (result === null) throw new JobNotFoundError(id);
+    if (result === 'finished') {
+      const job = await this.store.get(id);
+      throw new JobFinishedError(id, job?.status ?? 'finished', 'increment metrics of');
+    }
+    return result;
+  }
+
+  /** Deletes finished jobs older than the cut-off; answers how many. */
+  async prune(options: PruneOptions): Promise<number> {
+    const statuses = options.statuses ?? (['completed', 'failed', 'skipped', 'cancelled'] as const);
+    const now = this.clock.now();
+    const before: Partial<Record<TerminalStatus, Date>> = {};
+    for (const status of statuses) {
+      if (!isTerminal(status)) {
+        throw new JobValidationError('statuses', `only finished jobs can be pruned; "${status}" is not a finished status.`);
+      }
+      const age =
+        typeof options.olderThanMs === 'object' ? options.olderThanMs[status] : options.olderThanMs;
+      if (age === undefined) continue;
+      before[status] = new Date(now - parseDuration(age, `olderThanMs.${status}`));
+    }
+    let total = 0;
+    const batch = 1000;
+    for (;;) {
+      const deleted = await this.store.prune({ before, limit: batch });
+      total += deleted;
+      if (deleted < batch) return total;
+    }
+  }
+
+  /**
+   * Takes back running jobs whose lease expired (their worker died or stalled): `retrying` while
+   * attempts remain, else `failed` with code `lease_expired`. Compare-and-set on lease owner and
+   * attempt, so a late completion by the original worker and this recovery never both win.
+   */
+  async recoverExpired(): Promise<Job[]> {
+    const recovered: Job[] = [];
+    for (let round = 0; round < 50; round++) {
+      const now = this.clock.now();
+      const expired = await this.store.findExpired(new Date(now), RECOVERY_BATCH);
+      for (const job of expired) {
+        const done = await this.recoverOne(job, now);
+        if (done) recovered.push(done);
+      }
+      if (expired.length < RECOVERY_BATCH) break;
+    }
+    return recovered;
+  }
+
+  // ---- inline tracking -------------------------------------------------------------------------
+
+  /**
+   * Runs `fn` as a tracked job: creates and starts it, lets `fn` report progress, completes it
+   * with the return value or fails it on throw (rethrowing the original error). In safe mode (the
+   * default) tracking failures never change what `fn` returns or throws.
+   */
+  async track<T, TPayload = unknown>(
+    type: string,
+    fn: (ctx: JobContext<TPayload>) => T | Promise<T>,
+    options: TrackOptions<TPayload> = {},
+  ): Promise<Awaited<T>> {
+    assertJobType(type);
+    if (typeof fn !== 'function') throw new JobValidationError('fn', 'track() needs the function to run.');
+    const checked = validateCreateInput(options, ['safe', 'storeResult']) as TrackOptions<TPayload>;
+    const safe = checked.safe ?? true;
+    const { safe: _safe, storeResult, ...createInput } = checked;
+    const now = this.clock.now();
+    const draft = this.draft(type, { maxAttempts: 1, ...createInput }, 'running');
+    draft.attempt = 1;
+    draft.startedAt = new Date(now);
+    draft.lease = { owner: this.id, expiresAt: new Date(now + this.leaseMs) };
+
+    let job: Job = draft;
+    let detached = false;
+    try {
+      job = await this.insert(draft, createInput.transaction);
+      if (job.id !== draft.id) {
+        throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" is already in progress (${job.id}).`);
+      }
+    } catch (error) {
+      if (!safe || error instanceof JobValidationError) throw error;
+      this.emitError(error, { operation: 'create', jobId: draft.id, type });
+      detached = true;
+      job = draft;
+    }
+    if (!detached) this.emit('started', job);
+
+    const controller = new AbortController();
+    if (!detached) this.inlineLeases.add(job.id);
+    const result = await this.runAttempt<Awaited<T>>({
+      job,
+      owner: this.id,
+      mode: 'inline',
+      fn: fn as unknown as (ctx: JobContext) => Awaited<T>,
+      controller,
+      storeResult: storeResult ?? true,
+      detached,
+    }).finally(() => this.inlineLeases.delete(job.id));
+
+    if (result.storeError !== undefined && !safe) {
+      throw result.storeError instanceof StoreError || result.storeError instanceof Error
+        ? result.storeError
+        : new StoreError('Could not record the outcome of the tracked job.', { cause: result.storeError });
+    }
+    if (result.threw) throw result.error;
+    return result.value as Awaited<T>;
+  }
+
+  /** Stops background timers and writes buffered progress. The store stays open (it is yours). */
+  async close(): Promise<void> {
+    this.inlineLeases.stop();
+    await this.flush();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private draft(type: string, input: CreateJobInput, status: 'queued' | 'running'): Job {
+    const now = this.clock.now();
+    const typeOptions = this.types[type];
+    const at = new Date(now);
+    return {
+      id: uuidv7(now),
+      type,
+      key: input.key ?? null,
+      parentId: input.parentId ?? null,
+      tenantId: input.tenantId ?? null,
+      ownerId: input.ownerId ?? null,
+      status,
+      attempt: 0,
+      maxAttempts: input.maxAttempts ?? typeOptions?.maxAttempts ?? this.maxAttempts,
+      priority: input.priority ?? 0,
+      runAt: input.runAt ?? new Date(now + (input.delayMs ?? 0)),
+      lease: null,
+      progress: 0,
+      stage: null,
+      current: null,
+      total: null,
+      payload: input.payload === undefined ? null : input.payload,
+      result: null,
+      metadata: input.metadata ?? {},
+      metrics: {},
+      note: null,
+      error: null,
+      errors: [],
+      createdAt: at,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: at,
+      trace: null,
+    };
+  }
+
+  private async insert(job: Job, transaction: unknown): Promise<Job> {
+    const scope = this.telemetry?.onCreate?.(job);
+    if (scope?.trace) job.trace = scope.trace;
+    try {
+      const result = await this.store.insert(job, transaction === undefined ? undefined : { transaction });
+      scope?.end({ job: result.job, created: result.created });
+      if (result.created) this.emit('created', result.job);
+      return result.job;
+    } catch (error) {
+      scope?.end({ job: null, created: false, error });
+      throw error;
+    }
+  }
+
+  /** Read, decide, compare-and-set; re-decides on a lost race a few times before giving up. */
+  private async change(
+    id: string,
+    action: string,
+    decide: (current: Job) => JobPatch,
+    scope?: JobScope,
+  ): Promise<Job> {
+    if (!isUuid(id)) throw new JobNotFoundError(String(id));
+    for (let tries = 0; tries < 5; tries++) {
+      const current = await this.store.get(id);
+      if (!current || !inScope(current, scope)) throw new JobNotFoundError(id);
+      const patch = decide(current);
+      const expected: Expectation = {
+        status: current.status,
+        attempt: current.attempt,
+        leaseOwner: current.lease?.owner ?? null,
+      };
+      const result = await this.store.transition(id, expected, patch);
+      if (result.ok) return result.job;
+      if (result.reason === 'not_found') throw new JobNotFoundError(id);
+      if (result.reason === 'duplicate_key') {
+        throw new JobValidationError(
+          'key',
+          `cannot ${action} job ${id}: job ${result.holder.id} of type "${result.holder.type}" with key "${result.holder.key}" is not finished yet.`,
+        );
+      }
+    }
+    throw new JobConflictError(id, `${action} kept losing to concurrent changes; try again.`);
+  }
+
+  private assertCan(job: Job, to: JobStatus, hint?: string): void {
+    if (!canTransition(job.status, to)) {
+      throw new InvalidTransitionError(
+        job.id,
+        job.status,
+        to,
+        hint ?? (isTerminal(job.status) ? 'The job already finished.' : undefined),
+      );
+    }
+  }
+
+  private async takeManualProgress(id: string): Promise<Partial<JobPatch>> {
+    const writer = this.manualWriters.get(id);
+    if (!writer) return {};
+    this.manualWriters.delete(id);
+    return (await writer.finish()) ?? {};
+  }
+
+  private policyFor(type: string): { backoff: BackoffPolicy; classify: (error: unknown) => ErrorClassification } {
+    let policy = this.policies.get(type);
+    if (!policy) {
+      const typeOptions = this.types[type];
+      policy = {
+        backoff: typeOptions?.backoff ? resolveBackoff(typeOptions.backoff) : this.backoff,
+        classify: withClock(composeClassifier(typeOptions?.classify, this.classify), this.clock),
+      };
+      this.policies.set(type, policy);
+    }
+    return policy;
+  }
+
+  private writerDeps(telemetry: AttemptTelemetry | undefined) {
+    return {
+      store: this.store,
+      clock: this.clock,
+      intervalMs: this.progressIntervalMs,
+      onProgress: (event: TrackerEvents['progress'][0]) => {
+        if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
+      },
+      onError: (error: unknown, operation: string) => this.emitError(error, { operation }),
+      telemetry,
+    };
+  }
+
+  private async runAttempt<T>(run: AttemptRun<T>): Promise<AttemptResult<T>> {
+    const { job, owner, controller } = run;
+    const attemptScope = run.detached ? undefined : this.telemetry?.onAttempt?.(job, { mode: run.mode });
+    const writerDeps = this.writerDeps(attemptScope);
+    const writer = new AttemptWriter(
+      run.detached ? { ...writerDeps, store: detachedStore } : writerDeps,
+      job,
+      owner,
+    );
+    const state: AttemptState = { skipped: false };
+    const ctx = createJobContext(job, writer, controller.signal, state);
+    this.localRuns.set(job.id, controller);
+
+    let value: T | undefined;
+    let error: unknown;
+    let threw = false;
+    try {
+      value = await (attemptScope ? attemptScope.run(() => run.fn(ctx)) : run.fn(ctx));
+    } catch (caught) {
+      threw = true;
+      error = caught;
+    } finally {
+      if (this.localRuns.get(job.id) === controller) this.localRuns.delete(job.id);
+    }
+
+    const result: AttemptResult<T> = { outcome: 'unsettled', job: null, threw, error };
+    if (!threw) result.value = value as T;
+    if (run.detached) {
+      writer.abandon();
+      return result;
+    }
+    try {
+      await this.settle(run, writer, state, result);
+    } catch (storeError) {
+      result.storeError = storeError;
+      result.outcome = 'unsettled';
+      writer.abandon();
+      this.emitError(storeError, { operation: 'settle', jobId: job.id, type: job.type });
+    }
+    attemptScope?.end({
+      status: statusOf(result, job),
+      job: result.job,
+      ...(threw ? { error } : {}),
+      ...(result.job?.status === 'retrying' ? { retryAt: result.job.runAt } : {}),
+    });
+    return result;
+  }
+
+  private async settle<T>(run: AttemptRun<T>, writer: AttemptWriter, state: AttemptState, result: AttemptResult<T>) {
+    const { job, owner, controller } = run;
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    const abortCause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
+    if (abortCause === 'cancelled' || abortCause === 'lease_lost') {
+      writer.abandon();
+      const current = await this.store.get(job.id);
+      result.job = current;
+      result.outcome = current?.status === 'cancelled' ? 'cancelled' : 'lost';
+      return;
+    }
+    const expected: Expectation = { status: 'running', leaseOwner: owner, attempt: job.attempt };
+    const progress = (await writer.finish()) ?? {};
+    const at = new Date(this.clock.now());
+    let patch: JobPatch;
+    let event: 'completed' | 'skipped' | 'retrying' | 'failed' | null;
+    if (abortCause === 'shutdown') {
+      patch = { ...progress, status: 'queued', attempt: job.attempt - 1, lease: null, runAt: at, updatedAt: at };
+      event = null;
+    } else if (result.threw) {
+      const policy = this.policyFor(job.type);
+      const classify = run.policy?.classify
+        ? withClock(composeClassifier(run.policy.classify, this.classify), this.clock)
+        : policy.classify;
+      const backoffPolicy = run.policy?.backoff ? resolveBackoff(run.policy.backoff) : policy.backoff;
+      const decision = decideFailure(job, result.error, classify(result.error), backoffPolicy, at.getTime(), {
+        maxErrors: this.maxErrors,
+        keepStacks: this.keepStacks,
+      });
+      patch = { ...progress, ...decision.patch };
+      event = decision.status;
+    } else {
+      const stored = run.storeResult === false ? null : this.storableResult(result.value, job);
+      const common = {
+        ...progress,
+        ...(writer.note !== undefined ? { note: writer.note } : {}),
+        lease: null,
+        finishedAt: at,
+        updatedAt: at,
+      };
+      if (state.skipped) {
+        patch = { ...common, status: 'skipped' };
+        event = 'skipped';
+      } else {
+        patch = {
+          ...common,
+          status: 'completed',
+          progress: 1,
+          result: stored,
+          error: null,
+          errors: appendBounded(job.errors, job.error, this.maxErrors),
+        };
+        event = 'completed';
+      }
+    }
+    const outcome = await this.store.transition(job.id, expected, patch);
+    if (!outcome.ok) {
+      result.job = outcome.reason === 'conflict' ? outcome.current : null;
+      result.outcome = result.job?.status === 'cancelled' ? 'cancelled' : 'lost';
+      return;
+    }
+    result.job = outcome.job;
+    result.outcome = event ?? 'released';
+    if (event) this.emit(event, outcome.job);
+  }
+
+  private storableResult(value: unknown, job: Job): unknown {
+    if (value === undefined) return null;
+    try {
+      assertJson(value, 'result');
+      return value;
+    } catch (error) {
+      this.emitError(error, { operation: 'complete', jobId: job.id, type: job.type });
+      return null;
+    }
+  }
+
+  private async recoverOne(job: Job, now: number): Promise<Job | null> {
+    const owner = job.lease?.owner ?? null;
+    const at = new Date(now);
+    const leaseError = toJobError(
+      Object.assign(new Error(
+        `The lease held by ${owner ?? 'an unknown worker'} expired at ${job.lease?.expiresAt.toISOString() ?? 'an unknown time'}; the worker likely crashed or stalled.`,
+      ), { name: 'LeaseExpiredError', code: 'lease_expired' }),
+      job.attempt,
+      at,
+      true,
+      false,
+    );
+    const policy = this.policyFor(job.type);
+    const decision = decideFailure(job, leaseError, { retryable: true, reason: 'lease_expired' }, policy.backoff, now, {
+      maxErrors: this.maxErrors,
+      keepStacks: false,
+      errorRecord: leaseError,
+    });
+    const result = await this.store.transition(
+      job.id,
+      { status: 'running', leaseOwner: owner, attempt: job.attempt, leaseExpiresBefore: at },
+      decision.patch,
+    );
+    if (!result.ok) return null;
+    this.abortLocal(job.id, 'lease_lost');
+    this.emit('recovered', result.job);
+    this.emit(decision.status, result.job);
+    try {
+      this.telemetry?.onRecovered?.(result.job);
+    } catch (error) {
+      this.emitError(error, { operation: 'telemetry', jobId: job.id });
+    }
+    return result.job;
+  }
+
+  private async onLeaseLost(jobId: string): Promise<void> {
+    try {
+      const current = await this.store.get(jobId);
+      this.abortLocal(jobId, current?.status === 'cancelled' ? 'cancelled' : 'lease_lost');
+    } catch (error) {
+      this.abortLocal(jobId, 'lease_lost');
+      this.emitError(error, { operation: 'heartbeat', jobId });
+    }
+  }
+
+  private abortLocal(jobId: string, cause: JobAbortedError['cause_']): void {
+    const controller = this.localRuns.get(jobId);
+    if (controller && !controller.signal.aborted) controller.abort(new JobAbortedError(jobId, cause));
+  }
+
+  private emit(
+    event: 'created' | 'started' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'recovered',
+    job: Job,
+  ): void {
+    if (this.events.listenerCount(event) === 0) return;
+    try {
+      this.events.emit(event, job);
+    } catch (error) {
+      // A throwing listener must not turn a recorded outcome into a failure.
+      this.emitError(error, { operation: `listener:${event}`, jobId: job.id, type: job.type });
+    }
+  }
+
+  private emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void {
+    if (this.events.listenerCount('error') === 0) return;
+    try {
+      this.events.emit('error', error, context);
+    } catch {
+      // An error listener that throws has nowhere left to report to.
+    }
+  }
+}
+
+/** Retry-After dates are measured against the tracker's clock, not the wall clock. */
+function withClock(classify: ComposedClassifier, clock: Clock): (error: unknown) => ErrorClassification {
+  return (error) => classify(error, { now: clock.now() });
+}
+
+function statusOf(result: AttemptResult<unknown>, job: Job): JobStatus {
+  if (result.job) return result.job.status;
+  if (result.outcome === 'released') return 'queued';
+  return result.threw ? 'failed' : job.status;
+}
+
+function emptyCounts(): StatusCounts {
+  const byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+  return { total: 0, byStatus };
+}
+
+/** Stands in for the store when a tracked job could not be recorded. */
+const detachedStore = {
+  updateProgress: async () => false,
+  incrementMetrics: async () => null,
+} as unknown as JobStore;

@@ -1,0 +1,63 @@
+import type { Job } from '../model/job.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { AttemptWriter, ProgressDetails } from './attempt-writer.js';
+
+/** What a tracked function or a worker handler receives. */
+export interface JobContext<TPayload = unknown> {
+  /** A local snapshot of the job, kept current with this attempt's own progress and metrics. */
+  readonly job: Readonly<Job<TPayload>>;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** Aborts when the job is cancelled, its lease is lost, or the worker shuts down. */
+  readonly signal: AbortSignal;
+  /**
+   * Reports progress as a fraction 0..1 (clamped), with an optional stage text or details.
+   * Cheap to call in a tight loop: writes are coalesced to one per interval.
+   */
+  progress(fraction: number, stage?: string | ProgressDetails): void;
+  readonly metrics: {
+    /** Adds `by` (default 1) to a named metric, atomically in the store. */
+    increment(name: string, by?: number): void;
+  };
+  /** Free text stored with the outcome, e.g. "completed with 3 row errors". */
+  note(text: string): void;
+  /** Ends the job as `skipped` ("finished, nothing to do") when the function returns. */
+  skip(note?: string): void;
+  /** Writes buffered progress and metrics now. */
+  flush(): Promise<void>;
+}
+
+export interface AttemptState {
+  skipped: boolean;
+}
+
+export function createJobContext<TPayload>(
+  job: Job<TPayload>,
+  writer: AttemptWriter,
+  signal: AbortSignal,
+  state: AttemptState,
+): JobContext<TPayload> {
+  return {
+    job,
+    attempt: job.attempt,
+    signal,
+    progress(fraction, stage) {
+      writer.progress(fraction, typeof stage === 'string' ? { stage } : (stage ?? {}));
+    },
+    metrics: {
+      increment(name, by) {
+        writer.increment(name, by);
+      },
+    },
+    note(text) {
+      if (typeof text !== 'string') throw new JobValidationError('note', 'must be a string.');
+      writer.note = text;
+      job.note = text;
+    },
+    skip(note) {
+      if (note !== undefined) this.note(note);
+      state.skipped = true;
+    },
+    flush: () => writer.flush(),
+  };
+}

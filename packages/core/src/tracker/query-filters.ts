@@ -1,0 +1,102 @@
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { JobScope } from '../model/job.js';
+import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
+import type { StoreFilter } from '../store/job-store.js';
+import { isUuid } from '../util/uuid-v7.js';
+import { show } from './validate-input.js';
+
+export interface JobFilter {
+  status?: JobStatus | readonly JobStatus[];
+  type?: string | readonly string[];
+  tenantId?: string | null;
+  ownerId?: string | null;
+  parentId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Narrows everything to what this caller may see. */
+  scope?: JobScope;
+}
+
+export interface ListFilter extends JobFilter {
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** 1..1000, default 50. */
+  limit?: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+/** Validates a filter and folds the scope into it; `null` means the scope excludes everything. */
+export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
+  const out: StoreFilter = {};
+  if (filter.status !== undefined) {
+    const statuses = toList(filter.status, 'status');
+    for (const status of statuses) {
+      if (!isJobStatus(status)) {
+        throw new JobValidationError('status', `${show(status)} is not a status; use one of ${JOB_STATUSES.join(', ')}.`);
+      }
+    }
+    out.status = statuses as JobStatus[];
+  }
+  if (filter.type !== undefined) {
+    const types = toList(filter.type, 'type');
+    for (const type of types) {
+      if (typeof type !== 'string' || type === '') throw new JobValidationError('type', 'must be non-empty strings.');
+    }
+    out.type = types as string[];
+  }
+  if (filter.parentId !== undefined) {
+    if (!isUuid(filter.parentId)) throw new JobValidationError('parentId', `must be a job id; got ${show(filter.parentId)}.`);
+    out.parentId = filter.parentId;
+  }
+  for (const field of ['createdAfter', 'createdBefore'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    if (!(value instanceof Date) || !Number.isFinite(value.getTime())) {
+      throw new JobValidationError(field, `must be a valid Date; got ${show(value)}.`);
+    }
+    out[field] = value;
+  }
+  for (const field of ['tenantId', 'ownerId'] as const) {
+    const own = filter[field];
+    const scoped = filter.scope?.[field];
+    if (own !== undefined && own !== null && typeof own !== 'string') {
+      throw new JobValidationError(field, `must be a string or null; got ${show(own)}.`);
+    }
+    if (scoped !== undefined) {
+      if (own !== undefined && own !== scoped) return null;
+      out[field] = scoped;
+    } else if (own !== undefined) {
+      out[field] = own;
+    }
+  }
+  return out;
+}
+
+export function checkPageSize(limit: unknown): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new JobValidationError('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${show(limit)}.`);
+  }
+  return limit;
+}
+
+export function checkCursor(cursor: unknown): string | undefined {
+  if (cursor === undefined || cursor === null || cursor === '') return undefined;
+  if (!isUuid(cursor)) throw new JobValidationError('cursor', 'is not a cursor returned by a previous page.');
+  return cursor;
+}
+
+export function inScope(job: { tenantId: string | null; ownerId: string | null }, scope?: JobScope): boolean {
+  if (!scope) return true;
+  if (scope.tenantId !== undefined && job.tenantId !== scope.tenantId) return false;
+  if (scope.ownerId !== undefined && job.ownerId !== scope.ownerId) return false;
+  return true;
+}
+
+function toList<T>(value: T | readonly T[], field: string): readonly T[] {
+  const list = Array.isArray(value) ? (value as readonly T[]) : [value as T];
+  if (list.length === 0) throw new JobValidationError(field, 'must not be an empty list.');
+  return list;
+}

@@ -1,0 +1,509 @@
+import { EventEmitter } from 'eventemitter3';
+import { JobAbortedError } from '../errors/job-aborted-error.js';
+import { JobValidationError, JobtrailError } from '../errors/jobtrail-error.js';
+import type { Job } from '../model/job.js';
+import { isTerminal } from '../model/job-status.js';
+import {
+  trackerInternals,
+  type AttemptOutcomeKind,
+  type AttemptResult,
+  type Tracker,
+  type TrackerInternals,
+} from '../tracker/create-tracker.js';
+import { LeaseKeeper } from '../tracker/lease-keeper.js';
+import { assertInteger } from '../tracker/validate-input.js';
+import type { TimerHandle } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import { uuidv7 } from '../util/uuid-v7.js';
+import type { ConcurrencyOption, HandlerDefinition, JobHandler, WorkerOptions } from './worker-options.js';
+
+export interface WorkerEvents {
+  /** A claim found nothing more to do and no handler is running. */
+  idle: [];
+  claimed: [jobs: Job[]];
+  /** An attempt ended; `outcome` says how. */
+  settled: [result: { job: Job | null; jobId: string; type: string; outcome: AttemptOutcomeKind }];
+  error: [error: unknown, context: { operation: string; jobId?: string; type?: string }];
+}
+
+export type RunOnceSummary = Record<AttemptOutcomeKind, number> & {
+  claimed: number;
+  durationMs: number;
+  /** Why the run ended. */
+  stoppedBy: 'empty' | 'maxJobs' | 'maxDurationMs';
+};
+
+export class JobTimeoutError extends JobtrailError {
+  constructor(jobId: string, timeoutMs: number) {
+    super('job_timeout', `Job ${jobId} ran longer than its ${timeoutMs} ms time limit and was abandoned.`);
+  }
+}
+
+interface ResolvedHandler {
+  type: string;
+  handler: JobHandler;
+  limit: number;
+  definition: HandlerDefinition;
+}
+
+interface InFlight {
+  job: Job;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export type Worker = JobWorker;
+
+export function createWorker(options: WorkerOptions): Worker {
+  return new JobWorker(options);
+}
+
+/**
+ * Claims due jobs in batches, runs their handlers with per-type slots, renews leases while they
+ * run, recovers jobs of dead workers, and shuts down gracefully.
+ */
+export class JobWorker {
+  readonly id: string;
+  readonly events = new EventEmitter<WorkerEvents>();
+
+  private readonly tracker: Tracker;
+  private readonly internals: TrackerInternals;
+  private readonly handlers = new Map<string, ResolvedHandler>();
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly shutdownGraceMs: number;
+  private readonly recoverIntervalMs: number;
+  private readonly retention: WorkerOptions['retention'];
+  private readonly retentionIntervalMs: number;
+  private readonly leases: LeaseKeeper;
+  private readonly inflight = new Map<string, InFlight>();
+  private readonly inflightByType = new Map<string, number>();
+
+  private state: 'idle' | 'started' | 'stopping' | 'stopped' | 'once' = 'idle';
+  private claiming: Promise<number> | null = null;
+  private wakeRequested = false;
+  private pollTimer: TimerHandle | null = null;
+  private recoverTimer: TimerHandle | null = null;
+  private retentionTimer: TimerHandle | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private stopPromise: Promise<void> | null = null;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: WorkerOptions) {
+    if (!options || typeof options !== 'object') throw new JobValidationError('options', 'createWorker() needs options.');
+    this.tracker = options.tracker;
+    this.internals = trackerInternals(options.tracker);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    assertInteger(this.leaseMs, 'leaseMs', 100, 86_400_000);
+    const heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
+    assertInteger(heartbeatMs, 'heartbeatMs', 10, this.leaseMs - 1);
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    assertInteger(this.pollIntervalMs, 'pollIntervalMs', 1, 3_600_000);
+    this.batchSize = options.batchSize ?? 20;
+    assertInteger(this.batchSize, 'batchSize', 1, 1000);
+    this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
+    assertInteger(this.shutdownGraceMs, 'shutdownGraceMs', 0, 86_400_000);
+    this.recoverIntervalMs = options.recoverIntervalMs ?? Math.max(1000, Math.floor(this.leaseMs / 2));
+    assertInteger(this.recoverIntervalMs, 'recoverIntervalMs', 10, 86_400_000);
+    this.retentionIntervalMs = options.retentionIntervalMs ?? 3_600_000;
+    assertInteger(this.retentionIntervalMs, 'retentionIntervalMs', 10, 86_400_000);
+    this.retention = options.retention;
+    if (this.retention) {
+      for (const [status, age] of Object.entries(this.retention)) {
+        if (!['completed', 'failed', 'skipped', 'cancelled'].includes(status)) {
+          throw new JobValidationError(`retention.${status}`, 'only completed, failed, skipped and cancelled jobs can be pruned.');
+        }
+        parseDuration(age as number | string, `retention.${status}`);
+      }
+    }
+    this.id = options.workerId ?? `worker-${uuidv7(this.internals.clock.now()).slice(-12)}`;
+    this.resolveHandlers(options.handlers, options.concurrency);
+    this.leases = new LeaseKeeper({
+      store: this.tracker.store,
+      clock: this.internals.clock,
+      owner: this.id,
+      leaseMs: this.leaseMs,
+      heartbeatMs,
+      onLost: (jobId) => void this.onLeaseLost(jobId),
+      onError: (error) => this.emitError(error, { operation: 'heartbeat' }),
+    });
+  }
+
+  /** Ids of the jobs this worker is running now. */
+  get running(): string[] {
+    return [...this.inflight.keys()];
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'started';
+  }
+
+  /** Starts claiming: at once, on every store wake-up, and every `pollIntervalMs`. */
+  start(): this {
+    if (this.state === 'started') return this;
+    if (this.state !== 'idle') throw new JobValidationError('worker', `cannot start a worker that is ${this.state}; create a new one.`);
+    this.state = 'started';
+    this.unsubscribe = this.tracker.store.subscribe?.((event) => {
+      if (!event.type || this.handlers.has(event.type)) this.wake();
+    }) ?? null;
+    this.schedulePoll();
+    this.scheduleRecovery(0);
+    if (this.retention) this.scheduleRetention(0);
+    this.wake();
+    return this;
+  }
+
+  /** Look for due jobs now (e.g. after an enqueue in the same process). */
+  wake(): void {
+    if (this.state !== 'started' && this.state !== 'once') return;
+    if (this.claiming) {
+      this.wakeRequested = true;
+      return;
+    }
+    void this.claimAndRun();
+  }
+
+  /** Resolves the next time the worker has nothing running and found nothing to claim. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops claiming, waits up to `shutdownGraceMs` for running handlers, then aborts the rest
+   * (`ctx.signal`) and hands their jobs back to the queue without consuming an attempt.
+   */
+  stop(): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    this.stopPromise = this.shutdown();
+    return this.stopPromise;
+  }
+
+  /**
+   * Claims and runs due jobs until none are left or a limit is hit, then answers what happened.
+   * For apps without a long-running process (a cron-triggered HTTP endpoint).
+   */
+  async runOnce(options: { maxJobs?: number; maxDurationMs?: number } = {}): Promise<RunOnceSummary> {
+    if (this.state !== 'idle') throw new JobValidationError('worker', `runOnce() needs a worker that was never started; this one is ${this.state}.`);
+    const maxJobs = options.maxJobs ?? Number.MAX_SAFE_INTEGER;
+    const maxDurationMs = options.maxDurationMs ?? Number.MAX_SAFE_INTEGER;
+    assertInteger(maxJobs, 'maxJobs', 1, Number.MAX_SAFE_INTEGER);
+    assertInteger(maxDurationMs, 'maxDurationMs', 1, Number.MAX_SAFE_INTEGER);
+    const clock = this.internals.clock;
+    const startedAt = clock.now();
+    const summary: RunOnceSummary = {
+      claimed: 0, completed: 0, failed: 0, retrying: 0, skipped: 0, cancelled: 0, released: 0, lost: 0, unsettled: 0,
+      durationMs: 0, stoppedBy: 'empty',
+    };
+    const count = (result: { outcome: AttemptOutcomeKind }) => {
+      summary[result.outcome] += 1;
+    };
+    this.events.on('settled', count);
+    this.state = 'once';
+    try {
+      await this.tracker.recoverExpired().catch((error: unknown) => this.emitError(error, { operation: 'recover' }));
+      for (;;) {
+        if (summary.claimed >= maxJobs) {
+          summary.stoppedBy = 'maxJobs';
+          break;
+        }
+        if (clock.now() - startedAt >= maxDurationMs) {
+          summary.stoppedBy = 'maxDurationMs';
+          break;
+        }
+        const claimed = await this.claimBatch(maxJobs - summary.claimed);
+        summary.claimed += claimed;
+        if (claimed === 0) {
+          if (this.inflight.size === 0) break;
+          await Promise.race([...this.inflight.values()].map((entry) => entry.done));
+        }
+      }
+      await Promise.all([...this.inflight.values()].map((entry) => entry.done));
+    } finally {
+      this.events.off('settled', count);
+      this.leases.stop();
+      this.state = 'idle';
+    }
+    summary.durationMs = clock.now() - startedAt;
+    return summary;
+  }
+
+  // ---- loop ------------------------------------------------------------------------------------
+
+  private async claimAndRun(): Promise<void> {
+    while (this.state === 'started') {
+      this.wakeRequested = false;
+      let claimed = 0;
+      let asked = 0;
+      try {
+        asked = this.freeSlots().total;
+        claimed = asked === 0 ? 0 : await this.claimBatch();
+      } catch {
+        // claimBatch reported it; the poll tries again.
+        return;
+      }
+      if (claimed === 0 && this.inflight.size === 0) this.notifyIdle();
+      // A full batch suggests more is due: claim again at once while there are free slots.
+      if (!(this.wakeRequested || (claimed > 0 && claimed === asked))) return;
+      if (this.freeSlots().total === 0) return;
+    }
+  }
+
+  private claimBatch(max = Number.MAX_SAFE_INTEGER): Promise<number> {
+    if (this.claiming) return this.claiming;
+    const run = async (): Promise<number> => {
+      const { limits, total } = this.freeSlots();
+      const limit = Math.min(total, this.batchSize, max);
+      if (limit <= 0) return 0;
+      const now = this.internals.clock.now();
+      let jobs: Job[];
+      try {
+        jobs = await this.tracker.store.claim({
+          owner: this.id,
+          now: new Date(now),
+          leaseExpiresAt: new Date(now + this.leaseMs),
+          limits,
+          limit,
+        });
+      } catch (error) {
+        this.emitError(error, { operation: 'claim' });
+        throw error;
+      }
+      if (jobs.length > 0) {
+        if (this.events.listenerCount('claimed') > 0) this.events.emit('claimed', jobs);
+        for (const job of jobs) this.runJob(job);
+      }
+      return jobs.length;
+    };
+    const claiming = run().finally(() => {
+      this.claiming = null;
+    });
+    this.claiming = claiming;
+    return claiming;
+  }
+
+  private freeSlots(): { limits: Record<string, number>; total: number } {
+    const limits: Record<string, number> = {};
+    let total = 0;
+    for (const [type, entry] of this.handlers) {
+      const free = entry.limit - (this.inflightByType.get(type) ?? 0);
+      if (free > 0) {
+        limits[type] = free;
+        total += free;
+      }
+    }
+    return { limits, total };
+  }
+
+  private runJob(job: Job): void {
+    const entry = this.handlers.get(job.type);
+    if (!entry) {
+      // The store handed out a type we did not ask for: give it back untouched.
+      this.emitError(new JobValidationError('type', `claimed a job of type "${job.type}" this worker has no handler for`), {
+        operation: 'claim',
+        jobId: job.id,
+      });
+      return;
+    }
+    const controller = new AbortController();
+    this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 0) + 1);
+    this.leases.add(job.id);
+    const fn = entry.definition.timeoutMs === undefined ? entry.handler : this.withTimeout(entry, job, controller);
+    const done = this.internals
+      .runAttempt({
+        job,
+        owner: this.id,
+        mode: 'queue',
+        fn,
+        controller,
+        policy: { ...(entry.definition.backoff ? { backoff: entry.definition.backoff } : {}), ...(entry.definition.classify ? { classify: entry.definition.classify } : {}) },
+      })
+      .then((result) => this.onSettled(job, result))
+      .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
+      .finally(() => {
+        this.inflight.delete(job.id);
+        this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
+        this.leases.delete(job.id);
+        if (this.state === 'started') this.wake();
+        if (this.inflight.size === 0 && !this.claiming) this.notifyIdleSoon();
+      });
+    this.inflight.set(job.id, { job, controller, done });
+  }
+
+  private withTimeout(entry: ResolvedHandler, job: Job, controller: AbortController): JobHandler {
+    const timeoutMs = entry.definition.timeoutMs!;
+    const clock = this.internals.clock;
+    return (ctx) =>
+      new Promise((resolve, reject) => {
+        const timer = clock.setTimeout(() => {
+          const error = new JobTimeoutError(job.id, timeoutMs);
+          controller.abort(new JobAbortedError(job.id, 'timeout'));
+          reject(error);
+        }, timeoutMs);
+        Promise.resolve()
+          .then(() => entry.handler(ctx))
+          .then(resolve, reject)
+          .finally(() => clock.clearTimeout(timer));
+      });
+  }
+
+  private onSettled(job: Job, result: AttemptResult<unknown>): void {
+    if (result.storeError !== undefined) {
+      this.emitError(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
+    }
+    if (this.events.listenerCount('settled') > 0) {
+      this.events.emit('settled', { job: result.job, jobId: job.id, type: job.type, outcome: result.outcome });
+    }
+  }
+
+  private async onLeaseLost(jobId: string): Promise<void> {
+    let cancelled = false;
+    try {
+      const current = await this.tracker.store.get(jobId);
+      cancelled = current?.status === 'cancelled';
+    } catch (error) {
+      this.emitError(error, { operation: 'heartbeat', jobId });
+    }
+    const entry = this.inflight.get(jobId);
+    if (entry && !entry.controller.signal.aborted) {
+      entry.controller.abort(new JobAbortedError(jobId, cancelled ? 'cancelled' : 'lease_lost'));
+    }
+  }
+
+  // ---- timers ----------------------------------------------------------------------------------
+
+  private schedulePoll(): void {
+    if (this.state !== 'started') return;
+    this.pollTimer = this.internals.clock.setTimeout(() => {
+      this.pollTimer = null;
+      this.wake();
+      this.schedulePoll();
+    }, this.pollIntervalMs);
+  }
+
+  private scheduleRecovery(delay = this.recoverIntervalMs): void {
+    if (this.state !== 'started') return;
+    this.recoverTimer = this.internals.clock.setTimeout(() => {
+      this.recoverTimer = null;
+      void this.tracker
+        .recoverExpired()
+        .then((jobs) => {
+          if (jobs.some((job) => !isTerminal(job.status))) this.wake();
+        })
+        .catch((error: unknown) => this.emitError(error, { operation: 'recover' }))
+        .finally(() => this.scheduleRecovery());
+    }, delay);
+  }
+
+  private scheduleRetention(delay = this.retentionIntervalMs): void {
+    if (this.state !== 'started' || !this.retention) return;
+    const retention = this.retention;
+    this.retentionTimer = this.internals.clock.setTimeout(() => {
+      this.retentionTimer = null;
+      void this.tracker
+        .prune({ olderThanMs: retention, statuses: Object.keys(retention) as Array<keyof typeof retention> })
+        .catch((error: unknown) => this.emitError(error, { operation: 'retention' }))
+        .finally(() => this.scheduleRetention());
+    }, delay);
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const clock = this.internals.clock;
+    for (const timer of [this.pollTimer, this.recoverTimer, this.retentionTimer]) {
+      if (timer !== null) clock.clearTimeout(timer);
+    }
+    this.pollTimer = this.recoverTimer = this.retentionTimer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.claiming) await this.claiming.catch(() => 0);
+
+    const settled = () => Promise.all([...this.inflight.values()].map((entry) => entry.done));
+    if (this.inflight.size > 0) await raceTimeout(settled(), this.shutdownGraceMs, clock);
+    if (this.inflight.size > 0) {
+      for (const [jobId, entry] of this.inflight) {
+        if (!entry.controller.signal.aborted) entry.controller.abort(new JobAbortedError(jobId, 'shutdown'));
+      }
+      // Handlers that honour the signal settle (and release) themselves; give them a moment.
+      await raceTimeout(settled(), Math.min(1000, Math.max(50, this.shutdownGraceMs)), clock);
+      await Promise.all([...this.inflight.values()].map((entry) => this.release(entry.job)));
+    }
+    this.leases.stop();
+    this.state = 'stopped';
+    this.notifyIdle();
+  }
+
+  /** Hands a job back to the queue without consuming an attempt. */
+  private async release(job: Job): Promise<void> {
+    const at = new Date(this.internals.clock.now());
+    try {
+      await this.tracker.store.transition(
+        job.id,
+        { status: 'running', leaseOwner: this.id, attempt: job.attempt },
+        { status: 'queued', attempt: job.attempt - 1, lease: null, runAt: at, updatedAt: at },
+      );
+    } catch (error) {
+      this.emitError(error, { operation: 'release', jobId: job.id, type: job.type });
+    }
+  }
+
+  private notifyIdleSoon(): void {
+    queueMicrotask(() => {
+      if (this.inflight.size === 0 && !this.claiming && !this.wakeRequested) {
+        // Only idle if a fresh claim also finds nothing; the loop emits idle itself then.
+        if (this.state !== 'started') this.notifyIdle();
+      }
+    });
+  }
+
+  private notifyIdle(): void {
+    if (this.events.listenerCount('idle') > 0) this.events.emit('idle');
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private resolveHandlers(handlers: WorkerOptions['handlers'], concurrency: ConcurrencyOption | undefined): void {
+    if (!handlers || typeof handlers !== 'object' || Object.keys(handlers).length === 0) {
+      throw new JobValidationError('handlers', 'needs at least one handler: { "imports.upload": async (ctx) => { ... } }.');
+    }
+    const perType = typeof concurrency === 'object' ? concurrency : {};
+    const fallback = typeof concurrency === 'number' ? concurrency : (perType.default ?? 10);
+    assertInteger(fallback, 'concurrency', 1, 10_000);
+    for (const key of Object.keys(perType)) {
+      if (key !== 'default' && !(key in handlers)) {
+        throw new JobValidationError(`concurrency.${key}`, `names a type with no handler; handlers: ${Object.keys(handlers).join(', ')}.`);
+      }
+    }
+    for (const [type, value] of Object.entries(handlers)) {
+      const definition: HandlerDefinition = typeof value === 'function' ? { handler: value } : value;
+      if (!definition || typeof definition.handler !== 'function') {
+        throw new JobValidationError(`handlers.${type}`, 'must be a function or { handler, concurrency?, timeoutMs? }.');
+      }
+      const limit = definition.concurrency ?? perType[type] ?? fallback;
+      assertInteger(limit, `concurrency.${type}`, 1, 10_000);
+      if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);
+      this.handlers.set(type, { type, handler: definition.handler, limit, definition });
+    }
+  }
+
+  private emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void {
+    if (this.events.listenerCount('error') > 0) this.events.emit('error', error, context);
+    else this.internals.emitError(error, context);
+  }
+}
+
+function raceTimeout(promise: Promise<unknown>, ms: number, clock: TrackerInternals['clock']): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms);
+    void promise.then(() => {
+      clock.clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import type { BackoffPolicy } from '../backoff/backoff.js';
+import type { ErrorClassifier } from '../errors/classify-error.js';
+import type { TerminalStatus } from '../model/job-status.js';
+import type { JobContext } from '../tracker/job-context.js';
+import type { Tracker } from '../tracker/create-tracker.js';
+
+/** Runs one job; the return value becomes the job's result. */
+export type JobHandler<TPayload = any, TResult = unknown> = (ctx: JobContext<TPayload>) => TResult | Promise<TResult>;
+
+export interface HandlerDefinition<TPayload = any, TResult = unknown> {
+  handler: JobHandler<TPayload, TResult>;
+  /** Slots for this type (overrides the worker's `concurrency` for it). */
+  concurrency?: number;
+  /**
+   * Abort the handler's signal and fail the attempt (retryable) after this long, freeing the
+   * slot even if the handler ignores the signal. Default: no limit.
+   */
+  timeoutMs?: number;
+  /** Overrides the tracker's backoff for this type in this worker. */
+  backoff?: BackoffPolicy;
+  /** Runs before the tracker's classifier for this type in this worker. */
+  classify?: ErrorClassifier;
+}
+
+/** Per-type slots: `{ default: 10, 'places.deepScan': 2 }`. */
+export type ConcurrencyOption = number | ({ default?: number } & Record<string, number>);
+
+export type RetentionOption = Partial<Record<TerminalStatus, number | string>>;
+
+export interface WorkerOptions {
+  tracker: Tracker;
+  handlers: Record<string, JobHandler | HandlerDefinition>;
+  /**
+   * Slots per job type, so that a slow or failing type cannot starve another. A number gives
+   * every type that many slots. Default 10 per type.
+   */
+  concurrency?: ConcurrencyOption;
+  /** How long a claimed job is leased before another worker may recover it. Default 30 s. */
+  leaseMs?: number;
+  /** How often leases of running jobs are renewed (one store call for all). Default leaseMs / 3. */
+  heartbeatMs?: number;
+  /** How often the worker looks for due jobs when nothing woke it. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Most jobs claimed per store round trip. Default 20. */
+  batchSize?: number;
+  /** Lease owner name. Default: a random id. */
+  workerId?: string;
+  /** How long stop() waits for running handlers before aborting and releasing them. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** How often this worker recovers jobs with expired leases. Default leaseMs / 2. */
+  recoverIntervalMs?: number;
+  /** Prune finished jobs older than these ages, per status ('7d' or ms). Off unless set. */
+  retention?: RetentionOption;
+  /** How often retention runs. Default 1 h. */
+  retentionIntervalMs?: number;
+}
