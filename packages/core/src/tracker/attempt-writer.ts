@@ -87,11 +87,19 @@ export class AttemptWriter {
    * Stops background writes, writes buffered metrics (they cannot be part of a transition) and
    * hands back the latest progress so the terminal transition writes it in the same statement.
    */
-  async finish(): Promise<ProgressFields | null> {
+  finish(): ProgressFields | null | Promise<ProgressFields | null> {
     this.closed = true;
     this.cancelTimer();
-    if (this.inflight) await this.inflight;
-    if (this.pendingMetrics) await this.writeMetrics();
+    // Fast path for the common case (nothing in flight): no extra promise per job.
+    if (!this.inflight && !this.pendingMetrics) return this.takeProgress();
+    return (async () => {
+      if (this.inflight) await this.inflight;
+      if (this.pendingMetrics) await this.writeMetrics();
+      return this.takeProgress();
+    })();
+  }
+
+  private takeProgress(): ProgressFields | null {
     const last = this.pendingProgress;
     this.pendingProgress = null;
     return last;

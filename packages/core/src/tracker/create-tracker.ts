@@ -18,10 +18,11 @@ import {
 import type { Job, JobScope } from '../model/job.js';
 import { JOB_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
-import type { Expectation, JobPatch, JobStore } from '../store/job-store.js';
+import type { Expectation, JobPatch, JobStore, ProgressPatch } from '../store/job-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
+import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { isUuid, uuidv7 } from '../util/uuid-v7.js';
 import { AttemptWriter, type ProgressDetails } from './attempt-writer.js';
 import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
@@ -93,7 +94,7 @@ export interface AttemptRun<T> {
   owner: string;
   mode: 'queue' | 'inline';
   fn: (ctx: JobContext) => T | Promise<T>;
-  controller: AbortController;
+  controller: LazyAbortController;
   storeResult?: boolean;
   policy?: JobTypeOptions;
   /** Detached: the job is not in the store (safe-mode tracking after a failed insert). */
@@ -157,7 +158,7 @@ export class JobTracker {
   private readonly keepStacks: boolean;
   private telemetryParts: JobTelemetry[] = [];
   private telemetry: JobTelemetry | null = null;
-  private readonly localRuns = new Map<string, AbortController>();
+  private readonly localRuns = new Map<string, LazyAbortController>();
   private readonly manualWriters = new Map<string, AttemptWriter>();
   private readonly policies = new Map<string, ReturnType<TrackerInternals['policyFor']>>();
   private readonly inlineLeases: LeaseKeeper;
@@ -551,7 +552,7 @@ export class JobTracker {
     }
     if (!detached) this.emit('started', job);
 
-    const controller = new AbortController();
+    const controller = new LazyAbortController();
     if (!detached) this.inlineLeases.add(job.id);
     const result = await this.runAttempt<Awaited<T>>({
       job,
@@ -714,7 +715,7 @@ export class JobTracker {
       owner,
     );
     const state: AttemptState = { skipped: false };
-    const ctx = createJobContext(job, writer, controller.signal, state);
+    const ctx = createJobContext(job, writer, controller, state);
     this.localRuns.set(job.id, controller);
 
     let value: T | undefined;
@@ -754,7 +755,7 @@ export class JobTracker {
 
   private async settle<T>(run: AttemptRun<T>, writer: AttemptWriter, state: AttemptState, result: AttemptResult<T>) {
     const { job, owner, controller } = run;
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    const reason: unknown = controller.aborted ? controller.reason : undefined;
     const abortCause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
     if (abortCause === 'cancelled' || abortCause === 'lease_lost') {
       writer.abandon();
@@ -764,7 +765,8 @@ export class JobTracker {
       return;
     }
     const expected: Expectation = { status: 'running', leaseOwner: owner, attempt: job.attempt };
-    const progress = (await writer.finish()) ?? {};
+    const finished = writer.finish();
+    const progress = finished instanceof Promise ? await finished : finished;
     const at = new Date(this.clock.now());
     let patch: JobPatch;
     let event: 'completed' | 'skipped' | 'retrying' | 'failed' | null;
@@ -784,28 +786,21 @@ export class JobTracker {
       patch = { ...progress, ...decision.patch };
       event = decision.status;
     } else {
-      const stored = run.storeResult === false ? null : this.storableResult(result.value, job);
-      const common = {
-        ...progress,
-        ...(writer.note !== undefined ? { note: writer.note } : {}),
-        lease: null,
-        finishedAt: at,
-        updatedAt: at,
-      };
-      if (state.skipped) {
-        patch = { ...common, status: 'skipped' };
-        event = 'skipped';
-      } else {
-        patch = {
-          ...common,
-          status: 'completed',
-          progress: 1,
-          result: stored,
-          error: null,
-          errors: appendBounded(job.errors, job.error, this.maxErrors),
-        };
-        event = 'completed';
-      }
+      patch = state.skipped
+        ? { status: 'skipped', lease: null, finishedAt: at, updatedAt: at }
+        : {
+            status: 'completed',
+            progress: 1,
+            result: run.storeResult === false ? null : this.storableResult(result.value, job),
+            error: null,
+            errors: appendBounded(job.errors, job.error, this.maxErrors),
+            lease: null,
+            finishedAt: at,
+            updatedAt: at,
+          };
+      if (progress) copyProgress(patch, progress);
+      if (writer.note !== undefined) patch.note = writer.note;
+      event = state.skipped ? 'skipped' : 'completed';
     }
     const outcome = await this.store.transition(job.id, expected, patch);
     if (!outcome.ok) {
@@ -876,7 +871,7 @@ export class JobTracker {
 
   private abortLocal(jobId: string, cause: JobAbortedError['cause_']): void {
     const controller = this.localRuns.get(jobId);
-    if (controller && !controller.signal.aborted) controller.abort(new JobAbortedError(jobId, cause));
+    if (controller && !controller.aborted) controller.abort(new JobAbortedError(jobId, cause));
   }
 
   private emit(
@@ -900,6 +895,14 @@ export class JobTracker {
       // An error listener that throws has nowhere left to report to.
     }
   }
+}
+
+/** Copies buffered progress into a terminal patch; a completion's progress of 1 wins. */
+function copyProgress(patch: JobPatch, progress: Omit<ProgressPatch, 'updatedAt'>): void {
+  if (progress.progress !== undefined && patch.progress === undefined) patch.progress = progress.progress;
+  if (progress.stage !== undefined) patch.stage = progress.stage;
+  if (progress.current !== undefined) patch.current = progress.current;
+  if (progress.total !== undefined) patch.total = progress.total;
 }
 
 /** Retry-After dates are measured against the tracker's clock, not the wall clock. */

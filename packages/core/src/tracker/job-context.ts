@@ -1,5 +1,6 @@
 import type { Job } from '../model/job.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { LazyAbortController } from '../util/lazy-abort-controller.js';
 import type { AttemptWriter, ProgressDetails } from './attempt-writer.js';
 
 /** What a tracked function or a worker handler receives. */
@@ -34,30 +35,55 @@ export interface AttemptState {
 export function createJobContext<TPayload>(
   job: Job<TPayload>,
   writer: AttemptWriter,
-  signal: AbortSignal,
+  controller: LazyAbortController,
   state: AttemptState,
 ): JobContext<TPayload> {
-  return {
-    job,
-    attempt: job.attempt,
-    signal,
-    progress(fraction, stage) {
-      writer.progress(fraction, typeof stage === 'string' ? { stage } : (stage ?? {}));
-    },
-    metrics: {
-      increment(name, by) {
-        writer.increment(name, by);
-      },
-    },
-    note(text) {
-      if (typeof text !== 'string') throw new JobValidationError('note', 'must be a string.');
-      writer.note = text;
-      job.note = text;
-    },
-    skip(note) {
-      if (note !== undefined) this.note(note);
-      state.skipped = true;
-    },
-    flush: () => writer.flush(),
-  };
+  return new AttemptContext(job, writer, controller, state);
+}
+
+/** A class rather than an object of closures: one context per attempt sits on the hot path. */
+class AttemptContext<TPayload> implements JobContext<TPayload> {
+  readonly attempt: number;
+  readonly metrics: JobContext['metrics'];
+
+  constructor(
+    readonly job: Job<TPayload>,
+    private readonly writer: AttemptWriter,
+    private readonly controller: LazyAbortController,
+    private readonly state: AttemptState,
+  ) {
+    this.attempt = job.attempt;
+    this.metrics = new MetricsHandle(writer);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  progress(fraction: number, stage?: string | ProgressDetails): void {
+    this.writer.progress(fraction, typeof stage === 'string' ? { stage } : (stage ?? {}));
+  }
+
+  note(text: string): void {
+    if (typeof text !== 'string') throw new JobValidationError('note', 'must be a string.');
+    this.writer.note = text;
+    this.job.note = text;
+  }
+
+  skip(note?: string): void {
+    if (note !== undefined) this.note(note);
+    this.state.skipped = true;
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}
+
+class MetricsHandle {
+  constructor(private readonly writer: AttemptWriter) {}
+
+  increment(name: string, by?: number): void {
+    this.writer.increment(name, by);
+  }
 }

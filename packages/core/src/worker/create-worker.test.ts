@@ -267,6 +267,15 @@ describe('worker', () => {
     expect(await tracker.get(stubborn.id)).toMatchObject({ status: 'queued', attempt: 0, lease: null });
   });
 
+  it('runOnce drains more jobs than its slots even when handlers finish synchronously', async () => {
+    const { tracker, worker } = setup();
+    for (let i = 0; i < 45; i++) await tracker.enqueue('sync', i);
+    const seen = new Set<unknown>();
+    const summary = await worker({ concurrency: 10, batchSize: 10, handlers: { sync: (ctx) => void seen.add(ctx.job.payload) } }).runOnce();
+    expect(summary).toMatchObject({ claimed: 45, completed: 45, stoppedBy: 'empty' });
+    expect(seen.size).toBe(45);
+  });
+
   it('runOnce honours maxJobs and reports outcomes', async () => {
     const { tracker, worker } = setup();
     for (let i = 0; i < 5; i++) await tracker.enqueue('n', i, { maxAttempts: 1 });

@@ -14,6 +14,7 @@ import { LeaseKeeper } from '../tracker/lease-keeper.js';
 import { assertInteger } from '../tracker/validate-input.js';
 import type { TimerHandle } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
+import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ConcurrencyOption, HandlerDefinition, JobHandler, WorkerOptions } from './worker-options.js';
 
@@ -48,7 +49,7 @@ interface ResolvedHandler {
 
 interface InFlight {
   job: Job;
-  controller: AbortController;
+  controller: LazyAbortController;
   done: Promise<void>;
 }
 
@@ -211,10 +212,15 @@ export class JobWorker {
           summary.stoppedBy = 'maxDurationMs';
           break;
         }
-        const claimed = await this.claimBatch(maxJobs - summary.claimed);
+        const asked = Math.min(this.freeSlots().total, this.batchSize, maxJobs - summary.claimed);
+        const claimed = asked > 0 ? await this.claimBatch(asked) : 0;
         summary.claimed += claimed;
-        if (claimed === 0) {
-          if (this.inflight.size === 0) break;
+        // Nothing due (or no free slot): wait for a running job to free a slot, or end.
+        if (claimed < asked || asked === 0) {
+          if (this.inflight.size === 0) {
+            if (asked > 0) break;
+            continue;
+          }
           await Promise.race([...this.inflight.values()].map((entry) => entry.done));
         }
       }
@@ -305,7 +311,7 @@ export class JobWorker {
       });
       return;
     }
-    const controller = new AbortController();
+    const controller = new LazyAbortController();
     this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 0) + 1);
     this.leases.add(job.id);
     const fn = entry.definition.timeoutMs === undefined ? entry.handler : this.withTimeout(entry, job, controller);
@@ -330,7 +336,7 @@ export class JobWorker {
     this.inflight.set(job.id, { job, controller, done });
   }
 
-  private withTimeout(entry: ResolvedHandler, job: Job, controller: AbortController): JobHandler {
+  private withTimeout(entry: ResolvedHandler, job: Job, controller: LazyAbortController): JobHandler {
     const timeoutMs = entry.definition.timeoutMs!;
     const clock = this.internals.clock;
     return (ctx) =>
@@ -365,7 +371,7 @@ export class JobWorker {
       this.emitError(error, { operation: 'heartbeat', jobId });
     }
     const entry = this.inflight.get(jobId);
-    if (entry && !entry.controller.signal.aborted) {
+    if (entry && !entry.controller.aborted) {
       entry.controller.abort(new JobAbortedError(jobId, cancelled ? 'cancelled' : 'lease_lost'));
     }
   }
@@ -426,7 +432,7 @@ export class JobWorker {
     if (this.inflight.size > 0) await raceTimeout(settled(), this.shutdownGraceMs, clock);
     if (this.inflight.size > 0) {
       for (const [jobId, entry] of this.inflight) {
-        if (!entry.controller.signal.aborted) entry.controller.abort(new JobAbortedError(jobId, 'shutdown'));
+        if (!entry.controller.aborted) entry.controller.abort(new JobAbortedError(jobId, 'shutdown'));
       }
       // Handlers that honour the signal settle (and release) themselves; give them a moment.
       await raceTimeout(settled(), Math.min(1000, Math.max(50, this.shutdownGraceMs)), clock);
