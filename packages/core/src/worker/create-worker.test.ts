@@ -240,6 +240,51 @@ describe('worker', () => {
     expect((await tracker.get(job.id))?.errors[0]?.code).toBe('lease_expired');
   });
 
+  it('recovers a job whose handler hung in a worker cut off from the store, and rejects its late completion', async () => {
+    const { tracker, store, clock } = setup();
+    // Worker A can claim but its heartbeats never reach the store (a frozen or partitioned process).
+    const partitioned = Object.assign(Object.create(store) as typeof store, {
+      heartbeat: () => Promise.reject(new Error('connection timed out')),
+    });
+    const trackerA = createTracker({ store: partitioned, clock, backoff: backoff.fixed(0) });
+    trackerA.on('error', () => {});
+    let releaseA!: (value: string) => void;
+    const a = createWorker({
+      tracker: trackerA,
+      workerId: 'worker-a',
+      leaseMs: 3000,
+      heartbeatMs: 1000,
+      recoverIntervalMs: 60_000,
+      handlers: { scan: () => new Promise<string>((resolve) => (releaseA = resolve)) },
+    });
+    a.events.on('error', () => {});
+    workers.push({ worker: a, clock });
+    const job = await tracker.enqueue('scan', null);
+    a.start();
+    await vi.waitFor(async () => expect((await tracker.get(job.id))?.lease?.owner).toBe('worker-a'));
+
+    const b = createWorker({
+      tracker,
+      workerId: 'worker-b',
+      leaseMs: 3000,
+      recoverIntervalMs: 500,
+      pollIntervalMs: 100,
+      handlers: { scan: () => 'from b' },
+    });
+    workers.push({ worker: b, clock });
+    b.start();
+    await clock.advance(3500);
+    await vi.waitFor(async () => expect((await tracker.get(job.id))?.status).toBe('retrying'));
+    await clock.advance(1500);
+    await vi.waitFor(async () => expect((await tracker.get(job.id))?.status).toBe('completed'));
+    expect(await tracker.get(job.id)).toMatchObject({ result: 'from b', attempt: 2, errors: [{ code: 'lease_expired' }] });
+
+    const settled = new Promise((resolve) => a.events.on('settled', resolve));
+    releaseA('from a');
+    expect(await settled).toMatchObject({ outcome: 'lost' });
+    expect((await tracker.get(job.id))?.result).toBe('from b');
+  });
+
   it('stop() waits for running handlers, then aborts and releases the rest without using an attempt', async () => {
     const { tracker, worker, clock } = setup();
     let quickDone = false;
