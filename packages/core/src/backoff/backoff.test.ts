@@ -2,18 +2,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import { backoff, DEFAULT_BACKOFF, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
+import { catchError } from '../../test/catch-error.js';
 
 const err = new Error('boom');
 const constant = (value: number) => () => value;
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 function delays(policy: BackoffPolicy, attempts: number): number[] {
   return Array.from({ length: attempts }, (_, i) => policy(i + 1, err));

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { classifyError, composeClassifier, type ErrorClassifier } from './classify-error.js';
 import { FatalJobError, RetryableJobError } from './job-errors.js';
 import { JobValidationError } from './jobtrail-error.js';
+import { catchError } from '../../test/catch-error.js';
 
 function httpError(status: unknown, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(`Request failed with status ${String(status)}`), { status }, extra);
@@ -12,14 +13,6 @@ function codeError(code: string, message = `connect ${code} 10.0.0.1:443`): Erro
   return Object.assign(new Error(message), { code });
 }
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 afterEach(() => {
   vi.useRealTimers();

@@ -9,15 +9,8 @@ import {
   statusKey,
   verifyStatuses,
 } from './normalize-status.js';
+import { catchError } from '../../test/catch-error.js';
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('normalizeStatus', () => {
   it.each([
