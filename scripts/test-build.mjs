@@ -20,6 +20,7 @@
 // dependency a package forgot to declare cannot pass by falling back to the monorepo's node_modules.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { declaredValueExports } from './lib/declared-exports.mjs';
@@ -33,7 +34,30 @@ import { indent, run, withoutNpmNoise } from './lib/run.mjs';
  */
 const EXPECTED_EXPORTS = {
   '@jobtrail/core': {
-    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES'],
+    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES', 'createJobsHandler', 'toNodeHandler'],
+    './client': [
+      'createJobsClient',
+      'JobsClient',
+      'JobObserver',
+      'JobsObserver',
+      'ActiveJobsObserver',
+      'JobStatsObserver',
+      'JobActionsObserver',
+      'JobsHttpError',
+      'JobsNetworkError',
+    ],
+  },
+  '@jobtrail/react': {
+    '.': ['JobtrailProvider', 'useJob', 'useJobs', 'useActiveJobs', 'useJobStats', 'useJobActions', 'useJobsClient'],
+  },
+  '@jobtrail/store-postgres': {
+    '.': ['PostgresJobStore', 'JobEntity', 'createJobEntity', 'jobtrailMigrations', 'createJobtrailMigrations'],
+  },
+  '@jobtrail/store-mongo': {
+    '.': ['MongoJobStore', 'JOB_INDEXES', 'DEFAULT_COLLECTION_NAME', 'TransactionDedupeError'],
+  },
+  '@jobtrail/otel': {
+    '.': ['instrument', 'jobtrailTelemetry', 'formatTraceparent', 'parseTraceparent', 'METRIC_MESSAGING_PROCESS_DURATION'],
   },
 };
 const ALLOW_PENDING_EXPECTED = true;
@@ -41,7 +65,9 @@ const ALLOW_PENDING_EXPECTED = true;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, '.test-build');
 const tarballDir = path.join(outDir, 'tarballs');
-const scratch = path.join(outDir, 'scratch');
+// Outside the repo: inside it, Node's lookup would climb into the monorepo's node_modules and let an
+// optional require (debug → supports-color) or an undeclared dependency resolve where a user has none.
+const scratch = path.join(os.tmpdir(), 'jobtrail-test-build', 'scratch');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const rootRequire = createRequire(path.join(root, 'package.json'));
 const rel = (file) => path.relative(root, file) || '.';
@@ -160,6 +186,7 @@ await step('discover', () => ({
 }));
 
 rmSync(outDir, { recursive: true, force: true });
+rmSync(scratch, { recursive: true, force: true });
 mkdirSync(tarballDir, { recursive: true });
 
 // pack first (the install needs the tarballs); then publint + attw and the scratch install run
@@ -221,6 +248,8 @@ for (const pkg of packages) {
     peers.set(name, `${name}@${spec}`);
   }
 }
+// A TypeScript user on Node has Node's types; the tsc step compiles with types: ['node'].
+peers.set('@types/node', `@types/node@${rootRequire('@types/node/package.json').version}`);
 const installing = packOk ? installScratch() : undefined;
 
 await linting;
@@ -260,7 +289,7 @@ if (!installOk) {
 const failed = results.filter((r) => !r.ok);
 console.log(
   failed.length
-    ? `test-build: FAILED (${failed.map((r) => r.name + (r.skipped ? ' skipped' : '')).join(', ')}); scratch project kept in ${rel(outDir)}`
+    ? `test-build: FAILED (${failed.map((r) => r.name + (r.skipped ? ' skipped' : '')).join(', ')}); scratch project kept in ${scratch}`
     : `test-build: all ${results.length} steps passed`,
 );
 process.exitCode = failed.length ? 1 : 0;
@@ -392,7 +421,7 @@ export async function resolve(specifier, context, next) {
       const loaded = lines.filter((line) => path.isAbsolute(line));
       const messages = lines.filter((line) => !path.isAbsolute(line));
       const problems = [];
-      if (result.code !== 0) problems.push(`${label} failed (cwd ${rel(scratch)})\n${[...messages, result.stderr.trim()].filter(Boolean).join('\n')}`);
+      if (result.code !== 0) problems.push(`${label} failed (cwd ${scratch})\n${[...messages, result.stderr.trim()].filter(Boolean).join('\n')}`);
       const outside = loaded.filter((file) => !file.startsWith(scratch + path.sep) && !file.startsWith(typescriptLib));
       if (outside.length) problems.push(`${label} loaded files from outside the scratch project (missing from the tarball, or an undeclared dependency?):\n${outside.join('\n')}`);
       return { summary: `${label}: ${files}`, problems, ms: result.ms };
@@ -410,7 +439,7 @@ async function installScratch() {
   const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs, ...peers.values()];
   const result = await run('npm', args, { cwd: scratch });
   const problems = [];
-  if (result.code !== 0) problems.push(`npm ${args.join(' ')} failed in ${rel(scratch)}\n${withoutNpmNoise(result.output)}`);
+  if (result.code !== 0) problems.push(`npm ${args.join(' ')} failed in ${scratch}\n${withoutNpmNoise(result.output)}`);
   for (const pkg of result.code === 0 ? packages : []) {
     const installed = path.join(scratch, 'node_modules', pkg.name, 'package.json');
     const version = existsSync(installed) ? JSON.parse(readFileSync(installed, 'utf8')).version : undefined;
@@ -418,7 +447,7 @@ async function installScratch() {
   }
   return {
     ms: result.ms,
-    summary: `${tarballs.length} tarball(s)${peers.size ? ` + ${[...peers.values()].join(', ')}` : ''} into ${rel(scratch)}`,
+    summary: `${tarballs.length} tarball(s)${peers.size ? ` + ${[...peers.values()].join(', ')}` : ''} into ${scratch}`,
     problems,
   };
 }
@@ -470,8 +499,10 @@ function startTsc(entries, typescriptLib) {
     strict: true,
     noEmit: true,
     target: 'ES2022',
-    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-    types: [],
+    // What a typical Node app compiles with: peers such as mongodb and typeorm reference Node's
+    // types and explicit resource management in their own declarations.
+    lib: ['ES2022', 'ESNext.Disposable', 'DOM', 'DOM.Iterable'],
+    types: ['node'],
     skipLibCheck: false, // check our .d.ts files, not only their resolution
     skipDefaultLibCheck: true,
   };

@@ -93,3 +93,25 @@ export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { MemoryJobStoreOptions } from './memory/memory-job-store.js';
 
 export { uuidv7, isUuid } from './util/uuid-v7.js';
+
+export { createJobsHandler, toNodeHandler } from './http/index.js';
+export type {
+  JobsHandler,
+  JobsHandlerOptions,
+  CallerScope,
+  ExposeOptions,
+  ExposeRule,
+  NodeHandler,
+  NodeRequestLike,
+  NodeResponseLike,
+  NodeContext,
+  JobJson,
+  JobErrorJson,
+  JobResponse,
+  JobListResponse,
+  ActiveJobsResponse,
+  JobStatsResponse,
+  StatusCountsJson,
+  ErrorResponse,
+  JobAction,
+} from './http/index.js';

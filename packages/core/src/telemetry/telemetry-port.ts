@@ -1,5 +1,6 @@
 import type { Job } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
+import type { AttemptOutcomeKind } from '../tracker/create-tracker.js';
 
 /**
  * Hooks a tracing/metrics implementation plugs into (see @jobtrail/otel). Core calls them around
@@ -38,6 +39,12 @@ export interface AttemptOutcome {
   error?: unknown;
   /** When the next attempt is due, for `retrying`. */
   retryAt?: Date;
+  /**
+   * How this attempt ended from its own point of view: `lost` (its lease was taken over),
+   * `released` (handed back on shutdown) and `unsettled` (the outcome could not be stored) tell
+   * apart attempts whose `status` alone looks alike.
+   */
+  kind?: AttemptOutcomeKind;
 }
 
 /** Runs several telemetry implementations side by side. */

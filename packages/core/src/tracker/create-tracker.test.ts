@@ -370,6 +370,32 @@ describe('track()', () => {
     await tracker.track('x', (ctx) => ctx.progress(0.5));
     expect(seen).toEqual(['run x inline', 'progress 0.5', 'end completed']);
   });
+
+  it('tells telemetry how each attempt ended, including skips, failures and cancellations', async () => {
+    const ends: Array<{ status: string; kind: string | undefined; error: boolean }> = [];
+    const telemetry: JobTelemetry = {
+      onAttempt: () => ({
+        run: (fn) => fn(),
+        end: (outcome) => ends.push({ status: outcome.status, kind: outcome.kind, error: 'error' in outcome }),
+      }),
+    };
+    const { tracker } = setup({ telemetry });
+    await tracker.track('x', () => 1);
+    await tracker.track('x', (ctx) => ctx.skip('nothing to do'));
+    await tracker.track('x', () => Promise.reject(new Error('boom'))).catch(() => undefined);
+    await tracker
+      .track('x', async (ctx) => {
+        await tracker.cancel(ctx.job.id);
+        ctx.signal.throwIfAborted();
+      })
+      .catch(() => undefined);
+    expect(ends).toEqual([
+      { status: 'completed', kind: 'completed', error: false },
+      { status: 'skipped', kind: 'skipped', error: false },
+      { status: 'failed', kind: 'failed', error: true },
+      { status: 'cancelled', kind: 'cancelled', error: true },
+    ]);
+  });
 });
 
 describe('queries', () => {

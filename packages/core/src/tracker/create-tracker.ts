@@ -746,6 +746,7 @@ export class JobTracker {
     }
     attemptScope?.end({
       status: statusOf(result, job),
+      kind: result.outcome,
       job: result.job,
       ...(threw ? { error } : {}),
       ...(result.job?.status === 'retrying' ? { retryAt: result.job.runAt } : {}),

@@ -1,0 +1,212 @@
+import type { JobErrorJson } from '@jobtrail/core/client';
+import { useJob, useJobActions, useJobs, type JobJson } from '@jobtrail/react';
+import { JOB_TYPES } from '../../shared/workflows.js';
+import { clock, dueIn, duration, number, shortId, typeLabel } from '../format.js';
+import { useNow } from '../use-now.js';
+import { ProgressBar } from './progress-bar.js';
+import { StatusBadge } from './status-badge.js';
+
+const CANCELLABLE = new Set(['queued', 'running', 'retrying']);
+const RETRYABLE = new Set(['failed', 'cancelled']);
+
+/** Everything about one job: live progress, timeline, attempts, errors, metrics, result. */
+export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect: (id: string) => void }) {
+  const { job, error, isLoading } = useJob(jobId, { intervalMs: 500 });
+  const actions = useJobActions();
+  const now = useNow();
+
+  if (!jobId || !job) {
+    return (
+      <section className="card detail" data-testid="job-detail" data-status="">
+        <div className="card-head">
+          <h2>Job detail</h2>
+        </div>
+        <p className={error ? 'error-text' : 'empty'}>
+          {!jobId
+            ? 'Start a workflow or pick a job to see its timeline, attempts and result.'
+            : error
+              ? error.message
+              : isLoading
+                ? 'Loading…'
+                : 'Not found.'}
+        </p>
+      </section>
+    );
+  }
+
+  const busy = actions.isPendingFor(job.id);
+  return (
+    <section className="card detail" data-testid="job-detail" data-job-id={job.id} data-status={job.status}>
+      <div className="detail-head">
+        <div>
+          <h2>{typeLabel(job.type)}</h2>
+          <div className="mono muted" title={job.id}>
+            {job.type} · {shortId(job.id)}
+          </div>
+        </div>
+        <StatusBadge status={job.status} />
+      </div>
+
+      <ProgressBar progress={job.progress} status={job.status} stage={job.stage} current={job.current} total={job.total} />
+
+      {job.status === 'retrying' ? (
+        <p className="callout callout-warn" data-testid="retry-due">
+          Attempt {job.attempt} of {job.maxAttempts} failed. Next attempt {dueIn(job.runAt, now)} ({clock(job.runAt)}).
+        </p>
+      ) : null}
+      {job.note ? <p className="callout">{job.note}</p> : null}
+
+      <div className="detail-actions">
+        <button type="button" data-testid="retry-job" disabled={!RETRYABLE.has(job.status) || busy} onClick={() => void actions.retry(job.id)}>
+          Retry
+        </button>
+        <button
+          type="button"
+          className="danger"
+          data-testid="cancel-job"
+          disabled={!CANCELLABLE.has(job.status) || busy}
+          onClick={() => void actions.cancel(job.id)}
+        >
+          Cancel
+        </button>
+        {actions.error ? <span className="error-text">{actions.error.message}</span> : null}
+      </div>
+
+      <dl className="facts">
+        <dt>Tenant</dt>
+        <dd>{job.tenantId ?? '—'}</dd>
+        <dt>Attempt</dt>
+        <dd data-testid="detail-attempt">
+          {job.attempt} of {job.maxAttempts}
+        </dd>
+        <dt>Created</dt>
+        <dd>{clock(job.createdAt)}</dd>
+        <dt>{job.finishedAt ? 'Took' : 'Elapsed'}</dt>
+        <dd>{job.startedAt ? duration((job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.createdAt)) : '—'}</dd>
+        {job.trace ? (
+          <>
+            <dt>Trace</dt>
+            <dd className="mono" title={job.trace}>
+              {job.trace.split('-')[1]?.slice(0, 16)}…
+            </dd>
+          </>
+        ) : null}
+      </dl>
+
+      <h3>Timeline</h3>
+      <ol className="timeline" data-testid="timeline">
+        {timeline(job).map((event, index) => (
+          <li key={index} className={`timeline-${event.tone}`}>
+            <span className="timeline-time mono">{clock(event.at)}</span>
+            <span className="timeline-text">{event.text}</span>
+          </li>
+        ))}
+      </ol>
+
+      {attemptErrors(job).length > 0 ? (
+        <>
+          <h3>Errors</h3>
+          <ul className="errors" data-testid="errors">
+            {attemptErrors(job).map((item) => (
+              <li key={`${item.attempt}:${item.at}`}>
+                <span className="error-attempt">Attempt {item.attempt}</span>
+                <span className="mono">{item.code ?? item.name ?? 'error'}</span>
+                <span>{item.message}</span>
+                <span className={`tag ${item.retryable ? 'tag-warn' : 'tag-danger'}`}>{item.retryable ? 'retryable' : 'fatal'}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+
+      {Object.keys(job.metrics).length > 0 ? (
+        <>
+          <h3>Metrics</h3>
+          <div className="metric-grid" data-testid="metrics">
+            {Object.entries(job.metrics).map(([name, value]) => (
+              <div key={name} className="metric">
+                <span className="metric-value">{number(value)}</span>
+                <span className="metric-name">{name}</span>
+              </div>
+            ))}
+          </div>
+        </>
+      ) : null}
+
+      {job.type === JOB_TYPES.leadScoringRun ? <Children parentId={job.id} onSelect={onSelect} /> : null}
+
+      {job.result != null ? (
+        <>
+          <h3>Result</h3>
+          <pre className="json" data-testid="result">
+            {JSON.stringify(job.result, null, 2)}
+          </pre>
+        </>
+      ) : null}
+      {job.metadata && Object.keys(job.metadata).length > 0 ? (
+        <>
+          <h3>Metadata</h3>
+          <pre className="json">{JSON.stringify(job.metadata, null, 2)}</pre>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function Children({ parentId, onSelect }: { parentId: string; onSelect: (id: string) => void }) {
+  const { jobs } = useJobs({ parentId, limit: 50 }, { intervalMs: 1_000 });
+  return (
+    <>
+      <h3>Children</h3>
+      <ul className="children" data-testid="children">
+        {jobs.map((child) => (
+          <li key={child.id}>
+            <button type="button" onClick={() => onSelect(child.id)}>
+              <span>{String((child.metadata as { client?: unknown } | undefined)?.client ?? shortId(child.id))}</span>
+              <span className="mono muted">{child.metrics['leadsProcessed'] ?? 0} leads</span>
+              <StatusBadge status={child.status} />
+            </button>
+          </li>
+        ))}
+        {jobs.length === 0 ? <li className="empty">No children yet.</li> : null}
+      </ul>
+    </>
+  );
+}
+
+interface TimelineEvent {
+  at: string;
+  text: string;
+  tone: 'neutral' | 'ok' | 'warn' | 'danger';
+}
+
+/** Errors of every attempt, oldest first (the last attempt's error is also in `error`). */
+function attemptErrors(job: JobJson): JobErrorJson[] {
+  const all = [...job.errors, ...(job.error ? [job.error] : [])];
+  const seen = new Set<string>();
+  return all.filter((item) => {
+    const key = `${item.attempt}:${item.at}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function timeline(job: JobJson): TimelineEvent[] {
+  const events: TimelineEvent[] = [{ at: job.createdAt, text: 'Queued', tone: 'neutral' }];
+  for (const item of attemptErrors(job)) {
+    const what = item.code === 'lease_expired' ? 'lost its worker (lease expired)' : `failed: ${item.message}`;
+    events.push({
+      at: item.at,
+      text: `Attempt ${item.attempt} ${what}${item.retryable ? ' — will retry' : ''}`,
+      tone: item.retryable ? 'warn' : 'danger',
+    });
+  }
+  if (job.startedAt) events.push({ at: job.startedAt, text: `Attempt ${job.attempt} started`, tone: 'neutral' });
+  if (job.status === 'retrying') events.push({ at: job.runAt, text: `Attempt ${job.attempt + 1} due`, tone: 'warn' });
+  if (job.finishedAt) {
+    const tone = job.status === 'completed' || job.status === 'skipped' ? 'ok' : job.status === 'cancelled' ? 'warn' : 'danger';
+    events.push({ at: job.finishedAt, text: `Finished: ${job.status}`, tone });
+  }
+  return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}

@@ -1,0 +1,49 @@
+import { WORKFLOWS } from '../shared/workflows.js';
+
+const TYPE_LABELS: Record<string, string> = {
+  ...Object.fromEntries(WORKFLOWS.map((workflow) => [workflow.type, workflow.label])),
+  'leads.scoreClient': 'Lead scoring (client)',
+};
+
+export function typeLabel(type: string): string {
+  return TYPE_LABELS[type] ?? type;
+}
+
+export function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** "3.2 s", "1 min 4 s" */
+export function duration(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1_000)} s`;
+}
+
+/** "in 3 s", "now" (also when overdue): when something scheduled happens next. */
+export function dueIn(iso: string, now: number): string {
+  const delta = Date.parse(iso) - now;
+  return delta < 1_000 ? 'now' : relative(iso, now);
+}
+
+/** "in 3 s", "12 s ago", "just now" */
+export function relative(iso: string, now: number): string {
+  const delta = Date.parse(iso) - now;
+  const abs = Math.abs(delta);
+  if (abs < 1_000) return delta >= 0 ? 'now' : 'just now';
+  const text = abs < 60_000 ? `${Math.round(abs / 1_000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : `${Math.round(abs / 3_600_000)} h`;
+  return delta > 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export function shortId(id: string): string {
+  return id.slice(-8);
+}
+
+export function number(value: number): string {
+  return value.toLocaleString('en-US');
+}

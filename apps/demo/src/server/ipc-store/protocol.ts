@@ -1,0 +1,63 @@
+import type { JobStore, StoreWakeEvent } from '@jobtrail/core';
+
+/**
+ * Messages between the server, which owns an in-memory store, and the worker process, which
+ * uses it through `IpcJobStore`. Both sides fork with `serialization: 'advanced'`, so Dates in
+ * jobs cross the channel as Dates.
+ */
+export const REMOTE_METHODS = [
+  'insert',
+  'get',
+  'transition',
+  'claim',
+  'heartbeat',
+  'findExpired',
+  'updateProgress',
+  'incrementMetrics',
+  'query',
+  'count',
+  'sumMetrics',
+  'prune',
+] as const satisfies readonly (keyof JobStore)[];
+
+export type RemoteMethod = (typeof REMOTE_METHODS)[number];
+
+export interface StoreCall {
+  kind: 'jobtrail-store-call';
+  id: number;
+  method: RemoteMethod;
+  args: unknown[];
+}
+
+export interface RemoteErrorShape {
+  name: string;
+  code: string;
+  message: string;
+}
+
+export type StoreReply =
+  | { kind: 'jobtrail-store-reply'; id: number; ok: true; value: unknown }
+  | { kind: 'jobtrail-store-reply'; id: number; ok: false; error: RemoteErrorShape };
+
+export interface StoreWake {
+  kind: 'jobtrail-store-wake';
+  event: StoreWakeEvent;
+}
+
+export function isStoreCall(message: unknown): message is StoreCall {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as StoreCall).kind === 'jobtrail-store-call' &&
+    (REMOTE_METHODS as readonly string[]).includes((message as StoreCall).method) &&
+    Array.isArray((message as StoreCall).args)
+  );
+}
+
+export function isStoreReply(message: unknown): message is StoreReply {
+  return typeof message === 'object' && message !== null && (message as StoreReply).kind === 'jobtrail-store-reply';
+}
+
+export function isStoreWake(message: unknown): message is StoreWake {
+  return typeof message === 'object' && message !== null && (message as StoreWake).kind === 'jobtrail-store-wake';
+}

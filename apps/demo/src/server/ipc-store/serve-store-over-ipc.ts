@@ -1,0 +1,43 @@
+import type { ChildProcess } from 'node:child_process';
+import type { JobStore } from '@jobtrail/core';
+import { isStoreCall, type RemoteErrorShape, type StoreReply, type StoreWake } from './protocol.js';
+
+/**
+ * Lets a forked worker process use this process's store (the memory store cannot be shared any
+ * other way). Answers the child's calls and forwards the store's wake-ups. Returns a detach
+ * function; a child that exits detaches itself.
+ */
+export function serveStoreOverIpc(child: ChildProcess, store: JobStore): () => void {
+  const send = (message: StoreReply | StoreWake) => {
+    // The child may have died between its call and our answer: nothing is waiting any more.
+    if (child.connected) child.send(message, (error) => void error);
+  };
+
+  const onMessage = (message: unknown) => {
+    if (!isStoreCall(message)) return;
+    const method = store[message.method] as (...args: unknown[]) => Promise<unknown>;
+    method
+      .apply(store, message.args)
+      .then((value) => send({ kind: 'jobtrail-store-reply', id: message.id, ok: true, value }))
+      .catch((error: unknown) =>
+        send({ kind: 'jobtrail-store-reply', id: message.id, ok: false, error: toRemoteError(error) }),
+      );
+  };
+
+  const unsubscribe = store.subscribe?.((event) => send({ kind: 'jobtrail-store-wake', event })) ?? (() => {});
+  child.on('message', onMessage);
+  const detach = () => {
+    unsubscribe();
+    child.off('message', onMessage);
+  };
+  child.once('exit', detach);
+  return detach;
+}
+
+function toRemoteError(error: unknown): RemoteErrorShape {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, code: typeof code === 'string' ? code : 'store_error', message: error.message };
+  }
+  return { name: 'Error', code: 'store_error', message: String(error) };
+}

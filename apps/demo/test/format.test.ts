@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { dueIn, duration, percent, relative, typeLabel } from '../src/client/format.js';
+
+describe('page formatting', () => {
+  const now = Date.parse('2026-11-23T12:00:00.000Z');
+  const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+
+  it('says when a retry is due, and "now" once it is overdue', () => {
+    expect(dueIn(at(3_000), now)).toBe('in 3 s');
+    expect(dueIn(at(90_000), now)).toBe('in 2 min');
+    expect(dueIn(at(400), now)).toBe('now');
+    expect(dueIn(at(-5_000), now)).toBe('now');
+  });
+
+  it('tells past times relative to now', () => {
+    expect(relative(at(-12_000), now)).toBe('12 s ago');
+    expect(relative(at(-200), now)).toBe('just now');
+  });
+
+  it('formats durations and fractions', () => {
+    expect(duration(850)).toBe('850 ms');
+    expect(duration(2_540)).toBe('2.5 s');
+    expect(duration(64_000)).toBe('1 min 4 s');
+    expect(percent(0.2)).toBe('20%');
+    expect(percent(1)).toBe('100%');
+  });
+
+  it('names job types as the buttons do, and leaves unknown types as they are', () => {
+    expect(typeLabel('places.deepScan')).toBe('Deep scan');
+    expect(typeLabel('custom.thing')).toBe('custom.thing');
+  });
+});

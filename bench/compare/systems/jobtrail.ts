@@ -1,0 +1,104 @@
+import { createTracker, createWorker, type Tracker } from '@jobtrail/core';
+import { PostgresJobStore } from '@jobtrail/store-postgres';
+import { DataSource } from 'typeorm';
+import { dropSchemas, Probe, rowsWritten, withAdmin } from '../services/postgres.js';
+import { freshName } from '../lib/names.js';
+import type { BenchEnv, BenchPayload, SettingsMode, SystemFactory, SystemRef, SystemUnderTest, WorkerSpec } from './system.js';
+
+const TYPE = 'bench.noop';
+const TABLE = 'jobtrail_jobs';
+
+/**
+ * jobtrail: PostgresJobStore over a TypeORM DataSource (pool of 10, TypeORM's default), one
+ * tracker, createWorker at the given concurrency. Defaults: LISTEN/NOTIFY wake-ups, 1 s poll.
+ * Low latency: the same plus a shorter poll (the fallback when a notification is missed).
+ * `durability: 'relaxed'` (synchronous_commit off for claims and settles) is a separate column,
+ * never the one the ratios use: the peers all commit durably.
+ */
+function jobtrailFactory(name: string, durability: 'full' | 'relaxed'): SystemFactory {
+  return {
+    name,
+    progressApi: true,
+    writesUnit: 'rows',
+    unavailable: async () => null,
+    describeSettings: (mode) =>
+      `${mode === 'default' ? 'LISTEN/NOTIFY, pollIntervalMs 1000 (defaults)' : 'LISTEN/NOTIFY, pollIntervalMs 100'}, durability ${durability}`,
+    async create(env, mode, ref) {
+      const schema = ref?.['schema'] ?? freshName('bench_jobtrail');
+      if (ref === undefined) {
+        await withAdmin(env.postgresUrl, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`));
+      }
+      const dataSource = new DataSource({ type: 'postgres', url: env.postgresUrl });
+      await dataSource.initialize();
+      const store = new PostgresJobStore({ dataSource, schema, durability });
+      if (ref === undefined) await store.migrate();
+      return new JobtrailRun(dataSource, store, createTracker({ store }), env, schema, mode);
+    },
+    writes: (env, ref) => rowsWritten(env.postgresUrl, [ref['schema']!]),
+    dispose: (env, ref) => dropSchemas(env.postgresUrl, [ref['schema']!]),
+  };
+}
+
+export const jobtrailSystem = jobtrailFactory('jobtrail', 'full');
+export const jobtrailRelaxedSystem = jobtrailFactory('jobtrail (relaxed)', 'relaxed');
+
+class JobtrailRun implements SystemUnderTest {
+  readonly ref: SystemRef;
+  private readonly probe: Probe;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: PostgresJobStore,
+    private readonly tracker: Tracker,
+    env: BenchEnv,
+    private readonly schema: string,
+    private readonly mode: SettingsMode,
+  ) {
+    this.ref = { schema };
+    this.probe = new Probe(env.postgresUrl);
+  }
+
+  async enqueueMany(payloads: readonly BenchPayload[]): Promise<void> {
+    // No bulk API: concurrent enqueue() calls, which the store batches into multi-row inserts.
+    await Promise.all(payloads.map((payload) => this.tracker.enqueue(TYPE, payload)));
+  }
+
+  async enqueue(payload: BenchPayload): Promise<void> {
+    await this.tracker.enqueue(TYPE, payload);
+  }
+
+  async startWorker(spec: WorkerSpec) {
+    const worker = createWorker({
+      tracker: this.tracker,
+      concurrency: spec.concurrency,
+      ...(this.mode === 'low-latency' ? { pollIntervalMs: 100 } : {}),
+      handlers: {
+        [TYPE]: async (ctx) => {
+          await spec.handler(ctx.job.payload as BenchPayload, {
+            id: ctx.job.id,
+            progress: (fraction) => ctx.progress(fraction),
+          });
+        },
+      },
+    });
+    worker.events.on('error', (error: unknown) => console.error('[jobtrail worker error]', error));
+    worker.start();
+    return { stop: () => worker.stop() };
+  }
+
+  async completedCount(): Promise<number> {
+    const sql = `SELECT count(*) AS n FROM "${this.schema}"."${TABLE}" WHERE status = 'completed'`;
+    return (await this.probe.number(sql)) ?? 0;
+  }
+
+  async readProgress(id: string): Promise<number | null> {
+    return (await this.tracker.get(id))?.progress ?? null;
+  }
+
+  async close(): Promise<void> {
+    await this.tracker.close();
+    await this.store.close();
+    await this.dataSource.destroy();
+    await this.probe.close();
+  }
+}

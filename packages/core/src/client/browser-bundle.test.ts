@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const entry = fileURLToPath(new URL('./index.ts', import.meta.url));
+
+describe('@jobtrail/core/client bundle', () => {
+  it('bundles for the browser from the client, the wire types and pure constants only', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((file) => file.replace(/^.*?src\//, 'src/'));
+    const allowed = /^src\/(client\/[a-z-]+\.ts|errors\/jobtrail-error\.ts|model\/job-status\.ts|http\/wire-types\.ts)$/;
+    expect(inputs.filter((file) => !allowed.test(file))).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/from\s*["']node:|require\(/);
+    expect(code).not.toMatch(/MemoryJobStore|createTracker|eventemitter/i);
+    // Small enough for a page that only draws progress bars.
+    expect(code.length).toBeLessThan(20_000);
+  });
+});

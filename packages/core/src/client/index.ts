@@ -1,0 +1,35 @@
+export { createJobsClient, JobsClient, toQueryString } from './jobs-client.js';
+export type {
+  JobsClientOptions,
+  HeadersSource,
+  ListJobsParams,
+  ActiveJobsParams,
+  JobStatsParams,
+  RequestOptions,
+} from './jobs-client.js';
+export { JobsHttpError, JobsNetworkError } from './client-errors.js';
+export { JobObserver, JOB_POLL_INTERVALS } from './job-observer.js';
+export type { JobObserverOptions, JobResult } from './job-observer.js';
+export { JobsObserver, ActiveJobsObserver, JobStatsObserver, LIST_POLL_INTERVALS } from './list-observers.js';
+export type { JobsResult, ActiveJobsResult, JobStatsResult } from './list-observers.js';
+export { JobActionsObserver } from './job-actions-observer.js';
+export type { JobActionsResult } from './job-actions-observer.js';
+export { QueryObserver } from './query-observer.js';
+export type { ObserverOptions, IntervalOption } from './query-observer.js';
+export { PollingQuery } from './polling-query.js';
+export type { QueryState, FetchOutcome, IntervalFn } from './polling-query.js';
+export type { PollTimers, VisibilitySource } from './environment.js';
+export { JobtrailError } from '../errors/jobtrail-error.js';
+export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal } from '../model/job-status.js';
+export type { JobStatus, TerminalStatus, ActiveStatus } from '../model/job-status.js';
+export type {
+  JobJson,
+  JobErrorJson,
+  JobResponse,
+  JobListResponse,
+  ActiveJobsResponse,
+  JobStatsResponse,
+  StatusCountsJson,
+  ErrorResponse,
+  JobAction,
+} from '../http/wire-types.js';

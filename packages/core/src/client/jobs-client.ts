@@ -1,0 +1,223 @@
+import type { JobStatus } from '../model/job-status.js';
+import type {
+  ActiveJobsResponse,
+  ErrorResponse,
+  JobJson,
+  JobListResponse,
+  JobResponse,
+  JobStatsResponse,
+} from '../http/wire-types.js';
+import { JobsHttpError, JobsNetworkError } from './client-errors.js';
+import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
+import { PollingQuery, type FetchOutcome } from './polling-query.js';
+
+export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+
+export interface JobsClientOptions {
+  /** Where the jobs handler is mounted: `/api` for `/api/jobs/...`; absolute URLs work too. */
+  baseUrl: string;
+  /** Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Sent with every request, e.g. `{ authorization: 'Bearer …' }`, or a function called per request. */
+  headers?: HeadersSource;
+  /** Default 'same-origin' (cookies go to your own origin only). */
+  credentials?: RequestCredentials;
+  /** Backoff after failed polls: `baseMs * 2^(failures-1)`, at most `maxMs`. Default 1 s … 30 s. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** For tests and non-browser hosts: the timers pollers use (default: the global ones). */
+  timers?: PollTimers & { now?: () => number };
+  /** For tests and non-browser hosts: whether the page is hidden (default: `document.hidden`). */
+  visibility?: VisibilitySource;
+}
+
+export interface ListJobsParams {
+  status?: JobStatus | readonly JobStatus[];
+  type?: string | readonly string[];
+  parentId?: string;
+  createdAfter?: Date | string;
+  createdBefore?: Date | string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+export interface ActiveJobsParams {
+  /** Also include jobs that finished within this many ms. Server default: 5 minutes. */
+  withinMs?: number;
+  type?: string | readonly string[];
+  limit?: number;
+}
+
+export type JobStatsParams = Pick<ListJobsParams, 'type' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** Builds `?a=1&b=x,y` from defined values, in a stable order so equal filters share one poller. */
+export function toQueryString(params: object): string {
+  const search = new URLSearchParams();
+  for (const key of Object.keys(params).sort()) {
+    const value = (params as Record<string, unknown>)[key];
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) {
+      if (value.length > 0) search.set(key, value.join(','));
+    } else if (value instanceof Date) {
+      search.set(key, value.toISOString());
+    } else {
+      search.set(key, String(value));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * A browser-safe client for the jobs HTTP handler. The request methods answer the server's JSON;
+ * observers (`JobObserver`, `JobsObserver`, …) share one poller per resource through the client.
+ */
+export class JobsClient {
+  readonly baseUrl: string;
+  /** @internal shared pollers by resource path */
+  private readonly queries = new Map<string, PollingQuery<unknown>>();
+  private readonly fetchImpl: typeof fetch;
+  private readonly timers: PollTimers;
+  private readonly now: () => number;
+  private readonly visibility: VisibilitySource;
+  private readonly backoff: { baseMs: number; maxMs: number };
+
+  constructor(private readonly options: JobsClientOptions) {
+    if (!options || typeof options.baseUrl !== 'string') {
+      throw new TypeError('createJobsClient() needs { baseUrl }, e.g. { baseUrl: "/api" } when the handler is mounted at /api/jobs.');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const fetchImpl = options.fetch ?? (globalThis.fetch as typeof fetch | undefined);
+    if (typeof fetchImpl !== 'function') throw new TypeError('No fetch available: pass { fetch } to createJobsClient().');
+    // Bound lazily: calling window.fetch unbound throws "Illegal invocation" in browsers.
+    this.fetchImpl = options.fetch ? options.fetch : (input, init) => globalThis.fetch(input, init);
+    this.timers = options.timers ?? globalTimers;
+    this.now = options.timers?.now ?? (() => Date.now());
+    this.visibility = options.visibility ?? documentVisibility;
+    this.backoff = { baseMs: options.backoff?.baseMs ?? 1000, maxMs: options.backoff?.maxMs ?? 30_000 };
+  }
+
+  async getJob<TPayload = unknown, TResult = unknown>(id: string, options?: RequestOptions): Promise<JobJson<TPayload, TResult>> {
+    const body = await this.getJson<JobResponse<TPayload, TResult>>(jobPath(id), options);
+    return body.job;
+  }
+
+  listJobs(params: ListJobsParams = {}, options?: RequestOptions): Promise<JobListResponse> {
+    return this.getJson(`/jobs${toQueryString(params)}`, options);
+  }
+
+  activeJobs(params: ActiveJobsParams = {}, options?: RequestOptions): Promise<ActiveJobsResponse> {
+    return this.getJson(`/jobs/active${toQueryString(params)}`, options);
+  }
+
+  stats(params: JobStatsParams = {}, options?: RequestOptions): Promise<JobStatsResponse> {
+    return this.getJson(`/jobs/stats${toQueryString(params)}`, options);
+  }
+
+  /** Queues a failed or cancelled job again; live observers refresh at once. */
+  retry(id: string, options?: RequestOptions): Promise<JobJson> {
+    return this.act(id, 'retry', options);
+  }
+
+  /** Cancels a queued, retrying or running job; live observers refresh at once. */
+  cancel(id: string, options?: RequestOptions): Promise<JobJson> {
+    return this.act(id, 'cancel', options);
+  }
+
+  /**
+   * A conditional GET of `path` (relative to `baseUrl`): `notModified` when `etag` still matches.
+   * The building block of the pollers.
+   */
+  async request<T>(path: string, etag: string | null, options: RequestOptions = {}): Promise<FetchOutcome<T>> {
+    const headers = await this.headers();
+    headers.set('accept', 'application/json');
+    if (etag) headers.set('if-none-match', etag);
+    const response = await this.send(path, { method: 'GET', headers, ...(options.signal ? { signal: options.signal } : {}) });
+    if (response.status === 304) return { notModified: true };
+    const text = await this.readOk(response);
+    return { notModified: false, data: JSON.parse(text) as T, etag: response.headers.get('etag'), text };
+  }
+
+  /** @internal The shared poller of `path`, created on first use. */
+  query<T>(path: string): PollingQuery<T> {
+    let query = this.queries.get(path);
+    if (!query) {
+      query = new PollingQuery<unknown>({
+        fetch: (etag) => this.request(path, etag),
+        timers: this.timers,
+        visibility: this.visibility,
+        now: this.now,
+        backoff: this.backoff,
+      });
+      this.queries.set(path, query);
+    }
+    return query as PollingQuery<T>;
+  }
+
+  /** Re-fetches every watched resource whose path starts with `prefix` (all by default). */
+  async refresh(prefix = '/jobs'): Promise<void> {
+    await Promise.all([...this.queries].filter(([path]) => path.startsWith(prefix)).map(([, query]) => query.refresh()));
+  }
+
+  private async act(id: string, action: 'retry' | 'cancel', options: RequestOptions = {}): Promise<JobJson> {
+    const headers = await this.headers();
+    headers.set('accept', 'application/json');
+    headers.set('content-type', 'application/json');
+    const response = await this.send(`${jobPath(id)}/${action}`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const { job } = JSON.parse(await this.readOk(response)) as JobResponse;
+    // The job, and every list it appears in, changed: let whoever watches see it now.
+    void this.refresh();
+    return job;
+  }
+
+  private async getJson<T>(path: string, options?: RequestOptions): Promise<T> {
+    const outcome = await this.request<T>(path, null, options);
+    if (outcome.notModified) throw new JobsHttpError(304, 'not_modified', 'Unexpected 304 without If-None-Match.');
+    return outcome.data;
+  }
+
+  private async headers(): Promise<Headers> {
+    const source = this.options.headers;
+    return new Headers(typeof source === 'function' ? await source() : source);
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetchImpl(this.baseUrl + path, { credentials: this.options.credentials ?? 'same-origin', ...init });
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'AbortError') throw error;
+      throw new JobsNetworkError(`Could not reach the jobs endpoint at ${this.baseUrl}${path}.`, { cause: error });
+    }
+  }
+
+  private async readOk(response: Response): Promise<string> {
+    const text = await response.text();
+    if (response.ok) return text;
+    let body: Partial<ErrorResponse> | undefined;
+    try {
+      body = JSON.parse(text) as Partial<ErrorResponse>;
+    } catch {
+      body = undefined;
+    }
+    const code = typeof body?.error?.code === 'string' ? body.error.code : 'http_error';
+    const message = typeof body?.error?.message === 'string' ? body.error.message : `The jobs endpoint answered ${response.status}.`;
+    throw new JobsHttpError(response.status, code, message);
+  }
+}
+
+function jobPath(id: string): string {
+  if (typeof id !== 'string' || id === '') throw new TypeError('A job id is required.');
+  return `/jobs/${encodeURIComponent(id)}`;
+}
+
+export function createJobsClient(options: JobsClientOptions): JobsClient {
+  return new JobsClient(options);
+}

@@ -1,0 +1,185 @@
+import type { PollTimers, VisibilitySource } from './environment.js';
+
+/**
+ * What one resource looks like to its observers. A new object only when `data`, `error` or
+ * `status` changes, so `useSyncExternalStore` re-renders only then.
+ */
+export interface QueryState<T> {
+  status: 'pending' | 'success' | 'error';
+  data: T | undefined;
+  /** The last fetch's error; cleared by the next success. Data from before an error is kept. */
+  error: Error | null;
+  /** When `data` last changed (ms since epoch, by the client's clock), 0 before any data. */
+  dataUpdatedAt: number;
+}
+
+/** How often one subscriber wants the resource polled, given the latest data: ms, or false to stop. */
+export type IntervalFn<T> = (data: T | undefined) => number | false;
+
+export type FetchOutcome<T> = { notModified: true } | { notModified: false; data: T; etag: string | null; text: string };
+
+export interface PollingQueryOptions<T> {
+  fetch: (etag: string | null) => Promise<FetchOutcome<T>>;
+  timers: PollTimers;
+  visibility: VisibilitySource;
+  now: () => number;
+  backoff: { baseMs: number; maxMs: number };
+}
+
+interface Subscriber<T> {
+  listener: () => void;
+  interval: IntervalFn<T>;
+}
+
+/**
+ * One shared poller per resource, however many observers: it starts on the first subscriber,
+ * stops on the last, polls at the shortest interval any subscriber asks for (none → stopped,
+ * e.g. at a terminal status), pauses while the page is hidden, backs off exponentially (capped)
+ * after errors, and revalidates with If-None-Match.
+ */
+export class PollingQuery<T> {
+  state: QueryState<T> = { status: 'pending', data: undefined, error: null, dataUpdatedAt: 0 };
+
+  private readonly subscribers = new Set<Subscriber<T>>();
+  private etag: string | null = null;
+  private text: string | null = null;
+  private timer: unknown = undefined;
+  private inFlight: Promise<void> | null = null;
+  private failures = 0;
+  /** A poll fell due while the page was hidden: run it as soon as the page shows again. */
+  private dueWhileHidden = false;
+  private stopVisibility: (() => void) | null = null;
+
+  constructor(private readonly options: PollingQueryOptions<T>) {}
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  subscribe(listener: () => void, interval: IntervalFn<T>): () => void {
+    const subscriber: Subscriber<T> = { listener, interval };
+    const first = this.subscribers.size === 0;
+    this.subscribers.add(subscriber);
+    if (first) {
+      this.stopVisibility = this.options.visibility.subscribe(() => this.onVisibilityChange());
+      this.poll();
+    } else if (!this.inFlight) {
+      // A faster subscriber may shorten the current wait.
+      this.schedule();
+    }
+    return () => {
+      if (!this.subscribers.delete(subscriber)) return;
+      if (this.subscribers.size === 0) this.stop();
+      else if (!this.inFlight) this.schedule();
+    };
+  }
+
+  /** Fetches now (unless a fetch is already running), e.g. after a retry or cancel. */
+  refresh(): Promise<void> {
+    // Nobody watching: the next first subscriber fetches anyway.
+    if (this.subscribers.size === 0) return Promise.resolve();
+    return this.poll();
+  }
+
+  private stop(): void {
+    this.clearTimer();
+    this.dueWhileHidden = false;
+    this.stopVisibility?.();
+    this.stopVisibility = null;
+    // An in-flight fetch is left to finish: its answer is still good for the next subscriber,
+    // and a subscribe/unsubscribe/subscribe burst (React StrictMode) must not fetch twice.
+  }
+
+  private poll(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    this.clearTimer();
+    if (this.options.visibility.isHidden()) {
+      this.dueWhileHidden = true;
+      return Promise.resolve();
+    }
+    this.inFlight = this.options
+      .fetch(this.etag)
+      .then(
+        (outcome) => this.onSuccess(outcome),
+        (error: unknown) => this.onError(error),
+      )
+      .finally(() => {
+        this.inFlight = null;
+        if (this.subscribers.size > 0) this.schedule();
+      });
+    return this.inFlight;
+  }
+
+  private onSuccess(outcome: FetchOutcome<T>): void {
+    this.failures = 0;
+    const changed = !outcome.notModified && outcome.text !== this.text;
+    if (!outcome.notModified) {
+      this.etag = outcome.etag;
+      this.text = outcome.text;
+    }
+    if (!changed && this.state.status === 'success') return;
+    this.setState({
+      status: 'success',
+      data: changed && !outcome.notModified ? outcome.data : this.state.data,
+      error: null,
+      dataUpdatedAt: changed ? this.options.now() : this.state.dataUpdatedAt,
+    });
+  }
+
+  private onError(error: unknown): void {
+    this.failures += 1;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const previous = this.state.error;
+    // The same failure again (still offline) keeps the snapshot: no re-render per backoff step.
+    if (previous && previous.message === err.message && (previous as { code?: unknown }).code === (err as { code?: unknown }).code) {
+      return;
+    }
+    this.setState({ ...this.state, status: 'error', error: err });
+  }
+
+  private setState(state: QueryState<T>): void {
+    this.state = state;
+    for (const subscriber of [...this.subscribers]) subscriber.listener();
+  }
+
+  private schedule(): void {
+    this.clearTimer();
+    const delay = this.nextDelay();
+    if (delay === false) return;
+    this.timer = this.options.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.poll();
+    }, delay);
+  }
+
+  private nextDelay(): number | false {
+    let interval: number | false = false;
+    for (const subscriber of this.subscribers) {
+      const wanted = subscriber.interval(this.state.data);
+      if (wanted !== false && (interval === false || wanted < interval)) interval = wanted;
+    }
+    if (this.failures === 0) return interval;
+    // After errors: exponential from the backoff base, capped, whatever the status said.
+    const { baseMs, maxMs } = this.options.backoff;
+    return Math.min(maxMs, baseMs * 2 ** (this.failures - 1));
+  }
+
+  private onVisibilityChange(): void {
+    if (this.options.visibility.isHidden()) {
+      if (this.timer !== undefined) {
+        this.clearTimer();
+        this.dueWhileHidden = true;
+      }
+    } else if (this.dueWhileHidden) {
+      this.dueWhileHidden = false;
+      void this.poll();
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      this.options.timers.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
+import type { Job, JobScope } from '../model/job.js';
+import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
+import { isUuid } from '../util/uuid-v7.js';
+import { etagOf, matchesIfNoneMatch } from './etag.js';
+import { HttpError, badRequest, notFound } from './http-error.js';
+import { toJobJson } from './job-json.js';
+import type { CallerScope, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
+import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
+import { matchRoute, routeMisses, type Route } from './routes.js';
+import type { ActiveJobsResponse, ErrorResponse, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  // Job state changes under the caller: always revalidate (cheap with If-None-Match), never share.
+  'cache-control': 'private, no-cache',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Form posts and `text/plain` can be sent cross-site without a preflight; actions refuse them. */
+const SIMPLE_FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+function normaliseBasePath(basePath: string | undefined): string {
+  if (basePath === undefined || basePath === '' || basePath === '/') return '';
+  if (typeof basePath !== 'string' || !basePath.startsWith('/')) {
+    throw new JobValidationError('basePath', `must start with "/", e.g. "/api"; got ${JSON.stringify(basePath)}.`);
+  }
+  return basePath.replace(/\/+$/, '');
+}
+
+/**
+ * The jobs HTTP API as a Fetch handler (`Request` → `Response`): read one job, list with
+ * filters and cursor, active jobs, stats, retry and cancel — each narrowed to the scope that
+ * `authorize` returns. A job outside that scope answers exactly like a missing one (404), and
+ * that is decided before any ETag / 304 logic.
+ */
+export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
+  if (!options || typeof options !== 'object' || !options.tracker) {
+    throw new JobValidationError('tracker', 'createJobsHandler() needs { tracker, authorize }.');
+  }
+  if (typeof options.authorize !== 'function') {
+    throw new JobValidationError('authorize', 'must be a function (request) => scope | null; it decides who sees which jobs.');
+  }
+  const maxPageSize = options.maxPageSize ?? 100;
+  if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > 1000) {
+    throw new JobValidationError('maxPageSize', `must be an integer from 1 to 1000; got ${String(maxPageSize)}.`);
+  }
+  const basePath = normaliseBasePath(options.basePath);
+  const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
+  const { tracker, expose = {} } = options;
+  const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
+
+  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose) });
+
+  async function visibleJob(id: string, scope: JobScope): Promise<Job> {
+    const job = await tracker.get(id, scope);
+    if (!job) throw notFound();
+    return job;
+  }
+
+  async function act(request: Request, route: Extract<Route, { name: 'action' }>, caller: CallerScope, scope: JobScope) {
+    checkActionRequest(request, options.allowCrossSiteActions === true);
+    const job = await visibleJob(route.id, scope);
+    if (options.canAct && !(await options.canAct(caller, route.action, job))) {
+      throw new HttpError(403, 'forbidden', `You may see this job but not ${route.action} it.`);
+    }
+    const changed = route.action === 'retry' ? await tracker.retry(route.id, scope) : await tracker.cancel(route.id, scope);
+    return json(200, jobBody(changed, caller));
+  }
+
+  async function handle(request: Request, context: unknown): Promise<Response> {
+    const url = new URL(request.url);
+    const route = matchRoute(url.pathname, basePath, request.method);
+    if (route.name === 'miss') {
+      const response = errorResponse(new HttpError(404, 'route_not_found', `No jobs route at ${request.method} ${url.pathname}.`));
+      routeMisses.add(response);
+      return response;
+    }
+    if (route.name === 'method') {
+      throw new HttpError(405, 'method_not_allowed', `Use ${route.allow} for this route.`, { allow: route.allow });
+    }
+    const caller = await authenticate(request, context, options.authorize);
+    const scope = readScope(caller);
+    const params = url.searchParams;
+    switch (route.name) {
+      case 'job': {
+        checkJobId(route.id);
+        if ([...params.keys()].length > 0) throw badRequest('GET /jobs/:id takes no query parameters.');
+        // Scope first: a caller holding another tenant's ETag still gets the same 404 as for a missing job.
+        const job = await visibleJob(route.id, scope);
+        return conditional(request, jobBody(job, caller));
+      }
+      case 'list': {
+        const query = parseListQuery(params, defaultLimit, maxPageSize);
+        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose)), nextCursor: page.nextCursor };
+        return conditional(request, body);
+      }
+      case 'active': {
+        const query = parseActiveQuery(params, defaultLimit, maxPageSize);
+        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}) });
+        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose)), withinMs: query.withinMs };
+        return conditional(request, body);
+      }
+      case 'stats': {
+        const body: JobStatsResponse = await tracker.stats({ ...parseStatsQuery(params), scope });
+        return conditional(request, body);
+      }
+      case 'action': {
+        checkJobId(route.id);
+        if ([...params.keys()].length > 0) throw badRequest(`POST /jobs/:id/${route.action} takes no query parameters.`);
+        return act(request, route, caller, scope);
+      }
+    }
+  }
+
+  return async function jobsHandler(request: Request, context?: unknown): Promise<Response> {
+    try {
+      return await handle(request, context);
+    } catch (error) {
+      const known = toHttpError(error);
+      if (known) return errorResponse(known);
+      onError(error, request);
+      return errorResponse(new HttpError(500, 'internal_error', 'The jobs endpoint failed; the server log has the details.'));
+    }
+  };
+}
+
+async function authenticate(request: Request, context: unknown, authorize: JobsHandlerOptions['authorize']): Promise<CallerScope> {
+  const caller = await authorize(request, context);
+  if (caller === null || caller === undefined) {
+    throw new HttpError(401, 'unauthorized', 'Sign in to see jobs.');
+  }
+  if (typeof caller !== 'object') throw new TypeError('authorize() must return a scope object or null.');
+  for (const field of ['tenantId', 'ownerId'] as const) {
+    const value = caller[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new TypeError(`authorize() returned ${field} ${typeof value}; use a string, null or leave it out.`);
+    }
+  }
+  if (caller.admin !== undefined && typeof caller.admin !== 'boolean') {
+    throw new TypeError('authorize() returned a non-boolean admin.');
+  }
+  if (caller.tenantId === undefined && caller.ownerId === undefined && caller.admin !== true) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.',
+    );
+  }
+  return caller;
+}
+
+/** The tracker scope: only the fields the caller is narrowed by. */
+function readScope(caller: CallerScope): JobScope {
+  const scope: JobScope = {};
+  if (caller.tenantId !== undefined) scope.tenantId = caller.tenantId;
+  if (caller.ownerId !== undefined) scope.ownerId = caller.ownerId;
+  return scope;
+}
+
+function checkActionRequest(request: Request, allowCrossSite: boolean): void {
+  if (!allowCrossSite && request.headers.get('sec-fetch-site') === 'cross-site') {
+    throw new HttpError(403, 'forbidden', 'Cross-site job actions are refused; set allowCrossSiteActions if this is intended.');
+  }
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (SIMPLE_FORM_TYPES.includes(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send no body or application/json.');
+  }
+}
+
+function checkJobId(id: string): void {
+  if (isUuid(id)) return;
+  throw badRequest(`Job ids are lowercase UUIDs; got ${JSON.stringify(String(id).slice(0, 60))}.`);
+}
+
+function toHttpError(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  if (error instanceof JobNotFoundError) return notFound();
+  if (error instanceof JobValidationError) return new HttpError(400, error.code, error.message);
+  if (error instanceof InvalidTransitionError) return new HttpError(409, error.code, error.message);
+  if (error instanceof JobConflictError) return new HttpError(409, error.code, error.message);
+  return null;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+function errorResponse(error: HttpError): Response {
+  const body: ErrorResponse = { error: { code: error.code, message: error.message } };
+  return json(error.status, body, error.headers);
+}
+
+/** 200 with an ETag, or 304 when the caller already holds this exact body. */
+function conditional(request: Request, body: unknown): Response {
+  const text = JSON.stringify(body);
+  const etag = etagOf(text);
+  if (matchesIfNoneMatch(request.headers.get('if-none-match'), etag)) {
+    const { 'content-type': _omit, ...headers } = JSON_HEADERS;
+    return new Response(null, { status: 304, headers: { ...headers, etag } });
+  }
+  return new Response(text, { status: 200, headers: { ...JSON_HEADERS, etag } });
+}

@@ -1,0 +1,143 @@
+import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
+import type { JobFilter } from '../tracker/query-filters.js';
+import { isUuid } from '../util/uuid-v7.js';
+import { badRequest } from './http-error.js';
+
+const MAX_LIST_VALUES = 50;
+const MAX_TYPE_LENGTH = 200;
+const MAX_WITHIN_MS = 31 * 86_400_000;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Shortens what the caller sent before it is quoted back in a message. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+
+/** Rejects parameters a route does not know, so a typo (`?staus=failed`) is not silently ignored. */
+function checkKnown(params: URLSearchParams, known: readonly string[]): void {
+  for (const key of new Set(params.keys())) {
+    if (!known.includes(key)) {
+      throw badRequest(`Unknown query parameter ${quote(key)}; this route accepts ${known.join(', ')}.`);
+    }
+  }
+}
+
+/** `?status=a,b` and `?status=a&status=b` alike. */
+function listOf(params: URLSearchParams, key: string): string[] | undefined {
+  const raw = params.getAll(key);
+  if (raw.length === 0) return undefined;
+  const values = raw.flatMap((value) => value.split(',')).map((value) => value.trim());
+  if (values.some((value) => value === '')) throw badRequest(`${key}: empty value; give one or more comma-separated values.`);
+  if (values.length > MAX_LIST_VALUES) throw badRequest(`${key}: at most ${MAX_LIST_VALUES} values.`);
+  return values;
+}
+
+function single(params: URLSearchParams, key: string): string | undefined {
+  const raw = params.getAll(key);
+  if (raw.length > 1) throw badRequest(`${key}: give it once.`);
+  return raw[0];
+}
+
+function integer(params: URLSearchParams, key: string, min: number, max: number): number | undefined {
+  const raw = single(params, key);
+  if (raw === undefined) return undefined;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw badRequest(`${key}: must be an integer from ${min} to ${max}; got ${quote(raw)}.`);
+  }
+  return value;
+}
+
+function date(params: URLSearchParams, key: string): Date | undefined {
+  const raw = single(params, key);
+  if (raw === undefined) return undefined;
+  const value = ISO_DATE.test(raw) ? new Date(raw) : null;
+  if (!value || !Number.isFinite(value.getTime())) {
+    throw badRequest(`${key}: must be an ISO 8601 date such as 2026-01-31T12:00:00Z; got ${quote(raw)}.`);
+  }
+  return value;
+}
+
+function jobId(params: URLSearchParams, key: string): string | undefined {
+  const raw = single(params, key);
+  if (raw === undefined) return undefined;
+  if (!isUuid(raw)) throw badRequest(`${key}: must be a job id (a lowercase UUID); got ${quote(raw)}.`);
+  return raw;
+}
+
+function statuses(params: URLSearchParams): JobStatus[] | undefined {
+  const values = listOf(params, 'status');
+  for (const value of values ?? []) {
+    if (!isJobStatus(value)) throw badRequest(`status: ${quote(value)} is not a status; use ${JOB_STATUSES.join(', ')}.`);
+  }
+  return values as JobStatus[] | undefined;
+}
+
+function types(params: URLSearchParams): string[] | undefined {
+  const values = listOf(params, 'type');
+  for (const value of values ?? []) {
+    if (value.length > MAX_TYPE_LENGTH) throw badRequest(`type: at most ${MAX_TYPE_LENGTH} characters.`);
+  }
+  return values;
+}
+
+/** The filters shared by the list and stats routes. */
+function baseFilter(params: URLSearchParams): JobFilter {
+  const filter: JobFilter = {};
+  const type = types(params);
+  if (type) filter.type = type;
+  const parentId = jobId(params, 'parentId');
+  if (parentId) filter.parentId = parentId;
+  const createdAfter = date(params, 'createdAfter');
+  if (createdAfter) filter.createdAfter = createdAfter;
+  const createdBefore = date(params, 'createdBefore');
+  if (createdBefore) filter.createdBefore = createdBefore;
+  if (createdAfter && createdBefore && createdAfter > createdBefore) {
+    throw badRequest('createdAfter must not be later than createdBefore.');
+  }
+  return filter;
+}
+
+export interface ListQuery {
+  filter: JobFilter;
+  cursor?: string;
+  limit: number;
+}
+
+export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
+  checkKnown(params, ['status', 'type', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
+  const filter = baseFilter(params);
+  const status = statuses(params);
+  if (status) filter.status = status;
+  const query: ListQuery = { filter, limit: integer(params, 'limit', 1, maxPageSize) ?? defaultLimit };
+  const cursor = single(params, 'cursor');
+  if (cursor !== undefined && cursor !== '') {
+    if (!isUuid(cursor)) throw badRequest('cursor: is not a nextCursor returned by a previous page.');
+    query.cursor = cursor;
+  }
+  return query;
+}
+
+export interface ActiveQuery {
+  withinMs: number;
+  type?: string[];
+  limit: number;
+}
+
+export const DEFAULT_ACTIVE_WITHIN_MS = 300_000;
+
+export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ActiveQuery {
+  checkKnown(params, ['withinMs', 'type', 'limit']);
+  const query: ActiveQuery = {
+    withinMs: integer(params, 'withinMs', 0, MAX_WITHIN_MS) ?? DEFAULT_ACTIVE_WITHIN_MS,
+    limit: integer(params, 'limit', 1, maxPageSize) ?? defaultLimit,
+  };
+  const type = types(params);
+  if (type) query.type = type;
+  return query;
+}
+
+export function parseStatsQuery(params: URLSearchParams): JobFilter {
+  checkKnown(params, ['type', 'parentId', 'createdAfter', 'createdBefore']);
+  return baseFilter(params);
+}

@@ -1,0 +1,86 @@
+import type { JobStatus } from '../model/job-status.js';
+
+/**
+ * What the jobs HTTP handler sends and the browser client receives: a `Job` as JSON, with ISO
+ * date strings. Pure types, shared by the server and `@jobtrail/core/client`.
+ */
+export interface JobErrorJson {
+  message: string;
+  code: string | null;
+  name: string | null;
+  retryable: boolean;
+  attempt: number;
+  at: string;
+}
+
+export interface JobJson<TPayload = unknown, TResult = unknown> {
+  id: string;
+  type: string;
+  key: string | null;
+  parentId: string | null;
+  tenantId: string | null;
+  ownerId: string | null;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  /** When the job becomes claimable: for `retrying`, when the next attempt is due. */
+  runAt: string;
+  /** Held while running; the owner (a worker id) is not exposed. */
+  lease: { expiresAt: string } | null;
+  progress: number;
+  stage: string | null;
+  current: number | null;
+  total: number | null;
+  /** Present only when the handler's `expose.payload` allows it. */
+  payload?: TPayload;
+  /** Present only when the handler's `expose.result` allows it. */
+  result?: TResult | null;
+  /** Present unless the handler's `expose.metadata` is false. */
+  metadata?: Record<string, unknown>;
+  metrics: Record<string, number>;
+  note: string | null;
+  /** The last attempt's error (never with a stack); null unless `expose.errors` is false. */
+  error: JobErrorJson | null;
+  errors: JobErrorJson[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  trace: string | null;
+}
+
+/** `GET /jobs/:id`, `POST /jobs/:id/retry`, `POST /jobs/:id/cancel`. */
+export interface JobResponse<TPayload = unknown, TResult = unknown> {
+  job: JobJson<TPayload, TResult>;
+}
+
+/** `GET /jobs`: newest first; pass `nextCursor` as `cursor` for the next page. */
+export interface JobListResponse {
+  jobs: JobJson[];
+  nextCursor: string | null;
+}
+
+/** `GET /jobs/active`: queued, running and retrying jobs plus those finished within `withinMs`. */
+export interface ActiveJobsResponse {
+  jobs: JobJson[];
+  withinMs: number;
+}
+
+export interface StatusCountsJson {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+}
+
+/** `GET /jobs/stats`. */
+export interface JobStatsResponse extends StatusCountsJson {
+  byType: Record<string, StatusCountsJson>;
+}
+
+/** Every error response: `{ error: { code, message } }`, never a stack trace. */
+export interface ErrorResponse {
+  error: { code: string; message: string };
+}
+
+/** The actions a caller can take on a job over HTTP. */
+export type JobAction = 'retry' | 'cancel';

@@ -1,0 +1,172 @@
+import type { AttemptTelemetry, CreateTelemetry, Job, JobTelemetry } from '@jobtrail/core';
+import {
+  context,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { AttemptScope } from './attempt-scope.js';
+import { JobMetrics } from './job-metrics.js';
+import { resolveOptions, type JobtrailOtelOptions, type ResolvedOptions } from './options.js';
+import { INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
+import { SendScope } from './send-scope.js';
+import { formatTraceparent, parseTraceparent } from './traceparent.js';
+
+// Attribute objects are written as literals with the semconv.ts names spelled out: V8 builds a
+// literal from a template, while computed keys or spreads cost a slow path on every job.
+
+/** Nothing to end for an inline job's creation: its span is the attempt's. */
+const NOOP_END = (): void => undefined;
+
+/**
+ * Core's telemetry port, implemented with OpenTelemetry: pass it to
+ * `createTracker({ telemetry: jobtrailTelemetry() })`, or use `instrument(tracker)`.
+ * Everything is a no-op until the application registers an SDK.
+ */
+export function jobtrailTelemetry(options?: JobtrailOtelOptions): JobTelemetry {
+  return new OtelJobTelemetry(resolveOptions(options));
+}
+
+class OtelJobTelemetry implements JobTelemetry {
+  private readonly metrics: JobMetrics;
+  private tracerSource: TracerProvider | null = null;
+  private cachedTracer: Tracer | null = null;
+
+  constructor(private readonly options: ResolvedOptions) {
+    this.metrics = new JobMetrics(options.meterProvider);
+  }
+
+  onCreate(draft: Readonly<Job>): CreateTelemetry | undefined {
+    try {
+      if (draft.status !== 'queued') {
+        // track(): the job starts running at once; the caller's context is its creation context.
+        const traceparent = formatActive();
+        return traceparent ? { trace: traceparent, end: NOOP_END } : undefined;
+      }
+      const span = this.tracer().startSpan(`send ${draft.type}`, {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': MESSAGING_SYSTEM,
+          'messaging.operation.name': 'send',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': draft.type,
+          'messaging.message.id': draft.id,
+        },
+      });
+      const traceparent = formatTraceparent(span.spanContext());
+      // No SDK at all: nothing to record, nothing to propagate.
+      if (traceparent === null && this.metrics.isOff()) return undefined;
+      return new SendScope(span, draft, this.metrics, traceparent);
+    } catch {
+      return undefined;
+    }
+  }
+
+  onAttempt(job: Readonly<Job>, info: { mode: 'queue' | 'inline' }): AttemptTelemetry | undefined {
+    try {
+      const ambient = context.active();
+      const attributes: Attributes = {
+        'messaging.system': MESSAGING_SYSTEM,
+        'messaging.operation.name': 'process',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': job.type,
+        'messaging.message.id': job.id,
+        'jobtrail.job.attempt': job.attempt,
+        'jobtrail.job.max_attempts': job.maxAttempts,
+      };
+      const name = `process ${job.type}`;
+      let span;
+      if (info.mode === 'inline') {
+        span = this.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ambient);
+      } else {
+        const origin = this.creationContext(job);
+        span = this.tracer().startSpan(name, { kind: SpanKind.CONSUMER, attributes, ...origin.options }, origin.parent);
+        this.metrics.consumed(job.type, waitSeconds(job));
+      }
+      const propagates = isSpanContextValid(span.spanContext());
+      // No SDK at all: the tracker runs the job as if uninstrumented.
+      if (!propagates && this.metrics.isOff()) return undefined;
+      const runContext = propagates ? trace.setSpan(ambient, span) : null;
+      return new AttemptScope(span, runContext, job.type, this.metrics, this.options.progressEventIntervalMs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The worker that ran the attempt died, so its span never reached the exporter: a short
+   * `recover {type}` span records what happened to that attempt, and a final failure counts.
+   */
+  onRecovered(job: Readonly<Job>): void {
+    try {
+      const origin = this.creationContext(job);
+      const span = this.tracer().startSpan(
+        `recover ${job.type}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'messaging.system': MESSAGING_SYSTEM,
+            'messaging.operation.name': 'recover',
+            'messaging.operation.type': 'settle',
+            'messaging.destination.name': job.type,
+            'messaging.message.id': job.id,
+            'jobtrail.job.attempt': job.attempt,
+            'jobtrail.job.max_attempts': job.maxAttempts,
+            'jobtrail.job.status': job.status,
+            'error.type': job.error?.code ?? 'lease_expired',
+          },
+          ...origin.options,
+        },
+        origin.parent,
+      );
+      const message = job.error?.message ?? 'The lease of the running attempt expired.';
+      span.recordException({ name: job.error?.name ?? 'LeaseExpiredError', message });
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      span.end();
+      if (job.status === 'failed') this.metrics.finished(job.type, job.status);
+    } catch {
+      // Telemetry must never break recovery.
+    }
+  }
+
+  /** Where a worker-side span hangs: under the `send` span (parent mode) or linked to it. */
+  private creationContext(job: Readonly<Job>): { parent: Context; options: { root?: boolean; links?: Link[] } } {
+    const origin = parseTraceparent(job.trace);
+    if (this.options.parentMode === 'parent') {
+      return origin
+        ? { parent: trace.setSpanContext(ROOT_CONTEXT, origin), options: {} }
+        : { parent: ROOT_CONTEXT, options: { root: true } };
+    }
+    // A new trace per attempt, whatever context the worker's poll loop happens to carry.
+    return { parent: ROOT_CONTEXT, options: origin ? { root: true, links: [{ context: origin }] } : { root: true } };
+  }
+
+  private tracer(): Tracer {
+    // The global provider object changes when an SDK is (re)registered after trace.disable().
+    const source = this.options.tracerProvider ?? trace.getTracerProvider();
+    if (source !== this.tracerSource || !this.cachedTracer) {
+      this.tracerSource = source;
+      this.cachedTracer = source.getTracer(INSTRUMENTATION_SCOPE);
+    }
+    return this.cachedTracer;
+  }
+}
+
+function formatActive(): string | null {
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext ? formatTraceparent(spanContext) : null;
+}
+
+/** From when the job was due (created, delayed or retry time) to this attempt's start. */
+function waitSeconds(job: Readonly<Job>): number {
+  const started = job.startedAt ? job.startedAt.getTime() : Date.now();
+  const due = job.runAt ? job.runAt.getTime() : job.createdAt.getTime();
+  return Math.max(0, started - due) / 1000;
+}

@@ -1,0 +1,20 @@
+export { JobtrailProvider, useJobsClient } from './jobtrail-provider.js';
+export type { JobtrailProviderProps } from './jobtrail-provider.js';
+export { useJob } from './use-job.js';
+export type { UseJobOptions } from './use-job.js';
+export { useJobs, useActiveJobs, useJobStats } from './use-jobs.js';
+export type { UsePollingOptions, UseActiveJobsOptions, UseJobStatsOptions } from './use-jobs.js';
+export { useJobActions } from './use-job-actions.js';
+export type { JobActions } from './use-job-actions.js';
+export { createJobsClient, JobsClient } from '@jobtrail/core/client';
+export type {
+  JobsClientOptions,
+  JobJson,
+  JobResult,
+  JobsResult,
+  ActiveJobsResult,
+  JobStatsResult,
+  JobActionsResult,
+  JobStatus,
+  ListJobsParams,
+} from '@jobtrail/core/client';

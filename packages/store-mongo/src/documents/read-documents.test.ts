@@ -1,0 +1,169 @@
+import { JobValidationError, TERMINAL_STATUSES } from '@jobtrail/core';
+import { describe, expect, it } from 'vitest';
+import { insertClashFilter, keyHolderFilter } from './dedupe-documents.js';
+import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
+import { countPipeline, incrementMetricsUpdate, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
+import { DEFAULT_PRUNE_LIMIT, PRUNE_SORT, prunePlan } from './prune-documents.js';
+import { QUERY_SORT, queryFilter, storeFilter } from './store-filter.js';
+
+const at = (ms = 0): Date => new Date(Date.UTC(2033, 2, 4) + ms);
+const id = '0190a8f0-0000-7000-8000-000000000001';
+
+describe('storeFilter (query, count, sumMetrics)', () => {
+  it('is empty without conditions', () => {
+    expect(storeFilter({})).toEqual({});
+  });
+
+  it('combines every condition', () => {
+    expect(
+      storeFilter({
+        status: ['queued', 'failed'],
+        type: ['a', 'b'],
+        tenantId: 't',
+        ownerId: null,
+        parentId: id,
+        createdAfter: at(1),
+        createdBefore: at(2),
+      }),
+    ).toEqual({
+      status: { $in: ['queued', 'failed'] },
+      type: { $in: ['a', 'b'] },
+      tenantId: 't',
+      ownerId: null,
+      parentId: id,
+      createdAt: { $gte: at(1), $lt: at(2) },
+    });
+  });
+
+  it('matches nothing for an empty status or type list', () => {
+    expect(storeFilter({ status: [], type: [] })).toEqual({ status: { $in: [] }, type: { $in: [] } });
+  });
+
+  it('keeps unfinished jobs and jobs finished since the instant in the active view', () => {
+    expect(storeFilter({ activeSince: at(5), status: ['failed'] })).toEqual({
+      status: { $in: ['failed'] },
+      $or: [{ status: { $in: ['queued', 'running', 'retrying'] } }, { finishedAt: { $gte: at(5) } }],
+    });
+  });
+
+  it('refuses values that would act as operators or are not what they claim', () => {
+    const bad: unknown[] = [
+      null,
+      { status: ['done'] },
+      { status: 'queued' },
+      { type: 'a' },
+      { type: [{ $ne: null }] },
+      { tenantId: { $ne: null } },
+      { ownerId: 5 },
+      { parentId: { $exists: true } },
+      { createdAfter: '2030-01-01' },
+      { activeSince: new Date(Number.NaN) },
+    ];
+    for (const filter of bad) expect(() => storeFilter(filter as never), JSON.stringify(filter)).toThrow(JobValidationError);
+  });
+});
+
+describe('queryFilter', () => {
+  it('pages newest first, below the cursor', () => {
+    expect(QUERY_SORT).toEqual({ _id: -1 });
+    expect(queryFilter({ type: ['a'], limit: 10, cursor: id })).toEqual({ filter: { type: { $in: ['a'] }, _id: { $lt: id } }, limit: 10 });
+  });
+
+  it('refuses page sizes outside 1..1000 and cursors that are not job ids', () => {
+    for (const limit of [0, -1, 1.5, 1001, Number.NaN, '10']) {
+      expect(() => queryFilter({ limit } as never)).toThrow(JobValidationError);
+    }
+    for (const cursor of ['', 'not-a-uuid', '{"$gt":""}', { $gt: '' }, id.toUpperCase()]) {
+      expect(() => queryFilter({ limit: 10, cursor } as never)).toThrow(JobValidationError);
+    }
+    expect(queryFilter({ limit: 1000 }).limit).toBe(1000);
+  });
+});
+
+describe('lease documents', () => {
+  it('renews only running jobs among the ids whose lease the owner holds, leaving updatedAt alone', () => {
+    expect(heldLeasesFilter('w', ['a', 'b'])).toEqual({ _id: { $in: ['a', 'b'] }, status: 'running', leaseOwner: 'w' });
+    expect(renewLeaseUpdate(at(9))).toEqual({ $set: { leaseExpiresAt: at(9) } });
+  });
+
+  it('finds running jobs whose lease expired before now, oldest lease first', () => {
+    expect(expiredLeasesFilter(at(1))).toEqual({ status: 'running', leaseExpiresAt: { $lt: at(1) } });
+    expect(Object.entries(EXPIRED_LEASES_SORT)).toEqual([
+      ['leaseExpiresAt', 1],
+      ['_id', 1],
+    ]);
+  });
+
+  it('writes progress only on running jobs, and only for the owner when one is named', () => {
+    expect(progressFilter(id, undefined)).toEqual({ _id: id, status: 'running' });
+    expect(progressFilter(id, null)).toEqual({ _id: id, status: 'running' });
+    expect(progressFilter(id, 'w')).toEqual({ _id: id, status: 'running', leaseOwner: 'w' });
+  });
+});
+
+describe('metrics documents', () => {
+  it('increments escaped names of an unfinished job in one update, with updatedAt', () => {
+    expect(unfinishedJobFilter(id)).toEqual({ _id: id, status: { $in: ['queued', 'running', 'retrying'] } });
+    expect(incrementMetricsUpdate({ rows: 1, 'cost.usd': 0.5 }, ['rows', 'cost.usd'], at())).toEqual({
+      $set: { updatedAt: at() },
+      $inc: { 'metrics.rows': 1, 'metrics.cost%2Eusd': 0.5 },
+    });
+  });
+
+  it('leaves $inc out when there is nothing to add (an empty $inc is an error on older servers)', () => {
+    expect(incrementMetricsUpdate({}, [], at())).toEqual({ $set: { updatedAt: at() } });
+  });
+
+  it('sums and counts on the server, after the filter', () => {
+    const match = { tenantId: 't' };
+    const sum = sumMetricsPipeline(match);
+    expect(sum[0]).toEqual({ $match: match });
+    expect(sum.at(-1)).toEqual({ $group: { _id: '$metric.k', sum: { $sum: '$metric.v' } } });
+    expect(countPipeline(match)).toEqual([{ $match: match }, { $group: { _id: { type: '$type', status: '$status' }, count: { $sum: 1 } } }]);
+  });
+});
+
+describe('prunePlan', () => {
+  it('deletes per status what finished before its cut-off, oldest first, in bounded batches', () => {
+    expect(prunePlan({ before: { completed: at(1) } })).toEqual({ filter: { status: 'completed', finishedAt: { $lt: at(1) } }, limit: DEFAULT_PRUNE_LIMIT });
+    expect(prunePlan({ before: { completed: at(1), failed: at(2) }, limit: 5 })).toEqual({
+      filter: {
+        $or: [
+          { status: 'completed', finishedAt: { $lt: at(1) } },
+          { status: 'failed', finishedAt: { $lt: at(2) } },
+        ],
+      },
+      limit: 5,
+    });
+    expect(Object.entries(PRUNE_SORT)).toEqual([
+      ['finishedAt', 1],
+      ['_id', 1],
+    ]);
+  });
+
+  it('deletes nothing without a cut-off', () => {
+    expect(prunePlan({ before: {} }).filter).toBeNull();
+    expect(prunePlan({ before: { completed: undefined } }).filter).toBeNull();
+  });
+
+  it('never prunes unfinished statuses, and refuses bad limits and dates', () => {
+    for (const status of ['queued', 'running', 'retrying', 'done']) {
+      expect(() => prunePlan({ before: { [status]: at() } } as never)).toThrow(JobValidationError);
+    }
+    for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => prunePlan({ before: { completed: at() }, limit })).toThrow(JobValidationError);
+    expect(() => prunePlan({ before: { failed: 'yesterday' } } as never)).toThrow(JobValidationError);
+    for (const status of TERMINAL_STATUSES) expect(prunePlan({ before: { [status]: at() } }).filter).toMatchObject({ status });
+  });
+});
+
+describe('dedupe documents', () => {
+  it('finds the unfinished holder of a key, optionally other than a given job', () => {
+    expect(keyHolderFilter('t', 'k')).toEqual({ type: 't', key: 'k', status: { $in: ['queued', 'running', 'retrying'] } });
+    expect(keyHolderFilter('t', 'k', id)).toMatchObject({ _id: { $ne: id } });
+  });
+
+  it('looks for a taken id or a held key before an insert in a transaction', () => {
+    expect(insertClashFilter({ _id: id, type: 't', key: null })).toEqual({ _id: id });
+    expect(insertClashFilter({ _id: id, type: 't', key: 'k' })).toEqual({ $or: [{ _id: id }, keyHolderFilter('t', 'k')] });
+  });
+});

@@ -1,0 +1,93 @@
+import { JobValidationError, StoreError } from '@jobtrail/core';
+import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { duplicateKeyTarget, indexErrorMessage, isChangeStreamUnsupported, isClientClosed, isDriverError, isDuplicateKeyError, toStoreError } from './driver-errors.js';
+
+function duplicateKey(index: string, keyPattern?: Record<string, number>): MongoServerError {
+  return new MongoServerError({
+    message: `E11000 duplicate key error collection: app.jobtrail_jobs index: ${index} dup key: { type: "a", key: "k" }`,
+    code: 11000,
+    ...(keyPattern === undefined ? {} : { keyPattern, keyValue: {} }),
+  });
+}
+
+describe('duplicate-key errors', () => {
+  it('are recognised by code, alone or inside a bulk write', () => {
+    expect(isDuplicateKeyError(duplicateKey('jobtrail_dedupe'))).toBe(true);
+    expect(isDuplicateKeyError({ code: 11001 })).toBe(true);
+    const bulk = new MongoBulkWriteError(
+      { message: 'bulk', code: 65, writeErrors: [{ code: 11000, errmsg: 'E11000', index: 0 }] } as never,
+      { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never,
+    );
+    expect(bulk.code).toBe(65);
+    expect(isDuplicateKeyError(bulk)).toBe(true);
+    expect(isDuplicateKeyError(new MongoServerError({ message: 'WriteConflict', code: 112 }))).toBe(false);
+    expect(isDuplicateKeyError(null)).toBe(false);
+    expect(isDuplicateKeyError('E11000')).toBe(false);
+  });
+
+  it('say which index objected: the id, the dedupe key or another', () => {
+    expect(duplicateKeyTarget(duplicateKey('_id_', { _id: 1 }))).toBe('id');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe', { type: 1, key: 1 }))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('app_unique_email', { email: 1 }))).toBe('other');
+    // Without keyPattern (old servers), from the index name in the message.
+    expect(duplicateKeyTarget(duplicateKey('_id_'))).toBe('id');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe'))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('something_else'))).toBe('other');
+  });
+});
+
+describe('change streams not supported', () => {
+  it('is told apart from passing failures', () => {
+    expect(isChangeStreamUnsupported(new MongoServerError({ message: 'The $changeStream stage is only supported on replica sets', code: 40573 }))).toBe(true);
+    expect(isChangeStreamUnsupported(new MongoServerError({ message: "Unrecognized pipeline stage name: '$changeStream'", code: 40324 }))).toBe(true);
+    expect(isChangeStreamUnsupported(new MongoServerError({ message: 'no such command', code: 115 }))).toBe(true);
+    expect(isChangeStreamUnsupported({ message: 'Change streams are not supported on this cluster' })).toBe(true);
+    expect(isChangeStreamUnsupported(new MongoNetworkError('connection reset'))).toBe(false);
+    expect(isChangeStreamUnsupported(new MongoServerError({ message: 'Unauthorized', code: 13 }))).toBe(false);
+    expect(isChangeStreamUnsupported(undefined)).toBe(false);
+  });
+});
+
+describe('client closed', () => {
+  it('is recognised from the driver errors a closed client raises', () => {
+    expect(isClientClosed(new MongoTopologyClosedError())).toBe(true);
+    expect(isClientClosed(new MongoNotConnectedError('not connected'))).toBe(true);
+    expect(isClientClosed(new MongoNetworkError('reset'))).toBe(false);
+    expect(isClientClosed({ name: 'MongoTopologyClosedError' })).toBe(false);
+  });
+});
+
+describe('toStoreError', () => {
+  it('wraps driver failures in StoreError naming the operation and collection, keeping the cause', () => {
+    const cause = new MongoNetworkError('connection refused');
+    const error = toStoreError(cause, 'claim', 'jobs');
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error.message).toBe('MongoDB claim on collection "jobs" failed: connection refused');
+    expect((error as StoreError).cause).toBe(cause);
+    expect(toStoreError('odd', 'get', 'jobs').message).toContain('odd');
+  });
+
+  it("passes jobtrail's own errors through", () => {
+    const own = new JobValidationError('limit', 'bad');
+    expect(toStoreError(own, 'query', 'jobs')).toBe(own);
+  });
+
+  it('passes driver errors through untouched inside a transaction, so withTransaction can retry them', () => {
+    const transient = new MongoServerError({ message: 'WriteConflict', code: 112, errorLabels: ['TransientTransactionError'] });
+    expect(isDriverError(transient)).toBe(true);
+    expect(toStoreError(transient, 'insert', 'jobs', true)).toBe(transient);
+    expect(toStoreError(transient, 'insert', 'jobs', false)).toBeInstanceOf(StoreError);
+    // Not a driver error (a bug of ours or the caller's): still wrapped.
+    expect(isDriverError(new TypeError('x'))).toBe(false);
+    expect(toStoreError(new TypeError('x'), 'insert', 'jobs', true)).toBeInstanceOf(StoreError);
+  });
+});
+
+describe('indexErrorMessage', () => {
+  it('says what to do about a conflicting index and about servers older than 6.0', () => {
+    expect(indexErrorMessage(new MongoServerError({ message: 'Index already exists with a different name', code: 85 }), 'jobs')).toContain("dropIndex('<name>')");
+    expect(indexErrorMessage(new MongoServerError({ message: 'Expression not supported in partial index: $in', code: 67 }), 'jobs')).toContain('MongoDB 6.0 or newer');
+    expect(indexErrorMessage(new Error('boom'), 'jobs')).toBe('Could not create the jobtrail indexes on "jobs": boom');
+  });
+});

@@ -1,0 +1,107 @@
+import { JobtrailError, StoreError } from '@jobtrail/core';
+import { DEDUPE_INDEX_NAME } from '../indexes/index-definitions.js';
+
+/**
+ * Reading the driver's errors. Checked by shape (`code`, `keyPattern`, message), not by
+ * `instanceof`: the application may load a different copy of the driver than this package.
+ */
+
+interface ErrorShape {
+  code?: unknown;
+  codeName?: unknown;
+  message?: unknown;
+  keyPattern?: unknown;
+  writeErrors?: unknown;
+  errorLabels?: unknown;
+}
+
+function shape(error: unknown): ErrorShape {
+  return error !== null && typeof error === 'object' ? (error as ErrorShape) : {};
+}
+
+/** MongoDB's DuplicateKey error (11000; 11001 from very old servers), alone or in a bulk write. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  const { code, writeErrors } = shape(error);
+  if (code === 11000 || code === 11001) return true;
+  return Array.isArray(writeErrors) && writeErrors.some((writeError) => isDuplicateKeyError(writeError));
+}
+
+/**
+ * Which unique index a duplicate-key error is about: the job id, the dedupe key, or another index
+ * (one the application added). Servers 4.2+ send `keyPattern`; the message names the index too.
+ */
+export function duplicateKeyTarget(error: unknown): 'id' | 'dedupe' | 'other' {
+  const { keyPattern, message } = shape(error);
+  if (keyPattern !== null && typeof keyPattern === 'object') {
+    const fields = Object.keys(keyPattern);
+    if (fields.length === 1 && fields[0] === '_id') return 'id';
+    if (fields.length === 2 && fields.includes('type') && fields.includes('key')) return 'dedupe';
+    return 'other';
+  }
+  const index = typeof message === 'string' ? /index: (\S+) dup key/.exec(message)?.[1] : undefined;
+  if (index === '_id_') return 'id';
+  if (index === DEDUPE_INDEX_NAME) return 'dedupe';
+  return 'other';
+}
+
+/**
+ * Error codes meaning "this deployment cannot run a change stream here", as opposed to a passing
+ * failure: 40573 — standalone server ("only supported on replica sets"); 40324 — the server does
+ * not know `$changeStream` (too old, or an emulation); 115 — CommandNotSupported. Resumable
+ * errors (network, elections) never get here: the driver resumes the stream itself.
+ */
+const UNSUPPORTED_CODES = new Set([40573, 40324, 115]);
+const UNSUPPORTED_MESSAGE = /only supported on replica sets|change streams? (?:are|is) not (?:supported|enabled)|unrecognized pipeline stage name: '\$changeStream'/i;
+
+export function isChangeStreamUnsupported(error: unknown): boolean {
+  const { code, message } = shape(error);
+  if (typeof code === 'number' && UNSUPPORTED_CODES.has(code)) return true;
+  return typeof message === 'string' && UNSUPPORTED_MESSAGE.test(message);
+}
+
+/**
+ * The application closed its MongoClient. Reopening a change stream then would make the driver
+ * connect again behind the application's back (clients reconnect on use), so the waker stops.
+ */
+export function isClientClosed(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : undefined;
+  return name === 'MongoTopologyClosedError' || name === 'MongoClientClosedError' || name === 'MongoNotConnectedError';
+}
+
+/** A driver error (a MongoError subclass) rather than ours or a programming error. */
+export function isDriverError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  for (let proto = Object.getPrototypeOf(error) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'MongoError') return true;
+  }
+  return false;
+}
+
+/**
+ * What a failed operation throws: jobtrail's own errors as they are; anything else wrapped in a
+ * `StoreError` naming the operation, with the original as `cause`. Inside the caller's
+ * transaction, driver errors pass through untouched: `session.withTransaction` retries on their
+ * `TransientTransactionError` label, which only a real MongoError carries.
+ */
+export function toStoreError(error: unknown, operation: string, collection: string, inTransaction = false): Error {
+  if (error instanceof JobtrailError) return error;
+  if (inTransaction && isDriverError(error)) return error as Error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StoreError(`MongoDB ${operation} on collection "${collection}" failed: ${detail}`, { cause: error });
+}
+
+/** Why `ensureIndexes()` failed, with what to do about it. */
+export function indexErrorMessage(error: unknown, collection: string): string {
+  const { code, message } = shape(error);
+  const detail = typeof message === 'string' ? message : String(error);
+  if (code === 85 || code === 86) {
+    return (
+      `An index on "${collection}" has the name or keys of a jobtrail index but a different definition (${detail}). ` +
+      `Drop it (db.${collection}.dropIndex('<name>')) and run ensureIndexes() again.`
+    );
+  }
+  if (typeof message === 'string' && /partial|\$in/i.test(message)) {
+    return `Could not create the jobtrail indexes on "${collection}": ${detail}. The dedupe index needs MongoDB 6.0 or newer ($in in a partial index).`;
+  }
+  return `Could not create the jobtrail indexes on "${collection}": ${detail}`;
+}

@@ -1,0 +1,58 @@
+import type { IndexDescription } from 'mongodb';
+import { KEY_HOLDING_STATUSES } from '../documents/statuses.js';
+
+/**
+ * Every index the store relies on; `ensureIndexes()` creates them (idempotently). Each entry says
+ * which operation it serves. All names start with `jobtrail_` so they are easy to tell apart from
+ * the application's own indexes.
+ */
+export const JOB_INDEXES: readonly IndexDescription[] = [
+  {
+    // claim: equality on type and status, then the claim order; runAt <= now is checked in the
+    // index. The $in over types and statuses becomes a merge of one ordered scan per pair.
+    name: 'jobtrail_claim',
+    key: { type: 1, status: 1, priority: -1, runAt: 1, _id: 1 },
+  },
+  {
+    // dedupe: at most one unfinished job per (type, key). Jobs without a key (null is not a
+    // string) and finished jobs are left out, so finishing a job frees its key. `$in` in a
+    // partial filter needs MongoDB 6.0 or newer.
+    name: 'jobtrail_dedupe',
+    key: { type: 1, key: 1 },
+    unique: true,
+    partialFilterExpression: { key: { $type: 'string' }, status: { $in: [...KEY_HOLDING_STATUSES] } },
+  },
+  {
+    // findExpired: running jobs by lease expiry, oldest first.
+    name: 'jobtrail_expired_leases',
+    key: { status: 1, leaseExpiresAt: 1, _id: 1 },
+  },
+  {
+    // prune: finished jobs of a status by finish time.
+    name: 'jobtrail_prune',
+    key: { status: 1, finishedAt: 1, _id: 1 },
+  },
+  {
+    // query by type(s), newest first.
+    name: 'jobtrail_type_recent',
+    key: { type: 1, _id: -1 },
+  },
+  {
+    // query scoped to a tenant, newest first.
+    name: 'jobtrail_tenant_recent',
+    key: { tenantId: 1, _id: -1 },
+  },
+  {
+    // query scoped to an owner, newest first.
+    name: 'jobtrail_owner_recent',
+    key: { ownerId: 1, _id: -1 },
+  },
+  {
+    // a parent's children (query, sumMetrics), newest first.
+    name: 'jobtrail_parent_recent',
+    key: { parentId: 1, _id: -1 },
+  },
+];
+
+/** The name of the index whose duplicate-key errors mean "this key is held" (see driver-errors). */
+export const DEDUPE_INDEX_NAME = 'jobtrail_dedupe';

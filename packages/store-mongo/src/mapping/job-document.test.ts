@@ -1,0 +1,119 @@
+import type { Job, JobError } from '@jobtrail/core';
+import { makeJob } from '@jobtrail/core/testing';
+import { describe, expect, it } from 'vitest';
+import { asStored, toDocument, toJob, type JobDocument } from './job-document.js';
+
+const base = Date.UTC(2031, 4, 6, 7, 8, 9, 123);
+const at = (ms = 0): Date => new Date(base + ms);
+
+function failure(attempt: number, extra: Partial<JobError> = {}): JobError {
+  return { message: `Attempt ${attempt} failed — réessayer 🙃`, code: 'ECONNREFUSED', name: 'Error', retryable: true, attempt, at: at(attempt), ...extra };
+}
+
+function fullJob(): Job {
+  return makeJob({
+    key: 'key-ключ',
+    parentId: makeJob().id,
+    tenantId: 'tenant-1',
+    ownerId: 'owner-1',
+    status: 'running',
+    attempt: 2,
+    maxAttempts: 7,
+    priority: -3,
+    runAt: at(1),
+    lease: { owner: 'worker-1', expiresAt: at(30_000) },
+    progress: 0.625,
+    stage: 'Calling Google API — 東京',
+    current: 5,
+    total: 8,
+    payload: { nested: { list: [1, 2.5, null, 'ü'], empty: {} }, big: 9_007_199_254_740_991, 'dotted.key': true },
+    result: { rows: [{ id: 1 }] },
+    metadata: { placeId: 'abc' },
+    metrics: { leads: 12, 'cost.usd': 0.25, $spent: 3, '': 1 },
+    note: 'completed with 3 row errors',
+    error: failure(1),
+    errors: [failure(1), failure(2, { code: null, name: null, retryable: false, stack: 'Error: x\n    at y' })],
+    createdAt: at(0),
+    startedAt: at(2),
+    finishedAt: null,
+    updatedAt: at(3),
+    trace: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  });
+}
+
+describe('job document mapper', () => {
+  it('maps id to _id, flattens the lease and escapes metric names', () => {
+    const job = fullJob();
+    const doc = toDocument(job);
+    expect(doc._id).toBe(job.id);
+    expect(doc).not.toHaveProperty('id');
+    expect(doc).not.toHaveProperty('lease');
+    expect(doc.leaseOwner).toBe('worker-1');
+    expect(doc.leaseExpiresAt).toEqual(at(30_000));
+    expect(doc.metrics).toEqual({ leads: 12, 'cost%2Eusd': 0.25, '%24spent': 3, '%': 1 });
+    expect(doc.runAt).toBeInstanceOf(Date);
+  });
+
+  it('stores no lease as two nulls, so filters on leaseOwner: null and leaseExpiresAt work', () => {
+    const doc = toDocument(makeJob());
+    expect(doc.leaseOwner).toBeNull();
+    expect(doc.leaseExpiresAt).toBeNull();
+  });
+
+  it('round-trips every field exactly, in memory and through BSON', () => {
+    const job = fullJob();
+    expect(toJob(toDocument(job))).toEqual(job);
+    const stored = asStored(toDocument(job));
+    expect(stored).toEqual(job);
+    expect(stored.runAt).toBeInstanceOf(Date);
+    expect(stored.errors[1]?.at).toBeInstanceOf(Date);
+    expect(stored.errors[1]?.stack).toBe('Error: x\n    at y');
+  });
+
+  it('answers a copy through BSON that shares nothing with the input', () => {
+    const job = fullJob();
+    const stored = asStored(toDocument(job));
+    (stored.payload as { nested: { list: unknown[] } }).nested.list.push('changed');
+    stored.runAt.setTime(0);
+    stored.metrics['leads'] = 0;
+    expect((job.payload as { nested: { list: unknown[] } }).nested.list).toHaveLength(4);
+    expect(job.runAt.getTime()).toBe(base + 1);
+    expect(job.metrics['leads']).toBe(12);
+  });
+
+  it('keeps an absent error stack absent instead of turning it into null', () => {
+    const job = makeJob({ error: failure(1), errors: [failure(1)] });
+    const stored = asStored(toDocument(job));
+    expect(stored.error).not.toHaveProperty('stack');
+    expect(stored.errors[0]).not.toHaveProperty('stack');
+    expect(asStored(toDocument(makeJob({ error: failure(1, { stack: null }) }))).error).toHaveProperty('stack', null);
+  });
+
+  it('fills nullable fields a JavaScript caller left out, so every document has the full shape', () => {
+    const { key: _key, note: _note, trace: _trace, lease: _lease, errors: _errors, metrics: _metrics, ...partial } = makeJob();
+    const doc = toDocument(partial as Job);
+    expect(doc).toMatchObject({ key: null, note: null, trace: null, leaseOwner: null, leaseExpiresAt: null, errors: [], metrics: {} });
+    const undefinedPayload = toDocument(makeJob({ payload: undefined }));
+    expect(undefinedPayload.payload).toBeNull();
+  });
+
+  it('reads documents that lack optional fields (edited by hand) without failing', () => {
+    const doc = toDocument(makeJob());
+    const sparse = { ...doc } as Partial<JobDocument>;
+    for (const field of ['key', 'stage', 'metrics', 'errors', 'error', 'trace', 'leaseOwner', 'metadata', 'result'] as const) delete sparse[field];
+    const job = toJob(sparse as JobDocument);
+    expect(job).toMatchObject({ key: null, stage: null, metrics: {}, errors: [], error: null, trace: null, lease: null, metadata: {}, result: null });
+  });
+
+  it('answers exactly the fields of a Job: no document field leaks out', () => {
+    const job = toJob({ ...toDocument(fullJob()), claimToken: 'x' } as JobDocument);
+    expect(Object.keys(job).sort()).toEqual(Object.keys(fullJob()).sort());
+  });
+
+  it("keeps __proto__ a plain metric name, never the metrics object's prototype", () => {
+    const metrics = JSON.parse('{"__proto__": 2, "ok": 1}') as Record<string, number>;
+    const stored = asStored(toDocument(makeJob({ metrics })));
+    expect(Object.keys(stored.metrics)).toEqual(['__proto__', 'ok']);
+    expect(Object.getPrototypeOf(stored.metrics)).toBe(Object.prototype);
+  });
+});

@@ -1,0 +1,193 @@
+import { JobValidationError, StoreError, type JobStore } from '@jobtrail/core';
+import { makeJob } from '@jobtrail/core/testing';
+import { MongoClient } from 'mongodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MongoJobStore } from './mongo-job-store.js';
+import { DEFAULT_COLLECTION_NAME } from './store-options.js';
+
+/**
+ * The store without a server: a real driver client pointed at a closed port. What must happen
+ * before any I/O (option checks, input checks, closing) is tested here; how driver failures
+ * surface too. The behaviour against a real server is the contract suite (test/contract.test.ts).
+ */
+const client = new MongoClient('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100&connectTimeoutMS=100');
+const db = client.db('jobtrail_unit');
+const at = (ms = 0): Date => new Date(Date.UTC(2030, 0, 1) + ms);
+
+afterAll(async () => {
+  await client.close();
+});
+
+async function failure(action: () => unknown): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('MongoJobStore options', () => {
+  it('uses jobtrail_jobs unless told otherwise', () => {
+    expect(new MongoJobStore({ db }).collectionName).toBe(DEFAULT_COLLECTION_NAME);
+    expect(new MongoJobStore({ db, collectionName: 'queue.jobs' }).collectionName).toBe('queue.jobs');
+  });
+
+  it('refuses what is not a Db, with a message that says what to pass', async () => {
+    const bad = [undefined, null, {}, { db: null }, { db: 'mongodb://localhost' }, { db: client }, { db: {} }];
+    for (const [index, options] of bad.entries()) {
+      const error = await failure(() => new MongoJobStore(options as never));
+      expect(error, `case ${index}`).toBeInstanceOf(JobValidationError);
+      expect((error as Error).message).toMatch(/Db|db/);
+    }
+  });
+
+  it('refuses collection names MongoDB would refuse or reserve', () => {
+    for (const collectionName of ['', 'a$b', 'system.jobs', 'a\u0000b', 'x'.repeat(201), 5]) {
+      expect(() => new MongoJobStore({ db, collectionName: collectionName as never }), String(collectionName)).toThrow(JobValidationError);
+    }
+  });
+
+  it('refuses a changeStreams flag or error hook of the wrong type', () => {
+    expect(() => new MongoJobStore({ db, changeStreams: 'yes' as never })).toThrow(JobValidationError);
+    expect(() => new MongoJobStore({ db, onChangeStreamError: 'log' as never })).toThrow(JobValidationError);
+  });
+});
+
+describe('MongoJobStore input checks', () => {
+  const store = new MongoJobStore({ db });
+  const id = makeJob().id;
+
+  it('refuses bad input with invalid_input before touching the server', async () => {
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['insert', () => store.insert(makeJob({ id: 'nope' }))],
+      ['insert transaction', () => store.insert(makeJob(), { transaction: { begin: true } })],
+      ['transition', () => store.transition(id, { status: 'done' as never }, { updatedAt: at() })],
+      ['transition patch', () => store.transition(id, {}, { status: 'queued' } as never)],
+      ['claim', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: -1 }, limit: 1 })],
+      ['heartbeat', () => store.heartbeat('w', [{ $ne: null }] as never, at())],
+      ['heartbeat owner', () => store.heartbeat({ $ne: null } as never, [id], at())],
+      ['findExpired', () => store.findExpired(at(), 1.5)],
+      ['updateProgress', () => store.updateProgress(id, { progress: Number.NaN, updatedAt: at() })],
+      ['updateProgress owner', () => store.updateProgress(id, { updatedAt: at() }, { $ne: null } as never)],
+      ['incrementMetrics', () => store.incrementMetrics(id, { rows: 1, broken: Number.NaN }, at())],
+      ['query cursor', () => store.query({ limit: 10, cursor: '{"$gt":""}' })],
+      ['query limit', () => store.query({ limit: 0 })],
+      ['count', () => store.count({ tenantId: { $ne: null } as never })],
+      ['sumMetrics', () => store.sumMetrics({ status: ['done' as never] })],
+      ['prune', () => store.prune({ before: { running: at() } as never })],
+    ];
+    for (const [name, call] of calls) {
+      const error = await failure(call);
+      expect(error, name).toBeInstanceOf(JobValidationError);
+      expect((error as JobValidationError).code, name).toBe('invalid_input');
+    }
+  });
+
+  it('answers "not there" for ids that are not strings, instead of sending them as operators', async () => {
+    const operator = { $gt: '' } as never;
+    expect(await store.get(operator)).toBeNull();
+    expect(await store.transition(operator, {}, { updatedAt: at() })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await store.updateProgress(operator, { updatedAt: at() })).toBe(false);
+    expect(await store.incrementMetrics(operator, { a: 1 }, at())).toBeNull();
+  });
+
+  it('does nothing for empty requests', async () => {
+    expect(await store.heartbeat('w', [], at())).toEqual([]);
+    expect(await store.findExpired(at(), 0)).toEqual([]);
+    expect(await store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 5 }, limit: 0 })).toEqual([]);
+    expect(await store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: {}, limit: 5 })).toEqual([]);
+    expect(await store.prune({ before: {} })).toBe(0);
+  });
+
+  it('refuses a session that has ended', async () => {
+    const session = client.startSession();
+    await session.endSession();
+    const error = await failure(() => store.insert(makeJob(), { transaction: session }));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect((error as JobValidationError).field).toBe('transaction');
+  });
+});
+
+describe('MongoJobStore without a reachable server', () => {
+  it('wraps driver failures in StoreError naming the operation, with the driver error as cause', async () => {
+    const store = new MongoJobStore({ db, collectionName: 'unreachable' });
+    for (const [operation, call] of [
+      ['get', () => store.get(makeJob().id)],
+      ['claim', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 })],
+    ] as const) {
+      const error = await failure(call);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).message).toContain(`MongoDB ${operation} on collection "unreachable" failed`);
+      expect((error as StoreError).cause).toBeInstanceOf(Error);
+    }
+  });
+
+  it('explains a failed ensureIndexes', async () => {
+    const error = await failure(() => new MongoJobStore({ db }).ensureIndexes());
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toContain('Could not create the jobtrail indexes on "jobtrail_jobs"');
+  });
+
+  it('falls back to polling when the change stream cannot open, and tries again later', async () => {
+    // A client of its own: after a failed connect the driver answers "Topology is closed".
+    const unreachable = new MongoClient('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100&connectTimeoutMS=100');
+    const errors: unknown[] = [];
+    const store = new MongoJobStore({ db: unreachable.db('jobtrail_unit'), onChangeStreamError: (error) => errors.push(error) });
+    const unsubscribe = store.subscribe(() => {});
+    expect(store.wakeMode).toBe('connecting');
+    await expect.poll(() => store.wakeMode, { timeout: 5000 }).toBe('polling');
+    expect((errors[0] as Error).name).toBe('MongoServerSelectionError');
+    unsubscribe();
+    expect(store.wakeMode).toBe('idle');
+    await store.close();
+    await unreachable.close();
+  });
+
+  it('stops trying once the application closed its client', async () => {
+    const closed = new MongoClient('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100');
+    await closed.close();
+    const store = new MongoJobStore({ db: closed.db('jobtrail_unit') });
+    const unsubscribe = store.subscribe(() => {});
+    await expect.poll(() => store.wakeMode, { timeout: 5000 }).toBe('polling-only');
+    unsubscribe();
+    await store.close();
+  });
+
+  it('never opens a change stream when they are turned off', () => {
+    const store = new MongoJobStore({ db, changeStreams: false });
+    const unsubscribe = store.subscribe(() => {});
+    expect(store.wakeMode).toBe('polling-only');
+    unsubscribe();
+  });
+});
+
+describe('MongoJobStore close', () => {
+  it('rejects every later call with StoreError, and closing twice is fine', async () => {
+    const store: JobStore & MongoJobStore = new MongoJobStore({ db, collectionName: 'closing' });
+    await store.close();
+    await store.close();
+    const job = makeJob();
+    const calls: Array<() => Promise<unknown>> = [
+      () => store.ensureIndexes(),
+      () => store.insert(job),
+      () => store.get(job.id),
+      () => store.transition(job.id, {}, { updatedAt: at() }),
+      () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 }),
+      () => store.heartbeat('w', [job.id], at()),
+      () => store.findExpired(at(), 10),
+      () => store.updateProgress(job.id, { progress: 1, updatedAt: at() }),
+      () => store.incrementMetrics(job.id, { a: 1 }, at()),
+      () => store.query({ limit: 10 }),
+      () => store.count({}),
+      () => store.sumMetrics({}),
+      () => store.prune({ before: { completed: at() } }),
+    ];
+    for (const call of calls) {
+      const error = await failure(call);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).message).toContain('"closing" is closed');
+    }
+    expect(() => store.subscribe(() => {})).toThrow(StoreError);
+  });
+});

@@ -1,0 +1,395 @@
+import {
+  isTerminal,
+  JobValidationError,
+  StoreError,
+  systemClock,
+  type ClaimRequest,
+  type Expectation,
+  type InsertOptions,
+  type InsertResult,
+  type Job,
+  type JobPatch,
+  type JobStatus,
+  type JobStore,
+  type ProgressPatch,
+  type PruneRequest,
+  type StatusCount,
+  type StoreFilter,
+  type StoreQuery,
+  type StoreQueryResult,
+  type StoreWakeEvent,
+  type TransitionResult,
+} from '@jobtrail/core';
+import type { ClientSession, Collection } from 'mongodb';
+import { claimBatch } from './documents/claim-batch.js';
+import { claimPlan } from './documents/claim-documents.js';
+import { insertClashFilter, keyHolderFilter } from './documents/dedupe-documents.js';
+import { expectationFilter } from './documents/expectation-filter.js';
+import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './documents/lease-documents.js';
+import { countPipeline, incrementMetricsUpdate, sumMetricsPipeline, unfinishedJobFilter } from './documents/metrics-documents.js';
+import { patchUpdate, progressUpdate } from './documents/patch-update.js';
+import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
+import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
+import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.js';
+import { duplicateKeyTarget, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
+import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
+import { JOB_INDEXES } from './indexes/index-definitions.js';
+import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './mapping/job-document.js';
+import { decodeMetricName } from './mapping/metric-names.js';
+import { setOwn } from './mapping/own-property.js';
+import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
+import { sessionFrom } from './transaction/session.js';
+import { requireCount, requireDate, requireIds, validateDeltas, validateExpectation, validateJob, validatePatch, validateProgressPatch } from './validation/checks.js';
+import { ChangeStreamWaker, type WakeMode } from './wake/change-stream-waker.js';
+import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
+
+/**
+ * How often an insert or transition retries when the job holding a dedupe key finished between
+ * the duplicate-key error and the lookup of the holder (the key is free again by then).
+ */
+const KEY_RACE_ROUNDS = 5;
+
+function duplicateIdError(id: string): JobValidationError {
+  return new JobValidationError('id', `a job with id ${id} already exists; generate a fresh id per job.`);
+}
+
+function holdsKey(status: JobStatus): boolean {
+  return KEY_HOLDING_STATUSES.includes(status);
+}
+
+/**
+ * The jobtrail store for MongoDB, over your own `Db` from the official driver.
+ *
+ * Every operation is one atomic document update where the contract needs atomicity: transitions
+ * are `findOneAndUpdate` with the expectation in the filter, claims take one job per
+ * `findOneAndUpdate` in claim order, metrics use `$inc`, and dedupe is a partial unique index.
+ * Call `ensureIndexes()` once at start-up: dedupe depends on its unique index.
+ *
+ * @example
+ * const client = await MongoClient.connect(process.env.MONGODB_URL!);
+ * const store = new MongoJobStore({ db: client.db('app') });
+ * await store.ensureIndexes();
+ * const tracker = createTracker({ store });
+ */
+export class MongoJobStore implements JobStore {
+  readonly collectionName: string;
+
+  private readonly collection: Collection<JobDocument>;
+  private readonly waker: ChangeStreamWaker;
+  private closed = false;
+
+  constructor(options: MongoJobStoreOptions) {
+    const resolved = resolveOptions(options);
+    this.collectionName = resolved.collectionName;
+    // The mapper expects plain JavaScript values back, whatever BSON options the application set
+    // on its client or Db (raw buffers or bigint longs would break it).
+    this.collection = resolved.db.collection<JobDocument>(resolved.collectionName, {
+      raw: false,
+      promoteValues: true,
+      promoteLongs: true,
+      promoteBuffers: false,
+      useBigInt64: false,
+      bsonRegExp: false,
+    });
+    const collection = this.collection;
+    this.waker = new ChangeStreamWaker({
+      open: resolved.changeStreams ? () => collection.watch([...WAKE_PIPELINE]) : null,
+      clock: systemClock,
+      ...(resolved.onChangeStreamError ? { onError: resolved.onChangeStreamError } : {}),
+    });
+  }
+
+  /** How subscribers are woken right now (see `WakeMode`). */
+  get wakeMode(): WakeMode {
+    return this.waker.mode;
+  }
+
+  /**
+   * Creates the indexes the store needs (see the README); existing ones are left as they are.
+   * Answers their names. Fails with `StoreError` when an index of the same name exists with another
+   * definition, or the server is older than 6.0.
+   */
+  async ensureIndexes(): Promise<string[]> {
+    this.assertOpen();
+    try {
+      return await this.collection.createIndexes([...JOB_INDEXES]);
+    } catch (error) {
+      throw new StoreError(indexErrorMessage(error, this.collectionName), { cause: error });
+    }
+  }
+
+  async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
+    this.assertOpen();
+    validateJob(job);
+    const session = sessionFrom(options);
+    const inTransaction = session?.inTransaction() ?? false;
+    const doc = toDocument(job);
+    try {
+      // Inside a transaction a duplicate-key error would abort the caller's whole transaction, so
+      // look first. A finished job never holds its key (the unique index leaves it out), so only a
+      // lookup can find the unfinished job that the port says it must answer instead.
+      if (inTransaction || (doc.key !== null && !holdsKey(doc.status))) {
+        const clash = await this.findInsertClash(doc, session);
+        if (clash !== null) return clash;
+      }
+      for (let round = 0; round < KEY_RACE_ROUNDS; round++) {
+        try {
+          await this.collection.insertOne(doc, session === undefined ? {} : { session });
+          // Inside a transaction the job is not visible before the commit; the change stream (or
+          // the next poll) reports it once it is.
+          if (isClaimable(doc.status) && !inTransaction) this.waker.notifyLocal(doc.type);
+          return { job: asStored(doc, this.collection.bsonOptions), created: true };
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          const target = duplicateKeyTarget(error);
+          if (inTransaction) {
+            if (target === 'dedupe' && doc.key !== null) throw new TransactionDedupeError(doc.type, doc.key, { cause: error });
+            if (target === 'id') throw duplicateIdError(doc._id);
+            throw error;
+          }
+          if (target === 'other') throw error;
+          if (doc.key !== null) {
+            const holder = await this.collection.findOne(keyHolderFilter(doc.type, doc.key));
+            if (holder !== null) return { job: toJob(holder), created: false };
+          }
+          if (target === 'id') throw duplicateIdError(doc._id);
+          // The job that held the key finished before we looked it up: the key is free, insert again.
+        }
+      }
+      throw new StoreError(`The dedupe key "${String(doc.key)}" of type "${doc.type}" kept changing hands; insert again.`);
+    } catch (error) {
+      throw this.failure(error, 'insert', inTransaction);
+    }
+  }
+
+  async get(id: string): Promise<Job | null> {
+    this.assertOpen();
+    if (typeof id !== 'string') return null;
+    try {
+      const doc = await this.collection.findOne({ _id: id });
+      return doc === null ? null : toJob(doc);
+    } catch (error) {
+      throw this.failure(error, 'get');
+    }
+  }
+
+  async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
+    this.assertOpen();
+    validateExpectation(expected);
+    validatePatch(patch);
+    if (typeof id !== 'string') return { ok: false, reason: 'not_found' };
+    const filter = expectationFilter(id, expected);
+    const update = patchUpdate(patch);
+    try {
+      for (let round = 0; round < KEY_RACE_ROUNDS; round++) {
+        try {
+          const doc = await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after' });
+          if (doc !== null) {
+            if (isClaimable(doc.status) && (patch.status !== undefined || patch.runAt !== undefined)) this.waker.notifyLocal(doc.type);
+            return { ok: true, job: toJob(doc) };
+          }
+          const current = await this.collection.findOne({ _id: id });
+          return current === null ? { ok: false, reason: 'not_found' } : { ok: false, reason: 'conflict', current: toJob(current) };
+        } catch (error) {
+          // Ids never change, so only the dedupe index can object: the patch made a finished job
+          // unfinished (a manual retry) while another unfinished job holds its key.
+          if (!isDuplicateKeyError(error) || duplicateKeyTarget(error) !== 'dedupe') throw error;
+          const current = await this.collection.findOne({ _id: id });
+          if (current === null) return { ok: false, reason: 'not_found' };
+          if (current.key !== null) {
+            const holder = await this.collection.findOne(keyHolderFilter(current.type, current.key, id));
+            if (holder !== null) return { ok: false, reason: 'duplicate_key', holder: toJob(holder) };
+          }
+          // The holder finished meanwhile: the key is free, try the transition again.
+        }
+      }
+      throw new StoreError(`The dedupe key of job ${id} kept changing hands; try the transition again.`);
+    } catch (error) {
+      throw this.failure(error, 'transition');
+    }
+  }
+
+  /**
+   * One `findOneAndUpdate` per job, each taking the best due job among the types that still have
+   * budget — see the README ("Claiming") for why this and not a claim-token `updateMany`.
+   */
+  async claim(request: ClaimRequest): Promise<Job[]> {
+    this.assertOpen();
+    const result = await claimBatch(claimPlan(request), (filter, update, sort) =>
+      this.collection.findOneAndUpdate(filter, update, { sort, returnDocument: 'after' }),
+    );
+    // Jobs already leased must reach the worker, or they would sit idle until their lease
+    // expires; a failure after some were leased shows again on the next claim.
+    if ('error' in result && result.claimed.length === 0) throw this.failure(result.error, 'claim');
+    return result.claimed.map(toJob);
+  }
+
+  async heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]> {
+    this.assertOpen();
+    requireDate('expiresAt', expiresAt);
+    if (typeof owner !== 'string') throw new JobValidationError('owner', 'must be a string.');
+    const unique = requireIds('ids', ids);
+    if (unique.length === 0) return [];
+    const filter = heldLeasesFilter(owner, unique);
+    try {
+      // Renew, then read back which leases are still held: a job lost in between is reported
+      // lost, never reported held without having been renewed.
+      await this.collection.updateMany(filter, renewLeaseUpdate(expiresAt));
+      const held = await this.collection.find(filter, { projection: { _id: 1 } }).toArray();
+      const heldIds = new Set(held.map((doc) => doc._id));
+      return unique.filter((id) => heldIds.has(id));
+    } catch (error) {
+      throw this.failure(error, 'heartbeat');
+    }
+  }
+
+  async findExpired(now: Date, limit: number): Promise<Job[]> {
+    this.assertOpen();
+    requireDate('now', now);
+    requireCount('limit', limit);
+    // limit 0 would mean "no limit" to MongoDB.
+    if (limit === 0) return [];
+    try {
+      const docs = await this.collection.find(expiredLeasesFilter(now), { sort: EXPIRED_LEASES_SORT, limit }).toArray();
+      return docs.map(toJob);
+    } catch (error) {
+      throw this.failure(error, 'findExpired');
+    }
+  }
+
+  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean> {
+    this.assertOpen();
+    validateProgressPatch(patch);
+    if (owner != null && typeof owner !== 'string') throw new JobValidationError('owner', 'must be a string or null.');
+    if (typeof id !== 'string') return false;
+    try {
+      const result = await this.collection.updateOne(progressFilter(id, owner), progressUpdate(patch));
+      return result.matchedCount === 1;
+    } catch (error) {
+      throw this.failure(error, 'updateProgress');
+    }
+  }
+
+  async incrementMetrics(
+    id: string,
+    deltas: Readonly<Record<string, number>>,
+    updatedAt: Date,
+  ): Promise<Record<string, number> | null | 'finished'> {
+    this.assertOpen();
+    requireDate('updatedAt', updatedAt);
+    const names = validateDeltas(deltas);
+    if (typeof id !== 'string') return null;
+    const update = incrementMetricsUpdate(deltas, names, updatedAt);
+    try {
+      for (let round = 0; round < KEY_RACE_ROUNDS; round++) {
+        const doc = await this.collection.findOneAndUpdate(unfinishedJobFilter(id), update, {
+          returnDocument: 'after',
+          projection: { metrics: 1 },
+        });
+        if (doc !== null) return decodeMetrics(doc.metrics);
+        const current = await this.collection.findOne({ _id: id }, { projection: { status: 1 } });
+        if (current === null) return null;
+        if (isTerminal(current.status)) return 'finished';
+        // Retried by hand between the two reads: it takes increments again.
+      }
+      throw new StoreError(`Job ${id} kept finishing and being retried; increment its metrics again.`);
+    } catch (error) {
+      throw this.failure(error, 'incrementMetrics');
+    }
+  }
+
+  async query(filter: StoreQuery): Promise<StoreQueryResult> {
+    this.assertOpen();
+    const { filter: match, limit } = queryFilter(filter);
+    try {
+      // One row more than the page tells whether another page follows.
+      const docs = await this.collection.find(match, { sort: QUERY_SORT, limit: limit + 1 }).toArray();
+      const more = docs.length > limit;
+      const jobs = (more ? docs.slice(0, limit) : docs).map(toJob);
+      return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null };
+    } catch (error) {
+      throw this.failure(error, 'query');
+    }
+  }
+
+  async count(filter: StoreFilter): Promise<StatusCount[]> {
+    this.assertOpen();
+    const match = storeFilter(filter);
+    try {
+      const rows = await this.collection
+        .aggregate<{ _id: { type: string; status: JobStatus }; count: number }>(countPipeline(match))
+        .toArray();
+      return rows
+        .map((row) => ({ type: row._id.type, status: row._id.status, count: row.count }))
+        .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
+    } catch (error) {
+      throw this.failure(error, 'count');
+    }
+  }
+
+  async sumMetrics(filter: StoreFilter): Promise<Record<string, number>> {
+    this.assertOpen();
+    const match = storeFilter(filter);
+    try {
+      const rows = await this.collection.aggregate<{ _id: string; sum: number }>(sumMetricsPipeline(match)).toArray();
+      const sums: Record<string, number> = {};
+      for (const row of rows) setOwn(sums, decodeMetricName(row._id), row.sum);
+      return sums;
+    } catch (error) {
+      throw this.failure(error, 'sumMetrics');
+    }
+  }
+
+  async prune(request: PruneRequest): Promise<number> {
+    this.assertOpen();
+    const { filter, limit } = prunePlan(request);
+    if (filter === null) return 0;
+    try {
+      // deleteMany has no limit: pick the oldest `limit` ids, then delete those that still match
+      // (a job retried in between is no longer finished and stays).
+      const doomed = await this.collection.find(filter, { projection: { _id: 1 }, sort: PRUNE_SORT, limit }).toArray();
+      if (doomed.length === 0) return 0;
+      const result = await this.collection.deleteMany({ $and: [{ _id: { $in: doomed.map((doc) => doc._id) } }, filter] });
+      return result.deletedCount;
+    } catch (error) {
+      throw this.failure(error, 'prune');
+    }
+  }
+
+  /**
+   * Calls `listener` when jobs become claimable: through a change stream where the deployment
+   * supports one, otherwise (silently) only for this instance's own writes, leaving the rest to
+   * the worker's poll. See `wakeMode`.
+   */
+  subscribe(listener: (event: StoreWakeEvent) => void): () => void {
+    this.assertOpen();
+    if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+    return this.waker.subscribe(listener);
+  }
+
+  /** Stops the change stream. Your `MongoClient` stays open: it is yours to close. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.waker.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new StoreError(`The MongoDB job store on "${this.collectionName}" is closed; create a new store to keep working.`);
+    }
+  }
+
+  private failure(error: unknown, operation: string, inTransaction = false): Error {
+    return toStoreError(error, operation, this.collectionName, inTransaction);
+  }
+
+  /** An existing job that answers this insert (key holder), or the refusal of a taken id. */
+  private async findInsertClash(doc: JobDocument, session: ClientSession | undefined): Promise<InsertResult | null> {
+    const found = await this.collection.find(insertClashFilter(doc), { limit: 2, ...(session === undefined ? {} : { session }) }).toArray();
+    const holder = found.find((other) => doc.key !== null && other.type === doc.type && other.key === doc.key && holdsKey(other.status));
+    if (holder !== undefined) return { job: toJob(holder), created: false };
+    if (found.some((other) => other._id === doc._id)) throw duplicateIdError(doc._id);
+    return null;
+  }
+}

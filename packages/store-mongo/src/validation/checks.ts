@@ -1,0 +1,145 @@
+import { isJobStatus, isUuid, JobValidationError, type Expectation, type Job, type JobPatch, type JobStatus, type ProgressPatch } from '@jobtrail/core';
+
+/**
+ * Input checks. Beyond the port's rules they have one MongoDB-specific job: a value that reaches a
+ * filter must be the scalar it claims to be, because an object there (`{ $ne: null }`) would be
+ * read as an operator and match what the caller never meant.
+ */
+
+export function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+export function requireDate(field: string, value: unknown): Date {
+  if (!isValidDate(value)) throw new JobValidationError(field, 'must be a valid Date.');
+  return value;
+}
+
+export function requireCount(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new JobValidationError(field, `must be a non-negative integer; got ${String(value)}.`);
+  }
+  return value;
+}
+
+export function requireFinite(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new JobValidationError(field, `must be a finite number; got ${String(value)}.`);
+  }
+  return value;
+}
+
+export function requireOwner(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new JobValidationError(field, 'must be a non-empty string.');
+  return value;
+}
+
+export function requireStatus(field: string, value: unknown): JobStatus {
+  if (!isJobStatus(value)) throw new JobValidationError(field, `must be a canonical status; got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+function optionalString(field: string, value: unknown): void {
+  if (value != null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${typeof value}.`);
+}
+
+function optionalFinite(field: string, value: unknown): void {
+  if (value != null) requireFinite(field, value);
+}
+
+function optionalDate(field: string, value: unknown): void {
+  if (value != null) requireDate(field, value);
+}
+
+/** Guards against records no database should hold, and against keys that would slip past dedupe. */
+export function validateJob(job: Job): void {
+  if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
+  if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
+  if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
+  requireStatus('status', job.status);
+  // A non-string key would fall outside the partial unique index ({ key: { $type: 'string' } })
+  // and silently skip dedupe.
+  optionalString('key', job.key);
+  optionalString('parentId', job.parentId);
+  optionalString('tenantId', job.tenantId);
+  optionalString('ownerId', job.ownerId);
+  requireCount('attempt', job.attempt);
+  requireCount('maxAttempts', job.maxAttempts);
+  requireFinite('priority', job.priority);
+  requireFinite('progress', job.progress);
+  requireDate('runAt', job.runAt);
+  requireDate('createdAt', job.createdAt);
+  requireDate('updatedAt', job.updatedAt);
+  optionalDate('startedAt', job.startedAt);
+  optionalDate('finishedAt', job.finishedAt);
+  if (job.lease != null) {
+    requireOwner('lease.owner', job.lease.owner);
+    requireDate('lease.expiresAt', job.lease.expiresAt);
+  }
+  if (job.metrics != null) {
+    for (const [name, value] of Object.entries(job.metrics)) requireFinite(`metrics.${name}`, value);
+  }
+}
+
+export function validatePatch(patch: JobPatch): void {
+  if (patch === null || typeof patch !== 'object') throw new JobValidationError('patch', 'must be an object.');
+  if (patch.status !== undefined) requireStatus('status', patch.status);
+  requireDate('updatedAt', patch.updatedAt);
+  if (patch.attempt !== undefined) requireCount('attempt', patch.attempt);
+  if (patch.maxAttempts !== undefined) requireCount('maxAttempts', patch.maxAttempts);
+  if (patch.runAt !== undefined) requireDate('runAt', patch.runAt);
+  if (patch.lease != null) {
+    requireOwner('lease.owner', patch.lease.owner);
+    requireDate('lease.expiresAt', patch.lease.expiresAt);
+  }
+  if (patch.progress !== undefined) requireFinite('progress', patch.progress);
+  optionalString('stage', patch.stage);
+  optionalString('note', patch.note);
+  optionalFinite('current', patch.current);
+  optionalFinite('total', patch.total);
+  optionalDate('startedAt', patch.startedAt);
+  optionalDate('finishedAt', patch.finishedAt);
+}
+
+export function validateExpectation(expected: Expectation): void {
+  if (expected === null || typeof expected !== 'object') throw new JobValidationError('expected', 'must be an object.');
+  const status = expected.status;
+  if (status !== undefined) {
+    if (Array.isArray(status)) status.forEach((value, index) => requireStatus(`expected.status[${index}]`, value));
+    else requireStatus('expected.status', status);
+  }
+  if (expected.leaseOwner !== undefined && expected.leaseOwner !== null && typeof expected.leaseOwner !== 'string') {
+    throw new JobValidationError('expected.leaseOwner', 'must be a string, or null for "no lease".');
+  }
+  if (expected.attempt !== undefined) requireCount('expected.attempt', expected.attempt);
+  if (expected.leaseExpiresBefore !== undefined) requireDate('expected.leaseExpiresBefore', expected.leaseExpiresBefore);
+}
+
+export function validateProgressPatch(patch: ProgressPatch): void {
+  if (patch === null || typeof patch !== 'object') throw new JobValidationError('patch', 'must be an object.');
+  requireDate('updatedAt', patch.updatedAt);
+  if (patch.progress !== undefined) requireFinite('progress', patch.progress);
+  optionalString('stage', patch.stage);
+  optionalFinite('current', patch.current);
+  optionalFinite('total', patch.total);
+}
+
+export function validateDeltas(deltas: Readonly<Record<string, number>>): string[] {
+  if (deltas === null || typeof deltas !== 'object' || Array.isArray(deltas)) {
+    throw new JobValidationError('deltas', 'must be an object of numbers.');
+  }
+  const names = Object.keys(deltas);
+  for (const name of names) requireFinite(`deltas.${name}`, deltas[name]);
+  return names;
+}
+
+/** Distinct string ids, in first-seen order; anything else is refused. */
+export function requireIds(field: string, ids: readonly string[]): string[] {
+  if (!Array.isArray(ids)) throw new JobValidationError(field, 'must be an array of job ids.');
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (typeof id !== 'string') throw new JobValidationError(field, `must hold job ids (strings); got ${typeof id}.`);
+    seen.add(id);
+  }
+  return [...seen];
+}

@@ -1,0 +1,109 @@
+import type { Job, JobError, JobStatus } from '@jobtrail/core';
+
+/**
+ * A job row as node-postgres hands it over. It never leaves this package: `toJob` is the one way
+ * from rows to core's `Job`.
+ */
+export interface JobRow {
+  id: string;
+  type: string;
+  key: string | null;
+  parent_id: string | null;
+  tenant_id: string | null;
+  owner_id: string | null;
+  status: JobStatus;
+  attempt: number;
+  max_attempts: number;
+  priority: number;
+  run_at: Date | string;
+  lease_owner: string | null;
+  lease_expires_at: Date | string | null;
+  progress: number;
+  stage: string | null;
+  current: number | null;
+  total: number | null;
+  payload: unknown;
+  result: unknown;
+  metadata: Record<string, unknown> | null;
+  metrics: Record<string, number> | null;
+  note: string | null;
+  error: StoredJobError | null;
+  errors: StoredJobError[] | null;
+  created_at: Date | string;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+  updated_at: Date | string;
+  trace: string | null;
+}
+
+/** A `JobError` as kept in jsonb: `at` is an ISO string. */
+export type StoredJobError = Omit<JobError, 'at'> & { at: string };
+
+/**
+ * Times arrive as Dates with pg's default type parsers; accept strings and numbers too, in case
+ * the application installed its own parser for timestamptz.
+ */
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+function toOptionalDate(value: Date | string | number | null | undefined): Date | null {
+  return value == null ? null : toDate(value);
+}
+
+function toNumber(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toOptionalNumber(value: unknown): number | null {
+  return value == null ? null : toNumber(value);
+}
+
+function toJobError(stored: StoredJobError): JobError {
+  return { ...stored, at: toDate(stored.at) };
+}
+
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    type: row.type,
+    key: row.key,
+    parentId: row.parent_id,
+    tenantId: row.tenant_id,
+    ownerId: row.owner_id,
+    status: row.status,
+    attempt: toNumber(row.attempt),
+    maxAttempts: toNumber(row.max_attempts),
+    priority: toNumber(row.priority),
+    runAt: toDate(row.run_at),
+    lease:
+      row.lease_owner === null || row.lease_expires_at === null
+        ? null
+        : { owner: row.lease_owner, expiresAt: toDate(row.lease_expires_at) },
+    progress: toNumber(row.progress),
+    stage: row.stage,
+    current: toOptionalNumber(row.current),
+    total: toOptionalNumber(row.total),
+    payload: row.payload ?? null,
+    result: row.result ?? null,
+    metadata: row.metadata ?? {},
+    metrics: row.metrics ?? {},
+    note: row.note,
+    error: row.error === null ? null : toJobError(row.error),
+    errors: (row.errors ?? []).map(toJobError),
+    createdAt: toDate(row.created_at),
+    startedAt: toOptionalDate(row.started_at),
+    finishedAt: toOptionalDate(row.finished_at),
+    updatedAt: toDate(row.updated_at),
+    trace: row.trace,
+  };
+}
+
+/** Claim order: priority desc, runAt asc, id asc. */
+export function compareClaimOrder(a: Job, b: Job): number {
+  return (
+    b.priority - a.priority ||
+    a.runAt.getTime() - b.runAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}

@@ -1,0 +1,102 @@
+import type { TableNames } from '../naming/table-names.js';
+import { quoteIdentifier } from '../naming/table-names.js';
+import { ACTIVE_SQL, ALL_STATUSES_SQL, CLAIMABLE_SQL, TERMINAL_SQL } from '../sql/statuses.js';
+
+/**
+ * One numbered schema change. Steps are immutable once released: a change to the schema is a new
+ * step with the next version, never an edit of an old one, so every database converges on the same
+ * schema whichever way (and however often) the steps were applied.
+ */
+export interface MigrationStep {
+  readonly version: number;
+  /** Kebab-case summary, recorded beside the version. */
+  readonly name: string;
+  /** The TypeORM migration class name suffix's timestamp (TypeORM orders migrations by it). */
+  readonly timestamp: number;
+  /** Statements run in order, in one transaction. */
+  up(names: TableNames): string[];
+  down(names: TableNames): string[];
+}
+
+const v1CreateJobs: MigrationStep = {
+  version: 1,
+  name: 'create-jobs',
+  timestamp: 1767225600001,
+  up: (n) => {
+    const t = n.qualified;
+    const q = quoteIdentifier;
+    return [
+      `CREATE TABLE IF NOT EXISTS ${t} (
+        id uuid NOT NULL,
+        type text NOT NULL,
+        key text,
+        parent_id uuid,
+        tenant_id text,
+        owner_id text,
+        status text NOT NULL,
+        attempt integer NOT NULL DEFAULT 0,
+        max_attempts integer NOT NULL DEFAULT 1,
+        priority integer NOT NULL DEFAULT 0,
+        run_at timestamptz NOT NULL,
+        lease_owner text,
+        lease_expires_at timestamptz,
+        progress double precision NOT NULL DEFAULT 0,
+        stage text,
+        current double precision,
+        total double precision,
+        payload jsonb,
+        result jsonb,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        metrics jsonb NOT NULL DEFAULT '{}'::jsonb,
+        note text,
+        error jsonb,
+        errors jsonb NOT NULL DEFAULT '[]'::jsonb,
+        created_at timestamptz NOT NULL,
+        started_at timestamptz,
+        finished_at timestamptz,
+        updated_at timestamptz NOT NULL,
+        trace text,
+        CONSTRAINT ${q(n.constraint.primaryKey)} PRIMARY KEY (id),
+        CONSTRAINT ${q(n.constraint.status)} CHECK (status IN ${ALL_STATUSES_SQL}),
+        CONSTRAINT ${q(n.constraint.lease)} CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL))
+      )`,
+      // Claim: per type, the due jobs in claim order, only over claimable rows.
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.claim)} ON ${t} (type, priority DESC, run_at, id) WHERE status IN ${CLAIMABLE_SQL}`,
+      // Dedupe: a key is unique among the unfinished jobs of a type; also the ON CONFLICT arbiter.
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(n.index.dedupeKey)} ON ${t} (type, key) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL}`,
+      // Recovery: running jobs by lease expiry (findExpired reads it in order).
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.expiredLease)} ON ${t} (lease_expires_at, id) WHERE status = 'running' AND lease_owner IS NOT NULL`,
+      // Scoped listing, newest first; type and status included so per-tenant stats can be index-only.
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.tenant)} ON ${t} (tenant_id, id DESC) INCLUDE (type, status) WHERE tenant_id IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.owner)} ON ${t} (owner_id, id DESC) INCLUDE (type, status) WHERE owner_id IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.parent)} ON ${t} (parent_id, id DESC) INCLUDE (type, status) WHERE parent_id IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.type)} ON ${t} (type, id DESC) INCLUDE (status)`,
+      // Retention: finished jobs by status and age.
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.prune)} ON ${t} (status, finished_at) WHERE status IN ${TERMINAL_SQL}`,
+    ];
+  },
+  down: (n) => [`DROP TABLE IF EXISTS ${n.qualified}`],
+};
+
+/** Every step, oldest first. Append new steps; never edit or reorder released ones. */
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs];
+
+/** The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. */
+export function migrationsTableSql(names: TableNames): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(names.schema)}`,
+    `CREATE TABLE IF NOT EXISTS ${names.migrationsTable} (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`,
+  ];
+}
+
+/**
+ * Serialises every migration of one table across processes. Two int4 keys: a fixed namespace for
+ * jobtrail and a hash of the qualified table name, so stores of other tables never wait on it.
+ */
+export function migrationLockKeysSql(names: TableNames): { sql: string; params: string[] } {
+  return { sql: `hashtext('jobtrail.migrate'), hashtext($1)`, params: [`${names.schema}.${names.table}`] };
+}

@@ -1,0 +1,84 @@
+import type { StoreWakeEvent } from '@jobtrail/core';
+import { WakeListener, type ListenClient, type ListenerStatus } from './wake-listener.js';
+
+export interface WakeHubOptions {
+  channel: string;
+  /** Null: LISTEN is off, only local wakes and the fallback poll. */
+  createClient: (() => ListenClient) | null;
+  fallbackPollMs: number;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Fans wake-ups out to the store's subscribers. Holds the LISTEN connection only while someone
+ * is subscribed, and while that connection is down wakes everyone on a timer, so workers never
+ * depend on it.
+ */
+export class WakeHub {
+  private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
+  private listener: WakeListener | null = null;
+  private fallbackTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly options: WakeHubOptions) {}
+
+  get status(): ListenerStatus {
+    return this.listener?.status ?? { state: 'stopped', processId: null, connections: 0 };
+  }
+
+  subscribe(listener: (event: StoreWakeEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.start();
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) void this.stop();
+    };
+  }
+
+  /** Wakes subscribers of this process at once (a job this process inserted is claimable). */
+  wake(type: string | undefined): void {
+    if (this.listeners.size === 0) return;
+    const event: StoreWakeEvent = type === undefined ? {} : { type };
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.onError(error);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.fallbackTimer !== null) clearInterval(this.fallbackTimer);
+    this.fallbackTimer = null;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.stop();
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.stop();
+  }
+
+  private start(): void {
+    if (this.fallbackTimer === null) {
+      this.fallbackTimer = setInterval(() => {
+        if (this.listener?.status.state !== 'listening') this.wake(undefined);
+      }, this.options.fallbackPollMs);
+      this.fallbackTimer.unref?.();
+    }
+    if (this.listener !== null || this.options.createClient === null) return;
+    this.listener = new WakeListener({
+      channel: this.options.channel,
+      createClient: this.options.createClient,
+      onWake: (type) => this.wake(type),
+      onError: this.options.onError,
+      reconnectInitialMs: 100,
+      reconnectMaxMs: 5000,
+    });
+    this.listener.start();
+  }
+}

@@ -1,0 +1,123 @@
+import { quoteIdentifier } from '../naming/table-names.js';
+
+/** The slice of a node-postgres `Client` the listener uses. */
+export interface ListenClient {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<unknown>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  readonly processID?: number | null;
+}
+
+export type ListenerState = 'stopped' | 'connecting' | 'listening' | 'waiting';
+
+/** What the LISTEN connection is doing; see `PostgresJobStore.listener`. */
+export interface ListenerStatus {
+  state: ListenerState;
+  /** Server process id of the LISTEN connection while connected (for pg_stat_activity). */
+  processId: number | null;
+  /** How many times the connection was established (more than 1: it reconnected). */
+  connections: number;
+}
+
+export interface WakeListenerOptions {
+  channel: string;
+  createClient: () => ListenClient;
+  /** A job of `type` became claimable; no type: anything may have (after a reconnect). */
+  onWake: (type: string | undefined) => void;
+  onError: (error: unknown) => void;
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+}
+
+/**
+ * Holds one dedicated connection that LISTENs on the store's channel. When the connection drops
+ * (server restart, `pg_terminate_backend`, network), it reconnects with exponential backoff and
+ * jitter; meanwhile workers keep polling, so nothing waits on it. After a reconnect it wakes
+ * everyone once, because notifications sent while it was away are lost.
+ */
+export class WakeListener {
+  private client: ListenClient | null = null;
+  private state: ListenerState = 'stopped';
+  private connections = 0;
+  private failures = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly options: WakeListenerOptions) {}
+
+  get status(): ListenerStatus {
+    return { state: this.state, processId: this.client?.processID ?? null, connections: this.connections };
+  }
+
+  start(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'connecting';
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'connecting';
+    let client: ListenClient;
+    try {
+      client = this.options.createClient();
+    } catch (error) {
+      this.drop(null, error);
+      return;
+    }
+    this.client = client;
+    client.on('notification', (message) => {
+      if (client === this.client && message.channel === this.options.channel) {
+        this.options.onWake(message.payload ? message.payload : undefined);
+      }
+    });
+    // Registered for the client's whole life: pg emits 'error' on a dropped connection, and an
+    // unhandled 'error' event would crash the process.
+    client.on('error', (error) => this.drop(client, error));
+    client.on('end', () => this.drop(client, null));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdentifier(this.options.channel)}`);
+    } catch (error) {
+      this.drop(client, error);
+      return;
+    }
+    if (client !== this.client || (this.state as ListenerState) === 'stopped') {
+      // Stopped (or replaced) while connecting.
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.state = 'listening';
+    this.failures = 0;
+    this.connections += 1;
+    if (this.connections > 1) this.options.onWake(undefined);
+  }
+
+  private drop(client: ListenClient | null, error: unknown): void {
+    if (client !== this.client || this.state === 'stopped') return;
+    this.client = null;
+    if (error) this.options.onError(error);
+    if (client) void client.end().catch(() => undefined);
+    this.state = 'waiting';
+    const base = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** this.failures);
+    this.failures += 1;
+    // Jitter, so many processes that lost the server at once do not reconnect in lockstep.
+    const delay = Math.round(base * (0.5 + Math.random() / 2));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, delay);
+    this.timer.unref?.();
+  }
+}

@@ -1,0 +1,51 @@
+import { isUuid, type StoreFilter } from '@jobtrail/core';
+import { optionalText, requireDate, requireStatusList, requireTextList } from '../validation/checks.js';
+import { ACTIVE_SQL } from './statuses.js';
+
+/**
+ * Turns a `StoreFilter` into SQL conditions joined by AND. Only the shape of the SQL depends on
+ * the filter; every value travels as a parameter (appended to `params`, referenced as `$n`).
+ */
+export function filterConditions(filter: StoreFilter, params: unknown[], alias = ''): string[] {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const conditions: string[] = [];
+  if (filter.status !== undefined) {
+    conditions.push(`${column('status')} = ANY(${param(requireStatusList('status', filter.status))}::text[])`);
+  }
+  if (filter.type !== undefined) {
+    conditions.push(`${column('type')} = ANY(${param(requireTextList('type', filter.type))}::text[])`);
+  }
+  for (const [field, name] of [
+    ['tenantId', 'tenant_id'],
+    ['ownerId', 'owner_id'],
+  ] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    if (value === null) conditions.push(`${column(name)} IS NULL`);
+    else conditions.push(`${column(name)} = ${param(optionalText(field, value))}`);
+  }
+  if (filter.parentId !== undefined) {
+    // Not a job id: no job can have it as parent (and a uuid cast would fail).
+    if (!isUuid(filter.parentId)) conditions.push('false');
+    else conditions.push(`${column('parent_id')} = ${param(filter.parentId)}::uuid`);
+  }
+  if (filter.createdAfter !== undefined) {
+    conditions.push(`${column('created_at')} >= ${param(requireDate('createdAfter', filter.createdAfter))}`);
+  }
+  if (filter.createdBefore !== undefined) {
+    conditions.push(`${column('created_at')} < ${param(requireDate('createdBefore', filter.createdBefore))}`);
+  }
+  if (filter.activeSince !== undefined) {
+    const since = param(requireDate('activeSince', filter.activeSince));
+    conditions.push(`(${column('status')} IN ${ACTIVE_SQL} OR ${column('finished_at')} >= ${since})`);
+  }
+  return conditions;
+}
+
+export function whereClause(conditions: readonly string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}

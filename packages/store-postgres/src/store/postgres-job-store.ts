@@ -1,0 +1,517 @@
+import {
+  JobValidationError,
+  StoreError,
+  isUuid,
+  type ClaimRequest,
+  type Expectation,
+  type InsertOptions,
+  type InsertResult,
+  type Job,
+  type JobPatch,
+  type JobStore,
+  type ProgressPatch,
+  type PruneRequest,
+  type StatusCount,
+  type StoreFilter,
+  type StoreQuery,
+  type StoreQueryResult,
+  type StoreWakeEvent,
+  type TransitionResult,
+} from '@jobtrail/core';
+import { Batcher, type Outcome } from '../batching/batcher.js';
+import {
+  PoolExecutor,
+  QueryRunnerExecutor,
+  type PostgresDriverLike,
+  type SqlExecutor,
+} from '../connection/sql-executor.js';
+import type { Statement } from '../connection/statement.js';
+import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
+import { recordsToJson, toJobRecord, toJsonText, type JobRecord } from '../mapping/job-record.js';
+import { compareClaimOrder, toJob, type JobRow } from '../mapping/job-row.js';
+import { matchesExpectation, reactivatesKey, toTransitionInput, type TransitionInput } from '../mapping/transition-input.js';
+import { runMigrations, type MigrateResult } from '../migrations/migrate.js';
+import { resolveTableNames, type TableNames } from '../naming/table-names.js';
+import type { ListenClient, ListenerStatus } from '../notify/wake-listener.js';
+import { WakeHub } from '../notify/wake-hub.js';
+import { claimStatement } from '../sql/claim.js';
+import { findExpiredStatement } from '../sql/find-expired.js';
+import { getStatement } from '../sql/get.js';
+import { heartbeatStatement } from '../sql/heartbeat.js';
+import { incrementMetricsStatement } from '../sql/increment-metrics.js';
+import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
+import { pruneStatement } from '../sql/prune.js';
+import { buildCount, buildQuery, buildSumMetrics } from '../sql/query.js';
+import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
+import { updateProgressStatement } from '../sql/update-progress.js';
+import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
+import {
+  MAX_INDEXED_TEXT_BYTES,
+  optionalFinite,
+  optionalText,
+  requireDate,
+  requireFinite,
+  requireInt,
+  requireMetrics,
+  requirePlainObject,
+  requireText,
+} from '../validation/checks.js';
+import type { PostgresJobStoreOptions } from './store-options.js';
+import { transactionQueryRunner } from './transaction-runner.js';
+
+const DEFAULT_PRUNE_LIMIT = 1000;
+/** A deduped insert or refused retry whose key holder finished meanwhile is simply tried again. */
+const MAX_KEY_RACE_RETRIES = 5;
+const TERMINAL = new Set(['completed', 'failed', 'skipped', 'cancelled']);
+
+interface Statements {
+  insert: Statement;
+  holders: Statement;
+  get: Statement;
+  transition: Statement;
+  keyHolder: Statement;
+  claim: Statement;
+  heartbeat: Statement;
+  findExpired: Statement;
+  updateProgress: Statement;
+  incrementMetrics: Statement;
+  prune: Statement;
+}
+
+interface HeartbeatItem {
+  owner: string;
+  ids: string[];
+  expiresAt: Date;
+}
+
+type Row = JobRow & { applied?: boolean };
+
+/**
+ * The jobtrail store for PostgreSQL, over your TypeORM DataSource. Every operation is one
+ * parameterised statement on the DataSource's connection pool; concurrent inserts, transitions
+ * and heartbeats of one process are coalesced into shared statements.
+ *
+ * @example
+ * const store = new PostgresJobStore({ dataSource });
+ * await store.migrate();
+ * const tracker = createTracker({ store });
+ */
+export class PostgresJobStore implements JobStore {
+  /** Schema, table and derived names this store works on. */
+  readonly names: TableNames;
+  private readonly dataSource: TypeOrmDataSource;
+  private readonly pool: PoolExecutor;
+  private readonly sql: Statements;
+  private readonly inserts: Batcher<JobRecord, InsertResult>;
+  private readonly transitions: Batcher<TransitionInput, TransitionResult>;
+  private readonly heartbeats: Batcher<HeartbeatItem, string[]>;
+  private readonly hub: WakeHub;
+  private readonly onQuery: PostgresJobStoreOptions['onQuery'];
+  private closed = false;
+
+  constructor(options: PostgresJobStoreOptions) {
+    requirePlainObject('options', options);
+    const dataSource = options.dataSource;
+    if (dataSource === null || typeof dataSource !== 'object' || typeof dataSource.createQueryRunner !== 'function') {
+      throw new JobValidationError('dataSource', 'must be a TypeORM DataSource (`new DataSource({ type: "postgres", ... })`).');
+    }
+    if (dataSource.options?.type !== 'postgres') {
+      throw new JobValidationError('dataSource', `must use the "postgres" driver; got "${String(dataSource.options?.type)}".`);
+    }
+    this.dataSource = dataSource;
+    this.names = resolveTableNames(options.schema ?? dataSource.options.schema, options.tableName);
+    this.onQuery = options.onQuery;
+    const prepared = options.preparedStatements ?? true;
+    const onError = options.onError ?? (() => {});
+    this.pool = new PoolExecutor(dataSource, prepared, options.onQuery);
+    const durability = options.durability ?? 'full';
+    if (durability !== 'full' && durability !== 'relaxed') {
+      throw new JobValidationError('durability', `must be 'full' or 'relaxed'; got ${String(durability)}.`);
+    }
+    const relaxed = durability === 'relaxed';
+    const n = this.names;
+    this.sql = {
+      insert: insertStatement(n),
+      holders: dedupeHoldersStatement(n),
+      get: getStatement(n),
+      transition: transitionStatement(n, relaxed),
+      keyHolder: keyHolderStatement(n),
+      claim: claimStatement(n),
+      heartbeat: heartbeatStatement(n),
+      findExpired: findExpiredStatement(n),
+      updateProgress: updateProgressStatement(n, relaxed),
+      incrementMetrics: incrementMetricsStatement(n, relaxed),
+      prune: pruneStatement(n),
+    };
+    const maxBatchSize = requireInt('maxBatchSize', options.maxBatchSize ?? 500, 1, 10_000);
+    const maxInFlight = requireInt('maxBatchesInFlight', options.maxBatchesInFlight ?? 4, 1, 100);
+    this.inserts = new Batcher((items) => this.insertBatch(this.pool, items), { maxBatchSize, maxInFlight });
+    this.transitions = new Batcher((items) => this.transitionBatch(items), {
+      maxBatchSize,
+      maxInFlight,
+      keyOf: (item) => item.id,
+    });
+    this.heartbeats = new Batcher((items) => this.heartbeatBatch(items), { maxBatchSize, maxInFlight });
+    this.hub = new WakeHub({
+      channel: n.channel,
+      createClient: options.listen === false ? null : () => this.createListenClient(),
+      fallbackPollMs: requireInt('fallbackPollMs', options.fallbackPollMs ?? 1000, 10, 3_600_000),
+      onError,
+    });
+  }
+
+  /**
+   * Creates or upgrades the job table: applies the missing numbered migrations in one
+   * transaction under an advisory lock, so any number of processes may call it at start-up.
+   */
+  async migrate(): Promise<MigrateResult> {
+    this.assertOpen();
+    try {
+      return await runMigrations(this.pool.pool(), this.names);
+    } catch (error) {
+      throw mapPgError(error, this.names, 'migrate');
+    }
+  }
+
+  /** The LISTEN connection's state (for health checks and tests). */
+  get listener(): ListenerStatus {
+    return this.hub.status;
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------
+
+  async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
+    this.assertOpen();
+    const record = toJobRecord(job);
+    if (options?.transaction !== undefined && options.transaction !== null) {
+      const executor = new QueryRunnerExecutor(transactionQueryRunner(options.transaction), this.onQuery);
+      const [outcome] = await this.insertBatch(executor, [record]);
+      return unwrap(outcome!);
+    }
+    const result = await this.inserts.add(record);
+    if (result.created && isClaimableNow(result.job)) this.hub.wake(result.job.type);
+    return result;
+  }
+
+  async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
+    this.assertOpen();
+    const input = toTransitionInput(id, expected, patch);
+    if (!isUuid(id)) return { ok: false, reason: 'not_found' };
+    const result = await this.transitions.add(input);
+    if (result.ok && isClaimableNow(result.job)) this.hub.wake(result.job.type);
+    return result;
+  }
+
+  async claim(request: ClaimRequest): Promise<Job[]> {
+    this.assertOpen();
+    requirePlainObject('request', request);
+    const owner = requireText('owner', request.owner, MAX_INDEXED_TEXT_BYTES);
+    const now = requireDate('now', request.now);
+    const leaseExpiresAt = requireDate('leaseExpiresAt', request.leaseExpiresAt);
+    const limit = requireInt('limit', request.limit, 0);
+    const limits = requirePlainObject('limits', request.limits);
+    const types: string[] = [];
+    const counts: number[] = [];
+    for (const [type, count] of Object.entries(limits)) {
+      if (requireInt(`limits.${type}`, count, 0) > 0) {
+        types.push(type);
+        counts.push(count as number);
+      }
+    }
+    if (limit === 0 || types.length === 0) return [];
+    const { rows } = await this.run(this.pool, this.sql.claim, [types, counts, now, limit, owner, leaseExpiresAt]);
+    return (rows as JobRow[]).map(toJob).sort(compareClaimOrder);
+  }
+
+  async heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]> {
+    this.assertOpen();
+    requireText('owner', owner, MAX_INDEXED_TEXT_BYTES);
+    requireDate('expiresAt', expiresAt);
+    if (!Array.isArray(ids)) throw new JobValidationError('ids', 'must be a list of job ids.');
+    // Ids that are not UUIDs cannot name a job: their leases are simply not held.
+    const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
+    if (wanted.length === 0) return [];
+    return this.heartbeats.add({ owner, ids: wanted, expiresAt });
+  }
+
+  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean> {
+    this.assertOpen();
+    requirePlainObject('patch', patch);
+    const updatedAt = requireDate('updatedAt', patch.updatedAt);
+    const progress = patch.progress === undefined ? undefined : requireFinite('progress', patch.progress);
+    const stage = patch.stage === undefined ? undefined : optionalText('stage', patch.stage);
+    const current = patch.current === undefined ? undefined : optionalFinite('current', patch.current);
+    const total = patch.total === undefined ? undefined : optionalFinite('total', patch.total);
+    const leaseOwner = owner == null ? null : optionalText('owner', owner);
+    if (!isUuid(id)) return false;
+    const { rowCount } = await this.run(this.pool, this.sql.updateProgress, [
+      id,
+      progress !== undefined,
+      progress ?? null,
+      stage !== undefined,
+      stage ?? null,
+      current !== undefined,
+      current ?? null,
+      total !== undefined,
+      total ?? null,
+      updatedAt,
+      leaseOwner,
+    ]);
+    return rowCount > 0;
+  }
+
+  async incrementMetrics(
+    id: string,
+    deltas: Readonly<Record<string, number>>,
+    updatedAt: Date,
+  ): Promise<Record<string, number> | null | 'finished'> {
+    this.assertOpen();
+    const checked = requireMetrics('deltas', deltas);
+    requireDate('updatedAt', updatedAt);
+    if (!isUuid(id)) return null;
+    const { rows } = await this.run(this.pool, this.sql.incrementMetrics, [id, toJsonText('deltas', checked), updatedAt]);
+    const row = rows[0] as { metrics: Record<string, number> | null; status: string | null } | undefined;
+    if (row === undefined || row.status === null) return null;
+    if (row.metrics !== null) return row.metrics;
+    // Not written: the job is finished (or was deleted by a concurrent prune).
+    return TERMINAL.has(row.status) ? 'finished' : null;
+  }
+
+  async prune(request: PruneRequest): Promise<number> {
+    this.assertOpen();
+    requirePlainObject('request', request);
+    const limit = requireInt('limit', request.limit ?? DEFAULT_PRUNE_LIMIT, 1);
+    const statuses: string[] = [];
+    const cutOffs: Date[] = [];
+    for (const [status, date] of Object.entries(requirePlainObject('before', request.before ?? {}))) {
+      if (date === undefined) continue;
+      if (!TERMINAL.has(status)) {
+        throw new JobValidationError(`before.${status}`, 'only terminal statuses (completed, failed, skipped, cancelled) can be pruned.');
+      }
+      statuses.push(status);
+      cutOffs.push(requireDate(`before.${status}`, date));
+    }
+    if (statuses.length === 0) return 0;
+    const { rowCount } = await this.run(this.pool, this.sql.prune, [statuses, cutOffs, limit]);
+    return rowCount;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  async get(id: string): Promise<Job | null> {
+    this.assertOpen();
+    if (!isUuid(id)) return null;
+    const { rows } = await this.run(this.pool, this.sql.get, [id]);
+    return rows.length === 0 ? null : toJob(rows[0] as JobRow);
+  }
+
+  async findExpired(now: Date, limit: number): Promise<Job[]> {
+    this.assertOpen();
+    requireDate('now', now);
+    if (requireInt('limit', limit, 0) === 0) return [];
+    const { rows } = await this.run(this.pool, this.sql.findExpired, [now, limit]);
+    return (rows as JobRow[]).map(toJob);
+  }
+
+  async query(filter: StoreQuery): Promise<StoreQueryResult> {
+    this.assertOpen();
+    requirePlainObject('filter', filter);
+    const built = buildQuery(this.names, filter);
+    const { rows } = await this.run(this.pool, built.statement, built.params);
+    const jobs = (rows as JobRow[]).slice(0, filter.limit).map(toJob);
+    const nextCursor = rows.length > filter.limit ? jobs[jobs.length - 1]!.id : null;
+    return { jobs, nextCursor };
+  }
+
+  async count(filter: StoreFilter): Promise<StatusCount[]> {
+    this.assertOpen();
+    requirePlainObject('filter', filter);
+    const built = buildCount(this.names, filter);
+    const { rows } = await this.run(this.pool, built.statement, built.params);
+    return (rows as StatusCount[]).map((row) => ({ type: row.type, status: row.status, count: Number(row.count) }));
+  }
+
+  async sumMetrics(filter: StoreFilter): Promise<Record<string, number>> {
+    this.assertOpen();
+    requirePlainObject('filter', filter);
+    const built = buildSumMetrics(this.names, filter);
+    const { rows } = await this.run(this.pool, built.statement, built.params);
+    const sums: Record<string, number> = {};
+    for (const row of rows as Array<{ name: string; total: number | string }>) sums[row.name] = Number(row.total);
+    return sums;
+  }
+
+  // ---- wake-ups and lifecycle ------------------------------------------------------------------
+
+  subscribe(listener: (event: StoreWakeEvent) => void): () => void {
+    this.assertOpen();
+    if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+    return this.hub.subscribe(listener);
+  }
+
+  /**
+   * Stops the LISTEN connection and waits for coalesced calls in flight. The DataSource is yours:
+   * it stays open.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.inserts.drain(), this.transitions.drain(), this.heartbeats.drain()]);
+    await this.hub.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('This PostgresJobStore is closed; create a new store to keep working.');
+  }
+
+  private async run(executor: SqlExecutor, statement: Statement, values: readonly unknown[], batchSize = 1) {
+    try {
+      return await executor.run(statement, values, batchSize);
+    } catch (error) {
+      throw mapPgError(error, this.names, statement.operation);
+    }
+  }
+
+  private createListenClient(): ListenClient {
+    const driver = this.dataSource.driver as PostgresDriverLike;
+    const Client = driver.postgres?.Client;
+    const poolOptions = (driver.master as { options?: Record<string, unknown> } | undefined)?.options;
+    if (Client === undefined || poolOptions === undefined) {
+      throw new StoreError('Cannot open a LISTEN connection: the DataSource has no initialised pg pool.');
+    }
+    return new Client({ ...poolOptions, application_name: 'jobtrail-listener' }) as ListenClient;
+  }
+
+  /** One INSERT for many jobs; a failing batch is retried job by job so one bad job fails alone. */
+  private async insertBatch(executor: SqlExecutor, records: JobRecord[]): Promise<Array<Outcome<InsertResult>>> {
+    const json = recordsToJson(records);
+    let inserted: Set<string>;
+    try {
+      const result = await executor.run(this.sql.insert, [json, this.names.channel], records.length);
+      inserted = new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
+    } catch (error) {
+      if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record]))[0]!));
+      return [{ ok: false, error: mapPgError(error, this.names, 'insert') }];
+    }
+    // The stored rows are exactly the records as JSON: read them back from that text, so callers
+    // get fresh objects normalised the way the database holds them (Dates, nulls, no undefined).
+    const stored = inserted.size > 0 ? (JSON.parse(json) as JobRow[]) : [];
+    const deduped = records.filter((record) => !inserted.has(record.id as string));
+    const holders = new Map<string, JobRow>();
+    if (deduped.length > 0) {
+      try {
+        const found = await executor.run(this.sql.holders, [deduped.map((r) => r.type), deduped.map((r) => r.key)]);
+        for (const row of found.rows as JobRow[]) holders.set(keyOf(row.type, row.key), row);
+      } catch (error) {
+        const mapped = mapPgError(error, this.names, 'insert');
+        return records.map((record, index) => (inserted.has(record.id as string) ? created(stored[index]!) : { ok: false, error: mapped }));
+      }
+    }
+    return Promise.all(
+      records.map(async (record, index): Promise<Outcome<InsertResult>> => {
+        if (inserted.has(record.id as string)) return created(stored[index]!);
+        const holder = holders.get(keyOf(record.type as string, record.key as string | null));
+        if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
+        // The holder finished between our INSERT and our read: the key is free now, try again.
+        return this.retryInsert(executor, record);
+      }),
+    );
+  }
+
+  private async retryInsert(executor: SqlExecutor, record: JobRecord, round = 1): Promise<Outcome<InsertResult>> {
+    if (record.key === null || round > MAX_KEY_RACE_RETRIES) {
+      return { ok: false, error: new StoreError(`Inserting job ${String(record.id)} kept racing with its dedupe key holder; try again.`) };
+    }
+    const [outcome] = await this.insertBatch(executor, [record]);
+    return outcome!;
+  }
+
+  private async transitionBatch(inputs: TransitionInput[]): Promise<Array<Outcome<TransitionResult>>> {
+    let rows: Row[];
+    try {
+      const result = await this.pool.run(
+        this.sql.transition,
+        [toJsonText('patch', inputs), this.names.channel, inputs.map((input) => input.id)],
+        inputs.length,
+      );
+      rows = result.rows as Row[];
+    } catch (error) {
+      if (inputs.length > 1) return Promise.all(inputs.map(async (input) => (await this.transitionBatch([input]))[0]!));
+      if (isDedupeViolation(error, this.names)) return [await this.answerDuplicateKey(inputs[0]!, 1)];
+      return [{ ok: false, error: mapPgError(error, this.names, 'transition') }];
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return Promise.all(
+      inputs.map(async (input): Promise<Outcome<TransitionResult>> => {
+        const row = byId.get(input.id);
+        if (row === undefined) return { ok: true, value: { ok: false, reason: 'not_found' } };
+        const { applied, ...jobRow } = row;
+        const job = toJob(jobRow as JobRow);
+        if (applied === true) return { ok: true, value: { ok: true, job } };
+        if (matchesExpectation(job, input.expect) && reactivatesKey(job, input)) return this.answerDuplicateKey(input, 1);
+        return { ok: true, value: { ok: false, reason: 'conflict', current: job } };
+      }),
+    );
+  }
+
+  /** A manual retry refused because another unfinished job holds the key: answer that holder. */
+  private async answerDuplicateKey(input: TransitionInput, round: number): Promise<Outcome<TransitionResult>> {
+    try {
+      const current = await this.pool.run(this.sql.get, [input.id]);
+      const job = current.rows[0] === undefined ? null : toJob(current.rows[0] as JobRow);
+      if (job === null) return { ok: true, value: { ok: false, reason: 'not_found' } };
+      if (job.key !== null) {
+        const holder = await this.pool.run(this.sql.keyHolder, [job.type, job.key, job.id]);
+        if (holder.rows[0] !== undefined) {
+          return { ok: true, value: { ok: false, reason: 'duplicate_key', holder: toJob(holder.rows[0] as JobRow) } };
+        }
+      }
+      if (round >= MAX_KEY_RACE_RETRIES) return { ok: true, value: { ok: false, reason: 'conflict', current: job } };
+      // The holder finished meanwhile: the retry may go through now.
+      const [again] = await this.transitionBatch([input]);
+      return again!;
+    } catch (error) {
+      return { ok: false, error: mapPgError(error, this.names, 'transition') };
+    }
+  }
+
+  private async heartbeatBatch(items: HeartbeatItem[]): Promise<Array<Outcome<string[]>>> {
+    const owners: string[] = [];
+    const ids: string[] = [];
+    const expiries: Date[] = [];
+    for (const item of items) {
+      for (const id of item.ids) {
+        owners.push(item.owner);
+        ids.push(id);
+        expiries.push(item.expiresAt);
+      }
+    }
+    try {
+      const { rows } = await this.pool.run(this.sql.heartbeat, [owners, ids, expiries], items.length);
+      const held = new Set((rows as Array<{ owner: string; id: string }>).map((row) => keyOf(row.owner, row.id)));
+      return items.map((item) => ({ ok: true, value: item.ids.filter((id) => held.has(keyOf(item.owner, id))) }));
+    } catch (error) {
+      const mapped = mapPgError(error, this.names, 'heartbeat');
+      return items.map(() => ({ ok: false, error: mapped }));
+    }
+  }
+}
+
+function keyOf(a: string, b: string | null): string {
+  return `${a}\u0000${b ?? ''}`;
+}
+
+function created(row: JobRow): Outcome<InsertResult> {
+  return { ok: true, value: { job: toJob(row), created: true } };
+}
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw outcome.error;
+}
+
+function isClaimableNow(job: Job): boolean {
+  return (job.status === 'queued' || job.status === 'retrying') && job.runAt.getTime() <= Date.now();
+}

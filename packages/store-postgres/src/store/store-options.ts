@@ -1,0 +1,44 @@
+import type { QueryEvent } from '../connection/sql-executor.js';
+import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
+
+export interface PostgresJobStoreOptions {
+  /** Your TypeORM DataSource (`type: 'postgres'`), initialised before the store is used. */
+  dataSource: TypeOrmDataSource;
+  /** Schema of the job table. Default: the DataSource's `schema` option, else `public`. */
+  schema?: string;
+  /** Name of the job table. Default `jobtrail_jobs`. */
+  tableName?: string;
+  /**
+   * Wake subscribed workers through LISTEN/NOTIFY (one extra connection per store, opened on the
+   * first `subscribe`). Default true.
+   */
+  listen?: boolean;
+  /**
+   * While the LISTEN connection is down, wake subscribers this often so workers keep finding
+   * work (they also poll on their own). Default 1000 ms.
+   */
+  fallbackPollMs?: number;
+  /**
+   * Most calls (transitions, heartbeats, inserts) coalesced into one statement. Default 500.
+   * Set 1 to turn coalescing off.
+   */
+  maxBatchSize?: number;
+  /** Most coalesced statements of one kind running at once. Default 4. */
+  maxBatchesInFlight?: number;
+  /**
+   * `'full'` (default): settles, progress and metric writes wait for the WAL flush when they
+   * commit. `'relaxed'`: they commit with `synchronous_commit = off` (for their own transaction
+   * only; your connections are unaffected) — several times the throughput, but if the PostgreSQL
+   * server crashes, the last few hundred milliseconds of those writes can be lost, so a finished
+   * job may run again. Enqueues (inserts) always commit durably. Claims and lease renewals never
+   * wait for the flush: losing one in a server crash makes the job run again, which the crash
+   * does anyway.
+   */
+  durability?: 'full' | 'relaxed';
+  /** Use named (server-side prepared) statements for hot paths. Default true. */
+  preparedStatements?: boolean;
+  /** Called after every statement the store runs: for metrics and profiling. */
+  onQuery?: (event: QueryEvent) => void;
+  /** Called with errors nobody awaits (a dropped LISTEN connection). Default: ignored. */
+  onError?: (error: unknown) => void;
+}

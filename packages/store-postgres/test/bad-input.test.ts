@@ -1,0 +1,119 @@
+import { expectJobtrailError, makeJob, uniqueName } from '@jobtrail/core/testing';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresJobStore } from '../src/index.js';
+import { connectionString, createTestStore, type TestStore } from './support/test-database.js';
+
+let db: TestStore;
+
+beforeAll(async () => {
+  db = await createTestStore('bad_input');
+});
+
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('configuration errors', () => {
+  it('refuses schema and table names that are not plain identifiers', async () => {
+    for (const tableName of ['', 'jobs"; DROP TABLE users; --', '1jobs', 'x'.repeat(41), 'jöbs']) {
+      await expectJobtrailError(() => new PostgresJobStore({ dataSource: db.dataSource, tableName }), 'invalid_input');
+    }
+    await expectJobtrailError(() => new PostgresJobStore({ dataSource: db.dataSource, schema: 'a.b' }), 'invalid_input');
+  });
+
+  it('refuses something that is not a PostgreSQL DataSource', async () => {
+    await expectJobtrailError(() => new PostgresJobStore({ dataSource: {} as never }), 'invalid_input');
+    const mysqlLike = { isInitialized: true, options: { type: 'mysql' }, driver: {}, createQueryRunner: () => ({}) };
+    await expectJobtrailError(() => new PostgresJobStore({ dataSource: mysqlLike as never }), 'invalid_input');
+  });
+
+  it('answers store_error, saying what to do, for a DataSource that is not initialized', async () => {
+    const dataSource = new DataSource({ type: 'postgres', url: connectionString(), schema: db.schema });
+    const store = new PostgresJobStore({ dataSource });
+    await expectJobtrailError(() => store.get(makeJob().id), 'store_error');
+    await expect(store.get(makeJob().id)).rejects.toThrow(/initialize\(\)/);
+  });
+
+  it('refuses every call once closed', async () => {
+    const store = new PostgresJobStore({ dataSource: db.dataSource });
+    await store.close();
+    await expectJobtrailError(() => store.get(makeJob().id), 'store_error');
+    await expectJobtrailError(() => store.insert(makeJob()), 'store_error');
+  });
+});
+
+describe('job data PostgreSQL cannot hold', () => {
+  it('refuses a NUL character in text or JSON with invalid_input, not a SQL error', async () => {
+    await expectJobtrailError(() => db.store.insert(makeJob({ payload: { text: 'a\u0000b' } })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ stage: 'bad\u0000stage' })), 'invalid_input');
+  });
+
+  it('refuses values JSON cannot carry and fields of the wrong shape', async () => {
+    await expectJobtrailError(() => db.store.insert(makeJob({ payload: { n: 10n } })), 'invalid_input');
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    await expectJobtrailError(() => db.store.insert(makeJob({ payload: cyclic })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ id: 'not-a-uuid' })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ status: 'done' as never })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ attempt: 1.5 })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ priority: 2 ** 40 })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ runAt: new Date(Number.NaN) })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ key: 'k'.repeat(5000) })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ metrics: { rows: Number.NaN } })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ parentId: 'nope' })), 'invalid_input');
+  });
+
+  it('refuses a date beyond what timestamptz holds', async () => {
+    await expectJobtrailError(() => db.store.insert(makeJob({ runAt: new Date(8_640_000_000_000_000) })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ createdAt: new Date(-8_640_000_000_000_000) })), 'invalid_input');
+    const now = new Date();
+    const far = new Date(Date.parse('+020000-01-01T00:00:00Z'));
+    await expectJobtrailError(
+      () => db.store.claim({ owner: 'w', now: far, leaseExpiresAt: now, limits: { t: 1 }, limit: 1 }),
+      'invalid_input',
+    );
+  });
+
+  it('fails only the bad job of a coalesced batch', async () => {
+    const type = uniqueName('bad.batch');
+    const good = Array.from({ length: 5 }, () => makeJob({ type }));
+    const bad = makeJob({ type, payload: { text: '\u0000' } });
+    const results = await Promise.allSettled([...good, bad].map((job) => db.store.insert(job)));
+    expect(results.slice(0, 5).every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(results[5]).toMatchObject({ status: 'rejected', reason: { code: 'invalid_input' } });
+    for (const job of good) expect(await db.store.get(job.id)).toEqual(job);
+  });
+});
+
+describe('bad arguments to the other operations', () => {
+  it('refuses bad claims, heartbeats, progress, metrics, prune and filters', async () => {
+    const now = new Date();
+    const claim = { owner: 'w', now, leaseExpiresAt: now, limits: { t: 1 }, limit: 1 };
+    await expectJobtrailError(() => db.store.claim({ ...claim, limit: -1 }), 'invalid_input');
+    await expectJobtrailError(() => db.store.claim({ ...claim, owner: '' }), 'invalid_input');
+    await expectJobtrailError(() => db.store.claim({ ...claim, limits: { t: 1.5 } }), 'invalid_input');
+    await expectJobtrailError(() => db.store.claim({ ...claim, now: new Date(Number.NaN) }), 'invalid_input');
+    await expectJobtrailError(() => db.store.heartbeat('w', 'x' as never, now), 'invalid_input');
+    await expectJobtrailError(() => db.store.updateProgress(makeJob().id, { progress: Number.NaN, updatedAt: now }), 'invalid_input');
+    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: Number.POSITIVE_INFINITY }, now), 'invalid_input');
+    await expectJobtrailError(() => db.store.prune({ before: { queued: now } as never }), 'invalid_input');
+    await expectJobtrailError(() => db.store.prune({ before: { completed: now }, limit: 0 }), 'invalid_input');
+    await expectJobtrailError(() => db.store.query({ status: ['weird' as never], limit: 10 }), 'invalid_input');
+    await expectJobtrailError(() => db.store.query({ createdAfter: 'yesterday' as never, limit: 10 }), 'invalid_input');
+    await expectJobtrailError(
+      () => db.store.transition(makeJob().id, { status: 'nope' as never }, { updatedAt: now }),
+      'invalid_input',
+    );
+  });
+
+  it('answers "not there" for ids that are not UUIDs instead of a cast error', async () => {
+    const now = new Date();
+    expect(await db.store.get('42')).toBeNull();
+    expect(await db.store.transition('42', {}, { updatedAt: now })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await db.store.heartbeat('w', ['42'], now)).toEqual([]);
+    expect(await db.store.updateProgress('42', { progress: 1, updatedAt: now })).toBe(false);
+    expect(await db.store.incrementMetrics('42', { a: 1 }, now)).toBeNull();
+    expect((await db.store.query({ parentId: '42', limit: 10 })).jobs).toEqual([]);
+  });
+});

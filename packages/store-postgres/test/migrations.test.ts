@@ -1,0 +1,139 @@
+import { expectJobtrailError, makeJob } from '@jobtrail/core/testing';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '../src/index.js';
+import { connectionString, createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const databases: TestDatabase[] = [];
+
+async function database(prefix: string): Promise<TestDatabase> {
+  const created = await createTestDatabase(prefix, 2);
+  databases.push(created);
+  return created;
+}
+
+async function indexesOf(schema: string, table: string): Promise<Map<string, string>> {
+  const client = new pg.Client({ connectionString: connectionString() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+      'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
+      [schema, table],
+    );
+    return new Map(rows.map((row) => [row.indexname, row.indexdef]));
+  } finally {
+    await client.end();
+  }
+}
+
+afterEach(async () => {
+  for (const created of databases.splice(0)) await created.drop();
+});
+
+describe('store.migrate()', () => {
+  it('creates the table with its indexes once and is a no-op afterwards', async () => {
+    const { dataSource, schema } = await database('migrate_idempotent');
+    const store = new PostgresJobStore({ dataSource });
+    expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+
+    const indexes = await indexesOf(schema, 'jobtrail_jobs');
+    expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(/UNIQUE INDEX .*\(type, key\) WHERE \(\(key IS NOT NULL\) AND/);
+    expect(indexes.get('jobtrail_jobs_claim_idx')).toMatch(/\(type, priority DESC, run_at, id\) WHERE/);
+    expect(indexes.has('jobtrail_jobs_expired_lease_idx')).toBe(true);
+    expect(indexes.has('jobtrail_jobs_prune_idx')).toBe(true);
+    await store.close();
+  });
+
+  it('lets many processes migrate at once: exactly one applies, all succeed', async () => {
+    const { schema } = await database('migrate_concurrent');
+    // Separate DataSources (separate pools) stand in for separate processes.
+    const sources = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const dataSource = new DataSource({ type: 'postgres', url: connectionString(), schema, poolSize: 1 });
+        return dataSource.initialize();
+      }),
+    );
+    try {
+      const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
+      expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
+      for (const result of results) expect(result.version).toBe(1);
+      const store = new PostgresJobStore({ dataSource: sources[0]! });
+      const job = makeJob();
+      expect((await store.insert(job)).created).toBe(true);
+    } finally {
+      await Promise.all(sources.map((dataSource) => dataSource.destroy()));
+    }
+  });
+
+  it('supports a custom table name next to the default one', async () => {
+    const { dataSource, schema } = await database('migrate_custom');
+    const a = new PostgresJobStore({ dataSource });
+    const b = new PostgresJobStore({ dataSource, tableName: 'billing_jobs' });
+    await a.migrate();
+    await b.migrate();
+    const job = makeJob();
+    await b.insert(job);
+    expect(await b.get(job.id)).toEqual(job);
+    expect(await a.get(job.id)).toBeNull();
+    expect((await indexesOf(schema, 'billing_jobs')).has('billing_jobs_dedupe_key_idx')).toBe(true);
+  });
+
+  it('answers a store_error that says to migrate when the table is missing', async () => {
+    const { dataSource } = await database('migrate_missing');
+    const store = new PostgresJobStore({ dataSource });
+    await expectJobtrailError(() => store.get(makeJob().id), 'store_error');
+    await expect(store.get(makeJob().id)).rejects.toThrow(/store\.migrate\(\)/);
+  });
+});
+
+describe('jobtrailMigrations (TypeORM)', () => {
+  it('run through TypeORM, are recorded, and store.migrate() then has nothing to do', async () => {
+    const { schema } = await database('migrate_typeorm');
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: connectionString(),
+      schema,
+      poolSize: 2,
+      migrations: [...jobtrailMigrations],
+      migrationsTableName: 'app_migrations',
+    });
+    await dataSource.initialize();
+    try {
+      const ran = await dataSource.runMigrations();
+      expect(ran.map((migration) => migration.name)).toEqual(['Jobtrail1CreateJobs1767225600001']);
+      expect(await dataSource.runMigrations()).toEqual([]);
+      const store = new PostgresJobStore({ dataSource });
+      expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+      const job = makeJob();
+      await store.insert(job);
+      expect(await store.get(job.id)).toEqual(job);
+
+      await dataSource.undoLastMigration();
+      await expectJobtrailError(() => store.get(job.id), 'store_error');
+      expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('createJobtrailMigrations targets another table and refuses unsafe names', async () => {
+    const { schema } = await database('migrate_typeorm_custom');
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: connectionString(),
+      schema,
+      poolSize: 2,
+      migrations: createJobtrailMigrations({ tableName: 'queue_jobs' }),
+    });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations();
+      expect((await indexesOf(schema, 'queue_jobs')).has('queue_jobs_claim_idx')).toBe(true);
+    } finally {
+      await dataSource.destroy();
+    }
+    await expectJobtrailError(() => createJobtrailMigrations({ tableName: 'jobs; DROP TABLE x' }), 'invalid_input');
+  });
+});

@@ -1,0 +1,69 @@
+import { backoff, createTracker, createWorker, type HandlerDefinition, type JobHandler, type Tracker, type JobWorker } from '@jobtrail/core';
+import { PostgresJobStore } from '@jobtrail/store-postgres';
+import { DataSource } from 'typeorm';
+
+export const FAULT_JOB = 'faults.job';
+
+export interface StackOptions {
+  url: string;
+  schema: string;
+  /**
+   * node-postgres pool settings (TypeORM passes `extra` to pg.Pool). The only way a pg client
+   * notices a frozen (half-open) connection is an application timer: `query_timeout` (client
+   * side) fails a query that gets no answer; `statement_timeout` is enforced by the server and
+   * so cannot help when the server is unreachable; TCP keepalive (`keepAlive`) only detects a
+   * peer whose kernel stopped answering, not a stalled path that still ACKs.
+   */
+  extra?: Record<string, unknown>;
+  /** Retry fast and often: faults may hit one job several times. */
+  maxAttempts?: number;
+}
+
+export interface FaultStack {
+  dataSource: DataSource;
+  store: PostgresJobStore;
+  tracker: Tracker;
+  close(): Promise<void>;
+}
+
+/** DataSource → PostgresJobStore → tracker, as an app would wire them. */
+export async function openStack(options: StackOptions): Promise<FaultStack> {
+  const dataSource = new DataSource({ type: 'postgres', url: options.url, ...(options.extra ? { extra: options.extra } : {}) });
+  await dataSource.initialize();
+  const store = new PostgresJobStore({ dataSource, schema: options.schema, fallbackPollMs: 250 });
+  const tracker = createTracker({ store, backoff: backoff.fixed(50), maxAttempts: options.maxAttempts ?? 50 });
+  return {
+    dataSource,
+    store,
+    tracker,
+    close: async () => {
+      await tracker.close().catch(() => {});
+      await store.close().catch(() => {});
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => {});
+    },
+  };
+}
+
+export interface WorkerSettings {
+  concurrency?: number;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  pollIntervalMs?: number;
+  recoverIntervalMs?: number;
+}
+
+export function startWorker(stack: FaultStack, handler: JobHandler | HandlerDefinition, settings: WorkerSettings = {}): JobWorker {
+  const leaseMs = settings.leaseMs ?? 2000;
+  const worker = createWorker({
+    tracker: stack.tracker,
+    handlers: { [FAULT_JOB]: handler },
+    concurrency: settings.concurrency ?? 10,
+    leaseMs,
+    ...(settings.heartbeatMs !== undefined ? { heartbeatMs: settings.heartbeatMs } : {}),
+    pollIntervalMs: settings.pollIntervalMs ?? 200,
+    recoverIntervalMs: settings.recoverIntervalMs ?? Math.floor(leaseMs / 4),
+    shutdownGraceMs: 2000,
+  });
+  worker.start();
+  return worker;
+}

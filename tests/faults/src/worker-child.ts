@@ -1,0 +1,66 @@
+/**
+ * A worker process for the fault tests (run with `node --import tsx`). It reports every handler
+ * start to the parent over IPC *before* doing the work, so a run that a kill -9 cut short is
+ * still counted, and forwards the worker's settle events.
+ *
+ * argv[2]: JSON ChildOptions. Messages out: ready, run, returned, settled, error.
+ * Messages in: stop.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStack, startWorker, type StackOptions, type WorkerSettings } from './fault-stack.js';
+
+export interface ChildOptions extends StackOptions, WorkerSettings {
+  /** How long each handler works. */
+  handlerMs: number;
+  /** The handler returns this as the job's result (tells which process completed it). */
+  label: string;
+  /** Report every compare-and-set the store answers (for the lease race). */
+  reportTransitions?: boolean;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; pid: number }
+  | { type: 'run'; pid: number; jobId: string; n: number; attempt: number }
+  | { type: 'returned'; pid: number; jobId: string }
+  | { type: 'settled'; pid: number; jobId: string; outcome: string }
+  | { type: 'error'; pid: number; operation: string; message: string }
+  | { type: 'transition'; pid: number; jobId: string; to: string | undefined; ok: boolean; reason?: string };
+
+const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
+const send = (message: ChildMessage) => process.send?.(message);
+
+const stack = await openStack(options);
+if (options.reportTransitions) {
+  const transition = stack.store.transition.bind(stack.store);
+  stack.store.transition = async (id, expected, patch) => {
+    const result = await transition(id, expected, patch);
+    send({ type: 'transition', pid: process.pid, jobId: id, to: patch.status, ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
+    return result;
+  };
+}
+const worker = startWorker(
+  stack,
+  async (ctx) => {
+    const { n } = ctx.job.payload as { n: number };
+    send({ type: 'run', pid: process.pid, jobId: ctx.job.id, n, attempt: ctx.job.attempt });
+    // Ignores ctx.signal on purpose: the lease race needs a handler that tries to finish late.
+    await sleep(options.handlerMs);
+    send({ type: 'returned', pid: process.pid, jobId: ctx.job.id });
+    return { by: options.label };
+  },
+  options,
+);
+worker.events.on('settled', (result) => send({ type: 'settled', pid: process.pid, jobId: result.jobId, outcome: result.outcome }));
+worker.events.on('error', (error, context) =>
+  send({ type: 'error', pid: process.pid, operation: context.operation, message: error instanceof Error ? error.message : String(error) }),
+);
+
+process.on('message', (message: { type: string }) => {
+  if (message.type !== 'stop') return;
+  void (async () => {
+    await worker.stop();
+    await stack.close();
+    process.exit(0);
+  })();
+});
+send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job, JobWorker } from '@jobtrail/core';
+import { ChildWorkers } from '../src/child-workers.js';
+import { openFaultDb, type FaultDb } from '../src/fault-db.js';
+import { FAULT_JOB, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
+import { eventually } from '../src/job-table.js';
+
+const LEASE_MS = 3000;
+
+describe('lease-recovery race: a paused worker tries to finish a job another worker recovered', () => {
+  let db: FaultDb;
+  let stackB: FaultStack;
+  let workerB: JobWorker | undefined;
+  const children = new ChildWorkers();
+
+  beforeAll(async () => {
+    db = await openFaultDb('faults_lease');
+    stackB = await openStack({ url: db.server.connectionString, schema: db.schema.schema });
+  });
+
+  afterAll(async () => {
+    await children.stopAll();
+    await workerB?.stop();
+    await stackB?.close();
+    await db?.close();
+  });
+
+  it('records exactly one outcome: the recovering worker wins, the late completion is refused', async () => {
+    const a = await children.spawn({
+      url: db.server.connectionString,
+      schema: db.schema.schema,
+      concurrency: 1,
+      leaseMs: LEASE_MS,
+      // On SIGCONT the handler's timer (due 1 s after start) fires before the next heartbeat
+      // (due 2 s after the claim), so A really attempts the completion rather than first
+      // learning from a heartbeat that it lost the lease. The handler ignores its signal.
+      heartbeatMs: 2000,
+      handlerMs: 1000,
+      label: 'A',
+      reportTransitions: true,
+    });
+    const job = await db.producer.tracker.enqueue(FAULT_JOB, { n: 0 });
+    await children.waitFor('worker A to start the job', (m) => m.some((x) => x.type === 'run' && x.jobId === job.id));
+    process.kill(a.pid, 'SIGSTOP');
+
+    // B recovers the expired lease, runs attempt 2 and completes it while A is frozen.
+    const runsOnB: Job[] = [];
+    workerB = startWorker(
+      stackB,
+      async (ctx) => {
+        runsOnB.push(ctx.job);
+        return { by: 'B' };
+      },
+      { concurrency: 1, leaseMs: LEASE_MS, recoverIntervalMs: 200 },
+    );
+    await eventually('B to complete the job', async () => (await db.table.row(job.id))?.['status'] === 'completed', 60_000);
+    const afterB = await db.producer.tracker.get(job.id);
+
+    process.kill(a.pid, 'SIGCONT');
+    await children.waitFor('worker A to settle its late attempt', (m) =>
+      m.some((x) => x.type === 'settled' && x.jobId === job.id && x.pid === a.pid),
+    );
+    const settledOnA = children.messages.find((x) => x.type === 'settled' && x.jobId === job.id && x.pid === a.pid);
+    const final = await db.producer.tracker.get(job.id);
+
+    expect(runsOnB).toHaveLength(1);
+    expect(runsOnB[0]!.attempt).toBe(2);
+    expect(settledOnA).toMatchObject({ outcome: 'lost' });
+    expect(children.messages.some((x) => x.type === 'returned' && x.jobId === job.id && x.pid === a.pid)).toBe(true);
+    // A's late completion reached the store and the compare-and-set refused it.
+    const transitionsOnA = children.messages.filter((x) => x.type === 'transition' && x.jobId === job.id && x.pid === a.pid);
+    expect(transitionsOnA).toContainEqual(expect.objectContaining({ to: 'completed', ok: false, reason: 'conflict' }));
+    expect(transitionsOnA.filter((x) => x.type === 'transition' && x.ok)).toEqual([]);
+    expect(final).toMatchObject({ status: 'completed', attempt: 2, result: { by: 'B' } });
+    // Nothing about the job changed after B's completion: A's attempt left no trace.
+    expect(final).toEqual(afterB);
+  });
+});
