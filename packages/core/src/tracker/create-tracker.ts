@@ -99,6 +99,11 @@ export interface AttemptRun<T> {
   policy?: JobTypeOptions;
   /** Detached: the job is not in the store (safe-mode tracking after a failed insert). */
   detached?: boolean;
+  /**
+   * Called once the handler has returned or thrown, before the outcome is written: the worker
+   * frees the handler's slot here so the next claim overlaps the settle's round trip.
+   */
+  onHandlerDone?: () => void;
 }
 
 export type AttemptOutcomeKind =
@@ -728,6 +733,7 @@ export class JobTracker {
       error = caught;
     } finally {
       if (this.localRuns.get(job.id) === controller) this.localRuns.delete(job.id);
+      run.onHandlerDone?.();
     }
 
     const result: AttemptResult<T> = { outcome: 'unsettled', job: null, threw, error };

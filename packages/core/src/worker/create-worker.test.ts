@@ -355,6 +355,41 @@ describe('worker', () => {
     expect((await tracker.get(other.id))?.status).toBe('queued');
   });
 
+  it('starts the next job while the previous outcome is still being written, and stop() waits for the write', async () => {
+    const clock = createFakeClock(T0);
+    const store = new MemoryJobStore();
+    let releaseWrites!: () => void;
+    const writesHeld = new Promise<void>((resolve) => (releaseWrites = resolve));
+    const transition = store.transition.bind(store);
+    // Outcome writes hang until released: a slow store round trip.
+    store.transition = async (id, expected, patch) => {
+      if (patch.status === 'completed') await writesHeld;
+      return transition(id, expected, patch);
+    };
+    const tracker = createTracker({ store, clock });
+    const first = await tracker.enqueue('serial', { n: 1 });
+    const second = await tracker.enqueue('serial', { n: 2 });
+    const started: number[] = [];
+    const w = createWorker({
+      tracker,
+      concurrency: 1,
+      handlers: { serial: (ctx) => void started.push((ctx.job.payload as { n: number }).n) },
+    }).start();
+    await vi.waitFor(() => expect(started).toEqual([1, 2]));
+    // Both ran with one slot although neither outcome has landed: both are still leased.
+    expect((await store.get(first.id))?.status).toBe('running');
+    expect(w.running.sort()).toEqual([first.id, second.id].sort());
+    const stopped = w.stop();
+    let stopDone = false;
+    void stopped.then(() => (stopDone = true));
+    await settle();
+    expect(stopDone).toBe(false);
+    releaseWrites();
+    await stopped;
+    expect((await store.get(first.id))?.status).toBe('completed');
+    expect((await store.get(second.id))?.status).toBe('completed');
+  });
+
   it('rejects bad options', () => {
     const { tracker } = setup();
     expect(() => createWorker({ tracker, handlers: {} })).toThrow(/at least one handler/);

@@ -80,6 +80,11 @@ export class JobWorker {
   private readonly leases: LeaseKeeper;
   private readonly inflight = new Map<string, InFlight>();
   private readonly inflightByType = new Map<string, number>();
+  /** Jobs whose handler has finished and whose outcome is being written. */
+  private settling = 0;
+  private settleBacklog = 0;
+  private wakeScheduled = false;
+  private releaseWaiters: Array<() => void> = [];
 
   private state: 'idle' | 'started' | 'stopping' | 'stopped' | 'once' = 'idle';
   private claiming: Promise<number> | null = null;
@@ -131,7 +136,10 @@ export class JobWorker {
     });
   }
 
-  /** Ids of the jobs this worker is running now. */
+  /**
+   * Ids of the jobs this worker holds: running, or finished and having their outcome written (the
+   * handler's slot is already free for the next job then, but the lease is kept until it lands).
+   */
   get running(): string[] {
     return [...this.inflight.keys()];
   }
@@ -221,7 +229,7 @@ export class JobWorker {
             if (asked > 0) break;
             continue;
           }
-          await Promise.race([...this.inflight.values()].map((entry) => entry.done));
+          await this.nextRelease();
         }
       }
       await Promise.all([...this.inflight.values()].map((entry) => entry.done));
@@ -291,6 +299,8 @@ export class JobWorker {
   private freeSlots(): { limits: Record<string, number>; total: number } {
     const limits: Record<string, number> = {};
     let total = 0;
+    // Outcomes still being written hold their leases; past this many, claiming waits for the store.
+    if (this.settling >= this.settleBacklog) return { limits, total };
     for (const [type, entry] of this.handlers) {
       const free = entry.limit - (this.inflightByType.get(type) ?? 0);
       if (free > 0) {
@@ -314,6 +324,17 @@ export class JobWorker {
     const controller = new LazyAbortController();
     this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 0) + 1);
     this.leases.add(job.id);
+    // The handler's slot is free as soon as it returns: the next claim overlaps the write of its
+    // outcome (the job keeps its lease until that write lands), so a store round trip per settle
+    // does not cap throughput at concurrency / latency.
+    let slot: 'running' | 'settling' | 'done' = 'running';
+    const onHandlerDone = () => {
+      if (slot !== 'running') return;
+      slot = 'settling';
+      this.settling++;
+      this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
+      this.signalRelease();
+    };
     const fn = entry.definition.timeoutMs === undefined ? entry.handler : this.withTimeout(entry, job, controller);
     const done = this.internals
       .runAttempt({
@@ -323,17 +344,40 @@ export class JobWorker {
         fn,
         controller,
         policy: { ...(entry.definition.backoff ? { backoff: entry.definition.backoff } : {}), ...(entry.definition.classify ? { classify: entry.definition.classify } : {}) },
+        onHandlerDone,
       })
       .then((result) => this.onSettled(job, result))
       .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
       .finally(() => {
+        if (slot === 'running') this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
+        else this.settling--;
+        slot = 'done';
         this.inflight.delete(job.id);
-        this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
         this.leases.delete(job.id);
-        if (this.state === 'started') this.wake();
+        this.signalRelease();
         if (this.inflight.size === 0 && !this.claiming) this.notifyIdleSoon();
       });
     this.inflight.set(job.id, { job, controller, done });
+  }
+
+  /**
+   * A slot or a settle finished: claim again on the next turn, so that one claim fills every slot
+   * a wave of finishing handlers frees instead of one claim per handler.
+   */
+  private signalRelease(): void {
+    const waiters = this.releaseWaiters;
+    this.releaseWaiters = [];
+    for (const resolve of waiters) resolve();
+    if (this.state !== 'started' || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    nextTurn(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
+  }
+
+  private nextRelease(): Promise<void> {
+    return new Promise((resolve) => this.releaseWaiters.push(resolve));
   }
 
   private withTimeout(entry: ResolvedHandler, job: Job, controller: LazyAbortController): JobHandler {
@@ -495,6 +539,8 @@ export class JobWorker {
       if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);
       this.handlers.set(type, { type, handler: definition.handler, limit, definition });
     }
+    const slots = [...this.handlers.values()].reduce((sum, entry) => sum + entry.limit, 0);
+    this.settleBacklog = Math.max(100, 4 * slots);
   }
 
   private emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void {
@@ -502,6 +548,9 @@ export class JobWorker {
     else this.internals.emitError(error, context);
   }
 }
+
+const nextTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 function raceTimeout(promise: Promise<unknown>, ms: number, clock: TrackerInternals['clock']): Promise<void> {
   if (ms <= 0) return Promise.resolve();
