@@ -7,6 +7,9 @@ export default defineConfig({
     client: 'src/client/index.ts',
   },
   format: ['esm', 'cjs'],
+  // Shared chunks in CJS too: otherwise index.cjs and client.cjs each carry their own JobtrailError
+  // and `instanceof` fails across the two entry points.
+  splitting: true,
   dts: true,
   sourcemap: true,
   clean: true,
