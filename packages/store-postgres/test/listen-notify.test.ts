@@ -98,6 +98,20 @@ describe('LISTEN/NOTIFY wake-ups', () => {
     }
   });
 
+  it('with listen: false, opens no LISTEN connection and wakes subscribers by polling', async () => {
+    const store = new PostgresJobStore({ dataSource: db.dataSource, listen: false, fallbackPollMs: 50 });
+    const events: StoreWakeEvent[] = [];
+    const unsubscribe = store.subscribe((event) => events.push(event));
+    try {
+      await until(() => events.length >= 2, 'two polling wake-ups');
+      expect(events.every((event) => event.type === undefined)).toBe(true);
+      expect(store.listener).toEqual({ state: 'stopped', processId: null, connections: 0 });
+    } finally {
+      unsubscribe();
+      await store.close();
+    }
+  });
+
   it('wakes nobody for a rolled-back transactional enqueue', async () => {
     const store = new PostgresJobStore({ dataSource: db.dataSource, fallbackPollMs: 3_600_000 });
     const events: StoreWakeEvent[] = [];

@@ -80,6 +80,20 @@ describe('store.migrate()', () => {
     expect((await indexesOf(schema, 'billing_jobs')).has('billing_jobs_dedupe_key_idx')).toBe(true);
   });
 
+  it('creates a schema that does not exist yet', async () => {
+    const { dataSource, schema } = await database('migrate_new_schema');
+    const fresh = `${schema}_jobs`;
+    const store = new PostgresJobStore({ dataSource, schema: fresh });
+    try {
+      expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
+      const job = makeJob();
+      await store.insert(job);
+      expect(await store.get(job.id)).toEqual(job);
+    } finally {
+      await dataSource.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+    }
+  });
+
   it('answers a store_error that says to migrate when the table is missing', async () => {
     const { dataSource } = await database('migrate_missing');
     const store = new PostgresJobStore({ dataSource });

@@ -1,5 +1,5 @@
 import type { TableNames } from '../naming/table-names.js';
-import { MIGRATION_STEPS, migrationLockKeysSql, migrationsTableSql, type MigrationStep } from './migration-steps.js';
+import { MIGRATION_STEPS, SCHEMA_EXISTS_SQL, migrationLockKeysSql, migrationsTableSql, type MigrationStep } from './migration-steps.js';
 
 export interface MigrateResult {
   /** Versions this call applied (empty when the schema was already up to date). */
@@ -34,7 +34,8 @@ export async function runMigrations(
     try {
       const lock = migrationLockKeysSql(names);
       await client.query(`SELECT pg_advisory_xact_lock(${lock.sql})`, lock.params);
-      for (const sql of migrationsTableSql(names)) await client.query(sql);
+      const schemaExists = (await client.query(SCHEMA_EXISTS_SQL, [names.schema])).rows.length > 0;
+      for (const sql of migrationsTableSql(names, schemaExists)) await client.query(sql);
       const { rows } = await client.query(`SELECT version FROM ${names.migrationsTable}`);
       const done = new Set(rows.map((row: { version: number }) => Number(row.version)));
       const applied: number[] = [];

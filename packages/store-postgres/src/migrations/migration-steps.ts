@@ -81,10 +81,14 @@ const v1CreateJobs: MigrationStep = {
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
 export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs];
 
-/** The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. */
-export function migrationsTableSql(names: TableNames): string[] {
+/**
+ * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The
+ * schema is created only when missing: `CREATE SCHEMA IF NOT EXISTS` needs the CREATE privilege on
+ * the database even when the schema exists, which an application role often lacks.
+ */
+export function migrationsTableSql(names: TableNames, schemaExists: boolean): string[] {
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(names.schema)}`,
+    ...(schemaExists ? [] : [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(names.schema)}`]),
     `CREATE TABLE IF NOT EXISTS ${names.migrationsTable} (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -92,6 +96,9 @@ export function migrationsTableSql(names: TableNames): string[] {
     )`,
   ];
 }
+
+/** Answers one row when the schema exists; $1: schema name. */
+export const SCHEMA_EXISTS_SQL = 'SELECT 1 FROM pg_namespace WHERE nspname = $1';
 
 /**
  * Serialises every migration of one table across processes. Two int4 keys: a fixed namespace for

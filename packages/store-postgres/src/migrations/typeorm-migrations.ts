@@ -1,6 +1,6 @@
 import { resolveTableNames, type TableNames } from '../naming/table-names.js';
 import type { TypeOrmMigrationClass, TypeOrmQueryRunner } from '../typeorm/typeorm-types.js';
-import { MIGRATION_STEPS, migrationLockKeysSql, migrationsTableSql, type MigrationStep } from './migration-steps.js';
+import { MIGRATION_STEPS, SCHEMA_EXISTS_SQL, migrationLockKeysSql, migrationsTableSql, type MigrationStep } from './migration-steps.js';
 
 export interface JobtrailMigrationOptions {
   /** Schema of the job table. Default: the DataSource's `schema` option, else `public`. */
@@ -24,7 +24,8 @@ function migrationClass(step: MigrationStep, options: JobtrailMigrationOptions):
       const lock = migrationLockKeysSql(names);
       // Same lock as store.migrate(): the two never apply a step at the same time.
       await queryRunner.query(`SELECT pg_advisory_xact_lock(${lock.sql})`, lock.params);
-      for (const sql of migrationsTableSql(names)) await queryRunner.query(sql);
+      const schemaExists = ((await queryRunner.query(SCHEMA_EXISTS_SQL, [names.schema])) as unknown[]).length > 0;
+      for (const sql of migrationsTableSql(names, schemaExists)) await queryRunner.query(sql);
       for (const sql of step.up(names)) await queryRunner.query(sql);
       await queryRunner.query(
         `INSERT INTO ${names.migrationsTable} (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
