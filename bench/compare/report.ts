@@ -16,6 +16,11 @@ function format(value: number | string | undefined): string {
   return value.toFixed(value >= 10 ? 1 : 2);
 }
 
+/** Two decimals, or two significant digits below 0.1 (pg-boss' 2 s poll makes tiny ratios). */
+function ratio(value: number): string {
+  return value >= 0.1 ? value.toFixed(2) : value.toPrecision(2);
+}
+
 /** jobtrail / peer for every peer; > 1 is better for jobs/s, < 1 is better for latencies. */
 export function comparisonTable(rows: readonly MetricRow[], systems: readonly string[]): string {
   const peers = systems.filter((name) => !name.startsWith('jobtrail'));
@@ -28,7 +33,7 @@ export function comparisonTable(rows: readonly MetricRow[], systems: readonly st
         const theirs = row.values[peer];
         out[`jobtrail/${peer}`] =
           typeof mine === 'number' && typeof theirs === 'number' && theirs > 0 && Number.isFinite(mine)
-            ? `${(mine / theirs).toFixed(2)}x`
+            ? `${ratio(mine / theirs)}x`
             : '—';
       }
       out['better'] = row.better === 'higher' ? 'higher' : 'lower';
