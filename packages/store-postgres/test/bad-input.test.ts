@@ -22,6 +22,22 @@ describe('configuration errors', () => {
     await expectJobtrailError(() => new PostgresJobStore({ dataSource: db.dataSource, schema: 'a.b' }), 'invalid_input');
   });
 
+  it('refuses out-of-range numeric options, naming the option', async () => {
+    const bad = [
+      { maxBatchSize: 0 },
+      { maxBatchesInFlight: 1.5 },
+      { fallbackPollMs: -1 },
+      { listenHeartbeatMs: -5 },
+      { listenHeartbeatTimeoutMs: 0 },
+    ];
+    for (const options of bad) {
+      const name = Object.keys(options)[0]!;
+      const make = () => new PostgresJobStore({ dataSource: db.dataSource, ...options });
+      await expectJobtrailError(make, 'invalid_input');
+      expect(make).toThrow(name);
+    }
+  });
+
   it('refuses something that is not a PostgreSQL DataSource', async () => {
     await expectJobtrailError(() => new PostgresJobStore({ dataSource: {} as never }), 'invalid_input');
     const mysqlLike = { isInitialized: true, options: { type: 'mysql' }, driver: {}, createQueryRunner: () => ({}) };

@@ -1,10 +1,12 @@
 import { backoff, createTracker, createWorker, type HandlerDefinition, type JobHandler, type Tracker, type JobWorker } from '@jobtrail/core';
-import { PostgresJobStore } from '@jobtrail/store-postgres';
+import { PostgresJobStore, type PostgresJobStoreOptions } from '@jobtrail/store-postgres';
 import { DataSource } from 'typeorm';
 
 export const FAULT_JOB = 'faults.job';
 
 export interface StackOptions {
+  /** Store options beyond the connection (e.g. the LISTEN heartbeat). */
+  store?: Partial<Omit<PostgresJobStoreOptions, 'dataSource' | 'schema'>>;
   url: string;
   schema: string;
   /**
@@ -30,7 +32,7 @@ export interface FaultStack {
 export async function openStack(options: StackOptions): Promise<FaultStack> {
   const dataSource = new DataSource({ type: 'postgres', url: options.url, ...(options.extra ? { extra: options.extra } : {}) });
   await dataSource.initialize();
-  const store = new PostgresJobStore({ dataSource, schema: options.schema, fallbackPollMs: 250 });
+  const store = new PostgresJobStore({ dataSource, schema: options.schema, fallbackPollMs: 250, ...options.store });
   const tracker = createTracker({ store, backoff: backoff.fixed(50), maxAttempts: options.maxAttempts ?? 50 });
   return {
     dataSource,

@@ -20,6 +20,7 @@ describe('a TCP proxy between worker and database freezes, then drops connection
   let worker: JobWorker | undefined;
   const runs = new Map<number, number>();
   const errors: Array<{ at: number; error: unknown }> = [];
+  const listenErrors: unknown[] = [];
 
   beforeAll(async () => {
     db = await openFaultDb('faults_proxy');
@@ -29,6 +30,8 @@ describe('a TCP proxy between worker and database freezes, then drops connection
       url: proxy.rewrite(db.server.connectionString),
       schema: db.schema.schema,
       extra: { query_timeout: 1500, connectionTimeoutMillis: 1500, keepAlive: true },
+      // An idle LISTEN connection sends nothing, so only its heartbeat can notice the freeze.
+      store: { listenHeartbeatMs: 500, listenHeartbeatTimeoutMs: 1000, onError: (error) => listenErrors.push(error) },
     });
   });
 
@@ -63,6 +66,8 @@ describe('a TCP proxy between worker and database freezes, then drops connection
     await eventually('the worker to notice the frozen connection', () => errors.some((e) => e.at >= frozenAt), 60_000);
     const detected = errors.filter((e) => e.at >= frozenAt).map((e) => String((e.error as Error)?.message ?? e.error));
     expect(detected.some((message) => /timeout/i.test(message)), `errors seen: ${detected.slice(0, 3).join(' | ')}`).toBe(true);
+    await eventually('the LISTEN heartbeat to notice the frozen connection', () => stack.store.listener.state !== 'listening', 60_000);
+    expect(listenErrors.some((error) => (error as Error).name === 'ListenHeartbeatTimeoutError')).toBe(true);
     const completedWhileFrozen = await db.table.completed();
     expect(completedWhileFrozen).toBeLessThan(JOBS);
 

@@ -6,6 +6,8 @@ export interface WakeHubOptions {
   /** Null: LISTEN is off, only local wakes and the fallback poll. */
   createClient: (() => ListenClient) | null;
   fallbackPollMs: number;
+  listenHeartbeatMs: number;
+  listenHeartbeatTimeoutMs: number;
   onError: (error: unknown) => void;
 }
 
@@ -78,6 +80,8 @@ export class WakeHub {
       onError: this.options.onError,
       reconnectInitialMs: 100,
       reconnectMaxMs: 5000,
+      heartbeatMs: this.options.listenHeartbeatMs,
+      heartbeatTimeoutMs: this.options.listenHeartbeatTimeoutMs,
     });
     this.listener.start();
   }

@@ -1,3 +1,4 @@
+import { StoreError } from '@jobtrail/core';
 import { quoteIdentifier } from '../naming/table-names.js';
 
 /** The slice of a node-postgres `Client` the listener uses. */
@@ -30,6 +31,22 @@ export interface WakeListenerOptions {
   onError: (error: unknown) => void;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
+  /**
+   * While listening, a `SELECT 1` this often; 0 turns it off. A LISTEN connection sends nothing
+   * while idle, so without it a half-open path (a frozen proxy or NAT) goes unnoticed until the
+   * network drops it, and wake-ups silently stop.
+   */
+  heartbeatMs: number;
+  /** A heartbeat unanswered this long counts as a dead connection: it is dropped and reopened. */
+  heartbeatTimeoutMs: number;
+}
+
+/** The LISTEN connection stopped answering its heartbeat. */
+export class ListenHeartbeatTimeoutError extends StoreError {
+  constructor(timeoutMs: number) {
+    super(`The LISTEN connection did not answer a heartbeat within ${timeoutMs} ms; reconnecting (workers keep polling meanwhile).`);
+    this.name = 'ListenHeartbeatTimeoutError';
+  }
 }
 
 /**
@@ -44,6 +61,7 @@ export class WakeListener {
   private connections = 0;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: WakeListenerOptions) {}
 
@@ -61,6 +79,7 @@ export class WakeListener {
     this.state = 'stopped';
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.stopHeartbeat();
     const client = this.client;
     this.client = null;
     if (client) await client.end().catch(() => undefined);
@@ -102,11 +121,44 @@ export class WakeListener {
     this.failures = 0;
     this.connections += 1;
     if (this.connections > 1) this.options.onWake(undefined);
+    this.scheduleHeartbeat(client);
+  }
+
+  private scheduleHeartbeat(client: ListenClient): void {
+    if (this.options.heartbeatMs <= 0) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = null;
+      if (client !== this.client) return;
+      let answered = false;
+      const deadline = setTimeout(() => {
+        if (!answered) this.drop(client, new ListenHeartbeatTimeoutError(this.options.heartbeatTimeoutMs));
+      }, this.options.heartbeatTimeoutMs);
+      deadline.unref?.();
+      client.query('SELECT 1').then(
+        () => {
+          answered = true;
+          clearTimeout(deadline);
+          if (client === this.client) this.scheduleHeartbeat(client);
+        },
+        (error: unknown) => {
+          answered = true;
+          clearTimeout(deadline);
+          this.drop(client, error);
+        },
+      );
+    }, this.options.heartbeatMs);
+    this.heartbeatTimer.unref?.();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private drop(client: ListenClient | null, error: unknown): void {
     if (client !== this.client || this.state === 'stopped') return;
     this.client = null;
+    this.stopHeartbeat();
     if (error) this.options.onError(error);
     if (client) void client.end().catch(() => undefined);
     this.state = 'waiting';

@@ -156,6 +156,8 @@ export class PostgresJobStore implements JobStore {
       channel: n.channel,
       createClient: options.listen === false ? null : () => this.createListenClient(),
       fallbackPollMs: requireInt('fallbackPollMs', options.fallbackPollMs ?? 1000, 10, 3_600_000),
+      listenHeartbeatMs: requireInt('listenHeartbeatMs', options.listenHeartbeatMs ?? 30_000, 0, 3_600_000),
+      listenHeartbeatTimeoutMs: requireInt('listenHeartbeatTimeoutMs', options.listenHeartbeatTimeoutMs ?? 10_000, 10, 3_600_000),
       onError,
     });
   }

@@ -19,6 +19,14 @@ export interface PostgresJobStoreOptions {
    */
   fallbackPollMs?: number;
   /**
+   * Checks the idle LISTEN connection with a `SELECT 1` this often, and reopens it when the answer
+   * takes longer than `listenHeartbeatTimeoutMs`: a half-open connection (frozen proxy, NAT
+   * timeout) otherwise stops wake-ups without any error. Default 30,000 ms; 0 turns it off.
+   */
+  listenHeartbeatMs?: number;
+  /** Default 10,000 ms. */
+  listenHeartbeatTimeoutMs?: number;
+  /**
    * Most calls (transitions, heartbeats, inserts) coalesced into one statement. Default 500.
    * Set 1 to turn coalescing off.
    */
