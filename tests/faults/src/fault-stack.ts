@@ -54,6 +54,15 @@ export interface WorkerSettings {
   recoverIntervalMs?: number;
 }
 
+/** A handler that counts its runs per job number (payload `{ n }`) and takes a moment, like real work. */
+export function countRuns(runs: Map<number, number>): JobHandler {
+  return async (ctx) => {
+    const { n } = ctx.job.payload as { n: number };
+    runs.set(n, (runs.get(n) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  };
+}
+
 export function startWorker(stack: FaultStack, handler: JobHandler | HandlerDefinition, settings: WorkerSettings = {}): JobWorker {
   const leaseMs = settings.leaseMs ?? 2000;
   const worker = createWorker({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobWorker } from '@jobtrail/core';
 import { enqueueNumbered, openFaultDb, type FaultDb } from '../src/fault-db.js';
 import { FaultProxy } from '../src/fault-proxy.js';
-import { FAULT_JOB, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
+import { FAULT_JOB, countRuns, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
 import { eventually } from '../src/job-table.js';
 
 const JOBS = 2000;
@@ -47,11 +47,7 @@ describe('a TCP proxy between worker and database freezes, then drops connection
     await enqueueNumbered(db.producer, FAULT_JOB, JOBS);
     worker = startWorker(
       stack,
-      async (ctx) => {
-        const { n } = ctx.job.payload as { n: number };
-        runs.set(n, (runs.get(n) ?? 0) + 1);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      },
+      countRuns(runs),
       { leaseMs: 3000 },
     );
     worker.events.on('error', (error) => errors.push({ at: Date.now(), error }));

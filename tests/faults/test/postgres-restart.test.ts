@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobWorker } from '@jobtrail/core';
 import { enqueueNumbered, openFaultDb, type FaultDb } from '../src/fault-db.js';
-import { FAULT_JOB, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
+import { FAULT_JOB, countRuns, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
 import { eventually } from '../src/job-table.js';
 
 const JOBS = 3000;
@@ -33,11 +33,7 @@ describe('PostgreSQL restarted in the middle of a run', () => {
     await enqueueNumbered(db.producer, FAULT_JOB, JOBS);
     worker = startWorker(
       stack,
-      async (ctx) => {
-        const { n } = ctx.job.payload as { n: number };
-        runs.set(n, (runs.get(n) ?? 0) + 1);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      },
+      countRuns(runs),
       // A long poll: after the restart, only the store's wake-ups (LISTEN, or its fallback
       // while LISTEN is down) bring the worker back quickly.
       { leaseMs: 2000, pollIntervalMs: 30_000 },
