@@ -11,6 +11,7 @@ import { createTracker, createWorker } from '@jobtrail/core';
 import { PostgresJobStore, type QueryEvent } from '@jobtrail/store-postgres';
 import { createTestSchema, startPostgres } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';
+import { percentile, perSecond } from './compare/lib/stats.js';
 import { hrMs, machine, median, table } from './lib/report.js';
 
 const JOBS = 10_000;
@@ -57,6 +58,15 @@ async function withStore<T>(durability: Durability, run: (store: PostgresJobStor
   }
 }
 
+/** A promise (`finished`) that the handlers resolve by calling `done` once the last job ran. */
+function finishLine(): { finished: Promise<void>; done: () => void } {
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  return { finished, done };
+}
+
 async function throughput(durability: Durability): Promise<{ enqueuePerSec: number; processPerSec: number }> {
   return withStore(durability, async (store) => {
     const tracker = createTracker({ store });
@@ -66,10 +76,7 @@ async function throughput(durability: Durability): Promise<{ enqueuePerSec: numb
 
     const seen = new Set<number>();
     let settled = 0;
-    let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
+    const { finished, done } = finishLine();
     const worker = createWorker({
       tracker,
       concurrency: 10,
@@ -88,12 +95,8 @@ async function throughput(durability: Durability): Promise<{ enqueuePerSec: numb
     if (completed !== JOBS || seen.size !== JOBS) {
       throw new Error(`expected ${JOBS} jobs completed exactly once; completed ${completed}, distinct ${seen.size}`);
     }
-    return { enqueuePerSec: (JOBS / enqueueMs) * 1000, processPerSec: (JOBS / processMs) * 1000 };
+    return { enqueuePerSec: perSecond(JOBS, enqueueMs), processPerSec: perSecond(JOBS, processMs) };
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function latency(durability: Durability): Promise<{ p50: number; p95: number; p99: number }> {
@@ -101,10 +104,7 @@ async function latency(durability: Durability): Promise<{ p50: number; p95: numb
     const tracker = createTracker({ store });
     const enqueuedAt = new Map<number, bigint>();
     const latencies: number[] = [];
-    let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
+    const { finished, done } = finishLine();
     const worker = createWorker({
       tracker,
       concurrency: 10,
@@ -127,8 +127,7 @@ async function latency(durability: Durability): Promise<{ p50: number; p95: numb
     }
     await finished;
     await worker.stop();
-    const sorted = latencies.sort((a, b) => a - b);
-    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+    return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) };
   });
 }
 

@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { machine } from '../lib/report.js';
 import { comparisonTable, type MetricRow } from './report.js';
-import { describeServer, startBenchPostgres } from './services/postgres.js';
+import { startPostgres } from '@jobtrail/testkit-postgres';
+import { describeServer } from './services/postgres.js';
 import { findRedisServer, startRedis, type RunningRedis } from './services/redis.js';
 import { loadSystem } from './systems/registry.js';
 import type { BenchEnv, SystemFactory } from './systems/system.js';
@@ -70,7 +71,7 @@ async function measure(label: string, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-const postgres = await startBenchPostgres();
+const postgres = await startPostgres();
 let redis: RunningRedis | null = null;
 try {
   const redisBinary = findRedisServer();

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { APP_ROOT, startDemoProcess, type DemoProcess } from './demo-process.js';
@@ -47,8 +47,8 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
 
   it('runs "Deep scan" to 100% and completed', async () => {
     const jobId = await startWorkflow(page, 'deep-scan');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
-    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'completed');
 
     await expect(detail.getByRole('progressbar').getAttribute('aria-valuenow')).resolves.toBe('100');
     await expect(detail.getByTestId('progress-percent').textContent()).resolves.toBe('100%');
@@ -58,14 +58,14 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
 
   it('shows "Flaky API" retrying, with the next attempt due, then completed', async () => {
     const jobId = await startWorkflow(page, 'flaky-api');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
+    const detail = jobDetail(page, jobId);
     const statuses = await recordStatuses(page, jobId);
 
-    await detail.and(page.locator('[data-status="retrying"]')).waitFor();
+    await waitForStatus(page, detail, 'retrying');
     await expect(detail.getByTestId('retry-due').textContent()).resolves.toMatch(/Attempt 1 of 5 failed\. Next attempt/);
     await page.screenshot({ path: join(OUTPUT_DIR, '2-flaky-api-retrying.png'), fullPage: true });
 
-    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    await waitForStatus(page, detail, 'completed');
     const seen = await statuses();
     expect(seen).toContain('retrying');
     expect(seen.indexOf('retrying')).toBeLessThan(seen.lastIndexOf('completed'));
@@ -82,8 +82,8 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
     const restartsBefore = Number(await workerStatus.getAttribute('data-restarts'));
 
     const jobId = await startWorkflow(page, 'crash-worker');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
-    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'completed');
 
     // The header polls the worker's status on its own schedule: wait for it rather than read once.
     await expect
@@ -99,8 +99,8 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
 
   it('runs a lead scoring parent with rolled-up child metrics and a skipped client', async () => {
     const jobId = await startWorkflow(page, 'lead-scoring');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
-    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'completed');
 
     const result = JSON.parse((await detail.getByTestId('result').textContent()) ?? '{}') as Record<string, unknown>;
     expect(result).toMatchObject({ success: true, clients: 3, scored: 2, skipped: 1, leadsProcessed: 65 });
@@ -110,8 +110,8 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
 
   it('fails "Bad input" at once, without retries', async () => {
     const jobId = await startWorkflow(page, 'bad-input');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
-    await detail.and(page.locator('[data-status="failed"]')).waitFor();
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'failed');
     await expect(detail.getByTestId('detail-attempt').textContent()).resolves.toBe('1 of 3');
     await expect(detail.getByTestId('errors').textContent()).resolves.toContain('fatal');
     await page.screenshot({ path: join(OUTPUT_DIR, '5-overview.png'), fullPage: true });
@@ -119,14 +119,14 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
 
   it('cancels a running "File import", then retries it to completion', async () => {
     const jobId = await startWorkflow(page, 'file-import');
-    const detail = page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
-    await detail.and(page.locator('[data-status="running"]')).waitFor();
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'running');
     await detail.getByTestId('cancel-job').click();
-    await detail.and(page.locator('[data-status="cancelled"]')).waitFor();
+    await waitForStatus(page, detail, 'cancelled');
     await expect(detail.getByTestId('cancel-job').isDisabled()).resolves.toBe(true);
 
     await detail.getByTestId('retry-job').click();
-    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    await waitForStatus(page, detail, 'completed');
     await expect(detail.getByTestId('metrics').textContent()).resolves.toContain('rowsImported');
     await expect(detail.getByTestId('progress-percent').textContent()).resolves.toBe('100%');
   });
@@ -191,8 +191,18 @@ async function startWorkflow(page: Page, name: string): Promise<string> {
   ]);
   expect(response.status()).toBe(201);
   const { job } = (await response.json()) as { job: { id: string } };
-  await page.locator(`[data-testid="job-detail"][data-job-id="${job.id}"]`).waitFor();
+  await jobDetail(page, job.id).waitFor();
   return job.id;
+}
+
+/** The detail panel while it shows the job `jobId`. */
+function jobDetail(page: Page, jobId: string): Locator {
+  return page.locator(`[data-testid="job-detail"][data-job-id="${jobId}"]`);
+}
+
+/** Waits until the detail panel shows `status`. */
+async function waitForStatus(page: Page, detail: Locator, status: string): Promise<void> {
+  await detail.and(page.locator(`[data-status="${status}"]`)).waitFor();
 }
 
 /**

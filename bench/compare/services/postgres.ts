@@ -1,24 +1,8 @@
 import pg from 'pg';
-import { startPostgres, type RunningPostgres } from '@jobtrail/testkit-postgres';
-
-/** The benchmark's PostgreSQL (embedded, default settings, fsync on) or DATABASE_URL when set. */
-export async function startBenchPostgres(): Promise<RunningPostgres> {
-  return startPostgres();
-}
-
-/** A short-lived admin client for counting, schema drops and statistics. */
-export async function withAdmin<T>(connectionString: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
+import { withClient } from '@jobtrail/testkit-postgres';
 
 export async function describeServer(connectionString: string): Promise<string> {
-  return withAdmin(connectionString, async (client) => {
+  return withClient(connectionString, async (client) => {
     const { rows } = await client.query<{ version: string; fsync: string; sc: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync,
               current_setting('synchronous_commit') AS sc`,
@@ -34,7 +18,7 @@ export async function describeServer(connectionString: string): Promise<string> 
  * read it after closing the system's connections, and wait until the figure stops moving.
  */
 export async function rowsWritten(connectionString: string, schemas: readonly string[]): Promise<number> {
-  return withAdmin(connectionString, async (client) => {
+  return withClient(connectionString, async (client) => {
     let previous = -1;
     for (let i = 0; i < 20; i++) {
       const { rows } = await client.query<{ n: string }>(
@@ -52,7 +36,7 @@ export async function rowsWritten(connectionString: string, schemas: readonly st
 }
 
 export async function dropSchemas(connectionString: string, schemas: readonly string[]): Promise<void> {
-  await withAdmin(connectionString, async (client) => {
+  await withClient(connectionString, async (client) => {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(schema)} CASCADE`);
   });
 }

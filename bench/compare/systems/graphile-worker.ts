@@ -1,7 +1,7 @@
 import { Logger, makeWorkerUtils, run, type WorkerUtils } from 'graphile-worker';
-import { dropSchemas, Probe, rowsWritten } from '../services/postgres.js';
 import { freshName } from '../lib/names.js';
-import type { BenchEnv, BenchPayload, SystemFactory, SystemRef, SystemUnderTest, WorkerSpec } from './system.js';
+import { SchemaRun, schemaStorage } from './postgres-schema.js';
+import type { BenchEnv, BenchPayload, SystemFactory, SystemUnderTest, WorkerSpec } from './system.js';
 
 const TASK = 'bench_noop';
 const quiet = new Logger(() => () => {});
@@ -23,22 +23,18 @@ export const graphileWorkerSystem: SystemFactory = {
     if (ref === undefined) await utils.migrate();
     return new GraphileRun(utils, env, schema);
   },
-  writes: (env, ref) => rowsWritten(env.postgresUrl, [ref['schema']!]),
-  dispose: (env, ref) => dropSchemas(env.postgresUrl, [ref['schema']!]),
+  ...schemaStorage,
 };
 
-class GraphileRun implements SystemUnderTest {
-  readonly ref: SystemRef;
-  private readonly probe: Probe;
+class GraphileRun extends SchemaRun implements SystemUnderTest {
   private inserted = 0;
 
   constructor(
     private readonly utils: WorkerUtils,
     private readonly env: BenchEnv,
-    private readonly schema: string,
+    schema: string,
   ) {
-    this.ref = { schema };
-    this.probe = new Probe(env.postgresUrl);
+    super(env, schema);
   }
 
   async enqueueMany(payloads: readonly BenchPayload[]): Promise<void> {

@@ -1,9 +1,10 @@
 import { createTracker, createWorker, type Tracker } from '@jobtrail/core';
 import { PostgresJobStore } from '@jobtrail/store-postgres';
 import { DataSource } from 'typeorm';
-import { dropSchemas, Probe, rowsWritten, withAdmin } from '../services/postgres.js';
+import { withClient } from '@jobtrail/testkit-postgres';
 import { freshName } from '../lib/names.js';
-import type { BenchEnv, BenchPayload, SettingsMode, SystemFactory, SystemRef, SystemUnderTest, WorkerSpec } from './system.js';
+import { SchemaRun, schemaStorage } from './postgres-schema.js';
+import type { BenchEnv, BenchPayload, SettingsMode, SystemFactory, SystemUnderTest, WorkerSpec } from './system.js';
 
 const TYPE = 'bench.noop';
 const TABLE = 'jobtrail_jobs';
@@ -26,7 +27,7 @@ function jobtrailFactory(name: string, durability: 'full' | 'relaxed'): SystemFa
     async create(env, mode, ref) {
       const schema = ref?.['schema'] ?? freshName('bench_jobtrail');
       if (ref === undefined) {
-        await withAdmin(env.postgresUrl, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`));
+        await withClient(env.postgresUrl, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`));
       }
       const dataSource = new DataSource({ type: 'postgres', url: env.postgresUrl });
       await dataSource.initialize();
@@ -34,28 +35,23 @@ function jobtrailFactory(name: string, durability: 'full' | 'relaxed'): SystemFa
       if (ref === undefined) await store.migrate();
       return new JobtrailRun(dataSource, store, createTracker({ store }), env, schema, mode);
     },
-    writes: (env, ref) => rowsWritten(env.postgresUrl, [ref['schema']!]),
-    dispose: (env, ref) => dropSchemas(env.postgresUrl, [ref['schema']!]),
+    ...schemaStorage,
   };
 }
 
 export const jobtrailSystem = jobtrailFactory('jobtrail', 'full');
 export const jobtrailRelaxedSystem = jobtrailFactory('jobtrail (relaxed)', 'relaxed');
 
-class JobtrailRun implements SystemUnderTest {
-  readonly ref: SystemRef;
-  private readonly probe: Probe;
-
+class JobtrailRun extends SchemaRun implements SystemUnderTest {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: PostgresJobStore,
     private readonly tracker: Tracker,
     env: BenchEnv,
-    private readonly schema: string,
+    schema: string,
     private readonly mode: SettingsMode,
   ) {
-    this.ref = { schema };
-    this.probe = new Probe(env.postgresUrl);
+    super(env, schema);
   }
 
   async enqueueMany(payloads: readonly BenchPayload[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { PgBoss } from 'pg-boss';
-import { dropSchemas, Probe, rowsWritten } from '../services/postgres.js';
 import { freshName } from '../lib/names.js';
-import type { BenchEnv, BenchPayload, SettingsMode, SystemFactory, SystemRef, SystemUnderTest, WorkerSpec } from './system.js';
+import { SchemaRun, schemaStorage } from './postgres-schema.js';
+import type { BenchEnv, BenchPayload, SettingsMode, SystemFactory, SystemUnderTest, WorkerSpec } from './system.js';
 
 const QUEUE = 'bench-noop';
 
@@ -35,22 +35,17 @@ export const pgBossSystem: SystemFactory = {
     if (ref === undefined) await boss.createQueue(QUEUE, { notify: mode === 'low-latency' });
     return new PgBossRun(boss, env, schema, mode);
   },
-  writes: (env, ref) => rowsWritten(env.postgresUrl, [ref['schema']!]),
-  dispose: (env, ref) => dropSchemas(env.postgresUrl, [ref['schema']!]),
+  ...schemaStorage,
 };
 
-class PgBossRun implements SystemUnderTest {
-  readonly ref: SystemRef;
-  private readonly probe: Probe;
-
+class PgBossRun extends SchemaRun implements SystemUnderTest {
   constructor(
     private readonly boss: PgBoss,
     env: BenchEnv,
-    private readonly schema: string,
+    schema: string,
     private readonly mode: SettingsMode,
   ) {
-    this.ref = { schema };
-    this.probe = new Probe(env.postgresUrl);
+    super(env, schema);
   }
 
   async enqueueMany(payloads: readonly BenchPayload[]): Promise<void> {

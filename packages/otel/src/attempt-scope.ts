@@ -36,7 +36,8 @@ const SILENT_FAILURES: Record<string, { type: string; message: string }> = {
 export class AttemptScope implements AttemptTelemetry {
   private readonly startedAt = performance.now();
   private lastEventAt = Number.NEGATIVE_INFINITY;
-  private pending: { update: ProgressUpdate; at: number } | null = null;
+  /** The latest throttled update, not yet an event. */
+  private pending: (ProgressUpdate & { at: number }) | null = null;
   private ended = false;
 
   constructor(
@@ -63,7 +64,7 @@ export class AttemptScope implements AttemptTelemetry {
       this.addProgressEvent(update, now);
     } else {
       // Latest wins: the attempt's end records it if no later event does.
-      this.pending = { update: { progress: update.progress, stage: update.stage }, at: now };
+      this.pending = { progress: update.progress, stage: update.stage, at: now };
     }
   }
 
@@ -74,7 +75,7 @@ export class AttemptScope implements AttemptTelemetry {
     let errorType: string | undefined;
     try {
       const { span } = this;
-      if (this.pending) this.addProgressEvent(this.pending.update, this.pending.at);
+      if (this.pending) this.addProgressEvent(this.pending, this.pending.at);
       this.pending = null;
       errorType = this.recordFailure(outcome, kind);
       span.setAttribute(ATTR_JOBTRAIL_JOB_STATUS, outcome.status);

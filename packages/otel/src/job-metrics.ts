@@ -92,13 +92,7 @@ export class JobMetrics {
   }
 
   finished(type: string, status: string): void {
-    safely(() =>
-      this.get().finished.add(1, {
-        'messaging.system': MESSAGING_SYSTEM,
-        'messaging.destination.name': type,
-        'jobtrail.job.status': status,
-      }),
-    );
+    safely(() => this.recordFinished(this.get(), type, status));
   }
 
   // Literal attribute objects (names as in semconv.ts): computed keys and spreads are a slow
@@ -134,13 +128,15 @@ export class JobMetrics {
     };
     if (errorType) attributes['error.type'] = errorType;
     instruments.processDuration.record(seconds, attributes);
-    if (finished) {
-      instruments.finished.add(1, {
-        'messaging.system': MESSAGING_SYSTEM,
-        'messaging.destination.name': type,
-        'jobtrail.job.status': status,
-      });
-    }
+    if (finished) this.recordFinished(instruments, type, status);
+  }
+
+  private recordFinished(instruments: Instruments, type: string, status: string): void {
+    instruments.finished.add(1, {
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.destination.name': type,
+      'jobtrail.job.status': status,
+    });
   }
 
   private get(): Instruments {

@@ -7,8 +7,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
-  type Context,
-  type Link,
+  type Span,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -86,8 +85,7 @@ class OtelJobTelemetry implements JobTelemetry {
       if (info.mode === 'inline') {
         span = this.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ambient);
       } else {
-        const origin = this.creationContext(job);
-        span = this.tracer().startSpan(name, { kind: SpanKind.CONSUMER, attributes, ...origin.options }, origin.parent);
+        span = this.startWorkerSpan(name, job, SpanKind.CONSUMER, attributes);
         this.metrics.consumed(job.type, waitSeconds(job));
       }
       const propagates = isSpanContextValid(span.spanContext());
@@ -106,26 +104,17 @@ class OtelJobTelemetry implements JobTelemetry {
    */
   onRecovered(job: Readonly<Job>): void {
     try {
-      const origin = this.creationContext(job);
-      const span = this.tracer().startSpan(
-        `recover ${job.type}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            'messaging.system': MESSAGING_SYSTEM,
-            'messaging.operation.name': 'recover',
-            'messaging.operation.type': 'settle',
-            'messaging.destination.name': job.type,
-            'messaging.message.id': job.id,
-            'jobtrail.job.attempt': job.attempt,
-            'jobtrail.job.max_attempts': job.maxAttempts,
-            'jobtrail.job.status': job.status,
-            'error.type': job.error?.code ?? 'lease_expired',
-          },
-          ...origin.options,
-        },
-        origin.parent,
-      );
+      const span = this.startWorkerSpan(`recover ${job.type}`, job, SpanKind.INTERNAL, {
+        'messaging.system': MESSAGING_SYSTEM,
+        'messaging.operation.name': 'recover',
+        'messaging.operation.type': 'settle',
+        'messaging.destination.name': job.type,
+        'messaging.message.id': job.id,
+        'jobtrail.job.attempt': job.attempt,
+        'jobtrail.job.max_attempts': job.maxAttempts,
+        'jobtrail.job.status': job.status,
+        'error.type': job.error?.code ?? 'lease_expired',
+      });
       const message = job.error?.message ?? 'The lease of the running attempt expired.';
       span.recordException({ name: job.error?.name ?? 'LeaseExpiredError', message });
       span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -136,16 +125,18 @@ class OtelJobTelemetry implements JobTelemetry {
     }
   }
 
-  /** Where a worker-side span hangs: under the `send` span (parent mode) or linked to it. */
-  private creationContext(job: Readonly<Job>): { parent: Context; options: { root?: boolean; links?: Link[] } } {
+  /** A worker-side span: under the `send` span (parent mode) or in a trace of its own linked to it. */
+  private startWorkerSpan(name: string, job: Readonly<Job>, kind: SpanKind, attributes: Attributes): Span {
     const origin = parseTraceparent(job.trace);
+    const tracer = this.tracer();
     if (this.options.parentMode === 'parent') {
       return origin
-        ? { parent: trace.setSpanContext(ROOT_CONTEXT, origin), options: {} }
-        : { parent: ROOT_CONTEXT, options: { root: true } };
+        ? tracer.startSpan(name, { kind, attributes }, trace.setSpanContext(ROOT_CONTEXT, origin))
+        : tracer.startSpan(name, { kind, attributes, root: true }, ROOT_CONTEXT);
     }
     // A new trace per attempt, whatever context the worker's poll loop happens to carry.
-    return { parent: ROOT_CONTEXT, options: origin ? { root: true, links: [{ context: origin }] } : { root: true } };
+    const options = origin ? { kind, attributes, root: true, links: [{ context: origin }] } : { kind, attributes, root: true };
+    return tracer.startSpan(name, options, ROOT_CONTEXT);
   }
 
   private tracer(): Tracer {

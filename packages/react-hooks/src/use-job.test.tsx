@@ -39,6 +39,20 @@ async function nextPollScheduled() {
   await waitFor(() => expect(f.clock.pendingTimers()).toBe(1));
 }
 
+/** A started job drawn by one `<Progress>`, its first answer shown and the next poll scheduled. */
+async function renderRunningJob() {
+  const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+  await f.tracker.start(job.id);
+  render(
+    <JobtrailProvider client={f.client}>
+      <Progress id={job.id} />
+    </JobtrailProvider>,
+  );
+  await waitFor(() => expect(text()).toBe('running 0% -'));
+  await nextPollScheduled();
+  return job;
+}
+
 describe('useJob', () => {
   it('draws progress 0 → 1 as the server-side job advances, then stops polling', async () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
@@ -117,15 +131,7 @@ describe('useJob', () => {
   });
 
   it('pauses while the page is hidden and refreshes when it shows again', async () => {
-    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
-    await f.tracker.start(job.id);
-    render(
-      <JobtrailProvider client={f.client}>
-        <Progress id={job.id} />
-      </JobtrailProvider>,
-    );
-    await waitFor(() => expect(text()).toBe('running 0% -'));
-    await nextPollScheduled();
+    const job = await renderRunningJob();
 
     act(() => setPageHidden(true));
     f.tracker.progress(job.id, 0.5);
@@ -173,15 +179,7 @@ describe('useJob', () => {
   });
 
   it('backs off on errors, shows the error, keeps the job, and recovers', async () => {
-    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
-    await f.tracker.start(job.id);
-    render(
-      <JobtrailProvider client={f.client}>
-        <Progress id={job.id} />
-      </JobtrailProvider>,
-    );
-    await waitFor(() => expect(text()).toBe('running 0% -'));
-    await nextPollScheduled();
+    const job = await renderRunningJob();
 
     f.failWith.status = 503;
     let count = 1;

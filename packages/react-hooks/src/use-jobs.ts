@@ -9,11 +9,14 @@ import {
   type ActiveJobsResult,
   type IntervalOption,
   type JobListResponse,
+  type JobsClient,
   type JobsResult,
   type JobStatsParams,
   type JobStatsResponse,
   type JobStatsResult,
   type ListJobsParams,
+  type ObserverOptions,
+  type QueryObserver,
 } from '@jobtrail/core/client';
 import { useJobsClient } from './jobtrail-provider.js';
 import { useObserver } from './use-observer.js';
@@ -23,15 +26,24 @@ export interface UsePollingOptions<TData> {
   intervalMs?: IntervalOption<TData>;
 }
 
+/** The observer of one collection resource, kept while `params` keep the same query string. */
+function useCollection<TParams extends object, TData, TResult>(
+  Observer: new (client: JobsClient, params: TParams, options: ObserverOptions<TData>) => QueryObserver<TData, TResult>,
+  params: TParams,
+  { enabled: enabledOption, intervalMs }: UsePollingOptions<TData>,
+): TResult {
+  const client = useJobsClient();
+  const enabled = enabledOption !== false;
+  // Params arrive as a new object every render: key the observer by their query string.
+  const key = toQueryString(params);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
+  const observer = useMemo(() => new Observer(client, params, { enabled }), [Observer, client, key, enabled]);
+  return useObserver(observer, { enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) });
+}
+
 /** A page of jobs (`GET /jobs`): filters, `cursor` and `limit`; polls every 5 s by default. */
 export function useJobs(filter: ListJobsParams = {}, options: UsePollingOptions<JobListResponse> = {}): JobsResult {
-  const client = useJobsClient();
-  const enabled = options.enabled !== false;
-  // Filters arrive as a new object every render: key the observer by their query string.
-  const key = toQueryString(filter);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
-  const observer = useMemo(() => new JobsObserver(client, filter, { enabled }), [client, key, enabled]);
-  return useObserver(observer, { ...options, enabled });
+  return useCollection(JobsObserver, filter, options);
 }
 
 export interface UseActiveJobsOptions extends ActiveJobsParams, UsePollingOptions<ActiveJobsResponse> {}
@@ -41,24 +53,14 @@ export interface UseActiveJobsOptions extends ActiveJobsParams, UsePollingOption
  * `runningCount` for a "2 running jobs" widget.
  */
 export function useActiveJobs(options: UseActiveJobsOptions = {}): ActiveJobsResult {
-  const client = useJobsClient();
-  const { enabled: enabledOption, intervalMs, ...params } = options;
-  const enabled = enabledOption !== false;
-  const key = toQueryString(params);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
-  const observer = useMemo(() => new ActiveJobsObserver(client, params, { enabled }), [client, key, enabled]);
-  return useObserver(observer, { enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) });
+  const { enabled, intervalMs, ...params } = options;
+  return useCollection(ActiveJobsObserver, params, options);
 }
 
 export interface UseJobStatsOptions extends JobStatsParams, UsePollingOptions<JobStatsResponse> {}
 
 /** Counts by status and by type; polls every 10 s by default. */
 export function useJobStats(options: UseJobStatsOptions = {}): JobStatsResult {
-  const client = useJobsClient();
-  const { enabled: enabledOption, intervalMs, ...params } = options;
-  const enabled = enabledOption !== false;
-  const key = toQueryString(params);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
-  const observer = useMemo(() => new JobStatsObserver(client, params, { enabled }), [client, key, enabled]);
-  return useObserver(observer, { enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) });
+  const { enabled, intervalMs, ...params } = options;
+  return useCollection(JobStatsObserver, params, options);
 }

@@ -1,6 +1,6 @@
 import { createTracker, createWorker, type StoreWakeEvent } from '@jobtrail/core';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
-import pg from 'pg';
+import { withClient } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresJobStore } from '../src/index.js';
@@ -33,14 +33,10 @@ async function until(predicate: () => boolean | Promise<boolean>, what: string):
 }
 
 async function terminate(processId: number): Promise<void> {
-  const client = new pg.Client({ connectionString: connectionString() });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [processId]);
-    expect(rows[0]?.done).toBe(true);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [processId]),
+  );
+  expect(rows[0]?.done).toBe(true);
 }
 
 describe('LISTEN/NOTIFY wake-ups', () => {

@@ -1,5 +1,5 @@
 import { expectJobtrailError, makeJob } from '@jobtrail/core/testing';
-import pg from 'pg';
+import { withClient } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '../src/index.js';
@@ -14,17 +14,13 @@ async function database(prefix: string): Promise<TestDatabase> {
 }
 
 async function indexesOf(schema: string, table: string): Promise<Map<string, string>> {
-  const client = new pg.Client({ connectionString: connectionString() });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query<{ indexname: string; indexdef: string }>(
       'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
       [schema, table],
-    );
-    return new Map(rows.map((row) => [row.indexname, row.indexdef]));
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  return new Map(rows.map((row) => [row.indexname, row.indexdef]));
 }
 
 afterEach(async () => {

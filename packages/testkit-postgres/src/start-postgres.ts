@@ -161,7 +161,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Opens a short-lived client (used by the schema helpers). */
+/** Opens a short-lived client, runs `run` with it and closes it. */
 export async function withClient<T>(
   connectionString: string,
   run: (client: pg.Client) => Promise<T>,

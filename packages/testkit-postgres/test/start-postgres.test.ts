@@ -2,19 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createTestSchema, startPostgres } from '../src/index.js';
+import { createTestSchema, startPostgres, withClient } from '../src/index.js';
 
 async function queryOne<T>(connectionString: string, sql: string): Promise<T> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    const result = await client.query(sql);
-    return result.rows[0] as T;
-  } finally {
-    await client.end();
-  }
+  return withClient(connectionString, async (client) => (await client.query(sql)).rows[0] as T);
 }
 
 describe('startPostgres', () => {

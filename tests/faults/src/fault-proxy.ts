@@ -19,13 +19,11 @@ export class FaultProxy {
   /** Connections accepted since start (reconnects show up here). */
   accepted = 0;
 
-  private constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
+  private constructor(private readonly target: URL) {}
 
-  static async start(target: { host: string; port: number }): Promise<FaultProxy> {
-    const proxy = new FaultProxy(target.host, target.port);
+  /** A proxy in front of the server `connectionString` points at. */
+  static async start(connectionString: string): Promise<FaultProxy> {
+    const proxy = new FaultProxy(new URL(connectionString));
     await proxy.listen();
     return proxy;
   }
@@ -36,9 +34,9 @@ export class FaultProxy {
     return address.port;
   }
 
-  /** The same connection string, pointed at the proxy. */
-  rewrite(connectionString: string): string {
-    const url = new URL(connectionString);
+  /** The proxied server's connection string, pointed at the proxy. */
+  get connectionString(): string {
+    const url = new URL(this.target);
     url.hostname = '127.0.0.1';
     url.port = String(this.port);
     return url.toString();
@@ -89,7 +87,7 @@ export class FaultProxy {
       return;
     }
     this.accepted += 1;
-    const upstream = connect({ host: this.targetHost, port: this.targetPort });
+    const upstream = connect({ host: this.target.hostname, port: Number(this.target.port) });
     const pair = { client, upstream };
     this.pairs.add(pair);
     // Bytes pass only in `forward` mode; in `freeze` they vanish and the sockets stay open.

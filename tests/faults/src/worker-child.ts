@@ -4,7 +4,7 @@
  * still counted, and forwards the worker's settle events.
  *
  * argv[2]: JSON ChildOptions. Messages out: ready, run, returned, settled, error.
- * Messages in: stop.
+ * Messages in: stop, finish (with `finishOnMessage`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStack, startWorker, type StackOptions, type WorkerSettings } from './fault-stack.js';
@@ -12,6 +12,12 @@ import { openStack, startWorker, type StackOptions, type WorkerSettings } from '
 export interface ChildOptions extends StackOptions, WorkerSettings {
   /** How long each handler works. */
   handlerMs: number;
+  /**
+   * Instead of working `handlerMs`, each handler waits for a `{ type: 'finish', jobId }` message:
+   * the test decides exactly when the handler returns (the lease race needs it to return after
+   * the process was resumed, whatever the machine's load).
+   */
+  finishOnMessage?: boolean;
   /** The handler returns this as the job's result (tells which process completed it). */
   label: string;
   /** Report every compare-and-set the store answers (for the lease race). */
@@ -38,13 +44,16 @@ if (options.reportTransitions) {
     return result;
   };
 }
+const finishers = new Map<string, () => void>();
+const finished = (jobId: string) => new Promise<void>((resolve) => finishers.set(jobId, resolve));
+
 const worker = startWorker(
   stack,
   async (ctx) => {
     const { n } = ctx.job.payload as { n: number };
     send({ type: 'run', pid: process.pid, jobId: ctx.job.id, n, attempt: ctx.job.attempt });
     // Ignores ctx.signal on purpose: the lease race needs a handler that tries to finish late.
-    await sleep(options.handlerMs);
+    await (options.finishOnMessage ? finished(ctx.job.id) : sleep(options.handlerMs));
     send({ type: 'returned', pid: process.pid, jobId: ctx.job.id });
     return { by: options.label };
   },
@@ -55,7 +64,11 @@ worker.events.on('error', (error, context) =>
   send({ type: 'error', pid: process.pid, operation: context.operation, message: error instanceof Error ? error.message : String(error) }),
 );
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; jobId?: string }) => {
+  if (message.type === 'finish') {
+    finishers.get(message.jobId ?? '')?.();
+    return;
+  }
   if (message.type !== 'stop') return;
   void (async () => {
     await worker.stop();

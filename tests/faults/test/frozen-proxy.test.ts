@@ -24,10 +24,9 @@ describe('a TCP proxy between worker and database freezes, then drops connection
 
   beforeAll(async () => {
     db = await openFaultDb('faults_proxy');
-    const target = new URL(db.server.connectionString);
-    proxy = await FaultProxy.start({ host: target.hostname, port: Number(target.port) });
+    proxy = await FaultProxy.start(db.server.connectionString);
     stack = await openStack({
-      url: proxy.rewrite(db.server.connectionString),
+      url: proxy.connectionString,
       schema: db.schema.schema,
       extra: { query_timeout: 1500, connectionTimeoutMillis: 1500, keepAlive: true },
       // An idle LISTEN connection sends nothing, so only its heartbeat can notice the freeze.

@@ -31,11 +31,13 @@ describe('lease-recovery race: a paused worker tries to finish a job another wor
       schema: db.schema.schema,
       concurrency: 1,
       leaseMs: LEASE_MS,
-      // On SIGCONT the handler's timer (due 1 s after start) fires before the next heartbeat
-      // (due 2 s after the claim), so A really attempts the completion rather than first
-      // learning from a heartbeat that it lost the lease. The handler ignores its signal.
+      // A's handler returns only when told to ('finish', sent while A is stopped): after SIGCONT
+      // the idle process reads that message before its overdue heartbeat timer runs, so A really
+      // attempts the completion rather than first learning from a heartbeat that it lost the
+      // lease, however slow the machine. The handler ignores its signal.
       heartbeatMs: 2000,
-      handlerMs: 1000,
+      handlerMs: 0,
+      finishOnMessage: true,
       label: 'A',
       reportTransitions: true,
     });
@@ -56,6 +58,7 @@ describe('lease-recovery race: a paused worker tries to finish a job another wor
     await eventually('B to complete the job', async () => (await db.table.row(job.id))?.['status'] === 'completed', 60_000);
     const afterB = await db.producer.tracker.get(job.id);
 
+    a.process.send({ type: 'finish', jobId: job.id });
     process.kill(a.pid, 'SIGCONT');
     await children.waitFor('worker A to settle its late attempt', (m) =>
       m.some((x) => x.type === 'settled' && x.jobId === job.id && x.pid === a.pid),

@@ -15,10 +15,9 @@ describe('track() in safe mode while the store is unavailable', () => {
 
   beforeAll(async () => {
     db = await openFaultDb('faults_safe');
-    const target = new URL(db.server.connectionString);
-    proxy = await FaultProxy.start({ host: target.hostname, port: Number(target.port) });
+    proxy = await FaultProxy.start(db.server.connectionString);
     stack = await openStack({
-      url: proxy.rewrite(db.server.connectionString),
+      url: proxy.connectionString,
       schema: db.schema.schema,
       // Bounded waits: a frozen store costs a tracked call at most this long.
       extra: { query_timeout: 1000, connectionTimeoutMillis: 1000 },

@@ -49,25 +49,15 @@ export function parseDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv
       case '--host':
         options.host = value();
         break;
-      case '--store': {
-        const kind = value();
-        if (kind !== 'memory' && kind !== 'postgres') {
-          throw new UsageError(`--store must be "postgres" or "memory"; got "${kind}".`);
-        }
-        options.store = kind;
+      case '--store':
+        options.store = oneOf(flag, value(), ['postgres', 'memory']);
         break;
-      }
       case '--data-dir':
         options.dataDir = value();
         break;
-      case '--traces': {
-        const mode = value();
-        if (mode !== 'console' && mode !== 'otlp' && mode !== 'off') {
-          throw new UsageError(`--traces must be "console", "otlp" or "off"; got "${mode}".`);
-        }
-        options.traces = mode;
+      case '--traces':
+        options.traces = oneOf(flag, value(), ['console', 'otlp', 'off']);
         break;
-      }
       default:
         throw new UsageError(`Unknown option "${arg}".`);
     }
@@ -79,4 +69,11 @@ function parsePort(text: string, name: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`${name} must be a port number from 0 to 65535; got "${text}".`);
   return port;
+}
+
+/** `value` if it is one of `allowed`; otherwise a UsageError that lists them. */
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const quoted = allowed.map((choice) => `"${choice}"`);
+  throw new UsageError(`${flag} must be ${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}; got "${value}".`);
 }

@@ -86,6 +86,12 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   }
 }
 
+/** Adds `delta` to an own numeric property (0 when absent), `__proto__` included. */
+export function addOwn(target: Record<string, number>, key: string, delta: number): void {
+  const current = Object.prototype.hasOwnProperty.call(target, key) ? target[key]! : 0;
+  setOwn(target, key, current + delta);
+}
+
 export function cloneMetrics(metrics: Readonly<Record<string, number>> | null | undefined): Record<string, number> {
   const copy: Record<string, number> = {};
   if (metrics == null) return copy;

@@ -19,7 +19,7 @@ import type {
 } from '../store/job-store.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
-import { cloneError, cloneMetrics, cloneValue, rowErrors, setOwn, toJob, toRow, type Row } from './clone.js';
+import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, toJob, toRow, type Row } from './clone.js';
 
 export interface MemoryJobStoreOptions {
   /** Shown in error messages, to tell several stores of one process apart. */
@@ -326,10 +326,7 @@ export class MemoryJobStore implements JobStore {
     if (row === undefined) return null;
     if (isTerminal(row.status)) return 'finished';
     const metrics = (row.metrics ??= {});
-    for (const name of names) {
-      const current = Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name]! : 0;
-      setOwn(metrics, name, current + deltas[name]!);
-    }
+    for (const name of names) addOwn(metrics, name, deltas[name]!);
     row.updatedAt = at;
     return cloneMetrics(metrics);
   }
@@ -385,10 +382,7 @@ export class MemoryJobStore implements JobStore {
       const row = this.jobs.get(id)!;
       const metrics = row.metrics;
       if (metrics === null || !test(row)) continue;
-      for (const name of Object.keys(metrics)) {
-        const current = Object.prototype.hasOwnProperty.call(sums, name) ? sums[name]! : 0;
-        setOwn(sums, name, current + metrics[name]!);
-      }
+      for (const name of Object.keys(metrics)) addOwn(sums, name, metrics[name]!);
     }
     return sums;
   }

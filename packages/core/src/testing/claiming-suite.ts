@@ -71,22 +71,17 @@ export function claimingSuite(options: StoreContractOptions): void {
       await insertAll(store(), [fresh, again]);
       const owner = uniqueName('worker');
       const claimed = await store().claim({ owner, now: at(base), leaseExpiresAt: at(base, 45_000), limits: { [type]: 5 }, limit: 5 });
-      const expectFresh: Job = {
-        ...fresh,
+      const leased = (job: Job): Job => ({
+        ...job,
         status: 'running',
-        attempt: 1,
+        attempt: job.attempt + 1,
         lease: { owner, expiresAt: at(base, 45_000) },
         startedAt: at(base),
         updatedAt: at(base),
-      };
-      const expectAgain: Job = {
-        ...again,
-        status: 'running',
-        attempt: 3,
-        lease: { owner, expiresAt: at(base, 45_000) },
-        startedAt: at(base),
-        updatedAt: at(base),
-      };
+      });
+      const expectFresh = leased(fresh);
+      const expectAgain = leased(again);
+      expect([expectFresh.attempt, expectAgain.attempt]).toEqual([1, 3]);
       expect([...claimed].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([expectFresh, expectAgain]);
       expect(await store().get(fresh.id)).toEqual(expectFresh);
       expect(await store().get(again.id)).toEqual(expectAgain);

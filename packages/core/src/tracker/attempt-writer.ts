@@ -4,6 +4,7 @@ import type { ProgressPatch, JobStore } from '../store/job-store.js';
 import type { AttemptTelemetry } from '../telemetry/telemetry-port.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { ProgressEvent } from './tracker-events.js';
+import { assertMetricDelta } from './validate-input.js';
 
 export interface ProgressDetails {
   stage?: string | null;
@@ -67,9 +68,7 @@ export class AttemptWriter {
     if (typeof name !== 'string' || name === '') {
       throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
     }
-    if (typeof by !== 'number' || !Number.isFinite(by)) {
-      throw new JobValidationError(`metrics.${name}`, `increment must be a finite number; got ${String(by)}.`);
-    }
+    assertMetricDelta(name, by);
     const metrics = (this.pendingMetrics ??= {});
     metrics[name] = (metrics[name] ?? 0) + by;
     this.job.metrics[name] = (this.job.metrics[name] ?? 0) + by;

@@ -16,7 +16,7 @@ import {
   StoreError,
 } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
-import { JOB_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
+import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
 import type { Expectation, JobPatch, JobStore, ProgressPatch } from '../store/job-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
@@ -24,7 +24,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { isUuid, uuidv7 } from '../util/uuid-v7.js';
-import { AttemptWriter, type ProgressDetails } from './attempt-writer.js';
+import { AttemptWriter, type AttemptWriterDeps, type ProgressDetails } from './attempt-writer.js';
 import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
 import { decideFailure, appendBounded, toJobError } from './failure.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -38,7 +38,15 @@ import {
 } from './query-filters.js';
 import type { TrackerEvents } from './tracker-events.js';
 import type { TrackerOptions, JobTypeOptions } from './tracker-options.js';
-import { assertInteger, assertJobType, assertJson, validateCreateInput, type CreateJobInput } from './validate-input.js';
+import {
+  assertInteger,
+  assertJobType,
+  assertJson,
+  assertMetricDelta,
+  integerOption,
+  validateCreateInput,
+  type CreateJobInput,
+} from './validate-input.js';
 
 export interface TrackOptions<TPayload = unknown> extends CreateJobInput<TPayload> {
   /**
@@ -96,6 +104,7 @@ export interface AttemptRun<T> {
   fn: (ctx: JobContext) => T | Promise<T>;
   controller: LazyAbortController;
   storeResult?: boolean;
+  /** Overrides of the type's backoff/classify; pass the same object each time (its resolution is cached). */
   policy?: JobTypeOptions;
   /** Detached: the job is not in the store (safe-mode tracking after a failed insert). */
   detached?: boolean;
@@ -166,7 +175,9 @@ export class JobTracker {
   private readonly localRuns = new Map<string, LazyAbortController>();
   private readonly manualWriters = new Map<string, AttemptWriter>();
   private readonly policies = new Map<string, ReturnType<TrackerInternals['policyFor']>>();
+  private readonly runPolicies = new WeakMap<JobTypeOptions, ReturnType<TrackerInternals['policyFor']>>();
   private readonly inlineLeases: LeaseKeeper;
+  private readonly baseWriterDeps: AttemptWriterDeps;
 
   constructor(options: TrackerOptions) {
     if (!options || typeof options !== 'object' || !options.store) {
@@ -176,19 +187,25 @@ export class JobTracker {
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
     this.classify = options.classify;
-    this.maxAttempts = options.maxAttempts ?? 3;
-    assertInteger(this.maxAttempts, 'maxAttempts', 1, 1000);
+    this.maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
     this.types = options.types ?? {};
     for (const [type, typeOptions] of Object.entries(this.types)) {
       if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
     }
-    this.progressIntervalMs = options.progressIntervalMs ?? 250;
-    assertInteger(this.progressIntervalMs, 'progressIntervalMs', 0, 3_600_000);
-    this.leaseMs = options.leaseMs ?? 60_000;
-    assertInteger(this.leaseMs, 'leaseMs', 100, 86_400_000);
-    this.maxErrors = options.maxErrors ?? 20;
-    assertInteger(this.maxErrors, 'maxErrors', 0, 1000);
+    this.progressIntervalMs = integerOption(options.progressIntervalMs, 250, 'progressIntervalMs', 0, 3_600_000);
+    this.leaseMs = integerOption(options.leaseMs, 60_000, 'leaseMs', 100, 86_400_000);
+    this.maxErrors = integerOption(options.maxErrors, 20, 'maxErrors', 0, 1000);
     this.keepStacks = options.keepStacks ?? false;
+    this.baseWriterDeps = {
+      store: this.store,
+      clock: this.clock,
+      intervalMs: this.progressIntervalMs,
+      onProgress: (event) => {
+        if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
+      },
+      onError: (error, operation) => this.emitError(error, { operation }),
+      telemetry: undefined,
+    };
     this.id = options.id ?? `tracker-${uuidv7(this.clock.now()).slice(-12)}`;
     if (options.telemetry) this.useTelemetry(options.telemetry);
     this.inlineLeases = new LeaseKeeper({
@@ -300,15 +317,8 @@ export class JobTracker {
       const at = new Date(this.clock.now());
       return {
         ...progress,
-        status: 'completed',
-        progress: 1,
-        result: outcome.result ?? null,
+        ...this.completedPatch(current, outcome.result ?? null, at),
         ...(outcome.note !== undefined ? { note: outcome.note } : {}),
-        lease: null,
-        error: null,
-        errors: appendBounded(current.errors, current.error, this.maxErrors),
-        finishedAt: at,
-        updatedAt: at,
       };
     });
     this.emit('completed', job);
@@ -338,11 +348,8 @@ export class JobTracker {
       const at = new Date(this.clock.now());
       return {
         ...progress,
-        status: 'skipped',
+        ...skippedPatch(at),
         ...(outcome.note !== undefined ? { note: outcome.note } : {}),
-        lease: null,
-        finishedAt: at,
-        updatedAt: at,
       };
     });
     this.emit('skipped', job);
@@ -416,8 +423,7 @@ export class JobTracker {
 
   /** Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min). */
   async active(options: { withinMs?: number; scope?: JobScope; type?: string | string[]; limit?: number } = {}): Promise<Job[]> {
-    const withinMs = options.withinMs ?? 300_000;
-    assertInteger(withinMs, 'withinMs', 0, 31 * 86_400_000);
+    const withinMs = integerOption(options.withinMs, 300_000, 'withinMs', 0, 31 * 86_400_000);
     const storeFilter = toStoreFilter({ scope: options.scope, ...(options.type ? { type: options.type } : {}) });
     if (!storeFilter) return [];
     const limit = checkPageSize(options.limit ?? 200);
@@ -463,11 +469,7 @@ export class JobTracker {
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     if (!deltas || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
-    for (const [name, delta] of Object.entries(deltas)) {
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-        throw new JobValidationError(`metrics.${name}`, `increment must be a finite number; got ${String(delta)}.`);
-      }
-    }
+    for (const [name, delta] of Object.entries(deltas)) assertMetricDelta(name, delta);
     const result = await this.store.incrementMetrics(id, deltas, new Date(this.clock.now()));
     if (result === null) throw new JobNotFoundError(id);
     if (result === 'finished') {
@@ -479,7 +481,7 @@ export class JobTracker {
 
   /** Deletes finished jobs older than the cut-off; answers how many. */
   async prune(options: PruneOptions): Promise<number> {
-    const statuses = options.statuses ?? (['completed', 'failed', 'skipped', 'cancelled'] as const);
+    const statuses = options.statuses ?? TERMINAL_STATUSES;
     const now = this.clock.now();
     const before: Partial<Record<TerminalStatus, Date>> = {};
     for (const status of statuses) {
@@ -697,17 +699,23 @@ export class JobTracker {
     return policy;
   }
 
-  private writerDeps(telemetry: AttemptTelemetry | undefined) {
-    return {
-      store: this.store,
-      clock: this.clock,
-      intervalMs: this.progressIntervalMs,
-      onProgress: (event: TrackerEvents['progress'][0]) => {
-        if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
-      },
-      onError: (error: unknown, operation: string) => this.emitError(error, { operation }),
-      telemetry,
-    };
+  /** A worker's per-type overrides on top of the type's policy; resolved once per overrides object. */
+  private runPolicyFor(type: string, overrides: JobTypeOptions): ReturnType<TrackerInternals['policyFor']> {
+    let policy = this.runPolicies.get(overrides);
+    if (!policy) {
+      const base = this.policyFor(type);
+      policy = {
+        backoff: overrides.backoff ? resolveBackoff(overrides.backoff) : base.backoff,
+        classify: overrides.classify ? withClock(composeClassifier(overrides.classify, this.classify), this.clock) : base.classify,
+      };
+      this.runPolicies.set(overrides, policy);
+    }
+    return policy;
+  }
+
+  /** Shared by every attempt's writer; only an attempt with telemetry needs its own copy. */
+  private writerDeps(telemetry: AttemptTelemetry | undefined): AttemptWriterDeps {
+    return telemetry ? { ...this.baseWriterDeps, telemetry } : this.baseWriterDeps;
   }
 
   private async runAttempt<T>(run: AttemptRun<T>): Promise<AttemptResult<T>> {
@@ -781,12 +789,8 @@ export class JobTracker {
       patch = { ...progress, status: 'queued', attempt: job.attempt - 1, lease: null, runAt: at, updatedAt: at };
       event = null;
     } else if (result.threw) {
-      const policy = this.policyFor(job.type);
-      const classify = run.policy?.classify
-        ? withClock(composeClassifier(run.policy.classify, this.classify), this.clock)
-        : policy.classify;
-      const backoffPolicy = run.policy?.backoff ? resolveBackoff(run.policy.backoff) : policy.backoff;
-      const decision = decideFailure(job, result.error, classify(result.error), backoffPolicy, at.getTime(), {
+      const policy = run.policy ? this.runPolicyFor(job.type, run.policy) : this.policyFor(job.type);
+      const decision = decideFailure(job, result.error, policy.classify(result.error), policy.backoff, at.getTime(), {
         maxErrors: this.maxErrors,
         keepStacks: this.keepStacks,
       });
@@ -794,17 +798,8 @@ export class JobTracker {
       event = decision.status;
     } else {
       patch = state.skipped
-        ? { status: 'skipped', lease: null, finishedAt: at, updatedAt: at }
-        : {
-            status: 'completed',
-            progress: 1,
-            result: run.storeResult === false ? null : this.storableResult(result.value, job),
-            error: null,
-            errors: appendBounded(job.errors, job.error, this.maxErrors),
-            lease: null,
-            finishedAt: at,
-            updatedAt: at,
-          };
+        ? skippedPatch(at)
+        : this.completedPatch(job, run.storeResult === false ? null : this.storableResult(result.value, job), at);
       if (progress) copyProgress(patch, progress);
       if (writer.note !== undefined) patch.note = writer.note;
       event = state.skipped ? 'skipped' : 'completed';
@@ -818,6 +813,19 @@ export class JobTracker {
     result.job = outcome.job;
     result.outcome = event ?? 'released';
     if (event) this.emit(event, outcome.job);
+  }
+
+  private completedPatch(job: Job, result: unknown, at: Date): JobPatch {
+    return {
+      status: 'completed',
+      progress: 1,
+      result,
+      error: null,
+      errors: appendBounded(job.errors, job.error, this.maxErrors),
+      lease: null,
+      finishedAt: at,
+      updatedAt: at,
+    };
   }
 
   private storableResult(value: unknown, job: Job): unknown {
@@ -902,6 +910,10 @@ export class JobTracker {
       // An error listener that throws has nowhere left to report to.
     }
   }
+}
+
+function skippedPatch(at: Date): JobPatch {
+  return { status: 'skipped', lease: null, finishedAt: at, updatedAt: at };
 }
 
 /** Copies buffered progress into a terminal patch; a completion's progress of 1 wins. */

@@ -91,6 +91,20 @@ export function assertInteger(value: unknown, field: string, min: number, max: n
   }
 }
 
+/** An optional integer option: `fallback` when unset, else checked against min..max. */
+export function integerOption(value: number | undefined, fallback: number, field: string, min: number, max: number): number {
+  const resolved = value ?? fallback;
+  assertInteger(resolved, field, min, max);
+  return resolved;
+}
+
+/** A metric increment: a named, finite number. */
+export function assertMetricDelta(name: string, delta: unknown): asserts delta is number {
+  if (typeof delta !== 'number' || !Number.isFinite(delta)) {
+    throw new JobValidationError(`metrics.${name}`, `increment must be a finite number; got ${String(delta)}.`);
+  }
+}
+
 function optionalText(value: unknown, field: string): void {
   if (value == null) return;
   if (typeof value !== 'string' || value === '') {

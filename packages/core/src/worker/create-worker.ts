@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { JobAbortedError } from '../errors/job-aborted-error.js';
 import { JobValidationError, JobtrailError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
-import { isTerminal } from '../model/job-status.js';
+import { isJobStatus, isTerminal } from '../model/job-status.js';
 import {
   trackerInternals,
   type AttemptOutcomeKind,
@@ -11,7 +11,8 @@ import {
   type TrackerInternals,
 } from '../tracker/create-tracker.js';
 import { LeaseKeeper } from '../tracker/lease-keeper.js';
-import { assertInteger } from '../tracker/validate-input.js';
+import type { JobTypeOptions } from '../tracker/tracker-options.js';
+import { assertInteger, integerOption } from '../tracker/validate-input.js';
 import type { TimerHandle } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
@@ -45,6 +46,8 @@ interface ResolvedHandler {
   handler: JobHandler;
   limit: number;
   definition: HandlerDefinition;
+  /** This worker's backoff/classify overrides for the type; one object, so the tracker can cache what it resolves to. */
+  policy: JobTypeOptions | undefined;
 }
 
 interface InFlight {
@@ -100,24 +103,18 @@ export class JobWorker {
     if (!options || typeof options !== 'object') throw new JobValidationError('options', 'createWorker() needs options.');
     this.tracker = options.tracker;
     this.internals = trackerInternals(options.tracker);
-    this.leaseMs = options.leaseMs ?? 30_000;
-    assertInteger(this.leaseMs, 'leaseMs', 100, 86_400_000);
-    const heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
-    assertInteger(heartbeatMs, 'heartbeatMs', 10, this.leaseMs - 1);
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    assertInteger(this.pollIntervalMs, 'pollIntervalMs', 1, 3_600_000);
-    this.batchSize = options.batchSize ?? 20;
-    assertInteger(this.batchSize, 'batchSize', 1, 1000);
-    this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
-    assertInteger(this.shutdownGraceMs, 'shutdownGraceMs', 0, 86_400_000);
-    this.recoverIntervalMs = options.recoverIntervalMs ?? Math.max(1000, Math.floor(this.leaseMs / 2));
-    assertInteger(this.recoverIntervalMs, 'recoverIntervalMs', 10, 86_400_000);
-    this.retentionIntervalMs = options.retentionIntervalMs ?? 3_600_000;
-    assertInteger(this.retentionIntervalMs, 'retentionIntervalMs', 10, 86_400_000);
+    this.leaseMs = integerOption(options.leaseMs, 30_000, 'leaseMs', 100, 86_400_000);
+    const heartbeatMs = integerOption(options.heartbeatMs, Math.floor(this.leaseMs / 3), 'heartbeatMs', 10, this.leaseMs - 1);
+    this.pollIntervalMs = integerOption(options.pollIntervalMs, 1000, 'pollIntervalMs', 1, 3_600_000);
+    this.batchSize = integerOption(options.batchSize, 20, 'batchSize', 1, 1000);
+    this.shutdownGraceMs = integerOption(options.shutdownGraceMs, 10_000, 'shutdownGraceMs', 0, 86_400_000);
+    const defaultRecoverMs = Math.max(1000, Math.floor(this.leaseMs / 2));
+    this.recoverIntervalMs = integerOption(options.recoverIntervalMs, defaultRecoverMs, 'recoverIntervalMs', 10, 86_400_000);
+    this.retentionIntervalMs = integerOption(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs', 10, 86_400_000);
     this.retention = options.retention;
     if (this.retention) {
       for (const [status, age] of Object.entries(this.retention)) {
-        if (!['completed', 'failed', 'skipped', 'cancelled'].includes(status)) {
+        if (!isJobStatus(status) || !isTerminal(status)) {
           throw new JobValidationError(`retention.${status}`, 'only completed, failed, skipped and cancelled jobs can be pruned.');
         }
         parseDuration(age as number | string, `retention.${status}`);
@@ -194,10 +191,8 @@ export class JobWorker {
    */
   async runOnce(options: { maxJobs?: number; maxDurationMs?: number } = {}): Promise<RunOnceSummary> {
     if (this.state !== 'idle') throw new JobValidationError('worker', `runOnce() needs a worker that was never started; this one is ${this.state}.`);
-    const maxJobs = options.maxJobs ?? Number.MAX_SAFE_INTEGER;
-    const maxDurationMs = options.maxDurationMs ?? Number.MAX_SAFE_INTEGER;
-    assertInteger(maxJobs, 'maxJobs', 1, Number.MAX_SAFE_INTEGER);
-    assertInteger(maxDurationMs, 'maxDurationMs', 1, Number.MAX_SAFE_INTEGER);
+    const maxJobs = integerOption(options.maxJobs, Number.MAX_SAFE_INTEGER, 'maxJobs', 1, Number.MAX_SAFE_INTEGER);
+    const maxDurationMs = integerOption(options.maxDurationMs, Number.MAX_SAFE_INTEGER, 'maxDurationMs', 1, Number.MAX_SAFE_INTEGER);
     const clock = this.internals.clock;
     const startedAt = clock.now();
     const summary: RunOnceSummary = {
@@ -343,7 +338,7 @@ export class JobWorker {
         mode: 'queue',
         fn,
         controller,
-        policy: { ...(entry.definition.backoff ? { backoff: entry.definition.backoff } : {}), ...(entry.definition.classify ? { classify: entry.definition.classify } : {}) },
+        policy: entry.policy,
         onHandlerDone,
       })
       .then((result) => this.onSettled(job, result))
@@ -537,7 +532,9 @@ export class JobWorker {
       const limit = definition.concurrency ?? perType[type] ?? fallback;
       assertInteger(limit, `concurrency.${type}`, 1, 10_000);
       if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);
-      this.handlers.set(type, { type, handler: definition.handler, limit, definition });
+      const { backoff, classify } = definition;
+      const policy = backoff || classify ? { ...(backoff ? { backoff } : {}), ...(classify ? { classify } : {}) } : undefined;
+      this.handlers.set(type, { type, handler: definition.handler, limit, definition, policy });
     }
     const slots = [...this.handlers.values()].reduce((sum, entry) => sum + entry.limit, 0);
     this.settleBacklog = Math.max(100, 4 * slots);

@@ -13,10 +13,7 @@ export function patchUpdate(patch: JobPatch): UpdateFilter<JobDocument> & { $set
     set.leaseOwner = patch.lease === null ? null : patch.lease.owner;
     set.leaseExpiresAt = patch.lease === null ? null : patch.lease.expiresAt;
   }
-  if (patch.progress !== undefined) set.progress = patch.progress;
-  if (patch.stage !== undefined) set.stage = patch.stage;
-  if (patch.current !== undefined) set.current = patch.current;
-  if (patch.total !== undefined) set.total = patch.total;
+  setProgressFields(set, patch);
   if (patch.result !== undefined) set.result = patch.result;
   if (patch.note !== undefined) set.note = patch.note;
   if (patch.error !== undefined) set.error = patch.error === null ? null : toErrorDocument(patch.error);
@@ -30,10 +27,15 @@ export function patchUpdate(patch: JobPatch): UpdateFilter<JobDocument> & { $set
 /** The `$set` of a progress write. */
 export function progressUpdate(patch: ProgressPatch): UpdateFilter<JobDocument> & { $set: Partial<JobDocument> } {
   const set: Partial<JobDocument> = {};
+  setProgressFields(set, patch);
+  set.updatedAt = patch.updatedAt;
+  return { $set: set };
+}
+
+/** The progress fields a patch defines (shared by transitions and progress writes). */
+function setProgressFields(set: Partial<JobDocument>, patch: Pick<ProgressPatch, 'progress' | 'stage' | 'current' | 'total'>): void {
   if (patch.progress !== undefined) set.progress = patch.progress;
   if (patch.stage !== undefined) set.stage = patch.stage;
   if (patch.current !== undefined) set.current = patch.current;
   if (patch.total !== undefined) set.total = patch.total;
-  set.updatedAt = patch.updatedAt;
-  return { $set: set };
 }

@@ -56,8 +56,13 @@ export interface JobDocument {
   trace: string | null;
 }
 
+/**
+ * A copy of an error with the stored shape (the same on both sides, so it serves writing and
+ * reading). An absent stack stays absent: the driver would store `undefined` as null, and a
+ * record read back must equal the one written.
+ */
 export function toErrorDocument(error: JobError): JobErrorDocument {
-  const stored: JobErrorDocument = {
+  const copy: JobErrorDocument = {
     message: error.message,
     code: error.code ?? null,
     name: error.name ?? null,
@@ -65,24 +70,11 @@ export function toErrorDocument(error: JobError): JobErrorDocument {
     attempt: error.attempt,
     at: error.at,
   };
-  // An absent stack stays absent: the driver would store `undefined` as null, and a record read
-  // back must equal the one written.
-  if (error.stack !== undefined) stored.stack = error.stack;
-  return stored;
+  if (error.stack !== undefined) copy.stack = error.stack;
+  return copy;
 }
 
-function fromErrorDocument(stored: JobErrorDocument): JobError {
-  const error: JobError = {
-    message: stored.message,
-    code: stored.code ?? null,
-    name: stored.name ?? null,
-    retryable: stored.retryable,
-    attempt: stored.attempt,
-    at: stored.at,
-  };
-  if (stored.stack !== undefined) error.stack = stored.stack;
-  return error;
-}
+const fromErrorDocument: (stored: JobErrorDocument) => JobError = toErrorDocument;
 
 export function encodeMetrics(metrics: Readonly<Record<string, number>> | null | undefined): Record<string, number> {
   const stored: Record<string, number> = {};

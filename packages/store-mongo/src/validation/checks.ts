@@ -1,4 +1,4 @@
-import { isJobStatus, isUuid, JobValidationError, type Expectation, type Job, type JobPatch, type JobStatus, type ProgressPatch } from '@jobtrail/core';
+import { isJobStatus, isUuid, JobValidationError, type Expectation, type Job, type JobLease, type JobPatch, type JobStatus, type ProgressPatch } from '@jobtrail/core';
 
 /**
  * Input checks. Beyond the port's rules they have one MongoDB-specific job: a value that reaches a
@@ -51,6 +51,12 @@ function optionalDate(field: string, value: unknown): void {
   if (value != null) requireDate(field, value);
 }
 
+function optionalLease(lease: JobLease | null | undefined): void {
+  if (lease == null) return;
+  requireOwner('lease.owner', lease.owner);
+  requireDate('lease.expiresAt', lease.expiresAt);
+}
+
 /** Guards against records no database should hold, and against keys that would slip past dedupe. */
 export function validateJob(job: Job): void {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
@@ -72,10 +78,7 @@ export function validateJob(job: Job): void {
   requireDate('updatedAt', job.updatedAt);
   optionalDate('startedAt', job.startedAt);
   optionalDate('finishedAt', job.finishedAt);
-  if (job.lease != null) {
-    requireOwner('lease.owner', job.lease.owner);
-    requireDate('lease.expiresAt', job.lease.expiresAt);
-  }
+  optionalLease(job.lease);
   if (job.metrics != null) {
     for (const [name, value] of Object.entries(job.metrics)) requireFinite(`metrics.${name}`, value);
   }
@@ -88,10 +91,7 @@ export function validatePatch(patch: JobPatch): void {
   if (patch.attempt !== undefined) requireCount('attempt', patch.attempt);
   if (patch.maxAttempts !== undefined) requireCount('maxAttempts', patch.maxAttempts);
   if (patch.runAt !== undefined) requireDate('runAt', patch.runAt);
-  if (patch.lease != null) {
-    requireOwner('lease.owner', patch.lease.owner);
-    requireDate('lease.expiresAt', patch.lease.expiresAt);
-  }
+  optionalLease(patch.lease);
   if (patch.progress !== undefined) requireFinite('progress', patch.progress);
   optionalString('stage', patch.stage);
   optionalString('note', patch.note);

@@ -1,12 +1,14 @@
 import {
   JobValidationError,
   StoreError,
+  isTerminal,
   isUuid,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
   type InsertResult,
   type Job,
+  type JobStatus,
   type JobPatch,
   type JobStore,
   type ProgressPatch,
@@ -62,7 +64,6 @@ import { transactionQueryRunner } from './transaction-runner.js';
 const DEFAULT_PRUNE_LIMIT = 1000;
 /** A deduped insert or refused retry whose key holder finished meanwhile is simply tried again. */
 const MAX_KEY_RACE_RETRIES = 5;
-const TERMINAL = new Set(['completed', 'failed', 'skipped', 'cancelled']);
 
 interface Statements {
   insert: Statement;
@@ -276,7 +277,7 @@ export class PostgresJobStore implements JobStore {
     if (row === undefined || row.status === null) return null;
     if (row.metrics !== null) return row.metrics;
     // Not written: the job is finished (or was deleted by a concurrent prune).
-    return TERMINAL.has(row.status) ? 'finished' : null;
+    return isTerminal(row.status as JobStatus) ? 'finished' : null;
   }
 
   async prune(request: PruneRequest): Promise<number> {
@@ -287,7 +288,7 @@ export class PostgresJobStore implements JobStore {
     const cutOffs: Date[] = [];
     for (const [status, date] of Object.entries(requirePlainObject('before', request.before ?? {}))) {
       if (date === undefined) continue;
-      if (!TERMINAL.has(status)) {
+      if (!isTerminal(status as JobStatus)) {
         throw new JobValidationError(`before.${status}`, 'only terminal statuses (completed, failed, skipped, cancelled) can be pruned.');
       }
       statuses.push(status);
@@ -449,9 +450,8 @@ export class PostgresJobStore implements JobStore {
       inputs.map(async (input): Promise<Outcome<TransitionResult>> => {
         const row = byId.get(input.id);
         if (row === undefined) return { ok: true, value: { ok: false, reason: 'not_found' } };
-        const { applied, ...jobRow } = row;
-        const job = toJob(jobRow as JobRow);
-        if (applied === true) return { ok: true, value: { ok: true, job } };
+        const job = toJob(row);
+        if (row.applied === true) return { ok: true, value: { ok: true, job } };
         if (matchesExpectation(job, input.expect) && reactivatesKey(job, input)) return this.answerDuplicateKey(input, 1);
         return { ok: true, value: { ok: false, reason: 'conflict', current: job } };
       }),

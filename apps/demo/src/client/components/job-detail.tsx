@@ -1,4 +1,4 @@
-import type { JobErrorJson } from '@jobtrail/core/client';
+import { isTerminal, type JobErrorJson } from '@jobtrail/core/client';
 import { useJob, useJobActions, useJobs, type JobJson } from '@jobtrail/react';
 import { JOB_TYPES } from '../../shared/workflows.js';
 import { clock, dueIn, duration, number, shortId, typeLabel } from '../format.js';
@@ -6,7 +6,6 @@ import { useNow } from '../use-now.js';
 import { ProgressBar } from './progress-bar.js';
 import { StatusBadge } from './status-badge.js';
 
-const CANCELLABLE = new Set(['queued', 'running', 'retrying']);
 const RETRYABLE = new Set(['failed', 'cancelled']);
 
 /** Everything about one job: live progress, timeline, attempts, errors, metrics, result. */
@@ -64,7 +63,7 @@ export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect:
           type="button"
           className="danger"
           data-testid="cancel-job"
-          disabled={!CANCELLABLE.has(job.status) || busy}
+          disabled={isTerminal(job.status) || busy}
           onClick={() => void actions.cancel(job.id)}
         >
           Cancel

@@ -26,42 +26,26 @@ export function JobsTable({ selectedId, onSelect }: { selectedId: string | null;
       <div className="card-head">
         <h2>Jobs</h2>
         <div className="filters">
-          <label>
-            Status
-            <select
-              data-testid="filter-status"
-              value={status}
-              onChange={(event) => {
-                setStatus(event.target.value);
-                resetPaging();
-              }}
-            >
-              <option value="">all</option>
-              {JOB_STATUSES.map((value) => (
-                <option key={value} value={value}>
-                  {value}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Type
-            <select
-              data-testid="filter-type"
-              value={type}
-              onChange={(event) => {
-                setType(event.target.value);
-                resetPaging();
-              }}
-            >
-              <option value="">all</option>
-              {Object.values(JOB_TYPES).map((value) => (
-                <option key={value} value={value}>
-                  {typeLabel(value)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="Status"
+            testId="filter-status"
+            value={status}
+            options={JOB_STATUSES.map((value) => ({ value, text: value }))}
+            onChange={(value) => {
+              setStatus(value);
+              resetPaging();
+            }}
+          />
+          <FilterSelect
+            label="Type"
+            testId="filter-type"
+            value={type}
+            options={Object.values(JOB_TYPES).map((value) => ({ value, text: typeLabel(value) }))}
+            onChange={(value) => {
+              setType(value);
+              resetPaging();
+            }}
+          />
         </div>
       </div>
       {error ? <p className="error-text">{error.message}</p> : null}
@@ -137,5 +121,34 @@ export function JobsTable({ selectedId, onSelect }: { selectedId: string | null;
         </button>
       </div>
     </section>
+  );
+}
+
+/** A filter of the table: "all" (the empty value) or one of `options`. */
+function FilterSelect({
+  label,
+  testId,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  value: string;
+  options: ReadonlyArray<{ value: string; text: string }>;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select data-testid={testId} value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="">all</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,5 +1,5 @@
 import type { JobStatus } from '@jobtrail/react';
-import { percent } from '../format.js';
+import { number, percent } from '../format.js';
 
 interface ProgressBarProps {
   progress: number;
@@ -13,7 +13,7 @@ interface ProgressBarProps {
 /** A bar coloured by status, with the stage text and counts a person reads at a glance. */
 export function ProgressBar({ progress, status, stage, current, total, compact }: ProgressBarProps) {
   const value = Math.round(progress * 100);
-  const counts = current != null && total != null ? `${current.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : null;
+  const counts = current != null && total != null ? `${number(current)} / ${number(total)}` : null;
   return (
     <div className={`progress ${compact ? 'progress-compact' : ''}`}>
       {compact ? null : (
