@@ -1,7 +1,19 @@
 export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal, isJobStatus } from './model/job-status.js';
 export type { JobStatus, TerminalStatus, ActiveStatus } from './model/job-status.js';
 export { canTransition, allowedTransitions } from './model/state-machine.js';
-export type { Job, JobError, JobLease, JobScope, JsonValue, JsonObject, JsonPrimitive } from './model/job.js';
+export type {
+  AttemptOutcome,
+  Job,
+  JobAttemptEntry,
+  JobError,
+  JobHistoryEntry,
+  JobLease,
+  JobRetryEntry,
+  JobScope,
+  JsonValue,
+  JsonObject,
+  JsonPrimitive,
+} from './model/job.js';
 export {
   JobtrailError,
   JobNotFoundError,

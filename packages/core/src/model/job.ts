@@ -60,6 +60,11 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   error: JobError | null;
   /** Errors of earlier attempts, oldest first, bounded. */
   errors: JobError[];
+  /**
+   * Every attempt that ended (its times, outcome, error, last progress and metrics) and every
+   * manual retry, oldest first, bounded (the tracker's `maxHistory`, default 50).
+   */
+  history: JobHistoryEntry[];
 
   createdAt: Date;
   /** When the latest attempt started. */
@@ -70,6 +75,44 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   /** W3C traceparent of the context that created the job. */
   trace: string | null;
 }
+
+/** How one attempt ended. `released`: handed back at shutdown without counting against the attempts. */
+export type AttemptOutcome =
+  | 'completed'
+  | 'failed'
+  | 'retrying'
+  | 'skipped'
+  | 'cancelled'
+  | 'released'
+  | 'lease_expired';
+
+/** One attempt that ended: kept in `job.history` so a retry never overwrites what happened before. */
+export interface JobAttemptEntry {
+  kind: 'attempt';
+  /** 1-based and unique within the job: attempts are never renumbered, not even by a manual retry. */
+  attempt: number;
+  /** The worker or tracker id that ran it. */
+  owner: string | null;
+  startedAt: Date | null;
+  finishedAt: Date;
+  outcome: AttemptOutcome;
+  error: JobError | null;
+  /** The attempt's last progress (fraction 0..1) and stage. */
+  progress: number;
+  stage: string | null;
+  /** What this attempt counted (metrics are per attempt: see `Job.metrics`). */
+  metrics: Record<string, number>;
+}
+
+/** A manual retry (`tracker.retry`, `POST /jobs/:id/retry`): the job was queued again by hand. */
+export interface JobRetryEntry {
+  kind: 'retry';
+  at: Date;
+  /** The job's attempt number when it was retried; the next attempt is this + 1. */
+  afterAttempt: number;
+}
+
+export type JobHistoryEntry = JobAttemptEntry | JobRetryEntry;
 
 /** Who is asking: every read path can be narrowed to one tenant and/or one owner. */
 export interface JobScope {

@@ -1,4 +1,4 @@
-import type { Job, JobError, JobLease } from '../model/job.js';
+import type { Job, JobError, JobHistoryEntry, JobLease } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
 
 /**
@@ -43,20 +43,26 @@ export interface JobStore {
 
   /**
    * Writes progress fields of a running job. With `owner` a string, only while that owner holds
-   * the lease; `null` or absent means no owner check. Answers false when the job is not running
-   * (or not leased by owner).
+   * the lease; `null` or absent means no owner check. With `attempt`, only while the job runs that
+   * attempt (the fence that keeps a stale attempt's writes out of a newer one). Answers false when
+   * the job is not running (or not leased by owner, or on another attempt).
    */
-  updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean>;
+  updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean>;
 
   /**
    * Atomically adds `deltas` to the job's metrics (missing names start at 0). Answers the metrics
    * after the increment, `null` for a missing job and `'finished'` for a terminal one (left as is).
+   * With `owner` (a string) and/or `attempt`, the increment is fenced like `updateProgress`: it
+   * applies only while the job is running that attempt under that owner, and answers `'stale'`
+   * (nothing written) when the job is unfinished but not running that attempt.
    */
   incrementMetrics(
     id: string,
     deltas: Readonly<Record<string, number>>,
     updatedAt: Date,
-  ): Promise<Record<string, number> | null | 'finished'>;
+    owner?: string | null,
+    attempt?: number,
+  ): Promise<Record<string, number> | null | 'finished' | 'stale'>;
 
   /** Newest first (id desc: ids are time-ordered). */
   query(filter: StoreQuery): Promise<StoreQueryResult>;
@@ -69,6 +75,13 @@ export interface JobStore {
 
   /** Deletes finished jobs with finishedAt before the cut-off of their status. */
   prune(request: PruneRequest): Promise<number>;
+
+  /**
+   * Optional: the store's own clock (PostgreSQL `clock_timestamp()`, MongoDB `hello.localTime`).
+   * Core measures each process's offset to it, so leases and due times are judged on one clock
+   * however skewed the processes' clocks are. Stores in the same process (memory) omit it.
+   */
+  serverTime?(): Promise<Date>;
 
   /**
    * Optional: calls `listener` when jobs become claimable (e.g. PostgreSQL LISTEN/NOTIFY), so
@@ -119,6 +132,10 @@ export interface JobPatch {
   note?: string | null;
   error?: JobError | null;
   errors?: JobError[];
+  /** Replaces the job's history (core appends to what it read, under the compare-and-set). */
+  history?: JobHistoryEntry[];
+  /** Replaces the job's metrics (a new attempt starts from none). */
+  metrics?: Record<string, number>;
   startedAt?: Date | null;
   finishedAt?: Date | null;
   updatedAt: Date;

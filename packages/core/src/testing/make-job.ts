@@ -35,6 +35,7 @@ export function makeJob<TPayload = unknown, TResult = unknown>(
     note: null,
     error: null,
     errors: [],
+    history: [],
     createdAt: new Date(nowMs),
     startedAt: null,
     finishedAt: null,

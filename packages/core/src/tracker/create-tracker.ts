@@ -616,6 +616,7 @@ export class JobTracker {
       note: null,
       error: null,
       errors: [],
+      history: [],
       createdAt: at,
       startedAt: null,
       finishedAt: null,
