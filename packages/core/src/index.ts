@@ -2,8 +2,8 @@ export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal, isJobStat
 export type { JobStatus, TerminalStatus, ActiveStatus } from './model/job-status.js';
 export { canTransition, allowedTransitions } from './model/state-machine.js';
 export type {
-  AttemptOutcome,
   Job,
+  JobAttemptOutcome,
   JobAttemptEntry,
   JobError,
   JobHistoryEntry,
@@ -43,6 +43,8 @@ export type {
 } from './store/job-store.js';
 export { systemClock } from './util/clock.js';
 export type { Clock, TimerHandle } from './util/clock.js';
+export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from './util/store-clock.js';
+export type { StoreClockOptions } from './util/store-clock.js';
 export { JobFinishedError } from './errors/jobtrail-error.js';
 export { JobAbortedError } from './errors/job-aborted-error.js';
 export type { AbortCause } from './errors/job-aborted-error.js';
@@ -80,7 +82,7 @@ export type {
   AttemptOutcomeKind,
 } from './tracker/create-tracker.js';
 export type { TrackerOptions, JobTypeOptions } from './tracker/tracker-options.js';
-export type { TrackerEvents, ProgressEvent, TrackerErrorContext } from './tracker/tracker-events.js';
+export type { TrackerEvents, ProgressEvent, StaleWrite, TrackerErrorContext } from './tracker/tracker-events.js';
 export type { JobContext } from './tracker/job-context.js';
 export type { ProgressDetails } from './tracker/attempt-writer.js';
 export type { CreateJobInput } from './tracker/validate-input.js';

@@ -20,13 +20,20 @@ import {
   type StoreWakeEvent,
   type TransitionResult,
 } from '@jobtrail/core';
-import type { ClientSession, Collection } from 'mongodb';
+import type { ClientSession, Collection, Db } from 'mongodb';
 import { claimBatch } from './documents/claim-batch.js';
 import { claimPlan } from './documents/claim-documents.js';
 import { insertClashFilter, keyHolderFilter } from './documents/dedupe-documents.js';
 import { expectationFilter } from './documents/expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './documents/lease-documents.js';
-import { countPipeline, incrementMetricsUpdate, sumMetricsPipeline, unfinishedJobFilter } from './documents/metrics-documents.js';
+import {
+  countPipeline,
+  incrementMetricsFilter,
+  incrementMetricsUpdate,
+  MISSED_INCREMENT_PROJECTION,
+  missedIncrement,
+  sumMetricsPipeline,
+} from './documents/metrics-documents.js';
 import { patchUpdate, progressUpdate } from './documents/patch-update.js';
 import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
 import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
@@ -39,7 +46,17 @@ import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
 import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
 import { sessionFrom } from './transaction/session.js';
-import { requireCount, requireDate, requireIds, validateDeltas, validateExpectation, validateJob, validatePatch, validateProgressPatch } from './validation/checks.js';
+import {
+  requireCount,
+  requireDate,
+  requireIds,
+  validateDeltas,
+  validateExpectation,
+  validateFence,
+  validateJob,
+  validatePatch,
+  validateProgressPatch,
+} from './validation/checks.js';
 import { ChangeStreamWaker, type WakeMode } from './wake/change-stream-waker.js';
 import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
 
@@ -51,6 +68,13 @@ const KEY_RACE_ROUNDS = 5;
 
 function duplicateIdError(id: string): JobValidationError {
   return new JobValidationError('id', `a job with id ${id} already exists; generate a fresh id per job.`);
+}
+
+/** `hello.localTime` as a Date; a reply without a valid one is a StoreError. */
+function serverTimeOf(reply: { localTime?: unknown }): Date {
+  const value = reply?.localTime;
+  if (Object.prototype.toString.call(value) === '[object Date]' && Number.isFinite((value as Date).getTime())) return value as Date;
+  throw new StoreError(`MongoDB's hello reply has no valid localTime (got ${String(value)}); the server's clock cannot be read.`);
 }
 
 function holdsKey(status: JobStatus): boolean {
@@ -75,12 +99,14 @@ export class MongoJobStore implements JobStore {
   readonly collectionName: string;
 
   private readonly collection: Collection<JobDocument>;
+  private readonly db: Db;
   private readonly waker: ChangeStreamWaker;
   private closed = false;
 
   constructor(options: MongoJobStoreOptions) {
     const resolved = resolveOptions(options);
     this.collectionName = resolved.collectionName;
+    this.db = resolved.db;
     // The mapper expects plain JavaScript values back, whatever BSON options the application set
     // on its client or Db (raw buffers or bigint longs would break it).
     this.collection = resolved.db.collection<JobDocument>(resolved.collectionName, {
@@ -257,13 +283,13 @@ export class MongoJobStore implements JobStore {
     }
   }
 
-  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean> {
+  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
     this.assertOpen();
     validateProgressPatch(patch);
-    if (owner != null && typeof owner !== 'string') throw new JobValidationError('owner', 'must be a string or null.');
+    validateFence(owner, attempt);
     if (typeof id !== 'string') return false;
     try {
-      const result = await this.collection.updateOne(progressFilter(id, owner), progressUpdate(patch));
+      const result = await this.collection.updateOne(progressFilter(id, owner, attempt), progressUpdate(patch));
       return result.matchedCount === 1;
     } catch (error) {
       throw this.failure(error, 'updateProgress');
@@ -274,23 +300,28 @@ export class MongoJobStore implements JobStore {
     id: string,
     deltas: Readonly<Record<string, number>>,
     updatedAt: Date,
-  ): Promise<Record<string, number> | null | 'finished'> {
+    owner?: string | null,
+    attempt?: number,
+  ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
     this.assertOpen();
     requireDate('updatedAt', updatedAt);
     const names = validateDeltas(deltas);
+    validateFence(owner, attempt);
     if (typeof id !== 'string') return null;
+    const filter = incrementMetricsFilter(id, owner, attempt);
     const update = incrementMetricsUpdate(deltas, names, updatedAt);
     try {
       for (let round = 0; round < KEY_RACE_ROUNDS; round++) {
-        const doc = await this.collection.findOneAndUpdate(unfinishedJobFilter(id), update, {
+        const doc = await this.collection.findOneAndUpdate(filter, update, {
           returnDocument: 'after',
           projection: { metrics: 1 },
         });
         if (doc !== null) return decodeMetrics(doc.metrics);
-        const current = await this.collection.findOne({ _id: id }, { projection: { status: 1 } });
-        if (current === null) return null;
-        if (isTerminal(current.status)) return 'finished';
-        // Retried by hand between the two reads: it takes increments again.
+        const current = await this.collection.findOne({ _id: id }, { projection: MISSED_INCREMENT_PROJECTION });
+        // Missing, finished, or (fenced) not the attempt the write belongs to: nothing is written.
+        const answer = missedIncrement(current, owner, attempt);
+        if (answer !== 'again') return answer;
+        // Retried by hand (or claimed) between the update and the read: it takes increments now.
       }
       throw new StoreError(`Job ${id} kept finishing and being retried; increment its metrics again.`);
     } catch (error) {
@@ -354,6 +385,21 @@ export class MongoJobStore implements JobStore {
     } catch (error) {
       throw this.failure(error, 'prune');
     }
+  }
+
+  /**
+   * The server's clock: `localTime` of the `hello` command (sent to the primary). Core measures
+   * each process's offset to it, so every process judges leases and due times on this one clock.
+   */
+  async serverTime(): Promise<Date> {
+    this.assertOpen();
+    let reply: { localTime?: unknown };
+    try {
+      reply = await this.db.command({ hello: 1 }, { readPreference: 'primary', raw: false, promoteValues: true });
+    } catch (error) {
+      throw this.failure(error, 'serverTime');
+    }
+    return serverTimeOf(reply);
   }
 
   /**

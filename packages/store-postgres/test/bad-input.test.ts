@@ -80,6 +80,38 @@ describe('job data PostgreSQL cannot hold', () => {
     await expectJobtrailError(() => db.store.insert(makeJob({ parentId: 'nope' })), 'invalid_input');
   });
 
+  it('refuses history entries PostgreSQL or JSON cannot carry', async () => {
+    const entry = {
+      kind: 'attempt' as const,
+      attempt: 1,
+      owner: 'w',
+      startedAt: null,
+      finishedAt: new Date(),
+      outcome: 'failed' as const,
+      error: null,
+      progress: 0,
+      stage: null,
+      metrics: {},
+    };
+    const bad = [
+      { ...entry, stage: 'bad\u0000stage' },
+      { ...entry, attempt: 2 ** 40 },
+      { ...entry, finishedAt: new Date(8_640_000_000_000_000) },
+      { kind: 'retry' as const, at: new Date(Date.parse('+020000-01-01T00:00:00Z')), afterAttempt: 1 },
+    ];
+    for (const history of bad) {
+      const job = makeJob({ history: [history] });
+      await expectJobtrailError(() => db.store.insert(job), 'invalid_input');
+      expect(await db.store.get(job.id)).toBeNull();
+    }
+    const job = makeJob({ status: 'running', attempt: 1 });
+    await db.store.insert(job);
+    for (const history of bad) {
+      await expectJobtrailError(() => db.store.transition(job.id, {}, { history: [history], updatedAt: new Date() }), 'invalid_input');
+    }
+    expect(await db.store.get(job.id)).toEqual(job);
+  });
+
   it('refuses a date beyond what timestamptz holds', async () => {
     await expectJobtrailError(() => db.store.insert(makeJob({ runAt: new Date(8_640_000_000_000_000) })), 'invalid_input');
     await expectJobtrailError(() => db.store.insert(makeJob({ createdAt: new Date(-8_640_000_000_000_000) })), 'invalid_input');
@@ -113,6 +145,9 @@ describe('bad arguments to the other operations', () => {
     await expectJobtrailError(() => db.store.heartbeat('w', 'x' as never, now), 'invalid_input');
     await expectJobtrailError(() => db.store.updateProgress(makeJob().id, { progress: Number.NaN, updatedAt: now }), 'invalid_input');
     await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: Number.POSITIVE_INFINITY }, now), 'invalid_input');
+    await expectJobtrailError(() => db.store.updateProgress(makeJob().id, { progress: 1, updatedAt: now }, 'w', 2 ** 40), 'invalid_input');
+    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: 1 }, now, 'w', 2 ** 40), 'invalid_input');
+    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: 1 }, now, 42 as never), 'invalid_input');
     await expectJobtrailError(() => db.store.prune({ before: { queued: now } as never }), 'invalid_input');
     await expectJobtrailError(() => db.store.prune({ before: { completed: now }, limit: 0 }), 'invalid_input');
     await expectJobtrailError(() => db.store.query({ status: ['weird' as never], limit: 10 }), 'invalid_input');
@@ -130,6 +165,8 @@ describe('bad arguments to the other operations', () => {
     expect(await db.store.heartbeat('w', ['42'], now)).toEqual([]);
     expect(await db.store.updateProgress('42', { progress: 1, updatedAt: now })).toBe(false);
     expect(await db.store.incrementMetrics('42', { a: 1 }, now)).toBeNull();
+    expect(await db.store.updateProgress('42', { progress: 1, updatedAt: now }, 'w', 1)).toBe(false);
+    expect(await db.store.incrementMetrics('42', { a: 1 }, now, 'w', 1)).toBeNull();
     expect((await db.store.query({ parentId: '42', limit: 10 })).jobs).toEqual([]);
   });
 });

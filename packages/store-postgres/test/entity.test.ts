@@ -33,10 +33,22 @@ describe('JobEntity', () => {
     await store.insert(job);
 
     const row = await dataSource.getRepository<JobEntityRow>(JobEntity).findOneByOrFail({ id: job.id });
-    expect(row).toMatchObject({ id: job.id, type: job.type, tenantId, status: 'queued', payload: { placeId: 'p-1' }, metrics: { rows: 3 } });
+    expect(row).toMatchObject({ id: job.id, type: job.type, tenantId, status: 'queued', payload: { placeId: 'p-1' }, metrics: { rows: 3 }, history: [] });
     expect(row.runAt).toEqual(job.runAt);
     const count = await dataSource.getRepository(JobEntity).countBy({ tenantId });
     expect(count).toBe(1);
+  });
+
+  it('maps every column of the table the migrations create', async () => {
+    await new PostgresJobStore({ dataSource }).migrate();
+    const rows = (await dataSource.query(
+      'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      [db.schema, 'jobtrail_jobs'],
+    )) as Array<{ column_name: string }>;
+    const columns = rows.map((row) => row.column_name);
+    expect(columns).toContain('history');
+    const mapped = dataSource.getMetadata(JobEntity).columns.map((column) => column.databaseName);
+    expect([...mapped].sort()).toEqual([...columns].sort());
   });
 
   it('maps a custom table name', async () => {

@@ -3,6 +3,8 @@ import { withClient } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '../src/index.js';
+import { runMigrations } from '../src/migrations/migrate.js';
+import { MIGRATION_STEPS } from '../src/migrations/migration-steps.js';
 import { connectionString, createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const databases: TestDatabase[] = [];
@@ -31,8 +33,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2], version: 2 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 2 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(/UNIQUE INDEX .*\(type, key\) WHERE \(\(key IS NOT NULL\) AND/);
@@ -54,7 +56,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(1);
+      for (const result of results) expect(result.version).toBe(2);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -81,13 +83,32 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2], version: 2 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await dataSource.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
     }
+  });
+
+  it('upgrades a version 1 table in place: its jobs read back with an empty history', async () => {
+    const { dataSource } = await database('migrate_upgrade_v1');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 1))).toEqual({ applied: [1], version: 1 });
+    // A job an older version wrote: every column but history.
+    const job = makeJob({ metrics: { rows: 2 } });
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, status, attempt, max_attempts, priority, run_at, metrics, created_at, updated_at)
+       VALUES ($1, $2, 'queued', 0, $3, 0, $4, $5::jsonb, $6, $7)`,
+      [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
+    );
+    await expectJobtrailError(() => store.get(job.id), 'store_error');
+    expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+    expect(await store.get(job.id)).toEqual({ ...job, payload: null });
+    expect((await store.get(job.id))?.history).toEqual([]);
+    await store.close();
   });
 
   it('answers a store_error that says to migrate when the table is missing', async () => {
@@ -112,17 +133,20 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const ran = await dataSource.runMigrations();
-      expect(ran.map((migration) => migration.name)).toEqual(['Jobtrail1CreateJobs1767225600001']);
+      expect(ran.map((migration) => migration.name)).toEqual(['Jobtrail1CreateJobs1767225600001', 'Jobtrail2AddHistory1767225600002']);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 2 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
 
+      // Undoing step 2 leaves a table this version cannot read: the error says to migrate.
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
-      expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
+      await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
+      expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+      expect(await store.get(job.id)).toEqual(job);
     } finally {
       await dataSource.destroy();
     }

@@ -1,6 +1,7 @@
 import { createTestSchema, startPostgres, type RunningPostgres, type TestSchema } from '@jobtrail/testkit-postgres';
 import { openStack, type FaultStack } from './fault-stack.js';
 import { JobTable } from './job-table.js';
+import { StoppablePostgres, withoutDatabaseUrl } from './stoppable-postgres.js';
 
 export interface FaultDb {
   server: RunningPostgres;
@@ -16,14 +17,20 @@ export interface FaultDb {
  * job table. `own: true` always starts an embedded server, for tests that restart it.
  */
 export async function openFaultDb(prefix: string, { own = false }: { own?: boolean } = {}): Promise<FaultDb> {
-  const saved = process.env['DATABASE_URL'];
-  if (own) delete process.env['DATABASE_URL'];
-  let server: RunningPostgres;
-  try {
-    server = await startPostgres();
-  } finally {
-    if (own && saved !== undefined) process.env['DATABASE_URL'] = saved;
-  }
+  return openOn(own ? await withoutDatabaseUrl(() => startPostgres()) : await startPostgres(), prefix);
+}
+
+export interface StoppableFaultDb extends FaultDb {
+  /** Stop it with `pgCtlStop('fast' | 'immediate')`, keep it down, `pgCtlStart()` it again. */
+  server: StoppablePostgres;
+}
+
+/** Like `openFaultDb(prefix, { own: true })`, on a server the test stops and starts with pg_ctl. */
+export async function openStoppableFaultDb(prefix: string): Promise<StoppableFaultDb> {
+  return openOn(await StoppablePostgres.start(), prefix);
+}
+
+async function openOn<S extends RunningPostgres>(server: S, prefix: string): Promise<FaultDb & { server: S }> {
   const schema = await createTestSchema(server.connectionString, prefix);
   const producer = await openStack({ url: server.connectionString, schema: schema.schema });
   await producer.store.migrate();

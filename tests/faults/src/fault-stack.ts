@@ -1,4 +1,13 @@
-import { backoff, createTracker, createWorker, type HandlerDefinition, type JobHandler, type Tracker, type JobWorker } from '@jobtrail/core';
+import {
+  backoff,
+  createTracker,
+  createWorker,
+  type HandlerDefinition,
+  type JobHandler,
+  type Tracker,
+  type TrackerOptions,
+  type JobWorker,
+} from '@jobtrail/core';
 import { PostgresJobStore, type PostgresJobStoreOptions } from '@jobtrail/store-postgres';
 import { DataSource } from 'typeorm';
 
@@ -19,6 +28,8 @@ export interface StackOptions {
   extra?: Record<string, unknown>;
   /** Retry fast and often: faults may hit one job several times. */
   maxAttempts?: number;
+  /** More tracker options (its lease, its recovery interval). */
+  tracker?: Omit<TrackerOptions, 'store'>;
 }
 
 export interface FaultStack {
@@ -33,7 +44,7 @@ export async function openStack(options: StackOptions): Promise<FaultStack> {
   const dataSource = new DataSource({ type: 'postgres', url: options.url, ...(options.extra ? { extra: options.extra } : {}) });
   await dataSource.initialize();
   const store = new PostgresJobStore({ dataSource, schema: options.schema, fallbackPollMs: 250, ...options.store });
-  const tracker = createTracker({ store, backoff: backoff.fixed(50), maxAttempts: options.maxAttempts ?? 50 });
+  const tracker = createTracker({ store, backoff: backoff.fixed(50), maxAttempts: options.maxAttempts ?? 50, ...options.tracker });
   return {
     dataSource,
     store,
@@ -47,6 +58,8 @@ export async function openStack(options: StackOptions): Promise<FaultStack> {
 }
 
 export interface WorkerSettings {
+  /** The job type the worker handles. Default FAULT_JOB. */
+  jobType?: string;
   concurrency?: number;
   leaseMs?: number;
   heartbeatMs?: number;
@@ -67,7 +80,7 @@ export function startWorker(stack: FaultStack, handler: JobHandler | HandlerDefi
   const leaseMs = settings.leaseMs ?? 2000;
   const worker = createWorker({
     tracker: stack.tracker,
-    handlers: { [FAULT_JOB]: handler },
+    handlers: { [settings.jobType ?? FAULT_JOB]: handler },
     concurrency: settings.concurrency ?? 10,
     leaseMs,
     ...(settings.heartbeatMs !== undefined ? { heartbeatMs: settings.heartbeatMs } : {}),

@@ -20,15 +20,27 @@ export class JobTable {
     return `"${this.schema}"."jobtrail_jobs"`;
   }
 
-  async countByStatus(): Promise<Record<string, number>> {
+  /** Jobs per status; of one type when given. */
+  async countByStatus(type?: string): Promise<Record<string, number>> {
     const { rows } = await this.pool.query<{ status: string; n: number }>(
-      `SELECT status, count(*)::int AS n FROM ${this.table} GROUP BY status`,
+      `SELECT status, count(*)::int AS n FROM ${this.table} WHERE $1::text IS NULL OR type = $1 GROUP BY status`,
+      [type ?? null],
     );
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
 
-  async completed(): Promise<number> {
-    return (await this.countByStatus())['completed'] ?? 0;
+  async completed(type?: string): Promise<number> {
+    return (await this.countByStatus(type))['completed'] ?? 0;
+  }
+
+  /** True once the server answers again (after a restart the pool's old connection is dead). */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async row(id: string): Promise<Record<string, unknown> | null> {
@@ -42,6 +54,22 @@ export class JobTable {
       `SELECT (payload->>'n')::int AS n FROM ${this.table} WHERE status <> 'completed' ORDER BY 1`,
     );
     return rows.map((row) => row.n);
+  }
+
+  /**
+   * The database's clock minus this process's, in ms, measured like NTP (off by at most half the
+   * round trip, which is answered too): turns this host's times into database times.
+   */
+  async clockOffset(): Promise<{ offsetMs: number; roundTripMs: number }> {
+    let best: { offsetMs: number; roundTripMs: number } | undefined;
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      const { rows } = await this.pool.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+      const t1 = Date.now();
+      const sample = { offsetMs: rows[0]!.now.getTime() - (t0 + t1) / 2, roundTripMs: t1 - t0 };
+      if (best === undefined || sample.roundTripMs < best.roundTripMs) best = sample;
+    }
+    return best!;
   }
 
   close(): Promise<void> {

@@ -3,8 +3,8 @@
  * start to the parent over IPC *before* doing the work, so a run that a kill -9 cut short is
  * still counted, and forwards the worker's settle events.
  *
- * argv[2]: JSON ChildOptions. Messages out: ready, run, returned, settled, error.
- * Messages in: stop, finish (with `finishOnMessage`).
+ * argv[2]: JSON ChildOptions. Messages out: ready, run, returned, settled, error (and transition,
+ * heartbeat with `reportTransitions`). Messages in: stop, finish (with `finishOnMessage`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStack, startWorker, type StackOptions, type WorkerSettings } from './fault-stack.js';
@@ -20,17 +20,36 @@ export interface ChildOptions extends StackOptions, WorkerSettings {
   finishOnMessage?: boolean;
   /** The handler returns this as the job's result (tells which process completed it). */
   label: string;
-  /** Report every compare-and-set the store answers (for the lease race). */
+  /** Report every compare-and-set and every lease renewal the store answers (for the lease race). */
   reportTransitions?: boolean;
+  /**
+   * Let nothing but the worker keep this process alive: the IPC channel to the test is unref'd
+   * (messages still flow both ways), so the process lives exactly as long as a worker-only
+   * process would.
+   */
+  unrefIpc?: boolean;
+  /** Send `ready` only once the store's LISTEN connection is up (so an outage drops it too). */
+  awaitListen?: boolean;
+  /** Report every lease-recovery sweep (`findExpired`): the `now` it asked with and what it found. */
+  reportSweeps?: boolean;
+  /**
+   * Run the child with its wall clock this many ms off (ahead when positive): `Date.now()` and
+   * `new Date()` are shifted, `performance` is not (see skew-clock.ts). Applied by
+   * `ChildWorkers.spawn`.
+   */
+  skewMs?: number;
 }
 
 export type ChildMessage =
   | { type: 'ready'; pid: number }
-  | { type: 'run'; pid: number; jobId: string; n: number; attempt: number }
+  /** `realAt`: when the handler started, in real ms since the epoch (never skewed). */
+  | { type: 'run'; pid: number; jobId: string; n: number; attempt: number; realAt: number }
   | { type: 'returned'; pid: number; jobId: string }
   | { type: 'settled'; pid: number; jobId: string; outcome: string }
   | { type: 'error'; pid: number; operation: string; message: string }
-  | { type: 'transition'; pid: number; jobId: string; to: string | undefined; ok: boolean; reason?: string };
+  | { type: 'transition'; pid: number; jobId: string; to: string | undefined; ok: boolean; reason?: string }
+  | { type: 'heartbeat'; pid: number; ids: string[]; held: string[] }
+  | { type: 'sweep'; pid: number; now: number; expired: string[] };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
 const send = (message: ChildMessage) => process.send?.(message);
@@ -43,6 +62,20 @@ if (options.reportTransitions) {
     send({ type: 'transition', pid: process.pid, jobId: id, to: patch.status, ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
     return result;
   };
+  const heartbeat = stack.store.heartbeat.bind(stack.store);
+  stack.store.heartbeat = async (owner, ids, expiresAt) => {
+    const held = await heartbeat(owner, ids, expiresAt);
+    send({ type: 'heartbeat', pid: process.pid, ids: [...ids], held });
+    return held;
+  };
+}
+if (options.reportSweeps) {
+  const findExpired = stack.store.findExpired.bind(stack.store);
+  stack.store.findExpired = async (now, limit) => {
+    const expired = await findExpired(now, limit);
+    send({ type: 'sweep', pid: process.pid, now: now.getTime(), expired: expired.map((job) => job.id) });
+    return expired;
+  };
 }
 const finishers = new Map<string, () => void>();
 const finished = (jobId: string) => new Promise<void>((resolve) => finishers.set(jobId, resolve));
@@ -51,7 +84,9 @@ const worker = startWorker(
   stack,
   async (ctx) => {
     const { n } = ctx.job.payload as { n: number };
-    send({ type: 'run', pid: process.pid, jobId: ctx.job.id, n, attempt: ctx.job.attempt });
+    // performance is never skewed (skew-clock.ts): this is when the handler really started.
+    const realAt = performance.timeOrigin + performance.now();
+    send({ type: 'run', pid: process.pid, jobId: ctx.job.id, n, attempt: ctx.job.attempt, realAt });
     // Ignores ctx.signal on purpose: the lease race needs a handler that tries to finish late.
     await (options.finishOnMessage ? finished(ctx.job.id) : sleep(options.handlerMs));
     send({ type: 'returned', pid: process.pid, jobId: ctx.job.id });
@@ -76,4 +111,6 @@ process.on('message', (message: { type: string; jobId?: string }) => {
     process.exit(0);
   })();
 });
+if (options.unrefIpc) process.channel?.unref();
+if (options.awaitListen) while (stack.store.listener.state !== 'listening') await sleep(20);
 send({ type: 'ready', pid: process.pid });

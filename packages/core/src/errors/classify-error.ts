@@ -7,7 +7,8 @@ export interface ErrorClassification {
   retryable: boolean;
   /**
    * The earliest the failing party asked to be retried (`Retry-After`, `RetryableJobError`), in
-   * ms from now. Not capped here: the worker weighs it against its backoff policy.
+   * ms from now: finite, >= 0 and, from `Retry-After`, at most `Number.MAX_SAFE_INTEGER`. Not
+   * capped further here: the worker weighs it against its backoff policy and its maximum.
    */
   retryAfterMs?: number;
   /** Stable, short, machine-readable: `fatal_error`, `http_429`, `network_ECONNRESET`, `unknown`... */
@@ -79,9 +80,9 @@ const MAX_NODES = 32;
  *    errors from another copy of the package count.
  * 2. `name` `AbortError` or `TimeoutError` → retry (`timeout`).
  * 3. HTTP status from `status`, `statusCode` or `response.status`: 408, 429 and every 5xx →
- *    retry (`http_503`), with `Retry-After` (seconds or HTTP-date) read from `headers` or
- *    `response.headers` (plain object, `Map`, `Headers`); 400, 401, 403, 404, 409, 422 → fail
- *    (`http_404`). Other statuses do not decide on their own.
+ *    retry (`http_503`), with `Retry-After` (seconds or HTTP-date, RFC 9110 §10.2.3) read from
+ *    `headers` or `response.headers` (plain object, `Map`, `Headers`) as `retryAfterMs`; 400,
+ *    401, 403, 404, 409, 422 → fail (`http_404`). Other statuses do not decide on their own.
  * 4. Node/undici network codes (`ETIMEDOUT`, `ECONNREFUSED`, `ECONNRESET`, `EAI_AGAIN`, `EPIPE`,
  *    `ENOTFOUND`, `ECONNABORTED`, `UND_ERR_*`, ...) → retry (`network_ECONNRESET`).
  * 5. Rules 1-4 are tried on `error.cause`, recursively (fetch's `TypeError: fetch failed`
@@ -92,13 +93,29 @@ const MAX_NODES = 32;
  * 7. Anything else → retry (`unknown`): attempts are bounded, and losing a job to an
  *    unrecognised transient error is worse than one more attempt.
  *
- * Never throws for any thrown value (strings, `undefined`, objects with throwing getters,
- * cycles), only for invalid `options`.
+ * Never throws for any thrown value (strings, `undefined`, revoked Proxies, objects whose
+ * getters throw, cycles), only for invalid `options`: what cannot be read does not count, and
+ * if reading fails in an unforeseen way the error is classified as in rule 7.
  *
- * @throws {JobValidationError} when `options.now` is not a finite time.
+ * @throws {JobValidationError} when `options.now` is not a finite time (or whatever a `now`
+ *   function throws, when a `Retry-After` date needs it).
  */
 export function classifyError(error: unknown, options?: ClassifyErrorOptions): ErrorClassification {
   const now = clockOf(options);
+  try {
+    return classifyReadable(error, now);
+  } catch (failure) {
+    if (failure instanceof ClockFailure) throw failure.error;
+    return { retryable: true, reason: 'unknown' };
+  }
+}
+
+/** Carries an error of the caller's clock through the safety net of {@link classifyError}. */
+class ClockFailure {
+  constructor(readonly error: unknown) {}
+}
+
+function classifyReadable(error: unknown, now: () => number): ErrorClassification {
   const nodes = collect(error);
   for (const node of nodes) {
     const decided = typeof node === 'object' || typeof node === 'function' ? classifyOwn(node as object, now) : undefined;
@@ -196,7 +213,11 @@ function collect(root: unknown): unknown[] {
     if (cause !== undefined) visit(cause);
     if (isInstance(value, AggregateError) || read(value, 'name') === 'AggregateError') {
       const members = read(value, 'errors');
-      if (Array.isArray(members)) for (const member of members) visit(member);
+      if (isArray(members)) {
+        const length = read(members, 'length');
+        const count = typeof length === 'number' ? Math.min(length, MAX_NODES) : 0;
+        for (let index = 0; index < count; index++) visit(read(members, index));
+      }
     }
   };
   visit(root);
@@ -238,19 +259,36 @@ function header(headers: unknown): unknown {
   return undefined;
 }
 
-/** Seconds (`'120'`, `120`) or an HTTP-date, as ms from now (past dates give 0). */
+/**
+ * A `Retry-After` value (RFC 9110 §10.2.3: `Retry-After = HTTP-date / delay-seconds`) as ms from
+ * now. Accepts delay-seconds as a string of digits (`'120'`, leniently also `'1.5'` and padding)
+ * or a finite number >= 0, and an HTTP-date (IMF-fixdate, leniently anything `Date.parse` reads
+ * that has letters); a date in the past gives 0. The first entry of an array (Node raw headers)
+ * is used. Anything else (negative, `NaN`, `Infinity`, other text) is absent: `undefined`.
+ *
+ * A delay too large for a safe integer of ms (`'10000000000000'` seconds, 400 digits, a date in
+ * year 200000, a far-past `now`) is clamped to `Number.MAX_SAFE_INTEGER`, never NaN, Infinity
+ * or negative: the sender asked for "much later", and the worker caps retry delays at its own
+ * configurable maximum.
+ */
 function retryAfter(value: unknown, now: () => number): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
+  const raw = isArray(value) ? read(value, 0) : value;
   let seconds: number | undefined;
   if (typeof raw === 'number') seconds = raw;
   else if (typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)) seconds = Number(raw);
   if (seconds !== undefined) {
-    const ms = Math.round(seconds * 1000);
-    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+    // A string of digits always parses (to Infinity at worst); a number can be NaN, ±Infinity or < 0.
+    if (Number.isNaN(seconds) || seconds < 0 || (typeof raw === 'number' && !Number.isFinite(raw))) return undefined;
+    return safeDelay(Math.round(seconds * 1000));
   }
   if (typeof raw !== 'string' || !/[a-z]/i.test(raw)) return undefined;
   const at = Date.parse(raw);
-  return Number.isFinite(at) ? Math.max(0, Math.round(at - now())) : undefined;
+  return Number.isFinite(at) ? safeDelay(Math.round(at - now())) : undefined;
+}
+
+/** A delay in ms kept within 0 .. Number.MAX_SAFE_INTEGER (NaN cannot reach here). */
+function safeDelay(ms: number): number {
+  return ms <= 0 ? 0 : Math.min(ms, Number.MAX_SAFE_INTEGER);
 }
 
 function clockOf(options: ClassifyErrorOptions | undefined): () => number {
@@ -266,9 +304,14 @@ function clockOf(options: ClassifyErrorOptions | undefined): () => number {
     throw new JobValidationError('now', `expected epoch ms, a Date or () => ms; got ${describe(now)}.`);
   }
   return () => {
-    const value = readNow();
+    let value: unknown;
+    try {
+      value = readNow();
+    } catch (error) {
+      throw new ClockFailure(error);
+    }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new JobValidationError('now', `the clock returned ${describe(value)}; expected epoch ms.`);
+      throw new ClockFailure(new JobValidationError('now', `the clock returned ${describe(value)}; expected epoch ms.`));
     }
     return value;
   };
@@ -302,6 +345,15 @@ function read(target: unknown, key: PropertyKey): unknown {
     return (target as Record<PropertyKey, unknown>)[key];
   } catch {
     return undefined;
+  }
+}
+
+/** `Array.isArray` that survives revoked Proxies (on which it throws). */
+function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

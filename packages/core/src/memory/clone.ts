@@ -1,4 +1,4 @@
-import type { Job, JobError } from '../model/job.js';
+import type { Job, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
 
 /**
@@ -40,6 +40,8 @@ export interface Row {
   error: JobError | null;
   /** null stands for `[]`. */
   errors: JobError[] | null;
+  /** null stands for `[]`. */
+  history: JobHistoryEntry[] | null;
   readonly createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -124,6 +126,48 @@ export function rowErrors(errors: readonly JobError[] | null | undefined): JobEr
 }
 
 /**
+ * A private copy of one history entry, with exactly the fields of its kind (nullable fields a
+ * JavaScript caller left `undefined` become null; an absent `error.stack` stays absent). Entries
+ * are validated before they get here.
+ */
+export function cloneHistoryEntry(entry: JobHistoryEntry): JobHistoryEntry {
+  if (entry.kind === 'retry') {
+    const retry: JobRetryEntry = { kind: 'retry', at: new Date(entry.at.getTime()), afterAttempt: entry.afterAttempt };
+    return retry;
+  }
+  const attempt: JobAttemptEntry = {
+    kind: 'attempt',
+    attempt: entry.attempt,
+    owner: entry.owner ?? null,
+    startedAt: entry.startedAt == null ? null : new Date(entry.startedAt.getTime()),
+    finishedAt: new Date(entry.finishedAt.getTime()),
+    outcome: entry.outcome,
+    error: cloneError(entry.error),
+    progress: entry.progress,
+    stage: entry.stage ?? null,
+    metrics: cloneMetrics(entry.metrics),
+  };
+  return attempt;
+}
+
+export function cloneHistory(history: readonly JobHistoryEntry[] | null | undefined): JobHistoryEntry[] {
+  if (history == null) return [];
+  const copy = new Array<JobHistoryEntry>(history.length);
+  for (let i = 0; i < history.length; i++) copy[i] = cloneHistoryEntry(history[i]!);
+  return copy;
+}
+
+/** History as kept in a row: a private copy, or null for none. */
+export function rowHistory(history: readonly JobHistoryEntry[] | null | undefined): JobHistoryEntry[] | null {
+  return history == null || history.length === 0 ? null : cloneHistory(history);
+}
+
+/** Metrics as kept in a row: a private copy, or null for none. */
+export function rowMetrics(metrics: Readonly<Record<string, number>> | null | undefined): Record<string, number> | null {
+  return metrics == null || !hasOwnKeys(metrics) ? null : cloneMetrics(metrics);
+}
+
+/**
  * The row for a job being inserted. Nullable fields a JavaScript caller left `undefined` become
  * `null`, so every stored record has the complete shape.
  */
@@ -150,10 +194,11 @@ export function toRow(job: Job): Row {
     payload: cloneValue(job.payload),
     result: job.result === undefined ? null : cloneValue(job.result),
     metadata: job.metadata == null ? {} : cloneValue(job.metadata),
-    metrics: job.metrics == null || !hasOwnKeys(job.metrics) ? null : cloneMetrics(job.metrics),
+    metrics: rowMetrics(job.metrics),
     note: job.note ?? null,
     error: cloneError(job.error),
     errors: rowErrors(job.errors),
+    history: rowHistory(job.history),
     createdAt: job.createdAt.getTime(),
     startedAt: job.startedAt == null ? null : job.startedAt.getTime(),
     finishedAt: job.finishedAt == null ? null : job.finishedAt.getTime(),
@@ -189,6 +234,7 @@ export function toJob(row: Row): Job {
     note: row.note,
     error: cloneError(row.error),
     errors: cloneErrors(row.errors),
+    history: cloneHistory(row.history),
     createdAt: new Date(row.createdAt),
     startedAt: row.startedAt === null ? null : new Date(row.startedAt),
     finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt),

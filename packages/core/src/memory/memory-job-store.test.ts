@@ -124,6 +124,9 @@ describe('MemoryJobStore', () => {
         ['priority', { priority: Number.NaN }],
         ['runAt', { runAt: new Date(Number.NaN) }],
         ['metrics.x', { metrics: { x: Number.POSITIVE_INFINITY } }],
+        ['history', { history: {} as never }],
+        ['history[0].kind', { history: [{ kind: 'other' } as never] }],
+        ['history[0].at', { history: [{ kind: 'retry', at: new Date(Number.NaN), afterAttempt: 1 }] }],
       ];
       for (const [field, override] of bad) {
         const error = await store.insert(makeJob(override)).catch((caught: unknown) => caught);

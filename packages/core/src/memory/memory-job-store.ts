@@ -1,5 +1,5 @@
 import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
-import type { Job } from '../model/job.js';
+import type { Job, JobError, JobHistoryEntry } from '../model/job.js';
 import { isJobStatus, isTerminal, type JobStatus } from '../model/job-status.js';
 import type {
   ClaimRequest,
@@ -19,7 +19,7 @@ import type {
 } from '../store/job-store.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
-import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, toJob, toRow, type Row } from './clone.js';
+import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
 
 export interface MemoryJobStoreOptions {
   /** Shown in error messages, to tell several stores of one process apart. */
@@ -50,6 +50,18 @@ function requireCount(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new JobValidationError(field, `must be a non-negative integer; got ${String(value)}.`);
   }
+  return value;
+}
+
+/** The attempt fence of a progress or metrics write: absent (or null) means no fence. */
+function optionalAttempt(value: unknown): number | undefined {
+  return value == null ? undefined : requireCount('attempt', value);
+}
+
+/** The owner fence of a progress or metrics write: absent or null means no owner check. */
+function optionalOwner(value: unknown): string | undefined {
+  if (value == null) return undefined;
+  if (typeof value !== 'string') throw new JobValidationError('owner', `must be a string or null; got ${typeof value}.`);
   return value;
 }
 
@@ -290,15 +302,18 @@ export class MemoryJobStore implements JobStore {
     return answer;
   }
 
-  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean> {
+  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
     this.assertOpen();
     const updatedAt = requireDate('updatedAt', patch.updatedAt).getTime();
     if (patch.progress !== undefined && (typeof patch.progress !== 'number' || !Number.isFinite(patch.progress))) {
       throw new JobValidationError('progress', `must be a finite number; got ${String(patch.progress)}.`);
     }
+    const leaseOwner = optionalOwner(owner);
+    const fence = optionalAttempt(attempt);
     const row = this.jobs.get(id);
     if (row === undefined || row.status !== 'running') return false;
-    if (owner != null && row.leaseOwner !== owner) return false;
+    if (leaseOwner !== undefined && row.leaseOwner !== leaseOwner) return false;
+    if (fence !== undefined && row.attempt !== fence) return false;
     if (patch.progress !== undefined) row.progress = patch.progress;
     if (patch.stage !== undefined) row.stage = patch.stage;
     if (patch.current !== undefined) row.current = patch.current;
@@ -311,9 +326,13 @@ export class MemoryJobStore implements JobStore {
     id: string,
     deltas: Readonly<Record<string, number>>,
     updatedAt: Date,
-  ): Promise<Record<string, number> | null | 'finished'> {
+    owner?: string | null,
+    attempt?: number,
+  ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
     this.assertOpen();
     const at = requireDate('updatedAt', updatedAt).getTime();
+    const leaseOwner = optionalOwner(owner);
+    const fence = optionalAttempt(attempt);
     if (deltas === null || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
     const names = Object.keys(deltas);
     for (const name of names) {
@@ -325,6 +344,15 @@ export class MemoryJobStore implements JobStore {
     const row = this.jobs.get(id);
     if (row === undefined) return null;
     if (isTerminal(row.status)) return 'finished';
+    if (
+      (leaseOwner !== undefined || fence !== undefined) &&
+      (row.status !== 'running' ||
+        (leaseOwner !== undefined && row.leaseOwner !== leaseOwner) ||
+        (fence !== undefined && row.attempt !== fence))
+    ) {
+      // A fenced write from an attempt that is no longer the job's running one.
+      return 'stale';
+    }
     const metrics = (row.metrics ??= {});
     for (const name of names) addOwn(metrics, name, deltas[name]!);
     row.updatedAt = at;
@@ -540,6 +568,8 @@ function applyPatch(row: Row, patch: JobPatch): void {
   if (patch.note !== undefined) row.note = patch.note;
   if (patch.error !== undefined) row.error = cloneError(patch.error);
   if (patch.errors !== undefined) row.errors = rowErrors(patch.errors);
+  if (patch.history !== undefined) row.history = rowHistory(patch.history);
+  if (patch.metrics !== undefined) row.metrics = rowMetrics(patch.metrics);
   if (patch.startedAt !== undefined) row.startedAt = patch.startedAt === null ? null : patch.startedAt.getTime();
   if (patch.finishedAt !== undefined) row.finishedAt = patch.finishedAt === null ? null : patch.finishedAt.getTime();
   row.updatedAt = patch.updatedAt.getTime();
@@ -561,11 +591,67 @@ function validateJob(job: Job): void {
   requireDate('createdAt', job.createdAt);
   requireDate('updatedAt', job.updatedAt);
   if (job.lease != null) requireDate('lease.expiresAt', job.lease.expiresAt);
-  if (job.metrics != null) {
-    for (const [name, value] of Object.entries(job.metrics)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new JobValidationError(`metrics.${name}`, `must be a finite number; got ${String(value)}.`);
+  if (job.metrics != null) validateMetrics('metrics', job.metrics);
+  if (job.history != null) validateHistory('history', job.history);
+}
+
+function validateMetrics(field: string, metrics: unknown): void {
+  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
+    throw new JobValidationError(field, 'must be an object of numbers.');
+  }
+  for (const [name, value] of Object.entries(metrics)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new JobValidationError(`${field}.${name}`, `must be a finite number; got ${String(value)}.`);
+    }
+  }
+}
+
+function requireObject(field: string, value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JobValidationError(field, 'must be an object.');
+  return value as Record<string, unknown>;
+}
+
+function optionalText(field: string, value: unknown): void {
+  if (value != null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${typeof value}.`);
+}
+
+function validateError(field: string, value: unknown): void {
+  const error = requireObject(field, value) as Partial<JobError>;
+  if (typeof error.message !== 'string') throw new JobValidationError(`${field}.message`, 'must be a string.');
+  if (typeof error.retryable !== 'boolean') throw new JobValidationError(`${field}.retryable`, 'must be a boolean.');
+  requireCount(`${field}.attempt`, error.attempt);
+  requireDate(`${field}.at`, error.at);
+}
+
+/**
+ * A history is a list of attempt and retry entries; their times must be times (they are copied
+ * as Dates) and their metrics finite numbers, like the job's own.
+ */
+function validateHistory(field: string, history: unknown): asserts history is JobHistoryEntry[] {
+  if (!Array.isArray(history)) throw new JobValidationError(field, 'must be a list of history entries.');
+  for (let index = 0; index < history.length; index++) {
+    const name = `${field}[${index}]`;
+    const entry = requireObject(name, history[index]);
+    if (entry['kind'] === 'retry') {
+      requireDate(`${name}.at`, entry['at']);
+      requireCount(`${name}.afterAttempt`, entry['afterAttempt']);
+    } else if (entry['kind'] === 'attempt') {
+      requireCount(`${name}.attempt`, entry['attempt']);
+      optionalText(`${name}.owner`, entry['owner']);
+      if (entry['startedAt'] != null) requireDate(`${name}.startedAt`, entry['startedAt']);
+      requireDate(`${name}.finishedAt`, entry['finishedAt']);
+      if (typeof entry['outcome'] !== 'string' || entry['outcome'] === '') {
+        throw new JobValidationError(`${name}.outcome`, 'must be a non-empty string.');
       }
+      if (entry['error'] != null) validateError(`${name}.error`, entry['error']);
+      const progress = entry['progress'];
+      if (typeof progress !== 'number' || !Number.isFinite(progress)) {
+        throw new JobValidationError(`${name}.progress`, `must be a finite number; got ${String(progress)}.`);
+      }
+      optionalText(`${name}.stage`, entry['stage']);
+      validateMetrics(`${name}.metrics`, entry['metrics']);
+    } else {
+      throw new JobValidationError(`${name}.kind`, `must be 'attempt' or 'retry'; got ${String(entry['kind'])}.`);
     }
   }
 }
@@ -578,6 +664,8 @@ function validatePatch(patch: JobPatch): void {
   requireDate('updatedAt', patch.updatedAt);
   if (patch.runAt !== undefined) requireDate('runAt', patch.runAt);
   if (patch.lease != null) requireDate('lease.expiresAt', patch.lease.expiresAt);
+  if (patch.history !== undefined) validateHistory('history', patch.history);
+  if (patch.metrics !== undefined) validateMetrics('metrics', patch.metrics);
 }
 
 function compileFilter(filter: StoreFilter): (row: Row) => boolean {

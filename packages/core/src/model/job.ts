@@ -77,7 +77,7 @@ export interface Job<TPayload = unknown, TResult = unknown> {
 }
 
 /** How one attempt ended. `released`: handed back at shutdown without counting against the attempts. */
-export type AttemptOutcome =
+export type JobAttemptOutcome =
   | 'completed'
   | 'failed'
   | 'retrying'
@@ -95,7 +95,7 @@ export interface JobAttemptEntry {
   owner: string | null;
   startedAt: Date | null;
   finishedAt: Date;
-  outcome: AttemptOutcome;
+  outcome: JobAttemptOutcome;
   error: JobError | null;
   /** The attempt's last progress (fraction 0..1) and stage. */
   progress: number;

@@ -7,6 +7,8 @@ export { progressMetricsSuite } from './progress-metrics-suite.js';
 export { querySuite } from './query-suite.js';
 export { retentionSuite } from './retention-suite.js';
 export { badInputSuite } from './bad-input-suite.js';
+export { serverTimeSuite } from './server-time-suite.js';
+export { recordTruthSuite } from './record-truth-suite.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';
 export type { StoreContractOptions } from './store-contract-options.js';
 export { makeJob, uniqueName } from './make-job.js';

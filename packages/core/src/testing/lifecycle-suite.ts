@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Job, JobError } from '../model/job.js';
+import type { Job, JobAttemptEntry, JobError, JobHistoryEntry } from '../model/job.js';
 import type { JobPatch } from '../store/job-store.js';
 import { makeJob, uniqueName } from './make-job.js';
 import { at, describeWithStore, type StoreContractOptions } from './store-contract-options.js';
@@ -22,6 +22,48 @@ export function lifecycleSuite(options: StoreContractOptions): void {
         attempt,
         at: at(base, ms),
       };
+    }
+
+    /** An ended attempt as core records it in `history`. */
+    function attemptEntry(attempt: number, ms: number, overrides: Partial<JobAttemptEntry> = {}): JobAttemptEntry {
+      return {
+        kind: 'attempt',
+        attempt,
+        owner: `worker-${attempt} — 작업자`,
+        startedAt: at(base, ms - 100),
+        finishedAt: at(base, ms),
+        outcome: 'retrying',
+        error: errorAt(attempt, ms),
+        progress: 0.25 * attempt,
+        stage: `Attempt ${attempt} — 東京 🚀`,
+        metrics: { leads: attempt * 10, 'cost.usd': 0.5, $spent: 2, '': 1 },
+        ...overrides,
+      };
+    }
+
+    /** Attempts, a manual retry, nested Dates, an error with a stack and one without, nulls. */
+    function richHistory(): JobHistoryEntry[] {
+      return [
+        attemptEntry(1, 500, { error: { ...errorAt(1, 500), stack: 'Error: connect ECONNREFUSED\n    at f (x.js:1:1)' } }),
+        attemptEntry(2, 900, { outcome: 'failed', owner: null, startedAt: null, stage: null, metrics: {} }),
+        { kind: 'retry', at: at(base, 1000), afterAttempt: 2 },
+        attemptEntry(3, 1500, { outcome: 'lease_expired', error: null, progress: 1 }),
+      ];
+    }
+
+    /** The nested times of a history entry are Dates, and an absent error stack stayed absent. */
+    function expectHistoryDates(history: readonly JobHistoryEntry[] | undefined): void {
+      expect(history).toHaveLength(4);
+      const [first, second, retry, third] = history as [JobAttemptEntry, JobAttemptEntry, JobHistoryEntry, JobAttemptEntry];
+      expect(first.startedAt).toBeInstanceOf(Date);
+      expect(first.finishedAt).toBeInstanceOf(Date);
+      expect(first.error?.at).toBeInstanceOf(Date);
+      expect(first.error?.stack).toBe('Error: connect ECONNREFUSED\n    at f (x.js:1:1)');
+      expect(second.startedAt).toBeNull();
+      expect(second.error?.at).toBeInstanceOf(Date);
+      expect(second.error).not.toHaveProperty('stack');
+      expect(retry.kind === 'retry' && retry.at).toBeInstanceOf(Date);
+      expect(third.error).toBeNull();
     }
 
     it('inserts a job and reads back every field exactly', async () => {
@@ -56,6 +98,7 @@ export function lifecycleSuite(options: StoreContractOptions): void {
         note: 'completed with 3 row errors',
         error: errorAt(1, 500),
         errors: [errorAt(1, 500), { ...errorAt(2, 900), code: null, name: null, retryable: false }],
+        history: richHistory(),
         createdAt: at(base, 0),
         startedAt: at(base, 2),
         finishedAt: null,
@@ -70,6 +113,74 @@ export function lifecycleSuite(options: StoreContractOptions): void {
       expect(read?.runAt).toBeInstanceOf(Date);
       expect(read?.lease?.expiresAt).toBeInstanceOf(Date);
       expect(read?.errors[1]?.at).toBeInstanceOf(Date);
+      expectHistoryDates(read?.history);
+      expectHistoryDates(inserted.job.history);
+    });
+
+    it('keeps the history exactly through claim, transition and query', async () => {
+      const type = uniqueName('lifecycle.history');
+      const job = makeJob({ type, status: 'retrying', attempt: 3, runAt: at(base, 2000), history: richHistory(), metrics: { leads: 1 } });
+      await store().insert(job);
+      const owner = uniqueName('worker');
+      const claimed = await store().claim({ owner, now: at(base, 3000), leaseExpiresAt: at(base, 60_000), limits: { [type]: 1 }, limit: 1 });
+      expect(claimed).toHaveLength(1);
+      expect(claimed[0]!.history).toEqual(job.history);
+      expectHistoryDates(claimed[0]!.history);
+
+      const next = attemptEntry(4, 4000, { outcome: 'completed', owner, error: null, progress: 1, metrics: { leads: 1 } });
+      const history = [...job.history, next];
+      const done = await store().transition(
+        job.id,
+        { status: 'running', leaseOwner: owner, attempt: 4 },
+        { status: 'completed', lease: null, finishedAt: at(base, 4000), history, updatedAt: at(base, 4000) },
+      );
+      expect(done.ok).toBe(true);
+      expect(done.ok && done.job.history).toEqual(history);
+      expect(done.ok && (done.job.history[4] as JobAttemptEntry).finishedAt).toBeInstanceOf(Date);
+
+      const [listed] = (await store().query({ type: [type], limit: 10 })).jobs;
+      expect(listed?.history).toEqual(history);
+      expectHistoryDates(listed?.history.slice(0, 4));
+      expect(await store().get(job.id)).toEqual(done.ok && done.job);
+    });
+
+    it('replaces history and metrics wholesale when a transition sets them, and keeps them otherwise', async () => {
+      const job = makeJob({
+        type: uniqueName('lifecycle.replace'),
+        status: 'running',
+        attempt: 2,
+        lease: { owner: uniqueName('worker'), expiresAt: at(base, 60_000) },
+        startedAt: at(base),
+        metrics: { leads: 12, tokens: 300 },
+        history: [attemptEntry(1, 100)],
+      });
+      await store().insert(job);
+
+      const kept = await store().transition(job.id, { status: 'running' }, { stage: 'Still going', updatedAt: at(base, 1) });
+      expect(kept).toEqual({ ok: true, job: { ...job, stage: 'Still going', updatedAt: at(base, 1) } });
+
+      const history: JobHistoryEntry[] = [attemptEntry(1, 100), attemptEntry(2, 200, { outcome: 'retrying', metrics: { leads: 12, tokens: 300 } })];
+      const replaced = await store().transition(
+        job.id,
+        { status: 'running', attempt: 2 },
+        { status: 'retrying', lease: null, runAt: at(base, 5000), history, metrics: { 'cost.usd': 0.75 }, updatedAt: at(base, 2) },
+      );
+      const expected: Job = {
+        ...job,
+        status: 'retrying',
+        lease: null,
+        runAt: at(base, 5000),
+        stage: 'Still going',
+        history,
+        metrics: { 'cost.usd': 0.75 },
+        updatedAt: at(base, 2),
+      };
+      expect(replaced).toEqual({ ok: true, job: expected });
+      expect(await store().get(job.id)).toEqual(expected);
+
+      const emptied = await store().transition(job.id, { status: 'retrying' }, { history: [], metrics: {}, updatedAt: at(base, 3) });
+      expect(emptied).toEqual({ ok: true, job: { ...expected, history: [], metrics: {}, updatedAt: at(base, 3) } });
+      expect(await store().get(job.id)).toEqual({ ...expected, history: [], metrics: {}, updatedAt: at(base, 3) });
     });
 
     it('keeps nulls and empty values as they were', async () => {
@@ -98,20 +209,33 @@ export function lifecycleSuite(options: StoreContractOptions): void {
     });
 
     it('never shares objects with its callers', async () => {
-      const job = makeJob({ type: uniqueName('lifecycle.copies'), payload: { list: [1] }, metadata: { a: 1 } });
+      const job = makeJob({
+        type: uniqueName('lifecycle.copies'),
+        payload: { list: [1] },
+        metadata: { a: 1 },
+        history: [{ kind: 'retry', at: at(base, 7), afterAttempt: 1 }, attemptEntry(2, 9)],
+      });
       const inserted = await store().insert(job);
       (job.payload as { list: number[] }).list.push(2);
       job.runAt.setTime(0);
+      (job.history[0] as { at: Date }).at.setTime(0);
+      (job.history[1] as JobAttemptEntry).metrics['leads'] = -1;
+      job.history.push({ kind: 'retry', at: at(base), afterAttempt: 9 });
+      (inserted.job.history[1] as JobAttemptEntry).error!.at.setTime(0);
       (inserted.job.metadata as { a: number }).a = 99;
       const first = await store().get(job.id);
       expect(first?.payload).toEqual({ list: [1] });
       expect(first?.metadata).toEqual({ a: 1 });
       expect(first?.runAt.getTime()).not.toBe(0);
+      expect(first?.history).toEqual([{ kind: 'retry', at: at(base, 7), afterAttempt: 1 }, attemptEntry(2, 9)]);
       first!.metrics['x'] = 1;
       first!.runAt.setTime(1);
+      (first!.history[1] as JobAttemptEntry).finishedAt.setTime(1);
+      first!.history.length = 0;
       const second = await store().get(job.id);
       expect(second?.metrics).toEqual({});
       expect(second?.runAt.getTime()).not.toBe(1);
+      expect(second?.history).toEqual([{ kind: 'retry', at: at(base, 7), afterAttempt: 1 }, attemptEntry(2, 9)]);
     });
 
     it('applies a transition when the expected status matches', async () => {

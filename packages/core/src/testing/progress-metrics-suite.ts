@@ -4,9 +4,10 @@ import { makeJob, uniqueName } from './make-job.js';
 import { at, describeWithStore, type StoreContractOptions } from './store-contract-options.js';
 
 /**
- * Progress writes land only on running jobs (and only for the lease owner when one is named), and
- * metric increments are atomic: many concurrent callers add up exactly, finished jobs stay as
- * they are.
+ * Progress writes land only on running jobs (and only for the lease owner and attempt when they
+ * are named), and metric increments are atomic: many concurrent callers add up exactly, finished
+ * jobs stay as they are, and an increment fenced by owner and/or attempt lands only while the job
+ * runs that attempt under that owner (`'stale'` otherwise).
  */
 export function progressMetricsSuite(options: StoreContractOptions): void {
   describeWithStore('progress and metrics', options, (store) => {
@@ -57,6 +58,33 @@ export function progressMetricsSuite(options: StoreContractOptions): void {
       const tracked = runningJob({ lease: null });
       await store().insert(tracked);
       expect(await store().updateProgress(tracked.id, { progress: 0.5, updatedAt: at(base, 1) }, owner)).toBe(false);
+    });
+
+    it('writes only for the running attempt when an attempt is given', async () => {
+      const job = runningJob({ attempt: 2 });
+      await store().insert(job);
+      const owner = job.lease!.owner;
+      expect(await store().updateProgress(job.id, { progress: 0.9, stage: 'stale', updatedAt: at(base, 1) }, owner, 1)).toBe(false);
+      expect(await store().updateProgress(job.id, { progress: 0.9, stage: 'stale', updatedAt: at(base, 1) }, null, 3)).toBe(false);
+      expect(await store().updateProgress(job.id, { progress: 0.9, stage: 'stale', updatedAt: at(base, 1) }, undefined, 1)).toBe(false);
+      expect(await store().updateProgress(job.id, { progress: 0.9, updatedAt: at(base, 1) }, uniqueName('intruder'), 2)).toBe(false);
+      expect(await store().get(job.id)).toEqual(job);
+
+      expect(await store().updateProgress(job.id, { progress: 0.3, stage: 'Attempt 2', updatedAt: at(base, 2) }, owner, 2)).toBe(true);
+      expect(await store().get(job.id)).toEqual({ ...job, progress: 0.3, stage: 'Attempt 2', updatedAt: at(base, 2) });
+      expect(await store().updateProgress(job.id, { progress: 0.4, updatedAt: at(base, 3) }, null, 2)).toBe(true);
+      expect(await store().get(job.id)).toMatchObject({ progress: 0.4, updatedAt: at(base, 3) });
+
+      const tracked = runningJob({ lease: null, attempt: 1 });
+      await store().insert(tracked);
+      expect(await store().updateProgress(tracked.id, { progress: 0.5, updatedAt: at(base, 1) }, null, 2)).toBe(false);
+      expect(await store().updateProgress(tracked.id, { progress: 0.5, updatedAt: at(base, 1) }, null, 1)).toBe(true);
+      expect(await store().get(tracked.id)).toMatchObject({ progress: 0.5 });
+
+      const retrying = makeJob({ type: job.type, status: 'retrying', attempt: 2 });
+      await store().insert(retrying);
+      expect(await store().updateProgress(retrying.id, { progress: 0.5, updatedAt: at(base, 1) }, null, 2)).toBe(false);
+      expect(await store().get(retrying.id)).toEqual(retrying);
     });
 
     it('refuses progress on jobs that are not running, and on missing jobs', async () => {
@@ -112,6 +140,90 @@ export function progressMetricsSuite(options: StoreContractOptions): void {
 
     it('answers null for a missing job', async () => {
       expect(await store().incrementMetrics(makeJob().id, { rows: 1 }, at(base))).toBeNull();
+      expect(await store().incrementMetrics(makeJob().id, { rows: 1 }, at(base), uniqueName('worker'), 1)).toBeNull();
+      expect(await store().incrementMetrics(makeJob().id, { rows: 1 }, at(base), null, 1)).toBeNull();
+    });
+
+    it('applies a fenced increment only for the running attempt and its lease owner', async () => {
+      const job = runningJob({ attempt: 2, metrics: { rows: 1 } });
+      await store().insert(job);
+      const owner = job.lease!.owner;
+      expect(await store().incrementMetrics(job.id, { rows: 2 }, at(base, 1), owner, 2)).toEqual({ rows: 3 });
+      expect(await store().incrementMetrics(job.id, { rows: 1, tokens: 5 }, at(base, 2), null, 2)).toEqual({ rows: 4, tokens: 5 });
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 3), owner)).toEqual({ rows: 5, tokens: 5 });
+      const afterRight: Job = { ...job, metrics: { rows: 5, tokens: 5 }, updatedAt: at(base, 3) };
+      expect(await store().get(job.id)).toEqual(afterRight);
+
+      // Wrong attempt, wrong owner, or both: 'stale', and nothing is written.
+      const intruder = uniqueName('intruder');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), owner, 1)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), owner, 3)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), null, 1)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), undefined, 1)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), intruder, 2)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100 }, at(base, 4), intruder)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 100, fresh: 1 }, at(base, 4), intruder, 1)).toBe('stale');
+      expect(await store().get(job.id)).toEqual(afterRight);
+
+      // Unfenced increments are as they always were.
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 5))).toEqual({ rows: 6, tokens: 5 });
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 6), null)).toEqual({ rows: 7, tokens: 5 });
+    });
+
+    it('fences increments of a tracked running job (no lease) by attempt', async () => {
+      const job = runningJob({ lease: null, attempt: 1 });
+      await store().insert(job);
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), null, 1)).toEqual({ rows: 1 });
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 2), null, 2)).toBe('stale');
+      expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 2), uniqueName('worker'), 1)).toBe('stale');
+      expect(await store().get(job.id)).toEqual({ ...job, metrics: { rows: 1 }, updatedAt: at(base, 1) });
+    });
+
+    it("answers 'stale' for a fenced increment of a queued or retrying job, which unfenced ones still reach", async () => {
+      const type = uniqueName('metrics.waiting');
+      const owner = uniqueName('worker');
+      for (const job of [
+        makeJob({ type, metrics: { rows: 1 } }),
+        makeJob({ type, status: 'retrying', attempt: 1, metrics: { rows: 1 } }),
+        makeJob({ type, status: 'retrying', attempt: 2, metrics: { rows: 1 }, lease: null, startedAt: at(base) }),
+      ]) {
+        await store().insert(job);
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), owner, job.attempt)).toBe('stale');
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), null, job.attempt)).toBe('stale');
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), owner)).toBe('stale');
+        expect(await store().get(job.id)).toEqual(job);
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 2))).toEqual({ rows: 2 });
+      }
+    });
+
+    it("answers 'finished' for a fenced increment of a terminal job, whatever the fence", async () => {
+      const type = uniqueName('metrics.fenced-finished');
+      const owner = uniqueName('worker');
+      for (const status of ['completed', 'failed', 'skipped', 'cancelled'] as const) {
+        const job = makeJob({ type, status, attempt: 2, metrics: { rows: 3 }, finishedAt: at(base) });
+        await store().insert(job);
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), owner, 2)).toBe('finished');
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), owner, 1)).toBe('finished');
+        expect(await store().incrementMetrics(job.id, { rows: 1 }, at(base, 1), null, 2)).toBe('finished');
+        expect(await store().get(job.id)).toEqual(job);
+      }
+    });
+
+    it('sums exactly when 40 fenced callers increment concurrently, and writes none of 10 stale ones', async () => {
+      const job = runningJob({ attempt: 3 });
+      await store().insert(job);
+      const owner = job.lease!.owner;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          i % 5 === 0
+            ? store().incrementMetrics(job.id, { rows: 1000 }, at(base, i), owner, 2)
+            : store().incrementMetrics(job.id, { rows: 1 }, at(base, i), owner, 3),
+        ),
+      );
+      expect(results.filter((result) => result === 'stale')).toHaveLength(10);
+      const seen = results.filter((result) => result !== 'stale').map((result) => (result as Record<string, number>)['rows']);
+      expect(seen.sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect((await store().get(job.id))?.metrics).toEqual({ rows: 40 });
     });
 
     it("sums each metric over a parent's children", async () => {

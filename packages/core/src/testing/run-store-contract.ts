@@ -6,7 +6,9 @@ import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
 import { progressMetricsSuite } from './progress-metrics-suite.js';
 import { querySuite } from './query-suite.js';
+import { recordTruthSuite } from './record-truth-suite.js';
 import { retentionSuite } from './retention-suite.js';
+import { serverTimeSuite } from './server-time-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
 /**
@@ -29,5 +31,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     querySuite(options);
     retentionSuite(options);
     badInputSuite(options);
+    serverTimeSuite(options);
+    recordTruthSuite(options);
   });
 }

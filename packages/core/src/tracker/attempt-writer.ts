@@ -4,7 +4,7 @@ import type { ProgressPatch, JobStore } from '../store/job-store.js';
 import type { AttemptTelemetry } from '../telemetry/telemetry-port.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { ProgressEvent } from './tracker-events.js';
-import { assertMetricDelta } from './validate-input.js';
+import { assertMetricDelta, assertStorableText } from './validate-input.js';
 
 export interface ProgressDetails {
   stage?: string | null;
@@ -18,6 +18,8 @@ export interface AttemptWriterDeps {
   intervalMs: number;
   onProgress(event: ProgressEvent): void;
   onError(error: unknown, operation: string): void;
+  /** A write the store dropped because the attempt is no longer the job's current one. */
+  onStale?(jobId: string, type: string, attempt: number, operation: 'progress' | 'metrics'): void;
   telemetry?: AttemptTelemetry | undefined;
 }
 
@@ -38,14 +40,26 @@ export class AttemptWriter {
   /** Fields written with the terminal transition. */
   note: string | null | undefined;
 
+  /**
+   * @param owner the lease owner every write is fenced by (`null`: no owner check).
+   * @param attempt the attempt every write is fenced by (`undefined`: none, for jobs driven by id).
+   */
   constructor(
     private readonly deps: AttemptWriterDeps,
     private readonly job: Job,
     private readonly owner: string | null,
+    private readonly attempt?: number,
   ) {}
+
+  /** True once the attempt's outcome is being written or the attempt was abandoned. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   progress(fraction: unknown, details: ProgressDetails = {}): void {
     const value = clampProgress(fraction);
+    // A finished attempt reports nothing more: its record is final (a late timer in a handler).
+    if (this.closed) return;
     const fields: ProgressFields = { progress: value };
     if (details.stage !== undefined) fields.stage = checkStage(details.stage);
     if (details.current !== undefined) fields.current = checkCount(details.current, 'current');
@@ -68,7 +82,9 @@ export class AttemptWriter {
     if (typeof name !== 'string' || name === '') {
       throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
     }
+    assertStorableText(name, 'metrics.name');
     assertMetricDelta(name, by);
+    if (this.closed) return;
     const metrics = (this.pendingMetrics ??= {});
     metrics[name] = (metrics[name] ?? 0) + by;
     this.job.metrics[name] = (this.job.metrics[name] ?? 0) + by;
@@ -141,11 +157,13 @@ export class AttemptWriter {
     if (!fields) return;
     this.pendingProgress = null;
     try {
-      await this.deps.store.updateProgress(
+      const written = await this.deps.store.updateProgress(
         this.job.id,
         { ...fields, updatedAt: new Date(this.deps.clock.now()) },
         this.owner,
+        this.attempt,
       );
+      if (!written && this.attempt !== undefined) this.stale('progress');
     } catch (error) {
       // Latest wins: only put the failed write back if nothing newer arrived meanwhile.
       const newer = this.pendingProgress as ProgressFields | null;
@@ -159,13 +177,27 @@ export class AttemptWriter {
     if (!deltas) return;
     this.pendingMetrics = null;
     try {
-      await this.deps.store.incrementMetrics(this.job.id, deltas, new Date(this.deps.clock.now()));
+      const answer = await this.deps.store.incrementMetrics(
+        this.job.id,
+        deltas,
+        new Date(this.deps.clock.now()),
+        this.owner,
+        this.attempt,
+      );
+      if ((answer === 'stale' || answer === 'finished') && this.attempt !== undefined) this.stale('metrics');
     } catch (error) {
       const merged: Record<string, number> = (this.pendingMetrics as Record<string, number> | null) ?? {};
       for (const [name, delta] of Object.entries(deltas)) merged[name] = (merged[name] ?? 0) + delta;
       this.pendingMetrics = merged;
       this.deps.onError(error, 'metrics');
     }
+  }
+
+  /** The attempt lost the job (cancelled, recovered, retried): drop its writes, once. */
+  private stale(operation: 'progress' | 'metrics'): void {
+    if (this.attempt === undefined) return;
+    this.abandon();
+    this.deps.onStale?.(this.job.id, this.job.type, this.attempt, operation);
   }
 
   private cancelTimer(): void {
@@ -185,7 +217,11 @@ export function clampProgress(value: unknown): number {
 function checkStage(stage: unknown): string | null {
   if (stage === null) return null;
   if (typeof stage !== 'string') throw new JobValidationError('stage', 'must be a string or null.');
-  return stage.length > 500 ? stage.slice(0, 500) : stage;
+  assertStorableText(stage, 'stage');
+  if (stage.length <= 500) return stage;
+  // Cut at a code point boundary: half a surrogate pair is text no store accepts.
+  const high = stage.charCodeAt(499);
+  return stage.slice(0, high >= 0xd800 && high <= 0xdbff ? 499 : 500);
 }
 
 function checkCount(value: unknown, field: string): number | null {

@@ -303,16 +303,43 @@ describe('track()', () => {
     expect(errors).toContain('create');
   });
 
-  it('in safe mode keeps the result when only settling fails', async () => {
+  it('in safe mode keeps the result when settling fails until the lease runs out', async () => {
     const store = new MemoryJobStore();
     const failing = Object.assign(Object.create(store) as JobStore, {
       transition: () => Promise.reject(new Error('connection reset')),
     });
-    const { tracker } = setup({ store: failing });
+    const { tracker, clock } = setup({ store: failing, leaseMs: 1_000, recoverIntervalMs: false });
     const errors: string[] = [];
     tracker.on('error', (_e, context) => errors.push(context.operation));
-    expect(await tracker.track('x', () => 'kept')).toBe('kept');
-    expect(errors).toEqual(['settle']);
+    const tracked = tracker.track('x', () => 'kept');
+    await clock.advance(5_000);
+    expect(await tracked).toBe('kept');
+    // Retried while the lease was held (the heartbeat could not renew it), then left to recovery.
+    expect(errors.filter((operation) => operation === 'settle:retry').length).toBeGreaterThan(3);
+    expect(errors.at(-1)).toBe('settle');
+  });
+
+  it('records the outcome once the store answers again within the lease (an outage at settle)', async () => {
+    const store = new MemoryJobStore();
+    let down = 3;
+    const flaky = Object.assign(Object.create(store) as JobStore, {
+      transition: (...args: Parameters<JobStore['transition']>) =>
+        down-- > 0 ? Promise.reject(new Error('connection reset')) : store.transition(...args),
+    });
+    const { tracker, clock } = setup({ store: flaky, recoverIntervalMs: false });
+    const errors: string[] = [];
+    tracker.on('error', (_e, context) => errors.push(context.operation));
+    let runs = 0;
+    const tracked = tracker.track('x', () => {
+      runs++;
+      return { rows: 3 };
+    });
+    await clock.advance(2_000);
+    expect(await tracked).toEqual({ rows: 3 });
+    const [job] = (await store.query({ limit: 1 })).jobs;
+    expect(job).toMatchObject({ status: 'completed', result: { rows: 3 }, lease: null });
+    expect(runs).toBe(1);
+    expect(errors).toEqual(['settle:retry', 'settle:retry', 'settle:retry']);
   });
 
   it('with safe: false surfaces store failures', async () => {

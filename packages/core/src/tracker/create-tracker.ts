@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { DEFAULT_BACKOFF, resolveBackoff, type BackoffPolicy } from '../backoff/backoff.js';
 import {
+  classifyError,
   composeClassifier,
   type ComposedClassifier,
   type ErrorClassification,
@@ -21,13 +22,17 @@ import { canTransition } from '../model/state-machine.js';
 import type { Expectation, JobPatch, JobStore, ProgressPatch } from '../store/job-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { StoreClock } from '../util/store-clock.js';
 import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { isUuid, uuidv7 } from '../util/uuid-v7.js';
 import { AttemptWriter, type AttemptWriterDeps, type ProgressDetails } from './attempt-writer.js';
 import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
-import { decideFailure, appendBounded, toJobError } from './failure.js';
+import { appendHistory, attemptEntry, DEFAULT_MAX_HISTORY, freshAttemptFields, runBudget } from './attempt-history.js';
+import { decideFailure, appendBounded, toJobError, type FailureOptions } from './failure.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { writeOutcome } from './outcome-writer.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
 import {
   checkCursor,
   checkPageSize,
@@ -36,14 +41,17 @@ import {
   type JobFilter,
   type ListFilter,
 } from './query-filters.js';
-import type { TrackerEvents } from './tracker-events.js';
+import type { StaleWrite, TrackerEvents } from './tracker-events.js';
 import type { TrackerOptions, JobTypeOptions } from './tracker-options.js';
 import {
   assertInteger,
   assertJobType,
   assertJson,
   assertMetricDelta,
+  assertStorableDate,
+  assertStorableText,
   integerOption,
+  storableText,
   validateCreateInput,
   type CreateJobInput,
 } from './validate-input.js';
@@ -94,6 +102,8 @@ export interface TrackerInternals {
   policyFor(type: string): { backoff: BackoffPolicy; classify: (error: unknown) => ErrorClassification };
   /** Aborts the handler of a job running in this process, if any. */
   abortLocal(jobId: string, cause: JobAbortedError['cause_']): void;
+  /** Hands a running job back to the queue without counting the attempt (shutdown). */
+  release(job: Job, owner: string): Promise<Job | null>;
   emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void;
 }
 
@@ -113,6 +123,8 @@ export interface AttemptRun<T> {
    * frees the handler's slot here so the next claim overlaps the settle's round trip.
    */
   onHandlerDone?: () => void;
+  /** Until when (epoch ms) the runner holds the lease: an outcome write is retried until then. */
+  leaseExpiresAt: () => number;
 }
 
 export type AttemptOutcomeKind =
@@ -162,6 +174,10 @@ export class JobTracker {
   readonly events = new EventEmitter<TrackerEvents>();
 
   private readonly clock: Clock;
+  /** Measures this process's offset to the store's clock (stores with `serverTime`, system clock only). */
+  private storeClock: StoreClock | null = null;
+  private clockSynced: Promise<void> | null = null;
+  private readonly syncsClock: boolean;
   private readonly backoff: BackoffPolicy;
   private readonly classify: ErrorClassifier | undefined;
   private readonly maxAttempts: number;
@@ -169,7 +185,15 @@ export class JobTracker {
   private readonly progressIntervalMs: number;
   private readonly leaseMs: number;
   private readonly maxErrors: number;
+  private readonly maxHistory: number;
+  private readonly maxRetryAfterMs: number;
   private readonly keepStacks: boolean;
+  private readonly recoverIntervalMs: number | false;
+  private recoverTimer: unknown = null;
+  private recovering: Promise<Job[]> | null = null;
+  private closed = false;
+  /** Types of jobs driven by id in this process (`start`, `progress`), so their events carry it. */
+  private readonly manualTypes = new Map<string, string>();
   private telemetryParts: JobTelemetry[] = [];
   private telemetry: JobTelemetry | null = null;
   private readonly localRuns = new Map<string, LazyAbortController>();
@@ -184,7 +208,9 @@ export class JobTracker {
       throw new JobValidationError('store', 'createTracker() needs a store, e.g. createTracker({ store: new MemoryJobStore() }).');
     }
     this.store = options.store;
-    this.clock = options.clock ?? systemClock;
+    // Leases and due times are judged on the store's clock: local time plus a measured offset.
+    this.syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';
+    this.clock = options.clock ?? (this.syncsClock ? this.offsetClock() : systemClock);
     this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
     this.classify = options.classify;
     this.maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
@@ -195,7 +221,13 @@ export class JobTracker {
     this.progressIntervalMs = integerOption(options.progressIntervalMs, 250, 'progressIntervalMs', 0, 3_600_000);
     this.leaseMs = integerOption(options.leaseMs, 60_000, 'leaseMs', 100, 86_400_000);
     this.maxErrors = integerOption(options.maxErrors, 20, 'maxErrors', 0, 1000);
+    this.maxHistory = integerOption(options.maxHistory, DEFAULT_MAX_HISTORY, 'maxHistory', 1, 1000);
+    this.maxRetryAfterMs = integerOption(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS, 'maxRetryAfterMs', 0, 366 * 86_400_000);
     this.keepStacks = options.keepStacks ?? false;
+    this.recoverIntervalMs =
+      options.recoverIntervalMs === false
+        ? false
+        : integerOption(options.recoverIntervalMs, Math.max(1000, Math.floor(this.leaseMs / 2)), 'recoverIntervalMs', 10, 86_400_000);
     this.baseWriterDeps = {
       store: this.store,
       clock: this.clock,
@@ -204,6 +236,7 @@ export class JobTracker {
         if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
       },
       onError: (error, operation) => this.emitError(error, { operation }),
+      onStale: (jobId, type, attempt, operation) => this.emitStale({ jobId, type, attempt, operation }),
       telemetry: undefined,
     };
     this.id = options.id ?? `tracker-${uuidv7(this.clock.now()).slice(-12)}`;
@@ -222,8 +255,10 @@ export class JobTracker {
       runAttempt: (run) => this.runAttempt(run),
       policyFor: (type) => this.policyFor(type),
       abortLocal: (jobId, cause) => this.abortLocal(jobId, cause),
+      release: (job, owner) => this.release(job, owner),
       emitError: (error, context) => this.emitError(error, context),
     });
+    this.scheduleRecovery(this.recoverIntervalMs === false ? 0 : Math.min(this.recoverIntervalMs, 1000));
   }
 
   on<E extends keyof TrackerEvents>(event: E, listener: (...args: TrackerEvents[E]) => void): this {
@@ -246,12 +281,38 @@ export class JobTracker {
     };
   }
 
+  /**
+   * Resolves once this process's offset to the store's clock has been measured (at once for
+   * stores without a clock of their own, or with an injected clock). Creating, starting, claiming
+   * and recovering wait for it, so that no lease or due time is ever judged on a skewed clock.
+   */
+  clockReady(): Promise<void> {
+    if (!this.syncsClock) return Promise.resolve();
+    if (this.clockSynced) return this.clockSynced;
+    this.storeClock = new StoreClock({
+      source: () => this.store.serverTime!(),
+      onError: (error) => this.emitError(error, { operation: 'clock' }),
+    });
+    this.clockSynced = this.storeClock.ready();
+    return this.clockSynced;
+  }
+
+  /** The store's time measured against `systemClock`; 0 offset until the first measurement. */
+  private offsetClock(): Clock {
+    return {
+      now: () => systemClock.now() + (this.storeClock?.offsetMs ?? 0),
+      setTimeout: (callback, ms) => systemClock.setTimeout(callback, ms),
+      clearTimeout: (handle) => systemClock.clearTimeout(handle),
+    };
+  }
+
   // ---- creation -------------------------------------------------------------------------------
 
   /** Creates a queued job. With a `key`, an unfinished job of the same type and key is returned instead. */
   async create<TPayload = unknown>(type: string, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>> {
     assertJobType(type);
     const checked = validateCreateInput(input);
+    if (this.syncsClock) await this.clockReady();
     const job = this.draft(type, checked, 'queued');
     return (await this.insert(job, checked.transaction)) as Job<TPayload>;
   }
@@ -270,37 +331,79 @@ export class JobTracker {
 
   // ---- lifecycle by id -------------------------------------------------------------------------
 
-  /** Marks a queued or retrying job as running (attempt + 1). Give `leaseMs` to make it recoverable. */
+  /**
+   * Marks a queued or retrying job as running (attempt + 1) under a lease of `leaseMs` (default:
+   * the tracker's `leaseMs`). When this tracker owns the lease (no `owner` given) it renews it by
+   * heartbeat until the job is settled or the tracker closes, so if this process dies the job is
+   * recovered like a worker's. With another `owner`, renew it with {@link heartbeat}.
+   *
+   * @throws {InvalidTransitionError} when the job is not queued or retrying.
+   */
   async start(id: string, options: { leaseMs?: number; owner?: string } = {}): Promise<Job> {
+    const leaseMs = integerOption(options.leaseMs, this.leaseMs, 'leaseMs', 100, 86_400_000);
+    if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) {
+      throw new JobValidationError('owner', 'must be a non-empty string (a lease owner name).');
+    }
+    if (options.owner !== undefined) assertStorableText(options.owner, 'owner');
+    const owner = options.owner ?? this.id;
+    if (this.syncsClock) await this.clockReady();
     const job = await this.change(id, 'start', (current) => {
       this.assertCan(current, 'running');
       const now = this.clock.now();
-      const lease =
-        options.leaseMs !== undefined
-          ? { owner: options.owner ?? this.id, expiresAt: new Date(now + options.leaseMs) }
-          : null;
       return {
         status: 'running',
         attempt: current.attempt + 1,
-        lease,
+        lease: { owner, expiresAt: new Date(now + leaseMs) },
         startedAt: new Date(now),
         updatedAt: new Date(now),
       };
     });
+    this.manualTypes.set(job.id, job.type);
+    if (owner === this.id && !this.closed) this.inlineLeases.add(job.id, job.lease!.expiresAt.getTime());
     this.emit('started', job);
     return job;
   }
 
-  /** Records progress (0..1, clamped) of a running job; coalesced like `ctx.progress`. */
+  /**
+   * Renews the lease of a running job driven by hand, on behalf of whoever holds it, for
+   * `leaseMs` (default: the tracker's `leaseMs`). Answers the new expiry. A job started without a
+   * lease (by an older version) gets one owned by this tracker.
+   *
+   * @throws {JobNotFoundError} for a missing job; {@link InvalidTransitionError} when it is not running.
+   */
+  async heartbeat(id: string, options: { leaseMs?: number } = {}): Promise<Date> {
+    const leaseMs = integerOption(options.leaseMs, this.leaseMs, 'leaseMs', 100, 86_400_000);
+    if (!isUuid(id)) throw new JobNotFoundError(String(id));
+    for (let tries = 0; tries < 5; tries++) {
+      const current = await this.store.get(id);
+      if (!current) throw new JobNotFoundError(id);
+      if (current.status !== 'running') {
+        throw new InvalidTransitionError(id, current.status, 'running', 'Only a running job has a lease to renew.');
+      }
+      const now = this.clock.now();
+      const expiresAt = new Date(now + leaseMs);
+      if (current.lease) {
+        const held = await this.store.heartbeat(current.lease.owner, [id], expiresAt);
+        if (held.includes(id)) return expiresAt;
+      } else {
+        const result = await this.store.transition(
+          id,
+          { status: 'running', leaseOwner: null, attempt: current.attempt },
+          { lease: { owner: this.id, expiresAt }, updatedAt: new Date(now) },
+        );
+        if (result.ok) return expiresAt;
+      }
+    }
+    throw new JobConflictError(id, 'heartbeat kept losing to concurrent changes; try again.');
+  }
+
+  /**
+   * Records progress (0..1, clamped) of a running job; coalesced like `ctx.progress`. Progress of
+   * a job that is not running (finished, or never started) is dropped, and emits no event.
+   */
   progress(id: string, fraction: number, details?: ProgressDetails | string): void {
     if (!isUuid(id)) throw new JobValidationError('id', 'must be a job id.');
-    let writer = this.manualWriters.get(id);
-    if (!writer) {
-      const local = { id, type: '', stage: null, current: null, total: null, metrics: {} } as unknown as Job;
-      writer = new AttemptWriter(this.writerDeps(undefined), local, null);
-      this.manualWriters.set(id, writer);
-    }
-    writer.progress(fraction, typeof details === 'string' ? { stage: details } : details);
+    this.manualWriter(id).progress(fraction, typeof details === 'string' ? { stage: details } : details);
   }
 
   /** Writes buffered progress of jobs driven through `tracker.progress()`. */
@@ -311,16 +414,18 @@ export class JobTracker {
 
   async complete(id: string, outcome: { result?: unknown; note?: string | null } = {}): Promise<Job> {
     if (outcome.result !== undefined) assertJson(outcome.result, 'result');
+    checkNote(outcome.note);
     const progress = await this.takeManualProgress(id);
     const job = await this.change(id, 'complete', (current) => {
       this.assertCan(current, 'completed');
       const at = new Date(this.clock.now());
       return {
         ...progress,
-        ...this.completedPatch(current, outcome.result ?? null, at),
+        ...this.completedPatch({ ...current, ...progress }, outcome.result ?? null, at),
         ...(outcome.note !== undefined ? { note: outcome.note } : {}),
       };
     });
+    this.settledByHand(id);
     this.emit('completed', job);
     return job;
   }
@@ -331,27 +436,27 @@ export class JobTracker {
     const job = await this.change(id, 'fail', (current) => {
       this.assertCan(current, 'failed');
       const policy = this.policyFor(current.type);
-      const decision = decideFailure(current, error, policy.classify(error), policy.backoff, this.clock.now(), {
-        maxErrors: this.maxErrors,
-        keepStacks: this.keepStacks,
-      });
+      const decision = decideFailure({ ...current, ...progress }, error, this.classifySafely(policy, error, current), policy.backoff, this.clock.now(), this.failureOptions(current));
       return { ...progress, ...decision.patch };
     });
+    this.settledByHand(id);
     this.emit(job.status === 'retrying' ? 'retrying' : 'failed', job);
     return job;
   }
 
   async skip(id: string, outcome: { note?: string | null } = {}): Promise<Job> {
+    checkNote(outcome.note);
     const progress = await this.takeManualProgress(id);
     const job = await this.change(id, 'skip', (current) => {
       this.assertCan(current, 'skipped');
       const at = new Date(this.clock.now());
       return {
         ...progress,
-        ...skippedPatch(at),
+        ...this.skippedPatch({ ...current, ...progress }, at),
         ...(outcome.note !== undefined ? { note: outcome.note } : {}),
       };
     });
+    this.settledByHand(id);
     this.emit('skipped', job);
     return job;
   }
@@ -364,18 +469,27 @@ export class JobTracker {
       (current) => {
         this.assertCan(current, 'cancelled');
         const at = new Date(this.clock.now());
-        return { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
+        const patch: JobPatch = { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
+        if (current.status === 'running') {
+          patch.history = appendHistory(current.history, attemptEntry(current, 'cancelled', at, null), this.maxHistory);
+        }
+        return patch;
       },
       scope,
     );
     this.manualWriters.get(id)?.abandon();
     this.manualWriters.delete(id);
+    this.settledByHand(id);
     this.abortLocal(id, 'cancelled');
     this.emit('cancelled', job);
     return job;
   }
 
-  /** Queues a failed or cancelled job again, with a fresh set of attempts. */
+  /**
+   * Queues a failed or cancelled job again with a fresh set of attempts: as many as its last run
+   * was given. Attempts keep their numbers (the next one is the job's attempt
+   * + 1), and the retry is recorded in `job.history`, so no earlier attempt's record is rewritten.
+   */
   async retry(id: string, scope?: JobScope): Promise<Job> {
     const job = await this.change(
       id,
@@ -385,14 +499,14 @@ export class JobTracker {
         const at = new Date(this.clock.now());
         return {
           status: 'queued',
-          attempt: 0,
+          maxAttempts: current.attempt + runBudget(current),
           runAt: at,
           lease: null,
-          progress: 0,
-          stage: null,
+          ...freshAttemptFields(),
           result: null,
           error: null,
           errors: appendBounded(current.errors, current.error, this.maxErrors),
+          history: appendHistory(current.history, { kind: 'retry', at, afterAttempt: current.attempt }, this.maxHistory),
           startedAt: null,
           finishedAt: null,
           updatedAt: at,
@@ -469,10 +583,14 @@ export class JobTracker {
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     if (!deltas || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
-    for (const [name, delta] of Object.entries(deltas)) assertMetricDelta(name, delta);
+    for (const [name, delta] of Object.entries(deltas)) {
+      assertStorableText(name, 'metrics.name');
+      assertMetricDelta(name, delta);
+    }
     const result = await this.store.incrementMetrics(id, deltas, new Date(this.clock.now()));
     if (result === null) throw new JobNotFoundError(id);
-    if (result === 'finished') {
+    // Unfenced increments are never stale; a store answering so anyway is treated as finished.
+    if (result === 'finished' || result === 'stale') {
       const job = await this.store.get(id);
       throw new JobFinishedError(id, job?.status ?? 'finished', 'increment metrics of');
     }
@@ -506,17 +624,34 @@ export class JobTracker {
    * Takes back running jobs whose lease expired (their worker died or stalled): `retrying` while
    * attempts remain, else `failed` with code `lease_expired`. Compare-and-set on lease owner and
    * attempt, so a late completion by the original worker and this recovery never both win.
+   * A job that cannot be recovered is reported (an `error` event naming it) and the others are
+   * recovered all the same. Concurrent calls share one pass.
    */
-  async recoverExpired(): Promise<Job[]> {
+  recoverExpired(): Promise<Job[]> {
+    this.recovering ??= this.recoverPass().finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  private async recoverPass(): Promise<Job[]> {
+    if (this.syncsClock) await this.clockReady();
     const recovered: Job[] = [];
+    const refused = new Set<string>();
     for (let round = 0; round < 50; round++) {
       const now = this.clock.now();
-      const expired = await this.store.findExpired(new Date(now), RECOVERY_BATCH);
-      for (const job of expired) {
-        const done = await this.recoverOne(job, now);
-        if (done) recovered.push(done);
+      const expired = await this.store.findExpired(new Date(now), RECOVERY_BATCH + refused.size);
+      const fresh = expired.filter((job) => !refused.has(job.id));
+      for (const job of fresh) {
+        try {
+          const done = await this.recoverOne(job, now);
+          if (done) recovered.push(done);
+        } catch (error) {
+          refused.add(job.id);
+          this.emitError(error, { operation: 'recover', jobId: job.id, type: job.type });
+        }
       }
-      if (expired.length < RECOVERY_BATCH) break;
+      if (fresh.length === 0 || expired.length < RECOVERY_BATCH + refused.size) break;
     }
     return recovered;
   }
@@ -538,6 +673,7 @@ export class JobTracker {
     const checked = validateCreateInput(options, ['safe', 'storeResult']) as TrackOptions<TPayload>;
     const safe = checked.safe ?? true;
     const { safe: _safe, storeResult, ...createInput } = checked;
+    if (this.syncsClock) await this.clockReady();
     const now = this.clock.now();
     const draft = this.draft(type, { maxAttempts: 1, ...createInput }, 'running');
     draft.attempt = 1;
@@ -560,7 +696,8 @@ export class JobTracker {
     if (!detached) this.emit('started', job);
 
     const controller = new LazyAbortController();
-    if (!detached) this.inlineLeases.add(job.id);
+    const leaseExpiresAt = job.lease?.expiresAt.getTime() ?? now + this.leaseMs;
+    if (!detached) this.inlineLeases.add(job.id, leaseExpiresAt);
     const result = await this.runAttempt<Awaited<T>>({
       job,
       owner: this.id,
@@ -569,6 +706,7 @@ export class JobTracker {
       controller,
       storeResult: storeResult ?? true,
       detached,
+      leaseExpiresAt: () => this.inlineLeases.expiresAt(job.id) ?? leaseExpiresAt,
     }).finally(() => this.inlineLeases.delete(job.id));
 
     if (result.storeError !== undefined && !safe) {
@@ -580,8 +718,15 @@ export class JobTracker {
     return result.value as Awaited<T>;
   }
 
-  /** Stops background timers and writes buffered progress. The store stays open (it is yours). */
+  /**
+   * Stops background timers (lease renewal, recovery) and writes buffered progress. The store
+   * stays open (it is yours). Jobs this tracker was renewing are recovered once their lease expires.
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    this.storeClock?.stop();
+    if (this.recoverTimer !== null) this.clock.clearTimeout(this.recoverTimer);
+    this.recoverTimer = null;
     this.inlineLeases.stop();
     await this.flush();
   }
@@ -592,6 +737,8 @@ export class JobTracker {
     const now = this.clock.now();
     const typeOptions = this.types[type];
     const at = new Date(now);
+    const runAt = input.runAt ?? new Date(now + (input.delayMs ?? 0));
+    if (input.delayMs !== undefined) assertStorableDate(runAt, 'delayMs');
     return {
       id: uuidv7(now),
       type,
@@ -603,7 +750,7 @@ export class JobTracker {
       attempt: 0,
       maxAttempts: input.maxAttempts ?? typeOptions?.maxAttempts ?? this.maxAttempts,
       priority: input.priority ?? 0,
-      runAt: input.runAt ?? new Date(now + (input.delayMs ?? 0)),
+      runAt,
       lease: null,
       progress: 0,
       stage: null,
@@ -687,6 +834,41 @@ export class JobTracker {
     return (await writer.finish()) ?? {};
   }
 
+  /** A job driven by id was settled here: stop renewing its lease and forget it. */
+  private settledByHand(id: string): void {
+    this.inlineLeases.delete(id);
+    this.manualTypes.delete(id);
+  }
+
+  /** The coalescing writer of a job driven through `tracker.progress(id)`. */
+  private manualWriter(id: string): AttemptWriter {
+    let writer = this.manualWriters.get(id);
+    if (writer) return writer;
+    const local = { id, type: this.manualTypes.get(id) ?? '', progress: 0, stage: null, current: null, total: null, metrics: {} } as unknown as Job;
+    const deps: AttemptWriterDeps = {
+      ...this.baseWriterDeps,
+      onProgress: (event) => {
+        if (this.events.listenerCount('progress') === 0) return;
+        if (local.type !== '') {
+          this.events.emit('progress', event);
+          return;
+        }
+        // Driven from another process: learn the type, and stay silent about finished jobs.
+        this.store.get(id).then(
+          (job) => {
+            if (!job || job.status !== 'running') return;
+            local.type = job.type;
+            this.events.emit('progress', { ...event, type: job.type });
+          },
+          (error: unknown) => this.emitError(error, { operation: 'progress', jobId: id }),
+        );
+      },
+    };
+    writer = new AttemptWriter(deps, local, null);
+    this.manualWriters.set(id, writer);
+    return writer;
+  }
+
   private policyFor(type: string): { backoff: BackoffPolicy; classify: (error: unknown) => ErrorClassification } {
     let policy = this.policies.get(type);
     if (!policy) {
@@ -714,6 +896,37 @@ export class JobTracker {
     return policy;
   }
 
+  /**
+   * A classifier that throws (or answers nonsense) never costs the attempt's outcome: the
+   * built-in rules decide instead, and the failure is reported as an `error` event.
+   */
+  private classifySafely(
+    policy: ReturnType<TrackerInternals['policyFor']>,
+    error: unknown,
+    job: Pick<Job, 'id' | 'type'>,
+  ): ErrorClassification {
+    try {
+      return policy.classify(error);
+    } catch (classifierError) {
+      this.emitError(classifierError, { operation: 'classify', jobId: job.id, type: job.type });
+      try {
+        return classifyError(error, { now: this.clock.now() });
+      } catch {
+        return { retryable: true, reason: 'unclassified' };
+      }
+    }
+  }
+
+  private failureOptions(job: Pick<Job, 'id' | 'type'>): FailureOptions {
+    return {
+      maxErrors: this.maxErrors,
+      keepStacks: this.keepStacks,
+      maxHistory: this.maxHistory,
+      maxRetryAfterMs: this.maxRetryAfterMs,
+      onPolicyError: (error) => this.emitError(error, { operation: 'backoff', jobId: job.id, type: job.type }),
+    };
+  }
+
   /** Shared by every attempt's writer; only an attempt with telemetry needs its own copy. */
   private writerDeps(telemetry: AttemptTelemetry | undefined): AttemptWriterDeps {
     return telemetry ? { ...this.baseWriterDeps, telemetry } : this.baseWriterDeps;
@@ -727,6 +940,7 @@ export class JobTracker {
       run.detached ? { ...writerDeps, store: detachedStore } : writerDeps,
       job,
       owner,
+      job.attempt,
     );
     const state: AttemptState = { skipped: false };
     const ctx = createJobContext(job, writer, controller, state);
@@ -773,11 +987,13 @@ export class JobTracker {
     const { job, owner, controller } = run;
     const reason: unknown = controller.aborted ? controller.reason : undefined;
     const abortCause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
-    if (abortCause === 'cancelled' || abortCause === 'lease_lost') {
+    if (abortCause === 'cancelled' || abortCause === 'lease_lost' || (writer.isClosed && !controller.aborted)) {
+      // The job is no longer this attempt's (cancelled, recovered, retried): nothing of it is written.
       writer.abandon();
       const current = await this.store.get(job.id);
       result.job = current;
       result.outcome = current?.status === 'cancelled' ? 'cancelled' : 'lost';
+      if (result.outcome === 'lost') this.emitStale({ jobId: job.id, type: job.type, attempt: job.attempt, operation: 'outcome' });
       return;
     }
     const expected: Expectation = { status: 'running', leaseOwner: owner, attempt: job.attempt };
@@ -787,28 +1003,32 @@ export class JobTracker {
     let patch: JobPatch;
     let event: 'completed' | 'skipped' | 'retrying' | 'failed' | null;
     if (abortCause === 'shutdown') {
-      patch = { ...progress, status: 'queued', attempt: job.attempt - 1, lease: null, runAt: at, updatedAt: at };
+      patch = this.releasePatch(job, at);
       event = null;
     } else if (result.threw) {
       const policy = run.policy ? this.runPolicyFor(job.type, run.policy) : this.policyFor(job.type);
-      const decision = decideFailure(job, result.error, policy.classify(result.error), policy.backoff, at.getTime(), {
-        maxErrors: this.maxErrors,
-        keepStacks: this.keepStacks,
-      });
+      const decision = decideFailure(job, result.error, this.classifySafely(policy, result.error, job), policy.backoff, at.getTime(), this.failureOptions(job));
       patch = { ...progress, ...decision.patch };
       event = decision.status;
     } else {
-      patch = state.skipped
-        ? skippedPatch(at)
-        : this.completedPatch(job, run.storeResult === false ? null : this.storableResult(result.value, job), at);
+      const noteBefore = job.note;
+      if (writer.note !== undefined) job.note = writer.note;
+      const value = state.skipped || run.storeResult === false ? null : this.storableResult(result.value, job);
+      patch = state.skipped ? this.skippedPatch(job, at) : this.completedPatch(job, value, at);
       if (progress) copyProgress(patch, progress);
-      if (writer.note !== undefined) patch.note = writer.note;
+      if (writer.note !== undefined || job.note !== noteBefore) patch.note = job.note;
       event = state.skipped ? 'skipped' : 'completed';
     }
-    const outcome = await this.store.transition(job.id, expected, patch);
+    const outcome = await writeOutcome(job.id, expected, patch, {
+      store: this.store,
+      clock: this.clock,
+      leaseExpiresAt: run.leaseExpiresAt,
+      onRetry: (error, what) => this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type }),
+    });
     if (!outcome.ok) {
       result.job = outcome.reason === 'conflict' ? outcome.current : null;
       result.outcome = result.job?.status === 'cancelled' ? 'cancelled' : 'lost';
+      if (result.outcome === 'lost') this.emitStale({ jobId: job.id, type: job.type, attempt: job.attempt, operation: 'outcome' });
       return;
     }
     result.job = outcome.job;
@@ -816,6 +1036,7 @@ export class JobTracker {
     if (event) this.emit(event, outcome.job);
   }
 
+  /** `job` is the attempt's own snapshot: the history entry records its progress and metrics. */
   private completedPatch(job: Job, result: unknown, at: Date): JobPatch {
     return {
       status: 'completed',
@@ -823,12 +1044,47 @@ export class JobTracker {
       result,
       error: null,
       errors: appendBounded(job.errors, job.error, this.maxErrors),
+      history: appendHistory(job.history, attemptEntry(job, 'completed', at, null), this.maxHistory),
       lease: null,
       finishedAt: at,
       updatedAt: at,
     };
   }
 
+  private skippedPatch(job: Job, at: Date): JobPatch {
+    return {
+      status: 'skipped',
+      lease: null,
+      history: appendHistory(job.history, attemptEntry(job, 'skipped', at, null), this.maxHistory),
+      finishedAt: at,
+      updatedAt: at,
+    };
+  }
+
+  /** Back to the queue without counting the attempt: one more is allowed, and it gets a new number. */
+  private releasePatch(job: Job, at: Date): JobPatch {
+    return {
+      status: 'queued',
+      maxAttempts: job.maxAttempts + 1,
+      lease: null,
+      runAt: at,
+      history: appendHistory(job.history, attemptEntry(job, 'released', at, null), this.maxHistory),
+      ...freshAttemptFields(),
+      updatedAt: at,
+    };
+  }
+
+  /** Hands a running job this owner holds back to the queue (a worker's shutdown). */
+  private async release(job: Job, owner: string): Promise<Job | null> {
+    const at = new Date(this.clock.now());
+    const result = await this.store.transition(job.id, { status: 'running', leaseOwner: owner, attempt: job.attempt }, this.releasePatch(job, at));
+    return result.ok ? result.job : null;
+  }
+
+  /**
+   * A result that cannot be stored (not JSON, or text no store holds) never keeps the job from
+   * completing: it is dropped, the note says so, and an `error` event carries the reason.
+   */
   private storableResult(value: unknown, job: Job): unknown {
     if (value === undefined) return null;
     try {
@@ -836,6 +1092,9 @@ export class JobTracker {
       return value;
     } catch (error) {
       this.emitError(error, { operation: 'complete', jobId: job.id, type: job.type });
+      const reason = error instanceof Error ? error.message : String(error);
+      const warning = `jobtrail: the result was not stored (${storableText(reason.slice(0, 300))})`;
+      job.note = job.note ? `${job.note}\n${warning}` : warning;
       return null;
     }
   }
@@ -854,14 +1113,22 @@ export class JobTracker {
     );
     const policy = this.policyFor(job.type);
     const decision = decideFailure(job, leaseError, { retryable: true, reason: 'lease_expired' }, policy.backoff, now, {
-      maxErrors: this.maxErrors,
+      ...this.failureOptions(job),
       keepStacks: false,
       errorRecord: leaseError,
+      outcome: 'lease_expired',
     });
-    const result = await this.store.transition(
+    const result = await writeOutcome(
       job.id,
       { status: 'running', leaseOwner: owner, attempt: job.attempt, leaseExpiresBefore: at },
       decision.patch,
+      {
+        store: this.store,
+        clock: this.clock,
+        // Recovery is retried by its next pass, not here.
+        leaseExpiresAt: () => 0,
+        onRetry: (error) => this.emitError(error, { operation: 'recover:degrade', jobId: job.id, type: job.type }),
+      },
     );
     if (!result.ok) return null;
     this.abortLocal(job.id, 'lease_lost');
@@ -873,6 +1140,18 @@ export class JobTracker {
       this.emitError(error, { operation: 'telemetry', jobId: job.id });
     }
     return result.job;
+  }
+
+  private scheduleRecovery(delay: number): void {
+    if (this.recoverIntervalMs === false || this.closed) return;
+    this.recoverTimer = this.clock.setTimeout(() => {
+      this.recoverTimer = null;
+      void this.recoverExpired()
+        .catch((error: unknown) => this.emitError(error, { operation: 'recover' }))
+        .finally(() => {
+          if (this.recoverIntervalMs !== false) this.scheduleRecovery(this.recoverIntervalMs);
+        });
+    }, delay);
   }
 
   private async onLeaseLost(jobId: string): Promise<void> {
@@ -903,6 +1182,15 @@ export class JobTracker {
     }
   }
 
+  private emitStale(info: StaleWrite): void {
+    if (this.events.listenerCount('stale') === 0) return;
+    try {
+      this.events.emit('stale', info);
+    } catch (error) {
+      this.emitError(error, { operation: 'listener:stale', jobId: info.jobId, type: info.type });
+    }
+  }
+
   private emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void {
     if (this.events.listenerCount('error') === 0) return;
     try {
@@ -913,8 +1201,11 @@ export class JobTracker {
   }
 }
 
-function skippedPatch(at: Date): JobPatch {
-  return { status: 'skipped', lease: null, finishedAt: at, updatedAt: at };
+/** A note must be text every store holds (or null to clear it). */
+function checkNote(note: unknown): void {
+  if (note === undefined || note === null) return;
+  if (typeof note !== 'string') throw new JobValidationError('note', 'must be a string or null.');
+  assertStorableText(note, 'note');
 }
 
 /** Copies buffered progress into a terminal patch; a completion's progress of 1 wins. */

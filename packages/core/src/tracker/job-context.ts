@@ -2,6 +2,7 @@ import type { Job } from '../model/job.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { LazyAbortController } from '../util/lazy-abort-controller.js';
 import type { AttemptWriter, ProgressDetails } from './attempt-writer.js';
+import { assertStorableText } from './validate-input.js';
 
 /** What a tracked function or a worker handler receives. */
 export interface JobContext<TPayload = unknown> {
@@ -66,6 +67,7 @@ class AttemptContext<TPayload> implements JobContext<TPayload> {
 
   note(text: string): void {
     if (typeof text !== 'string') throw new JobValidationError('note', 'must be a string.');
+    assertStorableText(text, 'note');
     this.writer.note = text;
     this.job.note = text;
   }

@@ -17,15 +17,26 @@ export interface LeaseKeeperOptions {
  * reports the jobs whose lease was lost, so their handlers can be aborted.
  */
 export class LeaseKeeper {
-  private readonly held = new Set<string>();
+  /** Job id → when its lease expires as far as this owner knows (epoch ms; renewed by each beat). */
+  private readonly held = new Map<string, number>();
   private timer: TimerHandle | null = null;
   private beating: Promise<void> | null = null;
 
   constructor(private readonly options: LeaseKeeperOptions) {}
 
-  add(jobId: string): void {
-    this.held.add(jobId);
+  /** Starts renewing `jobId`, whose lease currently expires at `expiresAt` (epoch ms). */
+  add(jobId: string, expiresAt: number): void {
+    this.held.set(jobId, expiresAt);
     this.ensureTimer();
+  }
+
+  has(jobId: string): boolean {
+    return this.held.has(jobId);
+  }
+
+  /** When the lease on `jobId` expires as far as this owner knows (epoch ms), if it holds it. */
+  expiresAt(jobId: string): number | undefined {
+    return this.held.get(jobId);
   }
 
   delete(jobId: string): void {
@@ -40,15 +51,19 @@ export class LeaseKeeper {
   /** One heartbeat now; resolves when the store answered. */
   beat(): Promise<void> {
     if (this.beating) return this.beating;
-    const ids = [...this.held];
+    const ids = [...this.held.keys()];
     if (ids.length === 0) return Promise.resolve();
     const { store, clock, owner, leaseMs } = this.options;
+    const expiresAt = clock.now() + leaseMs;
     this.beating = store
-      .heartbeat(owner, ids, new Date(clock.now() + leaseMs))
+      .heartbeat(owner, ids, new Date(expiresAt))
       .then((stillHeld) => {
         const kept = new Set(stillHeld);
         for (const id of ids) {
-          if (!kept.has(id) && this.held.has(id)) {
+          if (!this.held.has(id)) continue;
+          if (kept.has(id)) {
+            this.held.set(id, expiresAt);
+          } else {
             this.held.delete(id);
             this.options.onLost(id);
           }

@@ -9,6 +9,14 @@ export interface ProgressEvent {
   total: number | null;
 }
 
+export interface StaleWrite {
+  jobId: string;
+  type: string;
+  /** The attempt whose write was dropped. */
+  attempt: number;
+  operation: 'progress' | 'metrics' | 'outcome';
+}
+
 export interface TrackerErrorContext {
   /** What jobtrail was doing: `create`, `progress`, `complete`, `heartbeat`, ... */
   operation: string;
@@ -28,6 +36,11 @@ export interface TrackerEvents {
   cancelled: [job: Job];
   /** A running job whose lease expired was taken back (its status is now retrying or failed). */
   recovered: [job: Job];
+  /**
+   * A write of an attempt that no longer owns its job (it was cancelled, recovered or retried
+   * meanwhile) was dropped, so the newer attempt's record stays its own.
+   */
+  stale: [info: StaleWrite];
   /** A tracking or store failure that did not reach the caller (safe mode, background writes). */
   error: [error: unknown, context: TrackerErrorContext];
 }

@@ -13,8 +13,14 @@ export interface JobTypeOptions {
 
 export interface TrackerOptions {
   store: JobStore;
-  /** Default: the system clock. Inject a fake one to test retry and lease logic. */
+  /**
+   * Default: the system clock, corrected by this process's measured offset to the store's clock
+   * when the store has one (`serverTime`), so that leases and due times are judged on one clock
+   * across processes. Inject a fake one to test retry and lease logic (no offset is applied then).
+   */
   clock?: Clock;
+  /** Measure and apply the offset to the store's clock (see `clock`). Default true. */
+  clockSync?: boolean;
   /** Delay before the next attempt. Default: exponential, 1 s base, factor 2, 1 h cap, full jitter. */
   backoff?: BackoffPolicy;
   /** Attempts for queued jobs unless the job or its type says otherwise. Default 3. */
@@ -25,10 +31,26 @@ export interface TrackerOptions {
   types?: Record<string, JobTypeOptions>;
   /** At most one progress write per job per interval. Default 250 ms. */
   progressIntervalMs?: number;
-  /** Lease of a job run by `track()`, renewed while it runs. Default 60 s. */
+  /**
+   * Lease of a job run by `track()` or started with `start(id)`, renewed by heartbeat (every
+   * third of it) while this process drives the job. Default 60 s.
+   */
   leaseMs?: number;
+  /**
+   * How often this tracker takes back running jobs whose lease expired (their process died), in
+   * ms, or `false` to leave recovery to workers. Default: half of `leaseMs`, at least 1 s. Every
+   * tracker runs it, so a deployment that only tracks work (no worker) recovers its crashed jobs.
+   */
+  recoverIntervalMs?: number | false;
+  /**
+   * Cap of a delay a failing call asked for (`Retry-After`, `RetryableJobError.retryAfterMs`), in
+   * ms. Default 3 600 000 (1 h): a server asking for a year is not obeyed for a year.
+   */
+  maxRetryAfterMs?: number;
   /** How many earlier attempts' errors a job keeps. Default 20. */
   maxErrors?: number;
+  /** How many entries `job.history` keeps (attempts and manual retries, newest kept). Default 50. */
+  maxHistory?: number;
   /** Store error stacks with each attempt's error. Default false. */
   keepStacks?: boolean;
   telemetry?: JobTelemetry;

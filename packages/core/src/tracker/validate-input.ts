@@ -12,7 +12,10 @@ export interface CreateJobInput<TPayload = unknown> {
   key?: string | null;
   /** Higher runs first; an integer from -32768 to 32767. Default 0. */
   priority?: number;
-  /** Not claimable before this instant. Default: now. */
+  /**
+   * Not claimable before this instant. Default: now. Must lie within {@link DATE_MIN} ..
+   * {@link DATE_MAX} (years 0001 to 9999 UTC), the range every store can hold.
+   */
   runAt?: Date;
   /** Shorthand for `runAt = now + delayMs`. */
   delayMs?: number;
@@ -26,6 +29,24 @@ export const PRIORITY_MIN = -32768;
 export const PRIORITY_MAX = 32767;
 export const MAX_ATTEMPTS_LIMIT = 1000;
 const MAX_TEXT = 255;
+
+/**
+ * The earliest instant every store can hold, `0001-01-01T00:00:00.000Z`. PostgreSQL's
+ * timestamptz reaches further back (4713 BC) and BSON dates further still, but years before 1
+ * have no four-digit ISO form and are read back differently by drivers; jobtrail refuses them.
+ */
+export const DATE_MIN = -62_135_596_800_000;
+/** The latest instant every store can hold, `9999-12-31T23:59:59.999Z` (see {@link DATE_MIN}). */
+export const DATE_MAX = 253_402_300_799_999;
+
+/** Cheap pre-check: could the string hold a NUL or a surrogate at all? Most strings fail it. */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+/**
+ * A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high
+ * one. Without the `u` flag the pattern matches UTF-16 code units, which is what is needed here.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 const CREATE_KEYS = new Set([
   'payload',
   'metadata',
@@ -45,6 +66,64 @@ export function assertJobType(type: unknown): asserts type is string {
     throw new JobValidationError('type', `must be a non-empty string such as "imports.upload"; got ${show(type)}.`);
   }
   if (type.length > MAX_TEXT) throw new JobValidationError('type', `must be at most ${MAX_TEXT} characters.`);
+  assertStorableText(type, 'type');
+}
+
+/**
+ * Rejects text no store can hold: the NUL character (PostgreSQL refuses it in `text` and
+ * `jsonb`, MongoDB in keys) and unpaired UTF-16 surrogates (not valid Unicode: PostgreSQL
+ * refuses them, MongoDB's driver would silently turn them into U+FFFD). The error names `field`
+ * and the position (a UTF-16 index, like `String.prototype.indexOf`). Values that are not strings
+ * pass: checking the type is the caller's job. Plain text costs one regex test.
+ *
+ * @throws {JobValidationError} (`invalid_input`) naming `field` and the index.
+ */
+export function assertStorableText(text: string, field: string): void {
+  checkText(text, field, 'contains');
+}
+
+/**
+ * The text with every NUL and unpaired surrogate replaced by U+FFFD (the replacement
+ * character), so it can be stored: for texts that must be recorded rather than refused, such as
+ * error messages. Returns `text` itself when there is nothing to replace.
+ */
+export function storableText(text: string): string {
+  return SUSPECT.test(text) ? text.replace(UNSTORABLE_ALL, '\uFFFD') : text;
+}
+
+/**
+ * Rejects a Date every store cannot hold: an invalid Date, or one outside {@link DATE_MIN} ..
+ * {@link DATE_MAX} (years 0001 to 9999 UTC).
+ *
+ * @throws {JobValidationError} (`invalid_input`) naming `field`.
+ */
+export function assertStorableDate(value: unknown, field: string): asserts value is Date {
+  if (!(value instanceof Date) || !Number.isFinite(value.getTime())) {
+    throw new JobValidationError(field, `must be a valid Date; got ${show(value)}.`);
+  }
+  const time = value.getTime();
+  if (time < DATE_MIN || time > DATE_MAX) {
+    throw new JobValidationError(
+      field,
+      `must lie from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, the range every store can hold; got ${value.toISOString()}.`,
+    );
+  }
+}
+
+function checkText(text: unknown, field: string, verb: string): void {
+  if (typeof text !== 'string' || !SUSPECT.test(text)) return;
+  const match = UNSTORABLE.exec(text);
+  if (!match) return;
+  const unit = match[0].charCodeAt(0);
+  const what =
+    unit === 0
+      ? 'a NUL character (\\u0000)'
+      : `an unpaired UTF-16 surrogate (\\u${unit.toString(16).toUpperCase()})`;
+  const why =
+    unit === 0
+      ? 'PostgreSQL cannot store it; remove it or replace it (e.g. with U+FFFD)'
+      : 'it is not valid Unicode and PostgreSQL cannot store it (cutting a string inside a character such as an emoji leaves one)';
+  throw new JobValidationError(field, `${verb} ${what} at index ${match.index}; ${why}.`);
 }
 
 /** Checks a create/enqueue input; throws before anything is stored. */
@@ -73,9 +152,7 @@ export function validateCreateInput(input: unknown, allowedExtraKeys: readonly s
   }
   if (value.priority !== undefined) assertInteger(value.priority, 'priority', PRIORITY_MIN, PRIORITY_MAX);
   if (value.maxAttempts !== undefined) assertInteger(value.maxAttempts, 'maxAttempts', 1, MAX_ATTEMPTS_LIMIT);
-  if (value.runAt !== undefined && !(value.runAt instanceof Date && Number.isFinite(value.runAt.getTime()))) {
-    throw new JobValidationError('runAt', `must be a valid Date; got ${show(value.runAt)}.`);
-  }
+  if (value.runAt !== undefined) assertStorableDate(value.runAt, 'runAt');
   if (value.delayMs !== undefined) {
     if (typeof value.delayMs !== 'number' || !Number.isFinite(value.delayMs) || value.delayMs < 0) {
       throw new JobValidationError('delayMs', `must be a finite number of milliseconds >= 0; got ${show(value.delayMs)}.`);
@@ -111,17 +188,23 @@ function optionalText(value: unknown, field: string): void {
     throw new JobValidationError(field, `must be a non-empty string or null; got ${show(value)}.`);
   }
   if (value.length > MAX_TEXT) throw new JobValidationError(field, `must be at most ${MAX_TEXT} characters.`);
+  assertStorableText(value, field);
 }
 
 /**
  * Rejects what would not survive a round trip through a store: functions, symbols, BigInt,
- * cycles, non-finite numbers, and class instances other than Date.
+ * cycles, non-finite numbers, class instances other than Date, Dates outside years 0001..9999
+ * (see {@link assertStorableDate}), and strings or object keys holding a NUL or an unpaired
+ * surrogate (see {@link assertStorableText}). Errors name the exact path, e.g.
+ * `payload.rows[3].name` or `payload["a b"]`.
  */
 export function assertJson(value: unknown, field: string): void {
   const seen = new Set<object>();
   const visit = (node: unknown, path: string): void => {
     switch (typeof node) {
       case 'string':
+        checkText(node, path, 'contains');
+        return;
       case 'boolean':
         return;
       case 'number':
@@ -138,7 +221,9 @@ export function assertJson(value: unknown, field: string): void {
     if (node === null) return;
     const object = node as object;
     if (object instanceof Date) {
-      if (!Number.isFinite(object.getTime())) throw new JobValidationError(path, 'is an invalid Date.');
+      const time = object.getTime();
+      if (!Number.isFinite(time)) throw new JobValidationError(path, 'is an invalid Date.');
+      if (time < DATE_MIN || time > DATE_MAX) assertStorableDate(object, path);
       return;
     }
     if (seen.has(object)) throw new JobValidationError(path, 'contains a cycle, which JSON cannot hold.');
@@ -149,12 +234,22 @@ export function assertJson(value: unknown, field: string): void {
       if (!isPlainObject(object)) {
         throw new JobValidationError(path, `is a ${object.constructor?.name ?? 'non-plain object'}; pass plain JSON data.`);
       }
-      for (const [key, item] of Object.entries(object)) visit(item, `${path}.${key}`);
+      for (const [key, item] of Object.entries(object)) {
+        const keyPath = `${path}${pathKey(key)}`;
+        checkText(key, keyPath, 'is a key that contains');
+        visit(item, keyPath);
+      }
     }
     seen.delete(object);
   };
   visit(value, field);
 }
+
+/** `.name` for identifier-like keys, `["a b"]` (JSON-escaped, so always printable) otherwise. */
+function pathKey(key: string): string {
+  return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;

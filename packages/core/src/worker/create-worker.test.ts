@@ -309,7 +309,8 @@ describe('worker', () => {
     await stopping;
     expect(quickDone).toBe(true);
     expect((await tracker.get(quick.id))?.status).toBe('completed');
-    expect(await tracker.get(stubborn.id)).toMatchObject({ status: 'queued', attempt: 0, lease: null });
+    expect(await tracker.get(stubborn.id)).toMatchObject({ status: 'queued', attempt: 1, maxAttempts: 4, lease: null });
+    expect((await tracker.get(stubborn.id))!.history).toMatchObject([{ kind: 'attempt', attempt: 1, outcome: 'released' }]);
   });
 
   it('runOnce drains more jobs than its slots even when handlers finish synchronously', async () => {

@@ -54,6 +54,8 @@ interface InFlight {
   job: Job;
   controller: LazyAbortController;
   done: Promise<void>;
+  /** The handler returned or threw; its outcome is being written. */
+  handlerDone: boolean;
 }
 
 export type Worker = JobWorker;
@@ -98,6 +100,8 @@ export class JobWorker {
   private unsubscribe: (() => void) | null = null;
   private stopPromise: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
+  private readonly keepAlive: boolean;
+  private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
     if (!options || typeof options !== 'object') throw new JobValidationError('options', 'createWorker() needs options.');
@@ -112,6 +116,7 @@ export class JobWorker {
     this.recoverIntervalMs = integerOption(options.recoverIntervalMs, defaultRecoverMs, 'recoverIntervalMs', 10, 86_400_000);
     this.retentionIntervalMs = integerOption(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs', 10, 86_400_000);
     this.retention = options.retention;
+    this.keepAlive = options.keepAlive ?? true;
     if (this.retention) {
       for (const [status, age] of Object.entries(this.retention)) {
         if (!isJobStatus(status) || !isTerminal(status)) {
@@ -150,6 +155,9 @@ export class JobWorker {
     if (this.state === 'started') return this;
     if (this.state !== 'idle') throw new JobValidationError('worker', `cannot start a worker that is ${this.state}; create a new one.`);
     this.state = 'started';
+    // Every other timer is unref'd: without this a worker-only process would exit the moment its
+    // database connections drop (an outage), instead of waiting for the database to come back.
+    if (this.keepAlive && typeof setInterval === 'function') this.keepAliveTimer = setInterval(noop, 3_600_000);
     this.unsubscribe = this.tracker.store.subscribe?.((event) => {
       if (!event.type || this.handlers.has(event.type)) this.wake();
     }) ?? null;
@@ -215,6 +223,7 @@ export class JobWorker {
           summary.stoppedBy = 'maxDurationMs';
           break;
         }
+        const left = maxDurationMs - (clock.now() - startedAt);
         const asked = Math.min(this.freeSlots().total, this.batchSize, maxJobs - summary.claimed);
         const claimed = asked > 0 ? await this.claimBatch(asked) : 0;
         summary.claimed += claimed;
@@ -224,10 +233,16 @@ export class JobWorker {
             if (asked > 0) break;
             continue;
           }
-          await this.nextRelease();
+          await raceTimeout(this.nextRelease(), left, clock);
         }
       }
-      await Promise.all([...this.inflight.values()].map((entry) => entry.done));
+      const remaining = maxDurationMs - (clock.now() - startedAt);
+      if (remaining > 0) await raceTimeout(this.allDone(), remaining, clock);
+      if (this.inflight.size > 0) {
+        // Out of time: abort, give handlers that honour the signal a moment, hand the rest back.
+        summary.stoppedBy = 'maxDurationMs';
+        await this.drain(0);
+      }
     } finally {
       this.events.off('settled', count);
       this.leases.stop();
@@ -264,6 +279,7 @@ export class JobWorker {
       const { limits, total } = this.freeSlots();
       const limit = Math.min(total, this.batchSize, max);
       if (limit <= 0) return 0;
+      await this.tracker.clockReady();
       const now = this.internals.clock.now();
       let jobs: Job[];
       try {
@@ -318,7 +334,8 @@ export class JobWorker {
     }
     const controller = new LazyAbortController();
     this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 0) + 1);
-    this.leases.add(job.id);
+    const leaseExpiresAt = job.lease?.expiresAt.getTime() ?? this.internals.clock.now() + this.leaseMs;
+    this.leases.add(job.id, leaseExpiresAt);
     // The handler's slot is free as soon as it returns: the next claim overlaps the write of its
     // outcome (the job keeps its lease until that write lands), so a store round trip per settle
     // does not cap throughput at concurrency / latency.
@@ -326,6 +343,8 @@ export class JobWorker {
     const onHandlerDone = () => {
       if (slot !== 'running') return;
       slot = 'settling';
+      const entry = this.inflight.get(job.id);
+      if (entry) entry.handlerDone = true;
       this.settling++;
       this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
       this.signalRelease();
@@ -340,6 +359,7 @@ export class JobWorker {
         controller,
         policy: entry.policy,
         onHandlerDone,
+        leaseExpiresAt: () => this.leases.expiresAt(job.id) ?? leaseExpiresAt,
       })
       .then((result) => this.onSettled(job, result))
       .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
@@ -352,7 +372,7 @@ export class JobWorker {
         this.signalRelease();
         if (this.inflight.size === 0 && !this.claiming) this.notifyIdleSoon();
       });
-    this.inflight.set(job.id, { job, controller, done });
+    this.inflight.set(job.id, { job, controller, done, handlerDone: slot !== 'running' });
   }
 
   /**
@@ -466,31 +486,43 @@ export class JobWorker {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.claiming) await this.claiming.catch(() => 0);
-
-    const settled = () => Promise.all([...this.inflight.values()].map((entry) => entry.done));
-    if (this.inflight.size > 0) await raceTimeout(settled(), this.shutdownGraceMs, clock);
-    if (this.inflight.size > 0) {
-      for (const [jobId, entry] of this.inflight) {
-        if (!entry.controller.aborted) entry.controller.abort(new JobAbortedError(jobId, 'shutdown'));
-      }
-      // Handlers that honour the signal settle (and release) themselves; give them a moment.
-      await raceTimeout(settled(), Math.min(1000, Math.max(50, this.shutdownGraceMs)), clock);
-      await Promise.all([...this.inflight.values()].map((entry) => this.release(entry.job)));
-    }
+    await this.drain(this.shutdownGraceMs);
     this.leases.stop();
+    if (this.keepAliveTimer !== null) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = null;
     this.state = 'stopped';
     this.notifyIdle();
   }
 
-  /** Hands a job back to the queue without consuming an attempt. */
+  private allDone(): Promise<unknown> {
+    return Promise.all([...this.inflight.values()].map((entry) => entry.done));
+  }
+
+  /**
+   * Bounded wind-down: waits up to `graceMs` for running handlers, aborts the rest (`ctx.signal`),
+   * gives those that honour it up to 1 s to settle, and hands the ones still running back to the
+   * queue without counting their attempt. Outcomes already being written (a handler that returned
+   * while the store is slow or down) are never handed back: they get the grace period (at least
+   * 1 s) to land, and their lease covers them after that.
+   */
+  private async drain(graceMs: number): Promise<void> {
+    const clock = this.internals.clock;
+    if (this.inflight.size > 0 && graceMs > 0) await raceTimeout(this.allDone(), graceMs, clock);
+    if (this.inflight.size === 0) return;
+    for (const [jobId, entry] of this.inflight) {
+      if (!entry.handlerDone && !entry.controller.aborted) entry.controller.abort(new JobAbortedError(jobId, 'shutdown'));
+    }
+    await raceTimeout(this.allDone(), Math.min(1000, Math.max(50, graceMs)), clock);
+    const stuck = [...this.inflight.values()].filter((entry) => !entry.handlerDone);
+    await Promise.all(stuck.map((entry) => this.release(entry.job)));
+    const settling = [...this.inflight.values()].filter((entry) => entry.handlerDone);
+    if (settling.length > 0) await raceTimeout(Promise.all(settling.map((entry) => entry.done)), Math.max(1000, graceMs), clock);
+  }
+
+  /** Hands a job back to the queue without counting its attempt. */
   private async release(job: Job): Promise<void> {
-    const at = new Date(this.internals.clock.now());
     try {
-      await this.tracker.store.transition(
-        job.id,
-        { status: 'running', leaseOwner: this.id, attempt: job.attempt },
-        { status: 'queued', attempt: job.attempt - 1, lease: null, runAt: at, updatedAt: at },
-      );
+      await this.internals.release(job, this.id);
     } catch (error) {
       this.emitError(error, { operation: 'release', jobId: job.id, type: job.type });
     }
@@ -545,6 +577,8 @@ export class JobWorker {
     else this.internals.emitError(error, context);
   }
 }
+
+function noop(): void {}
 
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);

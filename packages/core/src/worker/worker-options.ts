@@ -53,4 +53,9 @@ export interface WorkerOptions {
   retention?: RetentionOption;
   /** How often retention runs. Default 1 h. */
   retentionIntervalMs?: number;
+  /**
+   * Keep the process alive while the worker is started (until `stop()`), even when nothing else
+   * does: a worker-only process then survives a database outage and resumes. Default true.
+   */
+  keepAlive?: boolean;
 }

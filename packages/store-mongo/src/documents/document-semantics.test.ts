@@ -1,4 +1,16 @@
-import { JOB_STATUSES, MemoryJobStore, TERMINAL_STATUSES, isTerminal, type ClaimRequest, type Expectation, type Job, type JobPatch, type JobStatus, type StoreFilter } from '@jobtrail/core';
+import {
+  JOB_STATUSES,
+  MemoryJobStore,
+  TERMINAL_STATUSES,
+  isTerminal,
+  type ClaimRequest,
+  type Expectation,
+  type Job,
+  type JobHistoryEntry,
+  type JobPatch,
+  type JobStatus,
+  type StoreFilter,
+} from '@jobtrail/core';
 import { makeJob, queryAll } from '@jobtrail/core/testing';
 import fc from 'fast-check';
 import { find, Query, update } from 'mingo';
@@ -8,7 +20,7 @@ import { claimBatch, type ClaimStep } from './claim-batch.js';
 import { claimPlan } from './claim-documents.js';
 import { expectationFilter } from './expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
-import { incrementMetricsUpdate, unfinishedJobFilter } from './metrics-documents.js';
+import { incrementMetricsFilter, incrementMetricsUpdate, missedIncrement } from './metrics-documents.js';
 import { patchUpdate, progressUpdate } from './patch-update.js';
 import { PRUNE_SORT, prunePlan } from './prune-documents.js';
 import { QUERY_SORT, storeFilter } from './store-filter.js';
@@ -39,7 +51,44 @@ interface JobSpec {
   finished: number | null;
   lease: { owner: number; expires: number } | null;
   metrics: Record<string, number>;
+  history: JobHistoryEntry[];
 }
+
+const METRIC_NAMES = ['rows', 'cost.usd', '$spent', ''] as const;
+
+/** Ended attempts and manual retries, with nested Dates and metric names that need escaping. */
+const historyEntry: fc.Arbitrary<JobHistoryEntry> = fc.oneof(
+  fc.record({
+    kind: fc.constant('retry' as const),
+    at: fc.integer({ min: 0, max: 5 }).map(at),
+    afterAttempt: fc.integer({ min: 0, max: 3 }),
+  }),
+  fc.record({
+    kind: fc.constant('attempt' as const),
+    attempt: fc.integer({ min: 1, max: 3 }),
+    owner: fc.constantFrom(null, ...OWNERS),
+    startedAt: fc.option(fc.integer({ min: 0, max: 5 }).map(at)),
+    finishedAt: fc.integer({ min: 0, max: 5 }).map(at),
+    outcome: fc.constantFrom('completed' as const, 'failed' as const, 'retrying' as const, 'lease_expired' as const),
+    error: fc.option(
+      fc.record(
+        {
+          message: fc.constant('boom'),
+          code: fc.constantFrom(null, 'E'),
+          name: fc.constantFrom(null, 'Error'),
+          retryable: fc.boolean(),
+          attempt: fc.integer({ min: 1, max: 3 }),
+          at: fc.integer({ min: 0, max: 5 }).map(at),
+          stack: fc.constantFrom(null, 'Error: boom\n    at x'),
+        },
+        { requiredKeys: ['message', 'code', 'name', 'retryable', 'attempt', 'at'] },
+      ),
+    ),
+    progress: fc.constantFrom(0, 0.5, 1),
+    stage: fc.constantFrom(null, 'Parsing'),
+    metrics: fc.dictionary(fc.constantFrom(...METRIC_NAMES), fc.integer({ min: -5, max: 5 })),
+  }),
+);
 
 const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   type: fc.integer({ min: 0, max: TYPES.length - 1 }),
@@ -52,7 +101,8 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   created: fc.integer({ min: 0, max: 5 }),
   finished: fc.option(fc.integer({ min: 0, max: 5 })),
   lease: fc.option(fc.record({ owner: fc.integer({ min: 0, max: 1 }), expires: fc.integer({ min: -3, max: 3 }) })),
-  metrics: fc.dictionary(fc.constantFrom('rows', 'cost.usd', '$spent', ''), fc.integer({ min: -5, max: 5 })),
+  metrics: fc.dictionary(fc.constantFrom(...METRIC_NAMES), fc.integer({ min: -5, max: 5 })),
+  history: fc.array(historyEntry, { maxLength: 3 }),
 });
 
 function buildJob(spec: JobSpec): Job {
@@ -69,6 +119,7 @@ function buildJob(spec: JobSpec): Job {
     finishedAt: spec.finished === null ? (isTerminal(spec.status) ? at(0) : null) : at(spec.finished),
     lease: spec.lease === null ? null : { owner: OWNERS[spec.lease.owner]!, expiresAt: at(spec.lease.expires) },
     metrics: spec.metrics,
+    history: spec.history,
   });
 }
 
@@ -214,7 +265,24 @@ describe('document semantics (mingo against the memory store)', () => {
 
   it('writes a transition patch like the memory store', async () => {
     const failure = { message: 'boom', code: 'E', name: 'Error', retryable: true, attempt: 1, at: at(2) };
+    const ended: JobHistoryEntry = {
+      kind: 'attempt',
+      attempt: 1,
+      owner: 'w1',
+      startedAt: at(0),
+      finishedAt: at(2),
+      outcome: 'retrying',
+      error: failure,
+      progress: 0.5,
+      stage: 'Parsing',
+      metrics: { rows: 1, 'cost.usd': 0.25, $spent: 2, '': 3 },
+    };
     const patches: JobPatch[] = [
+      // history and metrics replace what is stored (never a merge), in any combination.
+      { status: 'retrying', lease: null, history: [ended, { kind: 'retry', at: at(3), afterAttempt: 1 }], metrics: {}, updatedAt: at(3) },
+      { history: [ended], updatedAt: at(4) },
+      { metrics: { 'cost.usd': 2.5, '': 1 }, updatedAt: at(4) },
+      { status: 'failed', lease: null, finishedAt: at(5), history: [], metrics: { rows: 7 }, updatedAt: at(5) },
       { status: 'completed', lease: null, result: { rows: [1, 2] }, note: 'done', finishedAt: at(5), updatedAt: at(5) },
       { status: 'retrying', lease: null, runAt: at(60), error: failure, errors: [failure], progress: 0.5, updatedAt: at(6) },
       { status: 'running', attempt: 2, lease: { owner: 'w2', expiresAt: at(90) }, startedAt: at(7), stage: null, current: null, total: null, updatedAt: at(7) },
@@ -222,7 +290,20 @@ describe('document semantics (mingo against the memory store)', () => {
     ];
     for (const patch of patches) {
       const { memory, docs, jobs } = await seed([
-        { type: 0, status: 'running', attempt: 1, priority: 0, runAt: 0, tenant: null, owner: null, created: 0, finished: null, lease: { owner: 0, expires: 30 }, metrics: { rows: 1 } },
+        {
+          type: 0,
+          status: 'running',
+          attempt: 1,
+          priority: 0,
+          runAt: 0,
+          tenant: null,
+          owner: null,
+          created: 0,
+          finished: null,
+          lease: { owner: 0, expires: 30 },
+          metrics: { rows: 1, 'cost.usd': 1 },
+          history: [{ kind: 'retry', at: at(1), afterAttempt: 0 }],
+        },
       ]);
       const result = await memory.transition(jobs[0]!.id, {}, patch);
       apply(docs[0]!, patchUpdate(patch));
@@ -255,28 +336,40 @@ describe('document semantics (mingo against the memory store)', () => {
     );
   });
 
-  it('writes progress and metrics only where the memory store does, with the same result', async () => {
+  it('writes progress and metrics only where the memory store does, with the same result, fenced or not', async () => {
+    // The fences: none, null (no owner check), the job's own owner/attempt, or another one. Half
+    // the jobs run, so fences that hold are common too.
+    const fenceSpec = fc.record({
+      running: fc.boolean(),
+      owner: fc.constantFrom('absent', 'null', 'same', ...OWNERS),
+      attempt: fc.constantFrom<'absent' | 'same' | number>('absent', 'same', 0, 1, 2, 3),
+    });
     await fc.assert(
-      fc.asyncProperty(jobSpec, fc.constantFrom(undefined, null, ...OWNERS), fc.dictionary(fc.constantFrom('rows', 'cost.usd', '$spent', ''), fc.integer({ min: -3, max: 3 })), async (spec, owner, deltas) => {
-        const { memory, docs, jobs } = await seed([spec]);
-        const id = jobs[0]!.id;
+      fc.asyncProperty(jobSpec, fenceSpec, fc.dictionary(fc.constantFrom(...METRIC_NAMES), fc.integer({ min: -3, max: 3 })), async (spec, fence, deltas) => {
+        const { memory, docs, jobs } = await seed([fence.running ? { ...spec, status: 'running' } : spec]);
+        const job = jobs[0]!;
+        const id = job.id;
         const doc = docs[0]!;
+        const owner = fence.owner === 'absent' ? undefined : fence.owner === 'null' ? null : fence.owner === 'same' ? (job.lease?.owner ?? 'w1') : fence.owner;
+        const attempt = fence.attempt === 'absent' ? undefined : fence.attempt === 'same' ? job.attempt : fence.attempt;
 
         const progress = { progress: 0.25, stage: 'Parsing', updatedAt: at(10) };
-        const wrote = await memory.updateProgress(id, progress, owner);
-        expect(matches(progressFilter(id, owner), doc)).toBe(wrote);
+        const wrote = await memory.updateProgress(id, progress, owner, attempt);
+        expect(matches(progressFilter(id, owner, attempt), doc)).toBe(wrote);
         if (wrote) apply(doc, progressUpdate(progress));
 
-        const metrics = await memory.incrementMetrics(id, deltas, at(11));
-        const unfinished = matches(unfinishedJobFilter(id), doc);
-        expect(unfinished).toBe(metrics !== 'finished');
-        if (unfinished) {
+        const metrics = await memory.incrementMetrics(id, deltas, at(11), owner, attempt);
+        if (matches(incrementMetricsFilter(id, owner, attempt), doc)) {
           apply(doc, incrementMetricsUpdate(deltas, Object.keys(deltas), at(11)));
           expect(decodeMetrics(doc.metrics)).toEqual(metrics);
+        } else {
+          // What the store answers after a miss, from the document as read right after it.
+          expect(missedIncrement(doc, owner, attempt)).toBe(metrics);
         }
         expect(toJob(doc)).toEqual(await memory.get(id));
+        expect(await memory.incrementMetrics(makeJob().id, deltas, at(12), owner, attempt)).toBe(missedIncrement(null, owner, attempt));
       }),
-      RUNS,
+      { numRuns: 300 },
     );
   });
 

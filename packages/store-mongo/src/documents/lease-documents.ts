@@ -19,9 +19,13 @@ export function expiredLeasesFilter(now: Date): Filter<JobDocument> {
 /** Oldest lease first; ids break ties so the order is total. */
 export const EXPIRED_LEASES_SORT = { leaseExpiresAt: 1, _id: 1 } as const satisfies Sort;
 
-/** A progress write lands only on a running job, and only for the lease owner when one is named. */
-export function progressFilter(id: string, owner: string | null | undefined): Filter<JobDocument> {
+/**
+ * A progress write lands only on a running job, only for the lease owner when one is named, and
+ * only while the job runs `attempt` when one is given (the fence against a stale attempt).
+ */
+export function progressFilter(id: string, owner: string | null | undefined, attempt?: number | null): Filter<JobDocument> {
   const filter: Filter<JobDocument> = { _id: id, status: 'running' };
   if (owner != null) filter.leaseOwner = owner;
+  if (attempt != null) filter.attempt = attempt;
   return filter;
 }

@@ -1,11 +1,43 @@
 import type { Document, Filter, UpdateFilter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { metricPath } from '../mapping/metric-names.js';
+import { progressFilter } from './lease-documents.js';
 import { KEY_HOLDING_STATUSES } from './statuses.js';
 
 /** Metrics change only while the job is unfinished: terminal records are immutable. */
 export function unfinishedJobFilter(id: string): Filter<JobDocument> {
   return { _id: id, status: { $in: [...KEY_HOLDING_STATUSES] } };
+}
+
+/**
+ * Where an increment may land. Unfenced: any unfinished job. Fenced by `owner` (a string) and/or
+ * `attempt`: only the running job leased by that owner and on that attempt — the same filter as a
+ * fenced progress write, so a stale attempt's increments never reach a newer one.
+ */
+export function incrementMetricsFilter(id: string, owner: string | null | undefined, attempt: number | null | undefined): Filter<JobDocument> {
+  return owner == null && attempt == null ? unfinishedJobFilter(id) : progressFilter(id, owner, attempt);
+}
+
+/** The fields `missedIncrement` reads (the projection of the read after a miss). */
+export const MISSED_INCREMENT_PROJECTION = { status: 1, leaseOwner: 1, attempt: 1 } as const;
+
+/**
+ * Why an increment matched no document, from the job as read right after the miss: `null` (no
+ * such job), `'finished'` (terminal), `'stale'` (fenced, and the job is unfinished but not running
+ * that attempt under that owner), or `'again'`: the job changed between the update and the read
+ * (a manual retry, a claim) and now takes the increment, so the caller tries the update again.
+ */
+export function missedIncrement(
+  current: Pick<JobDocument, 'status' | 'leaseOwner' | 'attempt'> | null,
+  owner: string | null | undefined,
+  attempt: number | null | undefined,
+): null | 'finished' | 'stale' | 'again' {
+  if (current === null) return null;
+  if (!KEY_HOLDING_STATUSES.includes(current.status)) return 'finished';
+  if (owner == null && attempt == null) return 'again';
+  const holds =
+    current.status === 'running' && (owner == null || current.leaseOwner === owner) && (attempt == null || current.attempt === attempt);
+  return holds ? 'again' : 'stale';
 }
 
 /**

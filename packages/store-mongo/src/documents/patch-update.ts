@@ -1,6 +1,6 @@
 import type { JobPatch, ProgressPatch } from '@jobtrail/core';
 import type { UpdateFilter } from 'mongodb';
-import { toErrorDocument, type JobDocument } from '../mapping/job-document.js';
+import { encodeMetrics, toErrorDocument, toHistoryDocument, type JobDocument } from '../mapping/job-document.js';
 
 /** The `$set` of a transition: every field the patch defines; `undefined` leaves a field alone. */
 export function patchUpdate(patch: JobPatch): UpdateFilter<JobDocument> & { $set: Partial<JobDocument> } {
@@ -18,6 +18,9 @@ export function patchUpdate(patch: JobPatch): UpdateFilter<JobDocument> & { $set
   if (patch.note !== undefined) set.note = patch.note;
   if (patch.error !== undefined) set.error = patch.error === null ? null : toErrorDocument(patch.error);
   if (patch.errors !== undefined) set.errors = patch.errors.map(toErrorDocument);
+  // Both replace the stored value wholesale ($set of the whole field, never a merge).
+  if (patch.history !== undefined) set.history = patch.history.map(toHistoryDocument);
+  if (patch.metrics !== undefined) set.metrics = encodeMetrics(patch.metrics);
   if (patch.startedAt !== undefined) set.startedAt = patch.startedAt;
   if (patch.finishedAt !== undefined) set.finishedAt = patch.finishedAt;
   set.updatedAt = patch.updatedAt;

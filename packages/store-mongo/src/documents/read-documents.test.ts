@@ -2,7 +2,7 @@ import { JobValidationError, TERMINAL_STATUSES } from '@jobtrail/core';
 import { describe, expect, it } from 'vitest';
 import { insertClashFilter, keyHolderFilter } from './dedupe-documents.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
-import { countPipeline, incrementMetricsUpdate, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
+import { countPipeline, incrementMetricsFilter, incrementMetricsUpdate, missedIncrement, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
 import { DEFAULT_PRUNE_LIMIT, PRUNE_SORT, prunePlan } from './prune-documents.js';
 import { QUERY_SORT, queryFilter, storeFilter } from './store-filter.js';
 
@@ -99,6 +99,12 @@ describe('lease documents', () => {
     expect(progressFilter(id, null)).toEqual({ _id: id, status: 'running' });
     expect(progressFilter(id, 'w')).toEqual({ _id: id, status: 'running', leaseOwner: 'w' });
   });
+
+  it('writes progress only while the job runs the attempt, when one is given', () => {
+    expect(progressFilter(id, 'w', 2)).toEqual({ _id: id, status: 'running', leaseOwner: 'w', attempt: 2 });
+    expect(progressFilter(id, null, 0)).toEqual({ _id: id, status: 'running', attempt: 0 });
+    expect(progressFilter(id, undefined, null)).toEqual({ _id: id, status: 'running' });
+  });
 });
 
 describe('metrics documents', () => {
@@ -108,6 +114,28 @@ describe('metrics documents', () => {
       $set: { updatedAt: at() },
       $inc: { 'metrics.rows': 1, 'metrics.cost%2Eusd': 0.5 },
     });
+  });
+
+  it('fences an increment like a progress write when an owner or attempt is given', () => {
+    expect(incrementMetricsFilter(id, undefined, undefined)).toEqual(unfinishedJobFilter(id));
+    expect(incrementMetricsFilter(id, null, null)).toEqual(unfinishedJobFilter(id));
+    expect(incrementMetricsFilter(id, 'w', undefined)).toEqual({ _id: id, status: 'running', leaseOwner: 'w' });
+    expect(incrementMetricsFilter(id, null, 3)).toEqual({ _id: id, status: 'running', attempt: 3 });
+    expect(incrementMetricsFilter(id, 'w', 3)).toEqual({ _id: id, status: 'running', leaseOwner: 'w', attempt: 3 });
+  });
+
+  it("tells a missed increment's answer from the job read after the miss", () => {
+    const running = { status: 'running' as const, leaseOwner: 'w', attempt: 2 };
+    expect(missedIncrement(null, 'w', 2)).toBeNull();
+    expect(missedIncrement({ ...running, status: 'completed' }, 'w', 2)).toBe('finished');
+    expect(missedIncrement({ ...running, status: 'cancelled' }, undefined, undefined)).toBe('finished');
+    expect(missedIncrement(running, 'w', 1)).toBe('stale');
+    expect(missedIncrement(running, 'x', 2)).toBe('stale');
+    expect(missedIncrement({ ...running, status: 'retrying' }, null, 2)).toBe('stale');
+    expect(missedIncrement({ ...running, status: 'queued', leaseOwner: null }, 'w', undefined)).toBe('stale');
+    // It takes the increment now (it changed between the update and the read): try again.
+    expect(missedIncrement(running, 'w', 2)).toBe('again');
+    expect(missedIncrement({ ...running, status: 'queued' }, undefined, undefined)).toBe('again');
   });
 
   it('leaves $inc out when there is nothing to add (an empty $inc is an error on older servers)', () => {

@@ -1,4 +1,4 @@
-import { JobValidationError, type JobError, type JobStatus } from '@jobtrail/core';
+import { JobValidationError, type JobError, type JobHistoryEntry, type JobStatus } from '@jobtrail/core';
 import { describe, expect, it } from 'vitest';
 import { validateExpectation, validatePatch } from '../validation/checks.js';
 import { expectationFilter } from './expectation-filter.js';
@@ -95,6 +95,35 @@ describe('patchUpdate', () => {
     expect(set.errors).toEqual([failure]);
   });
 
+  it('replaces history and metrics wholesale, with metric names escaped and absent stacks left out', () => {
+    const history: JobHistoryEntry[] = [
+      {
+        kind: 'attempt',
+        attempt: 1,
+        owner: 'w',
+        startedAt: null,
+        finishedAt: at(2),
+        outcome: 'retrying',
+        error: failure,
+        progress: 0.5,
+        stage: null,
+        metrics: { 'cost.usd': 1, $spent: 2, '': 3 },
+      },
+      { kind: 'retry', at: at(3), afterAttempt: 1 },
+    ];
+    const set = patchUpdate({ history, metrics: { 'cost.usd': 0.5, rows: 1 }, updatedAt: at(4) }).$set;
+    expect(set.metrics).toEqual({ 'cost%2Eusd': 0.5, rows: 1 });
+    expect(set.history).toEqual([
+      { ...history[0], metrics: { 'cost%2Eusd': 1, '%24spent': 2, '%': 3 } },
+      { kind: 'retry', at: at(3), afterAttempt: 1 },
+    ]);
+    expect(set.history?.[0]).toHaveProperty('error');
+    expect((set.history?.[0] as { error: object }).error).not.toHaveProperty('stack');
+    // Whole fields, never dotted paths: the stored history and metrics are replaced, not merged.
+    expect(Object.keys(set).sort()).toEqual(['history', 'metrics', 'updatedAt']);
+    expect(patchUpdate({ history: [], metrics: {}, updatedAt: at() }).$set).toEqual({ history: [], metrics: {}, updatedAt: at() });
+  });
+
   it('refuses patches a document should not hold', () => {
     const bad: unknown[] = [
       null,
@@ -108,6 +137,14 @@ describe('patchUpdate', () => {
       { stage: { $set: 1 }, updatedAt: at() },
       { current: Number.POSITIVE_INFINITY, updatedAt: at() },
       { finishedAt: 'yesterday', updatedAt: at() },
+      { history: null, updatedAt: at() },
+      { history: { 0: { kind: 'retry', at: at(), afterAttempt: 1 } }, updatedAt: at() },
+      { history: [{ kind: 'retry', at: 'now', afterAttempt: 1 }], updatedAt: at() },
+      { history: [{ kind: 'retry', at: at(), afterAttempt: { $gt: 0 } }], updatedAt: at() },
+      { history: [{ kind: 'other' }], updatedAt: at() },
+      { metrics: null, updatedAt: at() },
+      { metrics: { rows: Number.NaN }, updatedAt: at() },
+      { metrics: { rows: { $inc: 1 } }, updatedAt: at() },
     ];
     for (const patch of bad) expect(() => validatePatch(patch as never), JSON.stringify(patch)).toThrow(JobValidationError);
   });

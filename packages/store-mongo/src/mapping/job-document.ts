@@ -1,4 +1,4 @@
-import type { Job, JobError, JobStatus } from '@jobtrail/core';
+import type { Job, JobAttemptEntry, JobError, JobHistoryEntry, JobStatus } from '@jobtrail/core';
 import { BSON } from 'mongodb';
 import { decodeMetricName, encodeMetricName } from './metric-names.js';
 import { setOwn } from './own-property.js';
@@ -13,6 +13,29 @@ export interface JobErrorDocument {
   at: Date;
   stack?: string | null;
 }
+
+/** A manual retry in `history`, as stored: the same fields. */
+export interface RetryEntryDocument {
+  kind: 'retry';
+  at: Date;
+  afterAttempt: number;
+}
+
+/** An ended attempt in `history`, as stored: its metric names escaped like the job's own. */
+export interface AttemptEntryDocument {
+  kind: 'attempt';
+  attempt: number;
+  owner: string | null;
+  startedAt: Date | null;
+  finishedAt: Date;
+  outcome: JobAttemptEntry['outcome'];
+  error: JobErrorDocument | null;
+  progress: number;
+  stage: string | null;
+  metrics: Record<string, number>;
+}
+
+export type HistoryEntryDocument = AttemptEntryDocument | RetryEntryDocument;
 
 /**
  * One job as stored in MongoDB. Internal to this package: everything leaving it is a core `Job`.
@@ -49,6 +72,8 @@ export interface JobDocument {
   note: string | null;
   error: JobErrorDocument | null;
   errors: JobErrorDocument[];
+  /** Ended attempts and manual retries, oldest first (see `Job.history`). */
+  history: HistoryEntryDocument[];
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -94,6 +119,44 @@ export function decodeMetrics(stored: Readonly<Record<string, unknown>> | null |
 }
 
 /**
+ * A history entry as stored (already validated): exactly the fields of its kind, nullable fields
+ * a JavaScript caller left `undefined` as null, metric names escaped (a name with a dot or a
+ * leading `$` is not a safe field name), and the error without an absent stack.
+ */
+export function toHistoryDocument(entry: JobHistoryEntry): HistoryEntryDocument {
+  if (entry.kind === 'retry') return { kind: 'retry', at: entry.at, afterAttempt: entry.afterAttempt };
+  return {
+    kind: 'attempt',
+    attempt: entry.attempt,
+    owner: entry.owner ?? null,
+    startedAt: entry.startedAt ?? null,
+    finishedAt: entry.finishedAt,
+    outcome: entry.outcome,
+    error: entry.error == null ? null : toErrorDocument(entry.error),
+    progress: entry.progress,
+    stage: entry.stage ?? null,
+    metrics: encodeMetrics(entry.metrics),
+  };
+}
+
+/** The history entry a stored one stands for (fields read defensively, like `toJob`). */
+export function fromHistoryDocument(doc: HistoryEntryDocument): JobHistoryEntry {
+  if (doc.kind === 'retry') return { kind: 'retry', at: doc.at, afterAttempt: doc.afterAttempt };
+  return {
+    kind: 'attempt',
+    attempt: doc.attempt,
+    owner: doc.owner ?? null,
+    startedAt: doc.startedAt ?? null,
+    finishedAt: doc.finishedAt,
+    outcome: doc.outcome,
+    error: doc.error == null ? null : fromErrorDocument(doc.error),
+    progress: doc.progress,
+    stage: doc.stage ?? null,
+    metrics: decodeMetrics(doc.metrics),
+  };
+}
+
+/**
  * The document for a job being inserted (already validated). Nullable fields a JavaScript caller
  * left `undefined` become null, so every stored document has the complete shape.
  */
@@ -124,6 +187,7 @@ export function toDocument(job: Job): JobDocument {
     note: job.note ?? null,
     error: job.error == null ? null : toErrorDocument(job.error),
     errors: (job.errors ?? []).map(toErrorDocument),
+    history: (job.history ?? []).map(toHistoryDocument),
     createdAt: job.createdAt,
     startedAt: job.startedAt ?? null,
     finishedAt: job.finishedAt ?? null,
@@ -162,6 +226,7 @@ export function toJob(doc: JobDocument): Job {
     note: doc.note ?? null,
     error: doc.error == null ? null : fromErrorDocument(doc.error),
     errors: (doc.errors ?? []).map(fromErrorDocument),
+    history: (doc.history ?? []).map(fromHistoryDocument),
     createdAt: doc.createdAt,
     startedAt: doc.startedAt ?? null,
     finishedAt: doc.finishedAt ?? null,

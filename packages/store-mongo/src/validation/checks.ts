@@ -51,6 +51,61 @@ function optionalDate(field: string, value: unknown): void {
   if (value != null) requireDate(field, value);
 }
 
+function requireObject(field: string, value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JobValidationError(field, 'must be an object.');
+  return value as Record<string, unknown>;
+}
+
+/** Metrics: an object of finite numbers (a patch's, or one history entry's). */
+export function validateMetrics(field: string, metrics: unknown): void {
+  const object = requireObject(field, metrics);
+  for (const [name, value] of Object.entries(object)) requireFinite(`${field}.${name}`, value);
+}
+
+function validateError(field: string, value: unknown): void {
+  const error = requireObject(field, value);
+  if (typeof error['message'] !== 'string') throw new JobValidationError(`${field}.message`, 'must be a string.');
+  optionalString(`${field}.code`, error['code']);
+  optionalString(`${field}.name`, error['name']);
+  if (typeof error['retryable'] !== 'boolean') throw new JobValidationError(`${field}.retryable`, 'must be a boolean.');
+  requireCount(`${field}.attempt`, error['attempt']);
+  requireDate(`${field}.at`, error['at']);
+  optionalString(`${field}.stack`, error['stack']);
+}
+
+/** A history: a list of attempt and retry entries with real Dates and finite numbers. */
+export function validateHistory(field: string, history: unknown): void {
+  if (!Array.isArray(history)) throw new JobValidationError(field, 'must be a list of history entries.');
+  history.forEach((value, index) => {
+    const name = `${field}[${index}]`;
+    const entry = requireObject(name, value);
+    if (entry['kind'] === 'retry') {
+      requireDate(`${name}.at`, entry['at']);
+      requireCount(`${name}.afterAttempt`, entry['afterAttempt']);
+      return;
+    }
+    if (entry['kind'] !== 'attempt') throw new JobValidationError(`${name}.kind`, `must be 'attempt' or 'retry'; got ${JSON.stringify(entry['kind'])}.`);
+    requireCount(`${name}.attempt`, entry['attempt']);
+    optionalString(`${name}.owner`, entry['owner']);
+    optionalDate(`${name}.startedAt`, entry['startedAt']);
+    requireDate(`${name}.finishedAt`, entry['finishedAt']);
+    if (typeof entry['outcome'] !== 'string' || entry['outcome'] === '') throw new JobValidationError(`${name}.outcome`, 'must be a non-empty string.');
+    if (entry['error'] != null) validateError(`${name}.error`, entry['error']);
+    requireFinite(`${name}.progress`, entry['progress']);
+    optionalString(`${name}.stage`, entry['stage']);
+    validateMetrics(`${name}.metrics`, entry['metrics']);
+  });
+}
+
+/**
+ * The fences of a progress or metrics write: absent or null means no check. Both reach a filter,
+ * so anything but the scalar they claim to be (an operator object) is refused.
+ */
+export function validateFence(owner: unknown, attempt: unknown): void {
+  if (owner != null && typeof owner !== 'string') throw new JobValidationError('owner', 'must be a string or null.');
+  if (attempt != null) requireCount('attempt', attempt);
+}
+
 function optionalLease(lease: JobLease | null | undefined): void {
   if (lease == null) return;
   requireOwner('lease.owner', lease.owner);
@@ -82,6 +137,7 @@ export function validateJob(job: Job): void {
   if (job.metrics != null) {
     for (const [name, value] of Object.entries(job.metrics)) requireFinite(`metrics.${name}`, value);
   }
+  if (job.history != null) validateHistory('history', job.history);
 }
 
 export function validatePatch(patch: JobPatch): void {
@@ -99,6 +155,8 @@ export function validatePatch(patch: JobPatch): void {
   optionalFinite('total', patch.total);
   optionalDate('startedAt', patch.startedAt);
   optionalDate('finishedAt', patch.finishedAt);
+  if (patch.history !== undefined) validateHistory('history', patch.history);
+  if (patch.metrics !== undefined) validateMetrics('metrics', patch.metrics);
 }
 
 export function validateExpectation(expected: Expectation): void {

@@ -30,6 +30,8 @@ export interface JobEntityRow {
   note: string | null;
   error: unknown;
   errors: unknown[];
+  /** Ended attempts and manual retries (`Job.history`); times inside are ISO strings. */
+  history: unknown[];
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -84,6 +86,7 @@ export function createJobEntity(options: JobEntityOptions = {}): EntitySchema<Jo
       note: nullableText,
       error: { type: 'jsonb', nullable: true },
       errors: { type: 'jsonb' },
+      history: { type: 'jsonb' },
       createdAt: { name: 'created_at', type: 'timestamptz' },
       startedAt: { name: 'started_at', ...nullableTime },
       finishedAt: { name: 'finished_at', ...nullableTime },

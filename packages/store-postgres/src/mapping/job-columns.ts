@@ -28,6 +28,7 @@ export const JOB_COLUMN_NAMES = [
   'note',
   'error',
   'errors',
+  'history',
   'created_at',
   'started_at',
   'finished_at',

@@ -9,6 +9,7 @@ import {
   requireDate,
   requireFinite,
   requireInt,
+  requireHistory,
   requireJobErrors,
   requireMetrics,
   requirePlainObject,
@@ -59,6 +60,7 @@ export function toJobRecord(job: Job): JobRecord {
     note: optionalText('note', job.note),
     error: optionalJobError('error', job.error),
     errors: job.errors == null ? [] : requireJobErrors('errors', job.errors),
+    history: job.history == null ? [] : requireHistory('history', job.history),
     created_at: requireDate('createdAt', job.createdAt),
     started_at: optionalDate('startedAt', job.startedAt),
     finished_at: optionalDate('finishedAt', job.finishedAt),
@@ -85,7 +87,7 @@ export function recordsToJson(records: readonly JobRecord[]): string {
     return JSON.stringify(records);
   } catch {
     for (const record of records) {
-      for (const field of ['payload', 'result', 'metadata', 'metrics', 'error', 'errors'] as const) {
+      for (const field of ['payload', 'result', 'metadata', 'metrics', 'error', 'errors', 'history'] as const) {
         toJsonText(field, record[field]);
       }
     }

@@ -1,4 +1,4 @@
-import type { Job, JobError, JobStatus } from '@jobtrail/core';
+import type { Job, JobError, JobHistoryEntry, JobStatus } from '@jobtrail/core';
 
 /**
  * A job row as node-postgres hands it over. It never leaves this package: `toJob` is the one way
@@ -29,6 +29,7 @@ export interface JobRow {
   note: string | null;
   error: StoredJobError | null;
   errors: StoredJobError[] | null;
+  history: StoredHistoryEntry[] | null;
   created_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
@@ -38,6 +39,22 @@ export interface JobRow {
 
 /** A `JobError` as kept in jsonb: `at` is an ISO string. */
 export type StoredJobError = Omit<JobError, 'at'> & { at: string };
+
+/** A history entry as kept in jsonb: every time in it (also its error's `at`) is an ISO string. */
+export type StoredHistoryEntry =
+  | { kind: 'retry'; at: string; afterAttempt: number }
+  | {
+      kind: 'attempt';
+      attempt: number;
+      owner: string | null;
+      startedAt: string | null;
+      finishedAt: string;
+      outcome: string;
+      error: StoredJobError | null;
+      progress: number;
+      stage: string | null;
+      metrics: Record<string, number>;
+    };
 
 /**
  * Times arrive as Dates with pg's default type parsers; accept strings and numbers too, in case
@@ -61,6 +78,18 @@ function toOptionalNumber(value: unknown): number | null {
 
 function toJobError(stored: StoredJobError): JobError {
   return { ...stored, at: toDate(stored.at) };
+}
+
+/** Revives the times of a stored history entry, like `toJobError` does for errors. */
+function toHistoryEntry(stored: StoredHistoryEntry): JobHistoryEntry {
+  if (stored.kind === 'retry') return { ...stored, at: toDate(stored.at) };
+  return {
+    ...stored,
+    outcome: stored.outcome as Extract<JobHistoryEntry, { kind: 'attempt' }>['outcome'],
+    startedAt: toOptionalDate(stored.startedAt),
+    finishedAt: toDate(stored.finishedAt),
+    error: stored.error == null ? null : toJobError(stored.error),
+  };
 }
 
 export function toJob(row: JobRow): Job {
@@ -91,6 +120,7 @@ export function toJob(row: JobRow): Job {
     note: row.note,
     error: row.error === null ? null : toJobError(row.error),
     errors: (row.errors ?? []).map(toJobError),
+    history: (row.history ?? []).map(toHistoryEntry),
     createdAt: toDate(row.created_at),
     startedAt: toOptionalDate(row.started_at),
     finishedAt: toOptionalDate(row.finished_at),

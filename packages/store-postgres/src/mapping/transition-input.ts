@@ -7,8 +7,10 @@ import {
   optionalText,
   requireDate,
   requireFinite,
+  requireHistory,
   requireInt,
   requireJobErrors,
+  requireMetrics,
   requirePlainObject,
   requireStatus,
   requireText,
@@ -62,6 +64,8 @@ export function toTransitionInput(id: string, expected: Expectation, patch: JobP
   if (patch.note !== undefined) set['note'] = optionalText('note', patch.note);
   if (patch.error !== undefined) set['error'] = optionalJobError('error', patch.error);
   if (patch.errors !== undefined) set['errors'] = requireJobErrors('errors', patch.errors);
+  if (patch.history !== undefined) set['history'] = requireHistory('history', patch.history);
+  if (patch.metrics !== undefined) set['metrics'] = requireMetrics('metrics', patch.metrics);
   if (patch.startedAt !== undefined) set['started_at'] = optionalDate('startedAt', patch.startedAt);
   if (patch.finishedAt !== undefined) set['finished_at'] = optionalDate('finishedAt', patch.finishedAt);
   return { id, expect, set };

@@ -78,8 +78,20 @@ const v1CreateJobs: MigrationStep = {
   down: (n) => [`DROP TABLE IF EXISTS ${n.qualified}`],
 };
 
+/**
+ * `history`: every ended attempt and manual retry of the job (see `Job.history`), as jsonb. A
+ * constant default makes this a catalog-only change: no table rewrite, however many rows.
+ */
+const v2AddHistory: MigrationStep = {
+  version: 2,
+  name: 'add-history',
+  timestamp: 1767225600002,
+  up: (n) => [`ALTER TABLE ${n.qualified} ADD COLUMN IF NOT EXISTS history jsonb NOT NULL DEFAULT '[]'::jsonb`],
+  down: (n) => [`ALTER TABLE ${n.qualified} DROP COLUMN IF EXISTS history`],
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

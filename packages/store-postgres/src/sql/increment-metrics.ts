@@ -8,8 +8,14 @@ import { TERMINAL_SQL } from './statuses.js';
  * an update, because a waiting UPDATE re-reads the row it waited for. Sums use `numeric`, so they
  * are exact decimals. Terminal jobs are left alone.
  *
- * $1 id, $2 deltas (jsonb object of numbers), $3 updatedAt. Answers the metrics after the
- * increment (null when nothing was written) and the job's status (null when it does not exist).
+ * Fenced (when $4 or $5 is set): the increment also needs the job running, leased by $4 (when
+ * set) and on attempt $5 (when set). Like the expectation of a transition, the fence is part of the
+ * UPDATE's WHERE, so it is re-checked against the latest row version after waiting for a writer.
+ *
+ * $1 id, $2 deltas (jsonb object of numbers), $3 updatedAt, $4 owner or null, $5 attempt or null.
+ * Answers the metrics after the increment (null when nothing was written) and, from the
+ * statement's snapshot, the job's status (null when it does not exist), lease owner and attempt:
+ * the store tells 'finished', 'stale' and a lost race apart from those.
  */
 export function incrementMetricsStatement(names: TableNames, relaxedDurability = false): Statement {
   const relaxed = relaxedCommit(relaxedDurability);
@@ -17,7 +23,7 @@ export function incrementMetricsStatement(names: TableNames, relaxedDurability =
     'incrementMetrics',
     `WITH ${relaxed.cte}
     target AS (
-      SELECT status FROM ${names.qualified} WHERE id = $1
+      SELECT status, lease_owner, attempt FROM ${names.qualified} WHERE id = $1
     ),
     updated AS (
       UPDATE ${names.qualified} j
@@ -28,8 +34,13 @@ export function incrementMetricsStatement(names: TableNames, relaxedDurability =
           updated_at = $3
       ${relaxed.from}
       WHERE j.id = $1 AND j.status NOT IN ${TERMINAL_SQL}
+        AND (($4::text IS NULL AND $5::integer IS NULL)
+             OR (j.status = 'running'
+                 AND ($4::text IS NULL OR j.lease_owner = $4::text)
+                 AND ($5::integer IS NULL OR j.attempt = $5::integer)))
       RETURNING j.metrics
     )
-    SELECT (SELECT metrics FROM updated) AS metrics, (SELECT status FROM target) AS status`,
+    SELECT (SELECT metrics FROM updated) AS metrics, t.status, t.lease_owner, t.attempt
+    FROM (SELECT 1) AS one LEFT JOIN target t ON true`,
   );
 }

@@ -26,7 +26,7 @@ export function insertStatement(names: TableNames): Statement {
         attempt integer, max_attempts integer, priority integer, run_at timestamptz,
         lease_owner text, lease_expires_at timestamptz, progress double precision, stage text,
         current double precision, total double precision, payload jsonb, result jsonb,
-        metadata jsonb, metrics jsonb, note text, error jsonb, errors jsonb, created_at timestamptz,
+        metadata jsonb, metrics jsonb, note text, error jsonb, errors jsonb, history jsonb, created_at timestamptz,
         started_at timestamptz, finished_at timestamptz, updated_at timestamptz, trace text)
       ) WITH ORDINALITY AS r
     ),

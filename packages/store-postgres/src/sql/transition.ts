@@ -53,6 +53,8 @@ export function transitionStatement(names: TableNames, relaxedDurability = false
           ${setIfPresent('note', `i.s->>'note'`)},
           ${setIfPresent('error', `nullif(i.s->'error', 'null'::jsonb)`)},
           ${setIfPresent('errors', `i.s->'errors'`)},
+          ${setIfPresent('history', `i.s->'history'`)},
+          ${setIfPresent('metrics', `i.s->'metrics'`)},
           ${setIfPresent('started_at', `(i.s->>'started_at')::timestamptz`)},
           ${setIfPresent('finished_at', `(i.s->>'finished_at')::timestamptz`)},
           updated_at = (i.s->>'updated_at')::timestamptz

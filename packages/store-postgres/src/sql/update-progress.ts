@@ -4,9 +4,11 @@ import { relaxedCommit } from './relaxed-commit.js';
 
 /**
  * Writes the progress fields a patch names (a flag per field says whether to write it, so a field
- * can also be set to null), only while the job runs and, when $11 is set, only for its lease owner.
+ * can also be set to null), only while the job runs and, when $11 is set, only for its lease owner,
+ * and when $12 is set, only while it runs that attempt (the fence against a stale attempt).
  *
- * $1 id, $2/$3 progress, $4/$5 stage, $6/$7 current, $8/$9 total, $10 updatedAt, $11 owner or null.
+ * $1 id, $2/$3 progress, $4/$5 stage, $6/$7 current, $8/$9 total, $10 updatedAt, $11 owner or null,
+ * $12 attempt or null.
  */
 export function updateProgressStatement(names: TableNames, relaxedDurability = false): Statement {
   const relaxed = relaxedCommit(relaxedDurability);
@@ -20,6 +22,7 @@ export function updateProgressStatement(names: TableNames, relaxedDurability = f
          total = CASE WHEN $8::boolean THEN $9::double precision ELSE total END,
          updated_at = $10
      ${relaxed.from}
-     WHERE id = $1 AND status = 'running' AND ($11::text IS NULL OR lease_owner = $11::text)`,
+     WHERE id = $1 AND status = 'running' AND ($11::text IS NULL OR lease_owner = $11::text)
+       AND ($12::integer IS NULL OR attempt = $12::integer)`,
   );
 }

@@ -44,6 +44,7 @@ import { incrementMetricsStatement } from '../sql/increment-metrics.js';
 import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
 import { pruneStatement } from '../sql/prune.js';
 import { buildCount, buildQuery, buildSumMetrics } from '../sql/query.js';
+import { serverTimeStatement } from '../sql/server-time.js';
 import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
 import { updateProgressStatement } from '../sql/update-progress.js';
 import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
@@ -64,6 +65,8 @@ import { transactionQueryRunner } from './transaction-runner.js';
 const DEFAULT_PRUNE_LIMIT = 1000;
 /** A deduped insert or refused retry whose key holder finished meanwhile is simply tried again. */
 const MAX_KEY_RACE_RETRIES = 5;
+/** A missed increment whose snapshot does not explain the miss (the row changed meanwhile) is tried again. */
+const MAX_INCREMENT_ROUNDS = 5;
 
 interface Statements {
   insert: Statement;
@@ -77,6 +80,7 @@ interface Statements {
   updateProgress: Statement;
   incrementMetrics: Statement;
   prune: Statement;
+  serverTime: Statement;
 }
 
 interface HeartbeatItem {
@@ -143,6 +147,7 @@ export class PostgresJobStore implements JobStore {
       updateProgress: updateProgressStatement(n, relaxed),
       incrementMetrics: incrementMetricsStatement(n, relaxed),
       prune: pruneStatement(n),
+      serverTime: serverTimeStatement(),
     };
     const maxBatchSize = requireInt('maxBatchSize', options.maxBatchSize ?? 500, 1, 10_000);
     const maxInFlight = requireInt('maxBatchesInFlight', options.maxBatchesInFlight ?? 4, 1, 100);
@@ -237,7 +242,7 @@ export class PostgresJobStore implements JobStore {
     return this.heartbeats.add({ owner, ids: wanted, expiresAt });
   }
 
-  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null): Promise<boolean> {
+  async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
     this.assertOpen();
     requirePlainObject('patch', patch);
     const updatedAt = requireDate('updatedAt', patch.updatedAt);
@@ -246,6 +251,7 @@ export class PostgresJobStore implements JobStore {
     const current = patch.current === undefined ? undefined : optionalFinite('current', patch.current);
     const total = patch.total === undefined ? undefined : optionalFinite('total', patch.total);
     const leaseOwner = owner == null ? null : optionalText('owner', owner);
+    const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
     if (!isUuid(id)) return false;
     const { rowCount } = await this.run(this.pool, this.sql.updateProgress, [
       id,
@@ -259,6 +265,7 @@ export class PostgresJobStore implements JobStore {
       total ?? null,
       updatedAt,
       leaseOwner,
+      fence,
     ]);
     return rowCount > 0;
   }
@@ -267,17 +274,30 @@ export class PostgresJobStore implements JobStore {
     id: string,
     deltas: Readonly<Record<string, number>>,
     updatedAt: Date,
-  ): Promise<Record<string, number> | null | 'finished'> {
+    owner?: string | null,
+    attempt?: number,
+  ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
     this.assertOpen();
     const checked = requireMetrics('deltas', deltas);
     requireDate('updatedAt', updatedAt);
+    const leaseOwner = owner == null ? null : optionalText('owner', owner);
+    const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
+    const fenced = leaseOwner !== null || fence !== null;
     if (!isUuid(id)) return null;
-    const { rows } = await this.run(this.pool, this.sql.incrementMetrics, [id, toJsonText('deltas', checked), updatedAt]);
-    const row = rows[0] as { metrics: Record<string, number> | null; status: string | null } | undefined;
-    if (row === undefined || row.status === null) return null;
-    if (row.metrics !== null) return row.metrics;
-    // Not written: the job is finished (or was deleted by a concurrent prune).
-    return isTerminal(row.status as JobStatus) ? 'finished' : null;
+    const params = [id, toJsonText('deltas', checked), updatedAt, leaseOwner, fence];
+    for (let round = 0; round < MAX_INCREMENT_ROUNDS; round++) {
+      const { rows } = await this.run(this.pool, this.sql.incrementMetrics, params);
+      const row = rows[0] as IncrementRow | undefined;
+      if (row === undefined || row.status === null) return null;
+      if (row.metrics !== null) return row.metrics;
+      // Not written. The status, owner and attempt come from the statement's snapshot: when they
+      // explain why (finished, or not the fenced attempt), that is the answer. When they do not,
+      // the row changed while the UPDATE waited for it (finished, cancelled, recovered, or
+      // deleted by a concurrent prune): ask again, on a fresh snapshot.
+      if (isTerminal(row.status)) return 'finished';
+      if (fenced && !runsFencedAttempt(row, leaseOwner, fence)) return 'stale';
+    }
+    throw new StoreError(`Job ${id} kept changing while its metrics were incremented; increment them again.`);
   }
 
   async prune(request: PruneRequest): Promise<number> {
@@ -342,6 +362,22 @@ export class PostgresJobStore implements JobStore {
     const sums: Record<string, number> = {};
     for (const row of rows as Array<{ name: string; total: number | string }>) sums[row.name] = Number(row.total);
     return sums;
+  }
+
+  /**
+   * The database server's clock (`clock_timestamp()`: the time the statement runs, not the start
+   * of a transaction). Core measures each process's offset to it, so every process judges leases
+   * and due times on this one clock.
+   */
+  async serverTime(): Promise<Date> {
+    this.assertOpen();
+    const { rows } = await this.run(this.pool, this.sql.serverTime, []);
+    const value = (rows[0] as { now?: Date | string } | undefined)?.now;
+    const time = value instanceof Date ? value : new Date(value ?? Number.NaN);
+    if (!Number.isFinite(time.getTime())) {
+      throw new StoreError(`PostgreSQL answered ${String(value)} for clock_timestamp(), not a time.`);
+    }
+    return time;
   }
 
   // ---- wake-ups and lifecycle ------------------------------------------------------------------
@@ -499,6 +535,18 @@ export class PostgresJobStore implements JobStore {
       return items.map(() => ({ ok: false, error: mapped }));
     }
   }
+}
+
+interface IncrementRow {
+  metrics: Record<string, number> | null;
+  status: JobStatus | null;
+  lease_owner: string | null;
+  attempt: number | null;
+}
+
+/** Whether a job (as the increment statement saw it) runs the attempt a fenced write names. */
+function runsFencedAttempt(row: IncrementRow, owner: string | null, attempt: number | null): boolean {
+  return row.status === 'running' && (owner === null || row.lease_owner === owner) && (attempt === null || row.attempt === attempt);
 }
 
 function keyOf(a: string, b: string | null): string {

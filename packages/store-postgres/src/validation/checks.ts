@@ -1,4 +1,4 @@
-import { JobValidationError, isJobStatus, isUuid, type JobError, type JobStatus } from '@jobtrail/core';
+import { JobValidationError, isJobStatus, isUuid, type JobAttemptEntry, type JobError, type JobHistoryEntry, type JobRetryEntry, type JobStatus } from '@jobtrail/core';
 
 /**
  * Input checks that run before any SQL, so bad input surfaces as `JobValidationError`
@@ -133,4 +133,41 @@ export function optionalJobError(field: string, value: unknown): JobError | null
 export function requireJobErrors(field: string, value: unknown): JobError[] {
   if (!Array.isArray(value)) throw new JobValidationError(field, 'must be a list of errors.');
   return value.map((error, index) => requireJobError(`${field}[${index}]`, error));
+}
+
+/**
+ * One history entry, checked and copied with exactly the fields of its kind (nullable fields left
+ * `undefined` become null), so what is stored reads back equal to what core wrote.
+ */
+export function requireHistoryEntry(field: string, value: unknown): JobHistoryEntry {
+  const entry = requirePlainObject(field, value);
+  if (entry['kind'] === 'retry') {
+    const retry: JobRetryEntry = {
+      kind: 'retry',
+      at: requireDate(`${field}.at`, entry['at']),
+      afterAttempt: requireInt(`${field}.afterAttempt`, entry['afterAttempt'], 0),
+    };
+    return retry;
+  }
+  if (entry['kind'] !== 'attempt') {
+    throw new JobValidationError(`${field}.kind`, `must be 'attempt' or 'retry'; got ${show(entry['kind'])}.`);
+  }
+  const attempt: JobAttemptEntry = {
+    kind: 'attempt',
+    attempt: requireInt(`${field}.attempt`, entry['attempt'], 0),
+    owner: optionalText(`${field}.owner`, entry['owner']),
+    startedAt: optionalDate(`${field}.startedAt`, entry['startedAt']),
+    finishedAt: requireDate(`${field}.finishedAt`, entry['finishedAt']),
+    outcome: requireText(`${field}.outcome`, entry['outcome']) as JobAttemptEntry['outcome'],
+    error: optionalJobError(`${field}.error`, entry['error']),
+    progress: requireFinite(`${field}.progress`, entry['progress']),
+    stage: optionalText(`${field}.stage`, entry['stage']),
+    metrics: requireMetrics(`${field}.metrics`, entry['metrics']),
+  };
+  return attempt;
+}
+
+export function requireHistory(field: string, value: unknown): JobHistoryEntry[] {
+  if (!Array.isArray(value)) throw new JobValidationError(field, 'must be a list of history entries.');
+  return value.map((entry, index) => requireHistoryEntry(`${field}[${index}]`, entry));
 }
