@@ -45,6 +45,7 @@ import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './
 import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
 import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
+import { watchCommit } from './transaction/commit-watch.js';
 import { sessionFrom } from './transaction/session.js';
 import {
   requireCount,
@@ -164,7 +165,8 @@ export class MongoJobStore implements JobStore {
           // Inside a transaction the job is not visible before the commit; the change stream (or
           // the next poll) reports it once it is.
           if (isClaimable(doc.status) && !inTransaction) this.waker.notifyLocal(doc.type);
-          return { job: asStored(doc, this.collection.bsonOptions), created: true };
+          const stored = asStored(doc, this.collection.bsonOptions);
+          return inTransaction && session ? { job: stored, created: true, committed: watchCommit(session) } : { job: stored, created: true };
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           const target = duplicateKeyTarget(error);

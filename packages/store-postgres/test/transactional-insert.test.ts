@@ -47,6 +47,51 @@ describe('transactional enqueue', () => {
     expect(await claimAll(type)).toEqual([]);
   });
 
+  it('fires created only after the commit, and never for a rolled-back job', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    const type = uniqueName('tx.events');
+    const created: string[] = [];
+    tracker.on('created', (job) => created.push(job.id));
+    const committed = await db.dataSource.transaction(async (manager) => {
+      const job = await tracker.enqueue(type, { order: 1 }, { transaction: manager });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(created).toEqual([]);
+      return job;
+    });
+    await expect.poll(() => created).toEqual([committed.id]);
+    await expect(
+      db.dataSource.transaction(async (manager) => {
+        await tracker.enqueue(type, { order: 2 }, { transaction: manager });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    // A savepoint released inside an outer transaction that then rolls back is not a commit either.
+    const runner = db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.startTransaction();
+    await tracker.enqueue(type, { order: 3 }, { transaction: runner.manager });
+    await runner.commitTransaction();
+    await runner.rollbackTransaction();
+    await runner.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(created).toEqual([committed.id]);
+    await tracker.close();
+  });
+
+  it('refuses text PostgreSQL cannot store before any SQL runs, naming the field, and leaves the caller\'s transaction usable', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    const type = uniqueName('tx.nul');
+    const job = await db.dataSource.transaction(async (manager) => {
+      await expect(tracker.enqueue(type, { note: 'a\u0000b' }, { transaction: manager })).rejects.toThrow(/payload\.note/);
+      await expectJobtrailError(() => tracker.enqueue(type, null, { transaction: manager, metadata: { city: '\uDC00' } }), 'invalid_input');
+      // The transaction is not aborted (no 25P02): the caller's next statement still works.
+      return tracker.enqueue(type, { note: 'fine' }, { transaction: manager });
+    });
+    expect(await db.store.get(job.id)).toMatchObject({ payload: { note: 'fine' } });
+    await tracker.close();
+  });
+
   it('dedupes by key inside the transaction too', async () => {
     const type = uniqueName('tx.dedupe');
     const key = uniqueName('key');

@@ -103,6 +103,13 @@ export interface InsertOptions {
 export interface InsertResult {
   job: Job;
   created: boolean;
+  /**
+   * For an insert inside the caller's transaction, where the store can tell: resolves `true` once
+   * that transaction commits and `false` if it rolls back (the job then never existed). Core
+   * fires `created` and ends the enqueue span only after a commit, never on rollback. Absent:
+   * the insert is already durable (or the store cannot tell, and events fire at once).
+   */
+  committed?: Promise<boolean>;
 }
 
 export interface Expectation {

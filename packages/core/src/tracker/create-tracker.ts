@@ -777,8 +777,21 @@ export class JobTracker {
     if (scope?.trace) job.trace = scope.trace;
     try {
       const result = await this.store.insert(job, transaction === undefined ? undefined : { transaction });
-      scope?.end({ job: result.job, created: result.created });
-      if (result.created) this.emit('created', result.job);
+      const announce = () => {
+        scope?.end({ job: result.job, created: result.created });
+        if (result.created) this.emit('created', result.job);
+      };
+      if (result.committed) {
+        // Inside the caller's transaction: the job exists only once it commits.
+        result.committed.then(
+          (committed) => {
+            if (committed) announce();
+          },
+          (error: unknown) => this.emitError(error, { operation: 'create', jobId: job.id, type: job.type }),
+        );
+      } else {
+        announce();
+      }
       return result.job;
     } catch (error) {
       scope?.end({ job: null, created: false, error });

@@ -1,4 +1,4 @@
-import type { Job, JobError } from '@jobtrail/core';
+import type { Job, JobAttemptEntry, JobError, JobHistoryEntry } from '@jobtrail/core';
 import { makeJob } from '@jobtrail/core/testing';
 import { describe, expect, it } from 'vitest';
 import { asStored, toDocument, toJob, type JobDocument } from './job-document.js';
@@ -8,6 +8,36 @@ const at = (ms = 0): Date => new Date(base + ms);
 
 function failure(attempt: number, extra: Partial<JobError> = {}): JobError {
   return { message: `Attempt ${attempt} failed — réessayer 🙃`, code: 'ECONNREFUSED', name: 'Error', retryable: true, attempt, at: at(attempt), ...extra };
+}
+
+function history(): JobHistoryEntry[] {
+  return [
+    {
+      kind: 'attempt',
+      attempt: 1,
+      owner: 'worker-1',
+      startedAt: at(1),
+      finishedAt: at(2),
+      outcome: 'retrying',
+      error: failure(1),
+      progress: 0.5,
+      stage: 'Parsing — 東京',
+      metrics: { leads: 3, 'cost.usd': 0.25, $spent: 1, '': 2 },
+    },
+    { kind: 'retry', at: at(3), afterAttempt: 1 },
+    {
+      kind: 'attempt',
+      attempt: 2,
+      owner: null,
+      startedAt: null,
+      finishedAt: at(4),
+      outcome: 'lease_expired',
+      error: failure(2, { stack: 'Error: x\n    at y' }),
+      progress: 0,
+      stage: null,
+      metrics: {},
+    },
+  ];
 }
 
 function fullJob(): Job {
@@ -33,6 +63,7 @@ function fullJob(): Job {
     note: 'completed with 3 row errors',
     error: failure(1),
     errors: [failure(1), failure(2, { code: null, name: null, retryable: false, stack: 'Error: x\n    at y' })],
+    history: history(),
     createdAt: at(0),
     startedAt: at(2),
     finishedAt: null,
@@ -54,6 +85,14 @@ describe('job document mapper', () => {
     expect(doc.runAt).toBeInstanceOf(Date);
   });
 
+  it('stores history entries with their metric names escaped like the job’s own', () => {
+    const doc = toDocument(fullJob());
+    expect(doc.history).toHaveLength(3);
+    expect(doc.history[0]).toMatchObject({ kind: 'attempt', attempt: 1, metrics: { leads: 3, 'cost%2Eusd': 0.25, '%24spent': 1, '%': 2 } });
+    expect(doc.history[1]).toEqual({ kind: 'retry', at: at(3), afterAttempt: 1 });
+    expect(doc.history[2]?.kind === 'attempt' && doc.history[2].metrics).toEqual({});
+  });
+
   it('stores no lease as two nulls, so filters on leaseOwner: null and leaseExpiresAt work', () => {
     const doc = toDocument(makeJob());
     expect(doc.leaseOwner).toBeNull();
@@ -68,6 +107,14 @@ describe('job document mapper', () => {
     expect(stored.runAt).toBeInstanceOf(Date);
     expect(stored.errors[1]?.at).toBeInstanceOf(Date);
     expect(stored.errors[1]?.stack).toBe('Error: x\n    at y');
+    const [first, retry, second] = stored.history as [JobAttemptEntry, JobHistoryEntry, JobAttemptEntry];
+    expect(first.startedAt).toBeInstanceOf(Date);
+    expect(first.finishedAt).toBeInstanceOf(Date);
+    expect(first.error?.at).toBeInstanceOf(Date);
+    expect(first.error).not.toHaveProperty('stack');
+    expect(retry.kind === 'retry' && retry.at).toBeInstanceOf(Date);
+    expect(second.error?.stack).toBe('Error: x\n    at y');
+    expect(second.startedAt).toBeNull();
   });
 
   it('answers a copy through BSON that shares nothing with the input', () => {
@@ -90,9 +137,13 @@ describe('job document mapper', () => {
   });
 
   it('fills nullable fields a JavaScript caller left out, so every document has the full shape', () => {
-    const { key: _key, note: _note, trace: _trace, lease: _lease, errors: _errors, metrics: _metrics, ...partial } = makeJob();
+    const { key: _key, note: _note, trace: _trace, lease: _lease, errors: _errors, metrics: _metrics, history: _history, ...partial } = makeJob();
     const doc = toDocument(partial as Job);
-    expect(doc).toMatchObject({ key: null, note: null, trace: null, leaseOwner: null, leaseExpiresAt: null, errors: [], metrics: {} });
+    expect(doc).toMatchObject({ key: null, note: null, trace: null, leaseOwner: null, leaseExpiresAt: null, errors: [], metrics: {}, history: [] });
+    const sparseEntry = { kind: 'attempt', attempt: 1, finishedAt: at(1), outcome: 'failed', progress: 0, metrics: {} } as unknown as JobHistoryEntry;
+    expect(asStored(toDocument(makeJob({ history: [sparseEntry] }))).history).toEqual([
+      { kind: 'attempt', attempt: 1, owner: null, startedAt: null, finishedAt: at(1), outcome: 'failed', error: null, progress: 0, stage: null, metrics: {} },
+    ]);
     const undefinedPayload = toDocument(makeJob({ payload: undefined }));
     expect(undefinedPayload.payload).toBeNull();
   });
@@ -100,9 +151,9 @@ describe('job document mapper', () => {
   it('reads documents that lack optional fields (edited by hand) without failing', () => {
     const doc = toDocument(makeJob());
     const sparse = { ...doc } as Partial<JobDocument>;
-    for (const field of ['key', 'stage', 'metrics', 'errors', 'error', 'trace', 'leaseOwner', 'metadata', 'result'] as const) delete sparse[field];
+    for (const field of ['key', 'stage', 'metrics', 'errors', 'error', 'history', 'trace', 'leaseOwner', 'metadata', 'result'] as const) delete sparse[field];
     const job = toJob(sparse as JobDocument);
-    expect(job).toMatchObject({ key: null, stage: null, metrics: {}, errors: [], error: null, trace: null, lease: null, metadata: {}, result: null });
+    expect(job).toMatchObject({ key: null, stage: null, metrics: {}, errors: [], error: null, history: [], trace: null, lease: null, metadata: {}, result: null });
   });
 
   it('answers exactly the fields of a Job: no document field leaks out', () => {

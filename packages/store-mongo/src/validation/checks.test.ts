@@ -1,7 +1,7 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
 import { makeJob } from '@jobtrail/core/testing';
 import { describe, expect, it } from 'vitest';
-import { requireIds, validateDeltas, validateJob, validateProgressPatch } from './checks.js';
+import { requireIds, validateDeltas, validateFence, validateJob, validateProgressPatch } from './checks.js';
 
 describe('validateJob', () => {
   it('accepts a complete job', () => {
@@ -27,6 +27,38 @@ describe('validateJob', () => {
       ['lease.owner', { lease: { owner: '', expiresAt: new Date() } }],
       ['lease.expiresAt', { lease: { owner: 'w', expiresAt: new Date(Number.NaN) } }],
       ['metrics.x', { metrics: { x: Number.NaN } }],
+      ['history', { history: {} as never }],
+      ['history[0]', { history: [null as never] }],
+      ['history[0].kind', { history: [{ kind: 'other' } as never] }],
+      ['history[0].at', { history: [{ kind: 'retry', at: new Date(Number.NaN), afterAttempt: 1 }] }],
+      ['history[0].afterAttempt', { history: [{ kind: 'retry', at: new Date(), afterAttempt: { $gt: 0 } as never }] }],
+      [
+        'history[0].metrics.x',
+        {
+          history: [
+            { kind: 'attempt', attempt: 1, owner: null, startedAt: null, finishedAt: new Date(), outcome: 'failed', error: null, progress: 0, stage: null, metrics: { x: Number.NaN } },
+          ],
+        },
+      ],
+      [
+        'history[0].error.at',
+        {
+          history: [
+            {
+              kind: 'attempt',
+              attempt: 1,
+              owner: null,
+              startedAt: null,
+              finishedAt: new Date(),
+              outcome: 'failed',
+              error: { message: 'x', code: null, name: null, retryable: false, attempt: 1, at: 'now' as never },
+              progress: 0,
+              stage: null,
+              metrics: {},
+            },
+          ],
+        },
+      ],
     ];
     for (const [field, override] of cases) {
       let caught: unknown;
@@ -56,6 +88,15 @@ describe('other checks', () => {
     expect(() => validateProgressPatch({ progress: Number.NaN, updatedAt: new Date() })).toThrow(JobValidationError);
     expect(() => validateProgressPatch({ stage: 3 as never, updatedAt: new Date() })).toThrow(JobValidationError);
     expect(() => validateProgressPatch({ progress: 0.5 } as never)).toThrow(JobValidationError);
+  });
+
+  it('refuses fences that are not what they claim (an object would be read as an operator)', () => {
+    expect(() => validateFence(undefined, undefined)).not.toThrow();
+    expect(() => validateFence(null, null)).not.toThrow();
+    expect(() => validateFence('w', 0)).not.toThrow();
+    for (const [owner, attempt] of [[{ $ne: null }, 1], [5, undefined], ['w', -1], ['w', 1.5], ['w', { $gt: 0 }], ['w', '1']] as const) {
+      expect(() => validateFence(owner, attempt), JSON.stringify([owner, attempt])).toThrow(JobValidationError);
+    }
   });
 
   it('keeps distinct string ids in first-seen order and refuses anything else', () => {

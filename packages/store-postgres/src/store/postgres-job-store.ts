@@ -60,6 +60,7 @@ import {
   requireText,
 } from '../validation/checks.js';
 import type { PostgresJobStoreOptions } from './store-options.js';
+import { CommitWatch } from './commit-watch.js';
 import { transactionQueryRunner } from './transaction-runner.js';
 
 const DEFAULT_PRUNE_LIMIT = 1000;
@@ -112,6 +113,7 @@ export class PostgresJobStore implements JobStore {
   private readonly heartbeats: Batcher<HeartbeatItem, string[]>;
   private readonly hub: WakeHub;
   private readonly onQuery: PostgresJobStoreOptions['onQuery'];
+  private readonly commits: CommitWatch;
   private closed = false;
 
   constructor(options: PostgresJobStoreOptions) {
@@ -124,6 +126,7 @@ export class PostgresJobStore implements JobStore {
       throw new JobValidationError('dataSource', `must use the "postgres" driver; got "${String(dataSource.options?.type)}".`);
     }
     this.dataSource = dataSource;
+    this.commits = new CommitWatch(dataSource);
     this.names = resolveTableNames(options.schema ?? dataSource.options.schema, options.tableName);
     this.onQuery = options.onQuery;
     const prepared = options.preparedStatements ?? true;
@@ -192,9 +195,12 @@ export class PostgresJobStore implements JobStore {
     this.assertOpen();
     const record = toJobRecord(job);
     if (options?.transaction !== undefined && options.transaction !== null) {
-      const executor = new QueryRunnerExecutor(transactionQueryRunner(options.transaction), this.onQuery);
+      const runner = transactionQueryRunner(options.transaction);
+      const executor = new QueryRunnerExecutor(runner, this.onQuery);
       const [outcome] = await this.insertBatch(executor, [record]);
-      return unwrap(outcome!);
+      const result = unwrap(outcome!);
+      const committed = result.created ? this.commits.watch(runner) : undefined;
+      return committed ? { ...result, committed } : result;
     }
     const result = await this.inserts.add(record);
     if (result.created && isClaimableNow(result.job)) this.hub.wake(result.job.type);
