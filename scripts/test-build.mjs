@@ -34,7 +34,7 @@ import { indent, run, withoutNpmNoise } from './lib/run.mjs';
  */
 const EXPECTED_EXPORTS = {
   '@jobtrail/core': {
-    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES', 'createJobsHandler', 'toNodeHandler'],
+    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES', 'createJobsHandler', 'toNodeHandler', 'createWorker', 'StoreClock'],
     './client': [
       'createJobsClient',
       'JobsClient',

@@ -121,6 +121,7 @@ export type {
   NodeContext,
   JobJson,
   JobErrorJson,
+  JobHistoryEntryJson,
   JobResponse,
   JobListResponse,
   ActiveJobsResponse,

@@ -97,6 +97,18 @@ export class ChildWorkers {
     return this.messages.filter((m): m is Extract<ChildMessage, { type: 'run' }> => m.type === 'run');
   }
 
+  /** Handler runs per job number (payload `n`), in the order reported; only `pids`' when given. */
+  runsByJob(pids?: ReadonlySet<number>): Map<number, Array<{ pid: number; attempt: number }>> {
+    const byJob = new Map<number, Array<{ pid: number; attempt: number }>>();
+    for (const run of this.runs()) {
+      if (pids && !pids.has(run.pid)) continue;
+      const list = byJob.get(run.n) ?? [];
+      list.push({ pid: run.pid, attempt: run.attempt });
+      byJob.set(run.n, list);
+    }
+    return byJob;
+  }
+
   /** Graceful stop of the live ones; kill -9 of anything still there after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
     const live = this.children.filter((c) => exitOf(c) === null);

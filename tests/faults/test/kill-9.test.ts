@@ -56,12 +56,7 @@ describe('kill -9 of worker processes during a run', () => {
 
     expect(await db.table.countByStatus()).toEqual({ completed: JOBS });
 
-    const runsByJob = new Map<number, Array<{ pid: number; attempt: number }>>();
-    for (const run of workers.runs()) {
-      const list = runsByJob.get(run.n) ?? [];
-      list.push({ pid: run.pid, attempt: run.attempt });
-      runsByJob.set(run.n, list);
-    }
+    const runsByJob = workers.runsByJob();
     // A run reported by a process that was then killed may be lost with it, so a job can show
     // one run fewer than happened; it can never show an extra one.
     const repeated = [...runsByJob.entries()].filter(([, runs]) => runs.length > 1);

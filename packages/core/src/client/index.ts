@@ -25,6 +25,7 @@ export type { JobStatus, TerminalStatus, ActiveStatus } from '../model/job-statu
 export type {
   JobJson,
   JobErrorJson,
+  JobHistoryEntryJson,
   JobResponse,
   JobListResponse,
   ActiveJobsResponse,

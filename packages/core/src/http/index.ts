@@ -5,6 +5,7 @@ export type { JobsHandler, JobsHandlerOptions, CallerScope, ExposeOptions, Expos
 export type {
   JobJson,
   JobErrorJson,
+  JobHistoryEntryJson,
   JobResponse,
   JobListResponse,
   ActiveJobsResponse,

@@ -1,6 +1,6 @@
-import type { Job, JobError } from '../model/job.js';
+import type { Job, JobError, JobHistoryEntry } from '../model/job.js';
 import type { CallerScope, ExposeOptions, ExposeRule } from './jobs-handler-options.js';
-import type { JobErrorJson, JobJson } from './wire-types.js';
+import type { JobErrorJson, JobHistoryEntryJson, JobJson } from './wire-types.js';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -18,6 +18,21 @@ function errorJson(error: JobError): JobErrorJson {
     retryable: error.retryable,
     attempt: error.attempt,
     at: error.at.toISOString(),
+  };
+}
+
+function historyJson(entry: JobHistoryEntry, errors: boolean): JobHistoryEntryJson {
+  if (entry.kind === 'retry') return { kind: 'retry', at: entry.at.toISOString(), afterAttempt: entry.afterAttempt };
+  return {
+    kind: 'attempt',
+    attempt: entry.attempt,
+    startedAt: iso(entry.startedAt),
+    finishedAt: entry.finishedAt.toISOString(),
+    outcome: entry.outcome,
+    error: errors && entry.error ? errorJson(entry.error) : null,
+    progress: entry.progress,
+    stage: entry.stage,
+    metrics: entry.metrics,
   };
 }
 
@@ -45,6 +60,7 @@ export function toJobJson(job: Job, scope: CallerScope, expose: ExposeOptions = 
     note: job.note,
     error: errors && job.error ? errorJson(job.error) : null,
     errors: errors ? job.errors.map(errorJson) : [],
+    history: (job.history ?? []).map((entry) => historyJson(entry, errors)),
     createdAt: job.createdAt.toISOString(),
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),

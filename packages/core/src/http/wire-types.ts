@@ -13,6 +13,21 @@ export interface JobErrorJson {
   at: string;
 }
 
+/** One entry of `job.history` on the wire: ISO dates, no lease owner, errors only where exposed. */
+export type JobHistoryEntryJson =
+  | {
+      kind: 'attempt';
+      attempt: number;
+      startedAt: string | null;
+      finishedAt: string;
+      outcome: 'completed' | 'failed' | 'retrying' | 'skipped' | 'cancelled' | 'released' | 'lease_expired';
+      error: JobErrorJson | null;
+      progress: number;
+      stage: string | null;
+      metrics: Record<string, number>;
+    }
+  | { kind: 'retry'; at: string; afterAttempt: number };
+
 export interface JobJson<TPayload = unknown, TResult = unknown> {
   id: string;
   type: string;
@@ -43,6 +58,8 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   /** The last attempt's error (never with a stack); null unless `expose.errors` is false. */
   error: JobErrorJson | null;
   errors: JobErrorJson[];
+  /** Every ended attempt and manual retry, oldest first (see `Job.history`). */
+  history: JobHistoryEntryJson[];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
