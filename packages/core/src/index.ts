@@ -39,6 +39,7 @@ export type {
   StoreQueryResult,
   StatusCount,
   PruneRequest,
+  StoreLimits,
   StoreWakeEvent,
 } from './store/job-store.js';
 export { systemClock } from './util/clock.js';

@@ -15,6 +15,7 @@ import {
   type PruneRequest,
   type StatusCount,
   type StoreFilter,
+  type StoreLimits,
   type StoreQuery,
   type StoreQueryResult,
   type StoreWakeEvent,
@@ -97,6 +98,12 @@ function holdsKey(status: JobStatus): boolean {
  * const tracker = createTracker({ store });
  */
 export class MongoJobStore implements JobStore {
+  /**
+   * MongoDB documents hold at most 16 MiB and nest at most 100 levels: core refuses a payload,
+   * metadata or result over 15 MiB of JSON, or nested deeper than 98 levels (it sits one level
+   * down in the job's document), before anything is written.
+   */
+  readonly limits: StoreLimits = { maxJsonBytes: 15 * 1024 * 1024, maxJsonDepth: 98 };
   readonly collectionName: string;
 
   private readonly collection: Collection<JobDocument>;

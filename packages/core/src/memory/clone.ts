@@ -1,5 +1,8 @@
 import type { Job, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
+import { addOwn, setOwn } from '../util/own-property.js';
+
+export { addOwn, setOwn };
 
 /**
  * The memory store's internal record and the copies in and out of it. The store copies on the way
@@ -80,20 +83,6 @@ export function cloneValue<T>(value: T): T {
  * Assigns an own property even for the key `__proto__` (which JSON.parse produces as a plain
  * key, but which plain assignment would turn into a prototype change).
  */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
-}
-
-/** Adds `delta` to an own numeric property (0 when absent), `__proto__` included. */
-export function addOwn(target: Record<string, number>, key: string, delta: number): void {
-  const current = Object.prototype.hasOwnProperty.call(target, key) ? target[key]! : 0;
-  setOwn(target, key, current + delta);
-}
-
 export function cloneMetrics(metrics: Readonly<Record<string, number>> | null | undefined): Record<string, number> {
   const copy: Record<string, number> = {};
   if (metrics == null) return copy;

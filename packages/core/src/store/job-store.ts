@@ -76,6 +76,9 @@ export interface JobStore {
   /** Deletes finished jobs with finishedAt before the cut-off of their status. */
   prune(request: PruneRequest): Promise<number>;
 
+  /** Optional: the limits of what this store can hold (see {@link StoreLimits}). */
+  readonly limits?: StoreLimits;
+
   /**
    * Optional: the store's own clock (PostgreSQL `clock_timestamp()`, MongoDB `hello.localTime`).
    * Core measures each process's offset to it, so leases and due times are judged on one clock
@@ -90,6 +93,17 @@ export interface JobStore {
   subscribe?(listener: (event: StoreWakeEvent) => void): () => void;
 
   close(): Promise<void>;
+}
+
+/**
+ * What a store cannot hold, declared so that core refuses it up front (`invalid_input`, naming the
+ * field) instead of the store failing later, possibly inside the caller's transaction.
+ */
+export interface StoreLimits {
+  /** Largest payload, metadata or result, in bytes of UTF-8 JSON. Default: no limit. */
+  maxJsonBytes?: number;
+  /** Deepest nesting of objects and arrays in such a value. Default (and cap): 1000. */
+  maxJsonDepth?: number;
 }
 
 export interface InsertOptions {

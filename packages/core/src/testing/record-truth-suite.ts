@@ -169,6 +169,8 @@ export function recordTruthSuite(options: StoreContractOptions): void {
       const type = uniqueName('truth.stale');
       const staleWrites: string[] = [];
       tracker.on('stale', (info) => staleWrites.push(info.operation));
+      const stages: Array<string | null> = [];
+      tracker.on('progress', (event) => stages.push(event.stage));
       let release!: () => void;
       const old = new Promise<void>((resolve) => (release = resolve));
       let calls = 0;
@@ -206,6 +208,8 @@ export function recordTruthSuite(options: StoreContractOptions): void {
         '2:completed',
       ]);
       expect(errors.filter((e) => e.operation.startsWith('settle'))).toEqual([]);
+      // The superseded attempt reported nothing: no event for its late progress.
+      expect(stages).toEqual(['new attempt']);
     });
 
     it('starts a new attempt from no progress and no metrics, and keeps each attempt in history', async () => {
@@ -294,6 +298,7 @@ export function recordTruthSuite(options: StoreContractOptions): void {
       const summary = await worker.runOnce({ maxDurationMs: 300 });
       await teardown();
       expect(summary.stoppedBy).toBe('maxDurationMs');
+      expect(summary.released).toBe(1);
       expect(await tracker.get(job.id)).toMatchObject({ status: 'queued', attempt: 1, lease: null });
     });
 
@@ -317,6 +322,59 @@ export function recordTruthSuite(options: StoreContractOptions): void {
       expect(renewed.getTime()).toBeGreaterThan(Date.now() + 30_000);
       await alive.tracker.complete(live.id, { result: 'done' });
       await expectJobtrailError(() => recoverer.tracker.heartbeat(live.id), 'invalid_transition');
+      await teardown();
+    });
+
+    it('keeps metric names such as constructor and __proto__ as plain metrics, and refuses an increment that overflows', async () => {
+      const { tracker, work } = setup();
+      const type = uniqueName('truth.metric-names');
+      const codes: string[] = [];
+      work({
+        [type]: (ctx) => {
+          ctx.metrics.increment('constructor', 2);
+          ctx.metrics.increment('__proto__', 1);
+          ctx.metrics.increment('big', 1e308);
+          try {
+            ctx.metrics.increment('big', 1e308);
+          } catch (error) {
+            codes.push((error as { code: string }).code);
+          }
+          return 1;
+        },
+      });
+      const job = await tracker.enqueue(type, null, { maxAttempts: 1 });
+      const done = await settled(tracker, job.id);
+      await teardown();
+      expect(codes).toEqual(['invalid_input']);
+      expect(done).toMatchObject({ status: 'completed', result: 1, note: null });
+      expect(Object.entries(done.metrics).sort()).toEqual([['__proto__', 1], ['big', 1e308], ['constructor', 2]]);
+    });
+
+    it('refuses payloads it cannot read or that are nested beyond what the store holds, naming the field', async () => {
+      const { tracker } = setup();
+      const type = uniqueName('truth.unreadable');
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      class Stamp extends Date {}
+      const deep: unknown[] = [];
+      let level = deep;
+      for (let i = 0; i < 1_100; i++) {
+        const next: unknown[] = [];
+        level.push(next);
+        level = next;
+      }
+      const cases: unknown[] = [
+        { rows: [{ get name() { throw new Error('getter'); } }] },
+        { rows: [proxy] },
+        { at: new Stamp() },
+        { at: Object.assign(new Date(), { toJSON: () => 'x\u0000' }) },
+        deep,
+      ];
+      for (const payload of cases) {
+        await expectJobtrailError(() => tracker.enqueue(type, payload), 'invalid_input');
+      }
+      await expect(tracker.enqueue(type, { rows: [{ get name() { throw new Error('getter'); } }] })).rejects.toThrow(/payload\.rows\[0\]/);
+      expect((await tracker.list({ type })).jobs).toEqual([]);
       await teardown();
     });
 

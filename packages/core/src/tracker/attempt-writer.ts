@@ -4,6 +4,9 @@ import type { ProgressPatch, JobStore } from '../store/job-store.js';
 import type { AttemptTelemetry } from '../telemetry/telemetry-port.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { ProgressEvent } from './tracker-events.js';
+import { JobAbortedError } from '../errors/job-aborted-error.js';
+import type { LazyAbortController } from '../util/lazy-abort-controller.js';
+import { addOwn, getOwn, setOwn } from '../util/own-property.js';
 import { assertMetricDelta, assertStorableText } from './validate-input.js';
 
 export interface ProgressDetails {
@@ -49,6 +52,8 @@ export class AttemptWriter {
     private readonly job: Job,
     private readonly owner: string | null,
     private readonly attempt?: number,
+    /** The attempt's abort controller: aborted as cancelled or lease-lost, the attempt is superseded. */
+    private readonly controller?: LazyAbortController,
   ) {}
 
   /** True once the attempt's outcome is being written or the attempt was abandoned. */
@@ -56,10 +61,28 @@ export class AttemptWriter {
     return this.closed;
   }
 
+  /** Metric increments that could not be written yet (the store was unreachable). */
+  get hasUnwrittenMetrics(): boolean {
+    return this.pendingMetrics !== null;
+  }
+
+  /** The attempt lost its job (known here): its writes are dropped, and reported once. */
+  private superseded(): boolean {
+    const controller = this.controller;
+    if (controller === undefined || !controller.aborted) return false;
+    const reason: unknown = controller.reason;
+    const cause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
+    if (cause !== 'cancelled' && cause !== 'lease_lost') return false;
+    if (this.attempt !== undefined) this.stale('progress');
+    else this.abandon();
+    return true;
+  }
+
   progress(fraction: unknown, details: ProgressDetails = {}): void {
     const value = clampProgress(fraction);
-    // A finished attempt reports nothing more: its record is final (a late timer in a handler).
-    if (this.closed) return;
+    // A finished or superseded attempt reports nothing more: its record is final (a late timer in
+    // a handler, or a handler that ignores its AbortSignal after a cancel).
+    if (this.closed || this.superseded()) return;
     const fields: ProgressFields = { progress: value };
     if (details.stage !== undefined) fields.stage = checkStage(details.stage);
     if (details.current !== undefined) fields.current = checkCount(details.current, 'current');
@@ -84,10 +107,13 @@ export class AttemptWriter {
     }
     assertStorableText(name, 'metrics.name');
     assertMetricDelta(name, by);
-    if (this.closed) return;
-    const metrics = (this.pendingMetrics ??= {});
-    metrics[name] = (metrics[name] ?? 0) + by;
-    this.job.metrics[name] = (this.job.metrics[name] ?? 0) + by;
+    if (this.closed || this.superseded()) return;
+    const total = (getOwn(this.job.metrics, name) ?? 0) + by;
+    if (!Number.isFinite(total)) {
+      throw new JobValidationError(`metrics.${name}`, `adding ${by} would make it ${total}, which no store can hold.`);
+    }
+    addOwn((this.pendingMetrics ??= {}), name, by);
+    setOwn(this.job.metrics, name, total);
     this.schedule();
   }
 
@@ -187,7 +213,7 @@ export class AttemptWriter {
       if ((answer === 'stale' || answer === 'finished') && this.attempt !== undefined) this.stale('metrics');
     } catch (error) {
       const merged: Record<string, number> = (this.pendingMetrics as Record<string, number> | null) ?? {};
-      for (const [name, delta] of Object.entries(deltas)) merged[name] = (merged[name] ?? 0) + delta;
+      for (const [name, delta] of Object.entries(deltas)) addOwn(merged, name, delta);
       this.pendingMetrics = merged;
       this.deps.onError(error, 'metrics');
     }

@@ -319,6 +319,26 @@ describe('track()', () => {
     expect(errors.at(-1)).toBe('settle');
   });
 
+  it('writes metric increments the store could not take with the outcome, so the job and its history agree', async () => {
+    const store = new MemoryJobStore();
+    let down = true;
+    const flaky = Object.assign(Object.create(store) as JobStore, {
+      incrementMetrics: (...args: Parameters<JobStore['incrementMetrics']>) =>
+        down ? Promise.reject(new Error('connection reset')) : store.incrementMetrics(...args),
+      transition: (...args: Parameters<JobStore['transition']>) => {
+        down = false;
+        return store.transition(...args);
+      },
+    });
+    const { tracker } = setup({ store: flaky, recoverIntervalMs: false });
+    await tracker.track('x', (ctx) => {
+      ctx.metrics.increment('rows', 7);
+      return 'ok';
+    });
+    const [job] = (await store.query({ limit: 1 })).jobs;
+    expect(job).toMatchObject({ status: 'completed', metrics: { rows: 7 }, history: [{ metrics: { rows: 7 } }] });
+  });
+
   it('records the outcome once the store answers again within the lease (an outage at settle)', async () => {
     const store = new MemoryJobStore();
     let down = 3;

@@ -19,7 +19,7 @@ import {
 import type { Job, JobScope } from '../model/job.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
-import type { Expectation, JobPatch, JobStore, ProgressPatch } from '../store/job-store.js';
+import type { Expectation, JobPatch, JobStore, ProgressPatch, StoreLimits } from '../store/job-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreClock } from '../util/store-clock.js';
@@ -48,8 +48,9 @@ import {
   assertJobType,
   assertJson,
   assertMetricDelta,
-  assertStorableDate,
   assertStorableText,
+  DATE_MAX,
+  DATE_MIN,
   integerOption,
   storableText,
   validateCreateInput,
@@ -174,10 +175,14 @@ export class JobTracker {
   readonly events = new EventEmitter<TrackerEvents>();
 
   private readonly clock: Clock;
+  /** What the store cannot hold: refused up front. */
+  private readonly limits: StoreLimits;
   /** Measures this process's offset to the store's clock (stores with `serverTime`, system clock only). */
   private storeClock: StoreClock | null = null;
   private clockSynced: Promise<void> | null = null;
   private readonly syncsClock: boolean;
+  /** True until the first measurement of the store's clock has finished (hot paths skip the await after). */
+  private clockPending: boolean;
   private readonly backoff: BackoffPolicy;
   private readonly classify: ErrorClassifier | undefined;
   private readonly maxAttempts: number;
@@ -208,8 +213,10 @@ export class JobTracker {
       throw new JobValidationError('store', 'createTracker() needs a store, e.g. createTracker({ store: new MemoryJobStore() }).');
     }
     this.store = options.store;
+    this.limits = options.store.limits ?? {};
     // Leases and due times are judged on the store's clock: local time plus a measured offset.
     this.syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';
+    this.clockPending = this.syncsClock;
     this.clock = options.clock ?? (this.syncsClock ? this.offsetClock() : systemClock);
     this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
     this.classify = options.classify;
@@ -293,7 +300,9 @@ export class JobTracker {
       source: () => this.store.serverTime!(),
       onError: (error) => this.emitError(error, { operation: 'clock' }),
     });
-    this.clockSynced = this.storeClock.ready();
+    this.clockSynced = this.storeClock.ready().then(() => {
+      this.clockPending = false;
+    });
     return this.clockSynced;
   }
 
@@ -311,8 +320,8 @@ export class JobTracker {
   /** Creates a queued job. With a `key`, an unfinished job of the same type and key is returned instead. */
   async create<TPayload = unknown>(type: string, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>> {
     assertJobType(type);
-    const checked = validateCreateInput(input);
-    if (this.syncsClock) await this.clockReady();
+    const checked = validateCreateInput(input, [], this.limits);
+    if (this.clockPending) await this.clockReady();
     const job = this.draft(type, checked, 'queued');
     return (await this.insert(job, checked.transaction)) as Job<TPayload>;
   }
@@ -346,7 +355,7 @@ export class JobTracker {
     }
     if (options.owner !== undefined) assertStorableText(options.owner, 'owner');
     const owner = options.owner ?? this.id;
-    if (this.syncsClock) await this.clockReady();
+    if (this.clockPending) await this.clockReady();
     const job = await this.change(id, 'start', (current) => {
       this.assertCan(current, 'running');
       const now = this.clock.now();
@@ -413,7 +422,7 @@ export class JobTracker {
   }
 
   async complete(id: string, outcome: { result?: unknown; note?: string | null } = {}): Promise<Job> {
-    if (outcome.result !== undefined) assertJson(outcome.result, 'result');
+    if (outcome.result !== undefined) assertJson(outcome.result, 'result', this.limits);
     checkNote(outcome.note);
     const progress = await this.takeManualProgress(id);
     const job = await this.change(id, 'complete', (current) => {
@@ -635,7 +644,7 @@ export class JobTracker {
   }
 
   private async recoverPass(): Promise<Job[]> {
-    if (this.syncsClock) await this.clockReady();
+    if (this.clockPending) await this.clockReady();
     const recovered: Job[] = [];
     const refused = new Set<string>();
     for (let round = 0; round < 50; round++) {
@@ -670,10 +679,10 @@ export class JobTracker {
   ): Promise<Awaited<T>> {
     assertJobType(type);
     if (typeof fn !== 'function') throw new JobValidationError('fn', 'track() needs the function to run.');
-    const checked = validateCreateInput(options, ['safe', 'storeResult']) as TrackOptions<TPayload>;
+    const checked = validateCreateInput(options, ['safe', 'storeResult'], this.limits) as TrackOptions<TPayload>;
     const safe = checked.safe ?? true;
     const { safe: _safe, storeResult, ...createInput } = checked;
-    if (this.syncsClock) await this.clockReady();
+    if (this.clockPending) await this.clockReady();
     const now = this.clock.now();
     const draft = this.draft(type, { maxAttempts: 1, ...createInput }, 'running');
     draft.attempt = 1;
@@ -738,7 +747,9 @@ export class JobTracker {
     const typeOptions = this.types[type];
     const at = new Date(now);
     const runAt = input.runAt ?? new Date(now + (input.delayMs ?? 0));
-    if (input.delayMs !== undefined) assertStorableDate(runAt, 'delayMs');
+    if (input.delayMs !== undefined && !(runAt.getTime() >= DATE_MIN && runAt.getTime() <= DATE_MAX)) {
+      throw new JobValidationError('delayMs', `${input.delayMs} ms from now is past the year 9999, the latest time every store can hold.`);
+    }
     return {
       id: uuidv7(now),
       type,
@@ -954,6 +965,7 @@ export class JobTracker {
       job,
       owner,
       job.attempt,
+      controller,
     );
     const state: AttemptState = { skipped: false };
     const ctx = createJobContext(job, writer, controller, state);
@@ -1032,6 +1044,10 @@ export class JobTracker {
       if (writer.note !== undefined || job.note !== noteBefore) patch.note = job.note;
       event = state.skipped ? 'skipped' : 'completed';
     }
+    // Increments the store could not take before the outcome (an outage) go with it: the attempt's
+    // own count is complete in its snapshot, and only this attempt writes the job's metrics.
+    if (writer.hasUnwrittenMetrics && patch.metrics === undefined) patch.metrics = { ...job.metrics };
+    writer.abandon();
     const outcome = await writeOutcome(job.id, expected, patch, {
       store: this.store,
       clock: this.clock,
@@ -1101,7 +1117,7 @@ export class JobTracker {
   private storableResult(value: unknown, job: Job): unknown {
     if (value === undefined) return null;
     try {
-      assertJson(value, 'result');
+      assertJson(value, 'result', this.limits);
       return value;
     } catch (error) {
       this.emitError(error, { operation: 'complete', jobId: job.id, type: job.type });

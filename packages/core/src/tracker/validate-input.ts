@@ -1,4 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { StoreLimits } from '../store/job-store.js';
+import { checkJson, type JsonCheckHooks } from './json-check.js';
 import { isUuid } from '../util/uuid-v7.js';
 
 /** What a job is created with; everything is optional but the type. */
@@ -127,7 +129,11 @@ function checkText(text: unknown, field: string, verb: string): void {
 }
 
 /** Checks a create/enqueue input; throws before anything is stored. */
-export function validateCreateInput(input: unknown, allowedExtraKeys: readonly string[] = []): CreateJobInput {
+export function validateCreateInput(
+  input: unknown,
+  allowedExtraKeys: readonly string[] = [],
+  limits?: StoreLimits,
+): CreateJobInput {
   if (input === undefined) return {};
   if (!isPlainObject(input)) throw new JobValidationError('options', `must be an object; got ${show(input)}.`);
   for (const key of Object.keys(input)) {
@@ -139,10 +145,10 @@ export function validateCreateInput(input: unknown, allowedExtraKeys: readonly s
     }
   }
   const value = input as CreateJobInput;
-  if (value.payload !== undefined) assertJson(value.payload, 'payload');
+  if (value.payload !== undefined) assertJson(value.payload, 'payload', limits);
   if (value.metadata !== undefined) {
     if (!isPlainObject(value.metadata)) throw new JobValidationError('metadata', 'must be a plain object.');
-    assertJson(value.metadata, 'metadata');
+    assertJson(value.metadata, 'metadata', limits);
   }
   optionalText(value.tenantId, 'tenantId');
   optionalText(value.ownerId, 'ownerId');
@@ -193,63 +199,26 @@ function optionalText(value: unknown, field: string): void {
 
 /**
  * Rejects what would not survive a round trip through a store: functions, symbols, BigInt,
- * cycles, non-finite numbers, class instances other than Date, Dates outside years 0001..9999
- * (see {@link assertStorableDate}), and strings or object keys holding a NUL or an unpaired
- * surrogate (see {@link assertStorableText}). Errors name the exact path, e.g.
- * `payload.rows[3].name` or `payload["a b"]`.
+ * cycles, non-finite numbers, class instances other than plain Dates, Dates outside years
+ * 0001..9999 (see {@link assertStorableDate}), strings or object keys holding a NUL or an unpaired
+ * surrogate (see {@link assertStorableText}), values nested or sized beyond the store's `limits`,
+ * and values that cannot be read (a revoked Proxy, a throwing getter). Errors name the exact
+ * path, e.g. `payload.rows[3].name` or `payload["a b"]`.
  */
-export function assertJson(value: unknown, field: string): void {
-  const seen = new Set<object>();
-  const visit = (node: unknown, path: string): void => {
-    switch (typeof node) {
-      case 'string':
-        checkText(node, path, 'contains');
-        return;
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(node)) throw new JobValidationError(path, `${node} cannot be stored as JSON.`);
-        return;
-      case 'undefined':
-        return;
-      case 'bigint':
-        throw new JobValidationError(path, 'is a BigInt, which JSON cannot hold; convert it to a string or number.');
-      case 'function':
-      case 'symbol':
-        throw new JobValidationError(path, `is a ${typeof node}, which JSON cannot hold.`);
-    }
-    if (node === null) return;
-    const object = node as object;
-    if (object instanceof Date) {
-      const time = object.getTime();
-      if (!Number.isFinite(time)) throw new JobValidationError(path, 'is an invalid Date.');
-      if (time < DATE_MIN || time > DATE_MAX) assertStorableDate(object, path);
-      return;
-    }
-    if (seen.has(object)) throw new JobValidationError(path, 'contains a cycle, which JSON cannot hold.');
-    seen.add(object);
-    if (Array.isArray(object)) {
-      object.forEach((item, index) => visit(item, `${path}[${index}]`));
-    } else {
-      if (!isPlainObject(object)) {
-        throw new JobValidationError(path, `is a ${object.constructor?.name ?? 'non-plain object'}; pass plain JSON data.`);
-      }
-      for (const [key, item] of Object.entries(object)) {
-        const keyPath = `${path}${pathKey(key)}`;
-        checkText(key, keyPath, 'is a key that contains');
-        visit(item, keyPath);
-      }
-    }
-    seen.delete(object);
-  };
-  visit(value, field);
+export function assertJson(value: unknown, field: string, limits?: StoreLimits): void {
+  checkJson(value, field, JSON_HOOKS, limits);
 }
 
-/** `.name` for identifier-like keys, `["a b"]` (JSON-escaped, so always printable) otherwise. */
-function pathKey(key: string): string {
-  return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const JSON_HOOKS: JsonCheckHooks = {
+  text(text, path, isKey) {
+    if (SUSPECT.test(text)) checkText(text, path(), isKey ? 'is a key that contains' : 'contains');
+  },
+  date(date, path) {
+    const time = date.getTime();
+    if (!Number.isFinite(time)) throw new JobValidationError(path(), 'is an invalid Date.');
+    if (time < DATE_MIN || time > DATE_MAX) assertStorableDate(date, path());
+  },
+};
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;

@@ -101,6 +101,8 @@ export class JobWorker {
   private stopPromise: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private readonly keepAlive: boolean;
+  /** Until the tracker has measured the store's clock, claims wait for it. */
+  private clockPending = true;
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
@@ -279,7 +281,10 @@ export class JobWorker {
       const { limits, total } = this.freeSlots();
       const limit = Math.min(total, this.batchSize, max);
       if (limit <= 0) return 0;
-      await this.tracker.clockReady();
+      if (this.clockPending) {
+        await this.tracker.clockReady();
+        this.clockPending = false;
+      }
       const now = this.internals.clock.now();
       let jobs: Job[];
       try {
@@ -522,7 +527,10 @@ export class JobWorker {
   /** Hands a job back to the queue without counting its attempt. */
   private async release(job: Job): Promise<void> {
     try {
-      await this.internals.release(job, this.id);
+      const released = await this.internals.release(job, this.id);
+      if (released && this.events.listenerCount('settled') > 0) {
+        this.events.emit('settled', { job: released, jobId: job.id, type: job.type, outcome: 'released' });
+      }
     } catch (error) {
       this.emitError(error, { operation: 'release', jobId: job.id, type: job.type });
     }

@@ -15,6 +15,7 @@ import {
   type PruneRequest,
   type StatusCount,
   type StoreFilter,
+  type StoreLimits,
   type StoreQuery,
   type StoreQueryResult,
   type StoreWakeEvent,
@@ -105,6 +106,11 @@ type Row = JobRow & { applied?: boolean };
 export class PostgresJobStore implements JobStore {
   /** Schema, table and derived names this store works on. */
   readonly names: TableNames;
+  /**
+   * A jsonb value holds at most 255 MiB (PostgreSQL's limit is 268,435,455 bytes): larger payloads,
+   * metadata and results are refused by core before any SQL runs, so never inside your transaction.
+   */
+  readonly limits: StoreLimits = { maxJsonBytes: 255 * 1024 * 1024 };
   private readonly dataSource: TypeOrmDataSource;
   private readonly pool: PoolExecutor;
   private readonly sql: Statements;

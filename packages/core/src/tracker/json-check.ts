@@ -1,0 +1,143 @@
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { StoreLimits } from '../store/job-store.js';
+
+/** Deepest nesting of objects and arrays in a JSON value unless the store declares less. */
+export const DEFAULT_MAX_JSON_DEPTH = 1000;
+
+/** One step of the path to a value; rendered to text only when something is wrong there. */
+interface PathStep {
+  parent: PathStep | null;
+  key: string | number;
+}
+
+export interface JsonCheckHooks {
+  /** Checks one string (a value, or a key when `isKey`), throwing for text no store holds. */
+  text(text: string, path: () => string, isKey: boolean): void;
+  /** Checks one Date (a plain `Date`, already known to be one). */
+  date(date: Date, path: () => string): void;
+}
+
+/**
+ * Walks a JSON value once and refuses, with `JobValidationError` naming the exact path, what no
+ * store could keep: what JSON cannot hold (functions, symbols, BigInt, cycles, non-finite numbers,
+ * class instances), Date subclasses or Dates with their own `toJSON` (stores would keep what
+ * `toJSON` says, not the Date), nesting deeper than `limits.maxJsonDepth` (default 1000), more
+ * than `limits.maxJsonBytes` of UTF-8 JSON, and values that cannot even be read (a revoked
+ * `Proxy`, a getter that throws). Paths are built only for the error, so valid data costs one pass.
+ */
+export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, limits: StoreLimits = {}): void {
+  const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const maxBytes = limits.maxJsonBytes ?? Number.POSITIVE_INFINITY;
+  const seen = new Set<object>();
+  // Upper bound of the UTF-8 size: every UTF-16 unit is at most 3 bytes, every other token a few.
+  let units = 0;
+  let tokens = 0;
+  const render = (step: PathStep | null): string => {
+    const keys: Array<string | number> = [];
+    for (let at = step; at !== null; at = at.parent) keys.push(at.key);
+    let text = field;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      text += typeof key === 'number' ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    }
+    return text;
+  };
+  const fail = (step: PathStep | null, message: string): never => {
+    throw new JobValidationError(render(step), message);
+  };
+
+  const visit = (node: unknown, step: PathStep | null, depth: number): void => {
+    tokens++;
+    switch (typeof node) {
+      case 'string':
+        units += node.length;
+        hooks.text(node, () => render(step), false);
+        return;
+      case 'boolean':
+      case 'undefined':
+        return;
+      case 'number':
+        if (!Number.isFinite(node)) fail(step, `${node} cannot be stored as JSON.`);
+        return;
+      case 'bigint':
+        fail(step, 'is a BigInt, which JSON cannot hold; convert it to a string or number.');
+        return;
+      case 'function':
+      case 'symbol':
+        fail(step, `is a ${typeof node}, which JSON cannot hold.`);
+        return;
+    }
+    if (node === null) return;
+    const object = node as object;
+    let proto: unknown;
+    let isArray: boolean;
+    try {
+      proto = Object.getPrototypeOf(object);
+      isArray = Array.isArray(object);
+    } catch (error) {
+      return fail(step, `cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+    }
+    if (proto === Date.prototype) {
+      if (Object.prototype.hasOwnProperty.call(object, 'toJSON')) {
+        fail(step, 'is a Date with its own toJSON; pass a plain Date or an ISO string.');
+      }
+      units += 24;
+      hooks.date(object as Date, () => render(step));
+      return;
+    }
+    if (object instanceof Date) fail(step, 'is a subclass of Date; pass a plain Date or an ISO string.');
+    if (depth >= maxDepth) fail(step, `is nested deeper than ${maxDepth} levels, more than the store accepts.`);
+    if (seen.has(object)) fail(step, 'contains a cycle, which JSON cannot hold.');
+    if (!isArray && proto !== Object.prototype && proto !== null) {
+      const name = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      fail(step, `is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}; pass plain JSON data.`);
+    }
+    seen.add(object);
+    let entries: Array<[string, unknown]>;
+    try {
+      entries = isArray ? [] : Object.entries(object);
+      if (isArray) {
+        const array = object as unknown[];
+        for (let index = 0; index < array.length; index++) visit(array[index], { parent: step, key: index }, depth + 1);
+      }
+    } catch (error) {
+      if (error instanceof JobValidationError) throw error;
+      return fail(step, `cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+    }
+    for (const [key, item] of entries) {
+      const keyStep = { parent: step, key };
+      units += key.length;
+      hooks.text(key, () => render(keyStep), true);
+      visit(item, keyStep, depth + 1);
+    }
+    seen.delete(object);
+  };
+
+  visit(value, null, 0);
+  if (units * 3 + tokens * 24 > maxBytes) checkBytes(value, field, maxBytes);
+}
+
+/** The exact UTF-8 size of the JSON text, computed only when the cheap upper bound is over the limit. */
+function checkBytes(value: unknown, field: string, maxBytes: number): void {
+  const json = JSON.stringify(value) ?? '';
+  // Cheap exact count of UTF-8 bytes without encoding the whole text.
+  let bytes = json.length;
+  for (let i = 0; i < json.length; i++) {
+    const unit = json.charCodeAt(i);
+    if (unit >= 0x80) bytes += unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff) ? 2 : 1;
+  }
+  if (bytes > maxBytes) {
+    throw new JobValidationError(field, `is ${bytes} bytes as JSON, more than the ${maxBytes} bytes the store accepts.`);
+  }
+}
+
+function describeFailure(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 200);
+    return String(error).slice(0, 200);
+  } catch {
+    return 'it threw while being read';
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
