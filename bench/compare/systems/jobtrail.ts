@@ -33,7 +33,10 @@ function jobtrailFactory(name: string, durability: 'full' | 'relaxed'): SystemFa
       await dataSource.initialize();
       const store = new PostgresJobStore({ dataSource, schema, durability });
       if (ref === undefined) await store.migrate();
-      return new JobtrailRun(dataSource, store, createTracker({ store }), env, schema, mode);
+      const tracker = createTracker({ store });
+      // Start-up, like the peers' start(): measure the offset to the database's clock once.
+      await tracker.clockReady();
+      return new JobtrailRun(dataSource, store, tracker, env, schema, mode);
     },
     ...schemaStorage,
   };

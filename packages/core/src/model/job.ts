@@ -61,8 +61,10 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   /** Errors of earlier attempts, oldest first, bounded. */
   errors: JobError[];
   /**
-   * Every attempt that ended (its times, outcome, error, last progress and metrics) and every
-   * manual retry, oldest first, bounded (the tracker's `maxHistory`, default 50).
+   * Every earlier attempt (its times, owner, outcome, error, last progress, stage and metrics) and
+   * every manual retry, oldest first, bounded (the tracker's `maxHistory`, default 50). The latest
+   * attempt is the job's own fields (`attempt`, `startedAt`, `finishedAt`, `status`, `error`,
+   * `progress`, `stage`, `metrics`); it becomes an entry when another attempt follows it.
    */
   history: JobHistoryEntry[];
 

@@ -1,4 +1,4 @@
-import type { JobAttemptOutcome, Job, JobError, JobHistoryEntry } from '../model/job.js';
+import type { JobAttemptEntry, JobAttemptOutcome, Job, JobError, JobHistoryEntry } from '../model/job.js';
 import type { JobPatch } from '../store/job-store.js';
 
 /** Default bound of `job.history`. */
@@ -8,7 +8,7 @@ export const DEFAULT_MAX_HISTORY = 50;
  * The record of an attempt that just ended, from the attempt's own snapshot of the job (which
  * carries the attempt's latest progress, stage and metrics).
  */
-export function attemptEntry(job: Readonly<Job>, outcome: JobAttemptOutcome, finishedAt: Date, error: JobError | null): JobHistoryEntry {
+export function attemptEntry(job: Readonly<Job>, outcome: JobAttemptOutcome, finishedAt: Date, error: JobError | null): JobAttemptEntry {
   return {
     kind: 'attempt',
     attempt: job.attempt,

@@ -82,9 +82,11 @@ export class AttemptWriter {
     const value = clampProgress(fraction);
     // A finished or superseded attempt reports nothing more: its record is final (a late timer in
     // a handler, or a handler that ignores its AbortSignal after a cancel).
-    if (this.closed || this.superseded()) return;
+    if (this.closed || (this.controller?.aborted === true && this.superseded())) return;
     const fields: ProgressFields = { progress: value };
-    if (details.stage !== undefined) fields.stage = checkStage(details.stage);
+    const stage = details.stage;
+    // The same stage again (a loop) was checked when it was first set.
+    if (stage !== undefined) fields.stage = stage === this.job.stage ? stage : checkStage(stage);
     if (details.current !== undefined) fields.current = checkCount(details.current, 'current');
     if (details.total !== undefined) fields.total = checkCount(details.total, 'total');
     Object.assign(this.job, fields);
@@ -107,7 +109,7 @@ export class AttemptWriter {
     }
     assertStorableText(name, 'metrics.name');
     assertMetricDelta(name, by);
-    if (this.closed || this.superseded()) return;
+    if (this.closed || (this.controller?.aborted === true && this.superseded())) return;
     const total = (getOwn(this.job.metrics, name) ?? 0) + by;
     if (!Number.isFinite(total)) {
       throw new JobValidationError(`metrics.${name}`, `adding ${by} would make it ${total}, which no store can hold.`);

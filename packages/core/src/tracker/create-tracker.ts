@@ -16,10 +16,10 @@ import {
   JobValidationError,
   StoreError,
 } from '../errors/jobtrail-error.js';
-import type { Job, JobScope } from '../model/job.js';
+import type { Job, JobHistoryEntry, JobScope } from '../model/job.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
-import type { Expectation, JobPatch, JobStore, ProgressPatch, StoreLimits } from '../store/job-store.js';
+import type { Expectation, JobPatch, JobStore, ProgressPatch, StoreLimits, TransitionResult } from '../store/job-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreClock } from '../util/store-clock.js';
@@ -160,6 +160,8 @@ export function trackerInternals(tracker: Tracker): TrackerInternals {
 }
 
 const RECOVERY_BATCH = 100;
+/** How soon a failed measurement of the store's clock is tried again by the next caller. */
+const CLOCK_RETRY_MS = 5_000;
 
 export function createTracker(options: TrackerOptions): Tracker {
   return new JobTracker(options);
@@ -181,8 +183,9 @@ export class JobTracker {
   private storeClock: StoreClock | null = null;
   private clockSynced: Promise<void> | null = null;
   private readonly syncsClock: boolean;
-  /** True until the first measurement of the store's clock has finished (hot paths skip the await after). */
+  /** True until the store's clock has been measured once (hot paths skip the await after). */
   private clockPending: boolean;
+  private nextClockSyncAt = 0;
   private readonly backoff: BackoffPolicy;
   private readonly classify: ErrorClassifier | undefined;
   private readonly maxAttempts: number;
@@ -218,6 +221,8 @@ export class JobTracker {
     this.syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';
     this.clockPending = this.syncsClock;
     this.clock = options.clock ?? (this.syncsClock ? this.offsetClock() : systemClock);
+    // Measured now, so that the first enqueue or claim rarely has to wait for it.
+    if (this.syncsClock) void this.clockReady();
     this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
     this.classify = options.classify;
     this.maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
@@ -294,14 +299,27 @@ export class JobTracker {
    * and recovering wait for it, so that no lease or due time is ever judged on a skewed clock.
    */
   clockReady(): Promise<void> {
-    if (!this.syncsClock) return Promise.resolve();
+    if (!this.clockPending) return Promise.resolve();
     if (this.clockSynced) return this.clockSynced;
-    this.storeClock = new StoreClock({
-      source: () => this.store.serverTime!(),
-      onError: (error) => this.emitError(error, { operation: 'clock' }),
-    });
-    this.clockSynced = this.storeClock.ready().then(() => {
-      this.clockPending = false;
+    const now = systemClock.now();
+    // After a failed measurement (the store was not reachable yet) callers go on with the offset
+    // they have, and one of them measures again at most every few seconds.
+    if (now < this.nextClockSyncAt) return Promise.resolve();
+    this.nextClockSyncAt = now + CLOCK_RETRY_MS;
+    let measured: Promise<void>;
+    if (this.storeClock === null) {
+      this.storeClock = new StoreClock({
+        source: () => this.store.serverTime!(),
+        onError: (error) => this.emitError(error, { operation: 'clock' }),
+      });
+      measured = this.storeClock.ready();
+    } else {
+      measured = this.storeClock.sync();
+    }
+    const clock = this.storeClock;
+    this.clockSynced = measured.then(() => {
+      if (clock.roundTripMs !== undefined) this.clockPending = false;
+      this.clockSynced = null;
     });
     return this.clockSynced;
   }
@@ -478,11 +496,7 @@ export class JobTracker {
       (current) => {
         this.assertCan(current, 'cancelled');
         const at = new Date(this.clock.now());
-        const patch: JobPatch = { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
-        if (current.status === 'running') {
-          patch.history = appendHistory(current.history, attemptEntry(current, 'cancelled', at, null), this.maxHistory);
-        }
-        return patch;
+        return { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
       },
       scope,
     );
@@ -515,7 +529,7 @@ export class JobTracker {
           result: null,
           error: null,
           errors: appendBounded(current.errors, current.error, this.maxErrors),
-          history: appendHistory(current.history, { kind: 'retry', at, afterAttempt: current.attempt }, this.maxHistory),
+          history: this.retriedHistory(current, at),
           startedAt: null,
           finishedAt: null,
           updatedAt: at,
@@ -1048,12 +1062,18 @@ export class JobTracker {
     // own count is complete in its snapshot, and only this attempt writes the job's metrics.
     if (writer.hasUnwrittenMetrics && patch.metrics === undefined) patch.metrics = { ...job.metrics };
     writer.abandon();
-    const outcome = await writeOutcome(job.id, expected, patch, {
-      store: this.store,
-      clock: this.clock,
-      leaseExpiresAt: run.leaseExpiresAt,
-      onRetry: (error, what) => this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type }),
-    });
+    let outcome: TransitionResult;
+    try {
+      outcome = await this.store.transition(job.id, expected, patch);
+    } catch (firstError) {
+      outcome = await writeOutcome(job.id, expected, patch, {
+        store: this.store,
+        clock: this.clock,
+        leaseExpiresAt: run.leaseExpiresAt,
+        onRetry: (error, what) => this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type }),
+        firstError,
+      });
+    }
     if (!outcome.ok) {
       result.job = outcome.reason === 'conflict' ? outcome.current : null;
       result.outcome = result.job?.status === 'cancelled' ? 'cancelled' : 'lost';
@@ -1073,7 +1093,6 @@ export class JobTracker {
       result,
       error: null,
       errors: appendBounded(job.errors, job.error, this.maxErrors),
-      history: appendHistory(job.history, attemptEntry(job, 'completed', at, null), this.maxHistory),
       lease: null,
       finishedAt: at,
       updatedAt: at,
@@ -1084,10 +1103,23 @@ export class JobTracker {
     return {
       status: 'skipped',
       lease: null,
-      history: appendHistory(job.history, attemptEntry(job, 'skipped', at, null), this.maxHistory),
       finishedAt: at,
       updatedAt: at,
     };
+  }
+
+  /**
+   * The history of a job queued again by hand: its last attempt (until now the job's own fields)
+   * becomes an entry, followed by the retry itself.
+   */
+  private retriedHistory(current: Job, at: Date): JobHistoryEntry[] {
+    let history = current.history ?? [];
+    if (current.startedAt !== null && current.attempt > 0) {
+      const outcome = current.status === 'cancelled' ? 'cancelled' : current.error?.code === 'lease_expired' ? 'lease_expired' : 'failed';
+      const entry = attemptEntry(current, outcome, current.finishedAt ?? at, current.error);
+      history = appendHistory(history, entry, this.maxHistory);
+    }
+    return appendHistory(history, { kind: 'retry', at, afterAttempt: current.attempt }, this.maxHistory);
   }
 
   /** Back to the queue without counting the attempt: one more is allowed, and it gets a new number. */

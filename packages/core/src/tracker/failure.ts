@@ -176,8 +176,9 @@ export function decideFailure(
     options.errorRecord ?? toJobError(error, job.attempt, at, classification.retryable, options.keepStacks);
   const errors = appendBounded(job.errors, job.error, options.maxErrors);
   const status = willRetry ? 'retrying' : 'failed';
-  const history = appendHistory(job.history, attemptEntry(job, options.outcome ?? status, at, record), options.maxHistory);
   if (willRetry) {
+    // Another attempt follows: this one leaves the job's own fields for its history.
+    const history = appendHistory(job.history, attemptEntry(job, options.outcome ?? status, at, record), options.maxHistory);
     const delay = retryDelay(job.attempt, error, classification, backoff, options);
     const retryAt = new Date(now + delay);
     return {
@@ -188,6 +189,6 @@ export function decideFailure(
   }
   return {
     status: 'failed',
-    patch: { status: 'failed', lease: null, error: record, errors, history, finishedAt: at, updatedAt: at },
+    patch: { status: 'failed', lease: null, error: record, errors, finishedAt: at, updatedAt: at },
   };
 }

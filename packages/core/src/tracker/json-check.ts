@@ -4,15 +4,11 @@ import type { StoreLimits } from '../store/job-store.js';
 /** Deepest nesting of objects and arrays in a JSON value unless the store declares less. */
 export const DEFAULT_MAX_JSON_DEPTH = 1000;
 
-/** One step of the path to a value; rendered to text only when something is wrong there. */
-interface PathStep {
-  parent: PathStep | null;
-  key: string | number;
-}
-
 export interface JsonCheckHooks {
-  /** Checks one string (a value, or a key when `isKey`), throwing for text no store holds. */
-  text(text: string, path: () => string, isKey: boolean): void;
+  /** A cheap first test: only strings it flags are checked further (with their path). */
+  suspect(text: string): boolean;
+  /** Checks one flagged string (a value, or a key when `isKey`), throwing for text no store holds. */
+  text(text: string, path: string, isKey: boolean): void;
   /** Checks one Date (a plain `Date`, already known to be one). */
   date(date: Date, path: () => string): void;
 }
@@ -23,48 +19,47 @@ export interface JsonCheckHooks {
  * class instances), Date subclasses or Dates with their own `toJSON` (stores would keep what
  * `toJSON` says, not the Date), nesting deeper than `limits.maxJsonDepth` (default 1000), more
  * than `limits.maxJsonBytes` of UTF-8 JSON, and values that cannot even be read (a revoked
- * `Proxy`, a getter that throws). Paths are built only for the error, so valid data costs one pass.
+ * `Proxy`, a getter that throws). The path is a stack of keys rendered only for an error, so
+ * valid data costs one pass and no allocation per value.
  */
 export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, limits: StoreLimits = {}): void {
   const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const maxBytes = limits.maxJsonBytes ?? Number.POSITIVE_INFINITY;
   const seen = new Set<object>();
+  const keys: Array<string | number> = [];
   // Upper bound of the UTF-8 size: every UTF-16 unit is at most 3 bytes, every other token a few.
   let units = 0;
   let tokens = 0;
-  const render = (step: PathStep | null): string => {
-    const keys: Array<string | number> = [];
-    for (let at = step; at !== null; at = at.parent) keys.push(at.key);
+  const render = (): string => {
     let text = field;
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i]!;
+    for (const key of keys) {
       text += typeof key === 'number' ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
     }
     return text;
   };
-  const fail = (step: PathStep | null, message: string): never => {
-    throw new JobValidationError(render(step), message);
+  const fail = (message: string): never => {
+    throw new JobValidationError(render(), message);
   };
 
-  const visit = (node: unknown, step: PathStep | null, depth: number): void => {
+  const visit = (node: unknown, depth: number): void => {
     tokens++;
     switch (typeof node) {
       case 'string':
         units += node.length;
-        hooks.text(node, () => render(step), false);
+        if (hooks.suspect(node)) hooks.text(node, render(), false);
         return;
       case 'boolean':
       case 'undefined':
         return;
       case 'number':
-        if (!Number.isFinite(node)) fail(step, `${node} cannot be stored as JSON.`);
+        if (!Number.isFinite(node)) fail(`${node} cannot be stored as JSON.`);
         return;
       case 'bigint':
-        fail(step, 'is a BigInt, which JSON cannot hold; convert it to a string or number.');
+        fail('is a BigInt, which JSON cannot hold; convert it to a string or number.');
         return;
       case 'function':
       case 'symbol':
-        fail(step, `is a ${typeof node}, which JSON cannot hold.`);
+        fail(`is a ${typeof node}, which JSON cannot hold.`);
         return;
     }
     if (node === null) return;
@@ -75,45 +70,63 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       proto = Object.getPrototypeOf(object);
       isArray = Array.isArray(object);
     } catch (error) {
-      return fail(step, `cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+      return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
     }
     if (proto === Date.prototype) {
-      if (Object.prototype.hasOwnProperty.call(object, 'toJSON')) {
-        fail(step, 'is a Date with its own toJSON; pass a plain Date or an ISO string.');
-      }
+      if (Object.prototype.hasOwnProperty.call(object, 'toJSON')) fail('is a Date with its own toJSON; pass a plain Date or an ISO string.');
       units += 24;
-      hooks.date(object as Date, () => render(step));
+      hooks.date(object as Date, render);
       return;
     }
-    if (object instanceof Date) fail(step, 'is a subclass of Date; pass a plain Date or an ISO string.');
-    if (depth >= maxDepth) fail(step, `is nested deeper than ${maxDepth} levels, more than the store accepts.`);
-    if (seen.has(object)) fail(step, 'contains a cycle, which JSON cannot hold.');
+    if (object instanceof Date) fail('is a subclass of Date; pass a plain Date or an ISO string.');
+    if (depth >= maxDepth) fail(`is nested deeper than ${maxDepth} levels, more than the store accepts.`);
+    if (seen.has(object)) fail('contains a cycle, which JSON cannot hold.');
     if (!isArray && proto !== Object.prototype && proto !== null) {
       const name = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      fail(step, `is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}; pass plain JSON data.`);
+      fail(`is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}; pass plain JSON data.`);
     }
     seen.add(object);
-    let entries: Array<[string, unknown]>;
-    try {
-      entries = isArray ? [] : Object.entries(object);
-      if (isArray) {
-        const array = object as unknown[];
-        for (let index = 0; index < array.length; index++) visit(array[index], { parent: step, key: index }, depth + 1);
+    if (isArray) {
+      const array = object as unknown[];
+      let length: number;
+      try {
+        length = array.length;
+      } catch (error) {
+        return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
       }
-    } catch (error) {
-      if (error instanceof JobValidationError) throw error;
-      return fail(step, `cannot be read (${describeFailure(error)}); pass plain JSON data.`);
-    }
-    for (const [key, item] of entries) {
-      const keyStep = { parent: step, key };
-      units += key.length;
-      hooks.text(key, () => render(keyStep), true);
-      visit(item, keyStep, depth + 1);
+      for (let index = 0; index < length; index++) {
+        keys.push(index);
+        visit(readItem(array, index), depth + 1);
+        keys.pop();
+      }
+    } else {
+      let entries: Array<[string, unknown]>;
+      try {
+        entries = Object.entries(object);
+      } catch (error) {
+        return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+      }
+      for (const [key, item] of entries) {
+        keys.push(key);
+        units += key.length;
+        if (hooks.suspect(key)) hooks.text(key, render(), true);
+        visit(item, depth + 1);
+        keys.pop();
+      }
     }
     seen.delete(object);
   };
 
-  visit(value, null, 0);
+  /** An array item (its index is on the path already); a getter that throws is reported there. */
+  const readItem = (array: unknown[], index: number): unknown => {
+    try {
+      return array[index];
+    } catch (error) {
+      return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+    }
+  };
+
+  visit(value, 0);
   if (units * 3 + tokens * 24 > maxBytes) checkBytes(value, field, maxBytes);
 }
 

@@ -15,6 +15,11 @@ export interface OutcomeWriteOptions {
   onRetry: (error: unknown, what: 'retry' | 'degrade') => void;
   /** Waits `ms`; injectable so that fake clocks drive the retries. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * What the caller's own first try threw (the common path tries `store.transition` directly and
+   * only builds these options when that fails): handled as if this writer's first try threw it.
+   */
+  firstError?: unknown;
 }
 
 const FIRST_RETRY_MS = 50;
@@ -46,8 +51,14 @@ export async function writeOutcome(
   let degraded = 0;
   let wait = FIRST_RETRY_MS;
   let retried = false;
+  let pending: { error: unknown } | null = 'firstError' in options ? { error: options.firstError } : null;
   for (;;) {
     try {
+      if (pending !== null) {
+        const { error } = pending;
+        pending = null;
+        throw error;
+      }
       const result = await store.transition(id, expected, current);
       if (!result.ok && result.reason === 'conflict' && retried && carries(result.current, current)) {
         return { ok: true, job: result.current };
