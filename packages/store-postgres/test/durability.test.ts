@@ -1,6 +1,9 @@
 import { expectJobtrailError, makeJob, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresJobStore } from '../src/index.js';
+import { resolveTableNames } from '../src/naming/table-names.js';
+import { claimStatement } from '../src/sql/claim.js';
+import { heartbeatStatement } from '../src/sql/heartbeat.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 let db: TestDatabase;
@@ -20,7 +23,7 @@ async function synchronousCommit(): Promise<string> {
 }
 
 describe('durability', () => {
-  it.each(['full', 'relaxed'] as const)('never changes synchronous_commit of the shared connection (%s)', async (durability) => {
+  it.each(['full', 'relaxed', 'strict'] as const)('never changes synchronous_commit of the shared connection (%s)', async (durability) => {
     const store = new PostgresJobStore({ dataSource: db.dataSource, durability });
     await store.migrate();
     const type = uniqueName('durability');
@@ -36,6 +39,14 @@ describe('durability', () => {
     expect(done).toMatchObject({ ok: true, job: { status: 'completed', progress: 0.5, metrics: { rows: 2 } } });
     expect(await synchronousCommit()).toBe('on');
     await store.close();
+  });
+
+  it("waits for the WAL flush on claims and lease renewals only with 'strict'", () => {
+    const names = resolveTableNames('public', undefined);
+    for (const [waitForFlush, relaxed] of [[false, true], [true, false]] as const) {
+      expect(claimStatement(names, waitForFlush).text.includes("'synchronous_commit', 'off'")).toBe(relaxed);
+      expect(heartbeatStatement(names, waitForFlush).text.includes("'synchronous_commit', 'off'")).toBe(relaxed);
+    }
   });
 
   it('refuses an unknown durability', async () => {

@@ -392,6 +392,44 @@ export function recordTruthSuite(options: StoreContractOptions): void {
       await teardown();
     });
 
+    it('keeps a job whose claim a database crash undid while its handler ran: retaken by heartbeat, at settle, or re-claimed without running again', async () => {
+      for (const when of ['heartbeat', 'settle', 'reclaim'] as const) {
+        const { tracker, work } = setup();
+        const type = uniqueName(`truth.lost-claim.${when}`);
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let runs = 0;
+        work(
+          { [type]: async () => { runs++; await gate; return 'mine'; } },
+          {
+            // With a free slot the worker claims the undone job again itself (it polls every 20 ms).
+            concurrency: when === 'reclaim' ? 2 : 1,
+            ...(when === 'heartbeat' ? { leaseMs: 2_000, heartbeatMs: 50 } : { leaseMs: 60_000, heartbeatMs: 30_000 }),
+          },
+        );
+        const job = await tracker.enqueue(type, null);
+        const running = (await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'running'))!;
+        // What a crash that loses the claim's commit leaves: the job as it was before the claim.
+        const undone = await store().transition(
+          job.id,
+          { status: 'running', attempt: running.attempt },
+          { status: 'queued', attempt: running.attempt - 1, lease: null, startedAt: null, updatedAt: new Date() },
+        );
+        expect(undone.ok).toBe(true);
+        if (when !== 'settle') {
+          const retaken = await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'running');
+          expect(retaken).toMatchObject({ attempt: running.attempt, lease: { owner: running.lease!.owner } });
+          // A retake keeps the attempt's start; a new claim stamps its own.
+          if (when === 'heartbeat') expect(retaken!.startedAt).toEqual(running.startedAt);
+        }
+        release();
+        const done = await settled(tracker, job.id);
+        await teardown();
+        expect(done).toMatchObject({ status: 'completed', result: 'mine', attempt: running.attempt });
+        expect(runs).toBe(1);
+      }
+    });
+
     it('goes on recovering the other jobs when one cannot be recovered', async () => {
       const base = store();
       let poisoned = '';

@@ -305,8 +305,10 @@ describe('track()', () => {
 
   it('in safe mode keeps the result when settling fails until the lease runs out', async () => {
     const store = new MemoryJobStore();
+    // The store is down for good: outcome writes and lease renewals fail alike.
     const failing = Object.assign(Object.create(store) as JobStore, {
       transition: () => Promise.reject(new Error('connection reset')),
+      heartbeat: () => Promise.reject(new Error('connection reset')),
     });
     const { tracker, clock } = setup({ store: failing, leaseMs: 1_000, recoverIntervalMs: false });
     const errors: string[] = [];

@@ -105,6 +105,11 @@ export interface TrackerInternals {
   abortLocal(jobId: string, cause: JobAbortedError['cause_']): void;
   /** Hands a running job back to the queue without counting the attempt (shutdown). */
   release(job: Job, owner: string): Promise<Job | null>;
+  /**
+   * Takes a job back whose claim the store lost (a database crash undid it) while its handler
+   * still runs here; answers whether it did.
+   */
+  retake(job: Job, owner: string, leaseExpiresAt: Date): Promise<boolean>;
   emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void;
 }
 
@@ -126,6 +131,8 @@ export interface AttemptRun<T> {
   onHandlerDone?: () => void;
   /** Until when (epoch ms) the runner holds the lease: an outcome write is retried until then. */
   leaseExpiresAt: () => number;
+  /** Told each time the outcome write failed because the store could not be reached. */
+  onStoreUnreachable?: () => void;
 }
 
 export type AttemptOutcomeKind =
@@ -268,6 +275,7 @@ export class JobTracker {
       policyFor: (type) => this.policyFor(type),
       abortLocal: (jobId, cause) => this.abortLocal(jobId, cause),
       release: (job, owner) => this.release(job, owner),
+      retake: (job, owner, leaseExpiresAt) => this.retake(job, owner, leaseExpiresAt),
       emitError: (error, context) => this.emitError(error, context),
     });
     this.scheduleRecovery(this.recoverIntervalMs === false ? 0 : Math.min(this.recoverIntervalMs, 1000));
@@ -1026,7 +1034,7 @@ export class JobTracker {
     const { job, owner, controller } = run;
     const reason: unknown = controller.aborted ? controller.reason : undefined;
     const abortCause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
-    if (abortCause === 'cancelled' || abortCause === 'lease_lost' || (writer.isClosed && !controller.aborted)) {
+    if (abortCause === 'cancelled' || abortCause === 'lease_lost') {
       // The job is no longer this attempt's (cancelled, recovered, retried): nothing of it is written.
       writer.abandon();
       const current = await this.store.get(job.id);
@@ -1062,17 +1070,11 @@ export class JobTracker {
     // own count is complete in its snapshot, and only this attempt writes the job's metrics.
     if (writer.hasUnwrittenMetrics && patch.metrics === undefined) patch.metrics = { ...job.metrics };
     writer.abandon();
-    let outcome: TransitionResult;
-    try {
-      outcome = await this.store.transition(job.id, expected, patch);
-    } catch (firstError) {
-      outcome = await writeOutcome(job.id, expected, patch, {
-        store: this.store,
-        clock: this.clock,
-        leaseExpiresAt: run.leaseExpiresAt,
-        onRetry: (error, what) => this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type }),
-        firstError,
-      });
+    let outcome = await this.writeAttemptOutcome(run, expected, patch);
+    if (!outcome.ok && outcome.reason === 'conflict' && lostClaim(outcome.current, job)) {
+      // A database crash undid our claim after the handler started: the outcome is still ours.
+      const reclaimed: Expectation = { status: outcome.current.status, attempt: outcome.current.attempt, leaseOwner: null };
+      outcome = await this.writeAttemptOutcome(run, reclaimed, { ...patch, attempt: job.attempt, startedAt: job.startedAt });
     }
     if (!outcome.ok) {
       result.job = outcome.reason === 'conflict' ? outcome.current : null;
@@ -1083,6 +1085,34 @@ export class JobTracker {
     result.job = outcome.job;
     result.outcome = event ?? 'released';
     if (event) this.emit(event, outcome.job);
+  }
+
+  /** The outcome write: one `transition` on the common path, the retrying writer only when it fails. */
+  private async writeAttemptOutcome<T>(run: AttemptRun<T>, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
+    const { job } = run;
+    try {
+      return await this.store.transition(job.id, expected, patch);
+    } catch (firstError) {
+      return writeOutcome(job.id, expected, patch, {
+        store: this.store,
+        clock: this.clock,
+        leaseExpiresAt: run.leaseExpiresAt,
+        onRetry: (error, what) => {
+          if (what === 'retry') run.onStoreUnreachable?.();
+          this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type });
+        },
+        firstError,
+      });
+    }
+  }
+
+  private async retake(job: Job, owner: string, leaseExpiresAt: Date): Promise<boolean> {
+    const result = await this.store.transition(
+      job.id,
+      { status: ['queued', 'retrying'], attempt: job.attempt - 1, leaseOwner: null },
+      { status: 'running', attempt: job.attempt, lease: { owner, expiresAt: leaseExpiresAt }, startedAt: job.startedAt, updatedAt: new Date(this.clock.now()) },
+    );
+    return result.ok;
   }
 
   /** `job` is the attempt's own snapshot: the history entry records its progress and metrics. */
@@ -1260,6 +1290,15 @@ export class JobTracker {
       // An error listener that throws has nowhere left to report to.
     }
   }
+}
+
+/**
+ * The store shows the job as it was before this attempt's claim (unleased, one attempt back): the
+ * claim was undone by a database crash. Attempt numbers only grow, so no other change (a cancel,
+ * a recovery, a manual retry) leaves a job in this shape.
+ */
+function lostClaim(current: Job, attempt: Job): boolean {
+  return current.lease === null && (current.status === 'queued' || current.status === 'retrying') && current.attempt === attempt.attempt - 1;
 }
 
 /** A note must be text every store holds (or null to clear it). */

@@ -23,7 +23,7 @@ export interface OutcomeWriteOptions {
 }
 
 const FIRST_RETRY_MS = 50;
-const MAX_RETRY_MS = 2_000;
+const MAX_RETRY_MS = 500;
 
 /**
  * Writes an attempt's outcome so that it is recorded whatever happens to the store meanwhile:

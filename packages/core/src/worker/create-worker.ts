@@ -103,6 +103,10 @@ export class JobWorker {
   private readonly keepAlive: boolean;
   /** Until the tracker has measured the store's clock, claims wait for it. */
   private clockPending = true;
+  /** When a claim or an outcome write last failed to reach the store (epoch ms). */
+  private lastStoreFailureAt = Number.NEGATIVE_INFINITY;
+  private holdTimer: TimerHandle | null = null;
+  private readonly onStoreUnreachable = (): void => this.storeUnreachable();
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
@@ -281,6 +285,14 @@ export class JobWorker {
       const { limits, total } = this.freeSlots();
       const limit = Math.min(total, this.batchSize, max);
       if (limit <= 0) return 0;
+      const holdMs = this.lastStoreFailureAt + CLAIM_HOLD_AFTER_FAILURE_MS - this.internals.clock.now();
+      if (holdMs > 0) {
+        // The store was just unreachable: let every worker's pending outcomes land before claiming,
+        // so that a job whose claim a crash undid is taken back by the worker that ran it, not
+        // claimed and run again by another.
+        this.wakeAfter(holdMs);
+        return 0;
+      }
       if (this.clockPending) {
         await this.tracker.clockReady();
         this.clockPending = false;
@@ -296,6 +308,7 @@ export class JobWorker {
           limit,
         });
       } catch (error) {
+        this.storeUnreachable();
         this.emitError(error, { operation: 'claim' });
         throw error;
       }
@@ -328,6 +341,17 @@ export class JobWorker {
   }
 
   private runJob(job: Job): void {
+    const earlier = this.inflight.get(job.id);
+    if (earlier?.job.attempt === job.attempt && job.lease) {
+      // A database crash undid our claim of this job while we still hold its run (and maybe its
+      // outcome, being written): the store handed it to us again with the same attempt, so that
+      // run stands for this claim. Running the handler again would run it twice.
+      this.leases.add(job.id, job.lease.expiresAt.getTime());
+      return;
+    }
+    // An older attempt of it may still run here (it lost the job and ignores its signal; its writes
+    // are fenced): this attempt is tracked on its own from now on.
+    if (earlier) this.inflight.delete(job.id);
     const entry = this.handlers.get(job.type);
     if (!entry) {
       // The store handed out a type we did not ask for: give it back untouched.
@@ -345,11 +369,11 @@ export class JobWorker {
     // outcome (the job keeps its lease until that write lands), so a store round trip per settle
     // does not cap throughput at concurrency / latency.
     let slot: 'running' | 'settling' | 'done' = 'running';
+    const tracked: InFlight = { job, controller, done: Promise.resolve(), handlerDone: false };
     const onHandlerDone = () => {
       if (slot !== 'running') return;
       slot = 'settling';
-      const entry = this.inflight.get(job.id);
-      if (entry) entry.handlerDone = true;
+      tracked.handlerDone = true;
       this.settling++;
       this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
       this.signalRelease();
@@ -365,6 +389,7 @@ export class JobWorker {
         policy: entry.policy,
         onHandlerDone,
         leaseExpiresAt: () => this.leases.expiresAt(job.id) ?? leaseExpiresAt,
+        onStoreUnreachable: this.onStoreUnreachable,
       })
       .then((result) => this.onSettled(job, result))
       .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
@@ -372,12 +397,16 @@ export class JobWorker {
         if (slot === 'running') this.inflightByType.set(job.type, (this.inflightByType.get(job.type) ?? 1) - 1);
         else this.settling--;
         slot = 'done';
-        this.inflight.delete(job.id);
-        this.leases.delete(job.id);
+        // A newer attempt of the same job may have taken this one's place meanwhile.
+        if (this.inflight.get(job.id) === tracked) {
+          this.inflight.delete(job.id);
+          this.leases.delete(job.id);
+        }
         this.signalRelease();
         if (this.inflight.size === 0 && !this.claiming) this.notifyIdleSoon();
       });
-    this.inflight.set(job.id, { job, controller, done, handlerDone: slot !== 'running' });
+    tracked.done = done;
+    this.inflight.set(job.id, tracked);
   }
 
   /**
@@ -427,6 +456,20 @@ export class JobWorker {
   }
 
   private async onLeaseLost(jobId: string): Promise<void> {
+    const running = this.inflight.get(jobId);
+    if (running && !running.controller.aborted) {
+      // A database crash can undo a claim (claims do not wait for the WAL flush): the handler still
+      // runs here, so take the job back rather than let another worker run it again.
+      try {
+        const expiresAt = this.internals.clock.now() + this.leaseMs;
+        if (await this.internals.retake(running.job, this.id, new Date(expiresAt))) {
+          if (this.inflight.get(jobId) === running) this.leases.add(jobId, expiresAt);
+          return;
+        }
+      } catch (error) {
+        this.emitError(error, { operation: 'heartbeat', jobId });
+      }
+    }
     let cancelled = false;
     try {
       const current = await this.tracker.store.get(jobId);
@@ -441,6 +484,19 @@ export class JobWorker {
   }
 
   // ---- timers ----------------------------------------------------------------------------------
+
+  private storeUnreachable(): void {
+    this.lastStoreFailureAt = this.internals.clock.now();
+  }
+
+  /** One wake-up once a claim hold ends (the poll would come too, but later). */
+  private wakeAfter(ms: number): void {
+    if (this.holdTimer !== null || this.state !== 'started') return;
+    this.holdTimer = this.internals.clock.setTimeout(() => {
+      this.holdTimer = null;
+      this.wake();
+    }, ms);
+  }
 
   private schedulePoll(): void {
     if (this.state !== 'started') return;
@@ -484,10 +540,10 @@ export class JobWorker {
     }
     this.state = 'stopping';
     const clock = this.internals.clock;
-    for (const timer of [this.pollTimer, this.recoverTimer, this.retentionTimer]) {
+    for (const timer of [this.pollTimer, this.recoverTimer, this.retentionTimer, this.holdTimer]) {
       if (timer !== null) clock.clearTimeout(timer);
     }
-    this.pollTimer = this.recoverTimer = this.retentionTimer = null;
+    this.pollTimer = this.recoverTimer = this.retentionTimer = this.holdTimer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.claiming) await this.claiming.catch(() => 0);
@@ -587,6 +643,12 @@ export class JobWorker {
 }
 
 function noop(): void {}
+
+/**
+ * After the store was unreachable, claims wait this long (twice the outcome writer's longest
+ * retry interval), so the outcomes every worker still holds land first.
+ */
+const CLAIM_HOLD_AFTER_FAILURE_MS = 1_000;
 
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);

@@ -15,9 +15,9 @@ import { CLAIMABLE_SQL } from './statuses.js';
  * jobs and no job is leased twice. The best $4 candidates across types, in claim order, become
  * running with attempt + 1 and the lease.
  */
-export function claimStatement(names: TableNames): Statement {
-  // Always without waiting for the WAL flush: see relaxedCommit.
-  const relaxed = relaxedCommit(true);
+export function claimStatement(names: TableNames, waitForFlush = false): Statement {
+  // Without waiting for the WAL flush unless `durability: 'strict'`: see relaxedCommit.
+  const relaxed = relaxedCommit(!waitForFlush);
   return statement(
     'claim',
     `WITH ${relaxed.cte}

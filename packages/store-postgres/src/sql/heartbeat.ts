@@ -9,9 +9,9 @@ import { relaxedCommit } from './relaxed-commit.js';
  *
  * $1: owners, $2: ids, $3: new expiries (ISO strings), all the same length.
  */
-export function heartbeatStatement(names: TableNames): Statement {
-  // Always without waiting for the WAL flush: see relaxedCommit.
-  const relaxed = relaxedCommit(true);
+export function heartbeatStatement(names: TableNames, waitForFlush = false): Statement {
+  // Without waiting for the WAL flush unless `durability: 'strict'`: see relaxedCommit.
+  const relaxed = relaxedCommit(!waitForFlush);
   return statement(
     'heartbeat',
     `${relaxed.withClause}

@@ -139,10 +139,11 @@ export class PostgresJobStore implements JobStore {
     const onError = options.onError ?? (() => {});
     this.pool = new PoolExecutor(dataSource, prepared, options.onQuery);
     const durability = options.durability ?? 'full';
-    if (durability !== 'full' && durability !== 'relaxed') {
-      throw new JobValidationError('durability', `must be 'full' or 'relaxed'; got ${String(durability)}.`);
+    if (durability !== 'full' && durability !== 'relaxed' && durability !== 'strict') {
+      throw new JobValidationError('durability', `must be 'full', 'relaxed' or 'strict'; got ${String(durability)}.`);
     }
     const relaxed = durability === 'relaxed';
+    const strict = durability === 'strict';
     const n = this.names;
     this.sql = {
       insert: insertStatement(n),
@@ -150,8 +151,8 @@ export class PostgresJobStore implements JobStore {
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
       keyHolder: keyHolderStatement(n),
-      claim: claimStatement(n),
-      heartbeat: heartbeatStatement(n),
+      claim: claimStatement(n, strict),
+      heartbeat: heartbeatStatement(n, strict),
       findExpired: findExpiredStatement(n),
       updateProgress: updateProgressStatement(n, relaxed),
       incrementMetrics: incrementMetricsStatement(n, relaxed),
