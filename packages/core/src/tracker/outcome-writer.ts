@@ -29,7 +29,7 @@ const MAX_RETRY_MS = 500;
  * Writes an attempt's outcome so that it is recorded whatever happens to the store meanwhile:
  *
  * - a store that is unreachable (an outage, a dropped connection) is tried again with backoff
- *   (50 ms doubling to 2 s) for as long as the lease is held, so an outage shorter than the lease
+ *   (50 ms doubling to 500 ms) for as long as the lease is held, so an outage shorter than the lease
  *   never costs the outcome or runs a succeeded handler again;
  * - a write whose answer was lost (the commit happened, the connection dropped) is recognised on
  *   the next try by the record already carrying this very patch;
