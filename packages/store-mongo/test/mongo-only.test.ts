@@ -1,4 +1,4 @@
-import type { StoreWakeEvent } from '@jobtrail/core';
+import { createTracker, type StoreWakeEvent } from '@jobtrail/core';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_INDEXES, MongoJobStore } from '../src/index.js';
@@ -76,6 +76,35 @@ describe.skipIf(MONGODB_URL === '')(
       }
       expect(await store.get(committed.id)).toMatchObject({ id: committed.id, status: 'queued' });
       expect(await store.get(aborted.id)).toBeNull();
+    });
+
+    it('fires created only after the caller commits, and never for an aborted transaction', async (context) => {
+      if (!database.replicaSet) context.skip('transactions need a replica set');
+      const tracker = createTracker({ store, recoverIntervalMs: false });
+      const created: string[] = [];
+      tracker.on('created', (job) => created.push(job.id));
+      const type = uniqueName('txn.events');
+      const session = database.client.startSession();
+      let committedId = '';
+      try {
+        await session.withTransaction(async () => {
+          committedId = (await tracker.enqueue(type, { n: 1 }, { transaction: session })).id;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          expect(created).toEqual([]);
+        });
+        await expect.poll(() => created).toEqual([committedId]);
+        await expect(
+          session.withTransaction(async () => {
+            await tracker.enqueue(type, { n: 2 }, { transaction: session });
+            throw new Error('business rule failed');
+          }),
+        ).rejects.toThrow('business rule failed');
+      } finally {
+        await session.endSession();
+        await tracker.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(created).toEqual([committedId]);
     });
 
     it('dedupes inside a transaction without aborting it', async (context) => {
