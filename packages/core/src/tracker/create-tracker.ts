@@ -1071,10 +1071,18 @@ export class JobTracker {
     if (writer.hasUnwrittenMetrics && patch.metrics === undefined) patch.metrics = { ...job.metrics };
     writer.abandon();
     let outcome = await this.writeAttemptOutcome(run, expected, patch);
-    if (!outcome.ok && outcome.reason === 'conflict' && lostClaim(outcome.current, job)) {
-      // A database crash undid our claim after the handler started: the outcome is still ours.
-      const reclaimed: Expectation = { status: outcome.current.status, attempt: outcome.current.attempt, leaseOwner: null };
-      outcome = await this.writeAttemptOutcome(run, reclaimed, { ...patch, attempt: job.attempt, startedAt: job.startedAt });
+    for (let tries = 0; tries < 3 && !outcome.ok && outcome.reason === 'conflict'; tries++) {
+      const current = outcome.current;
+      if (lostClaim(current, job)) {
+        // A database crash undid our claim after the handler started: the outcome is still ours.
+        const reclaimed: Expectation = { status: current.status, attempt: current.attempt, leaseOwner: null };
+        outcome = await this.writeAttemptOutcome(run, reclaimed, { ...patch, attempt: job.attempt, startedAt: job.startedAt });
+      } else if (current.status === 'running' && current.lease?.owner === owner && current.attempt === job.attempt) {
+        // ...and this process claimed it again meanwhile (same attempt): this run stands for that claim.
+        outcome = await this.writeAttemptOutcome(run, expected, patch);
+      } else {
+        break;
+      }
     }
     if (!outcome.ok) {
       result.job = outcome.reason === 'conflict' ? outcome.current : null;
