@@ -40,6 +40,35 @@ async function settle(times = 20): Promise<void> {
 }
 
 describe('worker', () => {
+  it('lands an outcome whose claim a crash undid even when this worker claims the job again meanwhile', async () => {
+    const base = new MemoryJobStore();
+    let crashed = false;
+    // At the outcome write: the claim is undone (a crash) and the write conflicts; then this worker
+    // claims the job again before the write that follows the conflict (the worker's own claims are
+    // held back meanwhile, so the order is exactly that).
+    const store = Object.assign(Object.create(base) as MemoryJobStore, {
+      claim: (...args: Parameters<MemoryJobStore['claim']>) => (crashed ? Promise.resolve([]) : base.claim(...args)),
+      transition: async (...args: Parameters<MemoryJobStore['transition']>) => {
+        const [id, expected, patch] = args;
+        if (crashed || patch.status !== 'completed') return base.transition(...args);
+        crashed = true;
+        const at = new Date(clock.now());
+        await base.transition(id, { status: 'running' }, { status: 'queued', attempt: (expected.attempt ?? 1) - 1, lease: null, startedAt: null, updatedAt: at });
+        const conflict = await base.transition(...args);
+        await base.claim({ owner: expected.leaseOwner as string, now: at, leaseExpiresAt: new Date(clock.now() + 30_000), limits: { once: 1 }, limit: 1 });
+        return conflict;
+      },
+    });
+    const { tracker, worker, clock } = setup({ store });
+    let runs = 0;
+    worker({ handlers: { once: () => { runs++; return 'mine'; } }, concurrency: 1 }).start();
+    const job = await tracker.enqueue('once', null);
+    await vi.waitFor(async () => expect((await tracker.get(job.id))?.status).toBe('completed'));
+    expect(crashed).toBe(true);
+    expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: 'mine', attempt: 1, lease: null });
+    expect(runs).toBe(1);
+  });
+
   it('runs due jobs and stores their results', async () => {
     const { tracker, worker } = setup();
     const jobs = await Promise.all([1, 2, 3].map((n) => tracker.enqueue('math.double', { n })));
