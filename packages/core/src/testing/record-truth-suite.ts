@@ -399,8 +399,22 @@ export function recordTruthSuite(options: StoreContractOptions): void {
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));
         let runs = 0;
+        const stale: string[] = [];
+        tracker.on('stale', (info) => stale.push(info.operation));
         work(
-          { [type]: async () => { runs++; await gate; return 'mine'; } },
+          {
+            [type]: async (ctx) => {
+              runs++;
+              ctx.metrics.increment('leads', 10);
+              await ctx.flush();
+              await gate;
+              // Written after the claim was undone: kept, never counted twice, never lost.
+              ctx.metrics.increment('leads', 5);
+              ctx.progress(0.9, 'after the crash');
+              await ctx.flush();
+              return 'mine';
+            },
+          },
           {
             // With a free slot the worker claims the undone job again itself (it polls every 20 ms).
             concurrency: when === 'reclaim' ? 2 : 1,
@@ -408,7 +422,7 @@ export function recordTruthSuite(options: StoreContractOptions): void {
           },
         );
         const job = await tracker.enqueue(type, null);
-        const running = (await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'running'))!;
+        const running = (await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'running' && j.metrics['leads'] === 10))!;
         // What a crash that loses the claim's commit leaves: the job as it was before the claim.
         const undone = await store().transition(
           job.id,
@@ -425,8 +439,10 @@ export function recordTruthSuite(options: StoreContractOptions): void {
         release();
         const done = await settled(tracker, job.id);
         await teardown();
-        expect(done).toMatchObject({ status: 'completed', result: 'mine', attempt: running.attempt });
-        expect(runs).toBe(1);
+        expect(done).toMatchObject({ status: 'completed', result: 'mine', attempt: running.attempt, metrics: { leads: 15 }, stage: 'after the crash' });
+        expect(done.startedAt).toEqual(running.startedAt);
+        expect({ when, runs }).toEqual({ when, runs: 1 });
+        expect({ when, stale }).toEqual({ when, stale: [] });
       }
     });
 

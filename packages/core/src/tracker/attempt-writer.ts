@@ -40,6 +40,12 @@ export class AttemptWriter {
   private inflight: Promise<void> | null = null;
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /**
+   * The store refused a write of this attempt (it does not see the attempt as the job's current
+   * one): writes pause, keeping what is buffered. Either the attempt lost its job (the outcome
+   * write will say so) or a database crash undid its claim and it takes the job back (`resume`).
+   */
+  private paused = false;
   /** Fields written with the terminal transition. */
   note: string | null | undefined;
 
@@ -61,9 +67,16 @@ export class AttemptWriter {
     return this.closed;
   }
 
-  /** Metric increments that could not be written yet (the store was unreachable). */
+  /** Metric increments that could not be written yet (the store was unreachable, or refused them). */
   get hasUnwrittenMetrics(): boolean {
     return this.pendingMetrics !== null;
+  }
+
+  /** The attempt has its job back (its lost claim was retaken): buffered writes go on. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.schedule();
   }
 
   /** The attempt lost its job (known here): its writes are dropped, and reported once. */
@@ -114,8 +127,10 @@ export class AttemptWriter {
     if (!Number.isFinite(total)) {
       throw new JobValidationError(`metrics.${name}`, `adding ${by} would make it ${total}, which no store can hold.`);
     }
-    addOwn((this.pendingMetrics ??= {}), name, by);
+    // The attempt's own count is always complete here: the outcome carries it if the store could
+    // not take every increment (an outage, a paused writer).
     setOwn(this.job.metrics, name, total);
+    addOwn((this.pendingMetrics ??= {}), name, by);
     this.schedule();
   }
 
@@ -134,10 +149,10 @@ export class AttemptWriter {
     this.closed = true;
     this.cancelTimer();
     // Fast path for the common case (nothing in flight): no extra promise per job.
-    if (!this.inflight && !this.pendingMetrics) return this.takeProgress();
+    if (!this.inflight && (!this.pendingMetrics || this.paused)) return this.takeProgress();
     return (async () => {
       if (this.inflight) await this.inflight;
-      if (this.pendingMetrics) await this.writeMetrics();
+      if (this.pendingMetrics && !this.paused) await this.writeMetrics();
       return this.takeProgress();
     })();
   }
@@ -157,7 +172,7 @@ export class AttemptWriter {
   }
 
   private schedule(): void {
-    if (this.closed || this.timer !== null || this.inflight) return;
+    if (this.closed || this.paused || this.timer !== null || this.inflight) return;
     const wait = this.lastWriteAt + this.deps.intervalMs - this.deps.clock.now();
     if (wait <= 0) {
       void this.write();
@@ -191,7 +206,11 @@ export class AttemptWriter {
         this.owner,
         this.attempt,
       );
-      if (!written && this.attempt !== undefined) this.stale('progress');
+      if (!written && this.attempt !== undefined) {
+        this.pause();
+        const newer = this.pendingProgress as ProgressFields | null;
+        this.pendingProgress = newer ? { ...fields, ...newer } : fields;
+      }
     } catch (error) {
       // Latest wins: only put the failed write back if nothing newer arrived meanwhile.
       const newer = this.pendingProgress as ProgressFields | null;
@@ -212,13 +231,26 @@ export class AttemptWriter {
         this.owner,
         this.attempt,
       );
-      if ((answer === 'stale' || answer === 'finished') && this.attempt !== undefined) this.stale('metrics');
+      if ((answer === 'stale' || answer === 'finished') && this.attempt !== undefined) {
+        this.pause();
+        this.requeueMetrics(deltas);
+      }
     } catch (error) {
-      const merged: Record<string, number> = (this.pendingMetrics as Record<string, number> | null) ?? {};
-      for (const [name, delta] of Object.entries(deltas)) addOwn(merged, name, delta);
-      this.pendingMetrics = merged;
+      this.requeueMetrics(deltas);
       this.deps.onError(error, 'metrics');
     }
+  }
+
+  /** Puts increments the store did not take back in front of any newer ones. */
+  private requeueMetrics(deltas: Record<string, number>): void {
+    const merged: Record<string, number> = (this.pendingMetrics as Record<string, number> | null) ?? {};
+    for (const [name, delta] of Object.entries(deltas)) addOwn(merged, name, delta);
+    this.pendingMetrics = merged;
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.cancelTimer();
   }
 
   /** The attempt lost the job (cancelled, recovered, retried): drop its writes, once. */

@@ -110,6 +110,8 @@ export interface TrackerInternals {
    * still runs here; answers whether it did.
    */
   retake(job: Job, owner: string, leaseExpiresAt: Date): Promise<boolean>;
+  /** The attempt running here for `jobId` holds its job again (claimed anew): its writes go on. */
+  resumeWrites(jobId: string): void;
   emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void;
 }
 
@@ -212,6 +214,8 @@ export class JobTracker {
   private telemetryParts: JobTelemetry[] = [];
   private telemetry: JobTelemetry | null = null;
   private readonly localRuns = new Map<string, LazyAbortController>();
+  /** The writers of attempts running in this process, so a retaken attempt's writes resume. */
+  private readonly attemptWriters = new Map<string, AttemptWriter>();
   private readonly manualWriters = new Map<string, AttemptWriter>();
   private readonly policies = new Map<string, ReturnType<TrackerInternals['policyFor']>>();
   private readonly runPolicies = new WeakMap<JobTypeOptions, ReturnType<TrackerInternals['policyFor']>>();
@@ -276,6 +280,7 @@ export class JobTracker {
       abortLocal: (jobId, cause) => this.abortLocal(jobId, cause),
       release: (job, owner) => this.release(job, owner),
       retake: (job, owner, leaseExpiresAt) => this.retake(job, owner, leaseExpiresAt),
+      resumeWrites: (jobId) => this.resumeWrites(jobId),
       emitError: (error, context) => this.emitError(error, context),
     });
     this.scheduleRecovery(this.recoverIntervalMs === false ? 0 : Math.min(this.recoverIntervalMs, 1000));
@@ -992,6 +997,7 @@ export class JobTracker {
     const state: AttemptState = { skipped: false };
     const ctx = createJobContext(job, writer, controller, state);
     this.localRuns.set(job.id, controller);
+    if (!run.detached) this.attemptWriters.set(job.id, writer);
 
     let value: T | undefined;
     let error: unknown;
@@ -1019,6 +1025,8 @@ export class JobTracker {
       result.outcome = 'unsettled';
       writer.abandon();
       this.emitError(storeError, { operation: 'settle', jobId: job.id, type: job.type });
+    } finally {
+      if (this.attemptWriters.get(job.id) === writer) this.attemptWriters.delete(job.id);
     }
     attemptScope?.end({
       status: statusOf(result, job),
@@ -1069,6 +1077,9 @@ export class JobTracker {
     // Increments the store could not take before the outcome (an outage) go with it: the attempt's
     // own count is complete in its snapshot, and only this attempt writes the job's metrics.
     if (writer.hasUnwrittenMetrics && patch.metrics === undefined) patch.metrics = { ...job.metrics };
+    // The attempt's own start: a claim the same worker had to make again (after a database crash
+    // undid the first) stamped a later one.
+    if (patch.status !== 'queued') patch.startedAt = job.startedAt;
     writer.abandon();
     let outcome = await this.writeAttemptOutcome(run, expected, patch);
     for (let tries = 0; tries < 3 && !outcome.ok && outcome.reason === 'conflict'; tries++) {
@@ -1120,7 +1131,13 @@ export class JobTracker {
       { status: ['queued', 'retrying'], attempt: job.attempt - 1, leaseOwner: null },
       { status: 'running', attempt: job.attempt, lease: { owner, expiresAt: leaseExpiresAt }, startedAt: job.startedAt, updatedAt: new Date(this.clock.now()) },
     );
+    if (result.ok) this.attemptWriters.get(job.id)?.resume();
     return result.ok;
+  }
+
+  /** This process holds the job again under the same attempt (it claimed it anew): writes go on. */
+  private resumeWrites(jobId: string): void {
+    this.attemptWriters.get(jobId)?.resume();
   }
 
   /** `job` is the attempt's own snapshot: the history entry records its progress and metrics. */

@@ -16,7 +16,9 @@ describe('assertJson limits', () => {
   it('refuses a value larger than maxJsonBytes, counting UTF-8 bytes exactly', () => {
     // 10 ASCII characters in quotes are 12 bytes; 'é' is 2 bytes, '€' 3, '😀' 4.
     expect(() => assertJson('aaaaaaaaaa', 'payload', { maxJsonBytes: 12 })).not.toThrow();
-    expect(refusal(() => assertJson('aaaaaaaaaaa', 'payload', { maxJsonBytes: 12 })).message).toMatch(/payload: is 13 bytes as JSON, more than the 12 bytes/);
+    expect(refusal(() => assertJson('aaaaaaaaaaa', 'payload', { maxJsonBytes: 12 })).message).toMatch(/payload: is 13 bytes, more than the 12 bytes/);
+    // Stores keep strings unescaped: a newline is one byte, not the two of "\\n".
+    expect(() => assertJson('\n'.repeat(10), 'payload', { maxJsonBytes: 12 })).not.toThrow();
     expect(() => assertJson('é€😀', 'payload', { maxJsonBytes: 11 })).not.toThrow();
     expect(() => assertJson('é€😀', 'payload', { maxJsonBytes: 10 })).toThrow(/11 bytes/);
     expect(() => assertJson({ rows: ['x'.repeat(100)] }, 'result', { maxJsonBytes: 100 })).toThrow(/^result: is 113 bytes/);

@@ -130,18 +130,44 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
   if (units * 3 + tokens * 24 > maxBytes) checkBytes(value, field, maxBytes);
 }
 
-/** The exact UTF-8 size of the JSON text, computed only when the cheap upper bound is over the limit. */
+/**
+ * The size of the value as a store keeps it, computed only when the cheap upper bound is over the
+ * limit: UTF-8 bytes of every string and key as they are (stores keep strings unescaped), plus
+ * the JSON text of every other token. Dates count as their ISO text.
+ */
 function checkBytes(value: unknown, field: string, maxBytes: number): void {
-  const json = JSON.stringify(value) ?? '';
-  // Cheap exact count of UTF-8 bytes without encoding the whole text.
-  let bytes = json.length;
-  for (let i = 0; i < json.length; i++) {
-    const unit = json.charCodeAt(i);
+  let bytes = 0;
+  const count = (node: unknown): void => {
+    if (typeof node === 'string') {
+      bytes += utf8Length(node) + 2;
+    } else if (node instanceof Date) {
+      bytes += 26;
+    } else if (Array.isArray(node)) {
+      bytes += 2;
+      for (const item of node) count(item);
+    } else if (node !== null && typeof node === 'object') {
+      bytes += 2;
+      for (const [key, item] of Object.entries(node)) {
+        bytes += utf8Length(key) + 3;
+        count(item);
+      }
+    } else {
+      bytes += String(node).length + 1;
+    }
+  };
+  count(value);
+  if (bytes > maxBytes) {
+    throw new JobValidationError(field, `is ${bytes} bytes, more than the ${maxBytes} bytes the store accepts for one value.`);
+  }
+}
+
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
     if (unit >= 0x80) bytes += unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff) ? 2 : 1;
   }
-  if (bytes > maxBytes) {
-    throw new JobValidationError(field, `is ${bytes} bytes as JSON, more than the ${maxBytes} bytes the store accepts.`);
-  }
+  return bytes;
 }
 
 function describeFailure(error: unknown): string {

@@ -69,6 +69,86 @@ describe('worker', () => {
     expect(runs).toBe(1);
   });
 
+  it('does not run a job again when its re-claim (after a lost claim) answers only after the outcome landed on it', async () => {
+    const base = new MemoryJobStore();
+    const signal = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      return { promise, resolve };
+    };
+    const undone = signal();
+    const reclaimed = signal();
+    const settled = signal();
+    let phase: 'normal' | 'crash' | 'after' = 'normal';
+    const store = Object.assign(Object.create(base) as MemoryJobStore, {
+      claim: async (...args: Parameters<MemoryJobStore['claim']>) => {
+        if (phase === 'normal') return base.claim(...args);
+        await undone.promise;
+        const jobs = await base.claim(...args);
+        reclaimed.resolve();
+        // The claim's answer arrives after the outcome write landed on the row it claimed.
+        await settled.promise;
+        return jobs;
+      },
+      transition: async (...args: Parameters<MemoryJobStore['transition']>) => {
+        const [id, expected, patch] = args;
+        if (phase !== 'crash' || patch.status !== 'completed') return base.transition(...args);
+        phase = 'after';
+        await base.transition(id, { status: 'running' }, { status: 'queued', attempt: (expected.attempt ?? 1) - 1, lease: null, updatedAt: new Date() });
+        undone.resolve();
+        await reclaimed.promise;
+        const result = await base.transition(...args);
+        setTimeout(settled.resolve, 10);
+        return result;
+      },
+    });
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    let runs = 0;
+    const w = createWorker({
+      tracker,
+      concurrency: 1,
+      pollIntervalMs: 10,
+      keepAlive: false,
+      handlers: {
+        once: () => {
+          runs++;
+          phase = 'crash';
+          return 'mine';
+        },
+      },
+    }).start();
+    const job = await tracker.enqueue('once', null);
+    await vi.waitFor(async () => expect((await tracker.get(job.id))?.status).toBe('completed'));
+    await settled.promise;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await w.stop();
+    await tracker.close();
+    expect(runs).toBe(1);
+    expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: 'mine', attempt: 1 });
+  });
+
+  it('runOnce rides out an unreachable store: outcomes land, it never rejects, and it ends', async () => {
+    const base = new MemoryJobStore();
+    let failClaims = 1;
+    let failOutcomes = 2;
+    const store = Object.assign(Object.create(base) as MemoryJobStore, {
+      claim: (...args: Parameters<MemoryJobStore['claim']>) =>
+        failClaims-- > 0 ? Promise.reject(new Error('connect ECONNREFUSED')) : base.claim(...args),
+      transition: (...args: Parameters<MemoryJobStore['transition']>) =>
+        args[2].status === 'completed' && failOutcomes-- > 0 ? Promise.reject(new Error('read ECONNRESET')) : base.transition(...args),
+    });
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    const jobs = await Promise.all([1, 2, 3].map((n) => tracker.enqueue('t', { n })));
+    // The first claim fails with nothing running: the run ends at once, and says why.
+    const first = await createWorker({ tracker, handlers: { t: () => 'ok' }, keepAlive: false }).runOnce();
+    expect(first).toMatchObject({ stoppedBy: 'storeError', claimed: 0 });
+    // Outcome writes fail twice: they are retried, and the run ends when everything is done.
+    const second = await createWorker({ tracker, handlers: { t: () => 'ok' }, keepAlive: false }).runOnce({ maxDurationMs: 30_000 });
+    expect(second).toMatchObject({ stoppedBy: 'empty', claimed: 3, completed: 3 });
+    for (const job of jobs) expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: 'ok', attempt: 1 });
+    await tracker.close();
+  });
+
   it('runs due jobs and stores their results', async () => {
     const { tracker, worker } = setup();
     const jobs = await Promise.all([1, 2, 3].map((n) => tracker.enqueue('math.double', { n })));

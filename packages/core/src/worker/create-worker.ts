@@ -31,8 +31,11 @@ export interface WorkerEvents {
 export type RunOnceSummary = Record<AttemptOutcomeKind, number> & {
   claimed: number;
   durationMs: number;
-  /** Why the run ended. */
-  stoppedBy: 'empty' | 'maxJobs' | 'maxDurationMs';
+  /**
+   * Why the run ended: nothing more was due, a limit was hit, or the store could not be reached
+   * (with nothing left running: outcomes of jobs that ran were written, or left to recovery).
+   */
+  stoppedBy: 'empty' | 'maxJobs' | 'maxDurationMs' | 'storeError';
 };
 
 export class JobTimeoutError extends JobtrailError {
@@ -103,6 +106,8 @@ export class JobWorker {
   private readonly keepAlive: boolean;
   /** Until the tracker has measured the store's clock, claims wait for it. */
   private clockPending = true;
+  /** The attempts whose outcome this worker wrote, newest last (bounded): see runJob. */
+  private readonly settledHere = new Map<string, number>();
   /** When a claim or an outcome write last failed to reach the store (epoch ms). */
   private lastStoreFailureAt = Number.NEGATIVE_INFINITY;
   private holdTimer: TimerHandle | null = null;
@@ -218,6 +223,8 @@ export class JobWorker {
     };
     this.events.on('settled', count);
     this.state = 'once';
+    // Like a started worker: the process must not exit while outcomes wait for the store.
+    const keepAlive = this.keepAlive && typeof setInterval === 'function' ? setInterval(noop, 3_600_000) : null;
     try {
       await this.tracker.recoverExpired().catch((error: unknown) => this.emitError(error, { operation: 'recover' }));
       for (;;) {
@@ -230,8 +237,26 @@ export class JobWorker {
           break;
         }
         const left = maxDurationMs - (clock.now() - startedAt);
+        const hold = this.claimHoldMs();
+        if (hold > 0) {
+          // The store was just unreachable: outcomes land first (see claimBatch).
+          await raceTimeout(new Promise(noop), Math.min(hold, left), clock);
+          continue;
+        }
         const asked = Math.min(this.freeSlots().total, this.batchSize, maxJobs - summary.claimed);
-        const claimed = asked > 0 ? await this.claimBatch(asked) : 0;
+        let claimed = 0;
+        if (asked > 0) {
+          try {
+            claimed = await this.claimBatch(asked);
+          } catch {
+            // Reported as an `error` event. With nothing running there is nothing to wait for.
+            if (this.inflight.size === 0) {
+              summary.stoppedBy = 'storeError';
+              break;
+            }
+            continue;
+          }
+        }
         summary.claimed += claimed;
         // Nothing due (or no free slot): wait for a running job to free a slot, or end.
         if (claimed < asked || asked === 0) {
@@ -252,6 +277,7 @@ export class JobWorker {
     } finally {
       this.events.off('settled', count);
       this.leases.stop();
+      if (keepAlive !== null) clearInterval(keepAlive);
       this.state = 'idle';
     }
     summary.durationMs = clock.now() - startedAt;
@@ -285,7 +311,7 @@ export class JobWorker {
       const { limits, total } = this.freeSlots();
       const limit = Math.min(total, this.batchSize, max);
       if (limit <= 0) return 0;
-      const holdMs = this.lastStoreFailureAt + CLAIM_HOLD_AFTER_FAILURE_MS - this.internals.clock.now();
+      const holdMs = this.claimHoldMs();
       if (holdMs > 0) {
         // The store was just unreachable: let every worker's pending outcomes land before claiming,
         // so that a job whose claim a crash undid is taken back by the worker that ran it, not
@@ -341,12 +367,18 @@ export class JobWorker {
   }
 
   private runJob(job: Job): void {
+    if (this.settledHere.get(job.id) === job.attempt) {
+      // A claim that raced our own outcome write (it re-claimed the job after a database crash
+      // undid the first claim, and the outcome then landed on it): the job is settled already.
+      return;
+    }
     const earlier = this.inflight.get(job.id);
     if (earlier?.job.attempt === job.attempt && job.lease) {
       // A database crash undid our claim of this job while we still hold its run (and maybe its
       // outcome, being written): the store handed it to us again with the same attempt, so that
       // run stands for this claim. Running the handler again would run it twice.
       this.leases.add(job.id, job.lease.expiresAt.getTime());
+      this.internals.resumeWrites(job.id);
       return;
     }
     // An older attempt of it may still run here (it lost the job and ignores its signal; its writes
@@ -447,6 +479,10 @@ export class JobWorker {
   }
 
   private onSettled(job: Job, result: AttemptResult<unknown>): void {
+    if (result.outcome !== 'lost' && result.outcome !== 'unsettled' && result.outcome !== 'cancelled') {
+      this.settledHere.set(job.id, job.attempt);
+      if (this.settledHere.size > SETTLED_MEMORY) this.settledHere.delete(this.settledHere.keys().next().value!);
+    }
     if (result.storeError !== undefined) {
       this.emitError(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
     }
@@ -484,6 +520,11 @@ export class JobWorker {
   }
 
   // ---- timers ----------------------------------------------------------------------------------
+
+  /** How long claims still wait after the store was last unreachable (ms; 0 or less: none). */
+  private claimHoldMs(): number {
+    return this.lastStoreFailureAt + CLAIM_HOLD_AFTER_FAILURE_MS - this.internals.clock.now();
+  }
 
   private storeUnreachable(): void {
     this.lastStoreFailureAt = this.internals.clock.now();
@@ -649,6 +690,9 @@ function noop(): void {}
  * retry interval), so the outcomes every worker still holds land first.
  */
 const CLAIM_HOLD_AFTER_FAILURE_MS = 1_000;
+
+/** How many written attempts a worker remembers, to recognise a claim that raced its outcome write. */
+const SETTLED_MEMORY = 1_000;
 
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);

@@ -107,10 +107,12 @@ export class PostgresJobStore implements JobStore {
   /** Schema, table and derived names this store works on. */
   readonly names: TableNames;
   /**
-   * A jsonb value holds at most 255 MiB (PostgreSQL's limit is 268,435,455 bytes): larger payloads,
-   * metadata and results are refused by core before any SQL runs, so never inside your transaction.
+   * PostgreSQL holds at most 268,435,455 bytes in one jsonb value, and a job is inserted as one
+   * jsonb record holding its payload and metadata together: each is limited to 120 MiB, so that
+   * both fit. Larger values are refused by core before any SQL runs, so never inside your
+   * transaction.
    */
-  readonly limits: StoreLimits = { maxJsonBytes: 255 * 1024 * 1024 };
+  readonly limits: StoreLimits = { maxJsonBytes: 120 * 1024 * 1024 };
   private readonly dataSource: TypeOrmDataSource;
   private readonly pool: PoolExecutor;
   private readonly sql: Statements;

@@ -81,7 +81,9 @@ export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect:
         <dt>Created</dt>
         <dd>{clock(job.createdAt)}</dd>
         <dt>{job.finishedAt ? 'Took' : 'Elapsed'}</dt>
-        <dd>{job.startedAt ? duration((job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.createdAt)) : '—'}</dd>
+        <dd data-testid="detail-took" title="This attempt, from its start">
+          {job.startedAt ? duration((job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.startedAt)) : '—'}
+        </dd>
         {job.trace ? (
           <>
             <dt>Trace</dt>
@@ -193,19 +195,37 @@ function attemptErrors(job: JobJson): JobErrorJson[] {
 
 function timeline(job: JobJson): TimelineEvent[] {
   const events: TimelineEvent[] = [{ at: job.createdAt, text: 'Queued', tone: 'neutral' }];
-  for (const item of attemptErrors(job)) {
-    const what = item.code === 'lease_expired' ? 'lost its worker (lease expired)' : `failed: ${item.message}`;
-    events.push({
-      at: item.at,
-      text: `Attempt ${item.attempt} ${what}${item.retryable ? ' — will retry' : ''}`,
-      tone: item.retryable ? 'warn' : 'danger',
-    });
+  // Earlier attempts and manual retries come from the history; the latest attempt is the job itself.
+  for (const entry of job.history) {
+    if (entry.kind === 'retry') {
+      events.push({ at: entry.at, text: `Retried by hand after attempt ${entry.afterAttempt}`, tone: 'neutral' });
+      continue;
+    }
+    if (entry.startedAt) events.push({ at: entry.startedAt, text: `Attempt ${entry.attempt} started`, tone: 'neutral' });
+    events.push({ at: entry.finishedAt, text: `Attempt ${entry.attempt} ${attemptEnd(entry)}`, tone: entry.outcome === 'cancelled' || entry.outcome === 'released' ? 'warn' : entry.error?.retryable === false ? 'danger' : 'warn' });
   }
-  if (job.startedAt) events.push({ at: job.startedAt, text: `Attempt ${job.attempt} started`, tone: 'neutral' });
+  const last = job.history.at(-1);
+  const latestInHistory = last?.kind === 'attempt' && last.attempt === job.attempt;
+  if (job.startedAt && !latestInHistory) events.push({ at: job.startedAt, text: `Attempt ${job.attempt} started`, tone: 'neutral' });
   if (job.status === 'retrying') events.push({ at: job.runAt, text: `Attempt ${job.attempt + 1} due`, tone: 'warn' });
-  if (job.finishedAt) {
+  if (job.finishedAt && !latestInHistory) {
     const tone = job.status === 'completed' || job.status === 'skipped' ? 'ok' : job.status === 'cancelled' ? 'warn' : 'danger';
-    events.push({ at: job.finishedAt, text: `Finished: ${job.status}`, tone });
+    const why = job.status === 'failed' && job.error ? `: ${job.error.code === 'lease_expired' ? 'lost its worker (lease expired)' : job.error.message}` : '';
+    events.push({ at: job.finishedAt, text: `Finished: ${job.status}${why}`, tone });
   }
   return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+function attemptEnd(entry: Extract<JobJson['history'][number], { kind: 'attempt' }>): string {
+  const took = entry.startedAt ? ` after ${duration(Date.parse(entry.finishedAt) - Date.parse(entry.startedAt))}` : '';
+  switch (entry.outcome) {
+    case 'lease_expired':
+      return `lost its worker (lease expired)${took}`;
+    case 'released':
+      return `handed back at shutdown${took}`;
+    case 'cancelled':
+      return `cancelled${took}`;
+    default:
+      return `failed${took}: ${entry.error?.message ?? 'unknown error'}${entry.outcome === 'retrying' ? ' — will retry' : ''}`;
+  }
 }
