@@ -2,6 +2,7 @@ import { StoreError } from '@jobtrail/core';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoJobStore } from './mongo-job-store.js';
+import { failure } from './caught-error.test-support.js';
 
 /**
  * `serverTime()` without a server: a fake Db records the command the store sends and answers
@@ -21,14 +22,6 @@ function fakeDb(answer: (command: unknown, options: unknown) => Promise<unknown>
   return { db: db as unknown as Db, commands };
 }
 
-async function failure(action: () => unknown): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('MongoJobStore.serverTime', () => {
   const localTime = new Date(Date.UTC(2030, 0, 1, 12, 0, 0, 345));

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoJobStore } from './mongo-job-store.js';
 import { DEFAULT_COLLECTION_NAME } from './store-options.js';
+import { failure } from './caught-error.test-support.js';
 
 /**
  * The store without a server: a real driver client pointed at a closed port. What must happen
@@ -18,14 +19,6 @@ afterAll(async () => {
   await client.close();
 });
 
-async function failure(action: () => unknown): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('MongoJobStore options', () => {
   it('uses jobtrail_jobs unless told otherwise', () => {
