@@ -127,6 +127,29 @@ describe('worker', () => {
     expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: 'mine', attempt: 1 });
   });
 
+  it('runOnce without maxDurationMs waits for slots without a timer (no overflowing timeouts, no busy loop)', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore(), recoverIntervalMs: false });
+    await Promise.all([1, 2, 3].map((n) => tracker.enqueue('slow', { n })));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    let claims = 0;
+    const worker = createWorker({
+      tracker,
+      concurrency: 1,
+      keepAlive: false,
+      handlers: { slow: () => new Promise((resolve) => setTimeout(resolve, 30)) },
+    });
+    worker.events.on('claimed', () => claims++);
+    const summary = await worker.runOnce();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(summary).toMatchObject({ stoppedBy: 'empty', completed: 3 });
+    expect(warnings).toEqual([]);
+    expect(claims).toBe(3);
+    await tracker.close();
+  });
+
   it('runOnce rides out an unreachable store: outcomes land, it never rejects, and it ends', async () => {
     const base = new MemoryJobStore();
     let failClaims = 1;

@@ -697,8 +697,12 @@ const SETTLED_MEMORY = 1_000;
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
+/** Longest delay a timer takes (2^31 - 1 ms); a longer wait is no wait limit at all (runOnce without maxDurationMs). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function raceTimeout(promise: Promise<unknown>, ms: number, clock: TrackerInternals['clock']): Promise<void> {
   if (ms <= 0) return Promise.resolve();
+  if (ms > MAX_TIMER_MS) return promise.then(() => undefined);
   return new Promise((resolve) => {
     const timer = clock.setTimeout(resolve, ms);
     void promise.then(() => {
