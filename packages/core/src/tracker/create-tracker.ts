@@ -110,8 +110,6 @@ export interface TrackerInternals {
    * still runs here; answers whether it did.
    */
   retake(job: Job, owner: string, leaseExpiresAt: Date): Promise<boolean>;
-  /** The attempt running here for `jobId` holds its job again (claimed anew): its writes go on. */
-  resumeWrites(jobId: string): void;
   emitError(error: unknown, context: { operation: string; jobId?: string; type?: string }): void;
 }
 
@@ -135,6 +133,11 @@ export interface AttemptRun<T> {
   leaseExpiresAt: () => number;
   /** Told each time the outcome write failed because the store could not be reached. */
   onStoreUnreachable?: () => void;
+  /**
+   * Set by the runner once the attempt runs: its paused writes (the store refused them while a
+   * database crash had undone the claim) go on, for a runner that took the job back.
+   */
+  resumeWrites?: () => void;
 }
 
 export type AttemptOutcomeKind =
@@ -169,6 +172,33 @@ export function trackerInternals(tracker: Tracker): TrackerInternals {
 }
 
 const RECOVERY_BATCH = 100;
+/**
+ * One clock per store, shared by every tracker on it (one resync a minute however many trackers
+ * a process makes). It holds the store weakly and stops once the store is gone.
+ */
+const sharedClocks = new WeakMap<JobStore, StoreClock>();
+const clockErrors = new WeakMap<StoreClock, unknown>();
+
+function storeClockFor(store: JobStore): StoreClock {
+  let clock = sharedClocks.get(store);
+  if (clock) return clock;
+  const ref = typeof WeakRef === 'function' ? new WeakRef(store) : strongRef(store);
+  const made: StoreClock = new StoreClock({
+    source: () => {
+      const current = ref.deref();
+      if (!current) {
+        made.stop();
+        return Promise.reject(new StoreError('The store this clock measured is gone.'));
+      }
+      return current.serverTime!();
+    },
+    onError: (error) => clockErrors.set(made, error),
+  });
+  clock = made;
+  sharedClocks.set(store, clock);
+  return clock;
+}
+
 /** How soon a failed measurement of the store's clock is tried again by the next caller. */
 const CLOCK_RETRY_MS = 5_000;
 
@@ -214,8 +244,6 @@ export class JobTracker {
   private telemetryParts: JobTelemetry[] = [];
   private telemetry: JobTelemetry | null = null;
   private readonly localRuns = new Map<string, LazyAbortController>();
-  /** The writers of attempts running in this process, so a retaken attempt's writes resume. */
-  private readonly attemptWriters = new Map<string, AttemptWriter>();
   private readonly manualWriters = new Map<string, AttemptWriter>();
   private readonly policies = new Map<string, ReturnType<TrackerInternals['policyFor']>>();
   private readonly runPolicies = new WeakMap<JobTypeOptions, ReturnType<TrackerInternals['policyFor']>>();
@@ -280,7 +308,6 @@ export class JobTracker {
       abortLocal: (jobId, cause) => this.abortLocal(jobId, cause),
       release: (job, owner) => this.release(job, owner),
       retake: (job, owner, leaseExpiresAt) => this.retake(job, owner, leaseExpiresAt),
-      resumeWrites: (jobId) => this.resumeWrites(jobId),
       emitError: (error, context) => this.emitError(error, context),
     });
     this.scheduleRecovery(this.recoverIntervalMs === false ? 0 : Math.min(this.recoverIntervalMs, 1000));
@@ -319,19 +346,12 @@ export class JobTracker {
     // they have, and one of them measures again at most every few seconds.
     if (now < this.nextClockSyncAt) return Promise.resolve();
     this.nextClockSyncAt = now + CLOCK_RETRY_MS;
-    let measured: Promise<void>;
-    if (this.storeClock === null) {
-      this.storeClock = new StoreClock({
-        source: () => this.store.serverTime!(),
-        onError: (error) => this.emitError(error, { operation: 'clock' }),
-      });
-      measured = this.storeClock.ready();
-    } else {
-      measured = this.storeClock.sync();
-    }
-    const clock = this.storeClock;
+    const fresh = this.storeClock === null;
+    const clock = (this.storeClock ??= storeClockFor(this.store));
+    const measured = clock.ready().then(() => (clock.roundTripMs === undefined && !fresh ? clock.sync() : undefined));
     this.clockSynced = measured.then(() => {
       if (clock.roundTripMs !== undefined) this.clockPending = false;
+      else this.emitError(clockErrors.get(clock) ?? new StoreError("Could not read the store's clock."), { operation: 'clock' });
       this.clockSynced = null;
     });
     return this.clockSynced;
@@ -760,7 +780,6 @@ export class JobTracker {
    */
   async close(): Promise<void> {
     this.closed = true;
-    this.storeClock?.stop();
     if (this.recoverTimer !== null) this.clock.clearTimeout(this.recoverTimer);
     this.recoverTimer = null;
     this.inlineLeases.stop();
@@ -997,7 +1016,7 @@ export class JobTracker {
     const state: AttemptState = { skipped: false };
     const ctx = createJobContext(job, writer, controller, state);
     this.localRuns.set(job.id, controller);
-    if (!run.detached) this.attemptWriters.set(job.id, writer);
+    run.resumeWrites = () => writer.resume();
 
     let value: T | undefined;
     let error: unknown;
@@ -1025,8 +1044,6 @@ export class JobTracker {
       result.outcome = 'unsettled';
       writer.abandon();
       this.emitError(storeError, { operation: 'settle', jobId: job.id, type: job.type });
-    } finally {
-      if (this.attemptWriters.get(job.id) === writer) this.attemptWriters.delete(job.id);
     }
     attemptScope?.end({
       status: statusOf(result, job),
@@ -1081,7 +1098,12 @@ export class JobTracker {
     // undid the first) stamped a later one.
     if (patch.status !== 'queued') patch.startedAt = job.startedAt;
     writer.abandon();
-    let outcome = await this.writeAttemptOutcome(run, expected, patch);
+    let outcome: TransitionResult;
+    try {
+      outcome = await this.store.transition(job.id, expected, patch);
+    } catch (firstError) {
+      outcome = await this.writeAttemptOutcome(run, expected, patch, { error: firstError });
+    }
     for (let tries = 0; tries < 3 && !outcome.ok && outcome.reason === 'conflict'; tries++) {
       const current = outcome.current;
       if (lostClaim(current, job)) {
@@ -1107,9 +1129,15 @@ export class JobTracker {
   }
 
   /** The outcome write: one `transition` on the common path, the retrying writer only when it fails. */
-  private async writeAttemptOutcome<T>(run: AttemptRun<T>, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
+  private async writeAttemptOutcome<T>(
+    run: AttemptRun<T>,
+    expected: Expectation,
+    patch: JobPatch,
+    failed?: { error: unknown },
+  ): Promise<TransitionResult> {
     const { job } = run;
     try {
+      if (failed) throw failed.error;
       return await this.store.transition(job.id, expected, patch);
     } catch (firstError) {
       return writeOutcome(job.id, expected, patch, {
@@ -1131,13 +1159,7 @@ export class JobTracker {
       { status: ['queued', 'retrying'], attempt: job.attempt - 1, leaseOwner: null },
       { status: 'running', attempt: job.attempt, lease: { owner, expiresAt: leaseExpiresAt }, startedAt: job.startedAt, updatedAt: new Date(this.clock.now()) },
     );
-    if (result.ok) this.attemptWriters.get(job.id)?.resume();
     return result.ok;
-  }
-
-  /** This process holds the job again under the same attempt (it claimed it anew): writes go on. */
-  private resumeWrites(jobId: string): void {
-    this.attemptWriters.get(jobId)?.resume();
   }
 
   /** `job` is the attempt's own snapshot: the history entry records its progress and metrics. */
@@ -1260,14 +1282,19 @@ export class JobTracker {
 
   private scheduleRecovery(delay: number): void {
     if (this.recoverIntervalMs === false || this.closed) return;
-    this.recoverTimer = this.clock.setTimeout(() => {
-      this.recoverTimer = null;
-      void this.recoverExpired()
-        .catch((error: unknown) => this.emitError(error, { operation: 'recover' }))
-        .finally(() => {
-          if (this.recoverIntervalMs !== false) this.scheduleRecovery(this.recoverIntervalMs);
-        });
-    }, delay);
+    // The timer holds the tracker weakly: a tracker nobody uses any more (made per request, never
+    // closed) is collected, and its recovery stops with it, instead of living on in the timer.
+    this.recoverTimer = scheduleWeakly(this.clock, this, delay);
+  }
+
+  /** One recovery pass, then the next one is scheduled. */
+  private recoveryTick(): void {
+    this.recoverTimer = null;
+    void this.recoverExpired()
+      .catch((error: unknown) => this.emitError(error, { operation: 'recover' }))
+      .finally(() => {
+        if (this.recoverIntervalMs !== false) this.scheduleRecovery(this.recoverIntervalMs);
+      });
   }
 
   private async onLeaseLost(jobId: string): Promise<void> {
@@ -1315,6 +1342,19 @@ export class JobTracker {
       // An error listener that throws has nowhere left to report to.
     }
   }
+}
+
+/**
+ * A recovery timer that holds its tracker weakly. A function of its own, outside the class: a
+ * closure made inside a method shares that method's context, which keeps `this` alive.
+ */
+function scheduleWeakly(clock: Clock, tracker: JobTracker, delay: number): unknown {
+  const ref = typeof WeakRef === 'function' ? new WeakRef(tracker) : strongRef(tracker);
+  return clock.setTimeout(() => (ref.deref() as unknown as { recoveryTick(): void } | undefined)?.recoveryTick(), delay);
+}
+
+function strongRef<T>(value: T): { deref(): T } {
+  return { deref: () => value };
 }
 
 /**

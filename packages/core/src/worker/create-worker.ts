@@ -6,6 +6,7 @@ import { isJobStatus, isTerminal } from '../model/job-status.js';
 import {
   trackerInternals,
   type AttemptOutcomeKind,
+  type AttemptRun,
   type AttemptResult,
   type Tracker,
   type TrackerInternals,
@@ -55,6 +56,8 @@ interface ResolvedHandler {
 
 interface InFlight {
   job: Job;
+  /** The attempt as handed to the tracker (its `resumeWrites` is set once it runs). */
+  run: AttemptRun<unknown> | null;
   controller: LazyAbortController;
   done: Promise<void>;
   /** The handler returned or threw; its outcome is being written. */
@@ -106,8 +109,9 @@ export class JobWorker {
   private readonly keepAlive: boolean;
   /** Until the tracker has measured the store's clock, claims wait for it. */
   private clockPending = true;
-  /** The attempts whose outcome this worker wrote, newest last (bounded): see runJob. */
-  private readonly settledHere = new Map<string, number>();
+  /** The attempts whose outcome this worker wrote, in two bounded generations: see runJob. */
+  private settledHere = new Map<string, number>();
+  private settledBefore = new Map<string, number>();
   /** When a claim or an outcome write last failed to reach the store (epoch ms). */
   private lastStoreFailureAt = Number.NEGATIVE_INFINITY;
   private holdTimer: TimerHandle | null = null;
@@ -367,7 +371,7 @@ export class JobWorker {
   }
 
   private runJob(job: Job): void {
-    if (this.settledHere.get(job.id) === job.attempt) {
+    if (this.settledHere.get(job.id) === job.attempt || this.settledBefore.get(job.id) === job.attempt) {
       // A claim that raced our own outcome write (it re-claimed the job after a database crash
       // undid the first claim, and the outcome then landed on it): the job is settled already.
       return;
@@ -378,7 +382,7 @@ export class JobWorker {
       // outcome, being written): the store handed it to us again with the same attempt, so that
       // run stands for this claim. Running the handler again would run it twice.
       this.leases.add(job.id, job.lease.expiresAt.getTime());
-      this.internals.resumeWrites(job.id);
+      earlier.run?.resumeWrites?.();
       return;
     }
     // An older attempt of it may still run here (it lost the job and ignores its signal; its writes
@@ -401,7 +405,7 @@ export class JobWorker {
     // outcome (the job keeps its lease until that write lands), so a store round trip per settle
     // does not cap throughput at concurrency / latency.
     let slot: 'running' | 'settling' | 'done' = 'running';
-    const tracked: InFlight = { job, controller, done: Promise.resolve(), handlerDone: false };
+    const tracked: InFlight = { job, run: null, controller, done: Promise.resolve(), handlerDone: false };
     const onHandlerDone = () => {
       if (slot !== 'running') return;
       slot = 'settling';
@@ -411,18 +415,20 @@ export class JobWorker {
       this.signalRelease();
     };
     const fn = entry.definition.timeoutMs === undefined ? entry.handler : this.withTimeout(entry, job, controller);
+    const run: AttemptRun<unknown> = {
+      job,
+      owner: this.id,
+      mode: 'queue',
+      fn,
+      controller,
+      policy: entry.policy,
+      onHandlerDone,
+      leaseExpiresAt: () => this.leases.expiresAt(job.id) ?? leaseExpiresAt,
+      onStoreUnreachable: this.onStoreUnreachable,
+    };
+    tracked.run = run;
     const done = this.internals
-      .runAttempt({
-        job,
-        owner: this.id,
-        mode: 'queue',
-        fn,
-        controller,
-        policy: entry.policy,
-        onHandlerDone,
-        leaseExpiresAt: () => this.leases.expiresAt(job.id) ?? leaseExpiresAt,
-        onStoreUnreachable: this.onStoreUnreachable,
-      })
+      .runAttempt(run)
       .then((result) => this.onSettled(job, result))
       .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
       .finally(() => {
@@ -481,7 +487,11 @@ export class JobWorker {
   private onSettled(job: Job, result: AttemptResult<unknown>): void {
     if (result.outcome !== 'lost' && result.outcome !== 'unsettled' && result.outcome !== 'cancelled') {
       this.settledHere.set(job.id, job.attempt);
-      if (this.settledHere.size > SETTLED_MEMORY) this.settledHere.delete(this.settledHere.keys().next().value!);
+      // Two generations instead of an LRU: bounded, and O(1) per job.
+      if (this.settledHere.size >= SETTLED_MEMORY) {
+        this.settledBefore = this.settledHere;
+        this.settledHere = new Map();
+      }
     }
     if (result.storeError !== undefined) {
       this.emitError(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
@@ -499,6 +509,7 @@ export class JobWorker {
       try {
         const expiresAt = this.internals.clock.now() + this.leaseMs;
         if (await this.internals.retake(running.job, this.id, new Date(expiresAt))) {
+          running.run?.resumeWrites?.();
           if (this.inflight.get(jobId) === running) this.leases.add(jobId, expiresAt);
           return;
         }
