@@ -27,6 +27,18 @@ async function codeOf(action: () => unknown): Promise<string | undefined> {
   return undefined;
 }
 
+describe('incrementMetrics by id', () => {
+  it('refuses empty metric names and deltas that are not a plain object, and stores names like constructor faithfully', async () => {
+    const { tracker } = setup({ recoverIntervalMs: false });
+    const job = await tracker.create('counts');
+    for (const bad of [{ '': 1 }, [1], new Map([['a', 1]]), null, 'x']) {
+      expect(await codeOf(() => tracker.incrementMetrics(job.id, bad as never))).toBe('invalid_input');
+    }
+    expect(await tracker.incrementMetrics(job.id, { constructor: 2, toString: 1 })).toEqual({ constructor: 2, toString: 1 });
+    expect((await tracker.get(job.id))!.metrics).toEqual({ constructor: 2, toString: 1 });
+  });
+});
+
 describe('create and enqueue', () => {
   it('stores a queued job with defaults', async () => {
     const { tracker } = setup();

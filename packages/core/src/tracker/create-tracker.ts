@@ -52,6 +52,7 @@ import {
   DATE_MAX,
   DATE_MIN,
   integerOption,
+  isPlainObject,
   storableText,
   validateCreateInput,
   type CreateJobInput,
@@ -638,8 +639,9 @@ export class JobTracker {
   /** Adds to named metrics atomically; answers the job's metrics after the increment. */
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
-    if (!deltas || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
+    if (!isPlainObject(deltas)) throw new JobValidationError('deltas', 'must be a plain object of numbers, e.g. { leadsProcessed: 5 }.');
     for (const [name, delta] of Object.entries(deltas)) {
+      if (name === '') throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
       assertStorableText(name, 'metrics.name');
       assertMetricDelta(name, delta);
     }

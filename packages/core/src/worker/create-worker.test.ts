@@ -172,6 +172,21 @@ describe('worker', () => {
     await tracker.close();
   });
 
+  it('takes any valid type name as a handler key, and checks the type of concurrency', async () => {
+    const { tracker } = setup();
+    const names = ['constructor', 'toString', '__proto__', 'valueOf'];
+    const handlers = Object.fromEntries(names.map((name) => [name, () => `ran ${name}`]));
+    const worker = createWorker({ tracker, handlers, concurrency: { default: 2, toString: 1 } as never, keepAlive: false });
+    const jobs = await Promise.all(names.map((name) => tracker.enqueue(name, null)));
+    const summary = await worker.runOnce();
+    expect(summary.completed).toBe(4);
+    for (const [index, job] of jobs.entries()) expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: `ran ${names[index]}` });
+    for (const bad of ['5', null, [2], () => 2]) {
+      expect(() => createWorker({ tracker, handlers: { t: () => 1 }, concurrency: bad as never })).toThrow(/concurrency: must be a number/);
+    }
+    expect(() => createWorker({ tracker, handlers: { t: () => 1 }, concurrency: { constructor: 2 } as never })).toThrow(/concurrency\.constructor: names a type with no handler/);
+  });
+
   it('runs due jobs and stores their results', async () => {
     const { tracker, worker } = setup();
     const jobs = await Promise.all([1, 2, 3].map((n) => tracker.enqueue('math.double', { n })));

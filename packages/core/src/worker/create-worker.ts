@@ -13,10 +13,11 @@ import {
 } from '../tracker/create-tracker.js';
 import { LeaseKeeper } from '../tracker/lease-keeper.js';
 import type { JobTypeOptions } from '../tracker/tracker-options.js';
-import { assertInteger, integerOption } from '../tracker/validate-input.js';
+import { assertInteger, integerOption, isPlainObject, show } from '../tracker/validate-input.js';
 import type { TimerHandle } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
+import { getOwn, setOwn } from '../util/own-property.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ConcurrencyOption, HandlerDefinition, JobHandler, WorkerOptions } from './worker-options.js';
 
@@ -363,7 +364,7 @@ export class JobWorker {
     for (const [type, entry] of this.handlers) {
       const free = entry.limit - (this.inflightByType.get(type) ?? 0);
       if (free > 0) {
-        limits[type] = free;
+        setOwn(limits, type, free);
         total += free;
       }
     }
@@ -664,11 +665,15 @@ export class JobWorker {
     if (!handlers || typeof handlers !== 'object' || Object.keys(handlers).length === 0) {
       throw new JobValidationError('handlers', 'needs at least one handler: { "imports.upload": async (ctx) => { ... } }.');
     }
-    const perType = typeof concurrency === 'object' ? concurrency : {};
-    const fallback = typeof concurrency === 'number' ? concurrency : (perType.default ?? 10);
+    if (concurrency !== undefined && typeof concurrency !== 'number' && !isPlainObject(concurrency)) {
+      throw new JobValidationError('concurrency', `must be a number or { default?, [type]: number }; got ${show(concurrency)}.`);
+    }
+    const perType: Record<string, number> = typeof concurrency === 'object' ? concurrency : {};
+    const fallback = typeof concurrency === 'number' ? concurrency : (getOwn(perType, 'default') ?? 10);
     assertInteger(fallback, 'concurrency', 1, 10_000);
     for (const key of Object.keys(perType)) {
-      if (key !== 'default' && !(key in handlers)) {
+      // Own keys only: a type named `constructor` or `toString` is a type like any other.
+      if (key !== 'default' && !Object.prototype.hasOwnProperty.call(handlers, key)) {
         throw new JobValidationError(`concurrency.${key}`, `names a type with no handler; handlers: ${Object.keys(handlers).join(', ')}.`);
       }
     }
@@ -677,7 +682,7 @@ export class JobWorker {
       if (!definition || typeof definition.handler !== 'function') {
         throw new JobValidationError(`handlers.${type}`, 'must be a function or { handler, concurrency?, timeoutMs? }.');
       }
-      const limit = definition.concurrency ?? perType[type] ?? fallback;
+      const limit = definition.concurrency ?? getOwn(perType, type) ?? fallback;
       assertInteger(limit, `concurrency.${type}`, 1, 10_000);
       if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);
       const { backoff, classify } = definition;
