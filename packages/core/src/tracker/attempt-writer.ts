@@ -7,7 +7,7 @@ import type { ProgressEvent } from './tracker-events.js';
 import { JobAbortedError } from '../errors/job-aborted-error.js';
 import type { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { addOwn, getOwn, setOwn } from '../util/own-property.js';
-import { assertMetricDelta, assertStorableText } from './validate-input.js';
+import { assertMetricIncrement, assertStorableText } from './validate-input.js';
 
 export interface ProgressDetails {
   stage?: string | null;
@@ -62,11 +62,6 @@ export class AttemptWriter {
     private readonly controller?: LazyAbortController,
   ) {}
 
-  /** True once the attempt's outcome is being written or the attempt was abandoned. */
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Metric increments that could not be written yet (the store was unreachable, or refused them). */
   get hasUnwrittenMetrics(): boolean {
     return this.pendingMetrics !== null;
@@ -80,16 +75,17 @@ export class AttemptWriter {
   }
 
   /** The attempt lost its job (known here): its writes are dropped, and reported once. */
-  private superseded(): boolean {
+  private superseded(operation: 'progress' | 'metrics' = 'progress'): boolean {
     const controller = this.controller;
     if (controller === undefined || !controller.aborted) return false;
     const reason: unknown = controller.reason;
     const cause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
     if (cause !== 'cancelled' && cause !== 'lease_lost') return false;
-    if (this.attempt !== undefined) this.stale('progress');
-    else this.abandon();
+    this.abandon();
+    if (this.attempt !== undefined) this.deps.onStale?.(this.job.id, this.job.type, this.attempt, operation);
     return true;
   }
+
 
   progress(fraction: unknown, details: ProgressDetails = {}): void {
     const value = clampProgress(fraction);
@@ -116,13 +112,10 @@ export class AttemptWriter {
     this.schedule();
   }
 
-  increment(name: unknown, by: unknown = 1): void {
-    if (typeof name !== 'string' || name === '') {
-      throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
-    }
-    assertStorableText(name, 'metrics.name');
-    assertMetricDelta(name, by);
-    if (this.closed || (this.controller?.aborted === true && this.superseded())) return;
+  increment(name: unknown, increment: unknown = 1): void {
+    assertMetricIncrement(name, increment);
+    const by = increment as number;
+    if (this.closed || (this.controller?.aborted === true && this.superseded('metrics'))) return;
     const total = (getOwn(this.job.metrics, name) ?? 0) + by;
     if (!Number.isFinite(total)) {
       throw new JobValidationError(`metrics.${name}`, `adding ${by} would make it ${total}, which no store can hold.`);
@@ -253,12 +246,7 @@ export class AttemptWriter {
     this.cancelTimer();
   }
 
-  /** The attempt lost the job (cancelled, recovered, retried): drop its writes, once. */
-  private stale(operation: 'progress' | 'metrics'): void {
-    if (this.attempt === undefined) return;
-    this.abandon();
-    this.deps.onStale?.(this.job.id, this.job.type, this.attempt, operation);
-  }
+
 
   private cancelTimer(): void {
     if (this.timer !== null) {

@@ -31,7 +31,7 @@ import { createJobContext, type AttemptState, type JobContext } from './job-cont
 import { appendHistory, attemptEntry, DEFAULT_MAX_HISTORY, freshAttemptFields, runBudget } from './attempt-history.js';
 import { decideFailure, appendBounded, toJobError, type FailureOptions } from './failure.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { writeOutcome } from './outcome-writer.js';
+import { withWarning, writeOutcome } from './outcome-writer.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
 import {
   checkCursor,
@@ -41,13 +41,14 @@ import {
   type JobFilter,
   type ListFilter,
 } from './query-filters.js';
-import type { StaleWrite, TrackerEvents } from './tracker-events.js';
+import type { ProgressEvent, StaleWrite, TrackerEvents } from './tracker-events.js';
 import type { TrackerOptions, JobTypeOptions } from './tracker-options.js';
 import {
   assertInteger,
   assertJobType,
   assertJson,
-  assertMetricDelta,
+  assertMetricIncrement,
+  assertOptionalText,
   assertStorableText,
   DATE_MAX,
   DATE_MIN,
@@ -222,7 +223,6 @@ export class JobTracker {
   /** Measures this process's offset to the store's clock (stores with `serverTime`, system clock only). */
   private storeClock: StoreClock | null = null;
   private clockSynced: Promise<void> | null = null;
-  private readonly syncsClock: boolean;
   /** True until the store's clock has been measured once (hot paths skip the await after). */
   private clockPending: boolean;
   private nextClockSyncAt = 0;
@@ -258,11 +258,11 @@ export class JobTracker {
     this.store = options.store;
     this.limits = options.store.limits ?? {};
     // Leases and due times are judged on the store's clock: local time plus a measured offset.
-    this.syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';
-    this.clockPending = this.syncsClock;
-    this.clock = options.clock ?? (this.syncsClock ? this.offsetClock() : systemClock);
+    const syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';
+    this.clockPending = syncsClock;
+    this.clock = options.clock ?? (syncsClock ? this.offsetClock() : systemClock);
     // Measured now, so that the first enqueue or claim rarely has to wait for it.
-    if (this.syncsClock) void this.clockReady();
+    if (syncsClock) void this.clockReady();
     this.backoff = options.backoff ? resolveBackoff(options.backoff) : DEFAULT_BACKOFF;
     this.classify = options.classify;
     this.maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
@@ -402,10 +402,7 @@ export class JobTracker {
    */
   async start(id: string, options: { leaseMs?: number; owner?: string } = {}): Promise<Job> {
     const leaseMs = integerOption(options.leaseMs, this.leaseMs, 'leaseMs', 100, 86_400_000);
-    if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) {
-      throw new JobValidationError('owner', 'must be a non-empty string (a lease owner name).');
-    }
-    if (options.owner !== undefined) assertStorableText(options.owner, 'owner');
+    assertOptionalText(options.owner, 'owner');
     const owner = options.owner ?? this.id;
     if (this.clockPending) await this.clockReady();
     const job = await this.change(id, 'start', (current) => {
@@ -640,11 +637,7 @@ export class JobTracker {
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     if (!isPlainObject(deltas)) throw new JobValidationError('deltas', 'must be a plain object of numbers, e.g. { leadsProcessed: 5 }.');
-    for (const [name, delta] of Object.entries(deltas)) {
-      if (name === '') throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
-      assertStorableText(name, 'metrics.name');
-      assertMetricDelta(name, delta);
-    }
+    for (const [name, delta] of Object.entries(deltas)) assertMetricIncrement(name, delta);
     const result = await this.store.incrementMetrics(id, deltas, new Date(this.clock.now()));
     if (result === null) throw new JobNotFoundError(id);
     // Unfenced increments are never stale; a store answering so anyway is treated as finished.
@@ -917,22 +910,32 @@ export class JobTracker {
     let writer = this.manualWriters.get(id);
     if (writer) return writer;
     const local = { id, type: this.manualTypes.get(id) ?? '', progress: 0, stage: null, current: null, total: null, metrics: {} } as unknown as Job;
+    // Driven from another process: one read learns the type (and whether the job still runs);
+    // events that arrive meanwhile wait for it, and only the latest of them is told.
+    let lookup: 'none' | 'pending' | 'running' | 'not running' = local.type === '' ? 'none' : 'running';
+    let waiting: ProgressEvent | null = null;
     const deps: AttemptWriterDeps = {
       ...this.baseWriterDeps,
       onProgress: (event) => {
-        if (this.events.listenerCount('progress') === 0) return;
-        if (local.type !== '') {
+        if (this.events.listenerCount('progress') === 0 || lookup === 'not running') return;
+        if (lookup === 'running') {
           this.events.emit('progress', event);
           return;
         }
-        // Driven from another process: learn the type, and stay silent about finished jobs.
+        waiting = event;
+        if (lookup === 'pending') return;
+        lookup = 'pending';
         this.store.get(id).then(
           (job) => {
-            if (!job || job.status !== 'running') return;
-            local.type = job.type;
-            this.events.emit('progress', { ...event, type: job.type });
+            lookup = job?.status === 'running' ? 'running' : 'not running';
+            if (lookup === 'running') local.type = job!.type;
+            if (waiting && lookup === 'running') this.events.emit('progress', { ...waiting, type: local.type });
+            waiting = null;
           },
-          (error: unknown) => this.emitError(error, { operation: 'progress', jobId: id }),
+          (error: unknown) => {
+            lookup = 'none';
+            this.emitError(error, { operation: 'progress', jobId: id });
+          },
         );
       },
     };
@@ -1100,18 +1103,12 @@ export class JobTracker {
     // undid the first) stamped a later one.
     if (patch.status !== 'queued') patch.startedAt = job.startedAt;
     writer.abandon();
-    let outcome: TransitionResult;
-    try {
-      outcome = await this.store.transition(job.id, expected, patch);
-    } catch (firstError) {
-      outcome = await this.writeAttemptOutcome(run, expected, patch, { error: firstError });
-    }
+    let outcome = await this.writeAttemptOutcome(run, expected, patch);
     for (let tries = 0; tries < 3 && !outcome.ok && outcome.reason === 'conflict'; tries++) {
       const current = outcome.current;
       if (lostClaim(current, job)) {
         // A database crash undid our claim after the handler started: the outcome is still ours.
-        const reclaimed: Expectation = { status: current.status, attempt: current.attempt, leaseOwner: null };
-        outcome = await this.writeAttemptOutcome(run, reclaimed, { ...patch, attempt: job.attempt, startedAt: job.startedAt });
+        outcome = await this.writeAttemptOutcome(run, claimUndone(job), { ...patch, attempt: job.attempt, startedAt: job.startedAt });
       } else if (current.status === 'running' && current.lease?.owner === owner && current.attempt === job.attempt) {
         // ...and this process claimed it again meanwhile (same attempt): this run stands for that claim.
         outcome = await this.writeAttemptOutcome(run, expected, patch);
@@ -1131,18 +1128,10 @@ export class JobTracker {
   }
 
   /** The outcome write: one `transition` on the common path, the retrying writer only when it fails. */
-  private async writeAttemptOutcome<T>(
-    run: AttemptRun<T>,
-    expected: Expectation,
-    patch: JobPatch,
-    failed?: { error: unknown },
-  ): Promise<TransitionResult> {
+  private writeAttemptOutcome<T>(run: AttemptRun<T>, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
     const { job } = run;
-    try {
-      if (failed) throw failed.error;
-      return await this.store.transition(job.id, expected, patch);
-    } catch (firstError) {
-      return writeOutcome(job.id, expected, patch, {
+    return this.store.transition(job.id, expected, patch).catch((firstError: unknown) =>
+      writeOutcome(job.id, expected, patch, {
         store: this.store,
         clock: this.clock,
         leaseExpiresAt: run.leaseExpiresAt,
@@ -1151,16 +1140,18 @@ export class JobTracker {
           this.emitError(error, { operation: what === 'retry' ? 'settle:retry' : 'settle:degrade', jobId: job.id, type: job.type });
         },
         firstError,
-      });
-    }
+      }),
+    );
   }
 
   private async retake(job: Job, owner: string, leaseExpiresAt: Date): Promise<boolean> {
-    const result = await this.store.transition(
-      job.id,
-      { status: ['queued', 'retrying'], attempt: job.attempt - 1, leaseOwner: null },
-      { status: 'running', attempt: job.attempt, lease: { owner, expiresAt: leaseExpiresAt }, startedAt: job.startedAt, updatedAt: new Date(this.clock.now()) },
-    );
+    const result = await this.store.transition(job.id, claimUndone(job), {
+      status: 'running',
+      attempt: job.attempt,
+      lease: { owner, expiresAt: leaseExpiresAt },
+      startedAt: job.startedAt,
+      updatedAt: new Date(this.clock.now()),
+    });
     return result.ok;
   }
 
@@ -1233,8 +1224,7 @@ export class JobTracker {
     } catch (error) {
       this.emitError(error, { operation: 'complete', jobId: job.id, type: job.type });
       const reason = error instanceof Error ? error.message : String(error);
-      const warning = `jobtrail: the result was not stored (${storableText(reason.slice(0, 300))})`;
-      job.note = job.note ? `${job.note}\n${warning}` : warning;
+      job.note = withWarning(job.note, `jobtrail: the result was not stored (${storableText(reason.slice(0, 300))})`);
       return null;
     }
   }
@@ -1366,6 +1356,11 @@ function strongRef<T>(value: T): { deref(): T } {
  */
 function lostClaim(current: Job, attempt: Job): boolean {
   return current.lease === null && (current.status === 'queued' || current.status === 'retrying') && current.attempt === attempt.attempt - 1;
+}
+
+/** The expectation that matches exactly the {@link lostClaim} shape, for a compare-and-set on it. */
+function claimUndone(attempt: Job): Expectation {
+  return { status: ['queued', 'retrying'], attempt: attempt.attempt - 1, leaseOwner: null };
 }
 
 /** A note must be text every store holds (or null to clear it). */

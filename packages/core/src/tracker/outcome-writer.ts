@@ -51,33 +51,33 @@ export async function writeOutcome(
   let degraded = 0;
   let wait = FIRST_RETRY_MS;
   let retried = false;
-  let pending: { error: unknown } | null = 'firstError' in options ? { error: options.firstError } : null;
+  let failure: { error: unknown } | null = 'firstError' in options ? { error: options.firstError } : null;
   for (;;) {
-    try {
-      if (pending !== null) {
-        const { error } = pending;
-        pending = null;
-        throw error;
+    if (failure === null) {
+      try {
+        const result = await store.transition(id, expected, current);
+        if (!result.ok && result.reason === 'conflict' && retried && carries(result.current, current)) {
+          return { ok: true, job: result.current };
+        }
+        return result;
+      } catch (error) {
+        failure = { error };
       }
-      const result = await store.transition(id, expected, current);
-      if (!result.ok && result.reason === 'conflict' && retried && carries(result.current, current)) {
-        return { ok: true, job: result.current };
-      }
-      return result;
-    } catch (error) {
-      if (isRefusal(error)) {
-        const next = degradeOutcome(current, error, ++degraded);
-        if (next === null) throw error;
-        options.onRetry(error, 'degrade');
-        current = next;
-        continue;
-      }
-      if (clock.now() + wait >= options.leaseExpiresAt()) throw error;
-      options.onRetry(error, 'retry');
-      await sleep(wait);
-      wait = Math.min(MAX_RETRY_MS, wait * 2);
-      retried = true;
     }
+    const { error } = failure;
+    failure = null;
+    if (isRefusal(error)) {
+      const next = degradeOutcome(current, error, ++degraded);
+      if (next === null) throw error;
+      options.onRetry(error, 'degrade');
+      current = next;
+      continue;
+    }
+    if (clock.now() + wait >= options.leaseExpiresAt()) throw error;
+    options.onRetry(error, 'retry');
+    await sleep(wait);
+    wait = Math.min(MAX_RETRY_MS, wait * 2);
+    retried = true;
   }
 }
 
@@ -126,7 +126,8 @@ export function degradeOutcome(patch: JobPatch, refusal: unknown, round: number)
   return null;
 }
 
-function withWarning(note: string | null | undefined, warning: string): string {
+/** A note with a warning of jobtrail's appended (the note's own text kept, made storable). */
+export function withWarning(note: string | null | undefined, warning: string): string {
   return typeof note === 'string' && note !== '' ? `${storableText(note)}\n${warning}` : warning;
 }
 

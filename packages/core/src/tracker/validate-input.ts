@@ -150,9 +150,9 @@ export function validateCreateInput(
     if (!isPlainObject(value.metadata)) throw new JobValidationError('metadata', 'must be a plain object.');
     assertJson(value.metadata, 'metadata', limits);
   }
-  optionalText(value.tenantId, 'tenantId');
-  optionalText(value.ownerId, 'ownerId');
-  optionalText(value.key, 'key');
+  assertOptionalText(value.tenantId, 'tenantId');
+  assertOptionalText(value.ownerId, 'ownerId');
+  assertOptionalText(value.key, 'key');
   if (value.parentId != null && !isUuid(value.parentId)) {
     throw new JobValidationError('parentId', `must be a job id (UUID); got ${show(value.parentId)}.`);
   }
@@ -181,6 +181,15 @@ export function integerOption(value: number | undefined, fallback: number, field
   return resolved;
 }
 
+/** A metric increment as any caller gives it: a non-empty, storable name and a finite number. */
+export function assertMetricIncrement(name: unknown, delta: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') {
+    throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
+  }
+  assertStorableText(name, 'metrics.name');
+  assertMetricDelta(name, delta);
+}
+
 /** A metric increment: a named, finite number. */
 export function assertMetricDelta(name: string, delta: unknown): asserts delta is number {
   if (typeof delta !== 'number' || !Number.isFinite(delta)) {
@@ -188,7 +197,8 @@ export function assertMetricDelta(name: string, delta: unknown): asserts delta i
   }
 }
 
-function optionalText(value: unknown, field: string): void {
+/** Absent (null/undefined) or a non-empty, storable string of at most 255 characters. */
+export function assertOptionalText(value: unknown, field: string): void {
   if (value == null) return;
   if (typeof value !== 'string' || value === '') {
     throw new JobValidationError(field, `must be a non-empty string or null; got ${show(value)}.`);

@@ -108,8 +108,6 @@ export class JobWorker {
   private stopPromise: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private readonly keepAlive: boolean;
-  /** Until the tracker has measured the store's clock, claims wait for it. */
-  private clockPending = true;
   /** The attempts whose outcome this worker wrote, in two bounded generations: see runJob. */
   private settledHere = new Map<string, number>();
   private settledBefore = new Map<string, number>();
@@ -173,7 +171,7 @@ export class JobWorker {
     this.state = 'started';
     // Every other timer is unref'd: without this a worker-only process would exit the moment its
     // database connections drop (an outage), instead of waiting for the database to come back.
-    if (this.keepAlive && typeof setInterval === 'function') this.keepAliveTimer = setInterval(noop, 3_600_000);
+    this.keepAliveTimer = this.holdProcess();
     this.unsubscribe = this.tracker.store.subscribe?.((event) => {
       if (!event.type || this.handlers.has(event.type)) this.wake();
     }) ?? null;
@@ -229,7 +227,7 @@ export class JobWorker {
     this.events.on('settled', count);
     this.state = 'once';
     // Like a started worker: the process must not exit while outcomes wait for the store.
-    const keepAlive = this.keepAlive && typeof setInterval === 'function' ? setInterval(noop, 3_600_000) : null;
+    const keepAlive = this.holdProcess();
     try {
       await this.tracker.recoverExpired().catch((error: unknown) => this.emitError(error, { operation: 'recover' }));
       for (;;) {
@@ -324,10 +322,7 @@ export class JobWorker {
         this.wakeAfter(holdMs);
         return 0;
       }
-      if (this.clockPending) {
-        await this.tracker.clockReady();
-        this.clockPending = false;
-      }
+      await this.tracker.clockReady();
       const now = this.internals.clock.now();
       let jobs: Job[];
       try {
@@ -532,6 +527,11 @@ export class JobWorker {
   }
 
   // ---- timers ----------------------------------------------------------------------------------
+
+  /** A ref'd timer that keeps the process alive (every other timer is unref'd), when `keepAlive`. */
+  private holdProcess(): ReturnType<typeof setInterval> | null {
+    return this.keepAlive && typeof setInterval === 'function' ? setInterval(noop, 3_600_000) : null;
+  }
 
   /** How long claims still wait after the store was last unreachable (ms; 0 or less: none). */
   private claimHoldMs(): number {
