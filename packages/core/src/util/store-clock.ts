@@ -53,8 +53,9 @@ interface Sample {
  * skewed their own clocks are.
  *
  * The offset is measured like NTP does: `t0 = base.now()`, ask the store (`source()`),
- * `t1 = base.now()`, `offset = server - (t0 + t1) / 2`, which is off by at most half the round
- * trip. Of `samples` round trips the one with the smallest round trip wins. The first
+ * `t1 = base.now()`, `measured = server - (t0 + t1) / 2`, which is off by at most half the round
+ * trip; the offset kept is the value nearest zero within that margin (0 for processes that share
+ * the store's clock). Of `samples` round trips the one with the smallest round trip wins. The first
  * measurement starts at construction; until it has finished (see `ready()`) the offset is 0.
  * Timers (`setTimeout`/`clearTimeout`) are durations and go straight to `base`.
  *
@@ -210,7 +211,12 @@ export class StoreClock implements Clock {
     const answer: unknown = await this.ask();
     const t1 = this.base.now();
     const server = answer instanceof Date || Object.prototype.toString.call(answer) === '[object Date]' ? (answer as Date).getTime() : Number.NaN;
-    const offsetMs = Math.round(server - (t0 + t1) / 2);
+    const measured = server - (t0 + t1) / 2;
+    // The true offset lies within half the round trip of what was measured: take the one nearest
+    // zero. Processes on one host (offset 0) then agree exactly, instead of disagreeing by the
+    // noise of their measurements, and a real skew is still corrected to within the round trip.
+    const half = (t1 - t0) / 2;
+    const offsetMs = Math.round(Math.abs(measured) <= half ? 0 : measured - Math.sign(measured) * half);
     if (!Number.isFinite(offsetMs)) {
       throw new StoreError(
         `The store's clock answered ${describeAnswer(answer)}, not a valid time; the offset to it stays ${this.offset} ms.`,
