@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { badInputSuite } from './bad-input-suite.js';
 import { claimingSuite } from './claiming-suite.js';
 import { dedupeSuite } from './dedupe-suite.js';
+import { httpScopeSuite } from './http-scope-suite.js';
 import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
 import { progressMetricsSuite } from './progress-metrics-suite.js';
@@ -33,5 +34,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     badInputSuite(options);
     serverTimeSuite(options);
     recordTruthSuite(options);
+    httpScopeSuite(options);
   });
 }
