@@ -29,10 +29,12 @@ import { expectationFilter } from './documents/expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './documents/lease-documents.js';
 import {
   countPipeline,
+  headroomFilter,
   incrementMetricsFilter,
   incrementMetricsUpdate,
   MISSED_INCREMENT_PROJECTION,
   missedIncrement,
+  overflowingMetric,
   sumMetricsPipeline,
 } from './documents/metrics-documents.js';
 import { patchUpdate, progressUpdate } from './documents/patch-update.js';
@@ -317,7 +319,7 @@ export class MongoJobStore implements JobStore {
     const names = validateDeltas(deltas);
     validateFence(owner, attempt);
     if (typeof id !== 'string') return null;
-    const filter = incrementMetricsFilter(id, owner, attempt);
+    const filter = { ...incrementMetricsFilter(id, owner, attempt), ...headroomFilter(deltas, names) };
     const update = incrementMetricsUpdate(deltas, names, updatedAt);
     try {
       for (let round = 0; round < KEY_RACE_ROUNDS; round++) {
@@ -330,6 +332,13 @@ export class MongoJobStore implements JobStore {
         // Missing, finished, or (fenced) not the attempt the write belongs to: nothing is written.
         const answer = missedIncrement(current, owner, attempt);
         if (answer !== 'again') return answer;
+        const overflow = overflowingMetric(current?.metrics, deltas, names);
+        if (overflow !== null) {
+          throw new JobValidationError(
+            `deltas.${overflow}`,
+            `the increment would leave the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`,
+          );
+        }
         // Retried by hand (or claimed) between the update and the read: it takes increments now.
       }
       throw new StoreError(`Job ${id} kept finishing and being retried; increment its metrics again.`);

@@ -17,6 +17,7 @@ import type {
   StoreWakeEvent,
   TransitionResult,
 } from '../store/job-store.js';
+import { getOwn } from '../util/own-property.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
 import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
@@ -75,6 +76,14 @@ function lowerBound(ids: readonly string[], id: string): number {
     else high = mid;
   }
   return low;
+}
+
+/** An increment past the largest finite number would store ±Infinity, which JSON cannot carry. */
+function metricOverflow(name: string, current: number, delta: number): JobValidationError {
+  return new JobValidationError(
+    `deltas.${name}`,
+    `adding ${delta} to ${current} leaves the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`,
+  );
 }
 
 /**
@@ -354,6 +363,10 @@ export class MemoryJobStore implements JobStore {
       return 'stale';
     }
     const metrics = (row.metrics ??= {});
+    for (const name of names) {
+      const total = (getOwn(metrics, name) ?? 0) + deltas[name]!;
+      if (!Number.isFinite(total)) throw metricOverflow(name, getOwn(metrics, name) ?? 0, deltas[name]!);
+    }
     for (const name of names) addOwn(metrics, name, deltas[name]!);
     row.updatedAt = at;
     return cloneMetrics(metrics);

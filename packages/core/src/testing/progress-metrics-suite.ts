@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Job } from '../model/job.js';
 import { makeJob, uniqueName } from './make-job.js';
-import { at, describeWithStore, type StoreContractOptions } from './store-contract-options.js';
+import { at, describeWithStore, expectJobtrailError, type StoreContractOptions } from './store-contract-options.js';
 
 /**
  * Progress writes land only on running jobs (and only for the lease owner and attempt when they
@@ -244,6 +244,33 @@ export function progressMetricsSuite(options: StoreContractOptions): void {
       expect(await store().sumMetrics({ parentId: parent.id })).toEqual({ leads: 9, tokens: 10.5 });
       expect(await store().sumMetrics({ parentId: parent.id, status: ['completed'] })).toEqual({ leads: 4 });
       expect(await store().sumMetrics({ parentId: makeJob().id })).toEqual({});
+    });
+
+    it('refuses an increment that would leave the range of finite numbers, and writes none of its deltas', async () => {
+      const job = runningJob({ metrics: { big: 1e308, low: -1e308, rows: 1 } });
+      await store().insert(job);
+      const owner = job.lease!.owner;
+      for (const [deltas, fence] of [
+        [{ big: 1e308 }, []],
+        [{ rows: 1, big: 1e308 }, []],
+        [{ low: -1e308, rows: 5 }, [owner, 1]],
+        [{ fresh: Number.MAX_VALUE, big: Number.MAX_VALUE }, [null, 1]],
+      ] as const) {
+        await expectJobtrailError(() => store().incrementMetrics(job.id, deltas, at(base, 1), ...(fence as [])), 'invalid_input');
+      }
+      expect(await store().get(job.id)).toEqual(job);
+      // Up to the edge is fine, in both directions, and the values read back exactly.
+      expect(await store().incrementMetrics(job.id, { big: 7e307, low: -7e307 }, at(base, 2))).toEqual({ big: 1.7e308, low: -1.7e308, rows: 1 });
+      expect((await store().get(job.id))?.metrics).toEqual({ big: 1.7e308, low: -1.7e308, rows: 1 });
+    });
+
+    it('answers a sum over jobs beyond the range of finite numbers as ±Infinity, never an error', async () => {
+      const parent = makeJob({ type: uniqueName('metrics.huge') });
+      await store().insert(parent);
+      for (let i = 0; i < 3; i++) {
+        await store().insert(makeJob({ type: parent.type, parentId: parent.id, metrics: { up: 1.5e308, down: -1.5e308, small: 1 } }));
+      }
+      expect(await store().sumMetrics({ parentId: parent.id })).toEqual({ up: Infinity, down: -Infinity, small: 3 });
     });
   });
 }

@@ -364,6 +364,18 @@ export function recordTruthSuite(options: StoreContractOptions): void {
       expect(Object.entries(done.metrics).sort()).toEqual([['__proto__', 1], ['big', 1e308], ['constructor', 2]]);
     });
 
+    it('refuses a by-id increment that would overflow, keeps the stored value, and the rollup still reads', async () => {
+      const { tracker } = setup();
+      const type = uniqueName('truth.metric-overflow');
+      const parent = await tracker.create(type);
+      const child = await tracker.create(type, { parentId: parent.id });
+      expect(await tracker.incrementMetrics(child.id, { big: 1e308, rows: 1 })).toEqual({ big: 1e308, rows: 1 });
+      await expectJobtrailError(() => tracker.incrementMetrics(child.id, { rows: 1, big: 1e308 }), 'invalid_input');
+      expect((await tracker.get(child.id))?.metrics).toEqual({ big: 1e308, rows: 1 });
+      expect((await tracker.rollup(parent.id)).metrics).toEqual({ big: 1e308, rows: 1 });
+      await teardown();
+    });
+
     it('refuses payloads it cannot read or that are nested beyond what the store holds, naming the field', async () => {
       const { tracker } = setup();
       const type = uniqueName('truth.unreadable');

@@ -229,6 +229,10 @@ export class AttemptWriter {
         this.requeueMetrics(deltas);
       }
     } catch (error) {
+      // A metric the store refuses to add to (its sum would overflow: another writer added to it)
+      // would be refused forever: it is dropped, and the others are written next time.
+      const refused = refusedMetric(error);
+      if (refused !== null) delete deltas[refused];
       this.requeueMetrics(deltas);
       this.deps.onError(error, 'metrics');
     }
@@ -278,4 +282,10 @@ function checkCount(value: unknown, field: string): number | null {
     throw new JobValidationError(field, `must be a finite number >= 0 or null; got ${String(value)}.`);
   }
   return value;
+}
+
+/** The metric named by a store's `invalid_input` refusal of an increment (`deltas.<name>`), or null. */
+function refusedMetric(error: unknown): string | null {
+  const { code, field } = (error ?? {}) as { code?: unknown; field?: unknown };
+  return code === 'invalid_input' && typeof field === 'string' && field.startsWith('deltas.') ? field.slice('deltas.'.length) : null;
 }

@@ -20,7 +20,7 @@ import { claimBatch, type ClaimStep } from './claim-batch.js';
 import { claimPlan } from './claim-documents.js';
 import { expectationFilter } from './expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
-import { incrementMetricsFilter, incrementMetricsUpdate, missedIncrement } from './metrics-documents.js';
+import { headroomFilter, incrementMetricsFilter, incrementMetricsUpdate, missedIncrement, overflowingMetric } from './metrics-documents.js';
 import { patchUpdate, progressUpdate } from './patch-update.js';
 import { PRUNE_SORT, prunePlan } from './prune-documents.js';
 import { QUERY_SORT, storeFilter } from './store-filter.js';
@@ -370,6 +370,40 @@ describe('document semantics (mingo against the memory store)', () => {
         expect(await memory.incrementMetrics(makeJob().id, deltas, at(12), owner, attempt)).toBe(missedIncrement(null, owner, attempt));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('refuses exactly the increments the memory store refuses as overflowing, and writes none of their deltas', async () => {
+    const MAX = Number.MAX_VALUE;
+    const edge = fc.constantFrom(0, 1, -1, 1e308, -1e308, MAX, -MAX, MAX / 2, -MAX / 2, 2 ** 970, -(2 ** 970), 2 ** 971, 1e292, 9e291, 1.5e308);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom(...METRIC_NAMES), edge),
+        fc.dictionary(fc.constantFrom(...METRIC_NAMES), edge),
+        async (stored, deltas) => {
+          const job = makeJob({ status: 'running', attempt: 1, metrics: stored });
+          const memory = new MemoryJobStore();
+          await memory.insert(job);
+          const doc = toDocument(job);
+          const names = Object.keys(deltas);
+          let refused = false;
+          try {
+            const metrics = await memory.incrementMetrics(job.id, deltas, at(11));
+            expect(matches({ ...incrementMetricsFilter(job.id, null, null), ...headroomFilter(deltas, names) }, doc)).toBe(true);
+            apply(doc, incrementMetricsUpdate(deltas, names, at(11)));
+            expect(decodeMetrics(doc.metrics)).toEqual(metrics);
+          } catch (error) {
+            expect((error as { code?: string }).code).toBe('invalid_input');
+            refused = true;
+          }
+          if (refused) {
+            expect(matches({ ...incrementMetricsFilter(job.id, null, null), ...headroomFilter(deltas, names) }, doc)).toBe(false);
+            expect(overflowingMetric(doc.metrics, deltas, names)).not.toBeNull();
+            expect(decodeMetrics(doc.metrics)).toEqual((await memory.get(job.id))!.metrics);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

@@ -1,6 +1,6 @@
 import type { Document, Filter, UpdateFilter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
-import { metricPath } from '../mapping/metric-names.js';
+import { encodeMetricName, metricPath } from '../mapping/metric-names.js';
 import { progressFilter } from './lease-documents.js';
 import { KEY_HOLDING_STATUSES } from './statuses.js';
 
@@ -18,8 +18,70 @@ export function incrementMetricsFilter(id: string, owner: string | null | undefi
   return owner == null && attempt == null ? unfinishedJobFilter(id) : progressFilter(id, owner, attempt);
 }
 
-/** The fields `missedIncrement` reads (the projection of the read after a miss). */
-export const MISSED_INCREMENT_PROJECTION = { status: 1, leaseOwner: 1, attempt: 1 } as const;
+/** The fields `missedIncrement` and `overflowingMetric` read (the projection of the read after a miss). */
+export const MISSED_INCREMENT_PROJECTION = { status: 1, leaseOwner: 1, attempt: 1, metrics: 1 } as const;
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The neighbouring double of a positive `value` (`Infinity` steps down to `Number.MAX_VALUE`). */
+function neighbour(value: number, direction: 1n | -1n): number {
+  bits.setFloat64(0, value);
+  bits.setBigUint64(0, bits.getBigUint64(0) + direction);
+  return bits.getFloat64(0);
+}
+
+/**
+ * The largest stored value to which a positive `delta` can be added without the double sum
+ * becoming Infinity. The server's `$inc` adds IEEE doubles exactly as JavaScript does, so this is
+ * found by JavaScript addition: a first guess from the overflow threshold (sums at or past
+ * MAX_VALUE + 2^970 round to Infinity), then a few steps to the exact neighbour.
+ */
+export function headroom(delta: number): number {
+  let bound = Number.MAX_VALUE - delta + 2 ** 970;
+  for (let step = 0; step < 64 && !Number.isFinite(bound + delta); step++) bound = neighbour(bound, -1n);
+  for (let step = 0; step < 64; step++) {
+    const next = neighbour(bound, 1n);
+    if (!Number.isFinite(next + delta)) break;
+    bound = next;
+  }
+  return bound;
+}
+
+/** Whether `current + delta` overflows: the very comparison `headroomFilter` asks the server for. */
+function overflows(current: number, delta: number): boolean {
+  return delta > 0 ? current > headroom(delta) : delta < 0 && current < -headroom(-delta);
+}
+
+/**
+ * The filter that lets an increment land only while every incremented metric has room for its
+ * delta: absent (it starts at 0), or within {@link headroom} of it. A refused increment then
+ * writes nothing at all, so the stored values stay as they were.
+ */
+export function headroomFilter(deltas: Readonly<Record<string, number>>, names: readonly string[]): Filter<JobDocument> {
+  const conditions: Document[] = [];
+  for (const name of names) {
+    const delta = deltas[name]!;
+    if (delta === 0) continue;
+    const path = metricPath(name);
+    const bound = delta > 0 ? { $lte: headroom(delta) } : { $gte: -headroom(-delta) };
+    conditions.push({ $or: [{ [path]: { $exists: false } }, { [path]: bound }] });
+  }
+  return (conditions.length === 0 ? {} : { $and: conditions }) as Filter<JobDocument>;
+}
+
+/** The first metric (by the order of `names`) that `deltas` would overflow on `stored`, or null. */
+export function overflowingMetric(
+  stored: Readonly<Record<string, unknown>> | null | undefined,
+  deltas: Readonly<Record<string, number>>,
+  names: readonly string[],
+): string | null {
+  for (const name of names) {
+    const raw = stored == null ? undefined : Object.getOwnPropertyDescriptor(stored, encodeMetricName(name))?.value;
+    const current = typeof raw === 'number' ? raw : 0;
+    if (overflows(current, deltas[name]!)) return name;
+  }
+  return null;
+}
 
 /**
  * Why an increment matched no document, from the job as read right after the miss: `null` (no

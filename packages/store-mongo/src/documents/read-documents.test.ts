@@ -1,8 +1,9 @@
 import { JobValidationError, TERMINAL_STATUSES } from '@jobtrail/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { insertClashFilter, keyHolderFilter } from './dedupe-documents.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
-import { countPipeline, incrementMetricsFilter, incrementMetricsUpdate, missedIncrement, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
+import { countPipeline, headroom, incrementMetricsFilter, incrementMetricsUpdate, missedIncrement, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
 import { DEFAULT_PRUNE_LIMIT, PRUNE_SORT, prunePlan } from './prune-documents.js';
 import { QUERY_SORT, queryFilter, storeFilter } from './store-filter.js';
 
@@ -193,5 +194,23 @@ describe('dedupe documents', () => {
   it('looks for a taken id or a held key before an insert in a transaction', () => {
     expect(insertClashFilter({ _id: id, type: 't', key: null })).toEqual({ _id: id });
     expect(insertClashFilter({ _id: id, type: 't', key: 'k' })).toEqual({ $or: [{ _id: id }, keyHolderFilter('t', 'k')] });
+  });
+});
+
+describe('headroom (the largest value a positive delta can be added to and stay finite)', () => {
+  it('is exact for any positive double delta: the value stays finite, the next double above overflows', () => {
+    fc.assert(
+      fc.property(fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }), (delta) => {
+        const bound = headroom(delta);
+        expect(Number.isFinite(bound + delta)).toBe(true);
+        const above = new DataView(new ArrayBuffer(8));
+        above.setFloat64(0, bound);
+        above.setBigUint64(0, above.getBigUint64(0) + 1n);
+        expect(Number.isFinite(above.getFloat64(0) + delta)).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(headroom(1)).toBe(Number.MAX_VALUE);
+    expect(headroom(Number.MAX_VALUE)).toBeLessThan(2 ** 970);
   });
 });

@@ -62,7 +62,11 @@ export function buildSumMetrics(names: TableNames, filter: StoreFilter): BuiltQu
   return {
     statement: statement(
       'sumMetrics',
-      `SELECT m.key AS name, sum((m.value)::numeric)::double precision AS total
+      `SELECT m.key AS name,
+         -- A sum beyond the double range is ±Infinity, as in JavaScript, not a cast error.
+         CASE WHEN abs(sum((m.value)::numeric)) > 1.7976931348623157e308::numeric
+              THEN sign(sum((m.value)::numeric))::double precision * 'Infinity'::double precision
+              ELSE sum((m.value)::numeric)::double precision END AS total
        FROM ${names.qualified} j CROSS JOIN LATERAL jsonb_each(j.metrics) AS m
        ${where}
        GROUP BY m.key`,

@@ -311,6 +311,7 @@ export class PostgresJobStore implements JobStore {
       // deleted by a concurrent prune): ask again, on a fresh snapshot.
       if (isTerminal(row.status)) return 'finished';
       if (fenced && !runsFencedAttempt(row, leaseOwner, fence)) return 'stale';
+      if (row.overflow !== null) throw metricOverflow(row.overflow);
     }
     throw new StoreError(`Job ${id} kept changing while its metrics were incremented; increment them again.`);
   }
@@ -552,8 +553,14 @@ export class PostgresJobStore implements JobStore {
   }
 }
 
+/** An increment past ±Number.MAX_VALUE would be stored exactly but read back as Infinity, then null. */
+function metricOverflow(name: string): JobValidationError {
+  return new JobValidationError(`deltas.${name}`, `the increment would leave the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`);
+}
+
 interface IncrementRow {
   metrics: Record<string, number> | null;
+  overflow: string | null;
   status: JobStatus | null;
   lease_owner: string | null;
   attempt: number | null;
