@@ -54,7 +54,9 @@ export interface JobStore {
    * after the increment, `null` for a missing job and `'finished'` for a terminal one (left as is).
    * With `owner` (a string) and/or `attempt`, the increment is fenced like `updateProgress`: it
    * applies only while the job is running that attempt under that owner, and answers `'stale'`
-   * (nothing written) when the job is unfinished but not running that attempt.
+   * (nothing written) when the job is unfinished but not running that attempt. An increment that
+   * would take a metric beyond ±Number.MAX_VALUE throws `JobValidationError` (`invalid_input`,
+   * field `deltas.<name>`) and writes none of its deltas.
    */
   incrementMetrics(
     id: string,
@@ -70,7 +72,7 @@ export interface JobStore {
   /** Counts grouped by type and status. */
   count(filter: StoreFilter): Promise<StatusCount[]>;
 
-  /** Sums each metric name over the matching jobs. */
+  /** Sums each metric name over the matching jobs; a sum beyond ±Number.MAX_VALUE is ±Infinity. */
   sumMetrics(filter: StoreFilter): Promise<Record<string, number>>;
 
   /** Deletes finished jobs with finishedAt before the cut-off of their status. */
