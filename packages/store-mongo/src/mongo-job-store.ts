@@ -194,11 +194,13 @@ export class MongoJobStore implements JobStore {
             throw error;
           }
           if (target === 'other') throw error;
-          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
           if (doc.key !== null) {
             const holder = await this.collection.findOne(keyHolderFilter(doc, doc.key));
             if (holder !== null) return { job: toJob(holder), created: false };
           }
+          // No job of this scope holds the key: the global index of an older version objected to
+          // another scope's job, which must not be answered.
+          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
           if (target === 'id') throw duplicateIdError(doc._id);
           // The job that held the key finished before we looked it up: the key is free, insert again.
         }
@@ -242,14 +244,14 @@ export class MongoJobStore implements JobStore {
           // unfinished (a manual retry) while another unfinished job holds its key.
           if (!isDuplicateKeyError(error)) throw error;
           const target = duplicateKeyTarget(error);
-          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
-          if (target !== 'dedupe') throw error;
+          if (target !== 'dedupe' && target !== 'global_dedupe') throw error;
           const current = await this.collection.findOne({ _id: id });
           if (current === null) return { ok: false, reason: 'not_found' };
           if (current.key !== null) {
             const holder = await this.collection.findOne(keyHolderFilter(current, current.key, id));
             if (holder !== null) return { ok: false, reason: 'duplicate_key', holder: toJob(holder) };
           }
+          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
           // The holder finished meanwhile: the key is free, try the transition again.
         }
       }

@@ -749,7 +749,7 @@ export class JobTracker {
     try {
       job = await this.insert(draft, createInput.transaction);
       if (job.id !== draft.id) {
-        throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" is already in progress (${job.id}).`);
+        throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" in the same tenant and owner is already in progress (${job.id}).`);
       }
     } catch (error) {
       if (!safe || error instanceof JobValidationError) throw error;
