@@ -24,7 +24,7 @@ import {
 import type { ClientSession, Collection, Db } from 'mongodb';
 import { claimBatch } from './documents/claim-batch.js';
 import { claimPlan } from './documents/claim-documents.js';
-import { insertClashFilter, keyHolderFilter } from './documents/dedupe-documents.js';
+import { insertClashFilter, keyHolderFilter, sharesKey } from './documents/dedupe-documents.js';
 import { expectationFilter } from './documents/expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './documents/lease-documents.js';
 import {
@@ -41,9 +41,10 @@ import { patchUpdate, progressUpdate } from './documents/patch-update.js';
 import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
 import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
 import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.js';
-import { duplicateKeyTarget, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
+import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
 import { JOB_INDEXES } from './indexes/index-definitions.js';
+import { dropRetiredIndexes } from './indexes/retired-indexes.js';
 import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './mapping/job-document.js';
 import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
@@ -142,16 +143,25 @@ export class MongoJobStore implements JobStore {
 
   /**
    * Creates the indexes the store needs (see the README); existing ones are left as they are.
-   * Answers their names. Fails with `StoreError` when an index of the same name exists with another
-   * definition, or the server is older than 6.0.
+   * Then drops the indexes of older versions that would break this one (the global dedupe index
+   * `jobtrail_dedupe`, see `RETIRED_INDEX_NAMES`), once their replacements exist. Answers the
+   * names of the indexes it ensured. Fails with `StoreError` when an index of the same name exists
+   * with another definition, or the server is older than 6.0.
    */
   async ensureIndexes(): Promise<string[]> {
     this.assertOpen();
+    let names: string[];
     try {
-      return await this.collection.createIndexes([...JOB_INDEXES]);
+      names = await this.collection.createIndexes([...JOB_INDEXES]);
     } catch (error) {
       throw new StoreError(indexErrorMessage(error, this.collectionName), { cause: error });
     }
+    try {
+      await dropRetiredIndexes(this.collection);
+    } catch (error) {
+      throw this.failure(error, 'ensureIndexes (dropping retired indexes)');
+    }
+    return names;
   }
 
   async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
@@ -181,14 +191,18 @@ export class MongoJobStore implements JobStore {
           const target = duplicateKeyTarget(error);
           if (inTransaction) {
             if (target === 'dedupe' && doc.key !== null) throw new TransactionDedupeError(doc.type, doc.key, { cause: error });
+            if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
             if (target === 'id') throw duplicateIdError(doc._id);
             throw error;
           }
           if (target === 'other') throw error;
           if (doc.key !== null) {
-            const holder = await this.collection.findOne(keyHolderFilter(doc.type, doc.key));
+            const holder = await this.collection.findOne(keyHolderFilter(doc, doc.key));
             if (holder !== null) return { job: toJob(holder), created: false };
           }
+          // No job of this scope holds the key: the global index of an older version objected to
+          // another scope's job, which must not be answered.
+          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
           if (target === 'id') throw duplicateIdError(doc._id);
           // The job that held the key finished before we looked it up: the key is free, insert again.
         }
@@ -230,13 +244,16 @@ export class MongoJobStore implements JobStore {
         } catch (error) {
           // Ids never change, so only the dedupe index can object: the patch made a finished job
           // unfinished (a manual retry) while another unfinished job holds its key.
-          if (!isDuplicateKeyError(error) || duplicateKeyTarget(error) !== 'dedupe') throw error;
+          if (!isDuplicateKeyError(error)) throw error;
+          const target = duplicateKeyTarget(error);
+          if (target !== 'dedupe' && target !== 'global_dedupe') throw error;
           const current = await this.collection.findOne({ _id: id });
           if (current === null) return { ok: false, reason: 'not_found' };
           if (current.key !== null) {
-            const holder = await this.collection.findOne(keyHolderFilter(current.type, current.key, id));
+            const holder = await this.collection.findOne(keyHolderFilter(current, current.key, id));
             if (holder !== null) return { ok: false, reason: 'duplicate_key', holder: toJob(holder) };
           }
+          if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
           // The holder finished meanwhile: the key is free, try the transition again.
         }
       }
@@ -451,7 +468,7 @@ export class MongoJobStore implements JobStore {
   /** An existing job that answers this insert (key holder), or the refusal of a taken id. */
   private async findInsertClash(doc: JobDocument, session: ClientSession | undefined): Promise<InsertResult | null> {
     const found = await this.collection.find(insertClashFilter(doc), { limit: 2, ...(session === undefined ? {} : { session }) }).toArray();
-    const holder = found.find((other) => doc.key !== null && other.type === doc.type && other.key === doc.key && holdsKey(other.status));
+    const holder = found.find((other) => sharesKey(doc, other) && holdsKey(other.status));
     if (holder !== undefined) return { job: toJob(holder), created: false };
     if (found.some((other) => other._id === doc._id)) throw duplicateIdError(doc._id);
     return null;

@@ -123,6 +123,17 @@ describe('job data PostgreSQL cannot hold', () => {
     );
   });
 
+  it('refuses a keyed job whose type, key, tenant and owner together overflow the dedupe index entry', async () => {
+    // Random text does not compress, so four values near the 1000-byte limit exceed a btree entry.
+    const random = (prefix: string) => `${prefix}${Array.from({ length: 950 }, () => Math.random().toString(36).charAt(2)).join('')}`;
+    const job = makeJob({ type: random('t'), key: random('k'), tenantId: random('a'), ownerId: random('o') });
+    await expectJobtrailError(() => db.store.insert(job), 'invalid_input');
+    expect(await db.store.get(job.id)).toBeNull();
+    // Without a key it is not in the dedupe index, and is stored.
+    const unkeyed = makeJob({ type: job.type, tenantId: job.tenantId, ownerId: job.ownerId });
+    expect((await db.store.insert(unkeyed)).created).toBe(true);
+  });
+
   it('fails only the bad job of a coalesced batch', async () => {
     const type = uniqueName('bad.batch');
     const good = Array.from({ length: 5 }, () => makeJob({ type }));

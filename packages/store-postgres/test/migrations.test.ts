@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '../src/index.js';
 import { runMigrations } from '../src/migrations/migrate.js';
 import { MIGRATION_STEPS } from '../src/migrations/migration-steps.js';
+import { dedupeHoldersStatement } from '../src/sql/insert.js';
+import { keyHolderStatement } from '../src/sql/transition.js';
 import { connectionString, createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const databases: TestDatabase[] = [];
@@ -25,6 +27,11 @@ async function indexesOf(schema: string, table: string): Promise<Map<string, str
   return new Map(rows.map((row) => [row.indexname, row.indexdef]));
 }
 
+/** The dedupe index since version 3: per type, key, tenant and owner (NULL-equal expressions). */
+const SCOPED_DEDUPE_INDEX = /UNIQUE INDEX .*\(type, key, COALESCE\(.*tenant_id.*, COALESCE\(.*owner_id.*\) WHERE \(\(key IS NOT NULL\) AND/;
+/** The dedupe index of versions 1 and 2: per type and key, across tenants. */
+const GLOBAL_DEDUPE_INDEX = /UNIQUE INDEX .*\(type, key\) WHERE \(\(key IS NOT NULL\) AND/;
+
 afterEach(async () => {
   for (const created of databases.splice(0)) await created.drop();
 });
@@ -33,11 +40,11 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2], version: 2 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 2 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 3 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
-    expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(/UNIQUE INDEX .*\(type, key\) WHERE \(\(key IS NOT NULL\) AND/);
+    expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
     expect(indexes.get('jobtrail_jobs_claim_idx')).toMatch(/\(type, priority DESC, run_at, id\) WHERE/);
     expect(indexes.has('jobtrail_jobs_expired_lease_idx')).toBe(true);
     expect(indexes.has('jobtrail_jobs_prune_idx')).toBe(true);
@@ -56,7 +63,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(2);
+      for (const result of results) expect(result.version).toBe(3);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -83,7 +90,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2], version: 2 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -105,9 +112,73 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3], version: 3 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
+    await store.close();
+  });
+
+  it('upgrades a version 2 table holding keyed jobs: keys become per tenant and owner', async () => {
+    const { dataSource, schema } = await database('migrate_upgrade_v2');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 2))).toEqual({ applied: [1, 2], version: 2 });
+    // Jobs a version 2 store wrote: keys unique per type across tenants, finished ones free.
+    const type = 'reports.build';
+    const ofA = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-a', payload: { secret: 'a' } });
+    const unscoped = makeJob({ type, key: 'weekly-08' });
+    const ownedByU = makeJob({ type, key: 'weekly-09', tenantId: 'tenant-a', ownerId: 'u' });
+    const finished = makeJob({ type, key: 'weekly-09', tenantId: 'tenant-a', ownerId: 'u', status: 'completed', finishedAt: new Date() });
+    for (const job of [ofA, unscoped, ownedByU, finished]) {
+      await dataSource.query(
+        `INSERT INTO ${store.names.qualified} (id, type, key, tenant_id, owner_id, status, attempt, max_attempts, priority, run_at, payload, created_at, finished_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0, $8, $9::jsonb, $10, $11, $12)`,
+        [job.id, job.type, job.key, job.tenantId, job.ownerId, job.status, job.maxAttempts, job.runAt, JSON.stringify(job.payload), job.createdAt, job.finishedAt, job.updatedAt],
+      );
+    }
+    expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(GLOBAL_DEDUPE_INDEX);
+    // Before the upgrade, this version refuses to insert (its ON CONFLICT names the new index).
+    await expect(store.insert(makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b' }))).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
+
+    expect(await store.migrate()).toEqual({ applied: [3], version: 3 });
+    expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
+
+    const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
+    expect(await store.insert(ofB)).toEqual({ job: ofB, created: true });
+    expect(await store.insert(makeJob({ type, key: 'weekly-07', tenantId: 'tenant-a' }))).toMatchObject({ job: { id: ofA.id, payload: { secret: 'a' } }, created: false });
+    expect(await store.insert(makeJob({ type, key: 'weekly-08' }))).toMatchObject({ job: { id: unscoped.id }, created: false });
+    expect((await store.insert(makeJob({ type, key: 'weekly-08', tenantId: 'tenant-a' }))).created).toBe(true);
+    expect(await store.insert(makeJob({ type, key: 'weekly-09', tenantId: 'tenant-a', ownerId: 'u' }))).toMatchObject({ job: { id: ownedByU.id }, created: false });
+    expect((await store.insert(makeJob({ type, key: 'weekly-09', tenantId: 'tenant-a', ownerId: 'v' }))).created).toBe(true);
+    await store.close();
+  });
+
+  it('looks key holders up through the scoped dedupe index', async () => {
+    const { dataSource } = await database('migrate_dedupe_plan');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    const names = store.names;
+    // Many keyed jobs of one type over a few tenants, so equality on type alone is a poor path and
+    // a plan on the dedupe index shows that the statements' expressions match the index's.
+    await dataSource.query(
+      `INSERT INTO ${names.qualified} (id, type, key, tenant_id, status, run_at, created_at, updated_at)
+       SELECT gen_random_uuid(), 'plan.check', 'k' || i, 't' || (i % 10), 'queued', now(), now(), now()
+       FROM generate_series(1, 5000) AS i`,
+    );
+    await dataSource.query(`ANALYZE ${names.qualified}`);
+    const plans = await withClient(connectionString(), async (client) => {
+      await client.query('SET enable_seqscan = off');
+      const explain = async (text: string, values: unknown[]) =>
+        (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      return {
+        holders: await explain(dedupeHoldersStatement(names).text, [['plan.check'], ['k7'], ['t7'], [null]]),
+        holder: await explain(keyHolderStatement(names).text, ['plan.check', 'k7', makeJob().id, 't7', null]),
+      };
+    });
+    for (const plan of [plans.holders, plans.holder]) {
+      expect(plan).toContain(names.index.dedupeKey);
+      expect(plan).toMatch(/Index Cond: .*COALESCE.*tenant_id.*COALESCE.*owner_id/s);
+    }
     await store.close();
   });
 
@@ -133,19 +204,31 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const ran = await dataSource.runMigrations();
-      expect(ran.map((migration) => migration.name)).toEqual(['Jobtrail1CreateJobs1767225600001', 'Jobtrail2AddHistory1767225600002']);
+      expect(ran.map((migration) => migration.name)).toEqual([
+        'Jobtrail1CreateJobs1767225600001',
+        'Jobtrail2AddHistory1767225600002',
+        'Jobtrail3ScopeDedupeKeys1767225600003',
+      ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 2 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 3 });
+      expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
+
+      // Undoing step 3 brings back the global key index: inserts (ON CONFLICT names the scoped
+      // one) answer a store_error that says to migrate.
+      await dataSource.undoLastMigration();
+      expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(GLOBAL_DEDUPE_INDEX);
+      await expectJobtrailError(() => store.insert(makeJob()), 'store_error');
+      await expect(store.insert(makeJob())).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
 
       // Undoing step 2 leaves a table this version cannot read: the error says to migrate.
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2], version: 2 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3], version: 3 });
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await dataSource.destroy();

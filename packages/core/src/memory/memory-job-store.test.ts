@@ -360,16 +360,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 class ReferenceModel {
   readonly jobs = new Map<string, Job>();
 
-  private activeHolder(type: string, key: string | null, except?: string): Job | undefined {
-    if (key === null) return undefined;
+  /** The unfinished job other than `except` holding `of`'s key in its type, tenant and owner. */
+  private activeHolder(of: Job, except?: string): Job | undefined {
+    if (of.key === null) return undefined;
     for (const job of this.jobs.values()) {
-      if (job.id !== except && job.type === type && job.key === key && !isTerminal(job.status)) return job;
+      const sameScope = job.type === of.type && job.tenantId === of.tenantId && job.ownerId === of.ownerId;
+      if (job.id !== except && sameScope && job.key === of.key && !isTerminal(job.status)) return job;
     }
     return undefined;
   }
 
   insert(job: Job): { id: string; created: boolean } {
-    const holder = this.activeHolder(job.type, job.key);
+    const holder = this.activeHolder(job);
     if (holder !== undefined) return { id: holder.id, created: false };
     this.jobs.set(job.id, structuredClone(job));
     return { id: job.id, created: true };
@@ -383,7 +385,7 @@ class ReferenceModel {
     if (expected.leaseOwner !== undefined && (job.lease?.owner ?? null) !== expected.leaseOwner) return 'conflict';
     if (expected.attempt !== undefined && job.attempt !== expected.attempt) return 'conflict';
     const to = patch.status ?? job.status;
-    if (isTerminal(job.status) && !isTerminal(to) && this.activeHolder(job.type, job.key, id) !== undefined) return 'duplicate_key';
+    if (isTerminal(job.status) && !isTerminal(to) && this.activeHolder(job, id) !== undefined) return 'duplicate_key';
     for (const [field, value] of Object.entries(patch)) {
       if (value !== undefined) (job as unknown as Record<string, unknown>)[field] = structuredClone(value);
     }
@@ -635,9 +637,9 @@ async function checkInvariants(store: MemoryJobStore, model: ReferenceModel, kno
   for (const job of all) {
     // A job is running exactly when it holds a lease (every start here, claim or transition, sets one).
     if ((job.status === 'running') !== (job.lease !== null)) problems.push(`${job.id}: ${job.status} with lease ${String(job.lease?.owner)}`);
-    // At most one active job per type + key.
+    // At most one active job per type + tenant + owner + key.
     if (job.key !== null && !isTerminal(job.status)) {
-      const slot = `${job.type}/${job.key}`;
+      const slot = JSON.stringify([job.type, job.tenantId, job.ownerId, job.key]);
       if (activeKeys.has(slot)) problems.push(`two active jobs hold ${slot}`);
       activeKeys.add(slot);
     }

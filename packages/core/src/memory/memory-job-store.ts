@@ -34,8 +34,12 @@ function isClaimable(status: JobStatus): boolean {
   return status === 'queued' || status === 'retrying';
 }
 
-function dedupeKey(type: string, key: string): string {
-  return `${type}\u0000${key}`;
+/**
+ * The dedupe index key: a key is unique per (type, tenant, owner), with `null` ("no tenant", "no
+ * owner") a value of its own. JSON keeps the four parts apart whatever text they hold.
+ */
+function dedupeKey(row: { type: string; tenantId: string | null; ownerId: string | null }, key: string): string {
+  return JSON.stringify([row.type, row.tenantId, row.ownerId, key]);
 }
 
 function isValidDate(value: unknown): value is Date {
@@ -109,7 +113,7 @@ export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, Row>();
   /** Every stored id, ascending (ids are UUIDv7, so this is creation order). */
   private ids: string[] = [];
-  /** `${type}\0${key}` → id of the non-finished job holding that key. */
+  /** {@link dedupeKey} → id of the non-finished job holding that key in its type, tenant and owner. */
   private readonly keys = new Map<string, string>();
   private readonly queues = new Map<string, TypeQueue>();
   /** Ids of running jobs: what `findExpired` looks through. */
@@ -141,7 +145,7 @@ export class MemoryJobStore implements JobStore {
     this.assertOpen();
     validateJob(job);
     if (job.key != null) {
-      const holder = this.keys.get(dedupeKey(job.type, job.key));
+      const holder = this.keys.get(dedupeKey({ type: job.type, tenantId: job.tenantId ?? null, ownerId: job.ownerId ?? null }, job.key));
       if (holder !== undefined) {
         const existing = this.jobs.get(holder);
         if (existing !== undefined) return { job: toJob(existing), created: false };
@@ -158,7 +162,7 @@ export class MemoryJobStore implements JobStore {
       if (set === undefined) this.children.set(row.parentId, (set = new Set()));
       set.add(row.id);
     }
-    if (row.key !== null && !isTerminal(row.status)) this.keys.set(dedupeKey(row.type, row.key), row.id);
+    if (row.key !== null && !isTerminal(row.status)) this.keys.set(dedupeKey(row, row.key), row.id);
     if (row.status === 'running') this.running.add(row.id);
     else if (isTerminal(row.status)) this.finished.add(row.id);
     else {
@@ -187,8 +191,8 @@ export class MemoryJobStore implements JobStore {
     const willBeActive = !isTerminal(to);
     if (row.key !== null && !wasActive && willBeActive) {
       // A manual retry takes the dedupe key back; if another active job holds it meanwhile, the
-      // retry would create a second active job with the key; say who holds it.
-      const holder = this.keys.get(dedupeKey(row.type, row.key));
+      // retry would create a second active job with the key in its scope; say who holds it.
+      const holder = this.keys.get(dedupeKey(row, row.key));
       const holderRow = holder !== undefined && holder !== id ? this.jobs.get(holder) : undefined;
       if (holderRow !== undefined) return { ok: false, reason: 'duplicate_key', holder: toJob(holderRow) };
     }
@@ -197,7 +201,7 @@ export class MemoryJobStore implements JobStore {
     applyPatch(row, patch);
 
     if (row.key !== null && wasActive !== willBeActive) {
-      const indexKey = dedupeKey(row.type, row.key);
+      const indexKey = dedupeKey(row, row.key);
       if (willBeActive) this.keys.set(indexKey, id);
       else if (this.keys.get(indexKey) === id) this.keys.delete(indexKey);
     }

@@ -29,7 +29,7 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   /** UUIDv7: time-ordered and unguessable. */
   id: string;
   type: string;
-  /** Idempotency key: unique among the non-finished jobs of one type. */
+  /** Idempotency key: unique among the non-finished jobs of one type, tenant and owner. */
   key: string | null;
   parentId: string | null;
   tenantId: string | null;

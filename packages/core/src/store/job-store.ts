@@ -8,9 +8,12 @@ import type { JobStatus, TerminalStatus } from '../model/job-status.js';
  */
 export interface JobStore {
   /**
-   * Inserts a new job. When `job.key` is set and a non-finished job of the same type has the same
-   * key, nothing is inserted and that job is returned with `created: false`. An id that already
-   * exists is rejected with `JobValidationError` (`invalid_input`).
+   * Inserts a new job. When `job.key` is set and a non-finished job has the same type, key,
+   * `tenantId` and `ownerId` (a key's scope; `null` is a value of its own, so two jobs without a
+   * tenant share a scope, a job without one and a job of tenant `'x'` do not), nothing is
+   * inserted and that job is returned with `created: false`. A job of another tenant or owner is
+   * never returned, never merged with and never revealed: the same key there is simply another
+   * job. An id that already exists is rejected with `JobValidationError` (`invalid_input`).
    */
   insert(job: Job, options?: InsertOptions): Promise<InsertResult>;
 
@@ -19,8 +22,9 @@ export interface JobStore {
   /**
    * Compare-and-set: applies `patch` only if the job still matches `expected`. A lost race answers
    * `conflict` with the current record, never a silent overwrite. A transition that would give an
-   * unfinished job the type and key of another unfinished job (a manual retry back to `queued`)
-   * answers `duplicate_key` with the job that holds the key.
+   * unfinished job the type, key, tenant and owner of another unfinished job (a manual retry back
+   * to `queued`) answers `duplicate_key` with the job that holds the key — always one of the same
+   * tenant and owner.
    */
   transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult>;
 

@@ -30,6 +30,7 @@ import { AttemptWriter, type AttemptWriterDeps, type ProgressDetails } from './a
 import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
 import { appendHistory, attemptEntry, DEFAULT_MAX_HISTORY, freshAttemptFields, runBudget } from './attempt-history.js';
 import { decideFailure, appendBounded, toJobError, type FailureOptions } from './failure.js';
+import { checkedInsertAnswer, keyHeldError } from './key-scope.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { withWarning, writeOutcome } from './outcome-writer.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
@@ -369,7 +370,16 @@ export class JobTracker {
 
   // ---- creation -------------------------------------------------------------------------------
 
-  /** Creates a queued job. With a `key`, an unfinished job of the same type and key is returned instead. */
+  /**
+   * Creates a queued job. With a `key`, an unfinished job of the same type, key, tenant and owner
+   * (`null` tenant or owner counts as a value of its own) is returned instead, and nothing is
+   * created: a key is never shared across tenants or owners, so the same key in two tenants makes
+   * two jobs, and another tenant's job is never returned.
+   *
+   * @throws {JobValidationError} (`invalid_input`) for bad input.
+   * @throws {StoreError} (`store_error`) when the store fails, or answers another tenant's or
+   *   owner's job for the key (a store whose schema predates per-scope keys).
+   */
   async create<TPayload = unknown>(type: string, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>> {
     assertJobType(type);
     const checked = validateCreateInput(input, [], this.limits);
@@ -378,7 +388,7 @@ export class JobTracker {
     return (await this.insert(job, checked.transaction)) as Job<TPayload>;
   }
 
-  /** Queues `payload` for a worker's `type` handler. */
+  /** Queues `payload` for a worker's `type` handler; `options.key` dedupes as in {@link create}. */
   async enqueue<TPayload = unknown>(
     type: string,
     payload: TPayload,
@@ -543,6 +553,9 @@ export class JobTracker {
    * Queues a failed or cancelled job again with a fresh set of attempts: as many as its last run
    * was given. Attempts keep their numbers (the next one is the job's attempt
    * + 1), and the retry is recorded in `job.history`, so no earlier attempt's record is rewritten.
+   *
+   * @throws {JobValidationError} (`invalid_input`, field `key`) when the job has a key and another
+   *   unfinished job of its type, tenant and owner holds that key now (the message names that job).
    */
   async retry(id: string, scope?: JobScope): Promise<Job> {
     const job = await this.change(
@@ -736,7 +749,7 @@ export class JobTracker {
     try {
       job = await this.insert(draft, createInput.transaction);
       if (job.id !== draft.id) {
-        throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" is already in progress (${job.id}).`);
+        throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" in the same tenant and owner is already in progress (${job.id}).`);
       }
     } catch (error) {
       if (!safe || error instanceof JobValidationError) throw error;
@@ -829,6 +842,7 @@ export class JobTracker {
     if (scope?.trace) job.trace = scope.trace;
     try {
       const result = await this.store.insert(job, transaction === undefined ? undefined : { transaction });
+      checkedInsertAnswer(job, result.job, result.created);
       const announce = () => {
         scope?.end({ job: result.job, created: result.created });
         if (result.created) this.emit('created', result.job);
@@ -871,12 +885,7 @@ export class JobTracker {
       const result = await this.store.transition(id, expected, patch);
       if (result.ok) return result.job;
       if (result.reason === 'not_found') throw new JobNotFoundError(id);
-      if (result.reason === 'duplicate_key') {
-        throw new JobValidationError(
-          'key',
-          `cannot ${action} job ${id}: job ${result.holder.id} of type "${result.holder.type}" with key "${result.holder.key}" is not finished yet.`,
-        );
-      }
+      if (result.reason === 'duplicate_key') throw keyHeldError(action, current, result.holder);
     }
     throw new JobConflictError(id, `${action} kept losing to concurrent changes; try again.`);
   }

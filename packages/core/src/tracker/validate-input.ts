@@ -10,7 +10,10 @@ export interface CreateJobInput<TPayload = unknown> {
   tenantId?: string | null;
   ownerId?: string | null;
   parentId?: string | null;
-  /** Dedupe key: while a job of this type with this key is not finished, creating another returns it. */
+  /**
+   * Dedupe key: while a job of this type with this key, tenant and owner is not finished, creating
+   * another returns it. Keys are scoped: the same key under another tenant or owner is another job.
+   */
   key?: string | null;
   /** Higher runs first; an integer from -32768 to 32767. Default 0. */
   priority?: number;

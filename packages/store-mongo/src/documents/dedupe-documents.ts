@@ -2,18 +2,41 @@ import type { Filter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { KEY_HOLDING_STATUSES } from './statuses.js';
 
-/** The unfinished job of `type` holding `key` (other than `exceptId`): at most one exists. */
-export function keyHolderFilter(type: string, key: string, exceptId?: string): Filter<JobDocument> {
-  const filter: Filter<JobDocument> = { type, key, status: { $in: [...KEY_HOLDING_STATUSES] } };
+/** Where a key is unique: its type, tenant and owner (null — none — being a value of its own). */
+export type KeyScope = Pick<JobDocument, 'type' | 'tenantId' | 'ownerId'>;
+
+/**
+ * The unfinished job of `scope` holding `key` (other than `exceptId`): at most one exists, and it
+ * is never one of another tenant or owner. `tenantId: null` matches the null the mapper stores.
+ */
+export function keyHolderFilter(scope: KeyScope, key: string, exceptId?: string): Filter<JobDocument> {
+  const filter: Filter<JobDocument> = {
+    type: scope.type,
+    key,
+    tenantId: scope.tenantId,
+    ownerId: scope.ownerId,
+    status: { $in: [...KEY_HOLDING_STATUSES] },
+  };
   if (exceptId !== undefined) filter._id = { $ne: exceptId };
   return filter;
 }
 
+/** Whether `other` holds `doc`'s key: same type, key, tenant and owner. */
+export function sharesKey(doc: KeyScope & Pick<JobDocument, 'key'>, other: KeyScope & Pick<JobDocument, 'key'>): boolean {
+  return (
+    doc.key !== null &&
+    other.key === doc.key &&
+    other.type === doc.type &&
+    (other.tenantId ?? null) === (doc.tenantId ?? null) &&
+    (other.ownerId ?? null) === (doc.ownerId ?? null)
+  );
+}
+
 /**
  * What an insert inside a transaction looks for first: a job with the same id, or the unfinished
- * job holding the key. (A duplicate-key error would abort the caller's whole transaction.)
+ * job holding the key in its scope. (A duplicate-key error would abort the caller's whole transaction.)
  */
-export function insertClashFilter(doc: Pick<JobDocument, '_id' | 'type' | 'key'>): Filter<JobDocument> {
+export function insertClashFilter(doc: KeyScope & Pick<JobDocument, '_id' | 'key'>): Filter<JobDocument> {
   if (doc.key === null) return { _id: doc._id };
-  return { $or: [{ _id: doc._id }, keyHolderFilter(doc.type, doc.key)] };
+  return { $or: [{ _id: doc._id }, keyHolderFilter(doc, doc.key)] };
 }

@@ -1,7 +1,10 @@
 import { JobValidationError, TERMINAL_STATUSES } from '@jobtrail/core';
+import { makeJob } from '@jobtrail/core/testing';
 import fc from 'fast-check';
+import { Query } from 'mingo';
 import { describe, expect, it } from 'vitest';
-import { insertClashFilter, keyHolderFilter } from './dedupe-documents.js';
+import { toDocument } from '../mapping/job-document.js';
+import { insertClashFilter, keyHolderFilter, sharesKey } from './dedupe-documents.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './lease-documents.js';
 import { countPipeline, headroom, incrementMetricsFilter, incrementMetricsUpdate, missedIncrement, sumMetricsPipeline, unfinishedJobFilter } from './metrics-documents.js';
 import { DEFAULT_PRUNE_LIMIT, PRUNE_SORT, prunePlan } from './prune-documents.js';
@@ -186,14 +189,58 @@ describe('prunePlan', () => {
 });
 
 describe('dedupe documents', () => {
-  it('finds the unfinished holder of a key, optionally other than a given job', () => {
-    expect(keyHolderFilter('t', 'k')).toEqual({ type: 't', key: 'k', status: { $in: ['queued', 'running', 'retrying'] } });
-    expect(keyHolderFilter('t', 'k', id)).toMatchObject({ _id: { $ne: id } });
+  const scope = { type: 't', tenantId: 'acme', ownerId: null };
+
+  it('finds the unfinished holder of a key in its type, tenant and owner, optionally other than a given job', () => {
+    expect(keyHolderFilter(scope, 'k')).toEqual({
+      type: 't',
+      key: 'k',
+      tenantId: 'acme',
+      ownerId: null,
+      status: { $in: ['queued', 'running', 'retrying'] },
+    });
+    expect(keyHolderFilter(scope, 'k', id)).toMatchObject({ _id: { $ne: id } });
   });
 
   it('looks for a taken id or a held key before an insert in a transaction', () => {
-    expect(insertClashFilter({ _id: id, type: 't', key: null })).toEqual({ _id: id });
-    expect(insertClashFilter({ _id: id, type: 't', key: 'k' })).toEqual({ $or: [{ _id: id }, keyHolderFilter('t', 'k')] });
+    expect(insertClashFilter({ _id: id, ...scope, key: null })).toEqual({ _id: id });
+    expect(insertClashFilter({ _id: id, ...scope, key: 'k' })).toEqual({ $or: [{ _id: id }, keyHolderFilter(scope, 'k')] });
+  });
+
+  /** Stored documents of one type and key in every scope: none, tenant only, owner only, both. */
+  const scopes = [
+    { tenantId: null, ownerId: null },
+    { tenantId: 'a', ownerId: null },
+    { tenantId: 'b', ownerId: null },
+    { tenantId: null, ownerId: 'u' },
+    { tenantId: 'a', ownerId: 'u' },
+    { tenantId: 'a', ownerId: 'v' },
+    { tenantId: 'b', ownerId: 'u' },
+  ];
+
+  it('matches (evaluated with mingo) exactly the stored job of the same scope, null being a value of its own', () => {
+    const docs = scopes.map((s) => toDocument(makeJob({ type: 't', key: 'k', ...s })));
+    for (const [index, s] of scopes.entries()) {
+      const filter = keyHolderFilter({ type: 't', ...s }, 'k');
+      const matched = docs.filter((doc) => new Query(filter as Record<string, unknown>).test(doc as unknown as Record<string, unknown>));
+      expect(matched.map((doc) => doc._id), JSON.stringify(s)).toEqual([docs[index]!._id]);
+      expect(new Query(insertClashFilter({ _id: id, type: 't', key: 'k', ...s }) as Record<string, unknown>).test(docs[index] as never)).toBe(true);
+    }
+    // Finished jobs and other types never hold the key.
+    const finished = toDocument(makeJob({ type: 't', key: 'k', status: 'completed', finishedAt: at() }));
+    const otherType = toDocument(makeJob({ type: 'u', key: 'k' }));
+    for (const doc of [finished, otherType]) expect(new Query(keyHolderFilter({ type: 't', tenantId: null, ownerId: null }, 'k') as never).test(doc as never)).toBe(false);
+  });
+
+  it('says a job shares a key only with one of the same type, key, tenant and owner', () => {
+    const base = { type: 't', key: 'k', tenantId: null, ownerId: null };
+    expect(sharesKey(base, { ...base })).toBe(true);
+    expect(sharesKey(base, { ...base, tenantId: 'x' })).toBe(false);
+    expect(sharesKey(base, { ...base, ownerId: 'x' })).toBe(false);
+    expect(sharesKey({ ...base, tenantId: 'a' }, { ...base, tenantId: 'b' })).toBe(false);
+    expect(sharesKey(base, { ...base, key: 'other' })).toBe(false);
+    expect(sharesKey(base, { ...base, type: 'u' })).toBe(false);
+    expect(sharesKey({ ...base, key: null }, { ...base, key: null })).toBe(false);
   });
 });
 

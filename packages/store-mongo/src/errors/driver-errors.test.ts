@@ -1,7 +1,7 @@
 import { JobValidationError, StoreError } from '@jobtrail/core';
 import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { duplicateKeyTarget, indexErrorMessage, isChangeStreamUnsupported, isClientClosed, isDriverError, isDuplicateKeyError, toStoreError } from './driver-errors.js';
+import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isChangeStreamUnsupported, isClientClosed, isDriverError, isDuplicateKeyError, toStoreError } from './driver-errors.js';
 
 function duplicateKey(index: string, keyPattern?: Record<string, number>): MongoServerError {
   return new MongoServerError({
@@ -26,14 +26,26 @@ describe('duplicate-key errors', () => {
     expect(isDuplicateKeyError('E11000')).toBe(false);
   });
 
-  it('say which index objected: the id, the dedupe key or another', () => {
+  it('say which index objected: the id, the scoped dedupe key, the global one of older versions or another', () => {
     expect(duplicateKeyTarget(duplicateKey('_id_', { _id: 1 }))).toBe('id');
-    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe', { type: 1, key: 1 }))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe_scoped', { type: 1, key: 1, tenantId: 1, ownerId: 1 }))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe', { type: 1, key: 1 }))).toBe('global_dedupe');
+    expect(duplicateKeyTarget(duplicateKey('app_unique', { type: 1, key: 1, tenantId: 1 }))).toBe('other');
     expect(duplicateKeyTarget(duplicateKey('app_unique_email', { email: 1 }))).toBe('other');
     // Without keyPattern (old servers), from the index name in the message.
     expect(duplicateKeyTarget(duplicateKey('_id_'))).toBe('id');
-    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe'))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe_scoped'))).toBe('dedupe');
+    expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe'))).toBe('global_dedupe');
     expect(duplicateKeyTarget(duplicateKey('something_else'))).toBe('other');
+  });
+
+  it('from the global dedupe index say to run ensureIndexes, naming nothing of the job clashed with', () => {
+    const cause = duplicateKey('jobtrail_dedupe', { type: 1, key: 1 });
+    const error = globalDedupeIndexError('jobtrail_jobs', cause);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error.message).toContain('ensureIndexes()');
+    expect(error.message).not.toContain('dup key');
+    expect(error.cause).toBe(cause);
   });
 });
 

@@ -1,5 +1,5 @@
 import { JobtrailError, StoreError } from '@jobtrail/core';
-import { DEDUPE_INDEX_NAME } from '../indexes/index-definitions.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME } from '../indexes/index-definitions.js';
 
 /**
  * Reading the driver's errors. Checked by shape (`code`, `keyPattern`, message), not by
@@ -27,21 +27,37 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
- * Which unique index a duplicate-key error is about: the job id, the dedupe key, or another index
- * (one the application added). Servers 4.2+ send `keyPattern`; the message names the index too.
+ * Which unique index a duplicate-key error is about: the job id, the (scoped) dedupe key, the
+ * global dedupe index of older versions (`ensureIndexes()` was not run since the upgrade), or
+ * another index (one the application added). Servers 4.2+ send `keyPattern`; the message names
+ * the index too.
  */
-export function duplicateKeyTarget(error: unknown): 'id' | 'dedupe' | 'other' {
+export function duplicateKeyTarget(error: unknown): 'id' | 'dedupe' | 'global_dedupe' | 'other' {
   const { keyPattern, message } = shape(error);
   if (keyPattern !== null && typeof keyPattern === 'object') {
-    const fields = Object.keys(keyPattern);
-    if (fields.length === 1 && fields[0] === '_id') return 'id';
-    if (fields.length === 2 && fields.includes('type') && fields.includes('key')) return 'dedupe';
+    const fields = Object.keys(keyPattern).sort().join(',');
+    if (fields === '_id') return 'id';
+    if (fields === 'key,ownerId,tenantId,type') return 'dedupe';
+    if (fields === 'key,type') return 'global_dedupe';
     return 'other';
   }
   const index = typeof message === 'string' ? /index: (\S+) dup key/.exec(message)?.[1] : undefined;
   if (index === '_id_') return 'id';
   if (index === DEDUPE_INDEX_NAME) return 'dedupe';
+  if (index === GLOBAL_DEDUPE_INDEX_NAME) return 'global_dedupe';
   return 'other';
+}
+
+/**
+ * The collection still has the dedupe index of an older version, unique per (type, key) across
+ * tenants: the store must not answer (or even name) the other tenant's job it clashed with.
+ */
+export function globalDedupeIndexError(collection: string, cause: unknown): StoreError {
+  return new StoreError(
+    `The collection "${collection}" still has the dedupe index of an older version (${GLOBAL_DEDUPE_INDEX_NAME}, one key per type ` +
+      'across tenants and owners): run `await store.ensureIndexes()` once to replace it with the per-tenant and owner index.',
+    { cause },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import { JobtrailError } from '@jobtrail/core';
 
 /**
- * An insert inside the caller's transaction met a job with the same type and key that another
- * client inserted concurrently. MongoDB aborts a transaction on any duplicate-key error, so the
+ * An insert inside the caller's transaction met a job with the same type, key, tenant and owner
+ * that another client inserted concurrently (keys are scoped: another tenant's job never clashes). MongoDB aborts a transaction on any duplicate-key error, so the
  * store cannot answer `created: false` and carry on: the caller's transaction is already gone.
  * Run the transaction again; the retry finds the existing job and answers `created: false`.
  */
@@ -13,7 +13,7 @@ export class TransactionDedupeError extends JobtrailError {
   constructor(type: string, key: string, options?: { cause?: unknown }) {
     super(
       'dedupe_conflict_in_transaction',
-      `Another job of type "${type}" with key "${key}" was inserted while your transaction ran, and MongoDB aborted the transaction ` +
+      `Another job of type "${type}" with key "${key}" in the same tenant and owner was inserted while your transaction ran, and MongoDB aborted the transaction ` +
         '(it always does on a duplicate key). Run the transaction again: the retry will find that job and answer created: false.',
       options,
     );

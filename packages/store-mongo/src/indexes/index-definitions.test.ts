@@ -1,9 +1,12 @@
 import { ACTIVE_STATUSES, TERMINAL_STATUSES } from '@jobtrail/core';
 import { describe, expect, it } from 'vitest';
+import { makeJob } from '@jobtrail/core/testing';
 import { CLAIM_SORT } from '../documents/claim-documents.js';
+import { keyHolderFilter } from '../documents/dedupe-documents.js';
+import { toDocument } from '../mapping/job-document.js';
 import { EXPIRED_LEASES_SORT } from '../documents/lease-documents.js';
 import { PRUNE_SORT } from '../documents/prune-documents.js';
-import { DEDUPE_INDEX_NAME, JOB_INDEXES } from './index-definitions.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, RETIRED_INDEX_NAMES } from './index-definitions.js';
 
 function index(name: string) {
   const found = JOB_INDEXES.find((candidate) => candidate.name === name);
@@ -18,12 +21,32 @@ describe('index definitions', () => {
     for (const name of names) expect(name).toMatch(/^jobtrail_[a-z_]+$/);
   });
 
-  it('make dedupe a unique index over (type, key) of unfinished jobs that have a key', () => {
+  it('make dedupe a unique index over (type, key, tenantId, ownerId) of unfinished jobs that have a key', () => {
     const dedupe = index(DEDUPE_INDEX_NAME);
-    expect(dedupe.key).toEqual({ type: 1, key: 1 });
+    expect(dedupe.key).toEqual({ type: 1, key: 1, tenantId: 1, ownerId: 1 });
     expect(dedupe.unique).toBe(true);
     expect(dedupe.partialFilterExpression).toEqual({ key: { $type: 'string' }, status: { $in: [...ACTIVE_STATUSES] } });
     for (const status of TERMINAL_STATUSES) expect(JSON.stringify(dedupe.partialFilterExpression)).not.toContain(status);
+  });
+
+  it('make the dedupe index cover exactly what the key holder lookup asks for', () => {
+    const filter = keyHolderFilter({ type: 't', tenantId: 'a', ownerId: null }, 'k', '0190a8f0-0000-7000-8000-000000000001');
+    const equalities = Object.keys(filter).filter((field) => field !== 'status' && field !== '_id');
+    expect(equalities.sort()).toEqual(Object.keys(index(DEDUPE_INDEX_NAME).key as object).sort());
+    expect(filter.status).toEqual((index(DEDUPE_INDEX_NAME).partialFilterExpression as { status: unknown }).status);
+  });
+
+  it('rely on every stored document holding tenantId and ownerId, null when absent (nulls compare equal in a unique index)', () => {
+    const doc = toDocument(makeJob());
+    expect(doc).toHaveProperty('tenantId', null);
+    expect(doc).toHaveProperty('ownerId', null);
+  });
+
+  it('retire the global dedupe index of older versions under its old name, never one still defined', () => {
+    expect(RETIRED_INDEX_NAMES).toEqual([GLOBAL_DEDUPE_INDEX_NAME]);
+    expect(GLOBAL_DEDUPE_INDEX_NAME).toBe('jobtrail_dedupe');
+    const current = new Set(JOB_INDEXES.map((definition) => definition.name));
+    for (const name of RETIRED_INDEX_NAMES) expect(current.has(name)).toBe(false);
   });
 
   it('serve the claim order after equality on type and status', () => {

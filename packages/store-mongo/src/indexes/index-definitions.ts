@@ -14,11 +14,14 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
     key: { type: 1, status: 1, priority: -1, runAt: 1, _id: 1 },
   },
   {
-    // dedupe: at most one unfinished job per (type, key). Jobs without a key (null is not a
-    // string) and finished jobs are left out, so finishing a job frees its key. `$in` in a
-    // partial filter needs MongoDB 6.0 or newer.
-    name: 'jobtrail_dedupe',
-    key: { type: 1, key: 1 },
+    // dedupe: at most one unfinished job per (type, key, tenantId, ownerId): keys are scoped to a
+    // tenant and owner. Every document stores tenantId and ownerId, null when absent, and a unique
+    // index compares nulls as equal, so two jobs without a tenant share a scope. Jobs without a key
+    // (null is not a string) and finished jobs are left out, so finishing a job frees its key.
+    // `$in` in a partial filter needs MongoDB 6.0 or newer. A new name (the old one indexed type
+    // and key alone), so ensureIndexes() can create it beside the old index and then drop that.
+    name: 'jobtrail_dedupe_scoped',
+    key: { type: 1, key: 1, tenantId: 1, ownerId: 1 },
     unique: true,
     partialFilterExpression: { key: { $type: 'string' }, status: { $in: [...KEY_HOLDING_STATUSES] } },
   },
@@ -55,4 +58,14 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
 ];
 
 /** The name of the index whose duplicate-key errors mean "this key is held" (see driver-errors). */
-export const DEDUPE_INDEX_NAME = 'jobtrail_dedupe';
+export const DEDUPE_INDEX_NAME = 'jobtrail_dedupe_scoped';
+
+/**
+ * The dedupe index of versions before per-tenant keys: unique per (type, key) across tenants and
+ * owners. While it exists, a tenant's key clashes with another tenant's job, so `ensureIndexes()`
+ * drops it once the scoped index exists.
+ */
+export const GLOBAL_DEDUPE_INDEX_NAME = 'jobtrail_dedupe';
+
+/** Indexes of older versions that `ensureIndexes()` drops after creating {@link JOB_INDEXES}. */
+export const RETIRED_INDEX_NAMES: readonly string[] = [GLOBAL_DEDUPE_INDEX_NAME];

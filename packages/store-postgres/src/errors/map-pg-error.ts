@@ -40,7 +40,9 @@ export function mapPgError(error: unknown, names: TableNames, operation: string)
       if (constraint === names.constraint.primaryKey) {
         return new JobValidationError('id', `a job with this id already exists (${detail ?? 'duplicate id'}); generate a fresh id per job with uuidv7().`);
       }
-      return new JobValidationError('key', `another unfinished job of this type holds the same key (${detail ?? constraint ?? 'unique violation'}).`);
+      // No `detail`: it would quote the index's values. With per-scope keys they are the caller's
+      // own, but an error about a key need not repeat any of them.
+      return new JobValidationError('key', `another unfinished job of this type, tenant and owner holds the same key (${constraint ?? 'unique violation'}).`);
     case '23514':
       return new JobValidationError(constraint?.endsWith('_lease_check') ? 'lease' : 'status', `violates ${constraint ?? 'a check constraint'}: ${message}.`);
     case '23502':
@@ -72,6 +74,8 @@ export function mapPgError(error: unknown, names: TableNames, operation: string)
         { cause: error },
       );
     case '42703':
+    // 42P10: no unique index matches an ON CONFLICT: the dedupe index predates this version.
+    case '42P10':
       return new StoreError(
         `The jobtrail table ${table} is older than this version of @jobtrail/store-postgres: run \`await store.migrate()\` (or your migrations). (${operation}: ${message})`,
         { cause: error },

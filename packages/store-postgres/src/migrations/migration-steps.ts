@@ -1,5 +1,6 @@
 import type { TableNames } from '../naming/table-names.js';
 import { quoteIdentifier } from '../naming/table-names.js';
+import { DEDUPE_COLUMNS_SQL } from '../sql/key-scope.js';
 import { ACTIVE_SQL, ALL_STATUSES_SQL, CLAIMABLE_SQL, TERMINAL_SQL } from '../sql/statuses.js';
 
 /**
@@ -62,7 +63,8 @@ const v1CreateJobs: MigrationStep = {
       )`,
       // Claim: per type, the due jobs in claim order, only over claimable rows.
       `CREATE INDEX IF NOT EXISTS ${q(n.index.claim)} ON ${t} (type, priority DESC, run_at, id) WHERE status IN ${CLAIMABLE_SQL}`,
-      // Dedupe: a key is unique among the unfinished jobs of a type; also the ON CONFLICT arbiter.
+      // Dedupe: a key is unique among the unfinished jobs of a type (scoped per tenant and owner
+      // since version 3); also the ON CONFLICT arbiter.
       `CREATE UNIQUE INDEX IF NOT EXISTS ${q(n.index.dedupeKey)} ON ${t} (type, key) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL}`,
       // Recovery: running jobs by lease expiry (findExpired reads it in order).
       `CREATE INDEX IF NOT EXISTS ${q(n.index.expiredLease)} ON ${t} (lease_expires_at, id) WHERE status = 'running' AND lease_owner IS NOT NULL`,
@@ -90,8 +92,34 @@ const v2AddHistory: MigrationStep = {
   down: (n) => [`ALTER TABLE ${n.qualified} DROP COLUMN IF EXISTS history`],
 };
 
+/**
+ * Dedupe keys become unique per (type, key, tenant, owner) instead of per (type, key): the same key
+ * under two tenants or owners is two jobs (see `sql/key-scope.ts` for the NULL-equal expressions).
+ * The index keeps its name, so the ON CONFLICT arbiter and the error mapping need no other change.
+ *
+ * The old index is stricter (equal under the new one implies equal under the old), so the new one
+ * always builds on existing data. Both statements run in the migration's one transaction: there is
+ * no moment without a dedupe index, and writes to the table wait while the new index builds.
+ *
+ * `down` restores the global index; it fails with a unique violation while two tenants or owners
+ * hold the same key in unfinished jobs (finish or delete one of them first).
+ */
+const v3ScopeDedupeKeys: MigrationStep = {
+  version: 3,
+  name: 'scope-dedupe-keys',
+  timestamp: 1767225600003,
+  up: (n) => [
+    `DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.dedupeKey)}`,
+    `CREATE UNIQUE INDEX ${quoteIdentifier(n.index.dedupeKey)} ON ${n.qualified} (${DEDUPE_COLUMNS_SQL}) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL}`,
+  ],
+  down: (n) => [
+    `DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.dedupeKey)}`,
+    `CREATE UNIQUE INDEX ${quoteIdentifier(n.index.dedupeKey)} ON ${n.qualified} (type, key) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL}`,
+  ],
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

@@ -1,6 +1,7 @@
 import { statement, type Statement } from '../connection/statement.js';
 import { jobColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
+import { DEDUPE_COLUMNS_SQL, sameKeyScopeSql } from './key-scope.js';
 import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
 
 /**
@@ -8,9 +9,9 @@ import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
  *
  * $1: jsonb array of job records (see `toJobRecord`), $2: the NOTIFY channel.
  *
- * - `ON CONFLICT … DO NOTHING` against the dedupe index: a job whose (type, key) an unfinished job
- *   already holds is simply not inserted (the caller then reads the holder, see `holders`). A
- *   duplicate id still raises a primary key violation.
+ * - `ON CONFLICT … DO NOTHING` against the dedupe index: a job whose (type, key, tenant, owner)
+ *   an unfinished job already holds is simply not inserted (the caller then reads the holder, see
+ *   `dedupeHoldersStatement`). A duplicate id still raises a primary key violation.
  * - Answers only the ids inserted: the caller already has the rows (parsing them back would cost
  *   more than the insert itself).
  * - Jobs claimable now wake listening workers: one `pg_notify` per distinct type, sent when the
@@ -33,7 +34,7 @@ export function insertStatement(names: TableNames): Statement {
     inserted AS (
       INSERT INTO ${names.qualified} (${columns})
       SELECT ${columns} FROM input ORDER BY ordinality
-      ON CONFLICT (type, key) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
+      ON CONFLICT (${DEDUPE_COLUMNS_SQL}) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
       RETURNING id, type, status, run_at, updated_at
     ),
     woken AS (
@@ -45,15 +46,16 @@ export function insertStatement(names: TableNames): Statement {
 }
 
 /**
- * The unfinished jobs holding the given (type, key) pairs: what an insert that was deduped
- * answers. $1: types, $2: keys (same length).
+ * The unfinished jobs holding the given keys, each in its own type, tenant and owner: what an
+ * insert that was deduped answers — never a job of another tenant or owner. $1: types, $2: keys,
+ * $3: tenant ids, $4: owner ids (same length; NULL for none).
  */
 export function dedupeHoldersStatement(names: TableNames): Statement {
   return statement(
     'insert.holders',
     `SELECT ${jobColumns('j')}
-     FROM unnest($1::text[], $2::text[]) AS h(type, key)
-     JOIN ${names.qualified} j ON j.type = h.type AND j.key = h.key
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS h(type, key, tenant_id, owner_id)
+     JOIN ${names.qualified} j ON j.type = h.type AND j.key = h.key AND ${sameKeyScopeSql('j', 'h')}
      WHERE j.key IS NOT NULL AND j.status IN ${ACTIVE_SQL}`,
   );
 }

@@ -2,6 +2,7 @@ import { statement, type Statement } from '../connection/statement.js';
 import { jobColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
 import { relaxedCommit } from './relaxed-commit.js';
+import { sameKeyScopeSql, scopeValueSql } from './key-scope.js';
 import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
 
 /**
@@ -18,7 +19,8 @@ import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
  *   WHERE, so PostgreSQL re-checks it against the latest row version when it had to wait for a
  *   concurrent writer: a lost race is never a blind overwrite.
  * - The last WHERE term refuses a manual retry that would give a finished job back a dedupe key
- *   another unfinished job holds (the store then answers `duplicate_key`).
+ *   another unfinished job of its type, tenant and owner holds (the store then answers
+ *   `duplicate_key`).
  * - `missed`: the current rows of the jobs that were not updated, read `FOR SHARE` so they are the
  *   latest committed versions (what the caller lost to), not the statement's older snapshot.
  * - Jobs that became claimable now wake listening workers (one `pg_notify` per type).
@@ -70,7 +72,8 @@ export function transitionStatement(names: TableNames, relaxedDurability = false
              OR COALESCE(i.s->>'status', j.status) NOT IN ${ACTIVE_SQL}
              OR NOT EXISTS (
                SELECT 1 FROM ${t} h
-               WHERE h.type = j.type AND h.key = j.key AND h.status IN ${ACTIVE_SQL} AND h.id <> j.id))
+               WHERE h.type = j.type AND h.key = j.key AND ${sameKeyScopeSql('h', 'j')}
+                 AND h.status IN ${ACTIVE_SQL} AND h.id <> j.id))
       RETURNING ${jobColumns('j')}
     ),
     missed AS (
@@ -89,12 +92,18 @@ export function transitionStatement(names: TableNames, relaxedDurability = false
   );
 }
 
-/** The unfinished job other than $3 holding (type $1, key $2): who a refused manual retry lost to. */
+/**
+ * The unfinished job other than $3 holding key $2 of type $1 under tenant $4 and owner $5 (NULL:
+ * none): who a refused manual retry lost to — always of the retried job's own tenant and owner.
+ */
 export function keyHolderStatement(names: TableNames): Statement {
   return statement(
     'transition.holder',
     `SELECT ${jobColumns()} FROM ${names.qualified}
-     WHERE type = $1 AND key = $2 AND key IS NOT NULL AND status IN ${ACTIVE_SQL} AND id <> $3
+     WHERE type = $1 AND key = $2
+       AND ${scopeValueSql('tenant_id')} = ${scopeValueSql('$4::text')}
+       AND ${scopeValueSql('owner_id')} = ${scopeValueSql('$5::text')}
+       AND key IS NOT NULL AND status IN ${ACTIVE_SQL} AND id <> $3
      LIMIT 1`,
   );
 }

@@ -457,8 +457,13 @@ export class PostgresJobStore implements JobStore {
     const holders = new Map<string, JobRow>();
     if (deduped.length > 0) {
       try {
-        const found = await executor.run(this.sql.holders, [deduped.map((r) => r.type), deduped.map((r) => r.key)]);
-        for (const row of found.rows as JobRow[]) holders.set(keyOf(row.type, row.key), row);
+        const found = await executor.run(this.sql.holders, [
+          deduped.map((r) => r.type),
+          deduped.map((r) => r.key),
+          deduped.map((r) => r.tenant_id),
+          deduped.map((r) => r.owner_id),
+        ]);
+        for (const row of found.rows as JobRow[]) holders.set(dedupeSlot(row), row);
       } catch (error) {
         const mapped = mapPgError(error, this.names, 'insert');
         return records.map((record, index) => (inserted.has(record.id as string) ? created(stored[index]!) : { ok: false, error: mapped }));
@@ -467,7 +472,7 @@ export class PostgresJobStore implements JobStore {
     return Promise.all(
       records.map(async (record, index): Promise<Outcome<InsertResult>> => {
         if (inserted.has(record.id as string)) return created(stored[index]!);
-        const holder = holders.get(keyOf(record.type as string, record.key as string | null));
+        const holder = holders.get(dedupeSlot(record as unknown as DedupeSlot));
         if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
         // The holder finished between our INSERT and our read: the key is free now, try again.
         return this.retryInsert(executor, record);
@@ -517,7 +522,7 @@ export class PostgresJobStore implements JobStore {
       const job = current.rows[0] === undefined ? null : toJob(current.rows[0] as JobRow);
       if (job === null) return { ok: true, value: { ok: false, reason: 'not_found' } };
       if (job.key !== null) {
-        const holder = await this.pool.run(this.sql.keyHolder, [job.type, job.key, job.id]);
+        const holder = await this.pool.run(this.sql.keyHolder, [job.type, job.key, job.id, job.tenantId, job.ownerId]);
         if (holder.rows[0] !== undefined) {
           return { ok: true, value: { ok: false, reason: 'duplicate_key', holder: toJob(holder.rows[0] as JobRow) } };
         }
@@ -573,6 +578,18 @@ function runsFencedAttempt(row: IncrementRow, owner: string | null, attempt: num
 
 function keyOf(a: string, b: string | null): string {
   return `${a}\u0000${b ?? ''}`;
+}
+
+interface DedupeSlot {
+  type: string;
+  key: string | null;
+  tenant_id: string | null;
+  owner_id: string | null;
+}
+
+/** Where a key is unique: its type, tenant and owner (null being a value of its own). */
+function dedupeSlot(row: DedupeSlot): string {
+  return JSON.stringify([row.type, row.key, row.tenant_id, row.owner_id]);
 }
 
 function created(row: JobRow): Outcome<InsertResult> {

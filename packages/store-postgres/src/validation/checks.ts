@@ -9,7 +9,8 @@ const INT4_MIN = -2_147_483_648;
 const INT4_MAX = 2_147_483_647;
 /**
  * Indexed text (type, key, tenant, owner, lease owner) is bounded: a btree entry holds at most
- * ~2.7 kB, and the dedupe index holds type and key together.
+ * ~2.7 kB. The dedupe index holds type, key, tenant and owner together, so a keyed job near all
+ * four limits can still exceed it: PostgreSQL then refuses it (54000, mapped to `invalid_input`).
  */
 export const MAX_INDEXED_TEXT_BYTES = 1000;
 /**
