@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { badInputSuite } from './bad-input-suite.js';
 import { claimingSuite } from './claiming-suite.js';
 import { dedupeSuite } from './dedupe-suite.js';
+import { httpEdgesSuite } from './http-edges-suite.js';
 import { httpScopeSuite } from './http-scope-suite.js';
 import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
@@ -35,5 +36,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     serverTimeSuite(options);
     recordTruthSuite(options);
     httpScopeSuite(options);
+    httpEdgesSuite(options);
   });
 }
