@@ -39,7 +39,7 @@ export function createActionGuard(options: ActionGuardOptions): (request: Reques
 
 function checkOrigin(request: Request, allowed: ReadonlySet<string>): void {
   const sent = request.headers.get('origin');
-  const crossSite = request.headers.get('sec-fetch-site') === 'cross-site';
+  const crossSite = request.headers.get('sec-fetch-site')?.trim().toLowerCase() === 'cross-site';
   if (sent === null) {
     if (crossSite) throw forbidden('Cross-site job actions are refused; list the page\'s origin in allowedOrigins if this is intended.');
     return;

@@ -574,6 +574,23 @@ describe('createJobsHandler options and mounting', () => {
     expect(() => createJobsHandler({ tracker, authorize: () => null, allowedOrigins: ['https://App.Example.com:443/'] })).not.toThrow();
   });
 
+  it('answers 405 to methods the Fetch API cannot carry when a host hands them over, never 500', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const onError = vi.fn();
+    const nodeHandler = toNodeHandler(createJobsHandler({ tracker, authorize: () => ({ admin: true }), onError }));
+    for (const method of ['TRACE', 'trace', 'CONNECT', 'TRACK', 'GE T', '']) {
+      const headers: Record<string, string> = {};
+      let status = 0;
+      await nodeHandler(
+        { method, url: '/jobs/stats', headers: { host: 'localhost' } },
+        { statusCode: 0, setHeader: (name, value) => { headers[name] = String(value); }, end() { status = this.statusCode; } },
+      );
+      expect(status, method).toBe(405);
+      expect(headers.allow, method).toBe('GET, HEAD, OPTIONS');
+    }
+    expect(onError).not.toHaveBeenCalled();
+  });
+
   it('answers a Fetch request with a method it does not route, in any case, with 405', async () => {
     const tracker = createTracker({ store: new MemoryJobStore() });
     const handler = createJobsHandler({ tracker, authorize: () => ({ admin: true }) });
