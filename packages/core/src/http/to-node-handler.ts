@@ -85,7 +85,8 @@ function targetOf(request: NodeRequestLike): string {
 /** The Fetch request, or null when the target cannot be a jobs route (see {@link toNodeHandler}). */
 function toRequest(request: NodeRequestLike): Request | null {
   const target = targetOf(request);
-  if (!target.startsWith('/')) return null;
+  // A fragment is never sent by clients; the URL parser would drop it (and an empty one silently).
+  if (!target.startsWith('/') || target.includes('#')) return null;
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name.startsWith(':')) continue;
@@ -96,7 +97,7 @@ function toRequest(request: NodeRequestLike): Request | null {
   // The path is appended to an origin, never resolved against one: `new URL('//host/jobs', base)`
   // would read `host` as an authority.
   const url = parseUrl(`${originOf(protocol, headers.get('host'))}${target}`);
-  if (!url || url.hash !== '' || url.pathname !== target.split('?')[0]) return null;
+  if (!url || url.pathname !== target.split('?')[0]) return null;
   const method = request.method ?? 'GET';
   const usable = METHOD_TOKEN.test(method) && !FETCH_FORBIDDEN_METHOD.test(method);
   return new Request(url, { method: usable ? method : UNSUPPORTED_METHOD, headers });

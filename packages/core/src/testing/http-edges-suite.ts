@@ -131,7 +131,7 @@ export function httpEdgesSuite(options: StoreContractOptions): void {
 
       it('answers 404 to raw targets the URL parser would rewrite: dot segments, fragments, backslashes, other forms', async () => {
         const { port } = new URL(server.origin);
-        const targets = ['/jobs/./stats', '/jobs/%2e/stats', '/jobs/%2E%2E/jobs', '/x/../jobs', '/jobs#frag', '/jobs\\stats',
+        const targets = ['/jobs/./stats', '/jobs/%2e/stats', '/jobs/%2E%2E/jobs', '/x/../jobs', '/jobs#frag', '/jobs?#', '/jobs\\stats',
           `http://127.0.0.1:${port}/jobs`, 'http://evil.example/jobs', '*', 'http://[', 'http://[::1', '//[', 'jobs'];
         for (const target of targets) {
           const answer = await server.raw(headLine(`GET ${target} HTTP/1.1`));
