@@ -20,6 +20,7 @@ export { PollingQuery } from './polling-query.js';
 export type { QueryState, FetchOutcome, IntervalFn } from './polling-query.js';
 export type { PollTimers, VisibilitySource } from './environment.js';
 export { JobtrailError } from '../errors/jobtrail-error.js';
+export { MAX_JOB_TYPE_LENGTH, joinTypeList } from '../model/job-type.js';
 export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal } from '../model/job-status.js';
 export type { JobStatus, TerminalStatus, ActiveStatus } from '../model/job-status.js';
 export type {

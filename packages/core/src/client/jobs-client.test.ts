@@ -78,4 +78,11 @@ describe('JobsClient requests', () => {
     expect(toQueryString({ limit: 5, type: 'a' })).toBe(toQueryString({ type: 'a', limit: 5 }));
     expect(toQueryString({})).toBe('');
   });
+
+  it('escapes commas and backslashes in types, so the server reads them back as they are', () => {
+    const search = (query: string) => new URLSearchParams(query.slice(1));
+    expect(search(toQueryString({ type: 'csv,export' })).get('type')).toBe('csv\\,export');
+    expect(search(toQueryString({ type: ['a\\b', ' c '] })).get('type')).toBe('a\\\\b, c ');
+    expect(toQueryString({ status: ['queued', 'failed'] })).toBe('?status=queued%2Cfailed');
+  });
 });

@@ -1,4 +1,5 @@
 import type { JobStatus } from '../model/job-status.js';
+import { joinTypeList } from '../model/job-type.js';
 import type {
   ActiveJobsResponse,
   ErrorResponse,
@@ -53,13 +54,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Builds `?a=1&b=x,y` from defined values, in a stable order so equal filters share one poller. */
+/**
+ * Builds `?a=1&b=x,y` from defined values, in a stable order so equal filters share one poller.
+ * `type` values are escaped as the handler reads them (`\,` and `\\`, see `joinTypeList`), so a
+ * type holding a comma, a backslash or spaces is asked for as it is.
+ */
 export function toQueryString(params: object): string {
   const search = new URLSearchParams();
   for (const key of Object.keys(params).sort()) {
     const value = (params as Record<string, unknown>)[key];
     if (value === undefined || value === null || value === '') continue;
-    if (Array.isArray(value)) {
+    if (key === 'type') {
+      const types = (Array.isArray(value) ? value : [value]).map(String);
+      if (types.length > 0) search.set(key, joinTypeList(types));
+    } else if (Array.isArray(value)) {
       if (value.length > 0) search.set(key, value.join(','));
     } else if (value instanceof Date) {
       search.set(key, value.toISOString());

@@ -206,7 +206,7 @@ describe('authorization', () => {
     expect((await f.get(`/api/jobs/${job.id}/history`, A)).status).toBe(404);
     const wrong = await f.get(`/api/jobs/${job.id}/retry`, A);
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('POST');
+    expect(wrong.headers.get('allow')).toBe('POST, OPTIONS');
     expect((await f.post('/api/jobs', A)).status).toBe(405);
   });
 });
@@ -550,6 +550,57 @@ describe('createJobsHandler options and mounting', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('passes targets the URL parser would rewrite to next(), and validates allowedOrigins', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const nodeHandler = toNodeHandler(createJobsHandler({ tracker, authorize: () => ({ admin: true }) }));
+    const seen: string[] = [];
+    for (const url of ['/jobs/./stats', '//jobs/jobs', 'http://evil.example/jobs', 'http://[', '/jobs#x', '*', '/jobs']) {
+      let status = 0;
+      await nodeHandler(
+        { method: 'GET', url, headers: { host: 'localhost' } },
+        { statusCode: 0, setHeader: () => undefined, end() { status = this.statusCode; } },
+        () => seen.push(url),
+      );
+      if (url === '/jobs') expect(status).toBe(200);
+    }
+    expect(seen).toEqual(['/jobs/./stats', '//jobs/jobs', 'http://evil.example/jobs', 'http://[', '/jobs#x', '*']);
+    for (const allowedOrigins of [['*'], ['https://app.example.com/path'], ['app.example.com'], ['null'], [42], 'https://a.example']) {
+      expect(() => createJobsHandler({ tracker, authorize: () => null, allowedOrigins: allowedOrigins as never }), String(allowedOrigins)).toThrow(
+        /allowedOrigins/,
+      );
+    }
+    expect(() => createJobsHandler({ tracker, authorize: () => null, allowedOrigins: ['https://App.Example.com:443/'] })).not.toThrow();
+  });
+
+  it('answers 405 to methods the Fetch API cannot carry when a host hands them over, never 500', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const onError = vi.fn();
+    const nodeHandler = toNodeHandler(createJobsHandler({ tracker, authorize: () => ({ admin: true }), onError }));
+    for (const method of ['TRACE', 'trace', 'CONNECT', 'TRACK', 'GE T', '']) {
+      const headers: Record<string, string> = {};
+      let status = 0;
+      await nodeHandler(
+        { method, url: '/jobs/stats', headers: { host: 'localhost' } },
+        { statusCode: 0, setHeader: (name, value) => { headers[name] = String(value); }, end() { status = this.statusCode; } },
+      );
+      expect(status, method).toBe(405);
+      expect(headers.allow, method).toBe('GET, HEAD, OPTIONS');
+    }
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('answers a Fetch request with a method it does not route, in any case, with 405', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const handler = createJobsHandler({ tracker, authorize: () => ({ admin: true }) });
+    for (const method of ['patch', 'PROPFIND', 'put', 'delete']) {
+      const response = await handler(new Request('http://local/jobs', { method }));
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    }
+    // Fetch upper-cases get/head/post/put/delete/options itself.
+    expect((await handler(new Request('http://local/jobs', { method: 'get' }))).status).toBe(200);
   });
 
   it('survives a malformed Host header', async () => {

@@ -2,23 +2,15 @@ import { InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidati
 import type { Job, JobScope } from '../model/job.js';
 import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { isUuid } from '../util/uuid-v7.js';
+import { createActionGuard } from './action-guard.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
-import { HttpError, badRequest, notFound } from './http-error.js';
+import { HttpError, badRequest, notFound, quote } from './http-error.js';
 import { toJobJson } from './job-json.js';
 import type { CallerScope, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
 import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
-import { matchRoute, routeMisses, type Route } from './routes.js';
-import type { ActiveJobsResponse, ErrorResponse, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
-
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  // Job state changes under the caller: always revalidate (cheap with If-None-Match), never share.
-  'cache-control': 'private, no-cache',
-  'x-content-type-options': 'nosniff',
-};
-
-/** Form posts and `text/plain` can be sent cross-site without a preflight; actions refuse them. */
-const SIMPLE_FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
+import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
+import type { ActiveJobsResponse, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
 
 function normaliseBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
@@ -33,6 +25,19 @@ function normaliseBasePath(basePath: string | undefined): string {
  * filters and cursor, active jobs, stats, retry and cancel — each narrowed to the scope that
  * `authorize` returns. A job outside that scope answers exactly like a missing one (404), and
  * that is decided before any ETag / 304 logic.
+ *
+ * - Routes are exact paths under `basePath`; anything else answers 404 `route_not_found`.
+ *   Read routes take GET and HEAD, actions POST; OPTIONS answers 204 with `Allow`, any other
+ *   method 405 with `Allow` (both before `authorize`).
+ * - `authorize` must narrow (`tenantId` / `ownerId`, `undefined` counting as absent) or say
+ *   `admin: true`; else 403 `forbidden`.
+ * - Retry/cancel refuse (403) an `Origin` other than the API's own or `allowedOrigins`
+ *   (`Origin: null` included), and `Sec-Fetch-Site: cross-site`, unless `allowCrossSiteActions`.
+ * - `type` filters: comma-separated, `\,` and `\\` escape a comma / backslash, values not trimmed,
+ *   each at most `MAX_JOB_TYPE_LENGTH`. Dates: ISO 8601 days and times that exist, UTC without an
+ *   offset, within years 0001–9999. Bad input answers 400 `invalid_input`.
+ *
+ * @throws {JobValidationError} for bad options (`tracker`, `authorize`, `maxPageSize`, `basePath`, `allowedOrigins`).
  */
 export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   if (!options || typeof options !== 'object' || !options.tracker) {
@@ -50,6 +55,8 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const { tracker, expose = {} } = options;
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
+  const checkActionRequest = createActionGuard(options);
+
   const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose) });
 
   async function visibleJob(id: string, scope: JobScope): Promise<Job> {
@@ -59,7 +66,8 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   }
 
   async function act(request: Request, route: Extract<Route, { name: 'action' }>, caller: CallerScope, scope: JobScope) {
-    checkActionRequest(request, options.allowCrossSiteActions === true);
+    // Before the lookup: a refused origin learns nothing, not even whether the job exists.
+    checkActionRequest(request);
     const job = await visibleJob(route.id, scope);
     if (options.canAct && !(await options.canAct(caller, route.action, job))) {
       throw new HttpError(403, 'forbidden', `You may see this job but not ${route.action} it.`);
@@ -70,17 +78,15 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
 
   async function handle(request: Request, context: unknown): Promise<Response> {
     const url = new URL(request.url);
-    const route = matchRoute(url.pathname, basePath, request.method);
-    if (route.name === 'miss') {
-      const response = errorResponse(new HttpError(404, 'route_not_found', `No jobs route at ${request.method} ${url.pathname}.`));
-      routeMisses.add(response);
-      return response;
+    const route = matchRoute(url.pathname, basePath);
+    if (!route) return routeMissResponse(url.pathname);
+    const methods = allowedMethods(route);
+    const allow = methods.join(', ');
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
+    if (!methods.includes(request.method)) {
+      throw new HttpError(405, 'method_not_allowed', `Use ${allow} for this route.`, { allow });
     }
-    if (route.name === 'method') {
-      throw new HttpError(405, 'method_not_allowed', `Use ${route.allow} for this route.`, { allow: route.allow });
-    }
-    const caller = await authenticate(request, context, options.authorize);
-    const scope = readScope(caller);
+    const { caller, scope } = await authenticate(request, context, options.authorize);
     const params = url.searchParams;
     switch (route.name) {
       case 'job': {
@@ -114,7 +120,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     }
   }
 
-  return async function jobsHandler(request: Request, context?: unknown): Promise<Response> {
+  async function answer(request: Request, context: unknown): Promise<Response> {
     try {
       return await handle(request, context);
     } catch (error) {
@@ -123,55 +129,66 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       onError(error, request);
       return errorResponse(new HttpError(500, 'internal_error', 'The jobs endpoint failed; the server log has the details.'));
     }
+  }
+
+  return async function jobsHandler(request: Request, context?: unknown): Promise<Response> {
+    const response = await answer(request, context);
+    return request.method === 'HEAD' ? withoutBody(response) : response;
   };
 }
 
-async function authenticate(request: Request, context: unknown, authorize: JobsHandlerOptions['authorize']): Promise<CallerScope> {
-  const caller = await authorize(request, context);
+/** What HEAD answers: GET's status and headers, no body. */
+function withoutBody(response: Response): Response {
+  const head = new Response(null, { status: response.status, headers: response.headers });
+  if (routeMisses.has(response)) routeMisses.add(head);
+  return head;
+}
+
+/**
+ * The caller `authorize` returned and the tracker scope it narrows to. Each field is read once, so
+ * a getter or Proxy cannot show the guard one value and the query another; a field whose value is
+ * `undefined` counts as absent. A scope must narrow (`tenantId` and/or `ownerId`, `null`
+ * included) unless it says `admin: true`; `admin` only lifts that rule, given fields still narrow.
+ */
+async function authenticate(
+  request: Request,
+  context: unknown,
+  authorize: JobsHandlerOptions['authorize'],
+): Promise<{ caller: CallerScope; scope: JobScope }> {
+  const caller: unknown = await authorize(request, context);
   if (caller === null || caller === undefined) {
     throw new HttpError(401, 'unauthorized', 'Sign in to see jobs.');
   }
-  if (typeof caller !== 'object') throw new TypeError('authorize() must return a scope object or null.');
+  if (typeof caller !== 'object' || Array.isArray(caller)) {
+    throw new TypeError(`authorize() must return a scope object ({ tenantId?, ownerId?, admin? }) or null; got ${Array.isArray(caller) ? 'an array' : typeof caller}.`);
+  }
+  const given = caller as CallerScope;
+  const scope: JobScope = {};
   for (const field of ['tenantId', 'ownerId'] as const) {
-    const value = caller[field];
-    if (value !== undefined && value !== null && typeof value !== 'string') {
+    const value: unknown = given[field];
+    if (value === undefined) continue;
+    if (value !== null && typeof value !== 'string') {
       throw new TypeError(`authorize() returned ${field} ${typeof value}; use a string, null or leave it out.`);
     }
+    scope[field] = value;
   }
-  if (caller.admin !== undefined && typeof caller.admin !== 'boolean') {
+  const admin: unknown = given.admin;
+  if (admin !== undefined && typeof admin !== 'boolean') {
     throw new TypeError('authorize() returned a non-boolean admin.');
   }
-  if (caller.tenantId === undefined && caller.ownerId === undefined && caller.admin !== true) {
+  if (scope.tenantId === undefined && scope.ownerId === undefined && admin !== true) {
     throw new HttpError(
       403,
       'forbidden',
       'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.',
     );
   }
-  return caller;
-}
-
-/** The tracker scope: only the fields the caller is narrowed by. */
-function readScope(caller: CallerScope): JobScope {
-  const scope: JobScope = {};
-  if (caller.tenantId !== undefined) scope.tenantId = caller.tenantId;
-  if (caller.ownerId !== undefined) scope.ownerId = caller.ownerId;
-  return scope;
-}
-
-function checkActionRequest(request: Request, allowCrossSite: boolean): void {
-  if (!allowCrossSite && request.headers.get('sec-fetch-site') === 'cross-site') {
-    throw new HttpError(403, 'forbidden', 'Cross-site job actions are refused; set allowCrossSiteActions if this is intended.');
-  }
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (SIMPLE_FORM_TYPES.includes(type)) {
-    throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send no body or application/json.');
-  }
+  return { caller: given, scope };
 }
 
 function checkJobId(id: string): void {
   if (isUuid(id)) return;
-  throw badRequest(`Job ids are lowercase UUIDs; got ${JSON.stringify(String(id).slice(0, 60))}.`);
+  throw badRequest(`Job ids are lowercase UUIDs; got ${quote(id)}.`);
 }
 
 function toHttpError(error: unknown): HttpError | null {
@@ -181,15 +198,6 @@ function toHttpError(error: unknown): HttpError | null {
   if (error instanceof InvalidTransitionError) return new HttpError(409, error.code, error.message);
   if (error instanceof JobConflictError) return new HttpError(409, error.code, error.message);
   return null;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
-}
-
-function errorResponse(error: HttpError): Response {
-  const body: ErrorResponse = { error: { code: error.code, message: error.message } };
-  return json(error.status, body, error.headers);
 }
 
 /** 200 with an ETag, or 304 when the caller already holds this exact body. */

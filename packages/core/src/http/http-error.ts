@@ -17,3 +17,11 @@ export const notFound = (): HttpError =>
   new HttpError(404, 'job_not_found', 'Job not found.');
 
 export const badRequest = (message: string): HttpError => new HttpError(400, 'invalid_input', message);
+
+/**
+ * What the caller sent, safe to quote back in a message: at most 60 characters, as a JSON string
+ * (so control characters show as escapes, never raw).
+ */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}

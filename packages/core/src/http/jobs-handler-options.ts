@@ -4,8 +4,11 @@ import type { JobAction } from './wire-types.js';
 
 /**
  * Who is calling, as `authorize` decides. `tenantId` and `ownerId` narrow every read and action
- * to that tenant / owner (`null` means "jobs without one"). A scope that narrows nothing must say
- * `admin: true`: an `{}` returned by mistake never opens every job.
+ * to that tenant / owner (`null` means "jobs without one"); a field whose value is `undefined`
+ * counts as absent, other fields are ignored. A scope that narrows nothing must say
+ * `admin: true` (else 403 `forbidden`): an `{}` or `{ tenantId: undefined }` returned by mistake
+ * never opens every job. `admin` only lifts that rule: `{ admin: true, tenantId }` still sees that
+ * tenant only. Each field is read once per request (getters and Proxies are fine).
  */
 export interface CallerScope {
   tenantId?: string | null;
@@ -49,10 +52,18 @@ export interface JobsHandlerOptions {
   /** Largest `limit` a list request may ask for (400 above it). Default 100. */
   maxPageSize?: number;
   /**
-   * Accept retry/cancel from another site (`Sec-Fetch-Site: cross-site`), e.g. when the page and
-   * the API live on different domains and you authenticate with a header, not a cookie. Default false.
+   * Accept retry/cancel from any origin: no `Origin` / `Sec-Fetch-Site` check at all, e.g. when
+   * you authenticate with a header, not a cookie. Default false: an action whose `Origin` is not
+   * the API's own (nor in `allowedOrigins`; `Origin: null` included) or that says
+   * `Sec-Fetch-Site: cross-site` answers 403. Form and `text/plain` bodies answer 415 either way.
    */
   allowCrossSiteActions?: boolean;
+  /**
+   * Other origins whose pages may retry/cancel, e.g. `['https://app.example.com']` when the page
+   * and the API live on different hosts: `scheme://host[:port]`, no path. Default none. Throws
+   * `JobValidationError` for anything else.
+   */
+  allowedOrigins?: readonly string[];
   /** Unexpected errors (answered as a 500 without details). Default: `console.error`. */
   onError?: (error: unknown, request: Request) => void;
 }

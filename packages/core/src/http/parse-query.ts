@@ -1,17 +1,13 @@
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
+import { MAX_JOB_TYPE_LENGTH, splitTypeList } from '../model/job-type.js';
 import type { JobFilter } from '../tracker/query-filters.js';
+import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import { badRequest } from './http-error.js';
+import { badRequest, quote } from './http-error.js';
+import { parseIsoInstant } from './iso-date.js';
 
 const MAX_LIST_VALUES = 50;
-const MAX_TYPE_LENGTH = 200;
 const MAX_WITHIN_MS = 31 * 86_400_000;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** Shortens what the caller sent before it is quoted back in a message. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-}
 
 /** Rejects parameters a route does not know, so a typo (`?staus=failed`) is not silently ignored. */
 function checkKnown(params: URLSearchParams, known: readonly string[]): void {
@@ -22,12 +18,16 @@ function checkKnown(params: URLSearchParams, known: readonly string[]): void {
   }
 }
 
-/** `?status=a,b` and `?status=a&status=b` alike. */
+/** `?status=a,b` and `?status=a&status=b` alike (values trimmed: statuses hold no spaces). */
 function listOf(params: URLSearchParams, key: string): string[] | undefined {
   const raw = params.getAll(key);
   if (raw.length === 0) return undefined;
   const values = raw.flatMap((value) => value.split(',')).map((value) => value.trim());
   if (values.some((value) => value === '')) throw badRequest(`${key}: empty value; give one or more comma-separated values.`);
+  return atMostListValues(values, key);
+}
+
+function atMostListValues(values: string[], key: string): string[] {
   if (values.length > MAX_LIST_VALUES) throw badRequest(`${key}: at most ${MAX_LIST_VALUES} values.`);
   return values;
 }
@@ -51,10 +51,12 @@ function integer(params: URLSearchParams, key: string, min: number, max: number)
 function date(params: URLSearchParams, key: string): Date | undefined {
   const raw = single(params, key);
   if (raw === undefined) return undefined;
-  const value = ISO_DATE.test(raw) ? new Date(raw) : null;
-  if (!value || !Number.isFinite(value.getTime())) {
-    throw badRequest(`${key}: must be an ISO 8601 date such as 2026-01-31T12:00:00Z; got ${quote(raw)}.`);
+  const value = parseIsoInstant(raw);
+  if (!value) {
+    throw badRequest(`${key}: must be an ISO 8601 date such as 2026-01-31T12:00:00Z, of a day and time that exist; got ${quote(raw)}.`);
   }
+  // The range every store holds, as enqueue() checks it: each store answers the same.
+  assertStorableDate(value, key);
   return value;
 }
 
@@ -73,10 +75,18 @@ function statuses(params: URLSearchParams): JobStatus[] | undefined {
   return values as JobStatus[] | undefined;
 }
 
+/**
+ * `?type=a,b` and `?type=a&type=b` alike; `\,` and `\\` are a literal comma / backslash inside a
+ * type, and nothing is trimmed, so every type enqueue() accepts can be asked for.
+ */
 function types(params: URLSearchParams): string[] | undefined {
-  const values = listOf(params, 'type');
-  for (const value of values ?? []) {
-    if (value.length > MAX_TYPE_LENGTH) throw badRequest(`type: at most ${MAX_TYPE_LENGTH} characters.`);
+  const raw = params.getAll('type');
+  if (raw.length === 0) return undefined;
+  const values = atMostListValues(raw.flatMap(splitTypeList), 'type');
+  for (const value of values) {
+    if (value.length > MAX_JOB_TYPE_LENGTH) {
+      throw badRequest(`type: at most ${MAX_JOB_TYPE_LENGTH} characters, like the types enqueue() accepts; got ${value.length}.`);
+    }
   }
   return values;
 }

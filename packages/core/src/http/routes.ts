@@ -5,38 +5,40 @@ export type Route =
   | { name: 'list' }
   | { name: 'active' }
   | { name: 'stats' }
-  | { name: 'action'; id: string; action: JobAction }
-  | { name: 'method'; allow: string }
-  | { name: 'miss' };
+  | { name: 'action'; id: string; action: JobAction };
+
+/** HEAD is GET without the body; OPTIONS answers 204 with these in `Allow`. */
+const READ_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
+const ACTION_METHODS: readonly string[] = ['POST', 'OPTIONS'];
+
+/** The methods `route` answers, as sent in `Allow`. */
+export function allowedMethods(route: Route): readonly string[] {
+  return route.name === 'action' ? ACTION_METHODS : READ_METHODS;
+}
 
 /** Responses for paths that are not jobs routes, so `toNodeHandler` can pass them on to `next()`. */
 export const routeMisses = new WeakSet<Response>();
 
-function decode(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
-}
-
-/** Matches `pathname` (under `basePath`) to a jobs route; the method decides between a route and 405. */
-export function matchRoute(pathname: string, basePath: string, method: string): Route {
-  if (basePath && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return { name: 'miss' };
-  const rest = pathname.slice(basePath.length).replace(/\/$/, '');
-  const segments = rest.split('/').slice(1);
-  if (segments[0] !== 'jobs') return { name: 'miss' };
-  const want = (allow: string, route: Route): Route => (method === allow ? route : { name: 'method', allow });
-  if (segments.length === 1) return want('GET', { name: 'list' });
-  const id = decode(segments[1]!);
-  if (id === null) return { name: 'miss' };
+/**
+ * The jobs route at `pathname` under `basePath`, or null. `pathname` is compared as the URL
+ * parser serialised it, percent-escapes kept: only the exact route paths match — no trailing
+ * slash, no empty segment (`//jobs`, `/jobs//x`), no escaped letters (`/%6Aobs`). The `:id`
+ * segment is not decoded either: job ids are lowercase UUIDs, which need no escaping.
+ */
+export function matchRoute(pathname: string, basePath: string): Route | null {
+  const prefix = `${basePath}/`;
+  if (!pathname.startsWith(prefix)) return null;
+  const segments = pathname.slice(prefix.length).split('/');
+  if (segments[0] !== 'jobs') return null;
+  if (segments.length === 1) return { name: 'list' };
+  const second = segments[1]!;
+  if (second === '') return null;
   if (segments.length === 2) {
-    if (id === 'active') return want('GET', { name: 'active' });
-    if (id === 'stats') return want('GET', { name: 'stats' });
-    return want('GET', { name: 'job', id });
+    if (second === 'active') return { name: 'active' };
+    if (second === 'stats') return { name: 'stats' };
+    return { name: 'job', id: second };
   }
-  if (segments.length === 3 && (segments[2] === 'retry' || segments[2] === 'cancel')) {
-    return want('POST', { name: 'action', id, action: segments[2] });
-  }
-  return { name: 'miss' };
+  const action = segments[2];
+  if (segments.length === 3 && (action === 'retry' || action === 'cancel')) return { name: 'action', id: second, action };
+  return null;
 }

@@ -1,4 +1,5 @@
 import type { JobsHandler } from './jobs-handler-options.js';
+import { routeMissResponse } from './responses.js';
 import { routeMisses } from './routes.js';
 
 /**
@@ -35,12 +36,23 @@ export type NodeHandler = (request: NodeRequestLike, response: NodeResponseLike,
  * Adapts a Fetch handler to node:http and Express: `http.createServer(toNodeHandler(handler))` or
  * `app.use(toNodeHandler(handler))`. Under Express, paths that are not jobs routes go to `next()`.
  * Jobs routes take no request body, so none is read.
+ *
+ * It routes on the raw request target (`req.originalUrl ?? req.url`): only an origin-form target
+ * (`/path?query`) whose path the URL parser keeps byte for byte can reach the handler. Anything
+ * else — an absolute-form target (`http://host/jobs`), `*`, a fragment, dot segments
+ * (`/jobs/./stats`, `/jobs/%2e/stats`), backslashes, a malformed target (`http://[`) — is not a
+ * jobs route: 404 `route_not_found`, or `next()` under Express. Methods the Fetch API cannot carry
+ * (`TRACE`, `TRACK`, `CONNECT`) reach the handler under a stand-in name no route accepts, so known
+ * routes answer 405 with `Allow`.
  */
 export function toNodeHandler(handler: JobsHandler): NodeHandler {
   return async function nodeJobsHandler(request, response, next) {
     let fetchResponse: Response;
     try {
-      fetchResponse = await handler(toRequest(request), { req: request, res: response } satisfies NodeContext);
+      const fetchRequest = toRequest(request);
+      fetchResponse = fetchRequest
+        ? await handler(fetchRequest, { req: request, res: response } satisfies NodeContext)
+        : routeMissResponse(targetOf(request));
     } catch (error) {
       if (next) return next(error);
       if (!response.headersSent) {
@@ -60,7 +72,21 @@ export function toNodeHandler(handler: JobsHandler): NodeHandler {
   };
 }
 
-function toRequest(request: NodeRequestLike): Request {
+/** Methods `new Request()` refuses (forbidden by the Fetch standard), and anything not a token. */
+const FETCH_FORBIDDEN_METHOD = /^(?:connect|trace|track)$/i;
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What such a method is called towards the handler: a valid token that no jobs route accepts. */
+const UNSUPPORTED_METHOD = 'UNSUPPORTED-METHOD';
+
+function targetOf(request: NodeRequestLike): string {
+  return request.originalUrl ?? request.url ?? '/';
+}
+
+/** The Fetch request, or null when the target cannot be a jobs route (see {@link toNodeHandler}). */
+function toRequest(request: NodeRequestLike): Request | null {
+  const target = targetOf(request);
+  // A fragment is never sent by clients; the URL parser would drop it (and an empty one silently).
+  if (!target.startsWith('/') || target.includes('#')) return null;
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name.startsWith(':')) continue;
@@ -68,13 +94,29 @@ function toRequest(request: NodeRequestLike): Request {
     else headers.set(name, value);
   }
   const protocol = (request.socket as { encrypted?: boolean } | null | undefined)?.encrypted ? 'https' : 'http';
-  const path = request.originalUrl ?? request.url ?? '/';
-  let url: URL;
+  // The path is appended to an origin, never resolved against one: `new URL('//host/jobs', base)`
+  // would read `host` as an authority.
+  const url = parseUrl(`${originOf(protocol, headers.get('host'))}${target}`);
+  if (!url || url.pathname !== target.split('?')[0]) return null;
+  const method = request.method ?? 'GET';
+  const usable = METHOD_TOKEN.test(method) && !FETCH_FORBIDDEN_METHOD.test(method);
+  return new Request(url, { method: usable ? method : UNSUPPORTED_METHOD, headers });
+}
+
+/**
+ * `protocol://host` from the Host header, or `protocol://localhost` when it is missing or is not
+ * a bare host[:port] (a Host such as `evil/jobs?` must not become part of the path).
+ */
+function originOf(protocol: string, host: string | null): string {
+  const url = host ? parseUrl(`${protocol}://${host}`) : null;
+  const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password && !/[/?#@\\]/.test(host!);
+  return bare ? url.origin : `${protocol}://localhost`;
+}
+
+function parseUrl(text: string): URL | null {
   try {
-    url = new URL(path, `${protocol}://${headers.get('host') ?? 'localhost'}`);
+    return new URL(text);
   } catch {
-    // A malformed Host header must not turn into a 500: routing only needs the path.
-    url = new URL(path, `${protocol}://localhost`);
+    return null;
   }
-  return new Request(url, { method: request.method ?? 'GET', headers });
 }

@@ -11,6 +11,7 @@ export { serverTimeSuite } from './server-time-suite.js';
 export { recordTruthSuite } from './record-truth-suite.js';
 export { httpScopeSuite } from './http-scope-suite.js';
 export { httpKeysSuite } from './http-keys-suite.js';
+export { httpEdgesSuite } from './http-edges-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

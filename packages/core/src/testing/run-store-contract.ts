@@ -3,6 +3,7 @@ import { badInputSuite } from './bad-input-suite.js';
 import { claimingSuite } from './claiming-suite.js';
 import { dedupeSuite } from './dedupe-suite.js';
 import { httpKeysSuite } from './http-keys-suite.js';
+import { httpEdgesSuite } from './http-edges-suite.js';
 import { httpScopeSuite } from './http-scope-suite.js';
 import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
@@ -37,5 +38,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     recordTruthSuite(options);
     httpScopeSuite(options);
     httpKeysSuite(options);
+    httpEdgesSuite(options);
   });
 }

@@ -3,7 +3,7 @@ import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import type { StoreFilter } from '../store/job-store.js';
 import { isUuid } from '../util/uuid-v7.js';
-import { show } from './validate-input.js';
+import { assertStorableDate, show, storableText } from './validate-input.js';
 
 export interface JobFilter {
   status?: JobStatus | readonly JobStatus[];
@@ -27,9 +27,13 @@ export interface ListFilter extends JobFilter {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
-/** Validates a filter and folds the scope into it; `null` means the scope excludes everything. */
+/**
+ * Validates a filter and folds the scope into it; `null` means it matches nothing (the scope
+ * excludes everything, or no job can have any of the given types).
+ */
 export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
   const out: StoreFilter = {};
+  let matchesNothing = false;
   if (filter.status !== undefined) {
     const statuses = toList(filter.status, 'status');
     for (const status of statuses) {
@@ -44,7 +48,11 @@ export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
     for (const type of types) {
       if (typeof type !== 'string' || type === '') throw new JobValidationError('type', 'must be non-empty strings.');
     }
-    out.type = types as string[];
+    // A type holding a NUL or an unpaired surrogate belongs to no job (enqueue refuses it), and
+    // some stores refuse to even compare it: it matches nothing on every store.
+    const storable = (types as string[]).filter((type) => storableText(type) === type);
+    if (storable.length === 0) matchesNothing = true;
+    out.type = storable;
   }
   if (filter.parentId !== undefined) {
     if (!isUuid(filter.parentId)) throw new JobValidationError('parentId', `must be a job id; got ${show(filter.parentId)}.`);
@@ -53,9 +61,9 @@ export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
   for (const field of ['createdAfter', 'createdBefore'] as const) {
     const value = filter[field];
     if (value === undefined) continue;
-    if (!(value instanceof Date) || !Number.isFinite(value.getTime())) {
-      throw new JobValidationError(field, `must be a valid Date; got ${show(value)}.`);
-    }
+    // Years 0001..9999 only, as enqueue() checks: a store that could read further back must not
+    // answer differently from one that cannot.
+    assertStorableDate(value, field);
     out[field] = value;
   }
   for (const field of ['tenantId', 'ownerId'] as const) {
@@ -71,7 +79,7 @@ export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
       out[field] = own;
     }
   }
-  return out;
+  return matchesNothing ? null : out;
 }
 
 export function checkPageSize(limit: unknown): number {

@@ -1,5 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { StoreLimits } from '../store/job-store.js';
+import { MAX_JOB_TYPE_LENGTH } from '../model/job-type.js';
 import { checkJson, type JsonCheckHooks } from './json-check.js';
 import { isUuid } from '../util/uuid-v7.js';
 
@@ -70,7 +71,7 @@ export function assertJobType(type: unknown): asserts type is string {
   if (typeof type !== 'string' || type.trim() === '') {
     throw new JobValidationError('type', `must be a non-empty string such as "imports.upload"; got ${show(type)}.`);
   }
-  if (type.length > MAX_TEXT) throw new JobValidationError('type', `must be at most ${MAX_TEXT} characters.`);
+  if (type.length > MAX_JOB_TYPE_LENGTH) throw new JobValidationError('type', `must be at most ${MAX_JOB_TYPE_LENGTH} characters.`);
   assertStorableText(type, 'type');
 }
 
