@@ -4,7 +4,8 @@ import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { HttpError, badRequest, notFound } from './http-error.js';
-import { toJobJson } from './job-json.js';
+import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
+import { MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import type { CallerScope, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
 import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
 import { matchRoute, routeMisses, type Route } from './routes.js';
@@ -48,12 +49,15 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const basePath = normaliseBasePath(options.basePath);
   const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
   const { tracker, expose = {} } = options;
+  const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
+  // Derived once: large fields the handler may not send are never read, the others only up to the cap.
+  const read = readForExpose(expose, maxExposedBytes);
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
-  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose) });
+  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose, maxExposedBytes) });
 
   async function visibleJob(id: string, scope: JobScope): Promise<Job> {
-    const job = await tracker.get(id, scope);
+    const job = await tracker.get(id, scope, read);
     if (!job) throw notFound();
     return job;
   }
@@ -92,14 +96,14 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       }
       case 'list': {
         const query = parseListQuery(params, defaultLimit, maxPageSize);
-        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose)), nextCursor: page.nextCursor };
+        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), read });
+        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose, maxExposedBytes)), nextCursor: page.nextCursor };
         return conditional(request, body);
       }
       case 'active': {
         const query = parseActiveQuery(params, defaultLimit, maxPageSize);
-        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}) });
-        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose)), withinMs: query.withinMs };
+        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}), read });
+        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose, maxExposedBytes)), withinMs: query.withinMs };
         return conditional(request, body);
       }
       case 'stats': {
@@ -167,6 +171,14 @@ function checkActionRequest(request: Request, allowCrossSite: boolean): void {
   if (SIMPLE_FORM_TYPES.includes(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send no body or application/json.');
   }
+}
+
+function checkMaxExposedBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_EXPOSED_BYTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_FIELD_CAP_BYTES) {
+    throw new JobValidationError('maxExposedBytes', `must be an integer from 0 to ${MAX_FIELD_CAP_BYTES}; got ${String(value)}.`);
+  }
+  return value;
 }
 
 function checkJobId(id: string): void {

@@ -10,6 +10,7 @@ export { badInputSuite } from './bad-input-suite.js';
 export { serverTimeSuite } from './server-time-suite.js';
 export { recordTruthSuite } from './record-truth-suite.js';
 export { httpScopeSuite } from './http-scope-suite.js';
+export { readCostSuite } from './read-cost-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

@@ -7,6 +7,7 @@ import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
 import { progressMetricsSuite } from './progress-metrics-suite.js';
 import { querySuite } from './query-suite.js';
+import { readCostSuite } from './read-cost-suite.js';
 import { recordTruthSuite } from './record-truth-suite.js';
 import { retentionSuite } from './retention-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
@@ -35,5 +36,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     serverTimeSuite(options);
     recordTruthSuite(options);
     httpScopeSuite(options);
+    readCostSuite(options);
   });
 }
