@@ -4,12 +4,13 @@ import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { HttpError, badRequest, notFound } from './http-error.js';
-import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import { MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
-import type { CallerScope, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
+import { readingOnly } from './exposed-reads.js';
+import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson as cappedJobJson } from './job-json.js';
+import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
 import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
 import { matchRoute, routeMisses, type Route } from './routes.js';
-import type { ActiveJobsResponse, ErrorResponse, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
+import type { ActiveJobsResponse, ErrorResponse, JobJson, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
 
 const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -48,16 +49,18 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   }
   const basePath = normaliseBasePath(options.basePath);
   const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
-  const { tracker, expose = {} } = options;
+  const { expose = {} } = options;
   const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
-  // Derived once: large fields the handler may not send are never read, the others only up to the cap.
-  const read = readForExpose(expose, maxExposedBytes);
+  // Reads pay only for what is sent: fields the handler may not send are never read, the others
+  // only up to the cap, which also bounds what an action's answer carries.
+  const tracker = readingOnly(options.tracker, readForExpose(expose, maxExposedBytes));
+  const toJobJson = (job: Job, caller: CallerScope, exposed: ExposeOptions): JobJson => cappedJobJson(job, caller, exposed, maxExposedBytes);
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
-  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose, maxExposedBytes) });
+  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose) });
 
   async function visibleJob(id: string, scope: JobScope): Promise<Job> {
-    const job = await tracker.get(id, scope, read);
+    const job = await tracker.get(id, scope);
     if (!job) throw notFound();
     return job;
   }
@@ -96,14 +99,14 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       }
       case 'list': {
         const query = parseListQuery(params, defaultLimit, maxPageSize);
-        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), read });
-        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose, maxExposedBytes)), nextCursor: page.nextCursor };
+        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose)), nextCursor: page.nextCursor };
         return conditional(request, body);
       }
       case 'active': {
         const query = parseActiveQuery(params, defaultLimit, maxPageSize);
-        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}), read });
-        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose, maxExposedBytes)), withinMs: query.withinMs };
+        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}) });
+        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose)), withinMs: query.withinMs };
         return conditional(request, body);
       }
       case 'stats': {

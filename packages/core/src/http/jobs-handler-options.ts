@@ -39,7 +39,10 @@ export interface ExposeOptions {
 }
 
 export interface JobsHandlerOptions {
-  /** The tracker to read from and act through (`createTracker()`). */
+  /**
+   * The tracker to read from and act through (`createTracker()`). The handler passes `get`,
+   * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`.
+   */
   tracker: Pick<JobTracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
