@@ -54,6 +54,26 @@ describe('toJobJson caps', () => {
   });
 });
 
+describe('createJobsHandler reads', () => {
+  it('asks the store for no payload or result by default, and for capped metadata, on every read route', async () => {
+    const store = new MemoryJobStore();
+    const seen: unknown[] = [];
+    const get = store.get.bind(store);
+    const query = store.query.bind(store);
+    store.get = (id, options) => (seen.push(['get', options]), get(id, options));
+    store.query = (filter) => (seen.push(['query', filter.read]), query(filter));
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    const handler = createJobsHandler({ tracker, authorize: () => caller, maxExposedBytes: 1_000 });
+    const job = await tracker.enqueue('read.spy', { big: 'x'.repeat(5_000) }, { tenantId: 't' });
+    for (const path of [`/jobs/${job.id}`, '/jobs', '/jobs/active']) {
+      expect((await handler(new Request(`http://x${path}`))).status).toBe(200);
+    }
+    const lean = { payload: 'omit', result: 'omit', metadata: { maxBytes: 1_000 } };
+    expect(seen).toEqual([['get', { scope: { tenantId: 't' }, read: lean }], ['query', lean], ['query', lean]]);
+    await tracker.close();
+  });
+});
+
 describe('createJobsHandler maxExposedBytes', () => {
   it('refuses a cap that is not an integer from 0 to 2^30', () => {
     const tracker = createTracker({ store: new MemoryJobStore(), recoverIntervalMs: false });
