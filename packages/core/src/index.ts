@@ -11,6 +11,9 @@ export type {
   JobLease,
   JobRetryEntry,
   JobScope,
+  LargeJobField,
+  UnreadField,
+  UnreadFields,
   JsonValue,
   JsonObject,
   JsonPrimitive,
@@ -42,7 +45,23 @@ export type {
   PruneRequest,
   StoreLimits,
   StoreWakeEvent,
+  FieldRead,
+  FieldReads,
+  ReadOptions,
 } from './store/job-store.js';
+export {
+  LARGE_JOB_FIELDS,
+  MAX_FIELD_CAP_BYTES,
+  FULL_READ,
+  toReadPlan,
+  checkReadScope,
+  checkReadOptions,
+  isFullRead,
+  markUnread,
+  jsonBytes,
+  inReadScope,
+} from './store/field-reads.js';
+export type { ReadPlan, CheckedRead } from './store/field-reads.js';
 export { systemClock } from './util/clock.js';
 export type { Clock, TimerHandle } from './util/clock.js';
 export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from './util/store-clock.js';

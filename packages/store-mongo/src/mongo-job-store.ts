@@ -1,4 +1,6 @@
 import {
+  checkReadOptions,
+  toReadPlan,
   isTerminal,
   JobValidationError,
   StoreError,
@@ -17,6 +19,7 @@ import {
   type StoreFilter,
   type StoreLimits,
   type StoreQuery,
+  type ReadOptions,
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
@@ -41,6 +44,7 @@ import { patchUpdate, progressUpdate } from './documents/patch-update.js';
 import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
 import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
 import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.js';
+import { readProjection, scopedIdFilter, toJobRead } from './documents/read-projection.js';
 import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
 import { JOB_INDEXES } from './indexes/index-definitions.js';
@@ -213,12 +217,14 @@ export class MongoJobStore implements JobStore {
     }
   }
 
-  async get(id: string): Promise<Job | null> {
+  async get(id: string, options?: ReadOptions): Promise<Job | null> {
     this.assertOpen();
+    const { scope, plan } = checkReadOptions(options);
     if (typeof id !== 'string') return null;
     try {
-      const doc = await this.collection.findOne({ _id: id });
-      return doc === null ? null : toJob(doc);
+      const projection = readProjection(plan);
+      const doc = await this.collection.findOne(scopedIdFilter(id, scope), projection ? { projection } : {});
+      return doc === null ? null : toJobRead(doc, plan);
     } catch (error) {
       throw this.failure(error, 'get');
     }
@@ -369,9 +375,11 @@ export class MongoJobStore implements JobStore {
     const { filter: match, limit } = queryFilter(filter);
     try {
       // One row more than the page tells whether another page follows.
-      const docs = await this.collection.find(match, { sort: QUERY_SORT, limit: limit + 1 }).toArray();
+      const plan = toReadPlan(filter.read);
+      const projection = readProjection(plan);
+      const docs = await this.collection.find(match, { sort: QUERY_SORT, limit: limit + 1, ...(projection ? { projection } : {}) }).toArray();
       const more = docs.length > limit;
-      const jobs = (more ? docs.slice(0, limit) : docs).map(toJob);
+      const jobs = (more ? docs.slice(0, limit) : docs).map((doc) => toJobRead(doc, plan));
       return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null };
     } catch (error) {
       throw this.failure(error, 'query');
@@ -474,3 +482,4 @@ export class MongoJobStore implements JobStore {
     return null;
   }
 }
+

@@ -4,13 +4,15 @@ import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { createActionGuard } from './action-guard.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
+import { MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
+import { readingOnly } from './exposed-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
-import { toJobJson } from './job-json.js';
-import type { CallerScope, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
+import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson as cappedJobJson } from './job-json.js';
+import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
 import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
 import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
-import type { ActiveJobsResponse, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
+import type { ActiveJobsResponse, JobJson, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
 
 function normaliseBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
@@ -52,7 +54,12 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   }
   const basePath = normaliseBasePath(options.basePath);
   const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
-  const { tracker, expose = {} } = options;
+  const { expose = {} } = options;
+  const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
+  // Reads pay only for what is sent: fields the handler may not send are never read, the others
+  // only up to the cap, which also bounds what an action's answer carries.
+  const tracker = readingOnly(options.tracker, readForExpose(expose, maxExposedBytes));
+  const toJobJson = (job: Job, caller: CallerScope, exposed: ExposeOptions): JobJson => cappedJobJson(job, caller, exposed, maxExposedBytes);
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
   const checkActionRequest = createActionGuard(options);
@@ -184,6 +191,14 @@ async function authenticate(
     );
   }
   return { caller: given, scope };
+}
+
+function checkMaxExposedBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_EXPOSED_BYTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_FIELD_CAP_BYTES) {
+    throw new JobValidationError('maxExposedBytes', `must be an integer from 0 to ${MAX_FIELD_CAP_BYTES}; got ${String(value)}.`);
+  }
+  return value;
 }
 
 function checkJobId(id: string): void {

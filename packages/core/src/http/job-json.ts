@@ -1,4 +1,6 @@
-import type { Job, JobError, JobHistoryEntry } from '../model/job.js';
+import type { Job, JobError, JobHistoryEntry, LargeJobField } from '../model/job.js';
+import type { FieldRead, FieldReads } from '../store/job-store.js';
+import { jsonBytes } from '../store/field-reads.js';
 import type { CallerScope, ExposeOptions, ExposeRule } from './jobs-handler-options.js';
 import type { JobErrorJson, JobHistoryEntryJson, JobJson } from './wire-types.js';
 
@@ -36,8 +38,36 @@ function historyJson(entry: JobHistoryEntry, errors: boolean): JobHistoryEntryJs
   };
 }
 
-/** The wire form of a job for this caller: ISO dates, no lease owner, no stacks, only exposed data. */
-export function toJobJson(job: Job, scope: CallerScope, expose: ExposeOptions = {}): JobJson {
+/** Default of the handler's `maxExposedBytes`: 64 KiB. */
+export const DEFAULT_MAX_EXPOSED_BYTES = 65_536;
+
+const EXPOSE_DEFAULTS: Readonly<Record<LargeJobField, boolean>> = { payload: false, result: false, metadata: true };
+
+/**
+ * What the handler reads of each large field: nothing unless its rule may expose it, and then at
+ * most `maxBytes` (a rule function decides per job after the read, on the job as read).
+ */
+export function readForExpose(expose: ExposeOptions, maxBytes: number): FieldReads {
+  const read: FieldReads = {};
+  for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
+    const rule = expose[field] ?? EXPOSE_DEFAULTS[field];
+    const how: FieldRead = rule === false ? 'omit' : { maxBytes };
+    read[field] = how;
+  }
+  return read;
+}
+
+/**
+ * The wire form of a job for this caller: ISO dates, no lease owner, no stacks, only exposed data.
+ * `maxBytes` caps each exposed large field: a job read with `readForExpose` already says which
+ * fields were too large (`job.unread`); a whole job (from retry/cancel) is measured here.
+ */
+export function toJobJson(
+  job: Job,
+  scope: CallerScope,
+  expose: ExposeOptions = {},
+  maxBytes: number = DEFAULT_MAX_EXPOSED_BYTES,
+): JobJson {
   const errors = allowed(expose.errors, true, job, scope);
   const out: JobJson = {
     id: job.id,
@@ -67,8 +97,21 @@ export function toJobJson(job: Job, scope: CallerScope, expose: ExposeOptions = 
     updatedAt: job.updatedAt.toISOString(),
     trace: job.trace,
   };
-  if (allowed(expose.payload, false, job, scope)) out.payload = job.payload;
-  if (allowed(expose.result, false, job, scope)) out.result = job.result;
-  if (allowed(expose.metadata, true, job, scope)) out.metadata = job.metadata;
+  for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
+    if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;
+    const bytes = tooLargeBytes(job, field, maxBytes);
+    if (bytes !== null) (out.tooLarge ??= {})[field] = bytes;
+    else if (job.unread?.[field] === undefined) (out as unknown as Record<LargeJobField, unknown>)[field] = job[field];
+  }
   return out;
+}
+
+/** The field's size when it must not be sent for being over `maxBytes`, else null. */
+function tooLargeBytes(job: Job, field: LargeJobField, maxBytes: number): number | null {
+  const unread = job.unread?.[field];
+  if (unread) return unread.reason === 'too_large' ? unread.bytes : null;
+  // Read under a plan (`unread` present): what was read is within the cap already.
+  if (job.unread !== undefined) return null;
+  const bytes = jsonBytes(job[field]);
+  return bytes > maxBytes ? bytes : null;
 }

@@ -16,22 +16,36 @@ export interface CallerScope {
   admin?: boolean;
 }
 
-/** `true`/`false`, or decided per job and caller. */
+/**
+ * `true`/`false`, or decided per job and caller. A function sees the job as the handler read
+ * it: payload, result and metadata are read only when their rule is not `false`, and only up to
+ * `maxExposedBytes` each; a field not read is `undefined` and listed in `job.unread` (so decide on
+ * the other fields, e.g. `type`, `tenantId`, `ownerId`, not on the payload itself).
+ */
 export type ExposeRule = boolean | ((job: Job, scope: CallerScope) => boolean);
 
+/**
+ * Which large fields leave the server. A field whose rule is `false` (the default for payload
+ * and result) is never even read from the store. An exposed field larger than the handler's
+ * `maxExposedBytes` is not read either: the response leaves it out and reports its size in
+ * `job.tooLarge` (see `JobJson`).
+ */
 export interface ExposeOptions {
   /** The job's input. Default false. */
   payload?: ExposeRule;
   /** The job's output. Default false. */
   result?: ExposeRule;
-  /** Free-form metadata. Default true. */
+  /** Free-form metadata. Default true (capped like the others). */
   metadata?: ExposeRule;
   /** Error messages and codes of attempts (stacks are never sent). Default true. */
   errors?: ExposeRule;
 }
 
 export interface JobsHandlerOptions {
-  /** The tracker to read from and act through (`createTracker()`). */
+  /**
+   * The tracker to read from and act through (`createTracker()`). The handler passes `get`,
+   * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`.
+   */
   tracker: Pick<JobTracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
@@ -45,8 +59,14 @@ export interface JobsHandlerOptions {
   /** Which parts of a job leave the server. Default: no payload, no result. */
   expose?: ExposeOptions;
   /**
+   * Largest exposed payload, result or metadata sent, in bytes of JSON (an integer from 0 to
+   * 2^30). A larger one is not read and is reported as `tooLarge: { field: bytes }` instead.
+   * Keeps each response's memory bounded whatever the jobs hold. Default 65536 (64 KiB).
+   */
+  maxExposedBytes?: number;
+  /**
    * May this caller retry / cancel this job it can see? `false` answers 403. Default: anyone who
-   * can see a job may act on it.
+   * can see a job may act on it. The job is read like for `GET /jobs/:id` (see `ExposeRule`).
    */
   canAct?: (scope: CallerScope, action: JobAction, job: Job) => boolean | Promise<boolean>;
   /** Largest `limit` a list request may ask for (400 above it). Default 100. */

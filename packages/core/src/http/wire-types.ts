@@ -53,6 +53,13 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   result?: TResult | null;
   /** Present unless the handler's `expose.metadata` is false. */
   metadata?: Record<string, unknown>;
+  /**
+   * Exposed fields that were NOT sent because their JSON is larger than the handler's
+   * `maxExposedBytes`: field name → its size in bytes as the store measured it (PostgreSQL may
+   * answer a lower bound, still above the cap, for a value it proved too large cheaply). Absent when
+   * every exposed field was sent. A field listed here is absent from the job (never `null`).
+   */
+  tooLarge?: Partial<Record<'payload' | 'result' | 'metadata', number>>;
   metrics: Record<string, number>;
   note: string | null;
   /** The last attempt's error (never with a stack); null unless `expose.errors` is false. */

@@ -1,5 +1,6 @@
-import type { Job, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
+import type { Job, LargeJobField, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
+import { FULL_READ, LARGE_JOB_FIELDS, isFullRead, jsonBytes, markUnread, type ReadPlan } from '../store/field-reads.js';
 import { addOwn, setOwn } from '../util/own-property.js';
 
 export { addOwn, setOwn };
@@ -198,7 +199,12 @@ export function toRow(job: Job): Row {
 }
 
 /** A fresh `Job` for a caller: shares nothing with the row. */
-export function toJob(row: Row): Job {
+/**
+ * The job a row stands for. Under a `plan` that leaves fields out or caps them, those fields are
+ * never cloned: only their (cached) JSON size is looked at.
+ */
+export function toJob(row: Row, plan: ReadPlan = FULL_READ): Job {
+  if (!isFullRead(plan)) return readJob(row, plan);
   return {
     id: row.id,
     type: row.type,
@@ -230,4 +236,36 @@ export function toJob(row: Row): Job {
     updatedAt: new Date(row.updatedAt),
     trace: row.trace,
   };
+}
+
+/** Row → (field → [value, its JSON size]): sizes are measured once per stored value, not per read. */
+const measured = new WeakMap<Row, Map<LargeJobField, [unknown, number]>>();
+
+function storedBytes(row: Row, field: LargeJobField): number {
+  let sizes = measured.get(row);
+  if (!sizes) measured.set(row, (sizes = new Map()));
+  const value = row[field];
+  const known = sizes.get(field);
+  // `result` changes by replacement (transitions assign a fresh clone), so identity tells staleness.
+  if (known && known[0] === value) return known[1];
+  const bytes = jsonBytes(value);
+  sizes.set(field, [value, bytes]);
+  return bytes;
+}
+
+function readJob(row: Row, plan: ReadPlan): Job {
+  const lean = { ...row, payload: null, result: null, metadata: {} } as Row;
+  const job = toJob(lean);
+  const sizes: Partial<Record<LargeJobField, number>> = {};
+  const fields = job as unknown as Record<LargeJobField, unknown>;
+  for (const field of LARGE_JOB_FIELDS) {
+    const how = plan[field];
+    if (how === 'omit') continue;
+    if (typeof how === 'number') {
+      sizes[field] = storedBytes(row, field);
+      if (sizes[field]! > how) continue;
+    }
+    fields[field] = cloneValue(row[field]);
+  }
+  return markUnread(job, plan, sizes);
 }

@@ -10,6 +10,7 @@ import type {
   JobStore,
   ProgressPatch,
   PruneRequest,
+  ReadOptions,
   StatusCount,
   StoreFilter,
   StoreQuery,
@@ -18,6 +19,7 @@ import type {
   TransitionResult,
 } from '../store/job-store.js';
 import { getOwn } from '../util/own-property.js';
+import { checkReadOptions, inReadScope, toReadPlan } from '../store/field-reads.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
 import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
@@ -172,10 +174,11 @@ export class MemoryJobStore implements JobStore {
     return { job: toJob(row), created: true };
   }
 
-  async get(id: string): Promise<Job | null> {
+  async get(id: string, options?: ReadOptions): Promise<Job | null> {
     this.assertOpen();
+    const { scope, plan } = checkReadOptions(options);
     const row = this.jobs.get(id);
-    return row === undefined ? null : toJob(row);
+    return row === undefined || !inReadScope(row, scope) ? null : toJob(row, plan);
   }
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
@@ -385,6 +388,7 @@ export class MemoryJobStore implements JobStore {
     if (filter.cursor !== undefined && !isUuid(filter.cursor)) {
       throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
     }
+    const plan = toReadPlan(filter.read);
     const test = compileFilter(filter);
     const ids = this.candidateIds(filter);
     let index = (filter.cursor === undefined ? ids.length : lowerBound(ids, filter.cursor)) - 1;
@@ -397,7 +401,7 @@ export class MemoryJobStore implements JobStore {
         more = true;
         break;
       }
-      page.push(toJob(row));
+      page.push(toJob(row, plan));
     }
     return { jobs: page, nextCursor: more ? page[page.length - 1]!.id : null };
   }

@@ -76,7 +76,28 @@ export interface Job<TPayload = unknown, TResult = unknown> {
 
   /** W3C traceparent of the context that created the job. */
   trace: string | null;
+
+  /**
+   * Present only on a job read with read options (`store.get(id, { read })`, `query({ read })`,
+   * the tracker's `read`): the large fields this read did not load. A field listed here is
+   * `undefined` on the job (never `null`, which is a real value). A field read within its cap is
+   * not listed. Absent on every job read without read options.
+   */
+  unread?: UnreadFields;
 }
+
+/** The large free-form JSON fields a read can leave out or cap. */
+export type LargeJobField = 'payload' | 'result' | 'metadata';
+
+/**
+ * Why a field was not read: `omitted` (the read asked not to load it) or `too_large` (its JSON
+ * is larger than the read's cap). `bytes` is its size as the store measures it (see `FieldRead`),
+ * or, when the store proved it too large without measuring it in full (PostgreSQL, from the
+ * stored size), a lower bound of that size; either way above the cap.
+ */
+export type UnreadField = { reason: 'omitted' } | { reason: 'too_large'; bytes: number };
+
+export type UnreadFields = Partial<Record<LargeJobField, UnreadField>>;
 
 /** How one attempt ended. `released`: handed back at shutdown without counting against the attempts. */
 export type JobAttemptOutcome =

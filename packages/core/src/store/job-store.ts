@@ -1,4 +1,4 @@
-import type { Job, JobError, JobHistoryEntry, JobLease } from '../model/job.js';
+import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
 
 /**
@@ -17,7 +17,13 @@ export interface JobStore {
    */
   insert(job: Job, options?: InsertOptions): Promise<InsertResult>;
 
-  get(id: string): Promise<Job | null>;
+  /**
+   * The job, or null when it does not exist. With `options.scope`, a job outside that scope is
+   * null too, decided in the store's query (never by reading the job first): an out-of-scope
+   * job costs what a missing one does. With `options.read`, large fields are left out or capped
+   * (see {@link FieldReads}); without options the whole job is read.
+   */
+  get(id: string, options?: ReadOptions): Promise<Job | null>;
 
   /**
    * Compare-and-set: applies `patch` only if the job still matches `expected`. A lost race answers
@@ -211,7 +217,36 @@ export interface StoreFilter {
   activeSince?: Date;
 }
 
+/**
+ * How a read treats one large field:
+ * - `'full'` (the default): read it.
+ * - `'omit'`: never read it; the job lists it in `job.unread` as `{ reason: 'omitted' }`.
+ * - `{ maxBytes }`: read it only if its JSON is at most `maxBytes` bytes (an integer from 0 to
+ *   2^30), else list it as `{ reason: 'too_large', bytes }`. The size is the store's own JSON
+ *   text where it has one (memory: UTF-8 `JSON.stringify`; PostgreSQL: jsonb text output, which
+ *   has a space after `:` and `,`; MongoDB: the BSON size of `{ v: value }`), so stores agree
+ *   on small and large values but may differ by a few percent near the cap. A store may report
+ *   a lower bound (above the cap) instead of the exact size when it can prove a value too large
+ *   more cheaply than measuring it.
+ */
+export type FieldRead = 'full' | 'omit' | { maxBytes: number };
+
+/** Per large field, how to read it; fields not named are read in full. */
+export type FieldReads = Partial<Record<LargeJobField, FieldRead>>;
+
+/** Options of `JobStore.get`. Bad values → `JobValidationError` (`invalid_input`). */
+export interface ReadOptions {
+  /**
+   * Only a job of this tenant / owner (`null`: without one; undefined: any). Applied in the
+   * store's query, so a job outside it is never read.
+   */
+  scope?: JobScope;
+  read?: FieldReads;
+}
+
 export interface StoreQuery extends StoreFilter {
+  /** How to read the large fields of each job (see {@link FieldReads}). Default: in full. */
+  read?: FieldReads;
   /** Only jobs with id < cursor (the previous page's last id); not a UUID → `invalid_input`. */
   cursor?: string;
   /** An integer from 1 to 1000, else `invalid_input`. */

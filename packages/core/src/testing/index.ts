@@ -12,6 +12,7 @@ export { recordTruthSuite } from './record-truth-suite.js';
 export { httpScopeSuite } from './http-scope-suite.js';
 export { httpKeysSuite } from './http-keys-suite.js';
 export { httpEdgesSuite } from './http-edges-suite.js';
+export { readCostSuite } from './read-cost-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

@@ -9,6 +9,7 @@ import { leasesSuite } from './leases-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
 import { progressMetricsSuite } from './progress-metrics-suite.js';
 import { querySuite } from './query-suite.js';
+import { readCostSuite } from './read-cost-suite.js';
 import { recordTruthSuite } from './record-truth-suite.js';
 import { retentionSuite } from './retention-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
@@ -39,5 +40,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     httpScopeSuite(options);
     httpKeysSuite(options);
     httpEdgesSuite(options);
+    readCostSuite(options);
   });
 }

@@ -19,7 +19,8 @@ import {
 import type { Job, JobHistoryEntry, JobScope } from '../model/job.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
-import type { Expectation, JobPatch, JobStore, ProgressPatch, StoreLimits, TransitionResult } from '../store/job-store.js';
+import type { Expectation, FieldReads, JobPatch, JobStore, ProgressPatch, StoreLimits, TransitionResult } from '../store/job-store.js';
+import { checkReadScope, toReadPlan } from '../store/field-reads.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreClock } from '../util/store-clock.js';
@@ -175,6 +176,16 @@ export function trackerInternals(tracker: Tracker): TrackerInternals {
 }
 
 const RECOVERY_BATCH = 100;
+
+/** What cancel and retry read to decide: neither looks at the large fields (nor returns them from this read). */
+const DECIDE_WITHOUT_DATA: FieldReads = { payload: 'omit', result: 'omit', metadata: 'omit' };
+
+/** `read` validated (`invalid_input` when bad); undefined when absent. */
+function checkedRead(read: FieldReads | undefined): FieldReads | undefined {
+  if (read === undefined) return undefined;
+  toReadPlan(read);
+  return read;
+}
 /**
  * One clock per store, shared by every tracker on it (one resync a minute however many trackers
  * a process makes). It holds the store weakly and stops once the store is gone.
@@ -540,6 +551,7 @@ export class JobTracker {
         return { status: 'cancelled', lease: null, finishedAt: at, updatedAt: at };
       },
       scope,
+      DECIDE_WITHOUT_DATA,
     );
     this.manualWriters.get(id)?.abandon();
     this.manualWriters.delete(id);
@@ -580,31 +592,49 @@ export class JobTracker {
         };
       },
       scope,
+      DECIDE_WITHOUT_DATA,
     );
     return job;
   }
 
   // ---- reads -----------------------------------------------------------------------------------
 
-  /** The job, or null when it does not exist or lies outside `scope`. */
-  async get(id: string, scope?: JobScope): Promise<Job | null> {
+  /**
+   * The job, or null when it does not exist or lies outside `scope` (decided in the store's
+   * query: an out-of-scope job is never read). `read` leaves large fields out or caps them (see
+   * `FieldReads`; such fields are `undefined` and listed in `job.unread`).
+   *
+   * @throws {JobValidationError} for a bad scope or `read`.
+   */
+  async get(id: string, scope?: JobScope, read?: FieldReads): Promise<Job | null> {
+    const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
+    if (read !== undefined) toReadPlan(read);
     if (!isUuid(id)) return null;
-    const job = await this.store.get(id);
-    return job && inScope(job, scope) ? job : null;
+    if (checkedScope === undefined && read === undefined) return this.store.get(id);
+    const job = await this.store.get(id, { ...(checkedScope ? { scope: checkedScope } : {}), ...(read ? { read } : {}) });
+    // A store that predates read options ignores the scope: never answer what it should not.
+    return job && inScope(job, checkedScope) ? job : null;
   }
 
-  /** Newest first, paged by cursor. */
+  /** Newest first, paged by cursor. `read`: as for `get`. */
   async list(filter: ListFilter = {}): Promise<JobPage> {
     const limit = checkPageSize(filter.limit);
     const cursor = checkCursor(filter.cursor);
+    const read = checkedRead(filter.read);
     const storeFilter = toStoreFilter(filter);
     if (!storeFilter) return { jobs: [], nextCursor: null };
-    return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}) });
+    return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}), ...(read ? { read } : {}) });
   }
 
-  /** Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min). */
-  async active(options: { withinMs?: number; scope?: JobScope; type?: string | string[]; limit?: number } = {}): Promise<Job[]> {
+  /**
+   * Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min).
+   * `read`: as for `get`.
+   */
+  async active(
+    options: { withinMs?: number; scope?: JobScope; type?: string | string[]; limit?: number; read?: FieldReads } = {},
+  ): Promise<Job[]> {
     const withinMs = integerOption(options.withinMs, 300_000, 'withinMs', 0, 31 * 86_400_000);
+    const read = checkedRead(options.read);
     const storeFilter = toStoreFilter({ scope: options.scope, ...(options.type ? { type: options.type } : {}) });
     if (!storeFilter) return [];
     const limit = checkPageSize(options.limit ?? 200);
@@ -612,6 +642,7 @@ export class JobTracker {
       ...storeFilter,
       activeSince: new Date(this.clock.now() - withinMs),
       limit,
+      ...(read ? { read } : {}),
     });
     return page.jobs;
   }
@@ -871,11 +902,15 @@ export class JobTracker {
     action: string,
     decide: (current: Job) => JobPatch,
     scope?: JobScope,
+    read?: FieldReads,
   ): Promise<Job> {
+    const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
+    // Scope in the store's query: an out-of-scope job is never read, just like a missing one.
+    const options = checkedScope || read ? { ...(checkedScope ? { scope: checkedScope } : {}), ...(read ? { read } : {}) } : undefined;
     for (let tries = 0; tries < 5; tries++) {
-      const current = await this.store.get(id);
-      if (!current || !inScope(current, scope)) throw new JobNotFoundError(id);
+      const current = await (options ? this.store.get(id, options) : this.store.get(id));
+      if (!current || !inScope(current, checkedScope)) throw new JobNotFoundError(id);
       const patch = decide(current);
       const expected: Expectation = {
         status: current.status,

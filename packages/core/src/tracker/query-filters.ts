@@ -1,7 +1,7 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
-import type { StoreFilter } from '../store/job-store.js';
+import type { FieldReads, StoreFilter } from '../store/job-store.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { assertStorableDate, show, storableText } from './validate-input.js';
 
@@ -18,6 +18,8 @@ export interface JobFilter {
 }
 
 export interface ListFilter extends JobFilter {
+  /** How to read each job's large fields (see `FieldReads`). Default: in full. */
+  read?: FieldReads;
   /** `nextCursor` of the previous page. */
   cursor?: string;
   /** 1..1000, default 50. */

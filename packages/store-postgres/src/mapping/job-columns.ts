@@ -1,3 +1,5 @@
+import type { LargeJobField, ReadPlan } from '@jobtrail/core';
+
 /**
  * The job table's columns, in one place. Statements list them explicitly instead of `*`: a
  * prepared `RETURNING *` breaks ("cached plan must not change result type") as soon as a later
@@ -41,4 +43,56 @@ export type JobColumn = (typeof JOB_COLUMN_NAMES)[number];
 /** `id, type, ...` or, with an alias, `j.id, j.type, ...`. */
 export function jobColumns(alias?: string): string {
   return alias === undefined ? JOB_COLUMN_NAMES.join(', ') : JOB_COLUMN_NAMES.map((name) => `${alias}.${name}`).join(', ');
+}
+
+const LARGE_COLUMNS: Readonly<Record<LargeJobField, JobColumn>> = { payload: 'payload', result: 'result', metadata: 'metadata' };
+
+/** The select list and extra FROM items of a read under `plan` (caps travel as parameters). */
+export interface ReadColumns {
+  select: string;
+  /** `CROSS JOIN LATERAL ...` items measuring capped fields, to put after the table. */
+  joins: string;
+}
+
+/**
+ * How much larger jsonb's stored size can be than its JSON text: at most ~4x (a JEntry and
+ * alignment per tiny element, e.g. `[0,0,...]`); 8 leaves a margin. A value stored larger than
+ * `STORED_TO_TEXT * cap` is too large for sure.
+ */
+export const STORED_TO_TEXT = 8;
+
+/**
+ * Columns for a read that leaves out or caps large fields. An omitted column is not selected at
+ * all, so PostgreSQL never detoasts it. A capped column is measured once in a LATERAL
+ * (`<field>_bytes`) and selected only when it fits. The exact measure, `octet_length(col::text)`,
+ * detoasts and prints the value (O(size) in the database), so it is skipped when
+ * `pg_column_size` (O(1): the stored, possibly compressed, size from the TOAST pointer) already
+ * proves the value too large; `<field>_bytes` is then that proof's lower bound of the JSON size,
+ * `ceil(stored / STORED_TO_TEXT)`, still above the cap. `pg_column_size` alone could not decide:
+ * compression can make a huge value small on disk.
+ */
+export function readColumns(plan: ReadPlan, params: unknown[]): ReadColumns {
+  const select: string[] = [];
+  const joins: string[] = [];
+  const large = new Set<string>(Object.values(LARGE_COLUMNS));
+  for (const name of JOB_COLUMN_NAMES) {
+    if (!large.has(name)) select.push(name);
+  }
+  for (const [field, column] of Object.entries(LARGE_COLUMNS) as [LargeJobField, JobColumn][]) {
+    const how = plan[field];
+    if (how === 'full') select.push(column);
+    else if (typeof how === 'number') {
+      params.push(how);
+      const cap = `$${params.length}`;
+      params.push(how * STORED_TO_TEXT);
+      const bound = `$${params.length}::bigint`;
+      joins.push(
+        `CROSS JOIN LATERAL (SELECT CASE WHEN pg_column_size(${column}) > ${bound} ` +
+          `THEN (pg_column_size(${column})::bigint + ${STORED_TO_TEXT - 1}) / ${STORED_TO_TEXT} ` +
+          `ELSE octet_length(${column}::text) END AS ${column}_bytes) AS ${column}_size`,
+      );
+      select.push(`CASE WHEN ${column}_bytes <= ${cap} THEN ${column} END AS ${column}`, `${column}_bytes`);
+    }
+  }
+  return { select: select.join(', '), joins: joins.join(' ') };
 }

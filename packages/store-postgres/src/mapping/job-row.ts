@@ -1,4 +1,4 @@
-import type { Job, JobError, JobHistoryEntry, JobStatus } from '@jobtrail/core';
+import { isFullRead, markUnread, type Job, type JobError, type JobHistoryEntry, type JobStatus, type ReadPlan } from '@jobtrail/core';
 
 /**
  * A job row as node-postgres hands it over. It never leaves this package: `toJob` is the one way
@@ -127,6 +127,24 @@ export function toJob(row: JobRow): Job {
     updatedAt: toDate(row.updated_at),
     trace: row.trace,
   };
+}
+
+/** Sizes of capped fields, selected by reads under a plan (see `readColumns`). */
+export interface MeasuredRow extends Partial<JobRow> {
+  /** bigint: node-postgres hands it over as a string unless the application parses int8. */
+  payload_bytes?: number | string | null;
+  result_bytes?: number | string | null;
+  metadata_bytes?: number | string | null;
+}
+
+/** A row read under `plan`: left-out fields undefined and listed in `job.unread`. */
+export function toJobRead(row: JobRow & MeasuredRow, plan: ReadPlan): Job {
+  if (isFullRead(plan)) return toJob(row);
+  return markUnread(toJob(row), plan, {
+    payload: toOptionalNumber(row.payload_bytes),
+    result: toOptionalNumber(row.result_bytes),
+    metadata: toOptionalNumber(row.metadata_bytes),
+  });
 }
 
 /** Claim order: priority desc, runAt asc, id asc. */

@@ -1,6 +1,6 @@
-import { JobValidationError, isUuid, type StoreFilter, type StoreQuery } from '@jobtrail/core';
+import { JobValidationError, isUuid, toReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core';
 import { statement, type Statement } from '../connection/statement.js';
-import { jobColumns } from '../mapping/job-columns.js';
+import { readColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
 import { filterConditions, whereClause } from './job-filter.js';
 
@@ -25,6 +25,7 @@ export function buildQuery(names: TableNames, filter: StoreQuery): BuiltQuery {
     throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
   }
   const params: unknown[] = [];
+  const columns = readColumns(toReadPlan(filter.read), params);
   const conditions = filterConditions(filter, params);
   if (filter.cursor !== undefined) {
     params.push(filter.cursor);
@@ -34,7 +35,7 @@ export function buildQuery(names: TableNames, filter: StoreQuery): BuiltQuery {
   return {
     statement: statement(
       'query',
-      `SELECT ${jobColumns()} FROM ${names.qualified} ${whereClause(conditions)} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${columns.select} FROM ${names.qualified} ${columns.joins} ${whereClause(conditions)} ORDER BY id DESC LIMIT $${params.length}`,
       { prepared: false },
     ),
     params,

@@ -1,8 +1,10 @@
 import {
   JobValidationError,
   StoreError,
+  checkReadOptions,
   isTerminal,
   isUuid,
+  toReadPlan,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
@@ -13,6 +15,7 @@ import {
   type JobStore,
   type ProgressPatch,
   type PruneRequest,
+  type ReadOptions,
   type StatusCount,
   type StoreFilter,
   type StoreLimits,
@@ -31,7 +34,7 @@ import {
 import type { Statement } from '../connection/statement.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { recordsToJson, toJobRecord, toJsonText, type JobRecord } from '../mapping/job-record.js';
-import { compareClaimOrder, toJob, type JobRow } from '../mapping/job-row.js';
+import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { matchesExpectation, reactivatesKey, toTransitionInput, type TransitionInput } from '../mapping/transition-input.js';
 import { runMigrations, type MigrateResult } from '../migrations/migrate.js';
 import { resolveTableNames, type TableNames } from '../naming/table-names.js';
@@ -39,7 +42,7 @@ import type { ListenClient, ListenerStatus } from '../notify/wake-listener.js';
 import { WakeHub } from '../notify/wake-hub.js';
 import { claimStatement } from '../sql/claim.js';
 import { findExpiredStatement } from '../sql/find-expired.js';
-import { getStatement } from '../sql/get.js';
+import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
 import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
@@ -337,11 +340,17 @@ export class PostgresJobStore implements JobStore {
 
   // ---- reads -----------------------------------------------------------------------------------
 
-  async get(id: string): Promise<Job | null> {
+  async get(id: string, options?: ReadOptions): Promise<Job | null> {
     this.assertOpen();
+    const { scope, plan } = checkReadOptions(options);
     if (!isUuid(id)) return null;
-    const { rows } = await this.run(this.pool, this.sql.get, [id]);
-    return rows.length === 0 ? null : toJob(rows[0] as JobRow);
+    if (options === undefined) {
+      const { rows } = await this.run(this.pool, this.sql.get, [id]);
+      return rows.length === 0 ? null : toJob(rows[0] as JobRow);
+    }
+    const built = buildGet(this.names, id, scope, plan);
+    const { rows } = await this.run(this.pool, built.statement, built.params);
+    return rows.length === 0 ? null : toJobRead(rows[0] as JobRow & MeasuredRow, plan);
   }
 
   async findExpired(now: Date, limit: number): Promise<Job[]> {
@@ -357,7 +366,8 @@ export class PostgresJobStore implements JobStore {
     requirePlainObject('filter', filter);
     const built = buildQuery(this.names, filter);
     const { rows } = await this.run(this.pool, built.statement, built.params);
-    const jobs = (rows as JobRow[]).slice(0, filter.limit).map(toJob);
+    const plan = toReadPlan(filter.read);
+    const jobs = (rows as (JobRow & MeasuredRow)[]).slice(0, filter.limit).map((row) => toJobRead(row, plan));
     const nextCursor = rows.length > filter.limit ? jobs[jobs.length - 1]!.id : null;
     return { jobs, nextCursor };
   }
