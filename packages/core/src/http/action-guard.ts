@@ -7,6 +7,7 @@ const SIMPLE_FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-
 export interface ActionGuardOptions {
   allowCrossSiteActions?: boolean | undefined;
   allowedOrigins?: readonly string[] | undefined;
+  trustProxy?: boolean | undefined;
 }
 
 /**
@@ -28,8 +29,12 @@ export interface ActionGuardOptions {
 export function createActionGuard(options: ActionGuardOptions): (request: Request) => void {
   const allowCrossSite = options.allowCrossSiteActions === true;
   const allowed = new Set(readAllowedOrigins(options.allowedOrigins));
+  if (options.trustProxy !== undefined && typeof options.trustProxy !== 'boolean') {
+    throw new JobValidationError('trustProxy', `must be a boolean; got ${typeof options.trustProxy}.`);
+  }
+  const trustProxy = options.trustProxy === true;
   return function checkActionRequest(request) {
-    if (!allowCrossSite) checkOrigin(request, allowed);
+    if (!allowCrossSite) checkOrigin(request, allowed, trustProxy);
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (SIMPLE_FORM_TYPES.includes(type)) {
       throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send no body or application/json.');
@@ -37,7 +42,7 @@ export function createActionGuard(options: ActionGuardOptions): (request: Reques
   };
 }
 
-function checkOrigin(request: Request, allowed: ReadonlySet<string>): void {
+function checkOrigin(request: Request, allowed: ReadonlySet<string>, trustProxy: boolean): void {
   const sent = request.headers.get('origin');
   const crossSite = request.headers.get('sec-fetch-site')?.trim().toLowerCase() === 'cross-site';
   if (sent === null) {
@@ -46,26 +51,29 @@ function checkOrigin(request: Request, allowed: ReadonlySet<string>): void {
   }
   const origin = normaliseOrigin(sent);
   if (origin !== null && allowed.has(origin)) return;
-  if (origin !== null && !crossSite && ownOrigins(request).includes(origin)) return;
+  if (origin !== null && !crossSite && ownOrigins(request, trustProxy).includes(origin)) return;
   throw forbidden(
     `Job actions from origin ${quote(sent)} are refused: only the API's own origin may act; list the page's origin in allowedOrigins if this is intended.`,
   );
 }
 
 /**
- * The API's own origin: the request URL's, and the one a reverse proxy saw (`X-Forwarded-Proto`,
- * `X-Forwarded-Host`). Trusting the forwarded headers is safe here: a cross-site page cannot set
- * them on the user's request without a CORS preflight, and a client that can set them holds no
- * user cookies to abuse.
+ * The API's own origin: the request URL's, also with `https` (a TLS-terminating proxy in front
+ * hands the server plain http; a page on https at the same host is the same site). With
+ * `trustProxy`, also the one a reverse proxy reports (`X-Forwarded-Proto`, `X-Forwarded-Host`);
+ * off by default, like Express's `trust proxy`, so no request header other than `Origin` can widen
+ * what counts as the API's own origin.
  */
-function ownOrigins(request: Request): string[] {
+function ownOrigins(request: Request, trustProxy: boolean): string[] {
   const url = new URL(request.url);
-  const schemes = new Set([url.protocol.slice(0, -1)]);
+  const schemes = new Set([url.protocol.slice(0, -1), 'https']);
   const hosts = new Set([url.host]);
-  const proto = firstValue(request.headers.get('x-forwarded-proto'))?.toLowerCase();
-  if (proto === 'http' || proto === 'https') schemes.add(proto);
-  const host = firstValue(request.headers.get('x-forwarded-host'));
-  if (host) hosts.add(host);
+  if (trustProxy) {
+    const proto = firstValue(request.headers.get('x-forwarded-proto'))?.toLowerCase();
+    if (proto === 'http' || proto === 'https') schemes.add(proto);
+    const host = firstValue(request.headers.get('x-forwarded-host'));
+    if (host) hosts.add(host);
+  }
   const origins: string[] = [];
   for (const scheme of schemes) {
     for (const candidate of hosts) {

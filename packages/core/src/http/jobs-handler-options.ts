@@ -84,6 +84,13 @@ export interface JobsHandlerOptions {
    * `JobValidationError` for anything else.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Count the origin a reverse proxy reports (`X-Forwarded-Proto`, `X-Forwarded-Host`) as the
+   * API's own, for actions. Default false: only the request URL's origin (and its `https` form, for
+   * a TLS-terminating proxy that keeps `Host`) is. Turn it on only behind a proxy that sets those
+   * headers itself.
+   */
+  trustProxy?: boolean;
   /** Unexpected errors (answered as a 500 without details). Default: `console.error`. */
   onError?: (error: unknown, request: Request) => void;
 }

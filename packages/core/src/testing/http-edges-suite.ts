@@ -191,7 +191,7 @@ export function httpEdgesSuite(options: StoreContractOptions): void {
           { origin: 'null' },
           { origin: 'null', 'sec-fetch-site': 'same-origin' },
           { origin: `${server.origin}.evil.example` },
-          { origin: server.origin.replace('http:', 'https:') },
+          { origin: 'https://evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
           { origin: `http://evil.example@${new URL(server.origin).host}` },
           { origin: `${server.origin}/path` },
           { origin: `${server.origin}, https://evil.example` },
@@ -212,20 +212,35 @@ export function httpEdgesSuite(options: StoreContractOptions): void {
         expect((await cancel(server, missing, { origin: 'https://evil.example' })).status).toBe(403);
       });
 
-      it('lets the own origin, a caller without Origin and a proxied origin act', async () => {
+      it('lets the own origin (also as https), and a caller without Origin act', async () => {
         for (const headers of [
           { origin: server.origin },
           { origin: server.origin, 'sec-fetch-site': 'same-origin' },
           {},
           { 'sec-fetch-site': 'same-origin' },
           { 'sec-fetch-site': 'none' },
-          { origin: server.origin.replace('http:', 'https:'), 'x-forwarded-proto': 'https' },
-          { origin: 'https://jobs.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'jobs.example.com' },
+          // A TLS-terminating proxy in front: the page is https, the server sees http, same host.
+          { origin: server.origin.replace('http:', 'https:') },
         ] as Array<Record<string, string>>) {
           const id = await queued();
           const answer = await cancel(server, id, headers);
           expect(answer.status, JSON.stringify(headers)).toBe(200);
           expect(answer.body.job.status).toBe('cancelled');
+        }
+      });
+
+      it('counts the origin a proxy reports as the own one only with trustProxy', async () => {
+        const proxied = await startJobsServer(store(), { trustProxy: true });
+        try {
+          const id = await queued(proxied);
+          const forwarded = { origin: 'https://jobs.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'jobs.example.com' };
+          expect((await cancel(server, id, forwarded)).status).toBe(403);
+          expect((await cancel(proxied, id, { origin: 'https://evil.example', 'x-forwarded-host': 'jobs.example.com' })).status).toBe(403);
+          const answer = await cancel(proxied, id, forwarded);
+          expect(answer.status).toBe(200);
+          expect(answer.body.job.status).toBe('cancelled');
+        } finally {
+          await proxied.close();
         }
       });
 
