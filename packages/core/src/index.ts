@@ -2,6 +2,7 @@ export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal, isJobStat
 export type { JobStatus, TerminalStatus, ActiveStatus } from './model/job-status.js';
 export { canTransition, allowedTransitions } from './model/state-machine.js';
 export { MAX_JOB_TYPE_LENGTH, joinTypeList, splitTypeList } from './model/job-type.js';
+export { MAX_NOTE_LENGTH } from './tracker/validate-input.js';
 export type {
   Job,
   JobAttemptOutcome,

@@ -139,6 +139,18 @@ describe('store.migrate()', () => {
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(GLOBAL_DEDUPE_INDEX);
     // Before the upgrade, this version refuses to insert (its ON CONFLICT names the new index).
     await expect(store.insert(makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b' }))).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
+    // A retry of tenant B's cancelled job while tenant A's job holds the key under the old global
+    // index: refused with a store error that says to migrate and names nothing of A's job; never
+    // a loop.
+    const cancelledOfB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', status: 'cancelled', finishedAt: new Date() });
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, key, tenant_id, status, attempt, max_attempts, priority, run_at, created_at, finished_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'cancelled', 0, 3, 0, $5, $6, $7, $8)`,
+      [cancelledOfB.id, type, cancelledOfB.key, cancelledOfB.tenantId, cancelledOfB.runAt, cancelledOfB.createdAt, cancelledOfB.finishedAt, cancelledOfB.updatedAt],
+    );
+    const retried = store.transition(cancelledOfB.id, { status: 'cancelled' }, { status: 'queued', finishedAt: null, updatedAt: new Date() });
+    await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
+    await expect(retried).rejects.not.toThrow(ofA.id);
 
     expect(await store.migrate()).toEqual({ applied: [3], version: 3 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);

@@ -490,6 +490,11 @@ describe('createJobsHandler options and mounting', () => {
     expect(() => createJobsHandler({ authorize: () => null } as never)).toThrow(/tracker/);
     expect(() => createJobsHandler({ tracker, authorize: () => null, basePath: 'api' })).toThrow(/basePath/);
     expect(() => createJobsHandler({ tracker, authorize: () => null, maxPageSize: 5000 })).toThrow(/maxPageSize/);
+    for (const expose of [{ payload: 'yes' }, { payloads: true }, { result: 1 }, [], null, 'all']) {
+      expect(() => createJobsHandler({ tracker, authorize: () => null, expose: expose as never }), JSON.stringify(expose)).toThrow(/expose/);
+    }
+    expect(() => createJobsHandler({ tracker, authorize: () => null, trustProxy: 'yes' as never })).toThrow(/trustProxy/);
+    expect(() => createJobsHandler({ tracker, authorize: () => null, expose: { payload: true, errors: (job) => job.type === 'x' } })).not.toThrow();
   });
 
   it('answers 500 without details when the store fails', async () => {

@@ -39,7 +39,8 @@ function normaliseBasePath(basePath: string | undefined): string {
  *   each at most `MAX_JOB_TYPE_LENGTH`. Dates: ISO 8601 days and times that exist, UTC without an
  *   offset, within years 0001–9999. Bad input answers 400 `invalid_input`.
  *
- * @throws {JobValidationError} for bad options (`tracker`, `authorize`, `maxPageSize`, `basePath`, `allowedOrigins`).
+ * @throws {JobValidationError} for bad options (`tracker`, `authorize`, `maxPageSize`, `basePath`, `expose`,
+ *   `maxExposedBytes`, `allowedOrigins`, `trustProxy`).
  */
 export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   if (!options || typeof options !== 'object' || !options.tracker) {
@@ -54,7 +55,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   }
   const basePath = normaliseBasePath(options.basePath);
   const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
-  const { expose = {} } = options;
+  const expose = checkExpose(options.expose);
   const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
   // Reads pay only for what is sent: fields the handler may not send are never read, the others
   // only up to the cap, which also bounds what an action's answer carries.
@@ -191,6 +192,25 @@ async function authenticate(
     );
   }
   return { caller: given, scope };
+}
+
+const EXPOSE_FIELDS = ['payload', 'result', 'metadata', 'errors'] as const;
+
+/** `expose` as given, refusing what would silently mean something else (`'yes'`, a typo'd field). */
+function checkExpose(expose: unknown): ExposeOptions {
+  if (expose === undefined) return {};
+  if (expose === null || typeof expose !== 'object' || Array.isArray(expose)) {
+    throw new JobValidationError('expose', 'must be an object such as { result: true }.');
+  }
+  for (const [field, rule] of Object.entries(expose)) {
+    if (!(EXPOSE_FIELDS as readonly string[]).includes(field)) {
+      throw new JobValidationError('expose', `has no field ${quote(field)}; use ${EXPOSE_FIELDS.join(', ')}.`);
+    }
+    if (rule !== undefined && typeof rule !== 'boolean' && typeof rule !== 'function') {
+      throw new JobValidationError(`expose.${field}`, `must be true, false or (job, scope) => boolean; got ${typeof rule}.`);
+    }
+  }
+  return expose as ExposeOptions;
 }
 
 function checkMaxExposedBytes(value: unknown): number {

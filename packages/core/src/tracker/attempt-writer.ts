@@ -7,7 +7,7 @@ import type { ProgressEvent } from './tracker-events.js';
 import { JobAbortedError } from '../errors/job-aborted-error.js';
 import type { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { addOwn, getOwn, setOwn } from '../util/own-property.js';
-import { assertMetricIncrement, assertStorableText } from './validate-input.js';
+import { assertMetricIncrement, assertStorableText, cutText } from './validate-input.js';
 
 export interface ProgressDetails {
   stage?: string | null;
@@ -270,10 +270,7 @@ function checkStage(stage: unknown): string | null {
   if (stage === null) return null;
   if (typeof stage !== 'string') throw new JobValidationError('stage', 'must be a string or null.');
   assertStorableText(stage, 'stage');
-  if (stage.length <= 500) return stage;
-  // Cut at a code point boundary: half a surrogate pair is text no store accepts.
-  const high = stage.charCodeAt(499);
-  return stage.slice(0, high >= 0xd800 && high <= 0xdbff ? 499 : 500);
+  return cutText(stage, 500);
 }
 
 function checkCount(value: unknown, field: string): number | null {

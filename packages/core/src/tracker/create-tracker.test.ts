@@ -8,6 +8,8 @@ import { createFakeClock } from '../testing/fake-clock.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
 import { createTracker } from './create-tracker.js';
 import type { TrackerOptions } from './tracker-options.js';
+import { withWarning } from './outcome-writer.js';
+import { MAX_NOTE_LENGTH } from './validate-input.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -31,11 +33,37 @@ describe('incrementMetrics by id', () => {
   it('refuses empty metric names and deltas that are not a plain object, and stores names like constructor faithfully', async () => {
     const { tracker } = setup({ recoverIntervalMs: false });
     const job = await tracker.create('counts');
-    for (const bad of [{ '': 1 }, [1], new Map([['a', 1]]), null, 'x']) {
+    for (const bad of [{ '': 1 }, [1], new Map([['a', 1]]), null, 'x', { ['m'.repeat(256)]: 1 }, { [Symbol('s')]: 1 }, { a: 1, [Symbol('s')]: 1 }]) {
       expect(await codeOf(() => tracker.incrementMetrics(job.id, bad as never))).toBe('invalid_input');
     }
     expect(await tracker.incrementMetrics(job.id, { constructor: 2, toString: 1 })).toEqual({ constructor: 2, toString: 1 });
     expect((await tracker.get(job.id))!.metrics).toEqual({ constructor: 2, toString: 1 });
+    expect(await tracker.incrementMetrics(job.id, { ['m'.repeat(255)]: 1 })).toHaveProperty('m'.repeat(255), 1);
+  });
+});
+
+describe('notes', () => {
+  it('keeps at most MAX_NOTE_LENGTH characters of a note, cut on a code point, by hand and from a handler', async () => {
+    const { tracker } = setup({ recoverIntervalMs: false });
+    const long = `${'n'.repeat(MAX_NOTE_LENGTH - 1)}😀tail`;
+    const completed = await tracker.complete((await tracker.start((await tracker.create('notes')).id)).id, { note: long });
+    expect(completed.note).toBe('n'.repeat(MAX_NOTE_LENGTH - 1));
+    const skipped = await tracker.skip((await tracker.start((await tracker.create('notes')).id)).id, { note: 'x'.repeat(MAX_NOTE_LENGTH * 10) });
+    expect(skipped.note).toBe('x'.repeat(MAX_NOTE_LENGTH));
+    let trackedId = '';
+    await tracker.track('notes.tracked', (ctx) => {
+      trackedId = ctx.job.id;
+      ctx.note('y'.repeat(MAX_NOTE_LENGTH + 5));
+      return 1;
+    });
+    expect((await tracker.get(trackedId))!.note).toBe('y'.repeat(MAX_NOTE_LENGTH));
+    expect(MAX_NOTE_LENGTH).toBe(2000);
+  });
+
+  it('keeps the warning jobtrail appends whole when the note itself is long', () => {
+    const note = withWarning('z'.repeat(MAX_NOTE_LENGTH), 'jobtrail: the result was not stored (too big)');
+    expect(note.length).toBeLessThanOrEqual(MAX_NOTE_LENGTH);
+    expect(note.endsWith('\njobtrail: the result was not stored (too big)')).toBe(true);
   });
 });
 

@@ -57,6 +57,8 @@ import {
   integerOption,
   isPlainObject,
   storableText,
+  cutText,
+  MAX_NOTE_LENGTH,
   validateCreateInput,
   type CreateJobInput,
 } from './validate-input.js';
@@ -493,7 +495,7 @@ export class JobTracker {
 
   async complete(id: string, outcome: { result?: unknown; note?: string | null } = {}): Promise<Job> {
     if (outcome.result !== undefined) assertJson(outcome.result, 'result', this.limits);
-    checkNote(outcome.note);
+    const note = checkNote(outcome.note);
     const progress = await this.takeManualProgress(id);
     const job = await this.change(id, 'complete', (current) => {
       this.assertCan(current, 'completed');
@@ -501,7 +503,7 @@ export class JobTracker {
       return {
         ...progress,
         ...this.completedPatch({ ...current, ...progress }, outcome.result ?? null, at),
-        ...(outcome.note !== undefined ? { note: outcome.note } : {}),
+        ...(note !== undefined ? { note } : {}),
       };
     });
     this.settledByHand(id);
@@ -524,7 +526,7 @@ export class JobTracker {
   }
 
   async skip(id: string, outcome: { note?: string | null } = {}): Promise<Job> {
-    checkNote(outcome.note);
+    const note = checkNote(outcome.note);
     const progress = await this.takeManualProgress(id);
     const job = await this.change(id, 'skip', (current) => {
       this.assertCan(current, 'skipped');
@@ -532,7 +534,7 @@ export class JobTracker {
       return {
         ...progress,
         ...this.skippedPatch({ ...current, ...progress }, at),
-        ...(outcome.note !== undefined ? { note: outcome.note } : {}),
+        ...(note !== undefined ? { note } : {}),
       };
     });
     this.settledByHand(id);
@@ -680,7 +682,9 @@ export class JobTracker {
   /** Adds to named metrics atomically; answers the job's metrics after the increment. */
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
-    if (!isPlainObject(deltas)) throw new JobValidationError('deltas', 'must be a plain object of numbers, e.g. { leadsProcessed: 5 }.');
+    if (!isPlainObject(deltas) || Object.getOwnPropertySymbols(deltas).length > 0) {
+      throw new JobValidationError('deltas', 'must be a plain object of numbers with string names, e.g. { leadsProcessed: 5 }.');
+    }
     for (const [name, delta] of Object.entries(deltas)) assertMetricIncrement(name, delta);
     const result = await this.store.incrementMetrics(id, deltas, new Date(this.clock.now()));
     if (result === null) throw new JobNotFoundError(id);
@@ -1407,11 +1411,12 @@ function claimUndone(attempt: Job): Expectation {
   return { status: ['queued', 'retrying'], attempt: attempt.attempt - 1, leaseOwner: null };
 }
 
-/** A note must be text every store holds (or null to clear it). */
-function checkNote(note: unknown): void {
-  if (note === undefined || note === null) return;
+/** A note must be text every store holds (or null to clear it); one longer than MAX_NOTE_LENGTH is cut. */
+function checkNote(note: unknown): string | null | undefined {
+  if (note === undefined || note === null) return note;
   if (typeof note !== 'string') throw new JobValidationError('note', 'must be a string or null.');
   assertStorableText(note, 'note');
+  return cutText(note, MAX_NOTE_LENGTH);
 }
 
 /** Copies buffered progress into a terminal patch; a completion's progress of 1 wins. */

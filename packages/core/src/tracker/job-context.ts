@@ -2,7 +2,7 @@ import type { Job } from '../model/job.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { LazyAbortController } from '../util/lazy-abort-controller.js';
 import type { AttemptWriter, ProgressDetails } from './attempt-writer.js';
-import { assertStorableText } from './validate-input.js';
+import { assertStorableText, cutText, MAX_NOTE_LENGTH } from './validate-input.js';
 
 /** What a tracked function or a worker handler receives. */
 export interface JobContext<TPayload = unknown> {
@@ -68,8 +68,9 @@ class AttemptContext<TPayload> implements JobContext<TPayload> {
   note(text: string): void {
     if (typeof text !== 'string') throw new JobValidationError('note', 'must be a string.');
     assertStorableText(text, 'note');
-    this.writer.note = text;
-    this.job.note = text;
+    const note = cutText(text, MAX_NOTE_LENGTH);
+    this.writer.note = note;
+    this.job.note = note;
   }
 
   skip(note?: string): void {

@@ -1,7 +1,7 @@
 import type { Job, JobError } from '../model/job.js';
 import type { Expectation, JobPatch, JobStore, TransitionResult } from '../store/job-store.js';
 import type { Clock } from '../util/clock.js';
-import { storableText } from './validate-input.js';
+import { cutText, MAX_NOTE_LENGTH, storableText } from './validate-input.js';
 
 export interface OutcomeWriteOptions {
   store: JobStore;
@@ -128,7 +128,8 @@ export function degradeOutcome(patch: JobPatch, refusal: unknown, round: number)
 
 /** A note with a warning of jobtrail's appended (the note's own text kept, made storable). */
 export function withWarning(note: string | null | undefined, warning: string): string {
-  return typeof note === 'string' && note !== '' ? `${storableText(note)}\n${warning}` : warning;
+  if (typeof note !== 'string' || note === '') return warning;
+  return `${cutText(storableText(note), Math.max(0, MAX_NOTE_LENGTH - warning.length - 1))}\n${warning}`;
 }
 
 function plainError(error: JobError): JobError {

@@ -185,10 +185,13 @@ export function integerOption(value: number | undefined, fallback: number, field
   return resolved;
 }
 
-/** A metric increment as any caller gives it: a non-empty, storable name and a finite number. */
+/** A metric increment as any caller gives it: a non-empty, storable name of at most 255 characters and a finite number. */
 export function assertMetricIncrement(name: unknown, delta: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') {
     throw new JobValidationError('metrics.name', 'must be a non-empty string such as "leadsProcessed".');
+  }
+  if (name.length > MAX_TEXT) {
+    throw new JobValidationError('metrics.name', `must be at most ${MAX_TEXT} characters; got ${name.length}.`);
   }
   assertStorableText(name, 'metrics.name');
   assertMetricDelta(name, delta);
@@ -248,4 +251,14 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
   return String(value);
+}
+
+/** Longest note kept, in UTF-16 code units: a note is a human message, not a place for data. */
+export const MAX_NOTE_LENGTH = 2000;
+
+/** `text` cut to at most `max` UTF-16 code units, never through a surrogate pair. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }

@@ -450,14 +450,15 @@ export class PostgresJobStore implements JobStore {
   }
 
   /** One INSERT for many jobs; a failing batch is retried job by job so one bad job fails alone. */
-  private async insertBatch(executor: SqlExecutor, records: JobRecord[]): Promise<Array<Outcome<InsertResult>>> {
+  /** `round` counts the tries of a record whose key holder vanished before it could be read. */
+  private async insertBatch(executor: SqlExecutor, records: JobRecord[], round = 1): Promise<Array<Outcome<InsertResult>>> {
     const json = recordsToJson(records);
     let inserted: Set<string>;
     try {
       const result = await executor.run(this.sql.insert, [json, this.names.channel], records.length);
       inserted = new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
     } catch (error) {
-      if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record]))[0]!));
+      if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record], round))[0]!));
       return [{ ok: false, error: mapPgError(error, this.names, 'insert') }];
     }
     // The stored rows are exactly the records as JSON: read them back from that text, so callers
@@ -485,20 +486,21 @@ export class PostgresJobStore implements JobStore {
         const holder = holders.get(dedupeSlot(record as unknown as DedupeSlot));
         if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
         // The holder finished between our INSERT and our read: the key is free now, try again.
-        return this.retryInsert(executor, record);
+        return this.retryInsert(executor, record, round + 1);
       }),
     );
   }
 
-  private async retryInsert(executor: SqlExecutor, record: JobRecord, round = 1): Promise<Outcome<InsertResult>> {
+  private async retryInsert(executor: SqlExecutor, record: JobRecord, round: number): Promise<Outcome<InsertResult>> {
     if (record.key === null || round > MAX_KEY_RACE_RETRIES) {
-      return { ok: false, error: new StoreError(`Inserting job ${String(record.id)} kept racing with its dedupe key holder; try again.`) };
+      return { ok: false, error: new StoreError(keyHolderNotFound(String(record.id))) };
     }
-    const [outcome] = await this.insertBatch(executor, [record]);
+    const [outcome] = await this.insertBatch(executor, [record], round);
     return outcome!;
   }
 
-  private async transitionBatch(inputs: TransitionInput[]): Promise<Array<Outcome<TransitionResult>>> {
+  /** `round` counts the tries of a retry refused for a key whose holder could not be found. */
+  private async transitionBatch(inputs: TransitionInput[], round = 1): Promise<Array<Outcome<TransitionResult>>> {
     let rows: Row[];
     try {
       const result = await this.pool.run(
@@ -508,8 +510,8 @@ export class PostgresJobStore implements JobStore {
       );
       rows = result.rows as Row[];
     } catch (error) {
-      if (inputs.length > 1) return Promise.all(inputs.map(async (input) => (await this.transitionBatch([input]))[0]!));
-      if (isDedupeViolation(error, this.names)) return [await this.answerDuplicateKey(inputs[0]!, 1)];
+      if (inputs.length > 1) return Promise.all(inputs.map(async (input) => (await this.transitionBatch([input], round))[0]!));
+      if (isDedupeViolation(error, this.names)) return [await this.answerDuplicateKey(inputs[0]!, round)];
       return [{ ok: false, error: mapPgError(error, this.names, 'transition') }];
     }
     const byId = new Map(rows.map((row) => [row.id, row]));
@@ -519,7 +521,7 @@ export class PostgresJobStore implements JobStore {
         if (row === undefined) return { ok: true, value: { ok: false, reason: 'not_found' } };
         const job = toJob(row);
         if (row.applied === true) return { ok: true, value: { ok: true, job } };
-        if (matchesExpectation(job, input.expect) && reactivatesKey(job, input)) return this.answerDuplicateKey(input, 1);
+        if (matchesExpectation(job, input.expect) && reactivatesKey(job, input)) return this.answerDuplicateKey(input, round);
         return { ok: true, value: { ok: false, reason: 'conflict', current: job } };
       }),
     );
@@ -537,9 +539,14 @@ export class PostgresJobStore implements JobStore {
           return { ok: true, value: { ok: false, reason: 'duplicate_key', holder: toJob(holder.rows[0] as JobRow) } };
         }
       }
-      if (round >= MAX_KEY_RACE_RETRIES) return { ok: true, value: { ok: false, reason: 'conflict', current: job } };
+      if (round >= MAX_KEY_RACE_RETRIES) {
+        // Refused for its key each time, yet no unfinished job of its scope holds that key: the
+        // index is not the one this version keeps (a schema before migration 3), or the holder
+        // kept changing. Either way the caller must hear it, never wait on an endless loop.
+        return { ok: false, error: new StoreError(keyHolderNotFound(job.id)) };
+      }
       // The holder finished meanwhile: the retry may go through now.
-      const [again] = await this.transitionBatch([input]);
+      const [again] = await this.transitionBatch([input], round + 1);
       return again!;
     } catch (error) {
       return { ok: false, error: mapPgError(error, this.names, 'transition') };
@@ -571,6 +578,13 @@ export class PostgresJobStore implements JobStore {
 /** An increment past ±Number.MAX_VALUE would be stored exactly but read back as Infinity, then null. */
 function metricOverflow(name: string): JobValidationError {
   return new JobValidationError(`deltas.${name}`, `the increment would leave the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`);
+}
+
+function keyHolderNotFound(id: string): string {
+  return (
+    `Job ${id} was refused for its dedupe key, but no unfinished job of its type, tenant and owner holds that key. ` +
+    'Either the table still has the dedupe index of an older version (run store.migrate()), or the holder kept finishing and coming back; try again.'
+  );
 }
 
 interface IncrementRow {
