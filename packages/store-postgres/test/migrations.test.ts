@@ -247,6 +247,26 @@ describe('jobtrailMigrations (TypeORM)', () => {
     }
   });
 
+  it('after store.migrate(), TypeORM records the steps without running their DDL again', async () => {
+    const { schema } = await database('migrate_then_typeorm');
+    const dataSource = new DataSource({ type: 'postgres', url: connectionString(), schema, poolSize: 2, migrations: [...jobtrailMigrations] });
+    await dataSource.initialize();
+    try {
+      const store = new PostgresJobStore({ dataSource });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
+      const indexOid = async () =>
+        ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
+      const before = await indexOid();
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(3);
+      expect(await indexOid()).toBe(before);
+      expect(await store.migrate()).toEqual({ applied: [], version: 3 });
+      const job = makeJob({ key: 'k' });
+      expect(await store.insert(job)).toEqual({ job, created: true });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('createJobtrailMigrations targets another table and refuses unsafe names', async () => {
     const { schema } = await database('migrate_typeorm_custom');
     const dataSource = new DataSource({

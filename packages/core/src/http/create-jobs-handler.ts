@@ -158,6 +158,18 @@ function withoutBody(response: Response): Response {
  * `undefined` counts as absent. A scope must narrow (`tenantId` and/or `ownerId`, `null`
  * included) unless it says `admin: true`; `admin` only lifts that rule, given fields still narrow.
  */
+/**
+ * One field of what `authorize` returned, read once. A value that comes from `Object.prototype`
+ * counts as absent: a polluted prototype (`Object.prototype.admin = true`, a classic of
+ * prototype-pollution bugs) must never widen a scope. Fields of the object's own class (getters
+ * of a session class) count as given.
+ */
+function scopeField(given: CallerScope, field: keyof CallerScope): unknown {
+  const value: unknown = given[field];
+  if (value === undefined || Object.prototype.hasOwnProperty.call(given, field)) return value;
+  return Object.prototype.hasOwnProperty.call(Object.prototype, field) ? undefined : value;
+}
+
 async function authenticate(
   request: Request,
   context: unknown,
@@ -173,14 +185,14 @@ async function authenticate(
   const given = caller as CallerScope;
   const scope: JobScope = {};
   for (const field of ['tenantId', 'ownerId'] as const) {
-    const value: unknown = given[field];
+    const value = scopeField(given, field);
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string') {
       throw new TypeError(`authorize() returned ${field} ${typeof value}; use a string, null or leave it out.`);
     }
     scope[field] = value;
   }
-  const admin: unknown = given.admin;
+  const admin = scopeField(given, 'admin');
   if (admin !== undefined && typeof admin !== 'boolean') {
     throw new TypeError('authorize() returned a non-boolean admin.');
   }

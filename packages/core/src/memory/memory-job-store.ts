@@ -603,6 +603,9 @@ function applyPatch(row: Row, patch: JobPatch): void {
 function validateJob(job: Job): void {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
   if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
+  if (job.unread !== undefined) {
+    throw new JobValidationError('unread', 'a job read without some of its fields (job.unread) cannot be stored; read it in full (no read options) to copy it.');
+  }
   if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
   if (!isJobStatus(job.status)) throw new JobValidationError('status', `must be a canonical status; got ${String(job.status)}.`);
   if (typeof job.priority !== 'number' || !Number.isFinite(job.priority)) {

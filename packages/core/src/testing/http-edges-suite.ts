@@ -463,6 +463,27 @@ export function httpEdgesSuite(options: StoreContractOptions): void {
         expect((await scoped.tracker.get(jobs.bOwnerless!))!.status).toBe('queued');
       });
 
+      it('never takes admin or a scope field from a polluted Object.prototype', async () => {
+        const proto = Object.prototype as { admin?: unknown };
+        proto.admin = true;
+        try {
+          expect((await listAs({ tenantId: undefined })).status).toBe(403);
+          expect((await listAs({})).status).toBe(403);
+          const own = await listAs({ tenantId: tenantA });
+          expect(own.status).toBe(200);
+          expect(visible(own)).toEqual([jobs.aOwned, jobs.aOwnerless].sort());
+        } finally {
+          delete proto.admin;
+        }
+        // The caller's own class may still supply its fields (a session object with getters).
+        class Session {
+          get tenantId(): string {
+            return tenantB;
+          }
+        }
+        expect(visible(await listAs(new Session()))).toEqual([jobs.bOwnerless]);
+      });
+
       it('narrows to ownerless jobs for { tenantId: undefined, ownerId: null }', async () => {
         const answer = await listAs({ tenantId: undefined, ownerId: null });
         expect(answer.status).toBe(200);

@@ -62,6 +62,15 @@ export function readCostSuite(options: StoreContractOptions): void {
         expect(listed!.unread).toEqual({ payload: { reason: 'omitted' } });
       });
 
+      it('refuses to store a job that was read without some of its fields, so a copy never loses data', async () => {
+        const job = await insert({ payload: { keep: 'me' }, metadata: { m: 1 } });
+        const partial = (await store().get(job.id, { read: { payload: 'omit', metadata: { maxBytes: CAP } } }))!;
+        const copy = { ...partial, id: makeJob().id };
+        await expectJobtrailError(() => store().insert(copy), 'invalid_input');
+        expect(await store().get(copy.id)).toBeNull();
+        expect((await store().get(job.id))!.payload).toEqual({ keep: 'me' });
+      });
+
       it('tells an omitted field from a real null', async () => {
         const job = await insert({ payload: null, result: null });
         const omitted = (await store().get(job.id, { read: { payload: 'omit' } }))!;

@@ -50,9 +50,9 @@ describe('readProjection', () => {
     const stored = Object.keys(toDocument(makeJob())).filter((key) => key !== '_id' && key !== 'result');
     expect(Object.keys(projection).sort()).toEqual([...stored, 'payloadBytes'].sort());
     expect(projection.payload).toEqual({
-      $cond: [{ $lte: [{ $bsonSize: { v: '$payload' } }, CAP] }, '$payload', '$$REMOVE'],
+      $cond: [{ $lte: [{ $subtract: [{ $bsonSize: { v: '$payload' } }, 8] }, CAP] }, '$payload', '$$REMOVE'],
     });
-    expect(projection.payloadBytes).toEqual({ $bsonSize: { v: '$payload' } });
+    expect(projection.payloadBytes).toEqual({ $subtract: [{ $bsonSize: { v: '$payload' } }, 8] });
     expect(projection).not.toHaveProperty('result');
   });
 

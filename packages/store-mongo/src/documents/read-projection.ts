@@ -37,9 +37,15 @@ export function sizeField(field: LargeJobField): string {
   return `${field}Bytes`;
 }
 
-/** BSON size of `{ v: value }`: `$bsonSize` only takes documents, and a payload may be any JSON. */
+/**
+ * BSON bytes of the value itself: `$bsonSize` only takes documents and a payload may be any JSON,
+ * so it measures `{ v: value }` and leaves out that wrapper's 8 bytes (length, type, name "v",
+ * terminator), so that a tiny value fits a tiny cap as in the other stores.
+ */
+export const WRAPPER_BYTES = 8;
+
 function bsonSizeOf(field: LargeJobField): Document {
-  return { $bsonSize: { v: `$${field}` } };
+  return { $subtract: [{ $bsonSize: { v: `$${field}` } }, WRAPPER_BYTES] };
 }
 
 /**

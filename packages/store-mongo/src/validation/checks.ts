@@ -116,6 +116,7 @@ function optionalLease(lease: JobLease | null | undefined): void {
 export function validateJob(job: Job): void {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
   if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
+  if (job.unread !== undefined) throw new JobValidationError('unread', 'a job read without some of its fields (job.unread) cannot be stored; read it in full (no read options) to copy it.');
   if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
   requireStatus('status', job.status);
   // A non-string key would fall outside the partial unique index ({ key: { $type: 'string' } })

@@ -62,13 +62,20 @@ export interface ReadColumns {
 export const STORED_TO_TEXT = 8;
 
 /**
+ * Bytes a stored jsonb value takes whatever its text (varlena and container headers, the scalar
+ * wrapper: `7` is stored in 17 bytes); a value stored within `STORED_TO_TEXT * cap + this` may
+ * still fit, so it is measured exactly.
+ */
+export const STORED_OVERHEAD = 64;
+
+/**
  * Columns for a read that leaves out or caps large fields. An omitted column is not selected at
  * all, so PostgreSQL never detoasts it. A capped column is measured once in a LATERAL
  * (`<field>_bytes`) and selected only when it fits. The exact measure, `octet_length(col::text)`,
  * detoasts and prints the value (O(size) in the database), so it is skipped when
  * `pg_column_size` (O(1): the stored, possibly compressed, size from the TOAST pointer) already
  * proves the value too large; `<field>_bytes` is then that proof's lower bound of the JSON size,
- * `ceil(stored / STORED_TO_TEXT)`, still above the cap. `pg_column_size` alone could not decide:
+ * `ceil((stored - STORED_OVERHEAD) / STORED_TO_TEXT)`, still above the cap. `pg_column_size` alone could not decide:
  * compression can make a huge value small on disk.
  */
 export function readColumns(plan: ReadPlan, params: unknown[]): ReadColumns {
@@ -84,12 +91,13 @@ export function readColumns(plan: ReadPlan, params: unknown[]): ReadColumns {
     else if (typeof how === 'number') {
       params.push(how);
       const cap = `$${params.length}`;
-      params.push(how * STORED_TO_TEXT);
+      params.push(how * STORED_TO_TEXT + STORED_OVERHEAD);
       const bound = `$${params.length}::bigint`;
+      // SQL NULL is how a JSON null is stored: it measures as the 4 bytes of `null`, as in every store.
       joins.push(
         `CROSS JOIN LATERAL (SELECT CASE WHEN pg_column_size(${column}) > ${bound} ` +
-          `THEN (pg_column_size(${column})::bigint + ${STORED_TO_TEXT - 1}) / ${STORED_TO_TEXT} ` +
-          `ELSE octet_length(${column}::text) END AS ${column}_bytes) AS ${column}_size`,
+          `THEN (pg_column_size(${column})::bigint - ${STORED_OVERHEAD} + ${STORED_TO_TEXT - 1}) / ${STORED_TO_TEXT} ` +
+          `ELSE COALESCE(octet_length(${column}::text), 4) END AS ${column}_bytes) AS ${column}_size`,
       );
       select.push(`CASE WHEN ${column}_bytes <= ${cap} THEN ${column} END AS ${column}`, `${column}_bytes`);
     }

@@ -26,6 +26,10 @@ function migrationClass(step: MigrationStep, options: JobtrailMigrationOptions):
       await queryRunner.query(`SELECT pg_advisory_xact_lock(${lock.sql})`, lock.params);
       const schemaExists = ((await queryRunner.query(SCHEMA_EXISTS_SQL, [names.schema])) as unknown[]).length > 0;
       for (const sql of migrationsTableSql(names, schemaExists)) await queryRunner.query(sql);
+      // Applied already by store.migrate(): TypeORM only records it in its own table, so the
+      // step's DDL (an index rebuild in step 3) never runs twice.
+      const applied = (await queryRunner.query(`SELECT 1 FROM ${names.migrationsTable} WHERE version = $1`, [step.version])) as unknown[];
+      if (applied.length > 0) return;
       for (const sql of step.up(names)) await queryRunner.query(sql);
       await queryRunner.query(
         `INSERT INTO ${names.migrationsTable} (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
