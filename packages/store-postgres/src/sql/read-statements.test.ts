@@ -1,5 +1,6 @@
 import { toReadPlan, type FieldReads } from '@jobtrail/core';
 import { describe, expect, it } from 'vitest';
+import { STORED_OVERHEAD, STORED_TO_TEXT } from '../mapping/job-columns.js';
 import { resolveTableNames } from '../naming/table-names.js';
 import { buildGet } from './get.js';
 import { buildQuery } from './query.js';
@@ -20,7 +21,7 @@ describe('reads under a plan select only what they answer', () => {
       expect(built.statement.text).not.toMatch(/\bresult\b/);
       expect(selectList(built.statement.text)).toContain('CASE WHEN metadata_bytes <= $');
     }
-    expect(get.params).toEqual([id, 65_536, 65_536 * 8, 't']);
+    expect(get.params).toEqual([id, 65_536, 65_536 * STORED_TO_TEXT + STORED_OVERHEAD, 't']);
   });
 
   it('puts the scope of a get in its WHERE', () => {
@@ -34,7 +35,7 @@ describe('reads under a plan select only what they answer', () => {
     expect(get.statement.text.match(/octet_length\(payload::text\)/g)).toHaveLength(1);
     expect(get.statement.text).toContain('CASE WHEN pg_column_size(payload) > $3::bigint THEN');
     expect(selectList(get.statement.text)).toContain('CASE WHEN payload_bytes <= $2 THEN payload END AS payload, payload_bytes');
-    expect(get.params).toEqual([id, 10, 80]);
+    expect(get.params).toEqual([id, 10, 10 * STORED_TO_TEXT + STORED_OVERHEAD]);
   });
 
   it('reads every column without a plan, as before', () => {
