@@ -130,6 +130,33 @@ describe('useJob', () => {
     expect(f.hits(path(job.id))).toBe(1);
   });
 
+  it('draws a job seen before at once when remounted within the client’s gcTimeMs (5 min), and loads it afresh after', async () => {
+    const job = await renderRunningJob();
+    const drawJob = () =>
+      render(
+        <JobtrailProvider client={f.client}>
+          <Progress id={job.id} />
+        </JobtrailProvider>,
+      );
+    cleanup();
+    expect(f.clock.pendingTimers()).toBe(1); // the poller's collection, no poll
+    await tick(4 * 60_000);
+    expect(f.hits(path(job.id))).toBe(1);
+
+    drawJob();
+    expect(text()).toBe('running 0% -'); // first render, before any answer
+    await waitFor(() => expect(f.hits(path(job.id))).toBe(2)); // revalidated
+    await nextPollScheduled();
+    cleanup();
+
+    await tick(5 * 60_000);
+    expect(f.clock.pendingTimers()).toBe(0);
+    drawJob();
+    expect(text()).toBe('loading');
+    await waitFor(() => expect(text()).toBe('running 0% -'));
+    expect(f.hits(path(job.id))).toBe(3);
+  });
+
   it('pauses while the page is hidden and refreshes when it shows again', async () => {
     const job = await renderRunningJob();
 

@@ -111,9 +111,12 @@ describe('JobObserver', () => {
     await f.clock.advance(JOB_POLL_INTERVALS.running);
     await served(path(job.id), 5);
     await nextPollScheduled();
-    offB(); // the last one: the poller stops
-    expect(f.clock.pendingTimers()).toBe(0);
+    offB(); // the last one: the poller stops; only its collection (gcTimeMs, 5 min) is pending
+    expect(f.clock.pendingTimers()).toBe(1);
     await f.clock.advance(60_000);
+    expect(f.hits(path(job.id))).toBe(5);
+    await f.clock.advance(4 * 60_000);
+    expect(f.clock.pendingTimers()).toBe(0);
     expect(f.hits(path(job.id))).toBe(5);
   });
 

@@ -29,7 +29,23 @@ export interface JobsClientOptions {
   timers?: PollTimers & { now?: () => number };
   /** For tests and non-browser hosts: whether the page is hidden (default: `document.hidden`). */
   visibility?: VisibilitySource;
+  /**
+   * How long (ms) a resource's poller and its last value are kept once no observer watches it,
+   * following TanStack Query v5's `gcTime` (https://tanstack.com/query/v5/docs/framework/react/guides/caching):
+   * an observer that subscribes again within this time shows the kept value at once (and the poller
+   * revalidates it); after it, the poller and its value are dropped, no timer or request is left,
+   * and the next observer starts from a loading state. `0`: dropped on the next tick after the last
+   * observer leaves (an unsubscribe/subscribe in one tick, as React StrictMode does, keeps it);
+   * `Infinity` (or more than about 24.8 days, the longest timer delay): kept for the client's
+   * lifetime. Default 5 minutes, TanStack Query's default, on the server too: server renders never
+   * create pollers, and in Node the collection timer does not keep the process alive.
+   * @throws TypeError when not a number ≥ 0 (NaN included).
+   */
+  gcTimeMs?: number;
 }
+
+/** `gcTimeMs` when the options leave it out: 5 minutes, as TanStack Query's `gcTime`. */
+const DEFAULT_GC_TIME_MS = 5 * 60_000;
 
 export interface ListJobsParams {
   status?: JobStatus | readonly JobStatus[];
@@ -92,6 +108,7 @@ export class JobsClient {
   private readonly now: () => number;
   private readonly visibility: VisibilitySource;
   private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly gcTimeMs: number;
 
   constructor(private readonly options: JobsClientOptions) {
     if (!options || typeof options.baseUrl !== 'string') {
@@ -106,6 +123,7 @@ export class JobsClient {
     this.now = options.timers?.now ?? (() => Date.now());
     this.visibility = options.visibility ?? documentVisibility;
     this.backoff = { baseMs: options.backoff?.baseMs ?? 1000, maxMs: options.backoff?.maxMs ?? 30_000 };
+    this.gcTimeMs = validGcTime(options.gcTimeMs);
   }
 
   async getJob<TPayload = unknown, TResult = unknown>(id: string, options?: RequestOptions): Promise<JobJson<TPayload, TResult>> {
@@ -149,20 +167,33 @@ export class JobsClient {
     return { notModified: false, data: JSON.parse(text) as T, etag: response.headers.get('etag'), text };
   }
 
-  /** @internal The shared poller of `path`, created on first use. */
+  /**
+   * @internal The shared poller of `path`, created on first use; it removes itself from the client
+   * `gcTimeMs` after its last subscriber left.
+   */
   query<T>(path: string): PollingQuery<T> {
     let query = this.queries.get(path);
     if (!query) {
-      query = new PollingQuery<unknown>({
+      const created: PollingQuery<unknown> = new PollingQuery<unknown>({
         fetch: (etag) => this.request(path, etag),
         timers: this.timers,
         visibility: this.visibility,
         now: this.now,
         backoff: this.backoff,
+        gcTimeMs: this.gcTimeMs,
+        onCollect: () => {
+          if (this.queries.get(path) === created) this.queries.delete(path);
+        },
       });
+      query = created;
       this.queries.set(path, query);
     }
     return query as PollingQuery<T>;
+  }
+
+  /** @internal The poller of `path` if the client holds one; never creates one (snapshot reads). */
+  cachedQuery<T>(path: string): PollingQuery<T> | undefined {
+    return this.queries.get(path) as PollingQuery<T> | undefined;
   }
 
   /** Re-fetches every watched resource whose path starts with `prefix` (all by default). */
@@ -219,6 +250,22 @@ export class JobsClient {
     const message = typeof body?.error?.message === 'string' ? body.error.message : `The jobs endpoint answered ${response.status}.`;
     throw new JobsHttpError(response.status, code, message);
   }
+}
+
+function validGcTime(gcTimeMs: number | undefined): number {
+  if (gcTimeMs === undefined) return DEFAULT_GC_TIME_MS;
+  if (typeof gcTimeMs !== 'number' || Number.isNaN(gcTimeMs) || gcTimeMs < 0) {
+    throw new TypeError(`createJobsClient({ gcTimeMs }) needs a number of milliseconds ≥ 0, or Infinity; got ${String(gcTimeMs)}.`);
+  }
+  return gcTimeMs;
+}
+
+/**
+ * @internal How many pollers `client` holds, watched or kept for `gcTimeMs`. For tests: not
+ * exported from the package.
+ */
+export function heldPollerCount(client: JobsClient): number {
+  return client['queries'].size;
 }
 
 function jobPath(id: string): string {

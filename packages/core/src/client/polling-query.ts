@@ -16,6 +16,20 @@ export interface QueryState<T> {
 /** How often one subscriber wants the resource polled, given the latest data: ms, or false to stop. */
 export type IntervalFn<T> = (data: T | undefined) => number | false;
 
+/**
+ * The state of a resource nobody has fetched yet: one shared object, so a snapshot read before the
+ * poller exists and one read right after it was created are the same (no extra render).
+ */
+export const INITIAL_QUERY_STATE: QueryState<never> = Object.freeze({
+  status: 'pending',
+  data: undefined,
+  error: null,
+  dataUpdatedAt: 0,
+});
+
+/** Longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 export type FetchOutcome<T> = { notModified: true } | { notModified: false; data: T; etag: string | null; text: string };
 
 export interface PollingQueryOptions<T> {
@@ -24,6 +38,13 @@ export interface PollingQueryOptions<T> {
   visibility: VisibilitySource;
   now: () => number;
   backoff: { baseMs: number; maxMs: number };
+  /**
+   * How long (ms) the poller and its last value outlive their last subscriber before `onCollect`
+   * is called; `Infinity` (the default) or more than `MAX_TIMER_DELAY_MS`: never.
+   */
+  gcTimeMs?: number;
+  /** Called once the poller is collected; drop every reference to it there. */
+  onCollect?: () => void;
 }
 
 interface Subscriber<T> {
@@ -33,12 +54,13 @@ interface Subscriber<T> {
 
 /**
  * One shared poller per resource, however many observers: it starts on the first subscriber,
- * stops on the last, polls at the shortest interval any subscriber asks for (none → stopped,
- * e.g. at a terminal status), pauses while the page is hidden, backs off exponentially (capped)
- * after errors, and revalidates with If-None-Match.
+ * stops on the last (and is collected `gcTimeMs` later unless someone subscribes again), polls
+ * at the shortest interval any subscriber asks for (none → stopped, e.g. at a terminal status),
+ * pauses while the page is hidden, backs off exponentially (capped) after errors, and
+ * revalidates with If-None-Match.
  */
 export class PollingQuery<T> {
-  state: QueryState<T> = { status: 'pending', data: undefined, error: null, dataUpdatedAt: 0 };
+  state: QueryState<T> = INITIAL_QUERY_STATE;
 
   private readonly subscribers = new Set<Subscriber<T>>();
   private etag: string | null = null;
@@ -49,8 +71,14 @@ export class PollingQuery<T> {
   /** A poll fell due while the page was hidden: run it as soon as the page shows again. */
   private dueWhileHidden = false;
   private stopVisibility: (() => void) | null = null;
+  private gcTimer: unknown = undefined;
+  /** The gc delay ran out during a fetch: collect when it settles, unless someone subscribed. */
+  private collectWhenSettled = false;
 
-  constructor(private readonly options: PollingQueryOptions<T>) {}
+  constructor(private readonly options: PollingQueryOptions<T>) {
+    // A poller that never gets a subscriber is collected like one whose last subscriber left.
+    this.scheduleGc();
+  }
 
   get subscriberCount(): number {
     return this.subscribers.size;
@@ -61,6 +89,7 @@ export class PollingQuery<T> {
     const first = this.subscribers.size === 0;
     this.subscribers.add(subscriber);
     if (first) {
+      this.cancelGc();
       this.stopVisibility = this.options.visibility.subscribe(() => this.onVisibilityChange());
       this.poll();
     } else if (!this.inFlight) {
@@ -69,8 +98,10 @@ export class PollingQuery<T> {
     }
     return () => {
       if (!this.subscribers.delete(subscriber)) return;
-      if (this.subscribers.size === 0) this.stop();
-      else if (!this.inFlight) this.schedule();
+      if (this.subscribers.size === 0) {
+        this.stop();
+        this.scheduleGc();
+      } else if (!this.inFlight) this.schedule();
     };
   }
 
@@ -106,6 +137,7 @@ export class PollingQuery<T> {
       .finally(() => {
         this.inFlight = null;
         if (this.subscribers.size > 0) this.schedule();
+        else if (this.collectWhenSettled) this.collect();
       });
     return this.inFlight;
   }
@@ -174,6 +206,38 @@ export class PollingQuery<T> {
       this.dueWhileHidden = false;
       void this.poll();
     }
+  }
+
+  private scheduleGc(): void {
+    this.cancelGc();
+    const delay = this.options.gcTimeMs ?? Number.POSITIVE_INFINITY;
+    if (!(delay <= MAX_TIMER_DELAY_MS)) return;
+    this.gcTimer = this.options.timers.setTimeout(() => {
+      this.gcTimer = undefined;
+      this.collect();
+    }, delay);
+    // Node: a pending collection alone must not keep the process alive (browsers have no unref).
+    (this.gcTimer as { unref?: () => void } | null)?.unref?.();
+  }
+
+  private cancelGc(): void {
+    this.collectWhenSettled = false;
+    if (this.gcTimer !== undefined) {
+      this.options.timers.clearTimeout(this.gcTimer);
+      this.gcTimer = undefined;
+    }
+  }
+
+  private collect(): void {
+    if (this.subscribers.size > 0) return;
+    // Dropping the poller mid-fetch would let a subscriber arriving now start a second request
+    // for the same resource; its answer is kept until it settles.
+    if (this.inFlight) {
+      this.collectWhenSettled = true;
+      return;
+    }
+    this.collectWhenSettled = false;
+    this.options.onCollect?.();
   }
 
   private clearTimer(): void {

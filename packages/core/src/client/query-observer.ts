@@ -1,5 +1,5 @@
 import type { JobsClient } from './jobs-client.js';
-import type { QueryState } from './polling-query.js';
+import { INITIAL_QUERY_STATE, type QueryState } from './polling-query.js';
 
 export type IntervalOption<TData> = number | false | ((data: TData | undefined) => number | false);
 
@@ -55,7 +55,8 @@ export abstract class QueryObserver<TData, TResult> {
 
   readonly getSnapshot = (): TResult => {
     if (!this.enabled) return this.idleResult();
-    const state = this.client.query<TData>(this.path!).state;
+    // Reading never creates a poller: a render that never subscribes leaves nothing to collect.
+    const state = this.client.cachedQuery<TData>(this.path!)?.state ?? INITIAL_QUERY_STATE;
     if (state !== this.lastState || this.lastResult === undefined) {
       this.lastState = state;
       this.lastResult = this.select(state);
