@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueIn, duration, percent, relative, typeLabel } from '../src/client/format.js';
+import { dueIn, duration, percent, relative, traceIdOf, typeLabel } from '../src/client/format.js';
 
 describe('page formatting', () => {
   const now = Date.parse('2026-11-23T12:00:00.000Z');
@@ -28,5 +28,14 @@ describe('page formatting', () => {
   it('names job types as the buttons do, and leaves unknown types as they are', () => {
     expect(typeLabel('places.deepScan')).toBe('Deep scan');
     expect(typeLabel('custom.thing')).toBe('custom.thing');
+  });
+
+  it('reads the trace id from a bare traceparent or a stored JSON carrier', () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(traceIdOf(`00-${id}-00f067aa0ba902b7-01`)).toBe(id);
+    expect(traceIdOf(JSON.stringify({ traceparent: `00-${id}-00f067aa0ba902b7-01`, baggage: 'a=b' }))).toBe(id);
+    expect(traceIdOf('{"b3":"x"}')).toBeNull();
+    expect(traceIdOf('{broken')).toBeNull();
+    expect(traceIdOf('garbage')).toBeNull();
   });
 });

@@ -1,7 +1,17 @@
 import { createTracker, MemoryJobStore, type JobTelemetry } from '@jobtrail/core';
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { Context, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { describe, expectTypeOf, it } from 'vitest';
-import { instrument, jobtrailTelemetry, type JobtrailOtelOptions, type ParentMode } from './index.js';
+import {
+  decodeTraceCarrier,
+  encodeTraceCarrier,
+  extractJobTrace,
+  injectJobTrace,
+  instrument,
+  jobtrailTelemetry,
+  type JobtrailOtelOptions,
+  type ParentMode,
+  type TraceCarrier,
+} from './index.js';
 
 describe('public types', () => {
   it('plugs into a tracker both ways', () => {
@@ -22,5 +32,14 @@ describe('public types', () => {
     jobtrailTelemetry({ parentMode: 'child' });
     // @ts-expect-error instrument() needs a tracker
     instrument({});
+  });
+
+  it('reads and writes job.trace as a string, through a carrier of strings', () => {
+    expectTypeOf<TraceCarrier>().toEqualTypeOf<Record<string, string>>();
+    expectTypeOf(decodeTraceCarrier).returns.toEqualTypeOf<TraceCarrier>();
+    expectTypeOf(encodeTraceCarrier).returns.toEqualTypeOf<string | null>();
+    expectTypeOf(injectJobTrace).parameters.toEqualTypeOf<[Context]>();
+    expectTypeOf(injectJobTrace).returns.toEqualTypeOf<string | null>();
+    expectTypeOf(extractJobTrace).returns.toEqualTypeOf<Context>();
   });
 });

@@ -3,6 +3,9 @@ export type { InstrumentableTracker } from './instrument.js';
 export { jobtrailTelemetry } from './jobtrail-telemetry.js';
 export type { JobtrailOtelOptions, ParentMode } from './options.js';
 export { formatTraceparent, parseTraceparent } from './traceparent.js';
+export { extractJobTrace, injectJobTrace } from './job-propagation.js';
+export { decodeTraceCarrier, encodeTraceCarrier, MAX_TRACE_CHARS } from './trace-carrier.js';
+export type { TraceCarrier } from './trace-carrier.js';
 export { errorTypeOf } from './error-type.js';
 export {
   INSTRUMENTATION_SCOPE,

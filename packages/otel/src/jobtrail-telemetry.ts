@@ -2,21 +2,23 @@ import type { AttemptTelemetry, CreateTelemetry, Job, JobTelemetry } from '@jobt
 import {
   context,
   isSpanContextValid,
+  propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
 import { AttemptScope } from './attempt-scope.js';
 import { JobMetrics } from './job-metrics.js';
+import { extractJobTrace, injectJobTrace } from './job-propagation.js';
 import { resolveOptions, type JobtrailOtelOptions, type ResolvedOptions } from './options.js';
 import { INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
 import { SendScope } from './send-scope.js';
-import { formatTraceparent, parseTraceparent } from './traceparent.js';
 
 // Attribute objects are written as literals with the semconv.ts names spelled out: V8 builds a
 // literal from a template, while computed keys or spreads cost a slow path on every job.
@@ -46,8 +48,8 @@ class OtelJobTelemetry implements JobTelemetry {
     try {
       if (draft.status !== 'queued') {
         // track(): the job starts running at once; the caller's context is its creation context.
-        const traceparent = formatActive();
-        return traceparent ? { trace: traceparent, end: NOOP_END } : undefined;
+        const stored = injectJobTrace(context.active());
+        return stored ? { trace: stored, end: NOOP_END } : undefined;
       }
       const span = this.tracer().startSpan(`send ${draft.type}`, {
         kind: SpanKind.PRODUCER,
@@ -59,10 +61,11 @@ class OtelJobTelemetry implements JobTelemetry {
           'messaging.message.id': draft.id,
         },
       });
-      const traceparent = formatTraceparent(span.spanContext());
+      // The caller's baggage travels with the job, under the send span's context.
+      const stored = injectJobTrace(trace.setSpan(context.active(), span));
       // No SDK at all: nothing to record, nothing to propagate.
-      if (traceparent === null && this.metrics.isOff()) return undefined;
-      return new SendScope(span, draft, this.metrics, traceparent);
+      if (stored === null && !isSpanContextValid(span.spanContext()) && this.metrics.isOff()) return undefined;
+      return new SendScope(span, draft, this.metrics, stored);
     } catch {
       return undefined;
     }
@@ -82,16 +85,21 @@ class OtelJobTelemetry implements JobTelemetry {
       };
       const name = `process ${job.type}`;
       let span;
+      let base = ambient;
       if (info.mode === 'inline') {
         span = this.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ambient);
       } else {
-        span = this.startWorkerSpan(name, job, SpanKind.CONSUMER, attributes);
+        // The handler sees what the job carries (baggage...), whatever the poll loop's context held.
+        base = extractJobTrace(trace.deleteSpan(ambient), job.trace);
+        span = this.startWorkerSpan(name, base, SpanKind.CONSUMER, attributes);
         this.metrics.consumed(job.type, waitSeconds(job));
       }
       const propagates = isSpanContextValid(span.spanContext());
-      // No SDK at all: the tracker runs the job as if uninstrumented.
-      if (!propagates && this.metrics.isOff()) return undefined;
-      const runContext = propagates ? trace.setSpan(ambient, span) : null;
+      // Baggage reaches the handler even when no tracer records anything.
+      const carriesBaggage = info.mode === 'queue' && propagation.getBaggage(base) !== undefined;
+      // No SDK at all and nothing carried: the tracker runs the job as if uninstrumented.
+      if (!propagates && !carriesBaggage && this.metrics.isOff()) return undefined;
+      const runContext = propagates ? trace.setSpan(base, span) : carriesBaggage ? trace.deleteSpan(base) : null;
       return new AttemptScope(span, runContext, job.type, this.metrics, this.options.progressEventIntervalMs);
     } catch {
       return undefined;
@@ -104,7 +112,8 @@ class OtelJobTelemetry implements JobTelemetry {
    */
   onRecovered(job: Readonly<Job>): void {
     try {
-      const span = this.startWorkerSpan(`recover ${job.type}`, job, SpanKind.INTERNAL, {
+      const created = extractJobTrace(ROOT_CONTEXT, job.trace);
+      const span = this.startWorkerSpan(`recover ${job.type}`, created, SpanKind.INTERNAL, {
         'messaging.system': MESSAGING_SYSTEM,
         'messaging.operation.name': 'recover',
         'messaging.operation.type': 'settle',
@@ -125,18 +134,20 @@ class OtelJobTelemetry implements JobTelemetry {
     }
   }
 
-  /** A worker-side span: under the `send` span (parent mode) or in a trace of its own linked to it. */
-  private startWorkerSpan(name: string, job: Readonly<Job>, kind: SpanKind, attributes: Attributes): Span {
-    const origin = parseTraceparent(job.trace);
+  /**
+   * A worker-side span: under the `send` span (parent mode) or in a trace of its own linked to
+   * it. `created` is the job's extracted creation context, whose span (if any) is the `send` span.
+   */
+  private startWorkerSpan(name: string, created: Context, kind: SpanKind, attributes: Attributes): Span {
+    const found = trace.getSpanContext(created);
+    const origin = found && isSpanContextValid(found) ? found : undefined;
     const tracer = this.tracer();
     if (this.options.parentMode === 'parent') {
-      return origin
-        ? tracer.startSpan(name, { kind, attributes }, trace.setSpanContext(ROOT_CONTEXT, origin))
-        : tracer.startSpan(name, { kind, attributes, root: true }, ROOT_CONTEXT);
+      return tracer.startSpan(name, origin ? { kind, attributes } : { kind, attributes, root: true }, created);
     }
     // A new trace per attempt, whatever context the worker's poll loop happens to carry.
     const options = origin ? { kind, attributes, root: true, links: [{ context: origin }] } : { kind, attributes, root: true };
-    return tracer.startSpan(name, options, ROOT_CONTEXT);
+    return tracer.startSpan(name, options, created);
   }
 
   private tracer(): Tracer {
@@ -148,11 +159,6 @@ class OtelJobTelemetry implements JobTelemetry {
     }
     return this.cachedTracer;
   }
-}
-
-function formatActive(): string | null {
-  const spanContext = trace.getSpanContext(context.active());
-  return spanContext ? formatTraceparent(spanContext) : null;
 }
 
 /** From when the job was due (created, delayed or retry time) to this attempt's start. */

@@ -2,7 +2,7 @@ import { isSpanContextValid, type SpanContext } from '@opentelemetry/api';
 
 /**
  * W3C Trace Context `traceparent` for a span context, or null when the context is invalid (no
- * SDK and no incoming trace): that is what `job.trace` stores.
+ * SDK and no incoming trace): what `job.trace` stores when no propagator is registered.
  */
 export function formatTraceparent(spanContext: SpanContext): string | null {
   if (!isSpanContextValid(spanContext)) return null;

@@ -47,3 +47,20 @@ export function shortId(id: string): string {
 export function number(value: number): string {
   return value.toLocaleString('en-US');
 }
+
+/**
+ * The trace id in `job.trace`: a bare W3C traceparent, or the `traceparent` of the JSON object
+ * @jobtrail/otel stores when the propagator also wrote tracestate or baggage; null otherwise.
+ */
+export function traceIdOf(trace: string): string | null {
+  let traceparent: unknown = trace;
+  if (trace.trimStart().startsWith('{')) {
+    try {
+      traceparent = (JSON.parse(trace) as Record<string, unknown>)['traceparent'];
+    } catch {
+      return null;
+    }
+  }
+  const match = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent) : null;
+  return match ? match[1]! : null;
+}

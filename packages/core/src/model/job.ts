@@ -74,7 +74,11 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   finishedAt: Date | null;
   updatedAt: Date;
 
-  /** W3C traceparent of the context that created the job. */
+  /**
+   * The context that created the job, as the telemetry implementation wrote it (`@jobtrail/otel`:
+   * a bare W3C traceparent, or a JSON object of the registered propagator's fields). Opaque to
+   * core and stores; null when nothing was propagated.
+   */
   trace: string | null;
 
   /**

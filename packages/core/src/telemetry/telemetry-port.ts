@@ -9,8 +9,9 @@ import type { AttemptOutcomeKind } from '../tracker/create-tracker.js';
  */
 export interface JobTelemetry {
   /**
-   * Called just before a job is inserted. The returned `trace` (a W3C traceparent) is stored in
-   * `job.trace` so that the creation context crosses processes through the store.
+   * Called just before a job is inserted. The returned `trace` (any string the implementation
+   * reads back in `onAttempt`, e.g. a W3C traceparent) is stored in `job.trace` so that the
+   * creation context crosses processes through the store.
    */
   onCreate?(draft: Readonly<Job>): CreateTelemetry | undefined;
   /** Called when an attempt starts running, in a worker (`queue`) or through `track()` (`inline`). */

@@ -1,7 +1,7 @@
 import { isTerminal, type JobErrorJson } from '@jobtrail/core/client';
 import { useJob, useJobActions, useJobs, type JobJson } from '@jobtrail/react';
 import { JOB_TYPES } from '../../shared/workflows.js';
-import { clock, dueIn, duration, number, shortId, typeLabel } from '../format.js';
+import { clock, dueIn, duration, number, shortId, traceIdOf, typeLabel } from '../format.js';
 import { useNow } from '../use-now.js';
 import { ProgressBar } from './progress-bar.js';
 import { StatusBadge } from './status-badge.js';
@@ -88,7 +88,7 @@ export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect:
           <>
             <dt>Trace</dt>
             <dd className="mono" title={job.trace}>
-              {job.trace.split('-')[1]?.slice(0, 16)}…
+              {traceIdOf(job.trace)?.slice(0, 16).concat('…') ?? 'not W3C'}
             </dd>
           </>
         ) : null}
