@@ -57,6 +57,27 @@ export function readForExpose(expose: ExposeOptions, maxBytes: number): FieldRea
   return read;
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The W3C `traceparent` of a job's stored trace context, and nothing else. A telemetry adapter may
+ * store more (a JSON object of propagation fields: `tracestate`, `baggage`); those can carry
+ * internal data (user ids, feature flags) that must not reach a browser, so only a well-formed
+ * traceparent leaves the server (W3C Trace Context, section 3.2).
+ */
+export function wireTrace(trace: string | null): string | null {
+  if (trace === null) return null;
+  if (TRACEPARENT.test(trace)) return trace;
+  if (!trace.startsWith('{')) return null;
+  try {
+    const fields: unknown = JSON.parse(trace);
+    const traceparent = fields !== null && typeof fields === 'object' ? (fields as { traceparent?: unknown }).traceparent : undefined;
+    return typeof traceparent === 'string' && Object.prototype.hasOwnProperty.call(fields, 'traceparent') && TRACEPARENT.test(traceparent) ? traceparent : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The wire form of a job for this caller: ISO dates, no lease owner, no stacks, only exposed data.
  * `maxBytes` caps each exposed large field: a job read with `readForExpose` already says which
@@ -95,7 +116,7 @@ export function toJobJson(
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),
     updatedAt: job.updatedAt.toISOString(),
-    trace: job.trace,
+    trace: wireTrace(job.trace),
   };
   for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
     if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;

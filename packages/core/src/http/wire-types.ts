@@ -71,6 +71,7 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** The job's W3C `traceparent`, or null: never the rest of its stored trace context (tracestate, baggage). */
   trace: string | null;
 }
 
