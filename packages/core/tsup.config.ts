@@ -7,9 +7,8 @@ export default defineConfig({
     client: 'src/client/index.ts',
   },
   format: ['esm', 'cjs'],
-  // Shared chunks in CJS too: otherwise index.cjs and client.cjs each carry their own JobtrailError
-  // and `instanceof` fails across the two entry points.
-  splitting: true,
+  // No shared chunks in CJS (tsup's default): index.cjs and client.cjs each carry their own copy of
+  // the error classes, which `JobtrailError.isInstance` recognises across copies.
   dts: true,
   sourcemap: true,
   clean: true,

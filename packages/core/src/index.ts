@@ -28,6 +28,7 @@ export {
   JobValidationError,
   InvalidProgressError,
   StoreError,
+  defineErrorKind,
 } from './errors/jobtrail-error.js';
 export { FatalJobError, RetryableJobError } from './errors/job-errors.js';
 export type {

@@ -170,10 +170,10 @@ export function composeClassifier(...classifiers: Array<ErrorClassifier | undefi
 
 function classifyOwn(error: object, now: () => number): ErrorClassification | undefined {
   const name = read(error, 'name');
-  if (isInstance(error, FatalJobError) || name === 'FatalJobError') {
+  if (FatalJobError.isInstance(error) || name === 'FatalJobError') {
     return { retryable: false, reason: 'fatal_error' };
   }
-  if (isInstance(error, RetryableJobError) || name === 'RetryableJobError') {
+  if (RetryableJobError.isInstance(error) || name === 'RetryableJobError') {
     const after = read(error, 'retryAfterMs');
     return typeof after === 'number' && Number.isFinite(after) && after >= 0
       ? { retryable: true, retryAfterMs: after, reason: 'retryable_error' }

@@ -1,9 +1,13 @@
-import { JobtrailError } from './jobtrail-error.js';
+import { JobtrailError, defineErrorKind } from './jobtrail-error.js';
 
 export type AbortCause = 'cancelled' | 'lease_lost' | 'shutdown' | 'timeout';
 
 /** The reason `ctx.signal` carries when jobtrail aborts a running handler. */
 export class JobAbortedError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:JobAbortedError');
+  }
+
   readonly jobId: string;
   readonly cause_: AbortCause;
   constructor(jobId: string, cause: AbortCause) {

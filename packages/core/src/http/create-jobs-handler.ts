@@ -238,12 +238,13 @@ function checkJobId(id: string): void {
   throw badRequest(`Job ids are lowercase UUIDs; got ${quote(id)}.`);
 }
 
+/** What the caller may learn of an error. By `isInstance`: the store may throw another copy of core's errors. */
 function toHttpError(error: unknown): HttpError | null {
-  if (error instanceof HttpError) return error;
-  if (error instanceof JobNotFoundError) return notFound();
-  if (error instanceof JobValidationError) return new HttpError(400, error.code, error.message);
-  if (error instanceof InvalidTransitionError) return new HttpError(409, error.code, error.message);
-  if (error instanceof JobConflictError) return new HttpError(409, error.code, error.message);
+  if (HttpError.isInstance(error)) return error;
+  if (JobNotFoundError.isInstance(error)) return notFound();
+  if (JobValidationError.isInstance(error)) return new HttpError(400, error.code, error.message);
+  if (InvalidTransitionError.isInstance(error)) return new HttpError(409, error.code, error.message);
+  if (JobConflictError.isInstance(error)) return new HttpError(409, error.code, error.message);
   return null;
 }
 

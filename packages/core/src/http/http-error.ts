@@ -1,7 +1,11 @@
-import { JobtrailError } from '../errors/jobtrail-error.js';
+import { JobtrailError, defineErrorKind } from '../errors/jobtrail-error.js';
 
 /** A refusal the handler answers with `status` and `{ error: { code, message } }`. */
 export class HttpError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:HttpError');
+  }
+
   readonly status: number;
   readonly headers: Record<string, string>;
 

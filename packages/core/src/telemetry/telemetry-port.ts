@@ -1,6 +1,6 @@
 import type { Job } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
-import type { AttemptOutcomeKind } from '../tracker/create-tracker.js';
+import type { AttemptOutcomeKind } from '../tracker/attempt-outcome-kind.js';
 
 /**
  * Hooks a tracing/metrics implementation plugs into (see @jobtrail/otel). Core calls them around

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { JobtrailError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import type { JobStore, StoreFilter } from '../store/job-store.js';
 
@@ -51,18 +52,12 @@ export function describeWithStore(
 }
 
 /**
- * True for errors whose class derives from `JobtrailError`. Checked by class name along the
- * prototype chain rather than `instanceof`, because an adapter may load core's CommonJS build
- * while the suite runs from the ES module build (two copies of the class).
+ * True for errors whose class derives from `JobtrailError`, from any copy of core: an adapter may
+ * load core's CommonJS build while the suite runs from the ES module build (see
+ * `JobtrailError.isInstance`).
  */
 export function isJobtrailError(error: unknown): error is Error & { code: string } {
-  if (!(error instanceof Error)) return false;
-  for (let proto = Object.getPrototypeOf(error) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
-    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'JobtrailError') {
-      return typeof (error as { code?: unknown }).code === 'string';
-    }
-  }
-  return false;
+  return JobtrailError.isInstance(error) && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** Asserts that `action` fails (synchronously or by rejecting) with a JobtrailError of `code`. */

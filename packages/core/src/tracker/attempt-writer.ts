@@ -79,7 +79,7 @@ export class AttemptWriter {
     const controller = this.controller;
     if (controller === undefined || !controller.aborted) return false;
     const reason: unknown = controller.reason;
-    const cause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
+    const cause = JobAbortedError.isInstance(reason) ? reason.abortCause : undefined;
     if (cause !== 'cancelled' && cause !== 'lease_lost') return false;
     this.abandon();
     if (this.attempt !== undefined) this.deps.onStale?.(this.job.id, this.job.type, this.attempt, operation);
@@ -281,8 +281,12 @@ function checkCount(value: unknown, field: string): number | null {
   return value;
 }
 
-/** The metric named by a store's `invalid_input` refusal of an increment (`deltas.<name>`), or null. */
+/**
+ * The metric named by a store's refusal of an increment (a `JobValidationError` from any copy of
+ * core, field `deltas.<name>`), or null.
+ */
 function refusedMetric(error: unknown): string | null {
-  const { code, field } = (error ?? {}) as { code?: unknown; field?: unknown };
-  return code === 'invalid_input' && typeof field === 'string' && field.startsWith('deltas.') ? field.slice('deltas.'.length) : null;
+  if (!JobValidationError.isInstance(error)) return null;
+  const { field } = error as { field: unknown };
+  return typeof field === 'string' && field.startsWith('deltas.') ? field.slice('deltas.'.length) : null;
 }

@@ -27,6 +27,7 @@ import { StoreClock } from '../util/store-clock.js';
 import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { isUuid, uuidv7 } from '../util/uuid-v7.js';
+import type { AttemptOutcomeKind } from './attempt-outcome-kind.js';
 import { AttemptWriter, type AttemptWriterDeps, type ProgressDetails } from './attempt-writer.js';
 import { createJobContext, type AttemptState, type JobContext } from './job-context.js';
 import { appendHistory, attemptEntry, DEFAULT_MAX_HISTORY, freshAttemptFields, runBudget } from './attempt-history.js';
@@ -146,15 +147,7 @@ export interface AttemptRun<T> {
   resumeWrites?: () => void;
 }
 
-export type AttemptOutcomeKind =
-  | 'completed'
-  | 'skipped'
-  | 'retrying'
-  | 'failed'
-  | 'cancelled'
-  | 'released'
-  | 'lost'
-  | 'unsettled';
+export type { AttemptOutcomeKind };
 
 export interface AttemptResult<T> {
   outcome: AttemptOutcomeKind;
@@ -787,7 +780,7 @@ export class JobTracker {
         throw new JobValidationError('key', `a job of type "${type}" with key "${draft.key}" in the same tenant and owner is already in progress (${job.id}).`);
       }
     } catch (error) {
-      if (!safe || error instanceof JobValidationError) throw error;
+      if (!safe || JobValidationError.isInstance(error)) throw error;
       this.emitError(error, { operation: 'create', jobId: draft.id, type });
       detached = true;
       job = draft;
@@ -1111,7 +1104,7 @@ export class JobTracker {
   private async settle<T>(run: AttemptRun<T>, writer: AttemptWriter, state: AttemptState, result: AttemptResult<T>) {
     const { job, owner, controller } = run;
     const reason: unknown = controller.aborted ? controller.reason : undefined;
-    const abortCause = reason instanceof JobAbortedError ? reason.abortCause : undefined;
+    const abortCause = JobAbortedError.isInstance(reason) ? reason.abortCause : undefined;
     if (abortCause === 'cancelled' || abortCause === 'lease_lost') {
       // The job is no longer this attempt's (cancelled, recovered, retried): nothing of it is written.
       writer.abandon();

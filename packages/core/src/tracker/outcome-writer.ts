@@ -1,3 +1,4 @@
+import { JobtrailError } from '../errors/jobtrail-error.js';
 import type { Job, JobError } from '../model/job.js';
 import type { Expectation, JobPatch, JobStore, TransitionResult } from '../store/job-store.js';
 import type { Clock } from '../util/clock.js';
@@ -83,7 +84,7 @@ export async function writeOutcome(
 
 /** The store refused a value (as opposed to being unreachable): `invalid_input` from any copy of core. */
 function isRefusal(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'invalid_input';
+  return JobtrailError.isInstance(error) && error.code === 'invalid_input';
 }
 
 /** True when `job` already holds what `patch` writes: our write landed but its answer was lost. */

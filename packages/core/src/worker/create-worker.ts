@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { JobAbortedError } from '../errors/job-aborted-error.js';
-import { JobValidationError, JobtrailError } from '../errors/jobtrail-error.js';
+import { JobValidationError, JobtrailError, defineErrorKind } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import { isJobStatus, isTerminal } from '../model/job-status.js';
 import {
@@ -41,6 +41,10 @@ export type RunOnceSummary = Record<AttemptOutcomeKind, number> & {
 };
 
 export class JobTimeoutError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:JobTimeoutError');
+  }
+
   constructor(jobId: string, timeoutMs: number) {
     super('job_timeout', `Job ${jobId} ran longer than its ${timeoutMs} ms time limit and was abandoned.`);
   }

@@ -1,4 +1,5 @@
-import { JobValidationError, StoreError } from '@jobtrail/core';
+import { createRequire } from 'node:module';
+import { JobValidationError, JobtrailError, StoreError } from '@jobtrail/core';
 import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isChangeStreamUnsupported, isClientClosed, isDriverError, isDuplicateKeyError, toStoreError } from './driver-errors.js';
@@ -83,6 +84,17 @@ describe('toStoreError', () => {
   it("passes jobtrail's own errors through", () => {
     const own = new JobValidationError('limit', 'bad');
     expect(toStoreError(own, 'query', 'jobs')).toBe(own);
+  });
+
+  it("passes another copy of core's errors through (core's CommonJS build), but wraps look-alikes", () => {
+    const cjsCore = createRequire(import.meta.url)('@jobtrail/core') as typeof import('@jobtrail/core');
+    const theirs = new cjsCore.JobValidationError('limit', 'bad');
+    expect(theirs instanceof JobtrailError).toBe(false);
+    expect(toStoreError(theirs, 'query', 'jobs')).toBe(theirs);
+    const lookAlike = Object.assign(new Error('bad'), { code: 'invalid_input', name: 'JobValidationError' });
+    const wrapped = toStoreError(lookAlike, 'query', 'jobs');
+    expect(StoreError.isInstance(wrapped)).toBe(true);
+    expect((wrapped as StoreError).cause).toBe(lookAlike);
   });
 
   it('passes driver errors through untouched inside a transaction, so withTransaction can retry them', () => {

@@ -100,7 +100,8 @@ export function isDriverError(error: unknown): boolean {
  * `TransientTransactionError` label, which only a real MongoError carries.
  */
 export function toStoreError(error: unknown, operation: string, collection: string, inTransaction = false): Error {
-  if (error instanceof JobtrailError) return error;
+  // By kind, not `instanceof`: core's errors may come from another copy of core (its CommonJS build).
+  if (JobtrailError.isInstance(error)) return error;
   if (inTransaction && isDriverError(error)) return error as Error;
   const detail = error instanceof Error ? error.message : String(error);
   return new StoreError(`MongoDB ${operation} on collection "${collection}" failed: ${detail}`, { cause: error });

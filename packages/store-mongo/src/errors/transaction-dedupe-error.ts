@@ -1,4 +1,4 @@
-import { JobtrailError } from '@jobtrail/core';
+import { JobtrailError, defineErrorKind } from '@jobtrail/core';
 
 /**
  * An insert inside the caller's transaction met a job with the same type, key, tenant and owner
@@ -7,6 +7,10 @@ import { JobtrailError } from '@jobtrail/core';
  * Run the transaction again; the retry finds the existing job and answers `created: false`.
  */
 export class TransactionDedupeError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/store-mongo:TransactionDedupeError');
+  }
+
   readonly type: string;
   readonly key: string;
 

@@ -31,7 +31,8 @@ export function isDedupeViolation(error: unknown, names: TableNames): boolean {
  * database, the connection or the schema. Errors that already are jobtrail errors pass through.
  */
 export function mapPgError(error: unknown, names: TableNames, operation: string): JobtrailError {
-  if (error instanceof JobtrailError) return error;
+  // By kind, not `instanceof`: core's errors may come from another copy of core (its CommonJS build).
+  if (JobtrailError.isInstance(error)) return error;
   const code = sqlState(error);
   const { message = String(error), constraint, detail } = fieldsOf(error);
   const table = `${names.schema}.${names.table}`;

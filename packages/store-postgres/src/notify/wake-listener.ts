@@ -1,4 +1,4 @@
-import { StoreError } from '@jobtrail/core';
+import { StoreError, defineErrorKind } from '@jobtrail/core';
 import { quoteIdentifier } from '../naming/table-names.js';
 
 /** The slice of a node-postgres `Client` the listener uses. */
@@ -43,6 +43,10 @@ export interface WakeListenerOptions {
 
 /** The LISTEN connection stopped answering its heartbeat. */
 export class ListenHeartbeatTimeoutError extends StoreError {
+  static {
+    defineErrorKind(this, '@jobtrail/store-postgres:ListenHeartbeatTimeoutError');
+  }
+
   constructor(timeoutMs: number) {
     super(`The LISTEN connection did not answer a heartbeat within ${timeoutMs} ms; reconnecting (workers keep polling meanwhile).`);
     this.name = 'ListenHeartbeatTimeoutError';
