@@ -11,7 +11,7 @@ const P = lock.packages;
 const resolvable = (from, name) => {
   let dir = from;
   for (;;) {
-    if (P[(dir ? dir + '/' : '') + 'node_modules/' + name]) return true;
+    if (P[`${dir ? `${dir}/` : ''}node_modules/${name}`]) return true;
     if (!dir) return false;
     const i = dir.lastIndexOf('/node_modules/');
     dir = i === -1 ? '' : dir.slice(0, i);
@@ -21,7 +21,7 @@ const added = [];
 for (const [key, entry] of Object.entries(P)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
     if (resolvable(key, name)) continue;
-    const target = P['node_modules/' + name] ? `${key}/node_modules/${name}` : `node_modules/${name}`;
+    const target = P[`node_modules/${name}`] ? `${key}/node_modules/${name}` : `node_modules/${name}`;
     let meta = {};
     try {
       meta = JSON.parse(execFileSync('npm', ['view', name, 'os', 'cpu', 'libc', 'license', '--json', '--prefer-offline'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) || '{}');
@@ -39,5 +39,5 @@ for (const [key, entry] of Object.entries(P)) {
   }
 }
 lock.packages = Object.fromEntries(Object.entries(P).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))));
-writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
-console.log(`added ${added.length} entr${added.length === 1 ? 'y' : 'ies'}${added.length ? ':\n  ' + added.join('\n  ') : ''}`);
+writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
+console.log(`added ${added.length} entr${added.length === 1 ? 'y' : 'ies'}${added.length ? `:\n  ${added.join('\n  ')}` : ''}`);

@@ -53,7 +53,10 @@ const notes: string[] = [];
 
 function row(workload: string, metric: string, better: 'higher' | 'lower'): MetricRow {
   let found = rows.find((r) => r.workload === workload && r.metric === metric);
-  if (!found) rows.push((found = { workload, metric, better, values: {} }));
+  if (!found) {
+    found = { workload, metric, better, values: {} };
+    rows.push(found);
+  }
   return found;
 }
 

@@ -22,11 +22,11 @@ export function declaredValueExports(ts, dir, probes, within = dir) {
   // One identifier per probe; its type is the module namespace object.
   writeFileSync(
     esmFile,
-    esm.map((p, i) => `import * as e${i} from ${JSON.stringify(p.specifier)};\ne${i};\n`).join('') + 'export {};\n',
+    `${esm.map((p, i) => `import * as e${i} from ${JSON.stringify(p.specifier)};\ne${i};\n`).join('')}export {};\n`,
   );
   writeFileSync(
     cjsFile,
-    cjs.map((p, i) => `import c${i} = require(${JSON.stringify(p.specifier)});\nc${i};\n`).join('') + 'export {};\n',
+    `${cjs.map((p, i) => `import c${i} = require(${JSON.stringify(p.specifier)});\nc${i};\n`).join('')}export {};\n`,
   );
 
   const options = {

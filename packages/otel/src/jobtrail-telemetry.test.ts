@@ -376,17 +376,17 @@ describe('exported names', () => {
     await tracker.recoverExpired();
     const used = new Set<unknown>();
     for (const span of otel.spans()) {
-      Object.keys(span.attributes).forEach((key) => used.add(key));
+      for (const key of Object.keys(span.attributes)) used.add(key);
       span.events.filter((e) => e.name !== 'exception').forEach((e) => {
         used.add(e.name);
-        Object.keys(e.attributes ?? {}).forEach((key) => used.add(key));
+        for (const key of Object.keys(e.attributes ?? {})) used.add(key);
       });
     }
     for (const metric of ['messaging.client.sent.messages', 'messaging.client.consumed.messages', 'messaging.process.duration', 'jobtrail.job.wait.duration', 'jobtrail.jobs.running']) {
       const data = await otel.metric(metric);
       expect(data, metric).toBeDefined();
       used.add(metric);
-      for (const point of data!.dataPoints) Object.keys(point.attributes).forEach((key) => used.add(key));
+      for (const point of data!.dataPoints) for (const key of Object.keys(point.attributes)) used.add(key);
     }
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
     expect(exported.has('jobtrail.jobs.finished')).toBe(true);

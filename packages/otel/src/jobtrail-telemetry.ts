@@ -84,7 +84,7 @@ class OtelJobTelemetry implements JobTelemetry {
         'jobtrail.job.max_attempts': job.maxAttempts,
       };
       const name = `process ${job.type}`;
-      let span;
+      let span: Span;
       let base = ambient;
       if (info.mode === 'inline') {
         span = this.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ambient);

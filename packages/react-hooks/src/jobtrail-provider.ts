@@ -28,12 +28,12 @@ export function JobtrailProvider({ client, baseUrl, headers, children }: Jobtrai
     latestHeaders.current = headers;
   });
   const headersKey = typeof headers === 'function' ? 'function' : JSON.stringify(headers ?? null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: headers count by value (`headersKey`); a headers function is read through latestHeaders
   const value = useMemo(() => {
     if (client) return client;
     const source: HeadersSource | undefined =
       typeof headers === 'function' ? () => (latestHeaders.current as Exclude<HeadersSource, HeadersInit>)() : headers;
     return createJobsClient({ baseUrl: baseUrl!, ...(source !== undefined ? { headers: source } : {}) });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- headers by value, see above
   }, [client, baseUrl, headersKey]);
   return createElement(JobtrailContext.Provider, { value }, children);
 }

@@ -27,6 +27,18 @@ function Progress({ id, label = 'job', ...options }: { id: string; label?: strin
   );
 }
 
+/** Calls the latest `onComplete` it was rendered with; each call records the render's `round`. */
+function Tracked({ jobId, round, calls }: { jobId: string; round: number; calls: string[] }) {
+  useJob(jobId, { onComplete: (done: JobJson) => calls.push(`${round}:${done.status}`) });
+  return <span>{round}</span>;
+}
+
+function Idle({ jobId }: { jobId: string }) {
+  const disabled = useJob(jobId, { enabled: false });
+  const none = useJob(null);
+  return <p data-testid="job">{`${disabled.isLoading} ${none.isLoading} ${String(disabled.job)}`}</p>;
+}
+
 const text = (label = 'job') => screen.getByTestId(label).textContent;
 const path = (id: string) => `/api/jobs/${id}`;
 
@@ -176,19 +188,15 @@ describe('useJob', () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
     await f.tracker.start(job.id);
     const calls: string[] = [];
-    function Tracked({ round }: { round: number }) {
-      useJob(job.id, { onComplete: (done: JobJson) => calls.push(`${round}:${done.status}`) });
-      return <span>{round}</span>;
-    }
     const view = render(
       <JobtrailProvider client={f.client}>
-        <Tracked round={1} />
+        <Tracked jobId={job.id} round={1} calls={calls} />
       </JobtrailProvider>,
     );
     await nextPollScheduled();
     view.rerender(
       <JobtrailProvider client={f.client}>
-        <Tracked round={2} />
+        <Tracked jobId={job.id} round={2} calls={calls} />
       </JobtrailProvider>,
     );
     await f.tracker.fail(job.id, new Error('boom'));
@@ -227,14 +235,9 @@ describe('useJob', () => {
 
   it('does nothing when disabled or without an id', async () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
-    function Idle() {
-      const disabled = useJob(job.id, { enabled: false });
-      const none = useJob(null);
-      return <p data-testid="job">{`${disabled.isLoading} ${none.isLoading} ${String(disabled.job)}`}</p>;
-    }
     render(
       <JobtrailProvider client={f.client}>
-        <Idle />
+        <Idle jobId={job.id} />
       </JobtrailProvider>,
     );
     await tick(60_000);

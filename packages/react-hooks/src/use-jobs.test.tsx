@@ -70,18 +70,19 @@ describe('useJobs, useActiveJobs, useJobStats', () => {
   });
 });
 
+function Row({ id }: { id: string }) {
+  const { status } = useJob(id);
+  const actions = useJobActions();
+  return (
+    <>
+      <p data-testid="row">{`${status ?? '…'}${actions.isPendingFor(id) ? ' pending' : ''}${actions.error ? ` ${(actions.error as { code?: string }).code}` : ''}`}</p>
+      <button type="button" onClick={() => void actions.cancel(id)}>Cancel</button>
+      <button type="button" onClick={() => void actions.retry(id)}>Retry</button>
+    </>
+  );
+}
+
 describe('useJobActions', () => {
-  function Row({ id }: { id: string }) {
-    const { status } = useJob(id);
-    const actions = useJobActions();
-    return (
-      <>
-        <p data-testid="row">{`${status ?? '…'}${actions.isPendingFor(id) ? ' pending' : ''}${actions.error ? ` ${(actions.error as { code?: string }).code}` : ''}`}</p>
-        <button onClick={() => void actions.cancel(id)}>Cancel</button>
-        <button onClick={() => void actions.retry(id)}>Retry</button>
-      </>
-    );
-  }
 
   it('cancels and retries with pending state, and the row updates at once', async () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
@@ -117,23 +118,44 @@ describe('useJobActions', () => {
   });
 });
 
+function CountOrError() {
+  const { stats, error } = useJobStats();
+  return <p data-testid="count">{stats ? String(stats.total) : error ? (error as { code?: string }).code : '…'}</p>;
+}
+
+function Count() {
+  const { stats } = useJobStats();
+  return <p data-testid="count">{stats ? String(stats.total) : '…'}</p>;
+}
+
+/** Renders `<Count />` and hands the context's client to `onClient` on every render. */
+function CapturingCount({ onClient }: { onClient: (client: JobsClient) => void }) {
+  onClient(useJobsClient());
+  return <Count />;
+}
+
+/** A provider whose headers function is new on every render and reads the current `tenant`. */
+function TenantApp({ baseUrl, tenant, onClient }: { baseUrl: string; tenant: string; onClient: (client: JobsClient) => void }) {
+  return (
+    <JobtrailProvider baseUrl={baseUrl} headers={() => ({ 'x-tenant': tenant })}>
+      <CapturingCount onClient={onClient} />
+    </JobtrailProvider>
+  );
+}
+
 describe('JobtrailProvider', () => {
   it('makes its own client from baseUrl and headers', async () => {
     await f.tracker.create('imports.upload', { tenantId: 'tenant-b' });
-    function Count() {
-      const { stats, error } = useJobStats();
-      return <p data-testid="count">{stats ? String(stats.total) : error ? (error as { code?: string }).code : '…'}</p>;
-    }
     render(
       <JobtrailProvider baseUrl={`${f.url}/api`} headers={{ 'x-tenant': 'tenant-b' }}>
-        <Count />
+        <CountOrError />
       </JobtrailProvider>,
     );
     await waitFor(() => expect(text('count')).toBe('1'));
     cleanup();
     render(
       <JobtrailProvider baseUrl={`${f.url}/api`}>
-        <Count />
+        <CountOrError />
       </JobtrailProvider>,
     );
     await waitFor(() => expect(text('count')).toBe('unauthorized'));
@@ -143,10 +165,6 @@ describe('JobtrailProvider', () => {
     await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
     await f.tracker.create('imports.upload', { tenantId: 'tenant-b' });
     await f.tracker.create('imports.upload', { tenantId: 'tenant-b' });
-    function Count() {
-      const { stats } = useJobStats();
-      return <p data-testid="count">{stats ? String(stats.total) : '…'}</p>;
-    }
     const view = render(
       <JobtrailProvider baseUrl={`${f.url}/api`} headers={{ 'x-tenant': 'tenant-a' }}>
         <Count />
@@ -162,21 +180,13 @@ describe('JobtrailProvider', () => {
     cleanup();
 
     let captured: JobsClient | undefined;
-    function CapturingCount() {
-      captured = useJobsClient();
-      return <Count />;
-    }
-    function App({ tenant }: { tenant: string }) {
-      return (
-        <JobtrailProvider baseUrl={`${f.url}/api`} headers={() => ({ 'x-tenant': tenant })}>
-          <CapturingCount />
-        </JobtrailProvider>
-      );
-    }
-    const second = render(<App tenant="tenant-a" />);
+    const capture = (client: JobsClient) => {
+      captured = client;
+    };
+    const second = render(<TenantApp baseUrl={`${f.url}/api`} tenant="tenant-a" onClient={capture} />);
     await waitFor(() => expect(text('count')).toBe('1'));
     const first = captured;
-    second.rerender(<App tenant="tenant-b" />);
+    second.rerender(<TenantApp baseUrl={`${f.url}/api`} tenant="tenant-b" onClient={capture} />);
     expect(captured).toBe(first); // a new function is not a new client
     // The next request carries the new function's header.
     await act(() => captured!.refresh());

@@ -36,7 +36,7 @@ function useCollection<TParams extends object, TData, TResult>(
   const enabled = enabledOption !== false;
   // Params arrive as a new object every render: key the observer by their query string.
   const key = toQueryString(params);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by the params' value (`key`), not their identity
   const observer = useMemo(() => new Observer(client, params, { enabled }), [Observer, client, key, enabled]);
   return useObserver(observer, { enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) });
 }

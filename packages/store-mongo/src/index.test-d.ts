@@ -1,7 +1,7 @@
 import type { JobStore } from '@jobtrail/core';
 import type { ClientSession, Db } from 'mongodb';
 import { describe, expectTypeOf, it } from 'vitest';
-import { MongoJobStore, type MongoJobStoreOptions, type WakeMode } from './index.js';
+import type { MongoJobStore, MongoJobStoreOptions, WakeMode } from './index.js';
 
 describe('public types', () => {
   it('is a JobStore with subscribe, built over a driver Db', () => {

@@ -1,7 +1,6 @@
 import {
   checkReadOptions,
   toReadPlan,
-  isTerminal,
   JobValidationError,
   StoreError,
   systemClock,

@@ -137,13 +137,21 @@ describe('processes that only run a worker, while PostgreSQL is stopped and star
         ),
       ),
     );
-    const alive = () => workers.forEach((worker) => assertAlive(worker, 'during the run'));
+    const alive = () => {
+      for (const worker of workers) assertAlive(worker, 'during the run');
+    };
 
-    await eventually('some hundreds of jobs completed', async () => (alive(), (await db.table.completed(type)) >= 500), 90_000, 50);
+    await eventually('some hundreds of jobs completed', async () => {
+      alive();
+      return (await db.table.completed(type)) >= 500;
+    }, 90_000, 50);
     const completedBeforeStop = await db.table.completed(type);
     await outage(mode, workers);
 
-    await eventually('every job completed', async () => (alive(), (await db.table.completed(type)) === JOBS), 120_000, 200);
+    await eventually('every job completed', async () => {
+      alive();
+      return (await db.table.completed(type)) === JOBS;
+    }, 120_000, 200);
     expect(await db.table.countByStatus(type)).toEqual({ completed: JOBS });
     expect(completedBeforeStop, 'the outage hit the middle of the run').toBeLessThan(JOBS);
 

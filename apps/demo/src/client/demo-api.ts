@@ -9,6 +9,7 @@ export function readTenant(): TenantId {
 }
 
 export function writeTenant(tenant: TenantId): void {
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser; this is one plain preference cookie, read back by readTenant
   document.cookie = `${TENANT_COOKIE}=${tenant}; path=/; SameSite=Lax; max-age=31536000`;
 }
 

@@ -1,10 +1,10 @@
-import { parseDemoOptions, USAGE, UsageError } from './cli-options.js';
+import { type DemoOptions, parseDemoOptions, USAGE, UsageError } from './cli-options.js';
 import { startDemo } from './start-demo.js';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 
 async function main(): Promise<void> {
-  let options;
+  let options: DemoOptions | 'help';
   try {
     options = parseDemoOptions(process.argv.slice(2), process.env);
   } catch (error) {

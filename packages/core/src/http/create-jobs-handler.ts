@@ -166,8 +166,8 @@ function withoutBody(response: Response): Response {
  */
 function scopeField(given: CallerScope, field: keyof CallerScope): unknown {
   const value: unknown = given[field];
-  if (value === undefined || Object.prototype.hasOwnProperty.call(given, field)) return value;
-  return Object.prototype.hasOwnProperty.call(Object.prototype, field) ? undefined : value;
+  if (value === undefined || Object.hasOwn(given, field)) return value;
+  return Object.hasOwn(Object.prototype, field) ? undefined : value;
 }
 
 async function authenticate(

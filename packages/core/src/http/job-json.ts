@@ -72,7 +72,7 @@ export function wireTrace(trace: string | null): string | null {
   try {
     const fields: unknown = JSON.parse(trace);
     const traceparent = fields !== null && typeof fields === 'object' ? (fields as { traceparent?: unknown }).traceparent : undefined;
-    return typeof traceparent === 'string' && Object.prototype.hasOwnProperty.call(fields, 'traceparent') && TRACEPARENT.test(traceparent) ? traceparent : null;
+    return typeof traceparent === 'string' && Object.hasOwn(fields as object, 'traceparent') && TRACEPARENT.test(traceparent) ? traceparent : null;
   } catch {
     return null;
   }
@@ -121,8 +121,10 @@ export function toJobJson(
   for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
     if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;
     const bytes = tooLargeBytes(job, field, maxBytes);
-    if (bytes !== null) (out.tooLarge ??= {})[field] = bytes;
-    else if (job.unread?.[field] === undefined) (out as unknown as Record<LargeJobField, unknown>)[field] = job[field];
+    if (bytes !== null) {
+      out.tooLarge ??= {};
+      out.tooLarge[field] = bytes;
+    } else if (job.unread?.[field] === undefined) (out as unknown as Record<LargeJobField, unknown>)[field] = job[field];
   }
   return out;
 }

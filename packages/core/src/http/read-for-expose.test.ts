@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
+import type { Job } from '../model/job.js';
 import { toReadPlan } from '../store/field-reads.js';
 import { makeJob } from '../testing/make-job.js';
 import { createTracker } from '../tracker/create-tracker.js';
@@ -48,7 +49,11 @@ describe('toJobJson caps', () => {
   it('gives a rule function the job as read', () => {
     const seen: unknown[] = [];
     const job = { ...makeJob({ payload: undefined }), unread: { payload: { reason: 'too_large' as const, bytes: 500 } } };
-    toJobJson(job, caller, { payload: (read) => (seen.push(read.unread), true) }, 100);
+    const payload = (read: Job) => {
+      seen.push(read.unread);
+      return true;
+    };
+    toJobJson(job, caller, { payload }, 100);
     expect(seen).toEqual([{ payload: { reason: 'too_large', bytes: 500 } }]);
     expect(toReadPlan(readForExpose({ payload: () => true }, 100)).payload).toBe(100);
   });
@@ -60,8 +65,14 @@ describe('createJobsHandler reads', () => {
     const seen: unknown[] = [];
     const get = store.get.bind(store);
     const query = store.query.bind(store);
-    store.get = (id, options) => (seen.push(['get', options]), get(id, options));
-    store.query = (filter) => (seen.push(['query', filter.read]), query(filter));
+    store.get = (id, options) => {
+      seen.push(['get', options]);
+      return get(id, options);
+    };
+    store.query = (filter) => {
+      seen.push(['query', filter.read]);
+      return query(filter);
+    };
     const tracker = createTracker({ store, recoverIntervalMs: false });
     const handler = createJobsHandler({ tracker, authorize: () => caller, maxExposedBytes: 1_000 });
     const job = await tracker.enqueue('read.spy', { big: 'x'.repeat(5_000) }, { tenantId: 't' });

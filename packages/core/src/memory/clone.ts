@@ -73,7 +73,7 @@ export function cloneValue<T>(value: T): T {
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const copy: Record<string, unknown> = {};
   for (const key in value) {
-    if (Object.prototype.hasOwnProperty.call(value, key)) {
+    if (Object.hasOwn(value, key)) {
       setOwn(copy, key, cloneValue((value as Record<string, unknown>)[key]));
     }
   }
@@ -88,13 +88,13 @@ export function cloneMetrics(metrics: Readonly<Record<string, number>> | null | 
   const copy: Record<string, number> = {};
   if (metrics == null) return copy;
   for (const key in metrics) {
-    if (Object.prototype.hasOwnProperty.call(metrics, key)) setOwn(copy, key, metrics[key]);
+    if (Object.hasOwn(metrics, key)) setOwn(copy, key, metrics[key]);
   }
   return copy;
 }
 
 function hasOwnKeys(value: object): boolean {
-  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key)) return true;
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
   return false;
 }
 
@@ -243,7 +243,10 @@ const measured = new WeakMap<Row, Map<LargeJobField, [unknown, number]>>();
 
 function storedBytes(row: Row, field: LargeJobField): number {
   let sizes = measured.get(row);
-  if (!sizes) measured.set(row, (sizes = new Map()));
+  if (!sizes) {
+    sizes = new Map();
+    measured.set(row, sizes);
+  }
   const value = row[field];
   const known = sizes.get(field);
   // `result` changes by replacement (transitions assign a fresh clone), so identity tells staleness.

@@ -5,7 +5,7 @@ import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import { isTerminal, TERMINAL_STATUSES, type JobStatus } from '../model/job-status.js';
 import type { Expectation, JobPatch, StoreFilter, StoreWakeEvent } from '../store/job-store.js';
-import { makeJob, uniqueName } from '../testing/make-job.js';
+import { makeJob } from '../testing/make-job.js';
 import { runStoreContract } from '../testing/run-store-contract.js';
 import { queryAll } from '../testing/store-contract-options.js';
 import { MemoryJobStore } from './memory-job-store.js';

@@ -161,7 +161,10 @@ export class MemoryJobStore implements JobStore {
     this.addId(row.id);
     if (row.parentId !== null) {
       let set = this.children.get(row.parentId);
-      if (set === undefined) this.children.set(row.parentId, (set = new Set()));
+      if (set === undefined) {
+        set = new Set();
+        this.children.set(row.parentId, set);
+      }
       set.add(row.id);
     }
     if (row.key !== null && !isTerminal(row.status)) this.keys.set(dedupeKey(row, row.key), row.id);
@@ -369,7 +372,8 @@ export class MemoryJobStore implements JobStore {
       // A fenced write from an attempt that is no longer the job's running one.
       return 'stale';
     }
-    const metrics = (row.metrics ??= {});
+    row.metrics ??= {};
+    const metrics = row.metrics;
     for (const name of names) {
       const total = (getOwn(metrics, name) ?? 0) + deltas[name]!;
       if (!Number.isFinite(total)) throw metricOverflow(name, getOwn(metrics, name) ?? 0, deltas[name]!);
@@ -515,7 +519,10 @@ export class MemoryJobStore implements JobStore {
   private enqueue(row: Row): void {
     row.seq = this.nextSeq++;
     let queue = this.queues.get(row.type);
-    if (queue === undefined) this.queues.set(row.type, (queue = new TypeQueue(this.isValidEntry)));
+    if (queue === undefined) {
+      queue = new TypeQueue(this.isValidEntry);
+      this.queues.set(row.type, queue);
+    }
     queue.add(row.priority, { runAt: row.runAt, id: row.id, seq: row.seq, row });
   }
 

@@ -159,7 +159,7 @@ describe('normalizeStatus', () => {
     });
 
     it('does not accept String objects', () => {
-      // eslint-disable-next-line no-new-wrappers
+      // A boxed string on purpose: only primitive strings are statuses.
       expect(() => normalizeStatus(new String('running'))).toThrow(UnknownStatusError);
     });
 

@@ -57,7 +57,9 @@ export function combineTelemetry(parts: readonly JobTelemetry[]): JobTelemetry {
       if (scopes.length === 0) return undefined;
       return {
         trace: scopes.find((s) => s.trace)?.trace ?? null,
-        end: (outcome) => scopes.forEach((s) => s.end(outcome)),
+        end: (outcome) => {
+          for (const s of scopes) s.end(outcome);
+        },
       };
     },
     onAttempt(job, info) {
@@ -65,12 +67,16 @@ export function combineTelemetry(parts: readonly JobTelemetry[]): JobTelemetry {
       if (scopes.length === 0) return undefined;
       return {
         run: <T>(fn: () => T): T => scopes.reduceRight<() => T>((inner, s) => () => s.run(inner), fn)(),
-        progress: (update) => scopes.forEach((s) => s.progress?.(update)),
-        end: (outcome) => scopes.forEach((s) => s.end(outcome)),
+        progress: (update) => {
+          for (const s of scopes) s.progress?.(update);
+        },
+        end: (outcome) => {
+          for (const s of scopes) s.end(outcome);
+        },
       };
     },
     onRecovered(job) {
-      parts.forEach((p) => p.onRecovered?.(job));
+      for (const p of parts) p.onRecovered?.(job);
     },
   };
 }

@@ -40,6 +40,7 @@ export interface HttpAnswer {
   headers: Headers;
   text: string;
   /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly and assert them; the wire shape is what is under test
   body: any;
 }
 

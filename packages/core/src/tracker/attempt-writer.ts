@@ -123,7 +123,8 @@ export class AttemptWriter {
     // The attempt's own count is always complete here: the outcome carries it if the store could
     // not take every increment (an outage, a paused writer).
     setOwn(this.job.metrics, name, total);
-    addOwn((this.pendingMetrics ??= {}), name, by);
+    this.pendingMetrics ??= {};
+    addOwn(this.pendingMetrics, name, by);
     this.schedule();
   }
 

@@ -337,7 +337,10 @@ describe('track()', () => {
     const { tracker } = setup({ store: brokenStore() });
     const errors: string[] = [];
     tracker.on('error', (_error, context) => errors.push(context.operation));
-    expect(await tracker.track('x', (ctx) => (ctx.progress(0.5), 42))).toBe(42);
+    expect(await tracker.track('x', (ctx) => {
+        ctx.progress(0.5);
+        return 42;
+      })).toBe(42);
     const boom = new Error('business failure');
     await expect(tracker.track('x', () => Promise.reject(boom))).rejects.toBe(boom);
     expect(errors).toContain('create');

@@ -355,7 +355,8 @@ export class JobTracker {
     if (now < this.nextClockSyncAt) return Promise.resolve();
     this.nextClockSyncAt = now + CLOCK_RETRY_MS;
     const fresh = this.storeClock === null;
-    const clock = (this.storeClock ??= storeClockFor(this.store));
+    this.storeClock ??= storeClockFor(this.store);
+    const clock = this.storeClock;
     const measured = clock.ready().then(() => (clock.roundTripMs === undefined && !fresh ? clock.sync() : undefined));
     this.clockSynced = measured.then(() => {
       if (clock.roundTripMs !== undefined) this.clockPending = false;
@@ -526,7 +527,7 @@ export class JobTracker {
       const at = new Date(this.clock.now());
       return {
         ...progress,
-        ...this.skippedPatch({ ...current, ...progress }, at),
+        ...this.skippedPatch(at),
         ...(note !== undefined ? { note } : {}),
       };
     });
@@ -648,7 +649,11 @@ export class JobTracker {
     const stats: JobStats = { ...emptyCounts(), byType: {} };
     if (!storeFilter) return stats;
     for (const row of await this.store.count(storeFilter)) {
-      const perType = (stats.byType[row.type] ??= emptyCounts());
+      let perType = stats.byType[row.type];
+      if (perType === undefined) {
+        perType = emptyCounts();
+        stats.byType[row.type] = perType;
+      }
       perType.total += row.count;
       perType.byStatus[row.status] += row.count;
       stats.total += row.count;
@@ -1132,7 +1137,7 @@ export class JobTracker {
       const noteBefore = job.note;
       if (writer.note !== undefined) job.note = writer.note;
       const value = state.skipped || run.storeResult === false ? null : this.storableResult(result.value, job);
-      patch = state.skipped ? this.skippedPatch(job, at) : this.completedPatch(job, value, at);
+      patch = state.skipped ? this.skippedPatch(at) : this.completedPatch(job, value, at);
       if (progress) copyProgress(patch, progress);
       if (writer.note !== undefined || job.note !== noteBefore) patch.note = job.note;
       event = state.skipped ? 'skipped' : 'completed';
@@ -1210,7 +1215,7 @@ export class JobTracker {
     };
   }
 
-  private skippedPatch(job: Job, at: Date): JobPatch {
+  private skippedPatch(at: Date): JobPatch {
     return {
       status: 'skipped',
       lease: null,
@@ -1321,6 +1326,7 @@ export class JobTracker {
   }
 
   /** One recovery pass, then the next one is scheduled. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: called through the weak timer in scheduleWeakly, which holds the tracker only weakly
   private recoveryTick(): void {
     this.recoverTimer = null;
     void this.recoverExpired()

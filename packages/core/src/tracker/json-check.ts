@@ -70,10 +70,11 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       proto = Object.getPrototypeOf(object);
       isArray = Array.isArray(object);
     } catch (error) {
-      return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+      fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+      return;
     }
     if (proto === Date.prototype) {
-      if (Object.prototype.hasOwnProperty.call(object, 'toJSON')) fail('is a Date with its own toJSON; pass a plain Date or an ISO string.');
+      if (Object.hasOwn(object, 'toJSON')) fail('is a Date with its own toJSON; pass a plain Date or an ISO string.');
       units += 24;
       hooks.date(object as Date, render);
       return;
@@ -92,7 +93,8 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       try {
         length = array.length;
       } catch (error) {
-        return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+        fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+        return;
       }
       for (let index = 0; index < length; index++) {
         keys.push(index);
@@ -104,7 +106,8 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       try {
         entries = Object.entries(object);
       } catch (error) {
-        return fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+        fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
+        return;
       }
       for (const [key, item] of entries) {
         keys.push(key);

@@ -4,7 +4,7 @@
  * an ordinary own property, never the prototype.
  */
 export function getOwn<T>(target: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+  return Object.hasOwn(target, key) ? target[key] : undefined;
 }
 
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

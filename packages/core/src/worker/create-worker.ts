@@ -677,7 +677,7 @@ export class JobWorker {
     assertInteger(fallback, 'concurrency', 1, 10_000);
     for (const key of Object.keys(perType)) {
       // Own keys only: a type named `constructor` or `toString` is a type like any other.
-      if (key !== 'default' && !Object.prototype.hasOwnProperty.call(handlers, key)) {
+      if (key !== 'default' && !Object.hasOwn(handlers, key)) {
         throw new JobValidationError(`concurrency.${key}`, `names a type with no handler; handlers: ${Object.keys(handlers).join(', ')}.`);
       }
     }

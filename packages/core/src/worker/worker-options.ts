@@ -5,8 +5,10 @@ import type { JobContext } from '../tracker/job-context.js';
 import type { Tracker } from '../tracker/create-tracker.js';
 
 /** Runs one job; the return value becomes the job's result. */
+// biome-ignore lint/suspicious/noExplicitAny: the default lets handlers typed for a specific payload sit in one handlers map (parameters are contravariant; `unknown` would reject them)
 export type JobHandler<TPayload = any, TResult = unknown> = (ctx: JobContext<TPayload>) => TResult | Promise<TResult>;
 
+// biome-ignore lint/suspicious/noExplicitAny: same default as JobHandler, for the same reason
 export interface HandlerDefinition<TPayload = any, TResult = unknown> {
   handler: JobHandler<TPayload, TResult>;
   /** Slots for this type (overrides the worker's `concurrency` for it). */

@@ -31,7 +31,7 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   const match: Filter<JobDocument> = {};
   if (filter.status !== undefined) {
     const statuses = stringList('status', filter.status);
-    statuses.forEach((status) => requireStatus('status', status));
+    for (const status of statuses) requireStatus('status', status);
     match.status = { $in: statuses as JobDocument['status'][] };
   }
   if (filter.type !== undefined) match.type = { $in: stringList('type', filter.type) };

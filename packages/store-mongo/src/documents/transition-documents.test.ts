@@ -118,7 +118,7 @@ describe('patchUpdate', () => {
       { kind: 'retry', at: at(3), afterAttempt: 1 },
     ]);
     expect(set.history?.[0]).toHaveProperty('error');
-    expect((set.history?.[0] as { error: object }).error).not.toHaveProperty('stack');
+    expect((set.history?.[0] as { error: object } | undefined)?.error).not.toHaveProperty('stack');
     // Whole fields, never dotted paths: the stored history and metrics are replaced, not merged.
     expect(Object.keys(set).sort()).toEqual(['history', 'metrics', 'updatedAt']);
     expect(patchUpdate({ history: [], metrics: {}, updatedAt: at() }).$set).toEqual({ history: [], metrics: {}, updatedAt: at() });

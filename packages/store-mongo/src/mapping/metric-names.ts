@@ -17,7 +17,7 @@ export function encodeMetricName(name: string): string {
 
 export function decodeMetricName(stored: string): string {
   if (stored === EMPTY_NAME) return '';
-  return stored.replace(/%(?:25|2E|24|00)/g, (escape) => UNESCAPES[escape]!);
+  return stored.replace(/%(?:25|2E|24|00)/g, (code) => UNESCAPES[code]!);
 }
 
 /** The update path of one metric: `metrics.<encoded name>`. */

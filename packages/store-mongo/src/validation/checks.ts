@@ -164,7 +164,9 @@ export function validateExpectation(expected: Expectation): void {
   if (expected === null || typeof expected !== 'object') throw new JobValidationError('expected', 'must be an object.');
   const status = expected.status;
   if (status !== undefined) {
-    if (Array.isArray(status)) status.forEach((value, index) => requireStatus(`expected.status[${index}]`, value));
+    if (Array.isArray(status)) status.forEach((value, index) => {
+        requireStatus(`expected.status[${index}]`, value);
+      });
     else requireStatus('expected.status', status);
   }
   if (expected.leaseOwner !== undefined && expected.leaseOwner !== null && typeof expected.leaseOwner !== 'string') {

@@ -3,6 +3,7 @@ import type { TypeOrmDataSource, TypeOrmQueryRunner } from '../typeorm/typeorm-t
 import type { Statement } from './statement.js';
 
 export interface QueryOutcome {
+  // biome-ignore lint/suspicious/noExplicitAny: raw driver rows; each SQL statement's mapper reads and checks its own columns
   rows: any[];
   rowCount: number;
 }
@@ -25,6 +26,7 @@ export interface SqlExecutor {
 
 /** The slice of a node-postgres `Pool` we use. */
 interface PgPool {
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' untyped rows, so a real Pool is assignable
   query(config: { text: string; values: unknown[]; name?: string }): Promise<{ rows: any[]; rowCount: number | null }>;
   readonly options?: Record<string, unknown>;
 }
@@ -99,6 +101,7 @@ export class QueryRunnerExecutor implements SqlExecutor {
     const started = this.onQuery ? performance.now() : 0;
     try {
       const result = (await this.queryRunner.query(statement.text, values as unknown[], true)) as {
+        // biome-ignore lint/suspicious/noExplicitAny: TypeORM's structured result carries untyped driver rows
         records?: any[];
         affected?: number;
       };

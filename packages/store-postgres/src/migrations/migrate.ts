@@ -9,6 +9,7 @@ export interface MigrateResult {
 }
 
 interface PgClient {
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' untyped rows, so a real PoolClient is assignable
   query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   release(error?: Error | boolean): void;
 }

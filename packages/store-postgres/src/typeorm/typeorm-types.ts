@@ -18,6 +18,7 @@ export interface TypeOrmQueryRunner {
   startTransaction(isolationLevel?: never): Promise<void>;
   commitTransaction(): Promise<void>;
   rollbackTransaction(): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: TypeORM's own QueryRunner.query signature, so a real QueryRunner is assignable
   query(query: string, parameters?: any[], useStructuredResult?: boolean): Promise<any>;
 }
 

@@ -46,6 +46,7 @@ export function Header({ info, infoError, tenant, onTenantChange }: HeaderProps)
           </span>
         ) : null}
       </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons outside any form; a fieldset would bring form styling (border, padding) the header does not want */}
       <div className="tenant-switcher" role="group" aria-label="Tenant">
         <span className="tenant-label">Tenant</span>
         {(info?.tenants ?? [{ id: tenant, label: tenant }]).map((option) => (

@@ -97,6 +97,7 @@ export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect:
       <h3>Timeline</h3>
       <ol className="timeline" data-testid="timeline">
         {timeline(job).map((event, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is derived from the job on every render and only grows at its end; entries have no identity of their own
           <li key={index} className={`timeline-${event.tone}`}>
             <span className="timeline-time mono">{clock(event.at)}</span>
             <span className="timeline-text">{event.text}</span>
