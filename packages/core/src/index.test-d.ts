@@ -3,6 +3,7 @@ import {
   backoff,
   createTracker,
   createWorker,
+  isJobOfType,
   isTerminal,
   JOB_STATUSES,
   MemoryJobStore,
@@ -13,6 +14,10 @@ import {
   type JobContext,
   type JobStatus,
   type JobStore,
+  type JobTypeName,
+  type JobTypes,
+  type PayloadOf,
+  type ResultOf,
   type Tracker,
   type TrackerEvents,
 } from './index.js';
@@ -71,5 +76,22 @@ describe('public types', () => {
     });
     expectTypeOf(worker.running).toEqualTypeOf<string[]>();
     expectTypeOf(backoff.steps([0, 60_000])).toEqualTypeOf<BackoffPolicy>();
+  });
+
+  it('keeps the untyped default while the JobTypes registry is empty', async () => {
+    // A filled registry is tested in test-types/registry, a program of its own.
+    expectTypeOf<keyof JobTypes>().toBeNever();
+    expectTypeOf<JobTypeName>().toEqualTypeOf<string>();
+    expectTypeOf<PayloadOf<'any.type'>>().toBeUnknown();
+    expectTypeOf<ResultOf<'any.type'>>().toBeUnknown();
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const type: string = 'computed.at.runtime';
+    const job = await tracker.enqueue(type, [1, 2, 3]);
+    expectTypeOf(job.payload).toEqualTypeOf<number[]>();
+    const created = await tracker.create<{ a: number }>(type, { payload: { a: 1 } });
+    expectTypeOf(created.payload).toEqualTypeOf<{ a: number }>();
+    createWorker({ tracker, handlers: { [type]: async (ctx: JobContext<{ a: number }>) => ctx.job.payload.a } });
+    const found = await tracker.get(job.id);
+    if (isJobOfType(found, type)) expectTypeOf(found).toEqualTypeOf<Job<unknown, unknown>>();
   });
 });

@@ -3,6 +3,17 @@ export type { JobStatus, TerminalStatus, ActiveStatus } from './model/job-status
 export { canTransition, allowedTransitions } from './model/state-machine.js';
 export { MAX_JOB_TYPE_LENGTH, joinTypeList, splitTypeList } from './model/job-type.js';
 export { MAX_NOTE_LENGTH } from './tracker/validate-input.js';
+export { isJobOfType } from './model/job-types.js';
+export type {
+  JobTypes,
+  JobTypeName,
+  RegisteredJobType,
+  UnregisteredJobType,
+  HasJobTypes,
+  PayloadOf,
+  ResultOf,
+  JobOfType,
+} from './model/job-types.js';
 export type {
   Job,
   JobAttemptOutcome,
@@ -122,6 +133,9 @@ export type {
   WorkerOptions,
   JobHandler,
   HandlerDefinition,
+  JobHandlers,
+  TypedJobHandlers,
+  UntypedJobHandlers,
   ConcurrencyOption,
   RetentionOption,
 } from './worker/worker-options.js';

@@ -2,6 +2,7 @@ export { JobtrailProvider, useJobsClient } from './jobtrail-provider.js';
 export type { JobtrailProviderProps } from './jobtrail-provider.js';
 export { useJob } from './use-job.js';
 export type { UseJobOptions } from './use-job.js';
+export { useJobOfType } from './use-job-of-type.js';
 export { useJobs, useActiveJobs, useJobStats } from './use-jobs.js';
 export type { UsePollingOptions, UseActiveJobsOptions, UseJobStatsOptions } from './use-jobs.js';
 export { useJobActions } from './use-job-actions.js';

@@ -63,6 +63,7 @@ import {
   validateCreateInput,
   type CreateJobInput,
 } from './validate-input.js';
+import type { PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobType } from '../model/job-types.js';
 
 export interface TrackOptions<TPayload = unknown> extends CreateJobInput<TPayload> {
   /**
@@ -387,24 +388,36 @@ export class JobTracker {
    * @throws {StoreError} (`store_error`) when the store fails, or answers another tenant's or
    *   owner's job for the key (a store whose schema predates per-scope keys).
    */
-  async create<TPayload = unknown>(type: string, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>> {
+  create<T extends RegisteredJobType>(
+    type: T,
+    input?: CreateJobInput<PayloadOf<T>>,
+  ): Promise<Job<PayloadOf<T>, ResultOf<T>>>;
+  create<TPayload = unknown>(type: UnregisteredJobType, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>>;
+  async create(type: string, input?: CreateJobInput): Promise<Job> {
     assertJobType(type);
     const checked = validateCreateInput(input, [], this.limits);
     if (this.clockPending) await this.clockReady();
     const job = this.draft(type, checked, 'queued');
-    return (await this.insert(job, checked.transaction)) as Job<TPayload>;
+    return this.insert(job, checked.transaction);
   }
 
   /** Queues `payload` for a worker's `type` handler; `options.key` dedupes as in {@link create}. */
-  async enqueue<TPayload = unknown>(
-    type: string,
+  enqueue<T extends RegisteredJobType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options?: Omit<CreateJobInput<PayloadOf<T>>, 'payload'>,
+  ): Promise<Job<PayloadOf<T>, ResultOf<T>>>;
+  enqueue<TPayload = unknown>(
+    type: UnregisteredJobType,
     payload: TPayload,
     options?: Omit<CreateJobInput<TPayload>, 'payload'>,
-  ): Promise<Job<TPayload>> {
+  ): Promise<Job<TPayload>>;
+  async enqueue(type: string, payload: unknown, options?: Omit<CreateJobInput, 'payload'>): Promise<Job> {
     if (options && typeof options === 'object' && 'payload' in options) {
       throw new JobValidationError('payload', 'is the second argument of enqueue(); do not repeat it in the options.');
     }
-    return this.create(type, { ...options, payload });
+    // The implementation signature is not callable from outside; `type` is checked by the overloads.
+    return (this.create as (type: string, input: CreateJobInput) => Promise<Job>)(type, { ...options, payload });
   }
 
   // ---- lifecycle by id -------------------------------------------------------------------------
@@ -760,6 +773,16 @@ export class JobTracker {
    * with the return value or fails it on throw (rethrowing the original error). In safe mode (the
    * default) tracking failures never change what `fn` returns or throws.
    */
+  track<TType extends RegisteredJobType>(
+    type: TType,
+    fn: (ctx: JobContext<PayloadOf<TType>>) => ResultOf<TType> | Promise<ResultOf<TType>>,
+    options?: TrackOptions<PayloadOf<TType>>,
+  ): Promise<Awaited<ResultOf<TType>>>;
+  track<T, TPayload = unknown>(
+    type: UnregisteredJobType,
+    fn: (ctx: JobContext<TPayload>) => T | Promise<T>,
+    options?: TrackOptions<TPayload>,
+  ): Promise<Awaited<T>>;
   async track<T, TPayload = unknown>(
     type: string,
     fn: (ctx: JobContext<TPayload>) => T | Promise<T>,

@@ -19,7 +19,7 @@ import { parseDuration } from '../util/duration.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { getOwn, setOwn } from '../util/own-property.js';
 import { uuidv7 } from '../util/uuid-v7.js';
-import type { ConcurrencyOption, HandlerDefinition, JobHandler, WorkerOptions } from './worker-options.js';
+import type { ConcurrencyOption, HandlerDefinition, JobHandler, UntypedJobHandlers, WorkerOptions } from './worker-options.js';
 
 export interface WorkerEvents {
   /** A claim found nothing more to do and no handler is running. */
@@ -144,7 +144,8 @@ export class JobWorker {
       }
     }
     this.id = options.workerId ?? `worker-${uuidv7(this.internals.clock.now()).slice(-12)}`;
-    this.resolveHandlers(options.handlers, options.concurrency);
+    // The registry only narrows what callers may pass; at run time every map is string-keyed.
+    this.resolveHandlers(options.handlers as UntypedJobHandlers, options.concurrency);
     this.leases = new LeaseKeeper({
       store: this.tracker.store,
       clock: this.internals.clock,
@@ -665,7 +666,7 @@ export class JobWorker {
     for (const resolve of waiters) resolve();
   }
 
-  private resolveHandlers(handlers: WorkerOptions['handlers'], concurrency: ConcurrencyOption | undefined): void {
+  private resolveHandlers(handlers: UntypedJobHandlers, concurrency: ConcurrencyOption | undefined): void {
     if (!handlers || typeof handlers !== 'object' || Object.keys(handlers).length === 0) {
       throw new JobValidationError('handlers', 'needs at least one handler: { "imports.upload": async (ctx) => { ... } }.');
     }

@@ -3,6 +3,7 @@ import type { ErrorClassifier } from '../errors/classify-error.js';
 import type { TerminalStatus } from '../model/job-status.js';
 import type { JobContext } from '../tracker/job-context.js';
 import type { Tracker } from '../tracker/create-tracker.js';
+import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
 
 /** Runs one job; the return value becomes the job's result. */
 // biome-ignore lint/suspicious/noExplicitAny: the default lets handlers typed for a specific payload sit in one handlers map (parameters are contravariant; `unknown` would reject them)
@@ -24,6 +25,17 @@ export interface HandlerDefinition<TPayload = any, TResult = unknown> {
   classify?: ErrorClassifier;
 }
 
+/** Handlers by job type, each taking any payload: the shape while the `JobTypes` registry is empty. */
+export type UntypedJobHandlers = Record<string, JobHandler | HandlerDefinition>;
+
+/** Handlers for registered job types only, each typed by its type's payload and result. */
+export type TypedJobHandlers = {
+  [K in RegisteredJobType]?: JobHandler<PayloadOf<K>, ResultOf<K>> | HandlerDefinition<PayloadOf<K>, ResultOf<K>>;
+};
+
+/** The worker's `handlers` map: typed by the `JobTypes` registry once it has entries. */
+export type JobHandlers = HasJobTypes extends true ? TypedJobHandlers : UntypedJobHandlers;
+
 /** Per-type slots: `{ default: 10, 'places.deepScan': 2 }`. */
 export type ConcurrencyOption = number | ({ default?: number } & Record<string, number>);
 
@@ -31,7 +43,8 @@ export type RetentionOption = Partial<Record<TerminalStatus, number | string>>;
 
 export interface WorkerOptions {
   tracker: Tracker;
-  handlers: Record<string, JobHandler | HandlerDefinition>;
+  /** Handlers by job type; with a filled `JobTypes` registry, only registered types, each typed. */
+  handlers: JobHandlers;
   /**
    * Slots per job type, so that a slow or failing type cannot starve another. A number gives
    * every type that many slots. Default 10 per type.
