@@ -75,6 +75,7 @@ export {
   inReadScope,
 } from './store/field-reads.js';
 export type { ReadPlan, CheckedRead } from './store/field-reads.js';
+export { refusePartialJob, metricOverflowError } from './store/store-refusals.js';
 export { systemClock } from './util/clock.js';
 export type { Clock, TimerHandle } from './util/clock.js';
 export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from './util/store-clock.js';

@@ -2,6 +2,7 @@ import {
   checkReadOptions,
   toReadPlan,
   JobValidationError,
+  metricOverflowError,
   StoreError,
   systemClock,
   type ClaimRequest,
@@ -356,10 +357,7 @@ export class MongoJobStore implements JobStore {
         if (answer !== 'again') return answer;
         const overflow = overflowingMetric(current?.metrics, deltas, names);
         if (overflow !== null) {
-          throw new JobValidationError(
-            `deltas.${overflow}`,
-            `the increment would leave the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`,
-          );
+          throw metricOverflowError(overflow);
         }
         // Retried by hand (or claimed) between the update and the read: it takes increments now.
       }

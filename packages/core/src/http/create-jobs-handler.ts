@@ -4,10 +4,9 @@ import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { createActionGuard } from './action-guard.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
-import { MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
-import { readingOnly } from './exposed-reads.js';
+import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
-import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson as cappedJobJson } from './job-json.js';
+import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
 import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
@@ -58,17 +57,18 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const expose = checkExpose(options.expose);
   const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
   // Reads pay only for what is sent: fields the handler may not send are never read, the others
-  // only up to the cap, which also bounds what an action's answer carries.
-  const tracker = readingOnly(options.tracker, readForExpose(expose, maxExposedBytes));
-  const toJobJson = (job: Job, caller: CallerScope, exposed: ExposeOptions): JobJson => cappedJobJson(job, caller, exposed, maxExposedBytes);
+  // only up to the cap (which also bounds what an action's answer carries).
+  const read = readForExpose(expose, maxExposedBytes);
+  const { tracker } = options;
+  const jobJson = (job: Job, caller: CallerScope): JobJson => toJobJson(job, caller, expose, maxExposedBytes);
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
   const checkActionRequest = createActionGuard(options);
 
-  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: toJobJson(job, scope, expose) });
+  const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: jobJson(job, scope) });
 
   async function visibleJob(id: string, scope: JobScope): Promise<Job> {
-    const job = await tracker.get(id, scope);
+    const job = await tracker.get(id, scope, read);
     if (!job) throw notFound();
     return job;
   }
@@ -76,8 +76,9 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   async function act(request: Request, route: Extract<Route, { name: 'action' }>, caller: CallerScope, scope: JobScope) {
     // Before the lookup: a refused origin learns nothing, not even whether the job exists.
     checkActionRequest(request);
-    const job = await visibleJob(route.id, scope);
-    if (options.canAct && !(await options.canAct(caller, route.action, job))) {
+    // Only canAct needs the job before the change; the change itself reads it in scope, and a job
+    // outside the scope fails it with the same 404 as a missing one.
+    if (options.canAct && !(await options.canAct(caller, route.action, await visibleJob(route.id, scope)))) {
       throw new HttpError(403, 'forbidden', `You may see this job but not ${route.action} it.`);
     }
     const changed = route.action === 'retry' ? await tracker.retry(route.id, scope) : await tracker.cancel(route.id, scope);
@@ -106,14 +107,14 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       }
       case 'list': {
         const query = parseListQuery(params, defaultLimit, maxPageSize);
-        const page = await tracker.list({ ...query.filter, scope, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-        const body: JobListResponse = { jobs: page.jobs.map((job) => toJobJson(job, caller, expose)), nextCursor: page.nextCursor };
+        const page = await tracker.list({ ...query.filter, scope, read, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        const body: JobListResponse = { jobs: page.jobs.map((job) => jobJson(job, caller)), nextCursor: page.nextCursor };
         return conditional(request, body);
       }
       case 'active': {
         const query = parseActiveQuery(params, defaultLimit, maxPageSize);
-        const jobs = await tracker.active({ scope, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}) });
-        const body: ActiveJobsResponse = { jobs: jobs.map((job) => toJobJson(job, caller, expose)), withinMs: query.withinMs };
+        const jobs = await tracker.active({ scope, read, withinMs: query.withinMs, limit: query.limit, ...(query.type ? { type: query.type } : {}) });
+        const body: ActiveJobsResponse = { jobs: jobs.map((job) => jobJson(job, caller)), withinMs: query.withinMs };
         return conditional(request, body);
       }
       case 'stats': {
@@ -153,12 +154,6 @@ function withoutBody(response: Response): Response {
 }
 
 /**
- * The caller `authorize` returned and the tracker scope it narrows to. Each field is read once, so
- * a getter or Proxy cannot show the guard one value and the query another; a field whose value is
- * `undefined` counts as absent. A scope must narrow (`tenantId` and/or `ownerId`, `null`
- * included) unless it says `admin: true`; `admin` only lifts that rule, given fields still narrow.
- */
-/**
  * One field of what `authorize` returned, read once. A value that comes from `Object.prototype`
  * counts as absent: a polluted prototype (`Object.prototype.admin = true`, a classic of
  * prototype-pollution bugs) must never widen a scope. Fields of the object's own class (getters
@@ -170,6 +165,12 @@ function scopeField(given: CallerScope, field: keyof CallerScope): unknown {
   return Object.hasOwn(Object.prototype, field) ? undefined : value;
 }
 
+/**
+ * The caller `authorize` returned and the tracker scope it narrows to. Each field is read once, so
+ * a getter or Proxy cannot show the guard one value and the query another; a field whose value is
+ * `undefined` counts as absent. A scope must narrow (`tenantId` and/or `ownerId`, `null`
+ * included) unless it says `admin: true`; `admin` only lifts that rule, given fields still narrow.
+ */
 async function authenticate(
   request: Request,
   context: unknown,
@@ -206,7 +207,7 @@ async function authenticate(
   return { caller: given, scope };
 }
 
-const EXPOSE_FIELDS = ['payload', 'result', 'metadata', 'errors'] as const;
+const EXPOSE_FIELDS: readonly string[] = [...LARGE_JOB_FIELDS, 'errors'];
 
 /** `expose` as given, refusing what would silently mean something else (`'yes'`, a typo'd field). */
 function checkExpose(expose: unknown): ExposeOptions {
@@ -215,7 +216,7 @@ function checkExpose(expose: unknown): ExposeOptions {
     throw new JobValidationError('expose', 'must be an object such as { result: true }.');
   }
   for (const [field, rule] of Object.entries(expose)) {
-    if (!(EXPOSE_FIELDS as readonly string[]).includes(field)) {
+    if (!EXPOSE_FIELDS.includes(field)) {
       throw new JobValidationError('expose', `has no field ${quote(field)}; use ${EXPOSE_FIELDS.join(', ')}.`);
     }
     if (rule !== undefined && typeof rule !== 'boolean' && typeof rule !== 'function') {

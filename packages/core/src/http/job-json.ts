@@ -1,6 +1,6 @@
 import type { Job, JobError, JobHistoryEntry, LargeJobField } from '../model/job.js';
 import type { FieldRead, FieldReads } from '../store/job-store.js';
-import { jsonBytes } from '../store/field-reads.js';
+import { jsonBytes, LARGE_JOB_FIELDS } from '../store/field-reads.js';
 import type { CallerScope, ExposeOptions, ExposeRule } from './jobs-handler-options.js';
 import type { JobErrorJson, JobHistoryEntryJson, JobJson } from './wire-types.js';
 
@@ -49,7 +49,7 @@ const EXPOSE_DEFAULTS: Readonly<Record<LargeJobField, boolean>> = { payload: fal
  */
 export function readForExpose(expose: ExposeOptions, maxBytes: number): FieldReads {
   const read: FieldReads = {};
-  for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
+  for (const field of LARGE_JOB_FIELDS) {
     const rule = expose[field] ?? EXPOSE_DEFAULTS[field];
     const how: FieldRead = rule === false ? 'omit' : { maxBytes };
     read[field] = how;
@@ -118,7 +118,7 @@ export function toJobJson(
     updatedAt: job.updatedAt.toISOString(),
     trace: wireTrace(job.trace),
   };
-  for (const field of Object.keys(EXPOSE_DEFAULTS) as LargeJobField[]) {
+  for (const field of LARGE_JOB_FIELDS) {
     if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;
     const bytes = tooLargeBytes(job, field, maxBytes);
     if (bytes !== null) {

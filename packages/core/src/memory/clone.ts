@@ -1,9 +1,7 @@
 import type { Job, LargeJobField, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
 import { FULL_READ, LARGE_JOB_FIELDS, isFullRead, jsonBytes, markUnread, type ReadPlan } from '../store/field-reads.js';
-import { addOwn, setOwn } from '../util/own-property.js';
-
-export { addOwn, setOwn };
+import { setOwn } from '../util/own-property.js';
 
 /**
  * The memory store's internal record and the copies in and out of it. The store copies on the way
@@ -80,10 +78,7 @@ export function cloneValue<T>(value: T): T {
   return copy as T;
 }
 
-/**
- * Assigns an own property even for the key `__proto__` (which JSON.parse produces as a plain
- * key, but which plain assignment would turn into a prototype change).
- */
+/** A copy of a metrics map; names like `__proto__` stay plain own properties. */
 export function cloneMetrics(metrics: Readonly<Record<string, number>> | null | undefined): Record<string, number> {
   const copy: Record<string, number> = {};
   if (metrics == null) return copy;
@@ -198,9 +193,8 @@ export function toRow(job: Job): Row {
   };
 }
 
-/** A fresh `Job` for a caller: shares nothing with the row. */
 /**
- * The job a row stands for. Under a `plan` that leaves fields out or caps them, those fields are
+ * The job a row stands for, fresh for the caller: it shares nothing with the row. Under a `plan` that leaves fields out or caps them, those fields are
  * never cloned: only their (cached) JSON size is looked at.
  */
 export function toJob(row: Row, plan: ReadPlan = FULL_READ): Job {

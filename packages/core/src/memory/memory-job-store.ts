@@ -18,11 +18,12 @@ import type {
   StoreWakeEvent,
   TransitionResult,
 } from '../store/job-store.js';
-import { getOwn } from '../util/own-property.js';
+import { metricOverflowError, refusePartialJob } from '../store/store-refusals.js';
+import { addOwn, getOwn, setOwn } from '../util/own-property.js';
 import { checkReadOptions, inReadScope, toReadPlan } from '../store/field-reads.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
-import { addOwn, cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
+import { cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
 
 export interface MemoryJobStoreOptions {
   /** Shown in error messages, to tell several stores of one process apart. */
@@ -84,14 +85,6 @@ function lowerBound(ids: readonly string[], id: string): number {
   return low;
 }
 
-/** An increment past the largest finite number would store ±Infinity, which JSON cannot carry. */
-function metricOverflow(name: string, current: number, delta: number): JobValidationError {
-  return new JobValidationError(
-    `deltas.${name}`,
-    `adding ${delta} to ${current} leaves the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`,
-  );
-}
-
 /**
  * The store for tests, demos, single-process apps and the worker benchmark: every operation of
  * the store contract, in process memory, nothing persisted.
@@ -147,7 +140,7 @@ export class MemoryJobStore implements JobStore {
     this.assertOpen();
     validateJob(job);
     if (job.key != null) {
-      const holder = this.keys.get(dedupeKey({ type: job.type, tenantId: job.tenantId ?? null, ownerId: job.ownerId ?? null }, job.key));
+      const holder = this.keys.get(dedupeKey(job, job.key));
       if (holder !== undefined) {
         const existing = this.jobs.get(holder);
         if (existing !== undefined) return { job: toJob(existing), created: false };
@@ -374,11 +367,13 @@ export class MemoryJobStore implements JobStore {
     }
     row.metrics ??= {};
     const metrics = row.metrics;
-    for (const name of names) {
+    // All or nothing: every sum is checked before any is written.
+    const totals = names.map((name) => {
       const total = (getOwn(metrics, name) ?? 0) + deltas[name]!;
-      if (!Number.isFinite(total)) throw metricOverflow(name, getOwn(metrics, name) ?? 0, deltas[name]!);
-    }
-    for (const name of names) addOwn(metrics, name, deltas[name]!);
+      if (!Number.isFinite(total)) throw metricOverflowError(name);
+      return total;
+    });
+    for (const [index, name] of names.entries()) setOwn(metrics, name, totals[index]);
     row.updatedAt = at;
     return cloneMetrics(metrics);
   }
@@ -610,9 +605,7 @@ function applyPatch(row: Row, patch: JobPatch): void {
 function validateJob(job: Job): void {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
   if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
-  if (job.unread !== undefined) {
-    throw new JobValidationError('unread', 'a job read without some of its fields (job.unread) cannot be stored; read it in full (no read options) to copy it.');
-  }
+  refusePartialJob(job);
   if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
   if (!isJobStatus(job.status)) throw new JobValidationError('status', `must be a canonical status; got ${String(job.status)}.`);
   if (typeof job.priority !== 'number' || !Number.isFinite(job.priority)) {

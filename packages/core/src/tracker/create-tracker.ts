@@ -19,7 +19,7 @@ import {
 import type { Job, JobHistoryEntry, JobScope } from '../model/job.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { canTransition } from '../model/state-machine.js';
-import type { Expectation, FieldReads, JobPatch, JobStore, ProgressPatch, StoreLimits, TransitionResult } from '../store/job-store.js';
+import type { Expectation, FieldReads, JobPatch, JobStore, ProgressPatch, ReadOptions, StoreLimits, TransitionResult } from '../store/job-store.js';
 import { checkReadScope, toReadPlan } from '../store/field-reads.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -181,6 +181,11 @@ function checkedRead(read: FieldReads | undefined): FieldReads | undefined {
   if (read === undefined) return undefined;
   toReadPlan(read);
   return read;
+}
+
+/** The store's read options for a scope and/or `read`, or undefined to read whole jobs unscoped. */
+function readOptions(scope: JobScope | undefined, read: FieldReads | undefined): ReadOptions | undefined {
+  return scope || read ? { ...(scope ? { scope } : {}), ...(read ? { read } : {}) } : undefined;
 }
 /**
  * One clock per store, shared by every tracker on it (one resync a minute however many trackers
@@ -617,10 +622,10 @@ export class JobTracker {
    */
   async get(id: string, scope?: JobScope, read?: FieldReads): Promise<Job | null> {
     const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
-    if (read !== undefined) toReadPlan(read);
+    checkedRead(read);
     if (!isUuid(id)) return null;
-    if (checkedScope === undefined && read === undefined) return this.store.get(id);
-    const job = await this.store.get(id, { ...(checkedScope ? { scope: checkedScope } : {}), ...(read ? { read } : {}) });
+    const options = readOptions(checkedScope, read);
+    const job = await (options ? this.store.get(id, options) : this.store.get(id));
     // A store that predates read options ignores the scope: never answer what it should not.
     return job && inScope(job, checkedScope) ? job : null;
   }
@@ -932,7 +937,7 @@ export class JobTracker {
     const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     // Scope in the store's query: an out-of-scope job is never read, just like a missing one.
-    const options = checkedScope || read ? { ...(checkedScope ? { scope: checkedScope } : {}), ...(read ? { read } : {}) } : undefined;
+    const options = readOptions(checkedScope, read);
     for (let tries = 0; tries < 5; tries++) {
       const current = await (options ? this.store.get(id, options) : this.store.get(id));
       if (!current || !inScope(current, checkedScope)) throw new JobNotFoundError(id);

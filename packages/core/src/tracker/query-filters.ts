@@ -2,6 +2,7 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import type { FieldReads, StoreFilter } from '../store/job-store.js';
+import { inReadScope } from '../store/field-reads.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { assertStorableDate, show, storableText } from './validate-input.js';
 
@@ -99,10 +100,7 @@ export function checkCursor(cursor: unknown): string | undefined {
 }
 
 export function inScope(job: { tenantId: string | null; ownerId: string | null }, scope?: JobScope): boolean {
-  if (!scope) return true;
-  if (scope.tenantId !== undefined && job.tenantId !== scope.tenantId) return false;
-  if (scope.ownerId !== undefined && job.ownerId !== scope.ownerId) return false;
-  return true;
+  return scope === undefined || inReadScope(job, scope);
 }
 
 function toList<T>(value: T | readonly T[], field: string): readonly T[] {

@@ -118,7 +118,6 @@ export class JobWorker {
   /** When a claim or an outcome write last failed to reach the store (epoch ms). */
   private lastStoreFailureAt = Number.NEGATIVE_INFINITY;
   private holdTimer: TimerHandle | null = null;
-  private readonly onStoreUnreachable = (): void => this.storeUnreachable();
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
@@ -248,7 +247,7 @@ export class JobWorker {
         const hold = this.claimHoldMs();
         if (hold > 0) {
           // The store was just unreachable: outcomes land first (see claimBatch).
-          await raceTimeout(new Promise(noop), Math.min(hold, left), clock);
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(hold, left)));
           continue;
         }
         const asked = Math.min(this.freeSlots().total, this.batchSize, maxJobs - summary.claimed);
@@ -425,7 +424,7 @@ export class JobWorker {
       policy: entry.policy,
       onHandlerDone,
       leaseExpiresAt: () => this.leases.expiresAt(job.id) ?? leaseExpiresAt,
-      onStoreUnreachable: this.onStoreUnreachable,
+      onStoreUnreachable: this.storeUnreachable,
     };
     tracked.run = run;
     const done = this.internals
@@ -543,9 +542,9 @@ export class JobWorker {
     return this.lastStoreFailureAt + CLAIM_HOLD_AFTER_FAILURE_MS - this.internals.clock.now();
   }
 
-  private storeUnreachable(): void {
+  private readonly storeUnreachable = (): void => {
     this.lastStoreFailureAt = this.internals.clock.now();
-  }
+  };
 
   /** One wake-up once a claim hold ends (the poll would come too, but later). */
   private wakeAfter(ms: number): void {

@@ -1,6 +1,7 @@
 import { isFullRead, LARGE_JOB_FIELDS, markUnread, type Job, type JobScope, type LargeJobField, type ReadPlan } from '@jobtrail/core';
 import type { Document, Filter } from 'mongodb';
 import { toJob, type JobDocument } from '../mapping/job-document.js';
+import { storeFilter } from './store-filter.js';
 
 /** Every stored field but `_id` (always returned) and the large ones; typed so a new field is not forgotten. */
 const SMALL_FIELDS = {
@@ -87,10 +88,7 @@ export function measuredSizes(doc: Document): Partial<Record<LargeJobField, numb
 
 /** `_id` and a checked scope (see `checkReadScope`): the scope is part of the query, never checked after reading. */
 export function scopedIdFilter(id: string, scope: JobScope): Filter<JobDocument> {
-  const filter: Filter<JobDocument> = { _id: id };
-  if (scope.tenantId !== undefined) filter.tenantId = scope.tenantId;
-  if (scope.ownerId !== undefined) filter.ownerId = scope.ownerId;
-  return filter;
+  return { _id: id, ...storeFilter(scope) };
 }
 
 /** A document read under `plan`: left-out fields undefined and listed in `job.unread`. */

@@ -1,6 +1,9 @@
 import type { IndexDescription } from 'mongodb';
 import { KEY_HOLDING_STATUSES } from '../documents/statuses.js';
 
+/** The name of the index whose duplicate-key errors mean "this key is held" (see driver-errors). */
+export const DEDUPE_INDEX_NAME = 'jobtrail_dedupe_scoped';
+
 /**
  * Every index the store relies on; `ensureIndexes()` creates them (idempotently). Each entry says
  * which operation it serves. All names start with `jobtrail_` so they are easy to tell apart from
@@ -20,7 +23,7 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
     // (null is not a string) and finished jobs are left out, so finishing a job frees its key.
     // `$in` in a partial filter needs MongoDB 6.0 or newer. A new name (the old one indexed type
     // and key alone), so ensureIndexes() can create it beside the old index and then drop that.
-    name: 'jobtrail_dedupe_scoped',
+    name: DEDUPE_INDEX_NAME,
     key: { type: 1, key: 1, tenantId: 1, ownerId: 1 },
     unique: true,
     partialFilterExpression: { key: { $type: 'string' }, status: { $in: [...KEY_HOLDING_STATUSES] } },
@@ -57,8 +60,6 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
   },
 ];
 
-/** The name of the index whose duplicate-key errors mean "this key is held" (see driver-errors). */
-export const DEDUPE_INDEX_NAME = 'jobtrail_dedupe_scoped';
 
 /**
  * The dedupe index of versions before per-tenant keys: unique per (type, key) across tenants and

@@ -1,4 +1,4 @@
-import { isJobStatus, isUuid, JobValidationError, type Expectation, type Job, type JobLease, type JobPatch, type JobStatus, type ProgressPatch } from '@jobtrail/core';
+import { isJobStatus, isUuid, JobValidationError, refusePartialJob, type Expectation, type Job, type JobLease, type JobPatch, type JobStatus, type ProgressPatch } from '@jobtrail/core';
 
 /**
  * Input checks. Beyond the port's rules they have one MongoDB-specific job: a value that reaches a
@@ -116,7 +116,7 @@ function optionalLease(lease: JobLease | null | undefined): void {
 export function validateJob(job: Job): void {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
   if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
-  if (job.unread !== undefined) throw new JobValidationError('unread', 'a job read without some of its fields (job.unread) cannot be stored; read it in full (no read options) to copy it.');
+  refusePartialJob(job);
   if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
   requireStatus('status', job.status);
   // A non-string key would fall outside the partial unique index ({ key: { $type: 'string' } })

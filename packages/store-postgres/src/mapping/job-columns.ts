@@ -1,4 +1,4 @@
-import type { LargeJobField, ReadPlan } from '@jobtrail/core';
+import { LARGE_JOB_FIELDS, type ReadPlan } from '@jobtrail/core';
 
 /**
  * The job table's columns, in one place. Statements list them explicitly instead of `*`: a
@@ -45,7 +45,8 @@ export function jobColumns(alias?: string): string {
   return alias === undefined ? JOB_COLUMN_NAMES.join(', ') : JOB_COLUMN_NAMES.map((name) => `${alias}.${name}`).join(', ');
 }
 
-const LARGE_COLUMNS: Readonly<Record<LargeJobField, JobColumn>> = { payload: 'payload', result: 'result', metadata: 'metadata' };
+/** The columns every read selects; the large ones (named like their fields) follow the read plan. */
+const SMALL_COLUMNS: readonly JobColumn[] = JOB_COLUMN_NAMES.filter((name) => !(LARGE_JOB_FIELDS as readonly string[]).includes(name));
 
 /** The select list and extra FROM items of a read under `plan` (caps travel as parameters). */
 export interface ReadColumns {
@@ -79,14 +80,10 @@ export const STORED_OVERHEAD = 64;
  * compression can make a huge value small on disk.
  */
 export function readColumns(plan: ReadPlan, params: unknown[]): ReadColumns {
-  const select: string[] = [];
+  const select: string[] = [...SMALL_COLUMNS];
   const joins: string[] = [];
-  const large = new Set<string>(Object.values(LARGE_COLUMNS));
-  for (const name of JOB_COLUMN_NAMES) {
-    if (!large.has(name)) select.push(name);
-  }
-  for (const [field, column] of Object.entries(LARGE_COLUMNS) as [LargeJobField, JobColumn][]) {
-    const how = plan[field];
+  for (const column of LARGE_JOB_FIELDS) {
+    const how = plan[column];
     if (how === 'full') select.push(column);
     else if (typeof how === 'number') {
       params.push(how);

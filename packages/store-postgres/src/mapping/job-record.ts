@@ -1,4 +1,4 @@
-import { JobValidationError, isUuid, type Job } from '@jobtrail/core';
+import { JobValidationError, isUuid, refusePartialJob, type Job } from '@jobtrail/core';
 import {
   MAX_INDEXED_TEXT_BYTES,
   optionalDate,
@@ -29,7 +29,7 @@ export type JobRecord = Record<JobColumn, unknown>;
 export function toJobRecord(job: Job): JobRecord {
   if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
   if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
-  if (job.unread !== undefined) throw new JobValidationError('unread', 'a job read without some of its fields (job.unread) cannot be stored; read it in full (no read options) to copy it.');
+  refusePartialJob(job);
   const lease = job.lease ?? null;
   if (lease !== null) {
     requirePlainObject('lease', lease);

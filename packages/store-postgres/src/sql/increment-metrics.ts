@@ -22,8 +22,8 @@ import { TERMINAL_SQL } from './statuses.js';
  * the metric the increment would overflow (null when none): the store tells 'finished', 'stale',
  * an overflow and a lost race apart from those.
  */
-/** Largest finite double (Number.MAX_VALUE), as an exact numeric. */
-const MAX_DOUBLE = '1.7976931348623157e308';
+/** Largest finite double (Number.MAX_VALUE), as an exact numeric literal. */
+export const MAX_DOUBLE = '1.7976931348623157e308';
 
 /** The first name in $2 whose sum with `metrics` (a jsonb expression) leaves the double range. */
 function overflowingName(metrics: string): string {
@@ -38,7 +38,7 @@ export function incrementMetricsStatement(names: TableNames, relaxedDurability =
     'incrementMetrics',
     `WITH ${relaxed.cte}
     target AS (
-      SELECT status, lease_owner, attempt, ${overflowingName('metrics')} AS overflow FROM ${names.qualified} WHERE id = $1
+      SELECT status, lease_owner, attempt, metrics FROM ${names.qualified} WHERE id = $1
     ),
     updated AS (
       UPDATE ${names.qualified} j
@@ -56,7 +56,9 @@ export function incrementMetricsStatement(names: TableNames, relaxedDurability =
                  AND ($5::integer IS NULL OR j.attempt = $5::integer)))
       RETURNING j.metrics
     )
-    SELECT (SELECT metrics FROM updated) AS metrics, t.status, t.lease_owner, t.attempt, t.overflow
+    SELECT (SELECT metrics FROM updated) AS metrics, t.status, t.lease_owner, t.attempt,
+      -- Only a missed increment asks which metric would overflow (CASE evaluates it only then).
+      CASE WHEN NOT EXISTS (SELECT 1 FROM updated) THEN ${overflowingName('t.metrics')} END AS overflow
     FROM (SELECT 1) AS one LEFT JOIN target t ON true`,
   );
 }

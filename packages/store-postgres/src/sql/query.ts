@@ -1,7 +1,8 @@
-import { JobValidationError, isUuid, toReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core';
+import { JobValidationError, isUuid, toReadPlan, type ReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core';
 import { statement, type Statement } from '../connection/statement.js';
 import { readColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
+import { MAX_DOUBLE } from './increment-metrics.js';
 import { filterConditions, whereClause } from './job-filter.js';
 
 export const MAX_QUERY_LIMIT = 1000;
@@ -12,11 +13,16 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
+/** A query of jobs, with the read plan its columns follow (to map the rows by). */
+export interface BuiltRead extends BuiltQuery {
+  plan: ReadPlan;
+}
+
 /**
  * A page of jobs, newest first (id desc: ids are UUIDv7, time-ordered), below the cursor. Asks
  * for one row more than the page to know whether another page follows.
  */
-export function buildQuery(names: TableNames, filter: StoreQuery): BuiltQuery {
+export function buildQuery(names: TableNames, filter: StoreQuery): BuiltRead {
   const limit = filter.limit;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
     throw new JobValidationError('limit', `must be an integer from 1 to ${MAX_QUERY_LIMIT}; got ${String(limit)}.`);
@@ -25,7 +31,8 @@ export function buildQuery(names: TableNames, filter: StoreQuery): BuiltQuery {
     throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
   }
   const params: unknown[] = [];
-  const columns = readColumns(toReadPlan(filter.read), params);
+  const plan = toReadPlan(filter.read);
+  const columns = readColumns(plan, params);
   const conditions = filterConditions(filter, params);
   if (filter.cursor !== undefined) {
     params.push(filter.cursor);
@@ -39,6 +46,7 @@ export function buildQuery(names: TableNames, filter: StoreQuery): BuiltQuery {
       { prepared: false },
     ),
     params,
+    plan,
   };
 }
 
@@ -63,14 +71,16 @@ export function buildSumMetrics(names: TableNames, filter: StoreFilter): BuiltQu
   return {
     statement: statement(
       'sumMetrics',
-      `SELECT m.key AS name,
-         -- A sum beyond the double range is ±Infinity, as in JavaScript, not a cast error.
-         CASE WHEN abs(sum((m.value)::numeric)) > 1.7976931348623157e308::numeric
-              THEN sign(sum((m.value)::numeric))::double precision * 'Infinity'::double precision
-              ELSE sum((m.value)::numeric)::double precision END AS total
-       FROM ${names.qualified} j CROSS JOIN LATERAL jsonb_each(j.metrics) AS m
-       ${where}
-       GROUP BY m.key`,
+      // A sum beyond the double range is ±Infinity, as in JavaScript, not a cast error.
+      `SELECT name,
+         CASE WHEN abs(total) > ${MAX_DOUBLE}::numeric THEN sign(total)::double precision * 'Infinity'::double precision
+              ELSE total::double precision END AS total
+       FROM (
+         SELECT m.key AS name, sum((m.value)::numeric) AS total
+         FROM ${names.qualified} j CROSS JOIN LATERAL jsonb_each(j.metrics) AS m
+         ${where}
+         GROUP BY m.key
+       ) AS sums`,
       { prepared: false },
     ),
     params,

@@ -4,7 +4,7 @@ import {
   checkReadOptions,
   isTerminal,
   isUuid,
-  toReadPlan,
+  metricOverflowError,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
@@ -314,7 +314,7 @@ export class PostgresJobStore implements JobStore {
       // deleted by a concurrent prune): ask again, on a fresh snapshot.
       if (isTerminal(row.status)) return 'finished';
       if (fenced && !runsFencedAttempt(row, leaseOwner, fence)) return 'stale';
-      if (row.overflow !== null) throw metricOverflow(row.overflow);
+      if (row.overflow !== null) throw metricOverflowError(row.overflow);
     }
     throw new StoreError(`Job ${id} kept changing while its metrics were incremented; increment them again.`);
   }
@@ -366,8 +366,7 @@ export class PostgresJobStore implements JobStore {
     requirePlainObject('filter', filter);
     const built = buildQuery(this.names, filter);
     const { rows } = await this.run(this.pool, built.statement, built.params);
-    const plan = toReadPlan(filter.read);
-    const jobs = (rows as (JobRow & MeasuredRow)[]).slice(0, filter.limit).map((row) => toJobRead(row, plan));
+    const jobs = (rows as (JobRow & MeasuredRow)[]).slice(0, filter.limit).map((row) => toJobRead(row, built.plan));
     const nextCursor = rows.length > filter.limit ? jobs[jobs.length - 1]!.id : null;
     return { jobs, nextCursor };
   }
@@ -573,11 +572,6 @@ export class PostgresJobStore implements JobStore {
       return items.map(() => ({ ok: false, error: mapped }));
     }
   }
-}
-
-/** An increment past ±Number.MAX_VALUE would be stored exactly but read back as Infinity, then null. */
-function metricOverflow(name: string): JobValidationError {
-  return new JobValidationError(`deltas.${name}`, `the increment would leave the range of finite numbers (±${Number.MAX_VALUE}); the metric is unchanged.`);
 }
 
 function keyHolderNotFound(id: string): string {
