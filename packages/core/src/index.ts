@@ -67,12 +67,9 @@ export {
   MAX_FIELD_CAP_BYTES,
   FULL_READ,
   toReadPlan,
-  checkReadScope,
   checkReadOptions,
   isFullRead,
   markUnread,
-  jsonBytes,
-  inReadScope,
 } from './store/field-reads.js';
 export type { ReadPlan, CheckedRead } from './store/field-reads.js';
 export { refusePartialJob, metricOverflowError } from './store/store-refusals.js';

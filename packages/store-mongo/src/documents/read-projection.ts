@@ -86,7 +86,7 @@ export function measuredSizes(doc: Document): Partial<Record<LargeJobField, numb
   return sizes;
 }
 
-/** `_id` and a checked scope (see `checkReadScope`): the scope is part of the query, never checked after reading. */
+/** `_id` and a checked scope (see `checkReadOptions`): the scope is part of the query, never checked after reading. */
 export function scopedIdFilter(id: string, scope: JobScope): Filter<JobDocument> {
   return { _id: id, ...storeFilter(scope) };
 }
