@@ -102,17 +102,11 @@ export type {
 
 export { parseDuration } from './util/duration.js';
 
-export { createTracker, JobTracker } from './tracker/create-tracker.js';
-export type {
-  Tracker,
-  TrackOptions,
-  JobPage,
-  JobStats,
-  StatusCounts,
-  JobRollup,
-  PruneOptions,
-  AttemptOutcomeKind,
-} from './tracker/create-tracker.js';
+export { createTracker, Tracker } from './tracker/tracker.js';
+export type { TrackOptions } from './tracker/inline-tracking.js';
+export type { JobPage, JobStats, StatusCounts, JobRollup, PruneOptions, ActiveOptions } from './tracker/job-queries.js';
+export type { AttemptOutcomeKind } from './tracker/attempt-outcome-kind.js';
+export type { AttemptRunner, AttemptRun, AttemptResult } from './tracker/attempt-runner.js';
 export type { TrackerOptions, JobTypeOptions } from './tracker/tracker-options.js';
 export type { TrackerEvents, ProgressEvent, StaleWrite, TrackerErrorContext } from './tracker/tracker-events.js';
 export type { JobContext } from './tracker/job-context.js';
@@ -125,8 +119,10 @@ export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './tracker/query-filters.js';
 export { combineTelemetry } from './telemetry/telemetry-port.js';
 export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
 
-export { createWorker, JobWorker, JobTimeoutError } from './worker/create-worker.js';
-export type { Worker, WorkerEvents, RunOnceSummary } from './worker/create-worker.js';
+export { createWorker, Worker } from './worker/worker.js';
+export { JobTimeoutError } from './worker/job-timeout.js';
+export type { WorkerEvents } from './worker/worker-events.js';
+export type { RunOnceOptions, RunOnceSummary } from './worker/run-once.js';
 export type {
   WorkerOptions,
   JobHandler,

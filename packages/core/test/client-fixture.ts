@@ -5,7 +5,7 @@ import type { JobsHandlerOptions } from '../src/http/jobs-handler-options.js';
 import { toNodeHandler } from '../src/http/to-node-handler.js';
 import { MemoryJobStore } from '../src/memory/memory-job-store.js';
 import { createFakeClock, type FakeClock } from '../src/testing/fake-clock.js';
-import { createTracker, type JobTracker } from '../src/tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../src/tracker/tracker.js';
 import type { VisibilitySource } from '../src/client/environment.js';
 import { createJobsClient, type JobsClient, type JobsClientOptions } from '../src/client/jobs-client.js';
 
@@ -31,7 +31,7 @@ export function fakeVisibility(): FakeVisibility {
 
 export interface ClientFixture {
   server: TestServer;
-  tracker: JobTracker;
+  tracker: Tracker;
   clock: FakeClock;
   visibility: FakeVisibility;
   client: JobsClient;

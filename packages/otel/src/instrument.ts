@@ -2,7 +2,7 @@ import { JobValidationError, type JobTelemetry } from '@jobtrail/core';
 import { jobtrailTelemetry } from './jobtrail-telemetry.js';
 import type { JobtrailOtelOptions } from './options.js';
 
-/** What `instrument()` needs of a tracker: `createTracker()`'s `JobTracker` has it. */
+/** What `instrument()` needs of a tracker: `createTracker()`'s `Tracker` has it. */
 export interface InstrumentableTracker {
   useTelemetry(telemetry: JobTelemetry): () => void;
 }

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createJobsHandler, createTracker, MemoryJobStore, toNodeHandler, type JobTracker } from '@jobtrail/core';
+import { createJobsHandler, createTracker, MemoryJobStore, toNodeHandler, type Tracker } from '@jobtrail/core';
 import { createJobsClient, type JobsClient } from '@jobtrail/core/client';
 import { createFakeClock, type FakeClock } from '@jobtrail/core/testing';
 
 export interface Fixture {
   url: string;
-  tracker: JobTracker;
+  tracker: Tracker;
   /** Drives the client's poll timers. */
   clock: FakeClock;
   client: JobsClient;

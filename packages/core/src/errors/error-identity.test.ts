@@ -7,7 +7,7 @@ import { MemoryJobStore } from '../memory/memory-job-store.js';
 import type { JobStore } from '../store/job-store.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { isJobtrailError } from '../testing/store-contract-options.js';
-import { createTracker } from '../tracker/create-tracker.js';
+import { createTracker } from '../tracker/tracker.js';
 import * as here from '../index.js';
 import { classifyError } from './classify-error.js';
 import { FatalJobError, RetryableJobError } from './job-errors.js';

@@ -3,7 +3,7 @@ import { serve, type TestServer } from '../../test/serve.js';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
 import type { Job } from '../model/job.js';
 import { createFakeClock } from '../testing/fake-clock.js';
-import { createTracker, type JobTracker } from '../tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../tracker/tracker.js';
 import { createJobsHandler } from './create-jobs-handler.js';
 import type { CallerScope, JobsHandlerOptions } from './jobs-handler-options.js';
 import { toNodeHandler } from './to-node-handler.js';
@@ -22,7 +22,7 @@ function headerAuth(request: Request): CallerScope | null {
 
 interface Fixture {
   server: TestServer;
-  tracker: JobTracker;
+  tracker: Tracker;
   clock: ReturnType<typeof createFakeClock>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   post(path: string, headers?: Record<string, string>): Promise<Response>;

@@ -1,5 +1,5 @@
 import type { Job } from '../model/job.js';
-import type { JobTracker } from '../tracker/create-tracker.js';
+import type { Tracker } from '../tracker/tracker.js';
 import type { JobAction } from './wire-types.js';
 
 /**
@@ -46,7 +46,7 @@ export interface JobsHandlerOptions {
    * The tracker to read from and act through (`createTracker()`). The handler passes `get`,
    * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`.
    */
-  tracker: Pick<JobTracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel'>;
+  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under

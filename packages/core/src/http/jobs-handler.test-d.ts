@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { describe, expectTypeOf, it } from 'vitest';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
-import { createTracker } from '../tracker/create-tracker.js';
+import { createTracker } from '../tracker/tracker.js';
 import { createJobsHandler } from './create-jobs-handler.js';
 import type { CallerScope, JobsHandler } from './jobs-handler-options.js';
 import { toNodeHandler } from './to-node-handler.js';

@@ -4,7 +4,7 @@ import { MemoryJobStore } from '../memory/memory-job-store.js';
 import type { Job } from '../model/job.js';
 import { toReadPlan } from '../store/field-reads.js';
 import { makeJob } from '../testing/make-job.js';
-import { createTracker } from '../tracker/create-tracker.js';
+import { createTracker } from '../tracker/tracker.js';
 import { createJobsHandler } from './create-jobs-handler.js';
 import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 

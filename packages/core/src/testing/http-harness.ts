@@ -4,7 +4,7 @@ import { createJobsHandler } from '../http/create-jobs-handler.js';
 import type { CallerScope, JobsHandlerOptions } from '../http/jobs-handler-options.js';
 import { toNodeHandler } from '../http/to-node-handler.js';
 import type { JobStore } from '../store/job-store.js';
-import { createTracker, type Tracker } from '../tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../tracker/tracker.js';
 import type { TrackerOptions } from '../tracker/tracker-options.js';
 
 /** Request headers the harness's default `authorize` reads the caller's scope from. */

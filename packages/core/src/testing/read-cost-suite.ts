@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../model/job.js';
 import type { FieldReads } from '../store/job-store.js';
-import { createTracker, type JobTracker } from '../tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../tracker/tracker.js';
 import { startJobsServer, type JobsServer } from './http-harness.js';
 import { makeJob, uniqueName } from './make-job.js';
 import { describeWithStore, expectJobtrailError, type StoreContractOptions } from './store-contract-options.js';
@@ -175,7 +175,7 @@ export function readCostSuite(options: StoreContractOptions): void {
     });
 
     describe('tracker', () => {
-      let tracker: JobTracker;
+      let tracker: Tracker;
       beforeAll(() => {
         tracker = createTracker({ store: store(), recoverIntervalMs: false });
       });

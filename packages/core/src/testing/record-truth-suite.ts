@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Job } from '../model/job.js';
 import type { JobStore } from '../store/job-store.js';
-import { createTracker, type Tracker } from '../tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../tracker/tracker.js';
 import type { TrackerOptions } from '../tracker/tracker-options.js';
-import { createWorker, type Worker } from '../worker/create-worker.js';
+import { createWorker, type Worker } from '../worker/worker.js';
 import type { WorkerOptions } from '../worker/worker-options.js';
 import { uniqueName } from './make-job.js';
 import { describeWithStore, expectJobtrailError, type StoreContractOptions } from './store-contract-options.js';

@@ -3,7 +3,7 @@ import { MemoryJobStore } from '../memory/memory-job-store.js';
 import type { Job } from '../model/job.js';
 import type { InsertResult, TransitionResult } from '../store/job-store.js';
 import { makeJob } from '../testing/make-job.js';
-import { createTracker } from './create-tracker.js';
+import { createTracker } from './tracker.js';
 import { checkedInsertAnswer, keyHeldError, sameKeyScope } from './key-scope.js';
 
 /** A store that still enforces keys globally: it answers `foreign` for every key it is asked about. */

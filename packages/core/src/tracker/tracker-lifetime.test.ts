@@ -3,8 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
 import type { JobStore } from '../store/job-store.js';
-import { createWorker } from '../worker/create-worker.js';
-import { createTracker } from './create-tracker.js';
+import { createWorker } from '../worker/worker.js';
+import { createTracker } from './tracker.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -2,7 +2,7 @@ import type { BackoffPolicy } from '../backoff/backoff.js';
 import type { ErrorClassifier } from '../errors/classify-error.js';
 import type { TerminalStatus } from '../model/job-status.js';
 import type { JobContext } from '../tracker/job-context.js';
-import type { Tracker } from '../tracker/create-tracker.js';
+import type { Tracker } from '../tracker/tracker.js';
 import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
 
 /** Runs one job; the return value becomes the job's result. */

@@ -3,9 +3,9 @@ import { backoff } from '../backoff/backoff.js';
 import { FatalJobError } from '../errors/job-errors.js';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
 import { createFakeClock } from '../testing/fake-clock.js';
-import { createTracker, type Tracker } from '../tracker/create-tracker.js';
+import { createTracker, type Tracker } from '../tracker/tracker.js';
 import type { TrackerOptions } from '../tracker/tracker-options.js';
-import { createWorker, type Worker } from './create-worker.js';
+import { createWorker, type Worker } from './worker.js';
 import type { WorkerOptions } from './worker-options.js';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -6,7 +6,7 @@ import type { Job } from '../model/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
-import { createTracker } from './create-tracker.js';
+import { createTracker } from './tracker.js';
 import type { TrackerOptions } from './tracker-options.js';
 import { withWarning } from './outcome-writer.js';
 import { MAX_NOTE_LENGTH } from './validate-input.js';

@@ -1,0 +1,50 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Job } from '../model/job.js';
+import type { ProgressEvent, StaleWrite, TrackerErrorContext, TrackerEvents } from './tracker-events.js';
+
+/** The events that carry a job snapshot. */
+export type JobEventName = 'created' | 'started' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'recovered';
+
+/**
+ * How every part of a tracker tells `tracker.events`. A listener that throws never turns a
+ * recorded outcome into a failure: it is reported as an `error` event instead. Events without a
+ * listener cost one check (the hot path emits several per attempt).
+ */
+export class TrackerEmitter {
+  constructor(readonly events: EventEmitter<TrackerEvents>) {}
+
+  job(event: JobEventName, job: Job): void {
+    if (this.events.listenerCount(event) === 0) return;
+    try {
+      this.events.emit(event, job);
+    } catch (error) {
+      this.error(error, { operation: `listener:${event}`, jobId: job.id, type: job.type });
+    }
+  }
+
+  progress(event: ProgressEvent): void {
+    if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
+  }
+
+  hasProgressListeners(): boolean {
+    return this.events.listenerCount('progress') > 0;
+  }
+
+  stale(info: StaleWrite): void {
+    if (this.events.listenerCount('stale') === 0) return;
+    try {
+      this.events.emit('stale', info);
+    } catch (error) {
+      this.error(error, { operation: 'listener:stale', jobId: info.jobId, type: info.type });
+    }
+  }
+
+  error(error: unknown, context: TrackerErrorContext): void {
+    if (this.events.listenerCount('error') === 0) return;
+    try {
+      this.events.emit('error', error, context);
+    } catch {
+      // An error listener that throws has nowhere left to report to.
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import { DEFAULT_MAX_HISTORY } from './attempt-history.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
+import type { JobTypeOptions, TrackerOptions } from './tracker-options.js';
+import { assertInteger, integerOption } from './validate-input.js';
+
+/** A tracker's options, checked once and with every default applied (durations in ms). */
+export interface TrackerSettings {
+  maxAttempts: number;
+  types: Record<string, JobTypeOptions>;
+  progressIntervalMs: number;
+  leaseMs: number;
+  maxErrors: number;
+  maxHistory: number;
+  maxRetryAfterMs: number;
+  keepStacks: boolean;
+  recoverIntervalMs: number | false;
+}
+
+/** @throws {JobValidationError} (`invalid_input`) naming the first bad option. */
+export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings {
+  if (!options || typeof options !== 'object' || !options.store) {
+    throw new JobValidationError('store', 'createTracker() needs a store, e.g. createTracker({ store: new MemoryJobStore() }).');
+  }
+  // Checked in the order the options are documented, so the first bad one is named.
+  const maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
+  const types = options.types ?? {};
+  for (const [type, typeOptions] of Object.entries(types)) {
+    if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
+  }
+  const progressIntervalMs = integerOption(options.progressIntervalMs, 250, 'progressIntervalMs', 0, 3_600_000);
+  const leaseMs = integerOption(options.leaseMs, 60_000, 'leaseMs', 100, 86_400_000);
+  const maxErrors = integerOption(options.maxErrors, 20, 'maxErrors', 0, 1000);
+  const maxHistory = integerOption(options.maxHistory, DEFAULT_MAX_HISTORY, 'maxHistory', 1, 1000);
+  const maxRetryAfterMs = integerOption(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS, 'maxRetryAfterMs', 0, 366 * 86_400_000);
+  const recoverIntervalMs =
+    options.recoverIntervalMs === false
+      ? false
+      : integerOption(options.recoverIntervalMs, Math.max(1000, Math.floor(leaseMs / 2)), 'recoverIntervalMs', 10, 86_400_000);
+  return {
+    maxAttempts,
+    types,
+    progressIntervalMs,
+    leaseMs,
+    maxErrors,
+    maxHistory,
+    maxRetryAfterMs,
+    keepStacks: options.keepStacks ?? false,
+    recoverIntervalMs,
+  };
+}

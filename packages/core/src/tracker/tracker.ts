@@ -1,0 +1,323 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Job, JobScope } from '../model/job.js';
+import type { PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobType } from '../model/job-types.js';
+import type { FieldReads, JobStore } from '../store/job-store.js';
+import { combineTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
+import { uuidv7 } from '../util/uuid-v7.js';
+import { AttemptRunner } from './attempt-runner.js';
+import type { ProgressDetails } from './attempt-writer.js';
+import { ByIdLifecycle } from './by-id-lifecycle.js';
+import { ClockSync } from './clock-sync.js';
+import { trackInline, type TrackOptions } from './inline-tracking.js';
+import type { JobContext } from './job-context.js';
+import { JobCreation } from './job-creation.js';
+import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseRecovery } from './lease-recovery.js';
+import type { JobFilter, ListFilter } from './query-filters.js';
+import { TrackerEmitter } from './tracker-emitter.js';
+import type { TrackerEvents } from './tracker-events.js';
+import type { TrackerOptions } from './tracker-options.js';
+import { resolveTrackerSettings } from './tracker-settings.js';
+import { TypePolicies } from './type-policies.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { CreateJobInput } from './validate-input.js';
+
+/**
+ * Creates the tracker of a process: one per store, shared by everything that creates, runs or
+ * reads jobs.
+ *
+ * @throws {JobValidationError} (`invalid_input`) for bad options.
+ */
+export function createTracker(options: TrackerOptions): Tracker {
+  return new Tracker(options);
+}
+
+/**
+ * The lifecycle of every job, over any store: creation, attempts, progress, outcomes, recovery of
+ * expired leases, and queries. A thin front: each concern lives in its own module (see
+ * docs/design.md, "Core's modules").
+ */
+export class Tracker {
+  readonly id: string;
+  readonly store: JobStore;
+  readonly events = new EventEmitter<TrackerEvents>();
+  /**
+   * Runs and settles attempts, and holds the registry of those running in this process: what a
+   * worker is handed (`createWorker({ tracker })`). Tracking and enqueueing never need it.
+   */
+  readonly attempts: AttemptRunner;
+
+  private readonly clockSync: ClockSync;
+  private readonly telemetry: { current: JobTelemetry | null } = { current: null };
+  private telemetryParts: JobTelemetry[] = [];
+  private readonly creation: JobCreation;
+  private readonly byId: ByIdLifecycle;
+  private readonly queries: JobQueries;
+  private readonly recovery: LeaseRecovery;
+  /** Leases of jobs this tracker drives itself (`track()`, `start(id)`), renewed by heartbeat. */
+  private readonly leases: LeaseKeeper;
+  private readonly runInline: <T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions) => Promise<Awaited<T>>;
+
+  constructor(options: TrackerOptions) {
+    const settings = resolveTrackerSettings(options);
+    this.store = options.store;
+    const store = this.store;
+    const limits = store.limits ?? {};
+    const emitter = new TrackerEmitter(this.events);
+    // Leases and due times are judged on the store's clock: local time plus a measured offset.
+    this.clockSync = new ClockSync(store, options, emitter);
+    const clock = this.clockSync.clock;
+    const policies = new TypePolicies(options.backoff, options.classify, settings, clock, emitter);
+    const telemetry = this.telemetry;
+    this.id = options.id ?? `tracker-${uuidv7(clock.now()).slice(-12)}`;
+    if (options.telemetry) this.useTelemetry(options.telemetry);
+    const runner = new AttemptRunner({ store, clock, limits, settings, policies, emitter, telemetry });
+    this.attempts = runner;
+    this.leases = new LeaseKeeper({
+      store,
+      clock,
+      owner: this.id,
+      leaseMs: settings.leaseMs,
+      heartbeatMs: Math.max(50, Math.floor(settings.leaseMs / 3)),
+      onLost: (jobId) => void runner.leaseLost(jobId),
+      onError: (error) => emitter.error(error, { operation: 'heartbeat' }),
+    });
+    const owner = this.id;
+    const leases = this.leases;
+    this.creation = new JobCreation({ store, clock: this.clockSync, limits, policies, emitter, telemetry });
+    this.byId = new ByIdLifecycle({ store, clock: this.clockSync, limits, settings, runner, emitter, leases, owner });
+    this.queries = new JobQueries(store, clock);
+    const inline = { clock: this.clockSync, settings, creation: this.creation, runner, emitter, leases, limits, owner };
+    this.runInline = (type, fn, trackOptions) => trackInline(inline, type, fn, trackOptions);
+    this.recovery = new LeaseRecovery({
+      store,
+      clock: this.clockSync,
+      policies,
+      runner,
+      emitter,
+      telemetry,
+      intervalMs: settings.recoverIntervalMs,
+    });
+  }
+
+  on<E extends keyof TrackerEvents>(event: E, listener: (...args: TrackerEvents[E]) => void): this {
+    this.events.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof TrackerEvents>(event: E, listener: (...args: TrackerEvents[E]) => void): this {
+    this.events.off(event, listener as never);
+    return this;
+  }
+
+  /** Adds a telemetry implementation (see @jobtrail/otel); returns a function that removes it. */
+  useTelemetry(telemetry: JobTelemetry): () => void {
+    this.telemetryParts = [...this.telemetryParts, telemetry];
+    this.telemetry.current = combineTelemetry(this.telemetryParts);
+    return () => {
+      this.telemetryParts = this.telemetryParts.filter((part) => part !== telemetry);
+      this.telemetry.current = this.telemetryParts.length ? combineTelemetry(this.telemetryParts) : null;
+    };
+  }
+
+  /**
+   * Resolves once this process's offset to the store's clock has been measured (at once for
+   * stores without a clock of their own, or with an injected clock). Creating, starting, claiming
+   * and recovering wait for it, so that no lease or due time is ever judged on a skewed clock.
+   */
+  clockReady(): Promise<void> {
+    return this.clockSync.ready();
+  }
+
+  // ---- creation -------------------------------------------------------------------------------
+
+  /**
+   * Creates a queued job. With a `key`, an unfinished job of the same type, key, tenant and owner
+   * (`null` tenant or owner counts as a value of its own) is returned instead, and nothing is
+   * created: a key is never shared across tenants or owners, so the same key in two tenants makes
+   * two jobs, and another tenant's job is never returned.
+   *
+   * @throws {JobValidationError} (`invalid_input`) for bad input.
+   * @throws {StoreError} (`store_error`) when the store fails, or answers another tenant's or
+   *   owner's job for the key (a store whose schema predates per-scope keys).
+   */
+  create<T extends RegisteredJobType>(type: T, input?: CreateJobInput<PayloadOf<T>>): Promise<Job<PayloadOf<T>, ResultOf<T>>>;
+  create<TPayload = unknown>(type: UnregisteredJobType, input?: CreateJobInput<TPayload>): Promise<Job<TPayload>>;
+  create(type: string, input?: CreateJobInput): Promise<Job> {
+    return this.creation.create(type, input);
+  }
+
+  /** Queues `payload` for a worker's `type` handler; `options.key` dedupes as in {@link create}. */
+  enqueue<T extends RegisteredJobType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options?: Omit<CreateJobInput<PayloadOf<T>>, 'payload'>,
+  ): Promise<Job<PayloadOf<T>, ResultOf<T>>>;
+  enqueue<TPayload = unknown>(type: UnregisteredJobType, payload: TPayload, options?: Omit<CreateJobInput<TPayload>, 'payload'>): Promise<Job<TPayload>>;
+  async enqueue(type: string, payload: unknown, options?: Omit<CreateJobInput, 'payload'>): Promise<Job> {
+    if (options && typeof options === 'object' && 'payload' in options) {
+      throw new JobValidationError('payload', 'is the second argument of enqueue(); do not repeat it in the options.');
+    }
+    return this.creation.create(type, { ...options, payload });
+  }
+
+  // ---- lifecycle by id -------------------------------------------------------------------------
+
+  /**
+   * Marks a queued or retrying job as running (attempt + 1) under a lease of `leaseMs` (default:
+   * the tracker's `leaseMs`). When this tracker owns the lease (no `owner` given) it renews it by
+   * heartbeat until the job is settled or the tracker closes, so if this process dies the job is
+   * recovered like a worker's. With another `owner`, renew it with {@link heartbeat}.
+   *
+   * @throws {InvalidTransitionError} when the job is not queued or retrying.
+   */
+  start(id: string, options?: { leaseMs?: number; owner?: string }): Promise<Job> {
+    return this.byId.start(id, options);
+  }
+
+  /**
+   * Renews the lease of a running job driven by hand, on behalf of whoever holds it, for
+   * `leaseMs` (default: the tracker's `leaseMs`). Answers the new expiry. A job started without a
+   * lease (by an older version) gets one owned by this tracker.
+   *
+   * @throws {JobNotFoundError} for a missing job; {@link InvalidTransitionError} when it is not running.
+   */
+  heartbeat(id: string, options?: { leaseMs?: number }): Promise<Date> {
+    return this.byId.heartbeat(id, options);
+  }
+
+  /**
+   * Records progress (0..1, clamped) of a running job; coalesced like `ctx.progress`. Progress of
+   * a job that is not running (finished, or never started) is dropped, and emits no event.
+   */
+  progress(id: string, fraction: number, details?: ProgressDetails | string): void {
+    this.byId.progress(id, fraction, details);
+  }
+
+  /** Writes buffered progress of jobs driven through `tracker.progress()`. */
+  flush(id?: string): Promise<void> {
+    return this.byId.flush(id);
+  }
+
+  /** Completes a running job with `result` (JSON) and an optional note. @throws {InvalidTransitionError} when it is not running. */
+  complete(id: string, outcome?: { result?: unknown; note?: string | null }): Promise<Job> {
+    return this.byId.complete(id, outcome);
+  }
+
+  /** Fails the current attempt: `retrying` when the error is retryable and attempts remain, else `failed`. */
+  fail(id: string, error: unknown): Promise<Job> {
+    return this.byId.fail(id, error);
+  }
+
+  /** Ends a running job as `skipped` ("finished, nothing to do"). @throws {InvalidTransitionError} when it is not running. */
+  skip(id: string, outcome?: { note?: string | null }): Promise<Job> {
+    return this.byId.skip(id, outcome);
+  }
+
+  /** Cancels a queued, retrying or running job; a running handler's `ctx.signal` aborts. */
+  cancel(id: string, scope?: JobScope): Promise<Job> {
+    return this.byId.cancel(id, scope);
+  }
+
+  /**
+   * Queues a failed or cancelled job again with a fresh set of attempts: as many as its last run
+   * was given. Attempts keep their numbers (the next one is the job's attempt
+   * + 1), and the retry is recorded in `job.history`, so no earlier attempt's record is rewritten.
+   *
+   * @throws {JobValidationError} (`invalid_input`, field `key`) when the job has a key and another
+   *   unfinished job of its type, tenant and owner holds that key now (the message names that job).
+   */
+  retry(id: string, scope?: JobScope): Promise<Job> {
+    return this.byId.retry(id, scope);
+  }
+
+  /** Adds to named metrics atomically; answers the job's metrics after the increment. */
+  incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
+    return this.byId.incrementMetrics(id, deltas);
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /**
+   * The job, or null when it does not exist or lies outside `scope` (decided in the store's
+   * query: an out-of-scope job is never read). `read` leaves large fields out or caps them (see
+   * `FieldReads`; such fields are `undefined` and listed in `job.unread`).
+   *
+   * @throws {JobValidationError} for a bad scope or `read`.
+   */
+  get(id: string, scope?: JobScope, read?: FieldReads): Promise<Job | null> {
+    return this.queries.get(id, scope, read);
+  }
+
+  /** Newest first, paged by cursor. `read`: as for `get`. */
+  list(filter?: ListFilter): Promise<JobPage> {
+    return this.queries.list(filter);
+  }
+
+  /**
+   * Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min).
+   * `read`: as for `get`.
+   */
+  active(options?: ActiveOptions): Promise<Job[]> {
+    return this.queries.active(options);
+  }
+
+  /** Counts by status, and by type and status. */
+  stats(filter?: JobFilter): Promise<JobStats> {
+    return this.queries.stats(filter);
+  }
+
+  /** A parent's children: counts by status and summed metrics. */
+  rollup(parentId: string, scope?: JobScope): Promise<JobRollup> {
+    return this.queries.rollup(parentId, scope);
+  }
+
+  /** Deletes finished jobs older than the cut-off; answers how many. */
+  prune(options: PruneOptions): Promise<number> {
+    return this.queries.prune(options);
+  }
+
+  /**
+   * Takes back running jobs whose lease expired (their worker died or stalled): `retrying` while
+   * attempts remain, else `failed` with code `lease_expired`. Compare-and-set on lease owner and
+   * attempt, so a late completion by the original worker and this recovery never both win.
+   * A job that cannot be recovered is reported (an `error` event naming it) and the others are
+   * recovered all the same. Concurrent calls share one pass.
+   */
+  recoverExpired(): Promise<Job[]> {
+    return this.recovery.recoverExpired();
+  }
+
+  // ---- inline tracking -------------------------------------------------------------------------
+
+  /**
+   * Runs `fn` as a tracked job: creates and starts it, lets `fn` report progress, completes it
+   * with the return value or fails it on throw (rethrowing the original error). In safe mode (the
+   * default) tracking failures never change what `fn` returns or throws.
+   */
+  track<TType extends RegisteredJobType>(
+    type: TType,
+    fn: (ctx: JobContext<PayloadOf<TType>>) => ResultOf<TType> | Promise<ResultOf<TType>>,
+    options?: TrackOptions<PayloadOf<TType>>,
+  ): Promise<Awaited<ResultOf<TType>>>;
+  track<T, TPayload = unknown>(
+    type: UnregisteredJobType,
+    fn: (ctx: JobContext<TPayload>) => T | Promise<T>,
+    options?: TrackOptions<TPayload>,
+  ): Promise<Awaited<T>>;
+  track<T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions = {}): Promise<Awaited<T>> {
+    return this.runInline(type, fn, options);
+  }
+
+  /**
+   * Stops background timers (lease renewal, recovery) and writes buffered progress. The store
+   * stays open (it is yours). Jobs this tracker was renewing are recovered once their lease expires.
+   */
+  async close(): Promise<void> {
+    this.byId.close();
+    this.recovery.stop();
+    this.leases.stop();
+    await this.flush();
+  }
+}
