@@ -14,6 +14,9 @@ import { appendBounded, decideFailure, toJobError, type FailureDecision, type Fa
  * by-id API, the attempt runner, recovery, a worker's shutdown) decides only when, never what.
  */
 
+const RETRY_FROM: readonly JobStatus[] = ['failed', 'cancelled'];
+const RELEASE_FROM: readonly JobStatus[] = ['running'];
+
 /** How much of a job's past its record keeps (the tracker's `maxErrors` and `maxHistory`). */
 export interface HistoryLimits {
   maxErrors: number;
@@ -21,10 +24,12 @@ export interface HistoryLimits {
 }
 
 /**
- * @throws {InvalidTransitionError} when the state machine does not allow `job.status` → `to`.
+ * @throws {InvalidTransitionError} when the state machine does not allow `job.status` → `to`, or
+ *   when `from` is given and does not list `job.status` (two transitions can share a target:
+ *   a manual retry and a shutdown's release both lead to `queued`, from different statuses).
  */
-export function checkTransition(job: Pick<Job, 'id' | 'status'>, to: JobStatus, hint?: string): void {
-  if (!canTransition(job.status, to)) {
+export function checkTransition(job: Pick<Job, 'id' | 'status'>, to: JobStatus, hint?: string, from?: readonly JobStatus[]): void {
+  if (!canTransition(job.status, to) || (from !== undefined && !from.includes(job.status))) {
     throw new InvalidTransitionError(job.id, job.status, to, hint ?? (isTerminal(job.status) ? 'The job already finished.' : undefined));
   }
 }
@@ -90,7 +95,7 @@ export function cancelTransition(current: Job, at: Date): JobPatch {
  * Attempts keep their numbers, and the last attempt and the retry itself go to `job.history`.
  */
 export function retryTransition(current: Job, at: Date, limits: HistoryLimits): JobPatch {
-  checkTransition(current, 'queued', 'Only failed or cancelled jobs can be retried.');
+  checkTransition(current, 'queued', 'Only failed or cancelled jobs can be retried.', RETRY_FROM);
   return {
     status: 'queued',
     maxAttempts: current.attempt + runBudget(current),
@@ -112,7 +117,7 @@ export function retryTransition(current: Job, at: Date, limits: HistoryLimits): 
  * allowed, and the next one gets a new number.
  */
 export function releaseTransition(job: Job, at: Date, maxHistory: number): JobPatch {
-  checkTransition(job, 'queued');
+  checkTransition(job, 'queued', 'Only a running job can be handed back.', RELEASE_FROM);
   return {
     status: 'queued',
     maxAttempts: job.maxAttempts + 1,

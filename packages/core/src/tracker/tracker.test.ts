@@ -258,6 +258,17 @@ describe('lifecycle by id', () => {
     expect(await tracker.get('not-an-id')).toBeNull();
   });
 
+  it('refuses to retry a job that has not finished, and leaves its record as it was', async () => {
+    const { tracker } = setup();
+    const queued = await tracker.create('x');
+    expect(await codeOf(() => tracker.retry(queued.id))).toBe('invalid_transition');
+    const running = await tracker.start((await tracker.create('x')).id);
+    expect(await codeOf(() => tracker.retry(running.id))).toBe('invalid_transition');
+    expect(await tracker.get(running.id)).toEqual(running);
+    expect(await tracker.get(queued.id)).toEqual(queued);
+    await tracker.close();
+  });
+
   it('hides jobs outside the scope', async () => {
     const { tracker } = setup();
     const job = await tracker.create('x', { tenantId: 'a' });
