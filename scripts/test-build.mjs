@@ -13,7 +13,7 @@
 //   load       per subpath, an ESM file (`import * as m`) and a CJS file (`require`) must load and
 //              export at least one name and every declared EXPECTED_EXPORTS name
 //   agree      ESM names = CJS names = declared names (types must not promise what is not there)
-//   identity   @jobtrail/core's ESM and CJS builds (and ./client) loaded side by side in one process:
+//   identity   @jobtrail/core's ESM and CJS builds (and ./client, ./store) loaded side by side in one process:
 //              each class's `isInstance` recognises the other copy's errors, and the ESM HTTP
 //              handler maps a CJS store's errors to their status
 //   tsc        the repo's tsc type-checks check.ts + check.cts (module/moduleResolution NodeNext) and
@@ -37,7 +37,19 @@ import { indent, run, withoutNpmNoise } from './lib/run.mjs';
  */
 const EXPECTED_EXPORTS = {
   '@jobtrail/core': {
-    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES', 'createJobsHandler', 'toNodeHandler', 'createWorker', 'StoreClock'],
+    '.': ['createTracker', 'MemoryJobStore', 'normalizeStatus', 'JOB_STATUSES', 'createJobsHandler', 'toNodeHandler', 'createWorker'],
+    './store': [
+      'toReadPlan',
+      'checkReadOptions',
+      'markUnread',
+      'isFullRead',
+      'LARGE_JOB_FIELDS',
+      'refusePartialJob',
+      'metricOverflowError',
+      'isUuid',
+      'systemClock',
+      'StoreClock',
+    ],
     './client': [
       'createJobsClient',
       'JobsClient',
@@ -424,7 +436,7 @@ export async function resolve(specifier, context, next) {
     const result = await run(process.execPath, ['--import', './checks/guard.mjs', path.relative(scratch, file)], { cwd: scratch });
     const last = result.stdout.trim().split('\n').at(-1) ?? '';
     const problems = result.code === 0 && last.startsWith('[') ? JSON.parse(last) : [`node ${rel(file)} failed\n${nodeError(result.output)}`];
-    return { ms: result.ms, summary: '@jobtrail/core ESM + CJS (. and ./client) in one process', problems };
+    return { ms: result.ms, summary: '@jobtrail/core ESM + CJS (., ./client and ./store) in one process', problems };
   });
 
   for (const { label, result, files } of await tscRuns) {
@@ -504,9 +516,11 @@ function identityCheckSource() {
 import { createRequire } from 'node:module';
 import * as esm from '@jobtrail/core';
 import * as esmClient from '@jobtrail/core/client';
+import * as esmStore from '@jobtrail/core/store';
 const require = createRequire(import.meta.url);
 const cjs = require('@jobtrail/core');
 const cjsClient = require('@jobtrail/core/client');
+const cjsStore = require('@jobtrail/core/store');
 const problems = [];
 const check = (label, ok) => ok || problems.push(label);
 const id = '01890000-0000-7000-8000-000000000001';
@@ -518,6 +532,8 @@ check('ESM StoreError.isInstance(a CJS JobNotFoundError) is false', !esm.StoreEr
 check('CJS JobtrailError (.) .isInstance(a CJS ./client JobsHttpError)', cjs.JobtrailError.isInstance(new cjsClient.JobsHttpError(404, 'job_not_found', 'm')));
 check('ESM ./client JobtrailError.isInstance(a CJS StoreError)', esmClient.JobtrailError.isInstance(new cjs.StoreError('m')));
 check('CJS ./client JobsNetworkError.isInstance(an ESM ./client JobsNetworkError)', cjsClient.JobsNetworkError.isInstance(new esmClient.JobsNetworkError('m')));
+check('ESM JobValidationError.isInstance(a CJS ./store refusal)', esm.JobValidationError.isInstance(cjsStore.metricOverflowError('m')));
+check('CJS JobValidationError.isInstance(an ESM ./store refusal)', cjs.JobValidationError.isInstance(esmStore.metricOverflowError('m')));
 check('a plain object with a code is no JobtrailError', !esm.JobtrailError.isInstance({ code: 'job_not_found', name: 'JobNotFoundError' }));
 
 const statusFor = async (error) => {

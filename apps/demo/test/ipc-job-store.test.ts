@@ -1,4 +1,5 @@
-import { JobValidationError, MemoryJobStore, type JobStore } from '@jobtrail/core';
+import { JobValidationError, MemoryJobStore } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 import { makeJob, runStoreContract } from '@jobtrail/core/testing';
 import { describe, expect, it } from 'vitest';
 import { IpcJobStore, RemoteStoreError } from '../src/server/ipc-store/ipc-job-store.js';

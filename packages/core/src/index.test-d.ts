@@ -13,7 +13,6 @@ import {
   type Job,
   type JobContext,
   type JobStatus,
-  type JobStore,
   type JobTypeName,
   type JobTypes,
   type PayloadOf,
@@ -21,6 +20,7 @@ import {
   type Tracker,
   type TrackerEvents,
 } from './index.js';
+import type { JobStore } from './store/index.js';
 
 describe('public types', () => {
   it('pins the statuses', () => {

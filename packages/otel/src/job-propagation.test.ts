@@ -1,5 +1,5 @@
-import { createTracker, createWorker, MemoryJobStore, uuidv7, type Tracker } from '@jobtrail/core';
-import { createFakeClock } from '@jobtrail/core/testing';
+import { createTracker, createWorker, MemoryJobStore, type Tracker } from '@jobtrail/core';
+import { createFakeClock, makeJob } from '@jobtrail/core/testing';
 import {
   context,
   createTraceState,
@@ -149,7 +149,7 @@ describe('with the W3C trace context and baggage propagators registered', () => 
     registerW3C();
     const { otel, store, tracker } = setup();
     const job = await tracker.enqueue('scan', null);
-    await store.insert({ ...job, id: uuidv7(T0), trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
+    await store.insert({ ...job, id: makeJob().id, trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
     await tracker.cancel(job.id);
     expect(await runJobs(tracker)).toHaveLength(1);
     expect(otel.span('process scan').links[0]?.context).toMatchObject({ traceId: INCOMING.traceId, spanId: INCOMING.spanId });
@@ -204,7 +204,7 @@ describe('with the W3C trace context and baggage propagators registered', () => 
     const { otel, store, tracker } = setup();
     const job = await tracker.enqueue('scan', null);
     const broken = ['{"traceparent":', '{"traceparent":"00-zz-zz-01"}', '{"traceparent":42}', 'not a traceparent'];
-    for (const trace of broken) await store.insert({ ...job, id: uuidv7(T0), trace });
+    for (const trace of broken) await store.insert({ ...job, id: makeJob().id, trace });
     await tracker.cancel(job.id);
     expect(await runJobs(tracker)).toHaveLength(broken.length);
     const processes = otel.spans('process scan');
@@ -238,7 +238,7 @@ describe('with a propagator of another format registered', () => {
     propagation.setGlobalPropagator(new XTestPropagator());
     const { otel, store, tracker } = setup();
     const job = await tracker.enqueue('scan', null);
-    await store.insert({ ...job, id: uuidv7(T0), trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
+    await store.insert({ ...job, id: makeJob().id, trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
     await tracker.cancel(job.id);
     await runJobs(tracker);
     expect(otel.span('process scan').links).toEqual([]);
@@ -259,7 +259,7 @@ describe('with a propagator of another format registered', () => {
     const job = await tracker.enqueue('scan', null);
     expect(job.trace).toBeNull();
     expect(otel.spans('send scan')).toHaveLength(1);
-    await store.insert({ ...job, id: uuidv7(T0), trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
+    await store.insert({ ...job, id: makeJob().id, trace: `00-${INCOMING.traceId}-${INCOMING.spanId}-01` });
     const seen = await runJobs(tracker);
     expect(seen).toHaveLength(2);
     const processes = otel.spans('process scan');
@@ -287,7 +287,7 @@ describe('with no propagator registered', () => {
     const { otel, store, tracker } = setup('parent');
     const job = await tracker.enqueue('scan', null);
     const carrier = { traceparent: `00-${INCOMING.traceId}-${INCOMING.spanId}-01`, tracestate: 'vendor=abc', baggage: 'tenant=t1' };
-    await store.insert({ ...job, id: uuidv7(T0), trace: JSON.stringify(carrier) });
+    await store.insert({ ...job, id: makeJob().id, trace: JSON.stringify(carrier) });
     await tracker.cancel(job.id);
     expect(await runJobs(tracker)).toEqual([{ tenant: undefined, spanId: expect.any(String) }]);
     expect(otel.span('process scan').parentSpanContext).toMatchObject({ traceId: INCOMING.traceId, spanId: INCOMING.spanId });

@@ -1,4 +1,4 @@
-import type { JobStore } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 import type { ClientSession, Db } from 'mongodb';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { MongoJobStore, MongoJobStoreOptions, WakeMode } from './index.js';

@@ -1,4 +1,5 @@
-import { JobValidationError, StoreError, type JobStore } from '@jobtrail/core';
+import { JobValidationError, StoreError } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 import { makeJob } from '@jobtrail/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';

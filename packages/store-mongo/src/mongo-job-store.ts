@@ -1,17 +1,14 @@
+import { JobValidationError, StoreError, type Job, type JobStatus } from '@jobtrail/core';
 import {
   checkReadOptions,
   toReadPlan,
-  JobValidationError,
   metricOverflowError,
-  StoreError,
   systemClock,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
   type InsertResult,
-  type Job,
   type JobPatch,
-  type JobStatus,
   type JobStore,
   type ProgressPatch,
   type PruneRequest,
@@ -23,7 +20,7 @@ import {
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
-} from '@jobtrail/core';
+} from '@jobtrail/core/store';
 import type { ClientSession, Collection, Db } from 'mongodb';
 import { claimBatch } from './documents/claim-batch.js';
 import { claimPlan } from './documents/claim-documents.js';

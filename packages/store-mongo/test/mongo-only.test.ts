@@ -1,4 +1,5 @@
-import { createTracker, type StoreWakeEvent } from '@jobtrail/core';
+import { createTracker } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_INDEXES, MongoJobStore } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { createTracker, createWorker, type StoreWakeEvent } from '@jobtrail/core';
+import { createTracker, createWorker } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
 import { withClient } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';

@@ -1,4 +1,4 @@
-import type { JobStore } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 import { runStoreContract } from '@jobtrail/core/testing';
 import { createTestStore, type TestStore } from './support/test-database.js';
 

@@ -1,4 +1,5 @@
-import { createTracker, createWorker, type JobStore } from '@jobtrail/core';
+import { createTracker, createWorker } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 import { IpcJobStore } from './ipc-store/ipc-job-store.js';
 import { instrumentTracker } from './instrument-tracker.js';
 import { JOB_POLICIES, WORKER_LEASE_MS, WORKER_POLL_INTERVAL_MS } from './job-policies.js';

@@ -1,4 +1,5 @@
-import { JobValidationError, StoreError, type ClaimRequest } from '@jobtrail/core';
+import { JobValidationError, StoreError } from '@jobtrail/core';
+import type { ClaimRequest } from '@jobtrail/core/store';
 import type { Filter, Sort, UpdateFilter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { requireCount, requireDate, requireOwner } from '../validation/checks.js';

@@ -3,14 +3,11 @@ import {
   MemoryJobStore,
   TERMINAL_STATUSES,
   isTerminal,
-  type ClaimRequest,
-  type Expectation,
   type Job,
   type JobHistoryEntry,
-  type JobPatch,
   type JobStatus,
-  type StoreFilter,
 } from '@jobtrail/core';
+import type { ClaimRequest, Expectation, JobPatch, StoreFilter } from '@jobtrail/core/store';
 import { makeJob, queryAll } from '@jobtrail/core/testing';
 import fc from 'fast-check';
 import { find, Query, update } from 'mingo';

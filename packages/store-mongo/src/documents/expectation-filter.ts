@@ -1,4 +1,4 @@
-import type { Expectation } from '@jobtrail/core';
+import type { Expectation } from '@jobtrail/core/store';
 import type { Filter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 

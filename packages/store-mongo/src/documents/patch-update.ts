@@ -1,4 +1,4 @@
-import type { JobPatch, ProgressPatch } from '@jobtrail/core';
+import type { JobPatch, ProgressPatch } from '@jobtrail/core/store';
 import type { UpdateFilter } from 'mongodb';
 import { encodeMetrics, toErrorDocument, toHistoryDocument, type JobDocument } from '../mapping/job-document.js';
 

@@ -1,4 +1,5 @@
-import { isJobStatus, isTerminal, JobValidationError, type PruneRequest, type TerminalStatus } from '@jobtrail/core';
+import { isJobStatus, isTerminal, JobValidationError, type TerminalStatus } from '@jobtrail/core';
+import type { PruneRequest } from '@jobtrail/core/store';
 import type { Filter, Sort } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { requireDate } from '../validation/checks.js';

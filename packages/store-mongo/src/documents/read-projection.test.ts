@@ -1,4 +1,5 @@
-import { FULL_READ, MemoryJobStore, toReadPlan, type FieldReads, type Job, type JobScope } from '@jobtrail/core';
+import { MemoryJobStore, type FieldReads, type Job, type JobScope } from '@jobtrail/core';
+import { FULL_READ, toReadPlan } from '@jobtrail/core/store';
 import { makeJob } from '@jobtrail/core/testing';
 import { find } from 'mingo';
 import { computeValue, Context } from 'mingo/core';

@@ -1,4 +1,5 @@
-import { isFullRead, LARGE_JOB_FIELDS, markUnread, type Job, type JobScope, type LargeJobField, type ReadPlan } from '@jobtrail/core';
+import type { Job, JobScope, LargeJobField } from '@jobtrail/core';
+import { isFullRead, LARGE_JOB_FIELDS, markUnread, type ReadPlan } from '@jobtrail/core/store';
 import type { Document, Filter } from 'mongodb';
 import { toJob, type JobDocument } from '../mapping/job-document.js';
 import { storeFilter } from './store-filter.js';

@@ -1,4 +1,5 @@
-import { isUuid, JobValidationError, type StoreFilter, type StoreQuery } from '@jobtrail/core';
+import { JobValidationError } from '@jobtrail/core';
+import { isUuid, type StoreFilter, type StoreQuery } from '@jobtrail/core/store';
 import type { Filter, Sort } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { requireDate, requireStatus } from '../validation/checks.js';

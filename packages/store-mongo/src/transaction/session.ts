@@ -1,4 +1,5 @@
-import { JobValidationError, type InsertOptions } from '@jobtrail/core';
+import { JobValidationError } from '@jobtrail/core';
+import type { InsertOptions } from '@jobtrail/core/store';
 import type { ClientSession } from 'mongodb';
 
 /**

@@ -1,4 +1,4 @@
-import type { StoreWakeEvent } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { createFakeClock } from '@jobtrail/core/testing';
 import { MongoNetworkError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import type { Clock, StoreWakeEvent, TimerHandle } from '@jobtrail/core';
+import type { Clock, TimerHandle } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { isChangeStreamUnsupported, isClientClosed } from '../errors/driver-errors.js';
 import { changeToWakeEvent } from './wake-pipeline.js';
 

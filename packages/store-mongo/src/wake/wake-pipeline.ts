@@ -1,4 +1,4 @@
-import type { StoreWakeEvent } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import type { Document } from 'mongodb';
 import { CLAIMABLE_STATUSES } from '../documents/statuses.js';
 

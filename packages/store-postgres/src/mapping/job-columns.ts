@@ -1,4 +1,4 @@
-import { LARGE_JOB_FIELDS, type ReadPlan } from '@jobtrail/core';
+import { LARGE_JOB_FIELDS, type ReadPlan } from '@jobtrail/core/store';
 
 /**
  * The job table's columns, in one place. Statements list them explicitly instead of `*`: a

@@ -1,4 +1,5 @@
-import { JobValidationError, isUuid, refusePartialJob, type Job } from '@jobtrail/core';
+import { JobValidationError, type Job } from '@jobtrail/core';
+import { isUuid, refusePartialJob } from '@jobtrail/core/store';
 import {
   MAX_INDEXED_TEXT_BYTES,
   optionalDate,

@@ -1,4 +1,5 @@
-import { isFullRead, markUnread, type Job, type JobError, type JobHistoryEntry, type JobStatus, type ReadPlan } from '@jobtrail/core';
+import type { Job, JobError, JobHistoryEntry, JobStatus } from '@jobtrail/core';
+import { isFullRead, markUnread, type ReadPlan } from '@jobtrail/core/store';
 
 /**
  * A job row as node-postgres hands it over. It never leaves this package: `toJob` is the one way

@@ -1,4 +1,5 @@
-import { JobValidationError, isTerminal, type Expectation, type Job, type JobPatch } from '@jobtrail/core';
+import { JobValidationError, isTerminal, type Job } from '@jobtrail/core';
+import type { Expectation, JobPatch } from '@jobtrail/core/store';
 import {
   MAX_INDEXED_TEXT_BYTES,
   optionalDate,

@@ -1,4 +1,4 @@
-import type { StoreWakeEvent } from '@jobtrail/core';
+import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { WakeListener, type ListenClient, type ListenerStatus } from './wake-listener.js';
 
 export interface WakeHubOptions {

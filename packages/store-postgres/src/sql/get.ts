@@ -1,5 +1,6 @@
 import { statement, type Statement } from '../connection/statement.js';
-import type { JobScope, ReadPlan } from '@jobtrail/core';
+import type { JobScope } from '@jobtrail/core';
+import type { ReadPlan } from '@jobtrail/core/store';
 import { jobColumns, readColumns } from '../mapping/job-columns.js';
 import { filterConditions, whereClause } from './job-filter.js';
 import type { BuiltQuery } from './query.js';

@@ -1,4 +1,4 @@
-import { isUuid, type StoreFilter } from '@jobtrail/core';
+import { isUuid, type StoreFilter } from '@jobtrail/core/store';
 import { optionalText, requireDate, requireStatusList, requireTextList } from '../validation/checks.js';
 import { ACTIVE_SQL } from './statuses.js';
 

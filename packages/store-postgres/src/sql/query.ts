@@ -1,4 +1,5 @@
-import { JobValidationError, isUuid, toReadPlan, type ReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core';
+import { JobValidationError } from '@jobtrail/core';
+import { isUuid, toReadPlan, type ReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core/store';
 import { statement, type Statement } from '../connection/statement.js';
 import { readColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';

@@ -1,4 +1,5 @@
-import { toReadPlan, type FieldReads } from '@jobtrail/core';
+import type { FieldReads } from '@jobtrail/core';
+import { toReadPlan } from '@jobtrail/core/store';
 import { describe, expect, it } from 'vitest';
 import { STORED_OVERHEAD, STORED_TO_TEXT } from '../mapping/job-columns.js';
 import { resolveTableNames } from '../naming/table-names.js';

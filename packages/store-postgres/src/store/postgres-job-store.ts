@@ -1,16 +1,12 @@
+import { JobValidationError, StoreError, isTerminal, type Job, type JobStatus } from '@jobtrail/core';
 import {
-  JobValidationError,
-  StoreError,
   checkReadOptions,
-  isTerminal,
   isUuid,
   metricOverflowError,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
   type InsertResult,
-  type Job,
-  type JobStatus,
   type JobPatch,
   type JobStore,
   type ProgressPatch,
@@ -23,7 +19,7 @@ import {
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
-} from '@jobtrail/core';
+} from '@jobtrail/core/store';
 import { Batcher, type Outcome } from '../batching/batcher.js';
 import {
   PoolExecutor,

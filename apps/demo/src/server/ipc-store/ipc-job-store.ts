@@ -1,9 +1,5 @@
-import {
-  JobtrailError,
-  StoreError,
-  type JobStore,
-  type StoreWakeEvent,
-} from '@jobtrail/core';
+import { JobtrailError, StoreError } from '@jobtrail/core';
+import type { JobStore, StoreWakeEvent } from '@jobtrail/core/store';
 import { isStoreReply, isStoreWake, type RemoteErrorShape, type RemoteMethod, type StoreCall } from './protocol.js';
 
 /** An error the parent's store threw, re-created on this side with the same code and message. */

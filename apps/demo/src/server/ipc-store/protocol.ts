@@ -1,4 +1,4 @@
-import type { JobStore, StoreWakeEvent } from '@jobtrail/core';
+import type { JobStore, StoreWakeEvent } from '@jobtrail/core/store';
 
 /**
  * Messages between the server, which owns an in-memory store, and the worker process, which

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { JobStore } from '@jobtrail/core';
+import type { JobStore } from '@jobtrail/core/store';
 
 export type StoreKind = 'memory' | 'postgres';
 

@@ -1,0 +1,37 @@
+// `@jobtrail/core/store`: what a store implementation needs beyond the root entry (the port it
+// implements and the helpers every store uses, so all of them validate, read and refuse alike).
+// Applications need none of it: they pass a store to `createTracker`; the job model, errors and
+// `FieldReads` come from `@jobtrail/core`.
+export type {
+  JobStore,
+  InsertOptions,
+  InsertResult,
+  Expectation,
+  JobPatch,
+  TransitionResult,
+  ClaimRequest,
+  ProgressPatch,
+  StoreFilter,
+  StoreQuery,
+  StoreQueryResult,
+  StatusCount,
+  PruneRequest,
+  StoreLimits,
+  StoreWakeEvent,
+  ReadOptions,
+} from './job-store.js';
+export {
+  LARGE_JOB_FIELDS,
+  MAX_FIELD_CAP_BYTES,
+  FULL_READ,
+  toReadPlan,
+  checkReadOptions,
+  isFullRead,
+  markUnread,
+} from './field-reads.js';
+export type { ReadPlan, CheckedRead } from './field-reads.js';
+export { refusePartialJob, metricOverflowError } from './store-refusals.js';
+export { isUuid } from '../util/uuid-v7.js';
+export { systemClock } from '../util/clock.js';
+export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from '../util/store-clock.js';
+export type { StoreClockOptions } from '../util/store-clock.js';
