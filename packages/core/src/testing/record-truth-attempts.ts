@@ -1,0 +1,176 @@
+import { expect, it } from 'vitest';
+import { type RecordTruth, waitUntil } from './record-truth-harness.js';
+import { uniqueName } from './make-job.js';
+
+/** Retries and attempts: broken backoff policies, Retry-After, stale attempts, history and progress events. */
+export function recordTruthAttempts(truth: RecordTruth): void {
+  const { setup, teardown, settled } = truth;
+
+  it('falls back to the default backoff when a backoff policy is broken, and reports it', async () => {
+    for (const policy of [() => undefined, () => Number.NaN, () => -5, () => { throw new Error('policy bug'); }]) {
+      const { tracker, errors, work } = setup({ backoff: policy as unknown as () => number });
+      const type = uniqueName('truth.backoff');
+      work({ [type]: () => { throw new Error('boom'); } });
+      const job = await tracker.enqueue(type, null, { maxAttempts: 3 });
+      const retrying = await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'retrying');
+      await teardown();
+      const delay = retrying!.runAt.getTime() - retrying!.updatedAt.getTime();
+      // The default: exponential from 1 s, factor 2, full jitter (the poll may see a later attempt).
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThanOrEqual(1_000 * 2 ** (retrying!.attempt - 1));
+      expect(errors.map((e) => e.operation)).toContain('backoff');
+    }
+  });
+
+  it('caps a Retry-After, absurd or out of range, at maxRetryAfterMs', async () => {
+    for (const retryAfter of ['10000000000000', '31536000']) {
+      const { tracker, work } = setup({ maxRetryAfterMs: 60_000 });
+      const type = uniqueName('truth.retry-after');
+      work({ [type]: () => { throw Object.assign(new Error('slow down'), { status: 429, headers: { 'retry-after': retryAfter } }); } });
+      const job = await tracker.enqueue(type, null, { maxAttempts: 3 });
+      const retrying = await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'retrying');
+      await teardown();
+      expect(retrying!.runAt.getTime() - retrying!.updatedAt.getTime()).toBe(60_000);
+    }
+  });
+
+  it('keeps a stale attempt out of the next one: cancel, retry, and the old handler writes nothing into the new run', async () => {
+    const { tracker, errors, work } = setup();
+    const type = uniqueName('truth.stale');
+    const staleWrites: string[] = [];
+    tracker.on('stale', (info) => staleWrites.push(info.operation));
+    const stages: Array<string | null> = [];
+    tracker.on('progress', (event) => stages.push(event.stage));
+    let release!: () => void;
+    const old = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const secondStarted = { value: false };
+    work({
+      [type]: async (ctx) => {
+        calls++;
+        if (calls === 1) {
+          await old; // ignores its AbortSignal
+          ctx.progress(0.8, 'old attempt');
+          ctx.metrics.increment('leads', 500);
+          await ctx.flush();
+          return 'old';
+        }
+        secondStarted.value = true;
+        // The old attempt writes now, while this one runs: its writes must be dropped.
+        await waitUntil(() => staleWrites.length, (n) => n > 0);
+        ctx.progress(0.2, 'new attempt');
+        ctx.metrics.increment('leads', 7);
+        return 'new';
+      },
+    }, { concurrency: 2 });
+    const job = await tracker.enqueue(type, null);
+    await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'running');
+    await tracker.cancel(job.id);
+    await tracker.retry(job.id);
+    await waitUntil(() => secondStarted.value, Boolean);
+    release();
+    const done = await settled(tracker, job.id);
+    await teardown();
+    expect(done).toMatchObject({ status: 'completed', result: 'new', metrics: { leads: 7 }, stage: 'new attempt', attempt: 2 });
+    // Attempt 1 (cancelled) became history when the job was retried; attempt 2 is the job itself.
+    expect(done.history.map((entry) => (entry.kind === 'attempt' ? `${entry.attempt}:${entry.outcome}` : 'retry'))).toEqual([
+      '1:cancelled',
+      'retry',
+    ]);
+    expect(errors.filter((e) => e.operation.startsWith('settle'))).toEqual([]);
+    // The superseded attempt reported nothing: no event for its late progress.
+    expect(stages).toEqual(['new attempt']);
+  });
+
+  it('starts a new attempt from no progress and no metrics, and keeps each attempt in history', async () => {
+    const { tracker, work } = setup({ backoff: () => 0 });
+    const type = uniqueName('truth.attempts');
+    const seen: Array<{ progress: number; stage: string | null; metrics: Record<string, number> }> = [];
+    work({
+      [type]: async (ctx) => {
+        seen.push({ progress: ctx.job.progress, stage: ctx.job.stage, metrics: { ...ctx.job.metrics } });
+        ctx.progress(0.8, 'almost');
+        ctx.metrics.increment('leadsProcessed', 500);
+        await ctx.flush();
+        if (ctx.attempt === 1) throw new Error('upstream 503');
+      },
+    });
+    const job = await tracker.enqueue(type, null, { maxAttempts: 2 });
+    const done = await settled(tracker, job.id);
+    await teardown();
+    expect(seen).toEqual([
+      { progress: 0, stage: null, metrics: {} },
+      { progress: 0, stage: null, metrics: {} },
+    ]);
+    expect(done).toMatchObject({ status: 'completed', attempt: 2, metrics: { leadsProcessed: 500 } });
+    expect(done.history).toMatchObject([
+      { kind: 'attempt', attempt: 1, outcome: 'retrying', progress: 0.8, stage: 'almost', metrics: { leadsProcessed: 500 }, error: { message: 'upstream 503' } },
+    ]);
+    const [first] = done.history as Array<{ startedAt: Date; finishedAt: Date }>;
+    expect(first!.startedAt.getTime()).toBeLessThanOrEqual(first!.finishedAt.getTime());
+    expect(first!.finishedAt.getTime()).toBeLessThanOrEqual(done.startedAt!.getTime());
+  });
+
+  it('records a manual retry as such and never renumbers or rewrites an earlier attempt', async () => {
+    const { tracker, work } = setup();
+    const type = uniqueName('truth.manual-retry');
+    let calls = 0;
+    work({ [type]: () => { calls++; if (calls === 1) throw new Error('first run fails'); return 'ok'; } });
+    const job = await tracker.enqueue(type, null, { maxAttempts: 1 });
+    const failed = await settled(tracker, job.id);
+    expect(failed.history).toEqual([]);
+    await tracker.retry(job.id);
+    const done = await waitUntil(() => tracker.get(job.id), (j) => j?.status === 'completed');
+    await teardown();
+    expect(done!.attempt).toBe(2);
+    // The first run's record is kept exactly as it ended, then the retry is recorded.
+    expect(done!.history).toEqual([
+      {
+        kind: 'attempt',
+        attempt: 1,
+        owner: null,
+        startedAt: failed.startedAt,
+        finishedAt: failed.finishedAt,
+        outcome: 'failed',
+        error: failed.error,
+        progress: failed.progress,
+        stage: failed.stage,
+        metrics: failed.metrics,
+      },
+      { kind: 'retry', at: expect.any(Date), afterAttempt: 1 },
+    ]);
+    expect(done!.startedAt!.getTime()).toBeGreaterThanOrEqual(failed.finishedAt!.getTime());
+  });
+
+  it('emits no progress after a job finished, and every progress event carries the type', async () => {
+    const { tracker } = setup();
+    const type = uniqueName('truth.events');
+    const events: Array<{ type: string; progress: number }> = [];
+    tracker.on('progress', (event) => events.push({ type: event.type, progress: event.progress }));
+    const job = await tracker.create(type);
+    await tracker.start(job.id);
+    tracker.progress(job.id, 0.5, 'half');
+    await tracker.complete(job.id);
+    tracker.progress(job.id, 0.9, 'late');
+    let late!: () => void;
+    await tracker.track(type, (ctx) => {
+      late = () => ctx.progress(0.7, 'after return');
+      ctx.progress(0.3);
+    });
+    late();
+    // A job driven from elsewhere: this tracker learns its type from the store.
+    const other = setup();
+    const foreign = await tracker.create(type);
+    await tracker.start(foreign.id);
+    other.tracker.on('progress', (event) => events.push({ type: event.type, progress: event.progress }));
+    other.tracker.progress(foreign.id, 0.4);
+    await waitUntil(() => events.length, (n) => n >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await teardown();
+    expect(events).toEqual([
+      { type, progress: 0.5 },
+      { type, progress: 0.3 },
+      { type, progress: 0.4 },
+    ]);
+  });
+}
