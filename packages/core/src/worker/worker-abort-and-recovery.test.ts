@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoff } from '../backoff/backoff.js';
 import { createTracker } from '../tracker/tracker.js';
-import { createWorker, type Worker } from './worker.js';
+import { createWorker } from './worker.js';
 import { settle, setup, stopWorkers, workers } from './worker.test-support.js';
 
 afterEach(stopWorkers);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoff } from '../backoff/backoff.js';
 import { FatalJobError } from '../errors/job-errors.js';
-import { createTracker, type Tracker } from '../tracker/tracker.js';
+import type { Tracker } from '../tracker/tracker.js';
 import { createWorker } from './worker.js';
 import { settle, setup, stopWorkers, T0 } from './worker.test-support.js';
 
