@@ -44,7 +44,7 @@ const BUILDERS: ReadonlyArray<[name: string, from: readonly JobStatus[], build: 
   ['start', ['queued', 'retrying'], (job) => startTransition(job, 'w1', 30_000, now)],
   ['complete', ['running'], (job) => completeTransition(job, { ok: true }, at, 20)],
   ['skip', ['running'], (job) => skipTransition(job, at)],
-  ['fail', ['running'], (job) => failTransition(job, new Error('boom'), { retryable: true }, fixed, now, failureOptions)],
+  ['fail', ['running'], (job) => failTransition(job, new Error('boom'), { retryable: true, reason: 'unknown' }, fixed, now, failureOptions)],
   ['cancel', ['queued', 'retrying', 'running'], (job) => cancelTransition(job, at)],
   ['retry', ['failed', 'cancelled'], (job) => retryTransition(job, at, limits)],
   ['release', ['running'], (job) => releaseTransition(job, at, 50)],
@@ -86,12 +86,12 @@ describe('lifecycle transitions', () => {
   });
 
   it('fail retries while attempts remain and the error is retryable, else fails', () => {
-    const retried = failTransition(jobIn('running', { attempt: 1, maxAttempts: 3 }), new Error('x'), { retryable: true }, fixed, now, failureOptions);
+    const retried = failTransition(jobIn('running', { attempt: 1, maxAttempts: 3 }), new Error('x'), { retryable: true, reason: 'unknown' }, fixed, now, failureOptions);
     expect(retried.status).toBe('retrying');
     expect(retried.patch.runAt).toEqual(new Date(now + 1000));
-    const failed = failTransition(jobIn('running', { attempt: 3, maxAttempts: 3 }), new Error('x'), { retryable: true }, fixed, now, failureOptions);
+    const failed = failTransition(jobIn('running', { attempt: 3, maxAttempts: 3 }), new Error('x'), { retryable: true, reason: 'unknown' }, fixed, now, failureOptions);
     expect(failed.status).toBe('failed');
-    const fatal = failTransition(jobIn('running', { attempt: 1, maxAttempts: 3 }), new Error('x'), { retryable: false }, fixed, now, failureOptions);
+    const fatal = failTransition(jobIn('running', { attempt: 1, maxAttempts: 3 }), new Error('x'), { retryable: false, reason: 'fatal_error' }, fixed, now, failureOptions);
     expect(fatal.status).toBe('failed');
   });
 
