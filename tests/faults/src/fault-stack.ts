@@ -6,7 +6,7 @@ import {
   type JobHandler,
   type Tracker,
   type TrackerOptions,
-  type JobWorker,
+  type Worker,
 } from '@jobtrail/core';
 import { PostgresJobStore, type PostgresJobStoreOptions } from '@jobtrail/store-postgres';
 import { DataSource } from 'typeorm';
@@ -76,7 +76,7 @@ export function countRuns(runs: Map<number, number>): JobHandler {
   };
 }
 
-export function startWorker(stack: FaultStack, handler: JobHandler | HandlerDefinition, settings: WorkerSettings = {}): JobWorker {
+export function startWorker(stack: FaultStack, handler: JobHandler | HandlerDefinition, settings: WorkerSettings = {}): Worker {
   const leaseMs = settings.leaseMs ?? 2000;
   const worker = createWorker({
     tracker: stack.tracker,

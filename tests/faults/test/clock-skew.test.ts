@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobWorker } from '@jobtrail/core';
+import type { Worker } from '@jobtrail/core';
 import { ChildWorkers } from '../src/child-workers.js';
 import { openFaultDb, type FaultDb } from '../src/fault-db.js';
 import { FAULT_JOB, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
@@ -81,7 +81,7 @@ describe('a worker whose clock runs 8 s ahead judges due times and leases on the
   it("does not take over leases a live worker keeps renewing: every job runs exactly once", async () => {
     const children = new ChildWorkers();
     let live: FaultStack | undefined;
-    let liveWorker: JobWorker | undefined;
+    let liveWorker: Worker | undefined;
     try {
       live = await openStack({ url: db.server.connectionString, schema: db.schema.schema });
       const liveRuns: Array<{ jobId: string; attempt: number }> = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobWorker } from '@jobtrail/core';
+import type { Worker } from '@jobtrail/core';
 import { enqueueNumbered, openFaultDb, type FaultDb } from '../src/fault-db.js';
 import { FaultProxy } from '../src/fault-proxy.js';
 import { FAULT_JOB, countRuns, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
@@ -17,7 +17,7 @@ describe('a TCP proxy between worker and database freezes, then drops connection
   let db: FaultDb;
   let proxy: FaultProxy;
   let stack: FaultStack;
-  let worker: JobWorker | undefined;
+  let worker: Worker | undefined;
   const runs = new Map<number, number>();
   const errors: Array<{ at: number; error: unknown }> = [];
   const listenErrors: unknown[] = [];

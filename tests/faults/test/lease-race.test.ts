@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, JobWorker } from '@jobtrail/core';
+import type { Job, Worker } from '@jobtrail/core';
 import { ChildWorkers } from '../src/child-workers.js';
 import { openFaultDb, type FaultDb } from '../src/fault-db.js';
 import { FAULT_JOB, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
@@ -10,7 +10,7 @@ const LEASE_MS = 3000;
 describe('lease-recovery race: a paused worker tries to finish a job another worker recovered', () => {
   let db: FaultDb;
   let stackB: FaultStack;
-  let workerB: JobWorker | undefined;
+  let workerB: Worker | undefined;
   const children = new ChildWorkers();
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobWorker } from '@jobtrail/core';
+import type { Worker } from '@jobtrail/core';
 import { enqueueNumbered, openFaultDb, type FaultDb } from '../src/fault-db.js';
 import { FAULT_JOB, countRuns, openStack, startWorker, type FaultStack } from '../src/fault-stack.js';
 import { eventually } from '../src/job-table.js';
@@ -9,7 +9,7 @@ const JOBS = 3000;
 describe('PostgreSQL restarted in the middle of a run', () => {
   let db: FaultDb;
   let stack: FaultStack;
-  let worker: JobWorker | undefined;
+  let worker: Worker | undefined;
   const runs = new Map<number, number>();
   const errors: unknown[] = [];
 
