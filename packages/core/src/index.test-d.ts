@@ -9,16 +9,20 @@ import {
   MemoryJobStore,
   normalizeStatus,
   TERMINAL_STATUSES,
+  type AnyJob,
   type BackoffPolicy,
   type Job,
   type JobContext,
+  type JobPage,
   type JobStatus,
   type JobTypeName,
   type JobTypes,
   type PayloadOf,
+  type RegisteredJob,
   type ResultOf,
   type Tracker,
   type TrackerEvents,
+  type WorkerEvents,
 } from './index.js';
 import type { JobStore } from './store/index.js';
 
@@ -93,5 +97,25 @@ describe('public types', () => {
     createWorker({ tracker, handlers: { [type]: async (ctx: JobContext<{ a: number }>) => ctx.job.payload.a } });
     const found = await tracker.get(job.id);
     if (isJobOfType(found, type)) expectTypeOf(found).toEqualTypeOf<Job<unknown, unknown>>();
+  });
+
+  it('answers plain jobs from reads and events while the registry is empty', async () => {
+    // The discriminated union of a filled registry collapses to Job.
+    expectTypeOf<AnyJob>().toEqualTypeOf<Job>();
+    expectTypeOf<RegisteredJob>().toBeNever();
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const found = await tracker.get('0190c9a0-0000-7000-8000-000000000000');
+    expectTypeOf(found).toEqualTypeOf<Job | null>();
+    // Any string compares with the type: nothing is registered to narrow to.
+    if (found?.type === 'anything.at.all') expectTypeOf(found.payload).toBeUnknown();
+    expectTypeOf((await tracker.list()).jobs).toEqualTypeOf<Job[]>();
+    expectTypeOf<JobPage>().toEqualTypeOf<JobPage<Job>>();
+    expectTypeOf(await tracker.active()).toEqualTypeOf<Job[]>();
+    expectTypeOf<TrackerEvents['completed']>().toEqualTypeOf<[job: Job]>();
+    tracker.events.on('created', (job) => expectTypeOf(job).toEqualTypeOf<Job>());
+    const worker = createWorker({ tracker, handlers: { x: async () => 1 } });
+    worker.events.on('claimed', (jobs) => expectTypeOf(jobs).toEqualTypeOf<Job[]>());
+    worker.events.on('settled', ({ job }) => expectTypeOf(job).toEqualTypeOf<Job | null>());
+    expectTypeOf<WorkerEvents['claimed']>().toEqualTypeOf<[jobs: Job[]]>();
   });
 });

@@ -13,6 +13,8 @@ export type {
   PayloadOf,
   ResultOf,
   JobOfType,
+  AnyJob,
+  RegisteredJob,
 } from './model/job-types.js';
 export type {
   Job,

@@ -11,6 +11,9 @@ export { createJobsClient, JobsClient } from '@jobtrail/core/client';
 export type {
   JobsClientOptions,
   JobJson,
+  AnyJobJson,
+  RegisteredJobJson,
+  JobJsonOfType,
   JobResult,
   JobsResult,
   ActiveJobsResult,

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { JobTypeName } from '@jobtrail/core';
 import {
   ActiveJobsObserver,
   JobsObserver,
@@ -8,6 +9,7 @@ import {
   type ActiveJobsResponse,
   type ActiveJobsResult,
   type IntervalOption,
+  type JobJsonOfType,
   type JobListResponse,
   type JobsClient,
   type JobsResult,
@@ -41,20 +43,32 @@ function useCollection<TParams extends object, TData, TResult>(
   return useObserver(observer, { enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) });
 }
 
-/** A page of jobs (`GET /jobs`): filters, `cursor` and `limit`; polls every 5 s by default. */
-export function useJobs(filter: ListJobsParams = {}, options: UsePollingOptions<JobListResponse> = {}): JobsResult {
-  return useCollection(JobsObserver, filter, options);
+/**
+ * A page of jobs (`GET /jobs`): filters, `cursor` and `limit`; polls every 5 s by default.
+ *
+ * With a filled `JobTypes` registry of `@jobtrail/core`, `type` takes registered types only, and
+ * the jobs are typed by it: `useJobs({ type: 'emails.send' })` answers jobs whose `payload` and
+ * `result` are that type's; without `type`, a union narrowed by `job.type`. Types only: the server
+ * answers what it holds.
+ */
+export function useJobs<T extends JobTypeName = JobTypeName>(
+  filter: ListJobsParams<T> = {},
+  options: UsePollingOptions<JobListResponse> = {},
+): JobsResult<JobJsonOfType<T>> {
+  // Types only: the observer answers jobs as received; they are typed by the filter here.
+  return useCollection(JobsObserver, filter, options) as JobsResult<JobJsonOfType<T>>;
 }
 
-export interface UseActiveJobsOptions extends ActiveJobsParams, UsePollingOptions<ActiveJobsResponse> {}
+export interface UseActiveJobsOptions<T extends JobTypeName = JobTypeName> extends ActiveJobsParams<T>, UsePollingOptions<ActiveJobsResponse> {}
 
 /**
  * Unfinished jobs plus those finished within `withinMs` (default 5 min), with `activeCount` and
- * `runningCount` for a "2 running jobs" widget.
+ * `runningCount` for a "2 running jobs" widget. Jobs are typed by `type` as in {@link useJobs}.
  */
-export function useActiveJobs(options: UseActiveJobsOptions = {}): ActiveJobsResult {
+export function useActiveJobs<T extends JobTypeName = JobTypeName>(options: UseActiveJobsOptions<T> = {}): ActiveJobsResult<JobJsonOfType<T>> {
   const { enabled, intervalMs, ...params } = options;
-  return useCollection(ActiveJobsObserver, params, options);
+  // Types only, as in useJobs.
+  return useCollection(ActiveJobsObserver, params, options) as ActiveJobsResult<JobJsonOfType<T>>;
 }
 
 export interface UseJobStatsOptions extends JobStatsParams, UsePollingOptions<JobStatsResponse> {}

@@ -25,6 +25,9 @@ export { JOB_STATUSES, TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal } from '..
 export type { JobStatus, TerminalStatus, ActiveStatus } from '../model/job-status.js';
 export type {
   JobJson,
+  AnyJobJson,
+  RegisteredJobJson,
+  JobJsonOfType,
   JobErrorJson,
   JobHistoryEntryJson,
   JobResponse,

@@ -17,8 +17,12 @@ export interface JobObserverOptions extends ObserverOptions<JobResponse> {
   onComplete?: (job: JobJson) => void;
 }
 
-export interface JobResult<TPayload = unknown, TResult = unknown> {
-  job: JobJson<TPayload, TResult> | undefined;
+/**
+ * `TJob`: the wire job type, `JobJson<TPayload, TResult>` unless given, e.g. the union of registered
+ * job types that `useJob(id)` of `@jobtrail/react` answers (`AnyJobJson`).
+ */
+export interface JobResult<TPayload = unknown, TResult = unknown, TJob extends JobJson = JobJson<TPayload, TResult>> {
+  job: TJob | undefined;
   status: JobStatus | undefined;
   /** 0..1; 0 until loaded. */
   progress: number;

@@ -1,4 +1,5 @@
 import type { JobStatus } from '../model/job-status.js';
+import type { JobTypeName } from '../model/job-types.js';
 import { joinTypeList } from '../model/job-type.js';
 import type {
   ActiveJobsResponse,
@@ -47,9 +48,13 @@ export interface JobsClientOptions {
 /** `gcTimeMs` when the options leave it out: 5 minutes, as TanStack Query's `gcTime`. */
 const DEFAULT_GC_TIME_MS = 5 * 60_000;
 
-export interface ListJobsParams {
+/**
+ * Filters of `GET /jobs`. `type` takes the registered job types once the `JobTypes` registry of
+ * `@jobtrail/core` is filled (a misspelt type fails to compile), any string while it is empty.
+ */
+export interface ListJobsParams<T extends string = JobTypeName> {
   status?: JobStatus | readonly JobStatus[];
-  type?: string | readonly string[];
+  type?: T | readonly T[];
   parentId?: string;
   createdAfter?: Date | string;
   createdBefore?: Date | string;
@@ -57,14 +62,15 @@ export interface ListJobsParams {
   limit?: number;
 }
 
-export interface ActiveJobsParams {
+/** Filters of `GET /jobs/active`; `type` as in {@link ListJobsParams}. */
+export interface ActiveJobsParams<T extends string = JobTypeName> {
   /** Also include jobs that finished within this many ms. Server default: 5 minutes. */
   withinMs?: number;
-  type?: string | readonly string[];
+  type?: T | readonly T[];
   limit?: number;
 }
 
-export type JobStatsParams = Pick<ListJobsParams, 'type' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'parentId' | 'createdAfter' | 'createdBefore'>;
 
 export interface RequestOptions {
   signal?: AbortSignal;

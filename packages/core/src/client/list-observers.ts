@@ -15,8 +15,12 @@ export const LIST_POLL_INTERVALS = Object.freeze({
 
 const NO_JOBS: readonly JobJson[] = Object.freeze([]);
 
-export interface JobsResult {
-  jobs: readonly JobJson[];
+/**
+ * `TJob`: the wire job type; the observer answers `JobJson` as received, `useJobs` of
+ * `@jobtrail/react` types it by job type (`JobJsonOfType`).
+ */
+export interface JobsResult<TJob extends JobJson = JobJson> {
+  jobs: readonly TJob[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
   error: Error | null;
@@ -50,8 +54,9 @@ export class JobsObserver extends QueryObserver<JobListResponse, JobsResult> {
 const LOADING_JOBS: JobsResult = Object.freeze({ jobs: NO_JOBS, nextCursor: null, error: null, isLoading: true });
 const IDLE_JOBS: JobsResult = Object.freeze({ ...LOADING_JOBS, isLoading: false });
 
-export interface ActiveJobsResult {
-  jobs: readonly JobJson[];
+/** `TJob`: as in {@link JobsResult}. */
+export interface ActiveJobsResult<TJob extends JobJson = JobJson> {
+  jobs: readonly TJob[];
   /** How many of `jobs` are unfinished (queued, running, retrying). */
   activeCount: number;
   /** How many of `jobs` are running. */

@@ -1,4 +1,5 @@
 import type { JobStatus } from '../model/job-status.js';
+import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
 
 /**
  * What the jobs HTTP handler sends and the browser client receives: a `Job` as JSON, with ISO
@@ -74,6 +75,25 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   /** The job's W3C `traceparent`, or null: never the rest of its stored trace context (tracestate, baggage). */
   trace: string | null;
 }
+
+/**
+ * A wire job of any registered type, discriminated by `type` (see `RegisteredJob`): `payload` and
+ * `result` typed from the `JobTypes` registry, still optional as the handler's `expose` decides.
+ * `never` while the registry is empty. Types only: the union is what the application declared.
+ */
+export type RegisteredJobJson = {
+  [K in RegisteredJobType]: JobJson<PayloadOf<K>, ResultOf<K>> & { type: K };
+}[RegisteredJobType];
+
+/** What the browser hooks answer for jobs of any type: {@link RegisteredJobJson} once the registry is filled, else `JobJson`. */
+export type AnyJobJson = HasJobTypes extends true ? RegisteredJobJson : JobJson;
+
+/**
+ * Wire jobs of the registered type(s) `T` (a union for a union of types), discriminated by
+ * `type`; plain `JobJson` while the `JobTypes` registry is empty. E.g. what
+ * `useJobs({ type: 'emails.send' })` answers.
+ */
+export type JobJsonOfType<T extends string> = HasJobTypes extends true ? Extract<RegisteredJobJson, { type: T }> : JobJson;
 
 /** `GET /jobs/:id`, `POST /jobs/:id/retry`, `POST /jobs/:id/cancel`. */
 export interface JobResponse<TPayload = unknown, TResult = unknown> {

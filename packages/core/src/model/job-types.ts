@@ -48,6 +48,24 @@ export type ResultOf<T extends string> = T extends RegisteredJobType
 export type JobOfType<T extends string> = Job<PayloadOf<T>, ResultOf<T>>;
 
 /**
+ * A job of any registered type, discriminated by `type`: `if (job.type === 'emails.send')`
+ * narrows `job.payload` and `job.result` to that type's entry. `never` while the registry is
+ * empty (use {@link AnyJob}, which is `Job` then).
+ *
+ * Types only, like {@link isJobOfType}: a read or an event answers whatever the store holds, and
+ * the union is what the application declared. A job of a type no longer registered (an old job
+ * after a rename) is typed as one of the registered types all the same; check `type` against the
+ * names you handle before trusting its payload.
+ */
+export type RegisteredJob = { [K in RegisteredJobType]: JobOfType<K> & { type: K } }[RegisteredJobType];
+
+/**
+ * What reads (`tracker.get`, `list`, `active`) and events answer: {@link RegisteredJob}, the union
+ * discriminated by `type`, once the `JobTypes` registry has entries; plain `Job` while it is empty.
+ */
+export type AnyJob = HasJobTypes extends true ? RegisteredJob : Job;
+
+/**
  * Narrows a job (e.g. from `tracker.get(id)` or an event) to registered type `T` by its `type`
  * field. The payload is not validated: it is trusted to match the type it was created with.
  */

@@ -1,5 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
+import type { AnyJob } from '../model/job-types.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type TerminalStatus } from '../model/job-status.js';
 import { checkReadScope, toReadPlan } from '../store/field-reads.js';
 import type { FieldReads, JobStore, ReadOptions } from '../store/job-store.js';
@@ -9,8 +10,13 @@ import { isUuid } from '../util/uuid-v7.js';
 import { checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
 import { integerOption } from './validate-input.js';
 
-export interface JobPage {
-  jobs: Job[];
+/**
+ * A page of `tracker.list()`. Jobs are {@link AnyJob}: with a filled `JobTypes` registry, a union
+ * narrowed by `job.type` (types only, see `RegisteredJob`). `TJob` is for core's own modules,
+ * which read jobs as stored (`Job`).
+ */
+export interface JobPage<TJob extends Job = AnyJob> {
+  jobs: TJob[];
   nextCursor: string | null;
 }
 
@@ -81,7 +87,7 @@ export class JobQueries {
     return job && inScope(job, checkedScope) ? job : null;
   }
 
-  async list(filter: ListFilter = {}): Promise<JobPage> {
+  async list(filter: ListFilter = {}): Promise<JobPage<Job>> {
     const limit = checkPageSize(filter.limit);
     const cursor = checkCursor(filter.cursor);
     const read = checkedRead(filter.read);

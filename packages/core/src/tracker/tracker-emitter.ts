@@ -11,7 +11,8 @@ export type JobEventName = 'created' | 'started' | 'retrying' | 'completed' | 'f
  * listener cost one check (the hot path emits several per attempt).
  */
 export class TrackerEmitter {
-  constructor(readonly events: EventEmitter<TrackerEvents>) {}
+  /** `tracker.events`, typed as core emits it: jobs as read from the store (`Job`, see `AnyJob`). */
+  constructor(readonly events: EventEmitter<TrackerEvents<Job>>) {}
 
   job(event: JobEventName, job: Job): void {
     if (this.events.listenerCount(event) === 0) return;

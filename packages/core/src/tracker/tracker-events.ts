@@ -1,4 +1,5 @@
 import type { Job } from '../model/job.js';
+import type { AnyJob } from '../model/job-types.js';
 
 export interface ProgressEvent {
   jobId: string;
@@ -24,18 +25,22 @@ export interface TrackerErrorContext {
   type?: string;
 }
 
-/** Events on `tracker.events`; every listener receives a snapshot, never a live record. */
-export interface TrackerEvents {
-  created: [job: Job];
-  started: [job: Job];
+/**
+ * Events on `tracker.events`; every listener receives a snapshot, never a live record. Jobs are
+ * {@link AnyJob}: with a filled `JobTypes` registry, a union narrowed by `job.type` (types only,
+ * see `RegisteredJob`). `TJob` is for core's own modules, which emit jobs as read (`Job`).
+ */
+export interface TrackerEvents<TJob extends Job = AnyJob> {
+  created: [job: TJob];
+  started: [job: TJob];
   progress: [update: ProgressEvent];
-  retrying: [job: Job];
-  completed: [job: Job];
-  failed: [job: Job];
-  skipped: [job: Job];
-  cancelled: [job: Job];
+  retrying: [job: TJob];
+  completed: [job: TJob];
+  failed: [job: TJob];
+  skipped: [job: TJob];
+  cancelled: [job: TJob];
   /** A running job whose lease expired was taken back (its status is now retrying or failed). */
-  recovered: [job: Job];
+  recovered: [job: TJob];
   /**
    * A write of an attempt that no longer owns its job (it was cancelled, recovered or retried
    * meanwhile) was dropped, so the newer attempt's record stays its own.

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Job, JobScope } from '../model/job.js';
-import type { PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobType } from '../model/job-types.js';
+import type { AnyJob, PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobType } from '../model/job-types.js';
 import type { FieldReads, JobStore } from '../store/job-store.js';
 import { combineTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { uuidv7 } from '../util/uuid-v7.js';
@@ -41,7 +41,12 @@ export function createTracker(options: TrackerOptions): Tracker {
 export class Tracker {
   readonly id: string;
   readonly store: JobStore;
-  readonly events = new EventEmitter<TrackerEvents>();
+  /**
+   * Jobs in events are {@link AnyJob}: typed by job type once the `JobTypes` registry is filled.
+   * Annotated, not inferred, so that the published declarations keep `AnyJob` for the
+   * application's registry rather than core's empty one.
+   */
+  readonly events: EventEmitter<TrackerEvents> = new EventEmitter<TrackerEvents>();
   /**
    * Runs and settles attempts, and holds the registry of those running in this process: what a
    * worker is handed (`createWorker({ tracker })`). Tracking and enqueueing never need it.
@@ -64,7 +69,8 @@ export class Tracker {
     this.store = options.store;
     const store = this.store;
     const limits = store.limits ?? {};
-    const emitter = new TrackerEmitter(this.events);
+    // Core emits jobs as read (`Job`); listeners see them typed by job type (types only, see AnyJob).
+    const emitter = new TrackerEmitter(this.events as EventEmitter<TrackerEvents<Job>>);
     // Leases and due times are judged on the store's clock: local time plus a measured offset.
     this.clockSync = new ClockSync(store, options, emitter);
     const clock = this.clockSync.clock;
@@ -238,29 +244,34 @@ export class Tracker {
   }
 
   // ---- reads -----------------------------------------------------------------------------------
+  // Jobs are read as stored (`Job`) and answered as {@link AnyJob}: a union narrowed by `job.type`
+  // once the `JobTypes` registry is filled. Types only, so the casts live here, at the front.
 
   /**
    * The job, or null when it does not exist or lies outside `scope` (decided in the store's
    * query: an out-of-scope job is never read). `read` leaves large fields out or caps them (see
    * `FieldReads`; such fields are `undefined` and listed in `job.unread`).
    *
+   * With a filled `JobTypes` registry the job is a union narrowed by `job.type`; the store may
+   * still hold jobs of types no longer registered, which the union does not describe.
+   *
    * @throws {JobValidationError} for a bad scope or `read`.
    */
-  get(id: string, scope?: JobScope, read?: FieldReads): Promise<Job | null> {
-    return this.queries.get(id, scope, read);
+  get(id: string, scope?: JobScope, read?: FieldReads): Promise<AnyJob | null> {
+    return this.queries.get(id, scope, read) as Promise<AnyJob | null>;
   }
 
-  /** Newest first, paged by cursor. `read`: as for `get`. */
+  /** Newest first, paged by cursor. `read`: as for `get`; jobs: as for `get`. */
   list(filter?: ListFilter): Promise<JobPage> {
-    return this.queries.list(filter);
+    return this.queries.list(filter) as Promise<JobPage>;
   }
 
   /**
    * Running, queued and retrying jobs, plus those that finished within `withinMs` (default 5 min).
-   * `read`: as for `get`.
+   * `read`: as for `get`; jobs: as for `get`.
    */
-  active(options?: ActiveOptions): Promise<Job[]> {
-    return this.queries.active(options);
+  active(options?: ActiveOptions): Promise<AnyJob[]> {
+    return this.queries.active(options) as Promise<AnyJob[]>;
   }
 
   /** Counts by status, and by type and status. */

@@ -36,7 +36,12 @@ export function createWorker(options: WorkerOptions): Worker {
  */
 export class Worker {
   readonly id: string;
-  readonly events = new EventEmitter<WorkerEvents>();
+  /**
+   * Jobs in events are {@link AnyJob}: typed by job type once the `JobTypes` registry is filled.
+   * Annotated, not inferred, so that the published declarations keep `AnyJob` for the
+   * application's registry rather than core's empty one.
+   */
+  readonly events: EventEmitter<WorkerEvents> = new EventEmitter<WorkerEvents>();
 
   private readonly tracker: Tracker;
   private readonly runner: AttemptRunner;
@@ -227,7 +232,7 @@ export class Worker {
         throw error;
       }
       if (jobs.length > 0) {
-        if (this.events.listenerCount('claimed') > 0) this.events.emit('claimed', jobs);
+        if (this.events.listenerCount('claimed') > 0) this.emitter.emit('claimed', jobs);
         for (const job of jobs) this.runJob(job);
       }
       return jobs.length;
@@ -329,7 +334,7 @@ export class Worker {
       this.emitError(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
     }
     if (this.events.listenerCount('settled') > 0) {
-      this.events.emit('settled', { job: result.job, jobId: job.id, type: job.type, outcome: result.outcome });
+      this.emitter.emit('settled', { job: result.job, jobId: job.id, type: job.type, outcome: result.outcome });
     }
   }
 
@@ -377,7 +382,7 @@ export class Worker {
     try {
       const released = await this.runner.release(job, this.id);
       if (released && this.events.listenerCount('settled') > 0) {
-        this.events.emit('settled', { job: released, jobId: job.id, type: job.type, outcome: 'released' });
+        this.emitter.emit('settled', { job: released, jobId: job.id, type: job.type, outcome: 'released' });
       }
     } catch (error) {
       this.emitError(error, { operation: 'release', jobId: job.id, type: job.type });
@@ -398,6 +403,14 @@ export class Worker {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * `events` as the worker emits them: jobs as claimed and settled (`Job`). Listeners see them as
+   * {@link AnyJob}; types only, so this is the one place that says so.
+   */
+  private get emitter(): EventEmitter<WorkerEvents<Job>> {
+    return this.events as EventEmitter<WorkerEvents<Job>>;
   }
 
   /** To the worker's `error` listeners, else the tracker's. */

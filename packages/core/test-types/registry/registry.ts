@@ -7,10 +7,17 @@ import {
   MemoryJobStore,
   type Job,
   type JobContext,
+  type JobPage,
   type JobTypeName,
   type PayloadOf,
   type ResultOf,
+  type TrackerEvents,
+  type WorkerEvents,
+  type AnyJob,
+  type RegisteredJob,
 } from '../../src/index.js';
+// Not yet re-exported from the package index: imported from their module.
+import type { AnyJobJson, JobJsonOfType, JobsClient, RegisteredJobJson } from '../../src/client/index.js';
 
 declare module '../../src/index.js' {
   interface JobTypes {
@@ -111,17 +118,93 @@ export function handlers(): void {
 }
 
 export async function getAndEvents(): Promise<void> {
-  // get() takes only an id, so it cannot know the type: narrow with isJobOfType.
+  expectTypeOf<AnyJob>().toEqualTypeOf<RegisteredJob>();
+  // get() takes only an id: it answers the union of the registered types, narrowed by `type`.
   const job = await tracker.get('0190c9a0-0000-7000-8000-000000000000');
-  expectTypeOf(job).toEqualTypeOf<Job | null>();
+  expectTypeOf(job).toEqualTypeOf<RegisteredJob | null>();
+  if (job?.type === 'emails.send') {
+    expectTypeOf(job.payload).toEqualTypeOf<{ to: string }>();
+    expectTypeOf(job.result).toEqualTypeOf<{ id: string } | null>();
+  }
+  // @ts-expect-error misspelt type: no registered type has this name
+  if (job?.type === 'emails.sned') throw new Error('unreachable');
+  if (job) {
+    switch (job.type) {
+      case 'emails.send':
+        expectTypeOf(job.payload.to).toBeString();
+        break;
+      case 'reports.build':
+        expectTypeOf(job.payload.month).toBeNumber();
+        expectTypeOf(job.result).toEqualTypeOf<unknown>();
+        break;
+      default:
+        // Every registered type is handled.
+        expectTypeOf(job).toBeNever();
+    }
+  }
+  // isJobOfType still narrows, the union as well as a plain Job.
   if (isJobOfType(job, 'emails.send')) {
     expectTypeOf(job.payload).toEqualTypeOf<{ to: string }>();
     expectTypeOf(job.result).toEqualTypeOf<{ id: string } | null>();
   }
+  const plain: Job | null = job;
+  if (isJobOfType(plain, 'reports.build')) expectTypeOf(plain.payload.month).toBeNumber();
   // @ts-expect-error misspelt type
   isJobOfType(job, 'emails.sned');
+
+  const page = await tracker.list({ limit: 10 });
+  expectTypeOf(page).toEqualTypeOf<JobPage>();
+  expectTypeOf(page.jobs).toEqualTypeOf<RegisteredJob[]>();
+  for (const listed of page.jobs) {
+    if (listed.type === 'reports.build') expectTypeOf(listed.payload).toEqualTypeOf<{ month: number }>();
+  }
+  // JobPage<Job> is the untyped page, as core reads it.
+  expectTypeOf<JobPage<Job>['jobs']>().toEqualTypeOf<Job[]>();
+  const active = await tracker.active();
+  expectTypeOf(active).toEqualTypeOf<RegisteredJob[]>();
+  const sent = active.filter((a): a is Extract<RegisteredJob, { type: 'emails.send' }> => a.type === 'emails.send');
+  expectTypeOf(sent[0]!.payload).toEqualTypeOf<{ to: string }>();
+}
+
+export function events(): void {
   tracker.on('completed', (done) => {
-    expectTypeOf(done).toEqualTypeOf<Job>();
-    if (isJobOfType(done, 'reports.build')) expectTypeOf(done.payload.month).toBeNumber();
+    expectTypeOf(done).toEqualTypeOf<RegisteredJob>();
+    if (done.type === 'reports.build') expectTypeOf(done.payload.month).toBeNumber();
+    if (done.type === 'emails.send') expectTypeOf(done.result).toEqualTypeOf<{ id: string } | null>();
+    // @ts-expect-error misspelt type
+    if (done.type === 'reports.buidl') throw new Error('unreachable');
   });
+  tracker.events.on('failed', (failed) => {
+    if (failed.type === 'emails.send') expectTypeOf(failed.payload.to).toBeString();
+  });
+  expectTypeOf<TrackerEvents['created'][0]>().toEqualTypeOf<RegisteredJob>();
+  // A listener written for plain jobs still fits: the union is a subtype of Job.
+  tracker.on('cancelled', (job: Job) => job.id);
+  tracker.off('cancelled', (job: Job) => job.id);
+
+  const worker = createWorker({ tracker, handlers: { 'emails.send': async (ctx) => ({ id: ctx.job.payload.to }) } });
+  worker.events.on('claimed', (jobs) => {
+    expectTypeOf(jobs).toEqualTypeOf<RegisteredJob[]>();
+    for (const claimed of jobs) if (claimed.type === 'emails.send') expectTypeOf(claimed.payload.to).toBeString();
+  });
+  worker.events.on('settled', ({ job, outcome }) => {
+    expectTypeOf(job).toEqualTypeOf<RegisteredJob | null>();
+    if (outcome === 'completed' && job?.type === 'emails.send') expectTypeOf(job.result).toEqualTypeOf<{ id: string } | null>();
+    // @ts-expect-error misspelt type
+    if (job?.type === 'emails.sned') throw new Error('unreachable');
+  });
+  expectTypeOf<WorkerEvents['claimed'][0]>().toEqualTypeOf<RegisteredJob[]>();
+}
+
+// The browser client's wire types and filters, compiled here under the filled registry too.
+export async function client(jobs: JobsClient): Promise<void> {
+  expectTypeOf<JobJsonOfType<'emails.send'>['payload']>().toEqualTypeOf<{ to: string } | undefined>();
+  expectTypeOf<AnyJobJson>().toEqualTypeOf<RegisteredJobJson>();
+  await jobs.listJobs({ type: ['emails.send', 'reports.build'] });
+  // @ts-expect-error misspelt type
+  await jobs.listJobs({ type: 'emails.sned' });
+  // @ts-expect-error misspelt type
+  await jobs.stats({ type: 'reports.buidl' });
+  // Jobs of a type no longer registered (before a rename) can still be asked for, explicitly.
+  await jobs.listJobs({ type: 'emails.old' as JobTypeName });
 }
