@@ -16,7 +16,7 @@ import {
   type AnyJob,
   type RegisteredJob,
 } from '../../src/index.js';
-// Not yet re-exported from the package index: imported from their module.
+// Wire types are exported by the client entry (`@jobtrail/core/client`).
 import type { AnyJobJson, JobJsonOfType, JobsClient, RegisteredJobJson } from '../../src/client/index.js';
 
 declare module '../../src/index.js' {
