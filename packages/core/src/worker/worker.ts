@@ -9,6 +9,7 @@ import type { TrackerErrorContext } from '../tracker/tracker-events.js';
 import type { Clock } from '../util/clock.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { nextTurn } from '../util/race-timeout.js';
+import { Waiters } from '../util/waiters.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import { resolveHandlers, type ResolvedHandler } from './handler-registry.js';
 import { withTimeout } from './job-timeout.js';
@@ -55,13 +56,14 @@ export class Worker {
   private readonly inflight: InflightAttempts;
   private readonly settledHere = new SettledAttempts();
   private wakeScheduled = false;
-  private releaseWaiters: Array<() => void> = [];
+  /** Told whenever a slot or a settle finishes. */
+  private readonly released = new Waiters();
   private state: 'idle' | 'started' | 'stopping' | 'stopped' | 'once' = 'idle';
   private claiming: Promise<number> | null = null;
   private wakeRequested = false;
   private unsubscribe: (() => void) | null = null;
   private stopPromise: Promise<void> | null = null;
-  private idleWaiters: Array<() => void> = [];
+  private readonly idled = new Waiters();
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
@@ -130,7 +132,7 @@ export class Worker {
 
   /** Resolves the next time the worker has nothing running and found nothing to claim. */
   idle(): Promise<void> {
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.idled.next();
   }
 
   /**
@@ -163,7 +165,7 @@ export class Worker {
           claimHoldMs: () => this.hold.remainingMs(),
           claim: (max) => this.claimBatch(max),
           inflight: () => this.inflight.size,
-          nextRelease: () => this.nextRelease(),
+          nextRelease: () => this.released.next(),
           allDone: () => this.inflight.allDone(),
           drain: (graceMs) => this.inflight.drain(graceMs, this.release),
           onSettled: (listener) => {
@@ -311,19 +313,13 @@ export class Worker {
    * a wave of finishing handlers frees instead of one claim per handler.
    */
   private signalRelease(): void {
-    const waiters = this.releaseWaiters;
-    this.releaseWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.released.resolveAll();
     if (this.state !== 'started' || this.wakeScheduled) return;
     this.wakeScheduled = true;
     nextTurn(() => {
       this.wakeScheduled = false;
       this.wake();
     });
-  }
-
-  private nextRelease(): Promise<void> {
-    return new Promise((resolve) => this.releaseWaiters.push(resolve));
   }
 
   private onSettled(job: Job, result: AttemptResult<unknown>): void {
@@ -400,9 +396,7 @@ export class Worker {
 
   private notifyIdle(): void {
     if (this.events.listenerCount('idle') > 0) this.events.emit('idle');
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.idled.resolveAll();
   }
 
   /**
