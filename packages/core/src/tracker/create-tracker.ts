@@ -21,6 +21,7 @@ import { JOB_STATUSES, TERMINAL_STATUSES, isTerminal, type JobStatus, type Termi
 import { canTransition } from '../model/state-machine.js';
 import type { Expectation, FieldReads, JobPatch, JobStore, ProgressPatch, ReadOptions, StoreLimits, TransitionResult } from '../store/job-store.js';
 import { checkReadScope, toReadPlan } from '../store/field-reads.js';
+import { guardStore } from '../store/guarded-store.js';
 import { combineTelemetry, type AttemptTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreClock } from '../util/store-clock.js';
@@ -268,7 +269,7 @@ export class JobTracker {
     if (!options || typeof options !== 'object' || !options.store) {
       throw new JobValidationError('store', 'createTracker() needs a store, e.g. createTracker({ store: new MemoryJobStore() }).');
     }
-    this.store = options.store;
+    this.store = guardStore(options.store);
     this.limits = options.store.limits ?? {};
     // Leases and due times are judged on the store's clock: local time plus a measured offset.
     const syncsClock = options.clock === undefined && options.clockSync !== false && typeof options.store.serverTime === 'function';

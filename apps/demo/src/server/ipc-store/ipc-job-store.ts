@@ -31,7 +31,7 @@ export class IpcJobStore implements JobStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
-  private closed = false;
+  private isClosed = false;
 
   constructor(private readonly channel: Channel = process) {
     if (typeof channel.send !== 'function') {
@@ -59,8 +59,13 @@ export class IpcJobStore implements JobStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** True once `close()` has been called (core's `guardStore` then refuses every call). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
-    this.closed = true;
+    this.isClosed = true;
     this.channel.off('message', this.onMessage);
     this.channel.off('disconnect', this.onDisconnect);
     this.failPending(new StoreError('IpcJobStore was closed.'));
@@ -71,7 +76,7 @@ export class IpcJobStore implements JobStore {
   }
 
   private call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
-    if (this.closed || !this.channel.connected) {
+    if (this.isClosed || !this.channel.connected) {
       return Promise.reject(new StoreError(`IpcJobStore.${method}: the server process is gone.`));
     }
     const id = this.nextId++;
