@@ -68,161 +68,264 @@ export function guardStore(store: JobStore): JobStore {
     if (JobtrailError.isInstance(error)) return error;
     return new StoreError(`The job store ${label} failed in ${operation}: ${describeFailure(error)}`, { cause: error });
   };
+  // One rejection handler per operation, made once: a call costs one derived promise, no closure.
+  const failed = (operation: string) => (error: unknown): never => {
+    throw failure(error, operation);
+  };
+  const onFailure = {
+    insert: failed('insert'),
+    get: failed('get'),
+    transition: failed('transition'),
+    claim: failed('claim'),
+    heartbeat: failed('heartbeat'),
+    findExpired: failed('findExpired'),
+    updateProgress: failed('updateProgress'),
+    incrementMetrics: failed('incrementMetrics'),
+    query: failed('query'),
+    count: failed('count'),
+    sumMetrics: failed('sumMetrics'),
+    prune: failed('prune'),
+    close: failed('close'),
+    serverTime: failed('serverTime'),
+  } as const;
+  /** The store's answer with its failures mapped: one promise and one tick more than its own. */
+  const mapped = <T>(answer: Promise<T>, operation: keyof typeof onFailure): Promise<T> =>
+    Promise.resolve(answer).then(undefined, onFailure[operation]);
 
   const guard: { -readonly [K in keyof JobStore]: JobStore[K] } = {
     get closed() {
       return store.closed === true;
     },
 
-    async insert(job, options) {
-      open();
-      checkJob(job);
+    insert(job, options) {
       try {
-        return await store.insert(job, options);
+        open();
+        checkJob(job);
       } catch (error) {
-        throw failure(error, 'insert');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['insert']>;
+      try {
+        answer = store.insert(job, options);
+      } catch (error) {
+        return Promise.reject(failure(error, 'insert'));
+      }
+      return mapped(answer, 'insert');
     },
 
-    async get(id, options) {
-      open();
-      if (options !== undefined) checkReadOptions(options);
-      if (!isUuid(id)) return null;
+    get(id, options) {
       try {
-        return await (options === undefined ? store.get(id) : store.get(id, options));
+        open();
+        if (options !== undefined) checkReadOptions(options);
       } catch (error) {
-        throw failure(error, 'get');
+        return Promise.reject(error);
       }
+      if (!isUuid(id)) return Promise.resolve(null);
+      let answer: ReturnType<JobStore['get']>;
+      try {
+        answer = options === undefined ? store.get(id) : store.get(id, options);
+      } catch (error) {
+        return Promise.reject(failure(error, 'get'));
+      }
+      return mapped(answer, 'get');
     },
 
-    async transition(id, expected, patch) {
-      open();
-      checkExpectation(expected);
-      checkPatch(patch);
-      if (!isUuid(id)) return { ok: false, reason: 'not_found' };
+    transition(id, expected, patch) {
       try {
-        return await store.transition(id, expected, patch);
+        open();
+        checkExpectation(expected);
+        checkPatch(patch);
       } catch (error) {
-        throw failure(error, 'transition');
+        return Promise.reject(error);
       }
+      if (!isUuid(id)) return Promise.resolve({ ok: false, reason: 'not_found' });
+      let answer: ReturnType<JobStore['transition']>;
+      try {
+        answer = store.transition(id, expected, patch);
+      } catch (error) {
+        return Promise.reject(failure(error, 'transition'));
+      }
+      return mapped(answer, 'transition');
     },
 
-    async claim(request) {
-      open();
-      checkClaim(request);
+    claim(request) {
       try {
-        return await store.claim(request);
+        open();
+        checkClaim(request);
       } catch (error) {
-        throw failure(error, 'claim');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['claim']>;
+      try {
+        answer = store.claim(request);
+      } catch (error) {
+        return Promise.reject(failure(error, 'claim'));
+      }
+      return mapped(answer, 'claim');
     },
 
-    async heartbeat(owner, ids, expiresAt) {
-      open();
-      const wanted = checkHeartbeat(owner, ids, expiresAt);
-      if (wanted.length === 0) return [];
+    heartbeat(owner, ids, expiresAt) {
+      let wanted: readonly string[];
       try {
-        return await store.heartbeat(owner, wanted, expiresAt);
+        open();
+        wanted = checkHeartbeat(owner, ids, expiresAt);
       } catch (error) {
-        throw failure(error, 'heartbeat');
+        return Promise.reject(error);
       }
+      if (wanted.length === 0) return Promise.resolve([]);
+      let answer: ReturnType<JobStore['heartbeat']>;
+      try {
+        answer = store.heartbeat(owner, wanted, expiresAt);
+      } catch (error) {
+        return Promise.reject(failure(error, 'heartbeat'));
+      }
+      return mapped(answer, 'heartbeat');
     },
 
-    async findExpired(now, limit) {
-      open();
-      checkFindExpired(now, limit);
-      if (limit === 0) return [];
+    findExpired(now, limit) {
       try {
-        return await store.findExpired(now, limit);
+        open();
+        checkFindExpired(now, limit);
       } catch (error) {
-        throw failure(error, 'findExpired');
+        return Promise.reject(error);
       }
+      if (limit === 0) return Promise.resolve([]);
+      let answer: ReturnType<JobStore['findExpired']>;
+      try {
+        answer = store.findExpired(now, limit);
+      } catch (error) {
+        return Promise.reject(failure(error, 'findExpired'));
+      }
+      return mapped(answer, 'findExpired');
     },
 
-    async updateProgress(id, patch, owner, attempt) {
-      open();
-      checkProgressPatch(patch);
-      checkFence(owner, attempt);
-      if (!isUuid(id)) return false;
+    updateProgress(id, patch, owner, attempt) {
       try {
-        return await store.updateProgress(id, patch, owner, attempt);
+        open();
+        checkProgressPatch(patch);
+        checkFence(owner, attempt);
       } catch (error) {
-        throw failure(error, 'updateProgress');
+        return Promise.reject(error);
       }
+      if (!isUuid(id)) return Promise.resolve(false);
+      let answer: ReturnType<JobStore['updateProgress']>;
+      try {
+        answer = store.updateProgress(id, patch, owner, attempt);
+      } catch (error) {
+        return Promise.reject(failure(error, 'updateProgress'));
+      }
+      return mapped(answer, 'updateProgress');
     },
 
-    async incrementMetrics(id, deltas, updatedAt, owner, attempt) {
-      open();
-      checkDeltas(deltas);
-      assertStorableDate(updatedAt, 'updatedAt');
-      checkFence(owner, attempt);
-      if (!isUuid(id)) return null;
+    incrementMetrics(id, deltas, updatedAt, owner, attempt) {
       try {
-        return await store.incrementMetrics(id, deltas, updatedAt, owner, attempt);
+        open();
+        checkDeltas(deltas);
+        assertStorableDate(updatedAt, 'updatedAt');
+        checkFence(owner, attempt);
       } catch (error) {
-        throw failure(error, 'incrementMetrics');
+        return Promise.reject(error);
       }
+      if (!isUuid(id)) return Promise.resolve(null);
+      let answer: ReturnType<JobStore['incrementMetrics']>;
+      try {
+        answer = store.incrementMetrics(id, deltas, updatedAt, owner, attempt);
+      } catch (error) {
+        return Promise.reject(failure(error, 'incrementMetrics'));
+      }
+      return mapped(answer, 'incrementMetrics');
     },
 
-    async query(filter) {
-      open();
-      checkQuery(filter);
+    query(filter) {
       try {
-        return await store.query(filter);
+        open();
+        checkQuery(filter);
       } catch (error) {
-        throw failure(error, 'query');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['query']>;
+      try {
+        answer = store.query(filter);
+      } catch (error) {
+        return Promise.reject(failure(error, 'query'));
+      }
+      return mapped(answer, 'query');
     },
 
-    async count(filter) {
-      open();
-      checkFilter(filter);
+    count(filter) {
       try {
-        return await store.count(filter);
+        open();
+        checkFilter(filter);
       } catch (error) {
-        throw failure(error, 'count');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['count']>;
+      try {
+        answer = store.count(filter);
+      } catch (error) {
+        return Promise.reject(failure(error, 'count'));
+      }
+      return mapped(answer, 'count');
     },
 
-    async sumMetrics(filter) {
-      open();
-      checkFilter(filter);
+    sumMetrics(filter) {
       try {
-        return await store.sumMetrics(filter);
+        open();
+        checkFilter(filter);
       } catch (error) {
-        throw failure(error, 'sumMetrics');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['sumMetrics']>;
+      try {
+        answer = store.sumMetrics(filter);
+      } catch (error) {
+        return Promise.reject(failure(error, 'sumMetrics'));
+      }
+      return mapped(answer, 'sumMetrics');
     },
 
-    async prune(request) {
-      open();
-      checkPrune(request);
+    prune(request) {
       try {
-        return await store.prune(request);
+        open();
+        checkPrune(request);
       } catch (error) {
-        throw failure(error, 'prune');
+        return Promise.reject(error);
       }
+      let answer: ReturnType<JobStore['prune']>;
+      try {
+        answer = store.prune(request);
+      } catch (error) {
+        return Promise.reject(failure(error, 'prune'));
+      }
+      return mapped(answer, 'prune');
     },
 
-    async close() {
+    close() {
+      let answer: ReturnType<JobStore['close']>;
       try {
-        await store.close();
+        answer = store.close();
       } catch (error) {
-        throw failure(error, 'close');
+        return Promise.reject(failure(error, 'close'));
       }
+      return mapped(answer, 'close');
     },
   };
 
   if (store.limits !== undefined) guard.limits = store.limits;
   if (typeof store.serverTime === 'function') {
-    const serverTime = store.serverTime;
-    guard.serverTime = async () => {
-      open();
+    guard.serverTime = () => {
       try {
-        return await serverTime.call(store);
+        open();
       } catch (error) {
-        throw failure(error, 'serverTime');
+        return Promise.reject(error);
       }
+      let answer: Promise<Date>;
+      try {
+        answer = store.serverTime!();
+      } catch (error) {
+        return Promise.reject(failure(error, 'serverTime'));
+      }
+      return mapped(answer, 'serverTime');
     };
   }
   if (typeof store.subscribe === 'function') {
