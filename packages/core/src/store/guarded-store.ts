@@ -1,21 +1,18 @@
 import { JobtrailError, JobValidationError, StoreError } from '../errors/jobtrail-error.js';
-import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import { checkReadOptions } from './field-reads.js';
 import type { JobStore, StoreWakeEvent } from './job-store.js';
 import {
   checkClaim,
-  checkDeltas,
-  checkExpectation,
-  checkFence,
   checkFilter,
   checkFindExpired,
+  checkGetOptions,
   checkHeartbeat,
+  checkIncrement,
   checkJob,
-  checkPatch,
-  checkProgressPatch,
+  checkProgress,
   checkPrune,
   checkQuery,
+  checkTransition,
 } from './store-input.js';
 
 /** The stores `guardStore` made: wrapping one again answers it as it is. */
@@ -88,9 +85,48 @@ export function guardStore(store: JobStore): JobStore {
     close: failed('close'),
     serverTime: failed('serverTime'),
   } as const;
-  /** The store's answer with its failures mapped: one promise and one tick more than its own. */
-  const mapped = <T>(answer: Promise<T>, operation: keyof typeof onFailure): Promise<T> =>
-    Promise.resolve(answer).then(undefined, onFailure[operation]);
+  /**
+   * Calls `method` of the store with up to five arguments (passed one by one: no arguments array)
+   * and answers its promise with failures mapped: one promise and one tick more than its own. A
+   * store that throws instead of rejecting is mapped too.
+   */
+  const forward = <T>(
+    operation: keyof typeof onFailure,
+    method: (...args: never[]) => Promise<T>,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+    d?: unknown,
+    e?: unknown,
+  ): Promise<T> => {
+    let answer: Promise<T>;
+    try {
+      answer = (method as (...args: unknown[]) => Promise<T>).call(store, a, b, c, d, e);
+    } catch (error) {
+      return Promise.reject(failure(error, operation));
+    }
+    return Promise.resolve(answer).then(undefined, onFailure[operation]);
+  };
+
+  /**
+   * Undefined when the store is open and `check` accepts the arguments (passed one by one),
+   * else the rejection to answer: a refused call never reaches the store.
+   */
+  const refused = (
+    check: (a: never, b: never, c: never, d: never) => unknown,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+    d?: unknown,
+  ): Promise<never> | undefined => {
+    try {
+      open();
+      (check as (...args: unknown[]) => unknown)(a, b, c, d);
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
 
   const guard: { -readonly [K in keyof JobStore]: JobStore[K] } = {
     get closed() {
@@ -98,70 +134,23 @@ export function guardStore(store: JobStore): JobStore {
     },
 
     insert(job, options) {
-      try {
-        open();
-        checkJob(job);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['insert']>;
-      try {
-        answer = store.insert(job, options);
-      } catch (error) {
-        return Promise.reject(failure(error, 'insert'));
-      }
-      return mapped(answer, 'insert');
+      return refused(checkJob, job) ?? forward('insert', store.insert, job, options);
     },
 
     get(id, options) {
-      try {
-        open();
-        if (options !== undefined) checkReadOptions(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (!isUuid(id)) return Promise.resolve(null);
-      let answer: ReturnType<JobStore['get']>;
-      try {
-        answer = options === undefined ? store.get(id) : store.get(id, options);
-      } catch (error) {
-        return Promise.reject(failure(error, 'get'));
-      }
-      return mapped(answer, 'get');
+      const refusal = refused(checkGetOptions, options);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('get', store.get, id, options) : Promise.resolve(null);
     },
 
     transition(id, expected, patch) {
-      try {
-        open();
-        checkExpectation(expected);
-        checkPatch(patch);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (!isUuid(id)) return Promise.resolve({ ok: false, reason: 'not_found' });
-      let answer: ReturnType<JobStore['transition']>;
-      try {
-        answer = store.transition(id, expected, patch);
-      } catch (error) {
-        return Promise.reject(failure(error, 'transition'));
-      }
-      return mapped(answer, 'transition');
+      const refusal = refused(checkTransition, expected, patch);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('transition', store.transition, id, expected, patch) : Promise.resolve({ ok: false, reason: 'not_found' });
     },
 
     claim(request) {
-      try {
-        open();
-        checkClaim(request);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['claim']>;
-      try {
-        answer = store.claim(request);
-      } catch (error) {
-        return Promise.reject(failure(error, 'claim'));
-      }
-      return mapped(answer, 'claim');
+      return refused(checkClaim, request) ?? forward('claim', store.claim, request);
     },
 
     heartbeat(owner, ids, expiresAt) {
@@ -173,160 +162,51 @@ export function guardStore(store: JobStore): JobStore {
         return Promise.reject(error);
       }
       if (wanted.length === 0) return Promise.resolve([]);
-      let answer: ReturnType<JobStore['heartbeat']>;
-      try {
-        answer = store.heartbeat(owner, wanted, expiresAt);
-      } catch (error) {
-        return Promise.reject(failure(error, 'heartbeat'));
-      }
-      return mapped(answer, 'heartbeat');
+      return forward('heartbeat', store.heartbeat, owner, wanted, expiresAt);
     },
 
     findExpired(now, limit) {
-      try {
-        open();
-        checkFindExpired(now, limit);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (limit === 0) return Promise.resolve([]);
-      let answer: ReturnType<JobStore['findExpired']>;
-      try {
-        answer = store.findExpired(now, limit);
-      } catch (error) {
-        return Promise.reject(failure(error, 'findExpired'));
-      }
-      return mapped(answer, 'findExpired');
+      const refusal = refused(checkFindExpired, now, limit);
+      if (refusal !== undefined) return refusal;
+      return limit === 0 ? Promise.resolve([]) : forward('findExpired', store.findExpired, now, limit);
     },
 
     updateProgress(id, patch, owner, attempt) {
-      try {
-        open();
-        checkProgressPatch(patch);
-        checkFence(owner, attempt);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (!isUuid(id)) return Promise.resolve(false);
-      let answer: ReturnType<JobStore['updateProgress']>;
-      try {
-        answer = store.updateProgress(id, patch, owner, attempt);
-      } catch (error) {
-        return Promise.reject(failure(error, 'updateProgress'));
-      }
-      return mapped(answer, 'updateProgress');
+      const refusal = refused(checkProgress, patch, owner, attempt);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('updateProgress', store.updateProgress, id, patch, owner, attempt) : Promise.resolve(false);
     },
 
     incrementMetrics(id, deltas, updatedAt, owner, attempt) {
-      try {
-        open();
-        checkDeltas(deltas);
-        assertStorableDate(updatedAt, 'updatedAt');
-        checkFence(owner, attempt);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (!isUuid(id)) return Promise.resolve(null);
-      let answer: ReturnType<JobStore['incrementMetrics']>;
-      try {
-        answer = store.incrementMetrics(id, deltas, updatedAt, owner, attempt);
-      } catch (error) {
-        return Promise.reject(failure(error, 'incrementMetrics'));
-      }
-      return mapped(answer, 'incrementMetrics');
+      const refusal = refused(checkIncrement, deltas, updatedAt, owner, attempt);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('incrementMetrics', store.incrementMetrics, id, deltas, updatedAt, owner, attempt) : Promise.resolve(null);
     },
 
     query(filter) {
-      try {
-        open();
-        checkQuery(filter);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['query']>;
-      try {
-        answer = store.query(filter);
-      } catch (error) {
-        return Promise.reject(failure(error, 'query'));
-      }
-      return mapped(answer, 'query');
+      return refused(checkQuery, filter) ?? forward('query', store.query, filter);
     },
 
     count(filter) {
-      try {
-        open();
-        checkFilter(filter);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['count']>;
-      try {
-        answer = store.count(filter);
-      } catch (error) {
-        return Promise.reject(failure(error, 'count'));
-      }
-      return mapped(answer, 'count');
+      return refused(checkFilter, filter) ?? forward('count', store.count, filter);
     },
 
     sumMetrics(filter) {
-      try {
-        open();
-        checkFilter(filter);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['sumMetrics']>;
-      try {
-        answer = store.sumMetrics(filter);
-      } catch (error) {
-        return Promise.reject(failure(error, 'sumMetrics'));
-      }
-      return mapped(answer, 'sumMetrics');
+      return refused(checkFilter, filter) ?? forward('sumMetrics', store.sumMetrics, filter);
     },
 
     prune(request) {
-      try {
-        open();
-        checkPrune(request);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: ReturnType<JobStore['prune']>;
-      try {
-        answer = store.prune(request);
-      } catch (error) {
-        return Promise.reject(failure(error, 'prune'));
-      }
-      return mapped(answer, 'prune');
+      return refused(checkPrune, request) ?? forward('prune', store.prune, request);
     },
 
     close() {
-      let answer: ReturnType<JobStore['close']>;
-      try {
-        answer = store.close();
-      } catch (error) {
-        return Promise.reject(failure(error, 'close'));
-      }
-      return mapped(answer, 'close');
+      return forward('close', store.close);
     },
   };
 
   if (store.limits !== undefined) guard.limits = store.limits;
   if (typeof store.serverTime === 'function') {
-    guard.serverTime = () => {
-      try {
-        open();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: Promise<Date>;
-      try {
-        answer = store.serverTime!();
-      } catch (error) {
-        return Promise.reject(failure(error, 'serverTime'));
-      }
-      return mapped(answer, 'serverTime');
-    };
+    guard.serverTime = () => refused(checkNothing) ?? forward('serverTime', store.serverTime!);
   }
   if (typeof store.subscribe === 'function') {
     const subscribe = store.subscribe;
@@ -344,6 +224,8 @@ export function guardStore(store: JobStore): JobStore {
   wrappers.set(store, guard);
   return guard;
 }
+
+function checkNothing(): void {}
 
 /** `MemoryJobStore "orders"`: the class, and the store's own name where it has one. */
 function describeStore(store: JobStore): string {

@@ -3,9 +3,9 @@ import type { Job, JobError, JobLease } from '../model/job.js';
 import { isJobStatus, isTerminal } from '../model/job-status.js';
 import { assertStorableDate, show } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, StoreFilter, StoreQuery } from './job-store.js';
+import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, ReadOptions, StoreFilter, StoreQuery } from './job-store.js';
 import { refusePartialJob } from './store-refusals.js';
-import { toReadPlan } from './field-reads.js';
+import { checkReadOptions, toReadPlan } from './field-reads.js';
 
 /**
  * The checks of every store operation's input, run once by `guardStore` for every store: what the
@@ -230,6 +230,30 @@ export function checkDeltas(deltas: Readonly<Record<string, number>>): void {
   for (const name in deltas) {
     if (Object.hasOwn(deltas, name)) requireFinite(`deltas.${name}`, deltas[name]);
   }
+}
+
+/** `get`'s read options, when given (see `checkReadOptions`). */
+export function checkGetOptions(options: ReadOptions | undefined): void {
+  if (options !== undefined) checkReadOptions(options);
+}
+
+/** A transition's expectation and patch. */
+export function checkTransition(expected: Expectation, patch: JobPatch): void {
+  checkExpectation(expected);
+  checkPatch(patch);
+}
+
+/** A progress write: its patch and its fence. */
+export function checkProgress(patch: ProgressPatch, owner: unknown, attempt: unknown): void {
+  checkProgressPatch(patch);
+  checkFence(owner, attempt);
+}
+
+/** A metric increment: its deltas, its time and its fence. */
+export function checkIncrement(deltas: Readonly<Record<string, number>>, updatedAt: Date, owner: unknown, attempt: unknown): void {
+  checkDeltas(deltas);
+  assertStorableDate(updatedAt, 'updatedAt');
+  checkFence(owner, attempt);
 }
 
 /** A claim: a non-empty owner, two storable Dates, a total and per-type counts. */
