@@ -44,7 +44,7 @@ const EXPECTED_EXPORTS = {
       'markUnread',
       'isFullRead',
       'LARGE_JOB_FIELDS',
-      'refusePartialJob',
+      'guardStore',
       'metricOverflowError',
       'isUuid',
       'systemClock',

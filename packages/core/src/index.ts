@@ -104,24 +104,3 @@ export type { MemoryJobStoreOptions } from './memory/memory-job-store.js';
 
 export { createJobsHandler, toNodeHandler } from './http/index.js';
 export type { JobsHandler, JobsHandlerOptions, CallerScope, ExposeOptions, ExposeRule, NodeHandler } from './http/index.js';
-
-// Transitional. These moved to `@jobtrail/core/store`, but the store packages' `src/validation`
-// modules (rewritten in parallel) still import them from here. Delete this block once no module
-// imports them from `@jobtrail/core`; the changeset lists them as deprecated at the root.
-import { isUuid as storeIsUuid } from './util/uuid-v7.js';
-import { refusePartialJob as storeRefusePartialJob } from './store/store-refusals.js';
-import type {
-  Expectation as StoreExpectation,
-  JobPatch as StoreJobPatch,
-  ProgressPatch as StoreProgressPatch,
-} from './store/job-store.js';
-/** @deprecated Store-author API: import it from `@jobtrail/core/store`. */
-export const isUuid: typeof storeIsUuid = storeIsUuid;
-/** @deprecated Store-author API: import it from `@jobtrail/core/store`. */
-export const refusePartialJob: typeof storeRefusePartialJob = storeRefusePartialJob;
-/** @deprecated Store-author API: import it from `@jobtrail/core/store`. */
-export type Expectation = StoreExpectation;
-/** @deprecated Store-author API: import it from `@jobtrail/core/store`. */
-export type JobPatch = StoreJobPatch;
-/** @deprecated Store-author API: import it from `@jobtrail/core/store`. */
-export type ProgressPatch = StoreProgressPatch;

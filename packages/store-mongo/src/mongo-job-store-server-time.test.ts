@@ -1,5 +1,6 @@
 import { StoreError } from '@jobtrail/core';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { guardStore } from '@jobtrail/core/store';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoJobStore } from './mongo-job-store.js';
 import { failure } from './caught-error.test-support.js';
@@ -60,11 +61,11 @@ describe('MongoJobStore.serverTime', () => {
     expect((error as Error).cause).toBe(driverError);
   });
 
-  it('refuses to run once the store is closed', async () => {
+  it('refuses to run once the store is closed (through guardStore)', async () => {
     const { db, commands } = fakeDb(async () => ({ localTime, ok: 1 }));
-    const store = new MongoJobStore({ db, changeStreams: false });
+    const store = guardStore(new MongoJobStore({ db, changeStreams: false }));
     await store.close();
-    expect(await failure(() => store.serverTime())).toBeInstanceOf(StoreError);
+    expect(await failure(() => store.serverTime!())).toBeInstanceOf(StoreError);
     expect(commands).toHaveLength(0);
   });
 });

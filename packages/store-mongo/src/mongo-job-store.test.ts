@@ -1,5 +1,5 @@
 import { JobValidationError, StoreError } from '@jobtrail/core';
-import type { JobStore } from '@jobtrail/core/store';
+import { guardStore, type JobStore } from '@jobtrail/core/store';
 import { makeJob } from '@jobtrail/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,10 +49,12 @@ describe('MongoJobStore options', () => {
 });
 
 describe('MongoJobStore input checks', () => {
-  const store = new MongoJobStore({ db });
+  const raw = new MongoJobStore({ db });
+  // As every tracker uses it: core's checks (guardStore), then the store's own.
+  const store = guardStore(raw);
   const id = makeJob().id;
 
-  it('refuses bad input with invalid_input before touching the server', async () => {
+  it('refuses bad input with invalid_input before touching the server (through guardStore)', async () => {
     const calls: Array<[string, () => Promise<unknown>]> = [
       ['insert', () => store.insert(makeJob({ id: 'nope' }))],
       ['insert transaction', () => store.insert(makeJob(), { transaction: { begin: true } })],
@@ -84,7 +86,7 @@ describe('MongoJobStore input checks', () => {
     }
   });
 
-  it('answers "not there" for ids that are not strings, instead of sending them as operators', async () => {
+  it('answers "not there" for ids that are not strings, instead of sending them as operators (through guardStore)', async () => {
     const operator = { $gt: '' } as never;
     expect(await store.get(operator)).toBeNull();
     expect(await store.transition(operator, {}, { updatedAt: at() })).toEqual({ ok: false, reason: 'not_found' });
@@ -93,17 +95,19 @@ describe('MongoJobStore input checks', () => {
   });
 
   it('does nothing for empty requests', async () => {
-    expect(await store.heartbeat('w', [], at())).toEqual([]);
-    expect(await store.findExpired(at(), 0)).toEqual([]);
-    expect(await store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 5 }, limit: 0 })).toEqual([]);
-    expect(await store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: {}, limit: 5 })).toEqual([]);
-    expect(await store.prune({ before: {} })).toBe(0);
+    for (const target of [raw, store]) {
+      expect(await target.heartbeat('w', [], at())).toEqual([]);
+      expect(await target.findExpired(at(), 0)).toEqual([]);
+      expect(await target.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 5 }, limit: 0 })).toEqual([]);
+      expect(await target.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: {}, limit: 5 })).toEqual([]);
+      expect(await target.prune({ before: {} })).toBe(0);
+    }
   });
 
   it('refuses a session that has ended', async () => {
     const session = client.startSession();
     await session.endSession();
-    const error = await failure(() => store.insert(makeJob(), { transaction: session }));
+    const error = await failure(() => raw.insert(makeJob(), { transaction: session }));
     expect(error).toBeInstanceOf(JobValidationError);
     expect((error as JobValidationError).field).toBe('transaction');
   });
@@ -163,13 +167,15 @@ describe('MongoJobStore without a reachable server', () => {
 });
 
 describe('MongoJobStore close', () => {
-  it('rejects every later call with StoreError, and closing twice is fine', async () => {
-    const store: JobStore & MongoJobStore = new MongoJobStore({ db, collectionName: 'closing' });
+  it('rejects every later call with StoreError (through guardStore), and closing twice is fine', async () => {
+    const raw = new MongoJobStore({ db, collectionName: 'closing' });
+    const store: JobStore = guardStore(raw);
     await store.close();
     await store.close();
+    expect(raw.closed).toBe(true);
     const job = makeJob();
     const calls: Array<() => Promise<unknown>> = [
-      () => store.ensureIndexes(),
+      () => raw.ensureIndexes(),
       () => store.insert(job),
       () => store.get(job.id),
       () => store.transition(job.id, {}, { updatedAt: at() }),
@@ -188,6 +194,6 @@ describe('MongoJobStore close', () => {
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).message).toContain('"closing" is closed');
     }
-    expect(() => store.subscribe(() => {})).toThrow(StoreError);
+    expect(() => store.subscribe!(() => {})).toThrow(StoreError);
   });
 });

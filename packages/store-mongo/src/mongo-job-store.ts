@@ -52,17 +52,6 @@ import { setOwn } from './mapping/own-property.js';
 import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
 import { watchCommit } from './transaction/commit-watch.js';
 import { sessionFrom } from './transaction/session.js';
-import {
-  requireCount,
-  requireDate,
-  requireIds,
-  validateDeltas,
-  validateExpectation,
-  validateFence,
-  validateJob,
-  validatePatch,
-  validateProgressPatch,
-} from './validation/checks.js';
 import { ChangeStreamWaker, type WakeMode } from './wake/change-stream-waker.js';
 import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
 
@@ -113,7 +102,7 @@ export class MongoJobStore implements JobStore {
   private readonly collection: Collection<JobDocument>;
   private readonly db: Db;
   private readonly waker: ChangeStreamWaker;
-  private closed = false;
+  private isClosed = false;
 
   constructor(options: MongoJobStoreOptions) {
     const resolved = resolveOptions(options);
@@ -150,7 +139,7 @@ export class MongoJobStore implements JobStore {
    * with another definition, or the server is older than 6.0.
    */
   async ensureIndexes(): Promise<string[]> {
-    this.assertOpen();
+    if (this.isClosed) throw this.closedError();
     let names: string[];
     try {
       names = await this.collection.createIndexes([...JOB_INDEXES]);
@@ -166,8 +155,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
-    this.assertOpen();
-    validateJob(job);
     const session = sessionFrom(options);
     const inTransaction = session?.inTransaction() ?? false;
     const doc = toDocument(job);
@@ -215,9 +202,7 @@ export class MongoJobStore implements JobStore {
   }
 
   async get(id: string, options?: ReadOptions): Promise<Job | null> {
-    this.assertOpen();
     const { scope, plan } = checkReadOptions(options);
-    if (typeof id !== 'string') return null;
     try {
       const projection = readProjection(plan);
       const doc = await this.collection.findOne(scopedIdFilter(id, scope), projection ? { projection } : {});
@@ -228,10 +213,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
-    this.assertOpen();
-    validateExpectation(expected);
-    validatePatch(patch);
-    if (typeof id !== 'string') return { ok: false, reason: 'not_found' };
     const filter = expectationFilter(id, expected);
     const update = patchUpdate(patch);
     try {
@@ -271,7 +252,6 @@ export class MongoJobStore implements JobStore {
    * budget — see the README ("Claiming") for why this and not a claim-token `updateMany`.
    */
   async claim(request: ClaimRequest): Promise<Job[]> {
-    this.assertOpen();
     const result = await claimBatch(claimPlan(request), (filter, update, sort) =>
       this.collection.findOneAndUpdate(filter, update, { sort, returnDocument: 'after' }),
     );
@@ -282,10 +262,7 @@ export class MongoJobStore implements JobStore {
   }
 
   async heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]> {
-    this.assertOpen();
-    requireDate('expiresAt', expiresAt);
-    if (typeof owner !== 'string') throw new JobValidationError('owner', 'must be a string.');
-    const unique = requireIds('ids', ids);
+    const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     const filter = heldLeasesFilter(owner, unique);
     try {
@@ -301,9 +278,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async findExpired(now: Date, limit: number): Promise<Job[]> {
-    this.assertOpen();
-    requireDate('now', now);
-    requireCount('limit', limit);
     // limit 0 would mean "no limit" to MongoDB.
     if (limit === 0) return [];
     try {
@@ -315,10 +289,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
-    this.assertOpen();
-    validateProgressPatch(patch);
-    validateFence(owner, attempt);
-    if (typeof id !== 'string') return false;
     try {
       const result = await this.collection.updateOne(progressFilter(id, owner, attempt), progressUpdate(patch));
       return result.matchedCount === 1;
@@ -334,11 +304,7 @@ export class MongoJobStore implements JobStore {
     owner?: string | null,
     attempt?: number,
   ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
-    this.assertOpen();
-    requireDate('updatedAt', updatedAt);
-    const names = validateDeltas(deltas);
-    validateFence(owner, attempt);
-    if (typeof id !== 'string') return null;
+    const names = Object.keys(deltas);
     const filter = { ...incrementMetricsFilter(id, owner, attempt), ...headroomFilter(deltas, names) };
     const update = incrementMetricsUpdate(deltas, names, updatedAt);
     try {
@@ -365,7 +331,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async query(filter: StoreQuery): Promise<StoreQueryResult> {
-    this.assertOpen();
     const { filter: match, limit } = queryFilter(filter);
     try {
       // One row more than the page tells whether another page follows.
@@ -381,7 +346,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async count(filter: StoreFilter): Promise<StatusCount[]> {
-    this.assertOpen();
     const match = storeFilter(filter);
     try {
       const rows = await this.collection
@@ -396,7 +360,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async sumMetrics(filter: StoreFilter): Promise<Record<string, number>> {
-    this.assertOpen();
     const match = storeFilter(filter);
     try {
       const rows = await this.collection.aggregate<{ _id: string; sum: number }>(sumMetricsPipeline(match)).toArray();
@@ -409,7 +372,6 @@ export class MongoJobStore implements JobStore {
   }
 
   async prune(request: PruneRequest): Promise<number> {
-    this.assertOpen();
     const { filter, limit } = prunePlan(request);
     if (filter === null) return 0;
     try {
@@ -429,7 +391,6 @@ export class MongoJobStore implements JobStore {
    * each process's offset to it, so every process judges leases and due times on this one clock.
    */
   async serverTime(): Promise<Date> {
-    this.assertOpen();
     let reply: { localTime?: unknown };
     try {
       reply = await this.db.command({ hello: 1 }, { readPreference: 'primary', raw: false, promoteValues: true });
@@ -445,22 +406,23 @@ export class MongoJobStore implements JobStore {
    * the worker's poll. See `wakeMode`.
    */
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
-    this.assertOpen();
-    if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
     return this.waker.subscribe(listener);
   }
 
   /** Stops the change stream. Your `MongoClient` stays open: it is yours to close. */
+  /** True once `close()` has been called (see `guardStore`). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     await this.waker.close();
   }
 
-  private assertOpen(): void {
-    if (this.closed) {
-      throw new StoreError(`The MongoDB job store on "${this.collectionName}" is closed; create a new store to keep working.`);
-    }
+  private closedError(): StoreError {
+    return new StoreError(`The MongoDB job store on "${this.collectionName}" is closed; create a new store to keep working.`);
   }
 
   private failure(error: unknown, operation: string, inTransaction = false): Error {

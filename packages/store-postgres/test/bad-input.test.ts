@@ -1,3 +1,4 @@
+import { guardStore, type JobStore } from '@jobtrail/core/store';
 import { expectJobtrailError, makeJob, uniqueName } from '@jobtrail/core/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,9 +6,16 @@ import { PostgresJobStore } from '../src/index.js';
 import { connectionString, createTestStore, type TestStore } from './support/test-database.js';
 
 let db: TestStore;
+/**
+ * The store as core uses it: what core checks for every store (types, Dates, ids, closed) is
+ * tested through the wrapper; what PostgreSQL adds (int4, index sizes, uuid, JSON text, its error
+ * mapping) on the store itself.
+ */
+let guarded: JobStore;
 
 beforeAll(async () => {
   db = await createTestStore('bad_input');
+  guarded = guardStore(db.store);
 });
 
 afterAll(async () => {
@@ -51,8 +59,8 @@ describe('configuration errors', () => {
     await expect(store.get(makeJob().id)).rejects.toThrow(/initialize\(\)/);
   });
 
-  it('refuses every call once closed', async () => {
-    const store = new PostgresJobStore({ dataSource: db.dataSource });
+  it('refuses every call once closed (through guardStore)', async () => {
+    const store = guardStore(new PostgresJobStore({ dataSource: db.dataSource }));
     await store.close();
     await expectJobtrailError(() => store.get(makeJob().id), 'store_error');
     await expectJobtrailError(() => store.insert(makeJob()), 'store_error');
@@ -65,22 +73,30 @@ describe('job data PostgreSQL cannot hold', () => {
     await expectJobtrailError(() => db.store.insert(makeJob({ stage: 'bad\u0000stage' })), 'invalid_input');
   });
 
-  it('refuses values JSON cannot carry and fields of the wrong shape', async () => {
+  it('refuses values JSON cannot carry and what its columns cannot hold, on its own', async () => {
     await expectJobtrailError(() => db.store.insert(makeJob({ payload: { n: 10n } })), 'invalid_input');
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     await expectJobtrailError(() => db.store.insert(makeJob({ payload: cyclic })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ id: 'not-a-uuid' })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ status: 'done' as never })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ attempt: 1.5 })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ attempt: 2 ** 40 })), 'invalid_input');
+    await expectJobtrailError(() => db.store.insert(makeJob({ priority: 1.5 })), 'invalid_input');
     await expectJobtrailError(() => db.store.insert(makeJob({ priority: 2 ** 40 })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ runAt: new Date(Number.NaN) })), 'invalid_input');
     await expectJobtrailError(() => db.store.insert(makeJob({ key: 'k'.repeat(5000) })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ metrics: { rows: Number.NaN } })), 'invalid_input');
     await expectJobtrailError(() => db.store.insert(makeJob({ parentId: 'nope' })), 'invalid_input');
   });
 
-  it('refuses history entries PostgreSQL or JSON cannot carry', async () => {
+  it('refuses fields of the wrong shape (through guardStore)', async () => {
+    await expectJobtrailError(() => guarded.insert(makeJob({ id: 'not-a-uuid' })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ status: 'done' as never })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ attempt: 1.5 })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ priority: 2 ** 40 })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ runAt: new Date(Number.NaN) })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ key: 'k'.repeat(5000) })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ metrics: { rows: Number.NaN } })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ parentId: 'nope' })), 'invalid_input');
+  });
+
+  it('refuses history entries PostgreSQL or JSON cannot carry (through guardStore)', async () => {
     const entry = {
       kind: 'attempt' as const,
       attempt: 1,
@@ -101,24 +117,24 @@ describe('job data PostgreSQL cannot hold', () => {
     ];
     for (const history of bad) {
       const job = makeJob({ history: [history] });
-      await expectJobtrailError(() => db.store.insert(job), 'invalid_input');
-      expect(await db.store.get(job.id)).toBeNull();
+      await expectJobtrailError(() => guarded.insert(job), 'invalid_input');
+      expect(await guarded.get(job.id)).toBeNull();
     }
     const job = makeJob({ status: 'running', attempt: 1 });
-    await db.store.insert(job);
+    await guarded.insert(job);
     for (const history of bad) {
-      await expectJobtrailError(() => db.store.transition(job.id, {}, { history: [history], updatedAt: new Date() }), 'invalid_input');
+      await expectJobtrailError(() => guarded.transition(job.id, {}, { history: [history], updatedAt: new Date() }), 'invalid_input');
     }
-    expect(await db.store.get(job.id)).toEqual(job);
+    expect(await guarded.get(job.id)).toEqual(job);
   });
 
-  it('refuses a date beyond what timestamptz holds', async () => {
-    await expectJobtrailError(() => db.store.insert(makeJob({ runAt: new Date(8_640_000_000_000_000) })), 'invalid_input');
-    await expectJobtrailError(() => db.store.insert(makeJob({ createdAt: new Date(-8_640_000_000_000_000) })), 'invalid_input');
+  it('refuses a date beyond what timestamptz holds (through guardStore)', async () => {
+    await expectJobtrailError(() => guarded.insert(makeJob({ runAt: new Date(8_640_000_000_000_000) })), 'invalid_input');
+    await expectJobtrailError(() => guarded.insert(makeJob({ createdAt: new Date(-8_640_000_000_000_000) })), 'invalid_input');
     const now = new Date();
     const far = new Date(Date.parse('+020000-01-01T00:00:00Z'));
     await expectJobtrailError(
-      () => db.store.claim({ owner: 'w', now: far, leaseExpiresAt: now, limits: { t: 1 }, limit: 1 }),
+      () => guarded.claim({ owner: 'w', now: far, leaseExpiresAt: now, limits: { t: 1 }, limit: 1 }),
       'invalid_input',
     );
   });
@@ -145,39 +161,39 @@ describe('job data PostgreSQL cannot hold', () => {
   });
 });
 
-describe('bad arguments to the other operations', () => {
+describe('bad arguments to the other operations (through guardStore)', () => {
   it('refuses bad claims, heartbeats, progress, metrics, prune and filters', async () => {
     const now = new Date();
     const claim = { owner: 'w', now, leaseExpiresAt: now, limits: { t: 1 }, limit: 1 };
-    await expectJobtrailError(() => db.store.claim({ ...claim, limit: -1 }), 'invalid_input');
-    await expectJobtrailError(() => db.store.claim({ ...claim, owner: '' }), 'invalid_input');
-    await expectJobtrailError(() => db.store.claim({ ...claim, limits: { t: 1.5 } }), 'invalid_input');
-    await expectJobtrailError(() => db.store.claim({ ...claim, now: new Date(Number.NaN) }), 'invalid_input');
-    await expectJobtrailError(() => db.store.heartbeat('w', 'x' as never, now), 'invalid_input');
-    await expectJobtrailError(() => db.store.updateProgress(makeJob().id, { progress: Number.NaN, updatedAt: now }), 'invalid_input');
-    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: Number.POSITIVE_INFINITY }, now), 'invalid_input');
-    await expectJobtrailError(() => db.store.updateProgress(makeJob().id, { progress: 1, updatedAt: now }, 'w', 2 ** 40), 'invalid_input');
-    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: 1 }, now, 'w', 2 ** 40), 'invalid_input');
-    await expectJobtrailError(() => db.store.incrementMetrics(makeJob().id, { a: 1 }, now, 42 as never), 'invalid_input');
-    await expectJobtrailError(() => db.store.prune({ before: { queued: now } as never }), 'invalid_input');
-    await expectJobtrailError(() => db.store.prune({ before: { completed: now }, limit: 0 }), 'invalid_input');
-    await expectJobtrailError(() => db.store.query({ status: ['weird' as never], limit: 10 }), 'invalid_input');
-    await expectJobtrailError(() => db.store.query({ createdAfter: 'yesterday' as never, limit: 10 }), 'invalid_input');
+    await expectJobtrailError(() => guarded.claim({ ...claim, limit: -1 }), 'invalid_input');
+    await expectJobtrailError(() => guarded.claim({ ...claim, owner: '' }), 'invalid_input');
+    await expectJobtrailError(() => guarded.claim({ ...claim, limits: { t: 1.5 } }), 'invalid_input');
+    await expectJobtrailError(() => guarded.claim({ ...claim, now: new Date(Number.NaN) }), 'invalid_input');
+    await expectJobtrailError(() => guarded.heartbeat('w', 'x' as never, now), 'invalid_input');
+    await expectJobtrailError(() => guarded.updateProgress(makeJob().id, { progress: Number.NaN, updatedAt: now }), 'invalid_input');
+    await expectJobtrailError(() => guarded.incrementMetrics(makeJob().id, { a: Number.POSITIVE_INFINITY }, now), 'invalid_input');
+    await expectJobtrailError(() => guarded.updateProgress(makeJob().id, { progress: 1, updatedAt: now }, 'w', 2 ** 40), 'invalid_input');
+    await expectJobtrailError(() => guarded.incrementMetrics(makeJob().id, { a: 1 }, now, 'w', 2 ** 40), 'invalid_input');
+    await expectJobtrailError(() => guarded.incrementMetrics(makeJob().id, { a: 1 }, now, 42 as never), 'invalid_input');
+    await expectJobtrailError(() => guarded.prune({ before: { queued: now } as never }), 'invalid_input');
+    await expectJobtrailError(() => guarded.prune({ before: { completed: now }, limit: 0 }), 'invalid_input');
+    await expectJobtrailError(() => guarded.query({ status: ['weird' as never], limit: 10 }), 'invalid_input');
+    await expectJobtrailError(() => guarded.query({ createdAfter: 'yesterday' as never, limit: 10 }), 'invalid_input');
     await expectJobtrailError(
-      () => db.store.transition(makeJob().id, { status: 'nope' as never }, { updatedAt: now }),
+      () => guarded.transition(makeJob().id, { status: 'nope' as never }, { updatedAt: now }),
       'invalid_input',
     );
   });
 
   it('answers "not there" for ids that are not UUIDs instead of a cast error', async () => {
     const now = new Date();
-    expect(await db.store.get('42')).toBeNull();
-    expect(await db.store.transition('42', {}, { updatedAt: now })).toEqual({ ok: false, reason: 'not_found' });
-    expect(await db.store.heartbeat('w', ['42'], now)).toEqual([]);
-    expect(await db.store.updateProgress('42', { progress: 1, updatedAt: now })).toBe(false);
-    expect(await db.store.incrementMetrics('42', { a: 1 }, now)).toBeNull();
-    expect(await db.store.updateProgress('42', { progress: 1, updatedAt: now }, 'w', 1)).toBe(false);
-    expect(await db.store.incrementMetrics('42', { a: 1 }, now, 'w', 1)).toBeNull();
-    expect((await db.store.query({ parentId: '42', limit: 10 })).jobs).toEqual([]);
+    expect(await guarded.get('42')).toBeNull();
+    expect(await guarded.transition('42', {}, { updatedAt: now })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await guarded.heartbeat('w', ['42'], now)).toEqual([]);
+    expect(await guarded.updateProgress('42', { progress: 1, updatedAt: now })).toBe(false);
+    expect(await guarded.incrementMetrics('42', { a: 1 }, now)).toBeNull();
+    expect(await guarded.updateProgress('42', { progress: 1, updatedAt: now }, 'w', 1)).toBe(false);
+    expect(await guarded.incrementMetrics('42', { a: 1 }, now, 'w', 1)).toBeNull();
+    expect((await guarded.query({ parentId: '42', limit: 10 })).jobs).toEqual([]);
   });
 });

@@ -315,7 +315,10 @@ describe('where core recognises errors from another copy', () => {
     const lookAlike = Object.assign(new Error('x'), { code: 'job_not_found', name: 'JobNotFoundError' });
     const got = await answer(storeThrowing('get', lookAlike), `/jobs/${ID}`);
     expect(got).toMatchObject({ status: 500, code: 'internal_error' });
-    expect(got.errors).toEqual([lookAlike]);
+    // No jobtrail error, so the store's wrapper (guardStore) reports it as the store's failure.
+    expect(got.errors).toHaveLength(1);
+    expect(StoreError.isInstance(got.errors[0])).toBe(true);
+    expect((got.errors[0] as Error).cause).toBe(lookAlike);
     const storeError = new other.StoreError('connection reset');
     const down = await answer(storeThrowing('get', storeError), `/jobs/${ID}`);
     expect(down).toMatchObject({ status: 500, code: 'internal_error' });

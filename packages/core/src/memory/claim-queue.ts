@@ -161,3 +161,62 @@ export class TypeQueue {
     if (index !== -1) this.priorities.splice(index, 1);
   }
 }
+
+/** Whether due entry `a` is claimed before `b`: priority desc, runAt asc, id asc. */
+function ranksBefore(a: DueEntry, b: DueEntry): boolean {
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  if (a.entry.runAt !== b.entry.runAt) return a.entry.runAt < b.entry.runAt;
+  return a.entry.id < b.entry.id;
+}
+
+/**
+ * Takes, in claim order across types, up to `total` due jobs (runAt <= `now`), at most
+ * `limits[type]` of each type, handing each row to `take` (which makes it running). Queues left
+ * empty are dropped from `queues`.
+ */
+export function takeDue(
+  queues: Map<string, TypeQueue>,
+  limits: Readonly<Record<string, number>>,
+  total: number,
+  now: number,
+  take: (row: Row) => void,
+): void {
+  // Per type: what may still be claimed, and its best due candidate.
+  const remaining = new Map<string, number>();
+  const candidates = new Map<string, DueEntry>();
+  for (const type of Object.keys(limits)) {
+    const limit = limits[type]!;
+    const queue = queues.get(type);
+    if (limit === 0 || queue === undefined) continue;
+    const due = queue.peekDue(now);
+    if (due === undefined) continue;
+    remaining.set(type, limit);
+    candidates.set(type, due);
+  }
+  let left = total;
+  while (left > 0 && candidates.size > 0) {
+    let bestType = '';
+    let best: DueEntry | undefined;
+    for (const [type, candidate] of candidates) {
+      if (best === undefined || ranksBefore(candidate, best)) {
+        best = candidate;
+        bestType = type;
+      }
+    }
+    if (best === undefined) break;
+    const queue = queues.get(bestType)!;
+    queue.take(best.priority);
+    take(best.entry.row);
+    left--;
+
+    const typeLeft = remaining.get(bestType)! - 1;
+    const next = typeLeft > 0 ? queue.peekDue(now) : undefined;
+    if (next === undefined) {
+      candidates.delete(bestType);
+      if (queue.empty) queues.delete(bestType);
+    } else {
+      remaining.set(bestType, typeLeft);
+      candidates.set(bestType, next);
+    }
+  }
+}

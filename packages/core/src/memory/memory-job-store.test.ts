@@ -8,6 +8,7 @@ import type { Expectation, JobPatch, StoreFilter, StoreWakeEvent } from '../stor
 import { makeJob } from '../testing/make-job.js';
 import { runStoreContract } from '../testing/run-store-contract.js';
 import { queryAll } from '../testing/store-contract-options.js';
+import { guardStore } from '../store/guarded-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 
 runStoreContract({ name: 'memory', createStore: () => new MemoryJobStore() });
@@ -18,8 +19,9 @@ const flushMicrotasks = (): Promise<void> => new Promise((resolve) => setImmedia
 
 describe('MemoryJobStore', () => {
   describe('close', () => {
-    it('rejects every later call with StoreError, and closing twice is fine', async () => {
-      const store = new MemoryJobStore({ name: 'closing' });
+    it('rejects every later call with StoreError through guardStore, and closing twice is fine', async () => {
+      const raw = new MemoryJobStore({ name: 'closing' });
+      const store = guardStore(raw);
       const job = makeJob();
       await store.insert(job);
       await store.close();
@@ -47,7 +49,9 @@ describe('MemoryJobStore', () => {
         expect((error as StoreError).code).toBe('store_error');
         expect((error as StoreError).message).toContain('closing');
       }
-      expect(() => store.subscribe(() => {})).toThrow(StoreError);
+      expect(() => store.subscribe!(() => {})).toThrow(StoreError);
+      expect(raw.closed).toBe(true);
+      expect(raw.size).toBe(0);
     });
 
     it('drops pending wake-ups', async () => {
@@ -113,9 +117,11 @@ describe('MemoryJobStore', () => {
     });
   });
 
-  describe('validation', () => {
+  // The checks are guardStore's (core's, for every store); these hold them over the memory store.
+  describe('validation (through guardStore)', () => {
     it('refuses records no database would hold', async () => {
-      const store = new MemoryJobStore();
+      const raw = new MemoryJobStore();
+      const store = guardStore(raw);
       const bad: Array<[string, Partial<Job>]> = [
         ['id', { id: 'job-1' }],
         ['id', { id: makeJob().id.toUpperCase() }],
@@ -133,11 +139,11 @@ describe('MemoryJobStore', () => {
         expect(error).toBeInstanceOf(JobValidationError);
         expect((error as JobValidationError).field).toBe(field);
       }
-      expect(store.size).toBe(0);
+      expect(raw.size).toBe(0);
     });
 
     it('refuses a non-canonical status in a transition and writes nothing', async () => {
-      const store = new MemoryJobStore();
+      const store = guardStore(new MemoryJobStore());
       const job = makeJob();
       await store.insert(job);
       await expect(store.transition(job.id, {}, { status: 'success' as JobStatus, updatedAt: at() })).rejects.toBeInstanceOf(JobValidationError);
@@ -145,7 +151,7 @@ describe('MemoryJobStore', () => {
     });
 
     it('refuses negative or fractional claim limits and non-terminal prune statuses', async () => {
-      const store = new MemoryJobStore();
+      const store = guardStore(new MemoryJobStore());
       const claim = (limits: Record<string, number>, limit: number): Promise<Job[]> =>
         store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits, limit });
       await expect(claim({ a: 1 }, -1)).rejects.toBeInstanceOf(JobValidationError);

@@ -1,6 +1,6 @@
-import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
-import type { Job, JobError, JobHistoryEntry } from '../model/job.js';
-import { isJobStatus, isTerminal, type JobStatus } from '../model/job-status.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import type { Job } from '../model/job.js';
+import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type {
   ClaimRequest,
   Expectation,
@@ -18,71 +18,18 @@ import type {
   StoreWakeEvent,
   TransitionResult,
 } from '../store/job-store.js';
-import { metricOverflowError, refusePartialJob } from '../store/store-refusals.js';
+import { metricOverflowError } from '../store/store-refusals.js';
+import { DEFAULT_PRUNE_LIMIT } from '../store/store-input.js';
 import { addOwn, getOwn, setOwn } from '../util/own-property.js';
 import { checkReadOptions, inReadScope, toReadPlan } from '../store/field-reads.js';
-import { isUuid } from '../util/uuid-v7.js';
-import { TypeQueue, type DueEntry, type QueueEntry } from './claim-queue.js';
-import { cloneError, cloneMetrics, cloneValue, rowErrors, rowHistory, rowMetrics, toJob, toRow, type Row } from './clone.js';
+import { takeDue, TypeQueue, type QueueEntry } from './claim-queue.js';
+import { cloneMetrics, toJob, toRow, type Row } from './clone.js';
+import { applyPatch, compileFilter, dedupeKey, isClaimable, lowerBound, matches } from './row-updates.js';
+import { WakeListeners } from './wake-listeners.js';
 
 export interface MemoryJobStoreOptions {
   /** Shown in error messages, to tell several stores of one process apart. */
   name?: string;
-}
-
-const MAX_QUERY_LIMIT = 1000;
-const DEFAULT_PRUNE_LIMIT = 1000;
-
-function isClaimable(status: JobStatus): boolean {
-  return status === 'queued' || status === 'retrying';
-}
-
-/**
- * The dedupe index key: a key is unique per (type, tenant, owner), with `null` ("no tenant", "no
- * owner") a value of its own. JSON keeps the four parts apart whatever text they hold.
- */
-function dedupeKey(row: { type: string; tenantId: string | null; ownerId: string | null }, key: string): string {
-  return JSON.stringify([row.type, row.tenantId, row.ownerId, key]);
-}
-
-function isValidDate(value: unknown): value is Date {
-  return value instanceof Date && !Number.isNaN(value.getTime());
-}
-
-function requireDate(field: string, value: unknown): Date {
-  if (!isValidDate(value)) throw new JobValidationError(field, 'must be a valid Date.');
-  return value;
-}
-
-function requireCount(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new JobValidationError(field, `must be a non-negative integer; got ${String(value)}.`);
-  }
-  return value;
-}
-
-/** The attempt fence of a progress or metrics write: absent (or null) means no fence. */
-function optionalAttempt(value: unknown): number | undefined {
-  return value == null ? undefined : requireCount('attempt', value);
-}
-
-/** The owner fence of a progress or metrics write: absent or null means no owner check. */
-function optionalOwner(value: unknown): string | undefined {
-  if (value == null) return undefined;
-  if (typeof value !== 'string') throw new JobValidationError('owner', `must be a string or null; got ${typeof value}.`);
-  return value;
-}
-
-/** First index in ascending `ids` whose id is >= `id`. */
-function lowerBound(ids: readonly string[], id: string): number {
-  let low = 0;
-  let high = ids.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (ids[mid]! < id) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /**
@@ -99,8 +46,11 @@ function lowerBound(ids: readonly string[], id: string): number {
  *
  * Memory-specific behaviour: `insert`'s `transaction` option is ignored (there is nothing to
  * join); `heartbeat` leaves `updatedAt` alone (a renewed lease is not a visible change); wake-up
- * events are coalesced to one per type per microtask; after `close()` every call rejects with
- * `StoreError` and the data is dropped.
+ * events are coalesced to one per type per microtask; `close()` drops the data and sets `closed`.
+ *
+ * Like every store, it checks no input and never asks whether it is closed: `guardStore` (which
+ * every tracker puts around its store) does both, so use it through a tracker or wrap it with
+ * `guardStore` before calling it directly.
  */
 export class MemoryJobStore implements JobStore {
   readonly name: string;
@@ -116,9 +66,8 @@ export class MemoryJobStore implements JobStore {
   /** Ids of terminal jobs: what `prune` looks through. */
   private readonly finished = new Set<string>();
   private readonly children = new Map<string, Set<string>>();
-  private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
-  private pendingWake: Set<string> | null = null;
-  private closed = false;
+  private readonly listeners = new WakeListeners();
+  private isClosed = false;
   private nextSeq = 1;
 
   /**
@@ -137,8 +86,6 @@ export class MemoryJobStore implements JobStore {
   }
 
   async insert(job: Job, _options?: InsertOptions): Promise<InsertResult> {
-    this.assertOpen();
-    validateJob(job);
     if (job.key != null) {
       const holder = this.keys.get(dedupeKey(job, job.key));
       if (holder !== undefined) {
@@ -171,15 +118,12 @@ export class MemoryJobStore implements JobStore {
   }
 
   async get(id: string, options?: ReadOptions): Promise<Job | null> {
-    this.assertOpen();
     const { scope, plan } = checkReadOptions(options);
     const row = this.jobs.get(id);
     return row === undefined || !inReadScope(row, scope) ? null : toJob(row, plan);
   }
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
-    this.assertOpen();
-    validatePatch(patch);
     const row = this.jobs.get(id);
     if (row === undefined) return { ok: false, reason: 'not_found' };
     if (!matches(row, expected)) return { ok: false, reason: 'conflict', current: toJob(row) };
@@ -223,40 +167,12 @@ export class MemoryJobStore implements JobStore {
   }
 
   async claim(request: ClaimRequest): Promise<Job[]> {
-    this.assertOpen();
-    const now = requireDate('now', request.now).getTime();
-    const expiresAt = requireDate('leaseExpiresAt', request.leaseExpiresAt).getTime();
-    let total = requireCount('limit', request.limit);
+    const now = request.now.getTime();
+    const expiresAt = request.leaseExpiresAt.getTime();
     const owner = request.owner;
-    if (typeof owner !== 'string' || owner === '') throw new JobValidationError('owner', 'must be a non-empty string.');
-
-    // Per type: what may still be claimed, and its best due candidate.
-    const remaining = new Map<string, number>();
-    const candidates = new Map<string, DueEntry>();
-    for (const type of Object.keys(request.limits)) {
-      const limit = requireCount(`limits.${type}`, request.limits[type]);
-      const queue = this.queues.get(type);
-      if (limit === 0 || queue === undefined) continue;
-      const due = queue.peekDue(now);
-      if (due === undefined) continue;
-      remaining.set(type, limit);
-      candidates.set(type, due);
-    }
 
     const claimed: Job[] = [];
-    while (total > 0 && candidates.size > 0) {
-      let bestType = '';
-      let best: DueEntry | undefined;
-      for (const [type, candidate] of candidates) {
-        if (best === undefined || ranksBefore(candidate, best)) {
-          best = candidate;
-          bestType = type;
-        }
-      }
-      if (best === undefined) break;
-      const queue = this.queues.get(bestType)!;
-      queue.take(best.priority);
-      const row = best.entry.row;
+    takeDue(this.queues, request.limits, request.limit, now, (row) => {
       row.status = 'running';
       row.attempt += 1;
       row.leaseOwner = owner;
@@ -265,24 +181,12 @@ export class MemoryJobStore implements JobStore {
       row.updatedAt = now;
       this.running.add(row.id);
       claimed.push(toJob(row));
-      total--;
-
-      const left = remaining.get(bestType)! - 1;
-      const next = left > 0 ? queue.peekDue(now) : undefined;
-      if (next === undefined) {
-        candidates.delete(bestType);
-        if (queue.empty) this.queues.delete(bestType);
-      } else {
-        remaining.set(bestType, left);
-        candidates.set(bestType, next);
-      }
-    }
+    });
     return claimed;
   }
 
   async heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]> {
-    this.assertOpen();
-    const until = requireDate('expiresAt', expiresAt).getTime();
+    const until = expiresAt.getTime();
     const held: string[] = [];
     const seen = ids.length > 1 ? new Set<string>() : undefined;
     for (const id of ids) {
@@ -299,10 +203,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   async findExpired(now: Date, limit: number): Promise<Job[]> {
-    this.assertOpen();
-    const at = requireDate('now', now).getTime();
-    requireCount('limit', limit);
-    if (limit === 0) return [];
+    const at = now.getTime();
     const expired: Row[] = [];
     for (const id of this.running) {
       const row = this.jobs.get(id)!;
@@ -315,17 +216,11 @@ export class MemoryJobStore implements JobStore {
   }
 
   async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
-    this.assertOpen();
-    const updatedAt = requireDate('updatedAt', patch.updatedAt).getTime();
-    if (patch.progress !== undefined && (typeof patch.progress !== 'number' || !Number.isFinite(patch.progress))) {
-      throw new JobValidationError('progress', `must be a finite number; got ${String(patch.progress)}.`);
-    }
-    const leaseOwner = optionalOwner(owner);
-    const fence = optionalAttempt(attempt);
+    const updatedAt = patch.updatedAt.getTime();
     const row = this.jobs.get(id);
     if (row === undefined || row.status !== 'running') return false;
-    if (leaseOwner !== undefined && row.leaseOwner !== leaseOwner) return false;
-    if (fence !== undefined && row.attempt !== fence) return false;
+    if (owner != null && row.leaseOwner !== owner) return false;
+    if (attempt != null && row.attempt !== attempt) return false;
     if (patch.progress !== undefined) row.progress = patch.progress;
     if (patch.stage !== undefined) row.stage = patch.stage;
     if (patch.current !== undefined) row.current = patch.current;
@@ -341,18 +236,10 @@ export class MemoryJobStore implements JobStore {
     owner?: string | null,
     attempt?: number,
   ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
-    this.assertOpen();
-    const at = requireDate('updatedAt', updatedAt).getTime();
-    const leaseOwner = optionalOwner(owner);
-    const fence = optionalAttempt(attempt);
-    if (deltas === null || typeof deltas !== 'object') throw new JobValidationError('deltas', 'must be an object of numbers.');
+    const at = updatedAt.getTime();
+    const leaseOwner = owner ?? undefined;
+    const fence = attempt ?? undefined;
     const names = Object.keys(deltas);
-    for (const name of names) {
-      const delta = deltas[name];
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-        throw new JobValidationError(`deltas.${name}`, `must be a finite number; got ${String(delta)}.`);
-      }
-    }
     const row = this.jobs.get(id);
     if (row === undefined) return null;
     if (isTerminal(row.status)) return 'finished';
@@ -379,14 +266,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   async query(filter: StoreQuery): Promise<StoreQueryResult> {
-    this.assertOpen();
     const limit = filter.limit;
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
-      throw new JobValidationError('limit', `must be an integer from 1 to ${MAX_QUERY_LIMIT}; got ${String(limit)}.`);
-    }
-    if (filter.cursor !== undefined && !isUuid(filter.cursor)) {
-      throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
-    }
     const plan = toReadPlan(filter.read);
     const test = compileFilter(filter);
     const ids = this.candidateIds(filter);
@@ -406,7 +286,6 @@ export class MemoryJobStore implements JobStore {
   }
 
   async count(filter: StoreFilter): Promise<StatusCount[]> {
-    this.assertOpen();
     const test = compileFilter(filter);
     const counts = new Map<string, StatusCount>();
     for (const id of this.candidateIds(filter)) {
@@ -423,7 +302,6 @@ export class MemoryJobStore implements JobStore {
   }
 
   async sumMetrics(filter: StoreFilter): Promise<Record<string, number>> {
-    this.assertOpen();
     const test = compileFilter(filter);
     const sums: Record<string, number> = {};
     for (const id of this.candidateIds(filter)) {
@@ -436,18 +314,10 @@ export class MemoryJobStore implements JobStore {
   }
 
   async prune(request: PruneRequest): Promise<number> {
-    this.assertOpen();
     const limit = request.limit ?? DEFAULT_PRUNE_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new JobValidationError('limit', `must be a positive integer; got ${String(limit)}.`);
-    }
     const cutOffs = new Map<JobStatus, number>();
     for (const [status, date] of Object.entries(request.before ?? {})) {
-      if (date === undefined) continue;
-      if (!isJobStatus(status) || !isTerminal(status)) {
-        throw new JobValidationError(`before.${status}`, 'only terminal statuses (completed, failed, skipped, cancelled) can be pruned.');
-      }
-      cutOffs.set(status, requireDate(`before.${status}`, date).getTime());
+      if (date !== undefined) cutOffs.set(status as JobStatus, date.getTime());
     }
     if (cutOffs.size === 0) return 0;
 
@@ -477,19 +347,18 @@ export class MemoryJobStore implements JobStore {
   }
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
-    this.assertOpen();
-    const wrapped = (event: StoreWakeEvent): void => listener(event);
-    this.listeners.add(wrapped);
-    return () => {
-      this.listeners.delete(wrapped);
-    };
+    return this.listeners.subscribe(listener);
+  }
+
+  /** True once `close()` has been called (the data is gone; see `guardStore`). */
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.listeners.clear();
-    this.pendingWake = null;
     this.jobs.clear();
     this.ids = [];
     this.keys.clear();
@@ -497,12 +366,6 @@ export class MemoryJobStore implements JobStore {
     this.running.clear();
     this.finished.clear();
     this.children.clear();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) {
-      throw new StoreError(`The memory job store "${this.name}" is closed; create a new store to keep working.`);
-    }
   }
 
   private addId(id: string): void {
@@ -529,193 +392,6 @@ export class MemoryJobStore implements JobStore {
   }
 
   private wake(type: string): void {
-    if (this.listeners.size === 0) return;
-    if (this.pendingWake !== null) {
-      this.pendingWake.add(type);
-      return;
-    }
-    const pending = new Set([type]);
-    this.pendingWake = pending;
-    queueMicrotask(() => {
-      if (this.pendingWake === pending) this.pendingWake = null;
-      for (const wakeType of pending) {
-        for (const listener of [...this.listeners]) {
-          try {
-            listener({ type: wakeType });
-          } catch {
-            // A failing listener must not break the store or the other listeners; there is no
-            // caller to report to from a microtask.
-          }
-        }
-      }
-    });
+    this.listeners.wake(type);
   }
-}
-
-function ranksBefore(a: DueEntry, b: DueEntry): boolean {
-  if (a.priority !== b.priority) return a.priority > b.priority;
-  if (a.entry.runAt !== b.entry.runAt) return a.entry.runAt < b.entry.runAt;
-  return a.entry.id < b.entry.id;
-}
-
-function matches(row: Row, expected: Expectation): boolean {
-  const status = expected.status;
-  if (status !== undefined) {
-    if (typeof status === 'string' ? row.status !== status : !status.includes(row.status)) return false;
-  }
-  if (expected.leaseOwner !== undefined && row.leaseOwner !== expected.leaseOwner) return false;
-  if (expected.attempt !== undefined && row.attempt !== expected.attempt) return false;
-  if (
-    expected.leaseExpiresBefore !== undefined &&
-    (row.leaseOwner === null || !(row.leaseExpiresAt < expected.leaseExpiresBefore.getTime()))
-  ) {
-    return false;
-  }
-  return true;
-}
-
-function applyPatch(row: Row, patch: JobPatch): void {
-  if (patch.status !== undefined) row.status = patch.status;
-  if (patch.attempt !== undefined) row.attempt = patch.attempt;
-  if (patch.maxAttempts !== undefined) row.maxAttempts = patch.maxAttempts;
-  if (patch.runAt !== undefined) row.runAt = patch.runAt.getTime();
-  if (patch.lease !== undefined) {
-    row.leaseOwner = patch.lease === null ? null : patch.lease.owner;
-    row.leaseExpiresAt = patch.lease === null ? 0 : patch.lease.expiresAt.getTime();
-  }
-  if (patch.progress !== undefined) row.progress = patch.progress;
-  if (patch.stage !== undefined) row.stage = patch.stage;
-  if (patch.current !== undefined) row.current = patch.current;
-  if (patch.total !== undefined) row.total = patch.total;
-  if (patch.result !== undefined) row.result = cloneValue(patch.result);
-  if (patch.note !== undefined) row.note = patch.note;
-  if (patch.error !== undefined) row.error = cloneError(patch.error);
-  if (patch.errors !== undefined) row.errors = rowErrors(patch.errors);
-  if (patch.history !== undefined) row.history = rowHistory(patch.history);
-  if (patch.metrics !== undefined) row.metrics = rowMetrics(patch.metrics);
-  if (patch.startedAt !== undefined) row.startedAt = patch.startedAt === null ? null : patch.startedAt.getTime();
-  if (patch.finishedAt !== undefined) row.finishedAt = patch.finishedAt === null ? null : patch.finishedAt.getTime();
-  row.updatedAt = patch.updatedAt.getTime();
-}
-
-/**
- * Guards against records no database would accept (a store never decides lifecycle rules, but it
- * must not hold a status outside the canonical list or a time that is not a time).
- */
-function validateJob(job: Job): void {
-  if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
-  if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
-  refusePartialJob(job);
-  if (typeof job.type !== 'string' || job.type === '') throw new JobValidationError('type', 'must be a non-empty string.');
-  if (!isJobStatus(job.status)) throw new JobValidationError('status', `must be a canonical status; got ${String(job.status)}.`);
-  if (typeof job.priority !== 'number' || !Number.isFinite(job.priority)) {
-    throw new JobValidationError('priority', `must be a finite number; got ${String(job.priority)}.`);
-  }
-  requireDate('runAt', job.runAt);
-  requireDate('createdAt', job.createdAt);
-  requireDate('updatedAt', job.updatedAt);
-  if (job.lease != null) requireDate('lease.expiresAt', job.lease.expiresAt);
-  if (job.metrics != null) validateMetrics('metrics', job.metrics);
-  if (job.history != null) validateHistory('history', job.history);
-}
-
-function validateMetrics(field: string, metrics: unknown): void {
-  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
-    throw new JobValidationError(field, 'must be an object of numbers.');
-  }
-  for (const [name, value] of Object.entries(metrics)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new JobValidationError(`${field}.${name}`, `must be a finite number; got ${String(value)}.`);
-    }
-  }
-}
-
-function requireObject(field: string, value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JobValidationError(field, 'must be an object.');
-  return value as Record<string, unknown>;
-}
-
-function optionalText(field: string, value: unknown): void {
-  if (value != null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${typeof value}.`);
-}
-
-function validateError(field: string, value: unknown): void {
-  const error = requireObject(field, value) as Partial<JobError>;
-  if (typeof error.message !== 'string') throw new JobValidationError(`${field}.message`, 'must be a string.');
-  if (typeof error.retryable !== 'boolean') throw new JobValidationError(`${field}.retryable`, 'must be a boolean.');
-  requireCount(`${field}.attempt`, error.attempt);
-  requireDate(`${field}.at`, error.at);
-}
-
-/**
- * A history is a list of attempt and retry entries; their times must be times (they are copied
- * as Dates) and their metrics finite numbers, like the job's own.
- */
-function validateHistory(field: string, history: unknown): asserts history is JobHistoryEntry[] {
-  if (!Array.isArray(history)) throw new JobValidationError(field, 'must be a list of history entries.');
-  for (let index = 0; index < history.length; index++) {
-    const name = `${field}[${index}]`;
-    const entry = requireObject(name, history[index]);
-    if (entry['kind'] === 'retry') {
-      requireDate(`${name}.at`, entry['at']);
-      requireCount(`${name}.afterAttempt`, entry['afterAttempt']);
-    } else if (entry['kind'] === 'attempt') {
-      requireCount(`${name}.attempt`, entry['attempt']);
-      optionalText(`${name}.owner`, entry['owner']);
-      if (entry['startedAt'] != null) requireDate(`${name}.startedAt`, entry['startedAt']);
-      requireDate(`${name}.finishedAt`, entry['finishedAt']);
-      if (typeof entry['outcome'] !== 'string' || entry['outcome'] === '') {
-        throw new JobValidationError(`${name}.outcome`, 'must be a non-empty string.');
-      }
-      if (entry['error'] != null) validateError(`${name}.error`, entry['error']);
-      const progress = entry['progress'];
-      if (typeof progress !== 'number' || !Number.isFinite(progress)) {
-        throw new JobValidationError(`${name}.progress`, `must be a finite number; got ${String(progress)}.`);
-      }
-      optionalText(`${name}.stage`, entry['stage']);
-      validateMetrics(`${name}.metrics`, entry['metrics']);
-    } else {
-      throw new JobValidationError(`${name}.kind`, `must be 'attempt' or 'retry'; got ${String(entry['kind'])}.`);
-    }
-  }
-}
-
-function validatePatch(patch: JobPatch): void {
-  if (patch === null || typeof patch !== 'object') throw new JobValidationError('patch', 'must be an object.');
-  if (patch.status !== undefined && !isJobStatus(patch.status)) {
-    throw new JobValidationError('status', `must be a canonical status; got ${String(patch.status)}.`);
-  }
-  requireDate('updatedAt', patch.updatedAt);
-  if (patch.runAt !== undefined) requireDate('runAt', patch.runAt);
-  if (patch.lease != null) requireDate('lease.expiresAt', patch.lease.expiresAt);
-  if (patch.history !== undefined) validateHistory('history', patch.history);
-  if (patch.metrics !== undefined) validateMetrics('metrics', patch.metrics);
-}
-
-function compileFilter(filter: StoreFilter): (row: Row) => boolean {
-  const statuses = filter.status === undefined ? undefined : new Set<string>(filter.status);
-  if (statuses !== undefined) {
-    for (const status of statuses) {
-      if (!isJobStatus(status)) throw new JobValidationError('status', `unknown status ${JSON.stringify(status)}.`);
-    }
-  }
-  const types = filter.type === undefined ? undefined : new Set<string>(filter.type);
-  const { tenantId, ownerId, parentId } = filter;
-  const createdAfter = filter.createdAfter === undefined ? undefined : requireDate('createdAfter', filter.createdAfter).getTime();
-  const createdBefore =
-    filter.createdBefore === undefined ? undefined : requireDate('createdBefore', filter.createdBefore).getTime();
-  const activeSince = filter.activeSince === undefined ? undefined : requireDate('activeSince', filter.activeSince).getTime();
-  return (row) => {
-    if (statuses !== undefined && !statuses.has(row.status)) return false;
-    if (types !== undefined && !types.has(row.type)) return false;
-    if (tenantId !== undefined && row.tenantId !== tenantId) return false;
-    if (ownerId !== undefined && row.ownerId !== ownerId) return false;
-    if (parentId !== undefined && row.parentId !== parentId) return false;
-    if (createdAfter !== undefined && row.createdAt < createdAfter) return false;
-    if (createdBefore !== undefined && row.createdAt >= createdBefore) return false;
-    if (activeSince !== undefined && isTerminal(row.status) && (row.finishedAt === null || row.finishedAt < activeSince)) {
-      return false;
-    }
-    return true;
-  };
 }

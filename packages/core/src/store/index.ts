@@ -30,7 +30,8 @@ export {
   markUnread,
 } from './field-reads.js';
 export type { ReadPlan, CheckedRead } from './field-reads.js';
-export { refusePartialJob, metricOverflowError } from './store-refusals.js';
+export { metricOverflowError } from './store-refusals.js';
+export { guardStore } from './guarded-store.js';
 export { isUuid } from '../util/uuid-v7.js';
 export { systemClock } from '../util/clock.js';
 export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from '../util/store-clock.js';

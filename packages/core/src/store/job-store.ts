@@ -5,6 +5,13 @@ import type { JobStatus, TerminalStatus } from '../model/job-status.js';
  * The persistence port. A store is a thin, atomic layer: it never decides a status or computes a
  * delay, it performs the compare-and-set core asks for. Every method must be safe under
  * concurrent calls from many processes.
+ *
+ * Core calls a store only through `guardStore`, which checks every argument against the types
+ * below (refusing bad ones with `JobValidationError`, `invalid_input`), answers "not there" for
+ * ids that are not job ids, refuses calls once the store is `closed` and turns unknown errors into
+ * `StoreError`. A store therefore receives only well-formed input and checks only what its
+ * database adds (integer widths, index sizes); the `@throws` of each method below are the
+ * guarded store's.
  */
 export interface JobStore {
   /**
@@ -87,6 +94,13 @@ export interface JobStore {
 
   /** Deletes finished jobs with finishedAt before the cut-off of their status. */
   prune(request: PruneRequest): Promise<number>;
+
+  /**
+   * Optional: true once `close()` has been called. `guardStore` (which every tracker puts around
+   * its store) then refuses every call with `StoreError`, so a store need not check it in each
+   * operation. A store without it is never refused as closed.
+   */
+  readonly closed?: boolean;
 
   /** Optional: the limits of what this store can hold (see {@link StoreLimits}). */
   readonly limits?: StoreLimits;

@@ -2,7 +2,7 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 
 /**
  * Refuses to store a job that was read without some of its fields (it carries `job.unread`): its
- * missing payload, result or metadata would be stored as absent. Every store calls it on insert.
+ * missing payload, result or metadata would be stored as absent. `guardStore` calls it on every insert.
  *
  * @throws {JobValidationError} (`invalid_input`, field `unread`).
  */

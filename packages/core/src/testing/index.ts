@@ -20,3 +20,4 @@ export type { StoreContractOptions } from './store-contract-options.js';
 export { makeJob, uniqueName } from './make-job.js';
 export { createFakeClock } from './fake-clock.js';
 export type { FakeClock } from './fake-clock.js';
+// The wrapper every tracker puts around its store: store tests call a store the way core does.

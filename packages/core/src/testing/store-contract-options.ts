@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { JobtrailError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
+import { guardStore } from '../store/guarded-store.js';
 import type { JobStore, StoreFilter } from '../store/job-store.js';
 
 /** How a contract suite gets the store under test. */
@@ -22,7 +23,8 @@ export interface StoreContractOptions {
 
 /**
  * Wraps a sub-suite in a describe block that creates the store before its tests and closes it
- * after, so each sub-suite can also be run on its own.
+ * after, so each sub-suite can also be run on its own. The tests get the store as every tracker
+ * uses it, through `guardStore`; `cleanup` gets the store `createStore` made.
  */
 export function describeWithStore(
   title: string,
@@ -31,17 +33,21 @@ export function describeWithStore(
 ): void {
   describe(title, () => {
     let current: JobStore | undefined;
+    let created: JobStore | undefined;
     beforeAll(async () => {
-      current = await options.createStore();
+      created = await options.createStore();
+      current = guardStore(created);
     });
     afterAll(async () => {
       const store = current;
+      const raw = created;
       current = undefined;
-      if (store === undefined) return;
+      created = undefined;
+      if (store === undefined || raw === undefined) return;
       try {
         await store.close();
       } finally {
-        await options.cleanup?.(store);
+        await options.cleanup?.(raw);
       }
     });
     body(() => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Job, JobScope } from '../model/job.js';
 import type { AnyJob, PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobType } from '../model/job-types.js';
+import { guardStore } from '../store/guarded-store.js';
 import type { FieldReads, JobStore } from '../store/job-store.js';
 import { combineTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
 import { uuidv7 } from '../util/uuid-v7.js';
@@ -66,7 +67,8 @@ export class Tracker {
 
   constructor(options: TrackerOptions) {
     const settings = resolveTrackerSettings(options);
-    this.store = options.store;
+    // Every store is used through the wrapper that checks its input, once, for all stores.
+    this.store = guardStore(options.store);
     const store = this.store;
     const limits = store.limits ?? {};
     // Core emits jobs as read (`Job`); listeners see them typed by job type (types only, see AnyJob).

@@ -1,8 +1,7 @@
-import { JobValidationError, StoreError } from '@jobtrail/core';
+import { StoreError } from '@jobtrail/core';
 import type { ClaimRequest } from '@jobtrail/core/store';
 import type { Filter, Sort, UpdateFilter } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
-import { requireCount, requireDate, requireOwner } from '../validation/checks.js';
 import { CLAIMABLE_STATUSES } from './statuses.js';
 
 /** Claim order: priority desc, runAt asc, id asc — the `jobtrail_claim` index order. */
@@ -36,7 +35,7 @@ export class ClaimBudget {
   constructor(limits: Readonly<Record<string, number>>, total: number) {
     this.left = total;
     for (const type of Object.keys(limits)) {
-      const limit = requireCount(`limits.${type}`, limits[type]);
+      const limit = limits[type]!;
       if (limit > 0) this.remaining.set(type, limit);
     }
   }
@@ -60,7 +59,7 @@ export class ClaimBudget {
   }
 }
 
-/** The checked parts of a claim request. */
+/** The parts of a claim request (checked by core's `guardStore`). */
 export interface ClaimPlan {
   owner: string;
   now: Date;
@@ -69,11 +68,6 @@ export interface ClaimPlan {
 }
 
 export function claimPlan(request: ClaimRequest): ClaimPlan {
-  if (request === null || typeof request !== 'object') throw new JobValidationError('request', 'must be an object.');
-  const now = requireDate('now', request.now);
-  const leaseExpiresAt = requireDate('leaseExpiresAt', request.leaseExpiresAt);
-  const total = requireCount('limit', request.limit);
-  const owner = requireOwner('owner', request.owner);
-  if (request.limits === null || typeof request.limits !== 'object') throw new JobValidationError('limits', 'must be an object of type → count.');
-  return { owner, now, leaseExpiresAt, budget: new ClaimBudget(request.limits, total) };
+  const { owner, now, leaseExpiresAt } = request;
+  return { owner, now, leaseExpiresAt, budget: new ClaimBudget(request.limits, request.limit) };
 }

@@ -1,8 +1,7 @@
-import { isJobStatus, isTerminal, JobValidationError, type TerminalStatus } from '@jobtrail/core';
+import type { TerminalStatus } from '@jobtrail/core';
 import type { PruneRequest } from '@jobtrail/core/store';
 import type { Filter, Sort } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
-import { requireDate } from '../validation/checks.js';
 
 export const DEFAULT_PRUNE_LIMIT = 1000;
 
@@ -16,22 +15,15 @@ export interface PrunePlan {
 }
 
 /**
- * Which jobs a prune may delete: per terminal status, those finished before its cut-off. The same
+ * Which jobs a prune (checked by core's `guardStore`) may delete: per terminal status, those
+ * finished before its cut-off. The same
  * filter guards the delete itself, so a job retried between the lookup and the delete survives.
  */
 export function prunePlan(request: PruneRequest): PrunePlan {
-  if (request === null || typeof request !== 'object') throw new JobValidationError('request', 'must be an object.');
   const limit = request.limit ?? DEFAULT_PRUNE_LIMIT;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
-    throw new JobValidationError('limit', `must be a positive integer; got ${String(limit)}.`);
-  }
   const branches: Array<Filter<JobDocument>> = [];
   for (const [status, date] of Object.entries(request.before ?? {})) {
-    if (date === undefined) continue;
-    if (!isJobStatus(status) || !isTerminal(status)) {
-      throw new JobValidationError(`before.${status}`, 'only terminal statuses (completed, failed, skipped, cancelled) can be pruned.');
-    }
-    branches.push({ status: status as TerminalStatus, finishedAt: { $lt: requireDate(`before.${status}`, date) } });
+    if (date !== undefined) branches.push({ status: status as TerminalStatus, finishedAt: { $lt: date } });
   }
   if (branches.length === 0) return { filter: null, limit };
   return { filter: branches.length === 1 ? branches[0]! : { $or: branches }, limit };

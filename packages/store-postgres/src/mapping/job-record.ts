@@ -1,22 +1,5 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
-import { isUuid, refusePartialJob } from '@jobtrail/core/store';
-import {
-  MAX_INDEXED_TEXT_BYTES,
-  optionalDate,
-  optionalFinite,
-  optionalJobError,
-  optionalText,
-  optionalUuid,
-  requireDate,
-  requireFinite,
-  requireInt,
-  requireHistory,
-  requireJobErrors,
-  requireMetrics,
-  requirePlainObject,
-  requireStatus,
-  requireText,
-} from '../validation/checks.js';
+import { indexedText, optionalUuid, requireInt, toHistoryRecords } from '../validation/checks.js';
 import type { JobColumn } from './job-columns.js';
 
 /**
@@ -26,48 +9,43 @@ import type { JobColumn } from './job-columns.js';
  */
 export type JobRecord = Record<JobColumn, unknown>;
 
-/** Validates a job for PostgreSQL and converts it; throws `JobValidationError` naming the field. */
+/**
+ * Converts a job (checked by core's `guardStore`) for PostgreSQL; throws `JobValidationError`
+ * naming the field for what the table cannot hold (see `validation/checks.ts`).
+ */
 export function toJobRecord(job: Job): JobRecord {
-  if (job === null || typeof job !== 'object') throw new JobValidationError('job', 'must be a job record.');
-  if (!isUuid(job.id)) throw new JobValidationError('id', `must be a lowercase UUID (use uuidv7()); got ${String(job.id)}.`);
-  refusePartialJob(job);
   const lease = job.lease ?? null;
-  if (lease !== null) {
-    requirePlainObject('lease', lease);
-    requireText('lease.owner', lease.owner, MAX_INDEXED_TEXT_BYTES);
-    requireDate('lease.expiresAt', lease.expiresAt);
-  }
   return {
     id: job.id,
-    type: requireText('type', job.type, MAX_INDEXED_TEXT_BYTES),
-    key: optionalText('key', job.key, MAX_INDEXED_TEXT_BYTES),
+    type: indexedText('type', job.type),
+    key: indexedText('key', job.key),
     parent_id: optionalUuid('parentId', job.parentId),
-    tenant_id: optionalText('tenantId', job.tenantId, MAX_INDEXED_TEXT_BYTES),
-    owner_id: optionalText('ownerId', job.ownerId, MAX_INDEXED_TEXT_BYTES),
-    status: requireStatus('status', job.status),
+    tenant_id: indexedText('tenantId', job.tenantId),
+    owner_id: indexedText('ownerId', job.ownerId),
+    status: job.status,
     attempt: requireInt('attempt', job.attempt, 0),
     max_attempts: requireInt('maxAttempts', job.maxAttempts, 0),
     priority: requireInt('priority', job.priority),
-    run_at: requireDate('runAt', job.runAt),
-    lease_owner: lease === null ? null : lease.owner,
+    run_at: job.runAt,
+    lease_owner: lease === null ? null : indexedText('lease.owner', lease.owner),
     lease_expires_at: lease === null ? null : lease.expiresAt,
-    progress: requireFinite('progress', job.progress),
-    stage: optionalText('stage', job.stage),
-    current: optionalFinite('current', job.current),
-    total: optionalFinite('total', job.total),
+    progress: job.progress,
+    stage: job.stage ?? null,
+    current: job.current ?? null,
+    total: job.total ?? null,
     payload: job.payload === undefined ? null : job.payload,
     result: job.result === undefined ? null : job.result,
-    metadata: job.metadata == null ? {} : requirePlainObject('metadata', job.metadata),
-    metrics: job.metrics == null ? {} : requireMetrics('metrics', job.metrics),
-    note: optionalText('note', job.note),
-    error: optionalJobError('error', job.error),
-    errors: job.errors == null ? [] : requireJobErrors('errors', job.errors),
-    history: job.history == null ? [] : requireHistory('history', job.history),
-    created_at: requireDate('createdAt', job.createdAt),
-    started_at: optionalDate('startedAt', job.startedAt),
-    finished_at: optionalDate('finishedAt', job.finishedAt),
-    updated_at: requireDate('updatedAt', job.updatedAt),
-    trace: optionalText('trace', job.trace),
+    metadata: job.metadata ?? {},
+    metrics: job.metrics ?? {},
+    note: job.note ?? null,
+    error: job.error ?? null,
+    errors: job.errors ?? [],
+    history: job.history == null ? [] : toHistoryRecords('history', job.history),
+    created_at: job.createdAt,
+    started_at: job.startedAt ?? null,
+    finished_at: job.finishedAt ?? null,
+    updated_at: job.updatedAt,
+    trace: job.trace ?? null,
   };
 }
 

@@ -1,21 +1,6 @@
-import { JobValidationError, isTerminal, type Job } from '@jobtrail/core';
+import { isTerminal, type Job } from '@jobtrail/core';
 import type { Expectation, JobPatch } from '@jobtrail/core/store';
-import {
-  MAX_INDEXED_TEXT_BYTES,
-  optionalDate,
-  optionalFinite,
-  optionalJobError,
-  optionalText,
-  requireDate,
-  requireFinite,
-  requireHistory,
-  requireInt,
-  requireJobErrors,
-  requireMetrics,
-  requirePlainObject,
-  requireStatus,
-  requireText,
-} from '../validation/checks.js';
+import { indexedText, requireInt, toHistoryRecords } from '../validation/checks.js';
 
 /** One compare-and-set as the transition statement takes it (one element of its jsonb array). */
 export interface TransitionInput {
@@ -26,49 +11,38 @@ export interface TransitionInput {
   set: Record<string, unknown>;
 }
 
-/** Validates an expectation and a patch; throws `JobValidationError` naming the field. */
+/**
+ * An expectation and a patch (checked by core's `guardStore`) as the statement takes them; throws
+ * `JobValidationError` naming the field for what the table cannot hold.
+ */
 export function toTransitionInput(id: string, expected: Expectation, patch: JobPatch): TransitionInput {
-  requirePlainObject('expected', expected);
-  requirePlainObject('patch', patch);
   const expect: Record<string, unknown> = {};
-  if (expected.status !== undefined) {
-    const list = typeof expected.status === 'string' ? [expected.status] : expected.status;
-    if (!Array.isArray(list)) throw new JobValidationError('expected.status', 'must be a status or a list of statuses.');
-    expect['status'] = list.map((status, index) => requireStatus(`expected.status[${index}]`, status));
-  }
-  if (expected.leaseOwner !== undefined) expect['leaseOwner'] = optionalText('expected.leaseOwner', expected.leaseOwner);
+  if (expected.status !== undefined) expect['status'] = typeof expected.status === 'string' ? [expected.status] : [...expected.status];
+  if (expected.leaseOwner !== undefined) expect['leaseOwner'] = expected.leaseOwner;
   if (expected.attempt !== undefined) expect['attempt'] = requireInt('expected.attempt', expected.attempt);
-  if (expected.leaseExpiresBefore !== undefined) {
-    expect['leaseExpiresBefore'] = requireDate('expected.leaseExpiresBefore', expected.leaseExpiresBefore);
-  }
+  if (expected.leaseExpiresBefore !== undefined) expect['leaseExpiresBefore'] = expected.leaseExpiresBefore;
 
-  const set: Record<string, unknown> = { updated_at: requireDate('updatedAt', patch.updatedAt) };
-  if (patch.status !== undefined) set['status'] = requireStatus('status', patch.status);
+  const set: Record<string, unknown> = { updated_at: patch.updatedAt };
+  if (patch.status !== undefined) set['status'] = patch.status;
   if (patch.attempt !== undefined) set['attempt'] = requireInt('attempt', patch.attempt, 0);
   if (patch.maxAttempts !== undefined) set['max_attempts'] = requireInt('maxAttempts', patch.maxAttempts, 0);
-  if (patch.runAt !== undefined) set['run_at'] = requireDate('runAt', patch.runAt);
+  if (patch.runAt !== undefined) set['run_at'] = patch.runAt;
   if (patch.lease !== undefined) {
-    if (patch.lease === null) {
-      set['lease_owner'] = null;
-      set['lease_expires_at'] = null;
-    } else {
-      requirePlainObject('lease', patch.lease);
-      set['lease_owner'] = requireText('lease.owner', patch.lease.owner, MAX_INDEXED_TEXT_BYTES);
-      set['lease_expires_at'] = requireDate('lease.expiresAt', patch.lease.expiresAt);
-    }
+    set['lease_owner'] = patch.lease === null ? null : indexedText('lease.owner', patch.lease.owner);
+    set['lease_expires_at'] = patch.lease === null ? null : patch.lease.expiresAt;
   }
-  if (patch.progress !== undefined) set['progress'] = requireFinite('progress', patch.progress);
-  if (patch.stage !== undefined) set['stage'] = optionalText('stage', patch.stage);
-  if (patch.current !== undefined) set['current'] = optionalFinite('current', patch.current);
-  if (patch.total !== undefined) set['total'] = optionalFinite('total', patch.total);
+  if (patch.progress !== undefined) set['progress'] = patch.progress;
+  if (patch.stage !== undefined) set['stage'] = patch.stage ?? null;
+  if (patch.current !== undefined) set['current'] = patch.current ?? null;
+  if (patch.total !== undefined) set['total'] = patch.total ?? null;
   if (patch.result !== undefined) set['result'] = patch.result;
-  if (patch.note !== undefined) set['note'] = optionalText('note', patch.note);
-  if (patch.error !== undefined) set['error'] = optionalJobError('error', patch.error);
-  if (patch.errors !== undefined) set['errors'] = requireJobErrors('errors', patch.errors);
-  if (patch.history !== undefined) set['history'] = requireHistory('history', patch.history);
-  if (patch.metrics !== undefined) set['metrics'] = requireMetrics('metrics', patch.metrics);
-  if (patch.startedAt !== undefined) set['started_at'] = optionalDate('startedAt', patch.startedAt);
-  if (patch.finishedAt !== undefined) set['finished_at'] = optionalDate('finishedAt', patch.finishedAt);
+  if (patch.note !== undefined) set['note'] = patch.note ?? null;
+  if (patch.error !== undefined) set['error'] = patch.error ?? null;
+  if (patch.errors !== undefined) set['errors'] = patch.errors;
+  if (patch.history !== undefined) set['history'] = toHistoryRecords('history', patch.history);
+  if (patch.metrics !== undefined) set['metrics'] = patch.metrics;
+  if (patch.startedAt !== undefined) set['started_at'] = patch.startedAt ?? null;
+  if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt ?? null;
   return { id, expect, set };
 }
 

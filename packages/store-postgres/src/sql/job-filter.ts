@@ -1,9 +1,8 @@
 import { isUuid, type StoreFilter } from '@jobtrail/core/store';
-import { optionalText, requireDate, requireStatusList, requireTextList } from '../validation/checks.js';
 import { ACTIVE_SQL } from './statuses.js';
 
 /**
- * Turns a `StoreFilter` into SQL conditions joined by AND. Only the shape of the SQL depends on
+ * Turns a `StoreFilter` (checked by core's `guardStore`) into SQL conditions joined by AND. Only the shape of the SQL depends on
  * the filter; every value travels as a parameter (appended to `params`, referenced as `$n`).
  */
 export function filterConditions(filter: StoreFilter, params: unknown[], alias = ''): string[] {
@@ -14,10 +13,10 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
   };
   const conditions: string[] = [];
   if (filter.status !== undefined) {
-    conditions.push(`${column('status')} = ANY(${param(requireStatusList('status', filter.status))}::text[])`);
+    conditions.push(`${column('status')} = ANY(${param([...filter.status])}::text[])`);
   }
   if (filter.type !== undefined) {
-    conditions.push(`${column('type')} = ANY(${param(requireTextList('type', filter.type))}::text[])`);
+    conditions.push(`${column('type')} = ANY(${param([...filter.type])}::text[])`);
   }
   for (const [field, name] of [
     ['tenantId', 'tenant_id'],
@@ -26,7 +25,7 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
     const value = filter[field];
     if (value === undefined) continue;
     if (value === null) conditions.push(`${column(name)} IS NULL`);
-    else conditions.push(`${column(name)} = ${param(optionalText(field, value))}`);
+    else conditions.push(`${column(name)} = ${param(value)}`);
   }
   if (filter.parentId !== undefined) {
     // Not a job id: no job can have it as parent (and a uuid cast would fail).
@@ -34,13 +33,13 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
     else conditions.push(`${column('parent_id')} = ${param(filter.parentId)}::uuid`);
   }
   if (filter.createdAfter !== undefined) {
-    conditions.push(`${column('created_at')} >= ${param(requireDate('createdAfter', filter.createdAfter))}`);
+    conditions.push(`${column('created_at')} >= ${param(filter.createdAfter)}`);
   }
   if (filter.createdBefore !== undefined) {
-    conditions.push(`${column('created_at')} < ${param(requireDate('createdBefore', filter.createdBefore))}`);
+    conditions.push(`${column('created_at')} < ${param(filter.createdBefore)}`);
   }
   if (filter.activeSince !== undefined) {
-    const since = param(requireDate('activeSince', filter.activeSince));
+    const since = param(filter.activeSince);
     conditions.push(`(${column('status')} IN ${ACTIVE_SQL} OR ${column('finished_at')} >= ${since})`);
   }
   return conditions;

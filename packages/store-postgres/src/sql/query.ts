@@ -1,12 +1,9 @@
-import { JobValidationError } from '@jobtrail/core';
-import { isUuid, toReadPlan, type ReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core/store';
+import { toReadPlan, type ReadPlan, type StoreFilter, type StoreQuery } from '@jobtrail/core/store';
 import { statement, type Statement } from '../connection/statement.js';
 import { readColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
 import { MAX_DOUBLE } from './increment-metrics.js';
 import { filterConditions, whereClause } from './job-filter.js';
-
-export const MAX_QUERY_LIMIT = 1000;
 
 /** A statement built for one call: text and parameters. */
 export interface BuiltQuery {
@@ -25,12 +22,6 @@ export interface BuiltRead extends BuiltQuery {
  */
 export function buildQuery(names: TableNames, filter: StoreQuery): BuiltRead {
   const limit = filter.limit;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
-    throw new JobValidationError('limit', `must be an integer from 1 to ${MAX_QUERY_LIMIT}; got ${String(limit)}.`);
-  }
-  if (filter.cursor !== undefined && !isUuid(filter.cursor)) {
-    throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
-  }
   const params: unknown[] = [];
   const plan = toReadPlan(filter.read);
   const columns = readColumns(plan, params);

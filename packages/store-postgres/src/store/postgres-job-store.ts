@@ -1,7 +1,6 @@
 import { JobValidationError, StoreError, isTerminal, type Job, type JobStatus } from '@jobtrail/core';
 import {
   checkReadOptions,
-  isUuid,
   metricOverflowError,
   type ClaimRequest,
   type Expectation,
@@ -48,17 +47,7 @@ import { serverTimeStatement } from '../sql/server-time.js';
 import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
 import { updateProgressStatement } from '../sql/update-progress.js';
 import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
-import {
-  MAX_INDEXED_TEXT_BYTES,
-  optionalFinite,
-  optionalText,
-  requireDate,
-  requireFinite,
-  requireInt,
-  requireMetrics,
-  requirePlainObject,
-  requireText,
-} from '../validation/checks.js';
+import { indexedText, requireInt } from '../validation/checks.js';
 import type { PostgresJobStoreOptions } from './store-options.js';
 import { CommitWatch } from './commit-watch.js';
 import { transactionQueryRunner } from './transaction-runner.js';
@@ -121,10 +110,12 @@ export class PostgresJobStore implements JobStore {
   private readonly hub: WakeHub;
   private readonly onQuery: PostgresJobStoreOptions['onQuery'];
   private readonly commits: CommitWatch;
-  private closed = false;
+  private isClosed = false;
 
   constructor(options: PostgresJobStoreOptions) {
-    requirePlainObject('options', options);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new JobValidationError('options', 'must be an object like { dataSource }.');
+    }
     const dataSource = options.dataSource;
     if (dataSource === null || typeof dataSource !== 'object' || typeof dataSource.createQueryRunner !== 'function') {
       throw new JobValidationError('dataSource', 'must be a TypeORM DataSource (`new DataSource({ type: "postgres", ... })`).');
@@ -184,7 +175,7 @@ export class PostgresJobStore implements JobStore {
    * transaction under an advisory lock, so any number of processes may call it at start-up.
    */
   async migrate(): Promise<MigrateResult> {
-    this.assertOpen();
+    if (this.isClosed) throw new StoreError('This PostgresJobStore is closed; create a new store to keep working.');
     try {
       return await runMigrations(this.pool.pool(), this.names);
     } catch (error) {
@@ -200,7 +191,6 @@ export class PostgresJobStore implements JobStore {
   // ---- writes ----------------------------------------------------------------------------------
 
   async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
-    this.assertOpen();
     const record = toJobRecord(job);
     if (options?.transaction !== undefined && options.transaction !== null) {
       const runner = transactionQueryRunner(options.transaction);
@@ -216,28 +206,22 @@ export class PostgresJobStore implements JobStore {
   }
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
-    this.assertOpen();
     const input = toTransitionInput(id, expected, patch);
-    if (!isUuid(id)) return { ok: false, reason: 'not_found' };
     const result = await this.transitions.add(input);
     if (result.ok && isClaimableNow(result.job)) this.hub.wake(result.job.type);
     return result;
   }
 
   async claim(request: ClaimRequest): Promise<Job[]> {
-    this.assertOpen();
-    requirePlainObject('request', request);
-    const owner = requireText('owner', request.owner, MAX_INDEXED_TEXT_BYTES);
-    const now = requireDate('now', request.now);
-    const leaseExpiresAt = requireDate('leaseExpiresAt', request.leaseExpiresAt);
+    const owner = indexedText('owner', request.owner);
+    const { now, leaseExpiresAt } = request;
     const limit = requireInt('limit', request.limit, 0);
-    const limits = requirePlainObject('limits', request.limits);
     const types: string[] = [];
     const counts: number[] = [];
-    for (const [type, count] of Object.entries(limits)) {
+    for (const [type, count] of Object.entries(request.limits)) {
       if (requireInt(`limits.${type}`, count, 0) > 0) {
         types.push(type);
-        counts.push(count as number);
+        counts.push(count);
       }
     }
     if (limit === 0 || types.length === 0) return [];
@@ -246,27 +230,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   async heartbeat(owner: string, ids: readonly string[], expiresAt: Date): Promise<string[]> {
-    this.assertOpen();
-    requireText('owner', owner, MAX_INDEXED_TEXT_BYTES);
-    requireDate('expiresAt', expiresAt);
-    if (!Array.isArray(ids)) throw new JobValidationError('ids', 'must be a list of job ids.');
-    // Ids that are not UUIDs cannot name a job: their leases are simply not held.
-    const wanted = [...new Set(ids.filter((id) => isUuid(id)))];
-    if (wanted.length === 0) return [];
-    return this.heartbeats.add({ owner, ids: wanted, expiresAt });
+    indexedText('owner', owner);
+    return this.heartbeats.add({ owner, ids: ids.length > 1 ? [...new Set(ids)] : [...ids], expiresAt });
   }
 
   async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
-    this.assertOpen();
-    requirePlainObject('patch', patch);
-    const updatedAt = requireDate('updatedAt', patch.updatedAt);
-    const progress = patch.progress === undefined ? undefined : requireFinite('progress', patch.progress);
-    const stage = patch.stage === undefined ? undefined : optionalText('stage', patch.stage);
-    const current = patch.current === undefined ? undefined : optionalFinite('current', patch.current);
-    const total = patch.total === undefined ? undefined : optionalFinite('total', patch.total);
-    const leaseOwner = owner == null ? null : optionalText('owner', owner);
+    const { progress, stage, current, total } = patch;
     const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
-    if (!isUuid(id)) return false;
     const { rowCount } = await this.run(this.pool, this.sql.updateProgress, [
       id,
       progress !== undefined,
@@ -277,8 +247,8 @@ export class PostgresJobStore implements JobStore {
       current ?? null,
       total !== undefined,
       total ?? null,
-      updatedAt,
-      leaseOwner,
+      patch.updatedAt,
+      owner ?? null,
       fence,
     ]);
     return rowCount > 0;
@@ -291,14 +261,10 @@ export class PostgresJobStore implements JobStore {
     owner?: string | null,
     attempt?: number,
   ): Promise<Record<string, number> | null | 'finished' | 'stale'> {
-    this.assertOpen();
-    const checked = requireMetrics('deltas', deltas);
-    requireDate('updatedAt', updatedAt);
-    const leaseOwner = owner == null ? null : optionalText('owner', owner);
+    const leaseOwner = owner ?? null;
     const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
     const fenced = leaseOwner !== null || fence !== null;
-    if (!isUuid(id)) return null;
-    const params = [id, toJsonText('deltas', checked), updatedAt, leaseOwner, fence];
+    const params = [id, toJsonText('deltas', deltas), updatedAt, leaseOwner, fence];
     for (let round = 0; round < MAX_INCREMENT_ROUNDS; round++) {
       const { rows } = await this.run(this.pool, this.sql.incrementMetrics, params);
       const row = rows[0] as IncrementRow | undefined;
@@ -316,18 +282,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   async prune(request: PruneRequest): Promise<number> {
-    this.assertOpen();
-    requirePlainObject('request', request);
     const limit = requireInt('limit', request.limit ?? DEFAULT_PRUNE_LIMIT, 1);
     const statuses: string[] = [];
     const cutOffs: Date[] = [];
-    for (const [status, date] of Object.entries(requirePlainObject('before', request.before ?? {}))) {
+    for (const [status, date] of Object.entries(request.before ?? {})) {
       if (date === undefined) continue;
-      if (!isTerminal(status as JobStatus)) {
-        throw new JobValidationError(`before.${status}`, 'only terminal statuses (completed, failed, skipped, cancelled) can be pruned.');
-      }
       statuses.push(status);
-      cutOffs.push(requireDate(`before.${status}`, date));
+      cutOffs.push(date);
     }
     if (statuses.length === 0) return 0;
     const { rowCount } = await this.run(this.pool, this.sql.prune, [statuses, cutOffs, limit]);
@@ -337,9 +298,7 @@ export class PostgresJobStore implements JobStore {
   // ---- reads -----------------------------------------------------------------------------------
 
   async get(id: string, options?: ReadOptions): Promise<Job | null> {
-    this.assertOpen();
     const { scope, plan } = checkReadOptions(options);
-    if (!isUuid(id)) return null;
     if (options === undefined) {
       const { rows } = await this.run(this.pool, this.sql.get, [id]);
       return rows.length === 0 ? null : toJob(rows[0] as JobRow);
@@ -350,16 +309,11 @@ export class PostgresJobStore implements JobStore {
   }
 
   async findExpired(now: Date, limit: number): Promise<Job[]> {
-    this.assertOpen();
-    requireDate('now', now);
-    if (requireInt('limit', limit, 0) === 0) return [];
-    const { rows } = await this.run(this.pool, this.sql.findExpired, [now, limit]);
+    const { rows } = await this.run(this.pool, this.sql.findExpired, [now, requireInt('limit', limit, 0)]);
     return (rows as JobRow[]).map(toJob);
   }
 
   async query(filter: StoreQuery): Promise<StoreQueryResult> {
-    this.assertOpen();
-    requirePlainObject('filter', filter);
     const built = buildQuery(this.names, filter);
     const { rows } = await this.run(this.pool, built.statement, built.params);
     const jobs = (rows as (JobRow & MeasuredRow)[]).slice(0, filter.limit).map((row) => toJobRead(row, built.plan));
@@ -368,16 +322,12 @@ export class PostgresJobStore implements JobStore {
   }
 
   async count(filter: StoreFilter): Promise<StatusCount[]> {
-    this.assertOpen();
-    requirePlainObject('filter', filter);
     const built = buildCount(this.names, filter);
     const { rows } = await this.run(this.pool, built.statement, built.params);
     return (rows as StatusCount[]).map((row) => ({ type: row.type, status: row.status, count: Number(row.count) }));
   }
 
   async sumMetrics(filter: StoreFilter): Promise<Record<string, number>> {
-    this.assertOpen();
-    requirePlainObject('filter', filter);
     const built = buildSumMetrics(this.names, filter);
     const { rows } = await this.run(this.pool, built.statement, built.params);
     const sums: Record<string, number> = {};
@@ -391,7 +341,6 @@ export class PostgresJobStore implements JobStore {
    * and due times on this one clock.
    */
   async serverTime(): Promise<Date> {
-    this.assertOpen();
     const { rows } = await this.run(this.pool, this.sql.serverTime, []);
     const value = (rows[0] as { now?: Date | string } | undefined)?.now;
     const time = value instanceof Date ? value : new Date(value ?? Number.NaN);
@@ -404,8 +353,6 @@ export class PostgresJobStore implements JobStore {
   // ---- wake-ups and lifecycle ------------------------------------------------------------------
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
-    this.assertOpen();
-    if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
     return this.hub.subscribe(listener);
   }
 
@@ -413,18 +360,19 @@ export class PostgresJobStore implements JobStore {
    * Stops the LISTEN connection and waits for coalesced calls in flight. The DataSource is yours:
    * it stays open.
    */
+  /** True once `close()` has been called (see `guardStore`). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     await Promise.all([this.inserts.drain(), this.transitions.drain(), this.heartbeats.drain()]);
     await this.hub.close();
   }
 
   // ---- internals -------------------------------------------------------------------------------
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('This PostgresJobStore is closed; create a new store to keep working.');
-  }
 
   private async run(executor: SqlExecutor, statement: Statement, values: readonly unknown[], batchSize = 1) {
     try {

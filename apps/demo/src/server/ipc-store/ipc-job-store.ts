@@ -27,7 +27,7 @@ export class IpcJobStore implements JobStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
-  private closed = false;
+  private isClosed = false;
 
   constructor(private readonly channel: Channel = process) {
     if (typeof channel.send !== 'function') {
@@ -55,8 +55,13 @@ export class IpcJobStore implements JobStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** True once `close()` has been called (core's `guardStore` then refuses every call). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
-    this.closed = true;
+    this.isClosed = true;
     this.channel.off('message', this.onMessage);
     this.channel.off('disconnect', this.onDisconnect);
     this.failPending(new StoreError('IpcJobStore was closed.'));
@@ -67,7 +72,7 @@ export class IpcJobStore implements JobStore {
   }
 
   private call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
-    if (this.closed || !this.channel.connected) {
+    if (this.isClosed || !this.channel.connected) {
       return Promise.reject(new StoreError(`IpcJobStore.${method}: the server process is gone.`));
     }
     const id = this.nextId++;

@@ -1,0 +1,97 @@
+import { isTerminal, type JobStatus } from '../model/job-status.js';
+import type { Expectation, JobPatch, StoreFilter } from '../store/job-store.js';
+import { cloneError, cloneValue, rowErrors, rowHistory, rowMetrics, type Row } from './clone.js';
+
+/**
+ * How the memory store reads and writes its rows: the compare-and-set condition, the patch, the
+ * dedupe index key and the filter of queries. Input reaches these already checked (`guardStore`).
+ */
+
+export function isClaimable(status: JobStatus): boolean {
+  return status === 'queued' || status === 'retrying';
+}
+
+/**
+ * The dedupe index key: a key is unique per (type, tenant, owner), with `null` ("no tenant", "no
+ * owner") a value of its own. JSON keeps the four parts apart whatever text they hold.
+ */
+export function dedupeKey(row: { type: string; tenantId: string | null; ownerId: string | null }, key: string): string {
+  return JSON.stringify([row.type, row.tenantId, row.ownerId, key]);
+}
+
+/** Whether the row meets a transition's expectation (the compare of compare-and-set). */
+export function matches(row: Row, expected: Expectation): boolean {
+  const status = expected.status;
+  if (status !== undefined) {
+    if (typeof status === 'string' ? row.status !== status : !status.includes(row.status)) return false;
+  }
+  if (expected.leaseOwner !== undefined && row.leaseOwner !== expected.leaseOwner) return false;
+  if (expected.attempt !== undefined && row.attempt !== expected.attempt) return false;
+  if (
+    expected.leaseExpiresBefore !== undefined &&
+    (row.leaseOwner === null || !(row.leaseExpiresAt < expected.leaseExpiresBefore.getTime()))
+  ) {
+    return false;
+  }
+  return true;
+}
+
+/** Writes every field the patch defines into the row (private copies of objects). */
+export function applyPatch(row: Row, patch: JobPatch): void {
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.attempt !== undefined) row.attempt = patch.attempt;
+  if (patch.maxAttempts !== undefined) row.maxAttempts = patch.maxAttempts;
+  if (patch.runAt !== undefined) row.runAt = patch.runAt.getTime();
+  if (patch.lease !== undefined) {
+    row.leaseOwner = patch.lease === null ? null : patch.lease.owner;
+    row.leaseExpiresAt = patch.lease === null ? 0 : patch.lease.expiresAt.getTime();
+  }
+  if (patch.progress !== undefined) row.progress = patch.progress;
+  if (patch.stage !== undefined) row.stage = patch.stage;
+  if (patch.current !== undefined) row.current = patch.current;
+  if (patch.total !== undefined) row.total = patch.total;
+  if (patch.result !== undefined) row.result = cloneValue(patch.result);
+  if (patch.note !== undefined) row.note = patch.note;
+  if (patch.error !== undefined) row.error = cloneError(patch.error);
+  if (patch.errors !== undefined) row.errors = rowErrors(patch.errors);
+  if (patch.history !== undefined) row.history = rowHistory(patch.history);
+  if (patch.metrics !== undefined) row.metrics = rowMetrics(patch.metrics);
+  if (patch.startedAt !== undefined) row.startedAt = patch.startedAt === null ? null : patch.startedAt.getTime();
+  if (patch.finishedAt !== undefined) row.finishedAt = patch.finishedAt === null ? null : patch.finishedAt.getTime();
+  row.updatedAt = patch.updatedAt.getTime();
+}
+
+/** A store filter as a test of one row; every condition combines by AND. */
+export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
+  const statuses = filter.status === undefined ? undefined : new Set<string>(filter.status);
+  const types = filter.type === undefined ? undefined : new Set<string>(filter.type);
+  const { tenantId, ownerId, parentId } = filter;
+  const createdAfter = filter.createdAfter?.getTime();
+  const createdBefore = filter.createdBefore?.getTime();
+  const activeSince = filter.activeSince?.getTime();
+  return (row) => {
+    if (statuses !== undefined && !statuses.has(row.status)) return false;
+    if (types !== undefined && !types.has(row.type)) return false;
+    if (tenantId !== undefined && row.tenantId !== tenantId) return false;
+    if (ownerId !== undefined && row.ownerId !== ownerId) return false;
+    if (parentId !== undefined && row.parentId !== parentId) return false;
+    if (createdAfter !== undefined && row.createdAt < createdAfter) return false;
+    if (createdBefore !== undefined && row.createdAt >= createdBefore) return false;
+    if (activeSince !== undefined && isTerminal(row.status) && (row.finishedAt === null || row.finishedAt < activeSince)) {
+      return false;
+    }
+    return true;
+  };
+}
+
+/** First index in ascending `ids` whose id is >= `id`. */
+export function lowerBound(ids: readonly string[], id: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (ids[mid]! < id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
+import type { Job } from '../model/job.js';
+import { MemoryJobStore } from '../memory/memory-job-store.js';
+import { makeJob } from '../testing/make-job.js';
+import { guardStore } from './guarded-store.js';
+import type { JobStore } from './job-store.js';
+import {
+  checkClaim,
+  checkDeltas,
+  checkExpectation,
+  checkFence,
+  checkFilter,
+  checkHeartbeat,
+  checkJob,
+  checkPatch,
+  checkProgressPatch,
+  checkPrune,
+  checkQuery,
+} from './store-input.js';
+
+const at = (ms = 0): Date => new Date(Date.UTC(2031, 0, 1) + ms);
+
+function fieldOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect((error as JobValidationError).code).toBe('invalid_input');
+    return (error as JobValidationError).field;
+  }
+  return undefined;
+}
+
+/** A store that records which operations reached it and answers from a memory store. */
+function spyStore(): { store: JobStore; calls: string[]; inner: MemoryJobStore } {
+  const inner = new MemoryJobStore();
+  const calls: string[] = [];
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls, inner };
+}
+
+describe('checkJob', () => {
+  it('accepts a complete job, nullable fields left undefined too', () => {
+    expect(() => checkJob(makeJob({ key: 'k', lease: { owner: 'w', expiresAt: at() }, metrics: { a: 1 } }))).not.toThrow();
+    const sparse = { ...makeJob() } as Partial<Job>;
+    for (const field of ['key', 'parentId', 'tenantId', 'ownerId', 'stage', 'current', 'total', 'note', 'error', 'errors', 'history', 'metrics', 'metadata', 'startedAt', 'finishedAt', 'trace', 'lease'] as const) {
+      delete sparse[field];
+    }
+    expect(() => checkJob(sparse as Job)).not.toThrow();
+  });
+
+  it('refuses records no store should hold, naming the field', () => {
+    const entry = { kind: 'attempt', attempt: 1, owner: null, startedAt: null, finishedAt: at(), outcome: 'failed', error: null, progress: 0, stage: null, metrics: {} } as const;
+    const cases: Array<[string, Partial<Job>]> = [
+      ['id', { id: 'job-1' }],
+      ['id', { id: makeJob().id.toUpperCase() }],
+      ['unread', { unread: {} }],
+      ['type', { type: '' }],
+      ['status', { status: 'done' as never }],
+      ['key', { key: 42 as never }],
+      ['key', { key: { $ne: null } as never }],
+      ['tenantId', { tenantId: {} as never }],
+      ['attempt', { attempt: -1 }],
+      ['maxAttempts', { maxAttempts: 1.5 }],
+      ['priority', { priority: Number.NaN }],
+      ['progress', { progress: Number.POSITIVE_INFINITY }],
+      ['runAt', { runAt: new Date(Number.NaN) }],
+      ['runAt', { runAt: new Date(8.64e15) }],
+      ['createdAt', { createdAt: '2030-01-01' as never }],
+      ['finishedAt', { finishedAt: 5 as never }],
+      ['lease.owner', { lease: { owner: '', expiresAt: at() } }],
+      ['lease.expiresAt', { lease: { owner: 'w', expiresAt: new Date(Number.NaN) } }],
+      ['metadata', { metadata: [] as never }],
+      ['metrics.x', { metrics: { x: Number.NaN } }],
+      ['error.at', { error: { message: 'x', code: null, name: null, retryable: false, attempt: 1, at: 'now' as never } }],
+      ['errors', { errors: {} as never }],
+      ['errors[0].message', { errors: [{ message: 5 } as never] }],
+      ['history', { history: {} as never }],
+      ['history[0]', { history: [null as never] }],
+      ['history[0].kind', { history: [{ kind: 'other' } as never] }],
+      ['history[0].at', { history: [{ kind: 'retry', at: new Date(Number.NaN), afterAttempt: 1 }] }],
+      ['history[0].afterAttempt', { history: [{ kind: 'retry', at: at(), afterAttempt: { $gt: 0 } as never }] }],
+      ['history[0].metrics.x', { history: [{ ...entry, metrics: { x: Number.NaN } }] }],
+      ['history[0].error.at', { history: [{ ...entry, error: { message: 'x', code: null, name: null, retryable: false, attempt: 1, at: 'now' as never } }] }],
+      ['trace', { trace: 1 as never }],
+    ];
+    for (const [field, override] of cases) expect(fieldOf(() => checkJob(makeJob(override))), field).toBe(field);
+    expect(fieldOf(() => checkJob(null as never))).toBe('job');
+  });
+});
+
+describe('checkExpectation and checkPatch', () => {
+  it('refuses expectations that would read as operators, or are not what they claim', () => {
+    const bad: unknown[] = [
+      null,
+      { status: 'done' },
+      { status: [{ $ne: null }] },
+      { status: { $exists: true } },
+      { leaseOwner: { $ne: null } },
+      { attempt: { $gt: 0 } },
+      { attempt: -1 },
+      { leaseExpiresBefore: 'tomorrow' },
+      { leaseExpiresBefore: new Date(Number.NaN) },
+    ];
+    for (const expected of bad) expect(() => checkExpectation(expected as never), JSON.stringify(expected)).toThrow(JobValidationError);
+    expect(() => checkExpectation({ status: ['queued', 'retrying'], leaseOwner: null, attempt: 0, leaseExpiresBefore: at() })).not.toThrow();
+  });
+
+  it('refuses patches a record should not hold', () => {
+    const bad: unknown[] = [
+      null,
+      { updatedAt: 'now' },
+      { status: 'success', updatedAt: at() },
+      { attempt: 1.5, updatedAt: at() },
+      { maxAttempts: -1, updatedAt: at() },
+      { runAt: new Date(Number.NaN), updatedAt: at() },
+      { lease: { owner: '', expiresAt: at() }, updatedAt: at() },
+      { lease: { owner: 'w', expiresAt: 5 }, updatedAt: at() },
+      { progress: Number.NaN, updatedAt: at() },
+      { stage: { $set: 1 }, updatedAt: at() },
+      { note: 5, updatedAt: at() },
+      { current: Number.POSITIVE_INFINITY, updatedAt: at() },
+      { finishedAt: 'yesterday', updatedAt: at() },
+      { error: { message: 'x' }, updatedAt: at() },
+      { errors: null, updatedAt: at() },
+      { history: null, updatedAt: at() },
+      { history: { 0: { kind: 'retry', at: at(), afterAttempt: 1 } }, updatedAt: at() },
+      { history: [{ kind: 'retry', at: 'now', afterAttempt: 1 }], updatedAt: at() },
+      { history: [{ kind: 'retry', at: at(), afterAttempt: { $gt: 0 } }], updatedAt: at() },
+      { history: [{ kind: 'other' }], updatedAt: at() },
+      { metrics: null, updatedAt: at() },
+      { metrics: { rows: Number.NaN }, updatedAt: at() },
+      { metrics: { rows: { $inc: 1 } }, updatedAt: at() },
+    ];
+    for (const patch of bad) expect(() => checkPatch(patch as never), JSON.stringify(patch)).toThrow(JobValidationError);
+    expect(() => checkPatch({ status: 'running', lease: null, stage: null, error: null, startedAt: null, updatedAt: at() })).not.toThrow();
+  });
+});
+
+describe('the other checks', () => {
+  it('refuses non-finite or non-numeric metric deltas', () => {
+    expect(() => checkDeltas({ a: 1, 'b.c': -2.5 })).not.toThrow();
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '1', null]) {
+      expect(fieldOf(() => checkDeltas({ a: 1, b: bad as never }))).toBe('deltas.b');
+    }
+    expect(() => checkDeltas(null as never)).toThrow(JobValidationError);
+    expect(() => checkDeltas([1] as never)).toThrow(JobValidationError);
+  });
+
+  it('refuses bad progress patches', () => {
+    expect(() => checkProgressPatch({ progress: 0.5, updatedAt: at() })).not.toThrow();
+    expect(() => checkProgressPatch({ progress: Number.NaN, updatedAt: at() })).toThrow(JobValidationError);
+    expect(() => checkProgressPatch({ stage: 3 as never, updatedAt: at() })).toThrow(JobValidationError);
+    expect(() => checkProgressPatch({ progress: 0.5 } as never)).toThrow(JobValidationError);
+  });
+
+  it('refuses fences that are not what they claim (an object would reach a query as an operator)', () => {
+    expect(() => checkFence(undefined, undefined)).not.toThrow();
+    expect(() => checkFence(null, null)).not.toThrow();
+    expect(() => checkFence('w', 0)).not.toThrow();
+    for (const [owner, attempt] of [[{ $ne: null }, 1], [5, undefined], ['w', -1], ['w', 1.5], ['w', { $gt: 0 }], ['w', '1']] as const) {
+      expect(() => checkFence(owner, attempt), JSON.stringify([owner, attempt])).toThrow(JobValidationError);
+    }
+  });
+
+  it('answers the heartbeat ids themselves when all are job ids, and only the job ids otherwise', () => {
+    const ids = [makeJob().id, makeJob().id];
+    expect(checkHeartbeat('w', ids, at())).toBe(ids);
+    expect(checkHeartbeat('w', [ids[0]!, '42'], at())).toEqual([ids[0]]);
+    expect(() => checkHeartbeat('w', [{ $ne: null }] as never, at())).toThrow(JobValidationError);
+    expect(() => checkHeartbeat('w', 'abc' as never, at())).toThrow(JobValidationError);
+    expect(() => checkHeartbeat('', ids, at())).toThrow(JobValidationError);
+  });
+});
+
+describe('checkFilter, checkQuery, checkPrune and checkClaim', () => {
+  const id = '0190a8f0-0000-7000-8000-000000000001';
+
+  it('refuses filter values that would act as operators or are not what they claim', () => {
+    const bad: unknown[] = [
+      null,
+      { status: ['done'] },
+      { status: 'queued' },
+      { type: 'a' },
+      { type: [{ $ne: null }] },
+      { tenantId: { $ne: null } },
+      { ownerId: 5 },
+      { parentId: { $exists: true } },
+      { createdAfter: '2030-01-01' },
+      { activeSince: new Date(Number.NaN) },
+    ];
+    for (const filter of bad) expect(() => checkFilter(filter as never), JSON.stringify(filter)).toThrow(JobValidationError);
+    expect(() => checkFilter({ status: [], type: [], tenantId: null, ownerId: 'o', parentId: '42', createdAfter: at(), activeSince: at() })).not.toThrow();
+  });
+
+  it('refuses page sizes outside 1..1000 and cursors that are not job ids', () => {
+    for (const limit of [0, -1, 1.5, 1001, Number.NaN, '10']) expect(() => checkQuery({ limit } as never)).toThrow(JobValidationError);
+    for (const cursor of ['', 'not-a-uuid', '{"$gt":""}', { $gt: '' }, id.toUpperCase()]) {
+      expect(() => checkQuery({ limit: 10, cursor } as never)).toThrow(JobValidationError);
+    }
+    expect(() => checkQuery({ limit: 1000, cursor: id })).not.toThrow();
+  });
+
+  it('never prunes unfinished statuses, and refuses bad limits and dates', () => {
+    for (const status of ['queued', 'running', 'retrying', 'done']) {
+      expect(() => checkPrune({ before: { [status]: at() } } as never)).toThrow(JobValidationError);
+    }
+    for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => checkPrune({ before: { completed: at() }, limit })).toThrow(JobValidationError);
+    expect(() => checkPrune({ before: { failed: 'yesterday' } } as never)).toThrow(JobValidationError);
+    expect(() => checkPrune(null as never)).toThrow(JobValidationError);
+    expect(() => checkPrune({ before: { completed: at(), failed: undefined } })).not.toThrow();
+  });
+
+  it('refuses claims with bad limits, owners and times', () => {
+    const valid = { owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 };
+    expect(() => checkClaim(valid)).not.toThrow();
+    const bad: unknown[] = [
+      null,
+      { ...valid, limit: -1 },
+      { ...valid, limit: 1.5 },
+      { ...valid, limits: { a: 1.5 } },
+      { ...valid, limits: { a: -1 } },
+      { ...valid, limits: { a: '2' } },
+      { ...valid, limits: null },
+      { ...valid, owner: '' },
+      { ...valid, owner: { $ne: null } },
+      { ...valid, now: 'now' },
+      { ...valid, leaseExpiresAt: new Date(Number.NaN) },
+    ];
+    for (const request of bad) expect(() => checkClaim(request as never), JSON.stringify(request)).toThrow(JobValidationError);
+  });
+});
+
+describe('guardStore', () => {
+  it('answers a guarded store itself, and keeps limits and exactly the optional members the store has', () => {
+    const memory = new MemoryJobStore();
+    const guarded = guardStore(memory);
+    expect(guardStore(guarded)).toBe(guarded);
+    expect(guardStore(memory)).toBe(guarded);
+    expect(guarded).not.toBe(memory);
+    expect(typeof guarded.subscribe).toBe('function');
+    expect('serverTime' in guarded).toBe(false);
+    expect('limits' in guarded).toBe(false);
+
+    const limits = { maxJsonBytes: 10 };
+    const bare: JobStore = { ...bareOperations(memory), limits, serverTime: async () => at() };
+    const wrapped = guardStore(bare);
+    expect(wrapped.limits).toBe(limits);
+    expect(typeof wrapped.serverTime).toBe('function');
+    expect('subscribe' in wrapped).toBe(false);
+    expect(() => guardStore(null as never)).toThrow(JobValidationError);
+  });
+
+  it('refuses bad input before the store sees it, and answers "not there" for ids that are no job ids', async () => {
+    const { store, calls } = spyStore();
+    const guarded = guardStore(store);
+    await expect(guarded.insert(makeJob({ id: 'nope' }))).rejects.toBeInstanceOf(JobValidationError);
+    await expect(guarded.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: -1 }, limit: 1 })).rejects.toBeInstanceOf(JobValidationError);
+    expect(await guarded.get('42')).toBeNull();
+    expect(await guarded.transition('42', {}, { updatedAt: at() })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await guarded.updateProgress('42', { updatedAt: at() })).toBe(false);
+    expect(await guarded.incrementMetrics('42', { a: 1 }, at())).toBeNull();
+    expect(await guarded.heartbeat('w', ['42'], at())).toEqual([]);
+    expect(await guarded.findExpired(at(), 0)).toEqual([]);
+    expect(calls).toEqual([]);
+    const job = makeJob();
+    await guarded.insert(job);
+    expect(await guarded.heartbeat('w', [job.id, '42'], at())).toEqual([]);
+    expect(calls).toEqual(['insert', 'heartbeat']);
+  });
+
+  it('turns unknown errors into StoreError naming the operation, and lets jobtrail errors through', async () => {
+    const memory = new MemoryJobStore({ name: 'failing' });
+    const cause = new TypeError('socket hang up');
+    const refusal = new JobValidationError('key', 'too long for this store.');
+    const store: JobStore = {
+      ...bareOperations(memory),
+      query: async () => {
+        throw cause;
+      },
+      count: () => {
+        throw cause;
+      },
+      insert: async () => {
+        throw refusal;
+      },
+    };
+    const guarded = guardStore(store);
+    const error = await guarded.query({ limit: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(/query: TypeError: socket hang up/);
+    expect((error as StoreError).cause).toBe(cause);
+    await expect(guarded.count({})).rejects.toBeInstanceOf(StoreError);
+    await expect(guarded.insert(makeJob())).rejects.toBe(refusal);
+  });
+
+  it('refuses every call once the store is closed, naming the store', async () => {
+    const guarded = guardStore(new MemoryJobStore({ name: 'orders' }));
+    await guarded.close();
+    expect(guarded.closed).toBe(true);
+    await expect(guarded.get(makeJob().id)).rejects.toThrow(/MemoryJobStore "orders" is closed/);
+    expect(() => guarded.subscribe!(() => {})).toThrow(StoreError);
+  });
+
+  it('refuses a listener that is not a function', () => {
+    expect(() => guardStore(new MemoryJobStore()).subscribe!('log' as never)).toThrow(JobValidationError);
+  });
+});
+
+/** The required operations of a store, bound to it (no optional members). */
+function bareOperations(store: MemoryJobStore): JobStore {
+  return {
+    insert: (...args) => store.insert(...args),
+    get: (...args) => store.get(...args),
+    transition: (...args) => store.transition(...args),
+    claim: (...args) => store.claim(...args),
+    heartbeat: (...args) => store.heartbeat(...args),
+    findExpired: (...args) => store.findExpired(...args),
+    updateProgress: (...args) => store.updateProgress(...args),
+    incrementMetrics: (...args) => store.incrementMetrics(...args),
+    query: (...args) => store.query(...args),
+    count: (...args) => store.count(...args),
+    sumMetrics: (...args) => store.sumMetrics(...args),
+    prune: (...args) => store.prune(...args),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,250 @@
+import { JobtrailError, JobValidationError, StoreError } from '../errors/jobtrail-error.js';
+import { isUuid } from '../util/uuid-v7.js';
+import type { JobStore, StoreWakeEvent } from './job-store.js';
+import {
+  checkClaim,
+  checkFilter,
+  checkFindExpired,
+  checkGetOptions,
+  checkHeartbeat,
+  checkIncrement,
+  checkJob,
+  checkProgress,
+  checkPrune,
+  checkQuery,
+  checkTransition,
+} from './store-input.js';
+
+/** The stores `guardStore` made: wrapping one again answers it as it is. */
+const guarded = new WeakSet<object>();
+/**
+ * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
+ * by store (the measured clock offset). Weak, so a store and its wrapper are collected together.
+ */
+const wrappers = new WeakMap<object, JobStore>();
+
+/**
+ * Wraps a store so that everything a store must not have to decide for itself is done once, in
+ * core, the same way for every store (in the manner of an adapter factory):
+ *
+ * - **Input.** Every operation's arguments are checked before the store is called (see
+ *   `store-input.ts`): job records, patches, expectations, claims, progress patches, fences,
+ *   metric deltas, filters, page sizes and cursors, prune requests and read options. Bad input is
+ *   refused with `JobValidationError` (`invalid_input`, naming the field) and nothing is written.
+ * - **Ids.** A job id that is not a lowercase UUID names no job (insert refuses such ids), so
+ *   `get`, `transition`, `updateProgress` and `incrementMetrics` answer "not there" without asking
+ *   the store, and `heartbeat` renews only the ids that are job ids.
+ * - **Open.** Once the store says it is `closed`, every call is refused with `StoreError`.
+ * - **Errors.** Whatever the store throws that is not a jobtrail error becomes a `StoreError`
+ *   naming the operation, with the original as `cause`. A store's own mapping (a unique violation
+ *   to `invalid_input`, a lost connection to `StoreError`) runs first and passes through as it is.
+ *
+ * The store itself keeps only what its database adds (integer widths, index sizes, query-language
+ * quirks). The wrapper has exactly the store's optional members (`limits`, `serverTime`,
+ * `subscribe`) and nothing else of it. Wrapping a wrapped store answers it unchanged (a tracker
+ * given a guarded store does not check twice), and wrapping the same store twice answers the same
+ * wrapper. Valid input costs the checks and nothing more: no
+ * copies, no per-call closures.
+ *
+ * @example
+ * const store = guardStore(new MyJobStore());
+ * await store.insert(job); // JobValidationError for a bad job, before MyJobStore sees it
+ */
+export function guardStore(store: JobStore): JobStore {
+  if (store === null || typeof store !== 'object') {
+    throw new JobValidationError('store', `must be a job store (an object implementing JobStore); got ${String(store)}.`);
+  }
+  if (guarded.has(store)) return store;
+  const existing = wrappers.get(store);
+  if (existing !== undefined) return existing;
+  const label = describeStore(store);
+  const open = (): void => {
+    if (store.closed === true) throw new StoreError(`The job store ${label} is closed; create a new store to keep working.`);
+  };
+  const failure = (error: unknown, operation: string): JobtrailError => {
+    if (JobtrailError.isInstance(error)) return error;
+    return new StoreError(`The job store ${label} failed in ${operation}: ${describeFailure(error)}`, { cause: error });
+  };
+  // One rejection handler per operation, made once: a call costs one derived promise, no closure.
+  const failed = (operation: string) => (error: unknown): never => {
+    throw failure(error, operation);
+  };
+  const onFailure = {
+    insert: failed('insert'),
+    get: failed('get'),
+    transition: failed('transition'),
+    claim: failed('claim'),
+    heartbeat: failed('heartbeat'),
+    findExpired: failed('findExpired'),
+    updateProgress: failed('updateProgress'),
+    incrementMetrics: failed('incrementMetrics'),
+    query: failed('query'),
+    count: failed('count'),
+    sumMetrics: failed('sumMetrics'),
+    prune: failed('prune'),
+    close: failed('close'),
+    serverTime: failed('serverTime'),
+  } as const;
+  /**
+   * Calls `method` of the store with up to five arguments (passed one by one: no arguments array)
+   * and answers its promise with failures mapped: one promise and one tick more than its own. A
+   * store that throws instead of rejecting is mapped too.
+   */
+  const forward = <T>(
+    operation: keyof typeof onFailure,
+    method: (...args: never[]) => Promise<T>,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+    d?: unknown,
+    e?: unknown,
+  ): Promise<T> => {
+    let answer: Promise<T>;
+    try {
+      answer = (method as (...args: unknown[]) => Promise<T>).call(store, a, b, c, d, e);
+    } catch (error) {
+      return Promise.reject(failure(error, operation));
+    }
+    return Promise.resolve(answer).then(undefined, onFailure[operation]);
+  };
+
+  /**
+   * Undefined when the store is open and `check` accepts the arguments (passed one by one),
+   * else the rejection to answer: a refused call never reaches the store.
+   */
+  const refused = (
+    check: (a: never, b: never, c: never, d: never) => unknown,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+    d?: unknown,
+  ): Promise<never> | undefined => {
+    try {
+      open();
+      (check as (...args: unknown[]) => unknown)(a, b, c, d);
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  const guard: { -readonly [K in keyof JobStore]: JobStore[K] } = {
+    get closed() {
+      return store.closed === true;
+    },
+
+    insert(job, options) {
+      return refused(checkJob, job) ?? forward('insert', store.insert, job, options);
+    },
+
+    get(id, options) {
+      const refusal = refused(checkGetOptions, options);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('get', store.get, id, options) : Promise.resolve(null);
+    },
+
+    transition(id, expected, patch) {
+      const refusal = refused(checkTransition, expected, patch);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('transition', store.transition, id, expected, patch) : Promise.resolve({ ok: false, reason: 'not_found' });
+    },
+
+    claim(request) {
+      return refused(checkClaim, request) ?? forward('claim', store.claim, request);
+    },
+
+    heartbeat(owner, ids, expiresAt) {
+      let wanted: readonly string[];
+      try {
+        open();
+        wanted = checkHeartbeat(owner, ids, expiresAt);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (wanted.length === 0) return Promise.resolve([]);
+      return forward('heartbeat', store.heartbeat, owner, wanted, expiresAt);
+    },
+
+    findExpired(now, limit) {
+      const refusal = refused(checkFindExpired, now, limit);
+      if (refusal !== undefined) return refusal;
+      return limit === 0 ? Promise.resolve([]) : forward('findExpired', store.findExpired, now, limit);
+    },
+
+    updateProgress(id, patch, owner, attempt) {
+      const refusal = refused(checkProgress, patch, owner, attempt);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('updateProgress', store.updateProgress, id, patch, owner, attempt) : Promise.resolve(false);
+    },
+
+    incrementMetrics(id, deltas, updatedAt, owner, attempt) {
+      const refusal = refused(checkIncrement, deltas, updatedAt, owner, attempt);
+      if (refusal !== undefined) return refusal;
+      return isUuid(id) ? forward('incrementMetrics', store.incrementMetrics, id, deltas, updatedAt, owner, attempt) : Promise.resolve(null);
+    },
+
+    query(filter) {
+      return refused(checkQuery, filter) ?? forward('query', store.query, filter);
+    },
+
+    count(filter) {
+      return refused(checkFilter, filter) ?? forward('count', store.count, filter);
+    },
+
+    sumMetrics(filter) {
+      return refused(checkFilter, filter) ?? forward('sumMetrics', store.sumMetrics, filter);
+    },
+
+    prune(request) {
+      return refused(checkPrune, request) ?? forward('prune', store.prune, request);
+    },
+
+    close() {
+      return forward('close', store.close);
+    },
+  };
+
+  if (store.limits !== undefined) guard.limits = store.limits;
+  if (typeof store.serverTime === 'function') {
+    guard.serverTime = () => refused(checkNothing) ?? forward('serverTime', store.serverTime!);
+  }
+  if (typeof store.subscribe === 'function') {
+    const subscribe = store.subscribe;
+    guard.subscribe = (listener: (event: StoreWakeEvent) => void) => {
+      open();
+      if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+      try {
+        return subscribe.call(store, listener);
+      } catch (error) {
+        throw failure(error, 'subscribe');
+      }
+    };
+  }
+  guarded.add(guard);
+  wrappers.set(store, guard);
+  return guard;
+}
+
+function checkNothing(): void {}
+
+/** `MemoryJobStore "orders"`: the class, and the store's own name where it has one. */
+function describeStore(store: JobStore): string {
+  let kind = 'JobStore';
+  let name: unknown;
+  try {
+    const constructorName: unknown = (store as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object') kind = constructorName;
+    name = (store as { name?: unknown }).name ?? (store as { collectionName?: unknown }).collectionName;
+  } catch {
+    // A store whose getters throw is still wrapped; it is only named less precisely.
+  }
+  return typeof name === 'string' ? `${kind} "${name}"` : kind;
+}
+
+function describeFailure(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
