@@ -1,8 +1,15 @@
-import { FatalJobError, JobAbortedError } from '@jobtrail/core';
+import { FatalJobError, JobAbortedError, StoreError } from '@jobtrail/core';
 import { describe, expect, it } from 'vitest';
 import { asException, errorTypeOf, messageOf } from './error-type.js';
 
 describe('errorTypeOf', () => {
+  it("answers a store_error's cause's code: the driver's class of failure", () => {
+    const refused = Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+    expect(errorTypeOf(new StoreError('The job store failed in insert', { cause: refused }))).toBe('ECONNREFUSED');
+    expect(errorTypeOf(new StoreError('The job store failed in insert', { cause: new Error('no code') }))).toBe('store_error');
+    expect(errorTypeOf(new StoreError('The job store failed'))).toBe('store_error');
+  });
+
   it('prefers a code, then an HTTP status, then the class name, then _OTHER', () => {
     expect(errorTypeOf(Object.assign(new Error('x'), { status: 503 }))).toBe('503');
     expect(errorTypeOf(Object.assign(new Error('x'), { statusCode: 429 }))).toBe('429');

@@ -2,13 +2,20 @@ import type { Exception } from '@opentelemetry/api';
 
 /**
  * A low-cardinality `error.type`: the error's `code` when it has one (`ECONNRESET`,
- * `job_timeout`, `lease_expired`), else the HTTP status it carries (`503`, as the HTTP
+ * `job_timeout`, `lease_expired`; for a `store_error`, its cause's code when that has one), else the HTTP status it carries (`503`, as the HTTP
  * conventions do; core's classifier reads the same fields), else its class name (`TypeError`),
  * else `_OTHER` as the conventions ask for values that are not errors at all.
  */
 export function errorTypeOf(error: unknown): string {
   if (error !== null && typeof error === 'object') {
     const code = (error as { code?: unknown }).code;
+    // Core's store wrapper turns whatever a store throws into a StoreError (`store_error`) with
+    // the original as `cause`: the driver's code (ECONNREFUSED, SQLSTATE 57P01) is the useful class.
+    if (code === 'store_error') {
+      const cause = (error as { cause?: unknown }).cause;
+      const causeCode = cause !== null && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined;
+      if (typeof causeCode === 'string' && causeCode !== '') return causeCode;
+    }
     if (typeof code === 'string' && code !== '') return code;
     if (typeof code === 'number' && Number.isFinite(code)) return String(code);
     const status = httpStatusOf(error);

@@ -81,7 +81,8 @@ describe('enqueue', () => {
     const { otel, tracker } = setup({}, store);
     await expect(tracker.enqueue('scan', 1)).rejects.toThrow('connection refused');
     const send = otel.span('send scan');
-    expect(send.status).toEqual({ code: SpanStatusCode.ERROR, message: 'connection refused' });
+    // The caller gets core's StoreError (the store wrapper maps what a store throws); error.type is the driver's code.
+    expect(send.status).toEqual({ code: SpanStatusCode.ERROR, message: 'The job store MemoryJobStore "memory" failed in insert: Error: connection refused' });
     expect(send.attributes['error.type']).toBe('ECONNREFUSED');
     expect(eventNames(send)).toEqual(['exception']);
     expect(await otel.sum('messaging.client.sent.messages', { 'error.type': 'ECONNREFUSED' })).toBe(1);
