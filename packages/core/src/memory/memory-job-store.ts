@@ -350,6 +350,9 @@ export class MemoryJobStore implements JobStore {
     return this.listeners.subscribe(listener);
   }
 
+  /** Every rejection is a jobtrail error already: `guardStore` passes its promises through. */
+  readonly mapsErrors = true;
+
   /** True once `close()` has been called (the data is gone; see `guardStore`). */
   get closed(): boolean {
     return this.isClosed;

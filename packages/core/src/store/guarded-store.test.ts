@@ -304,6 +304,30 @@ describe('guardStore', () => {
     await expect(guarded.insert(makeJob())).rejects.toBe(refusal);
   });
 
+  it('passes the promises of a store that maps its own errors through as they are, still mapping what it throws', async () => {
+    const memory = new MemoryJobStore({ name: 'mapping' });
+    const cause = new TypeError('socket hang up');
+    const answer = Promise.resolve({ jobs: [], nextCursor: null });
+    const store: JobStore = {
+      ...bareOperations(memory),
+      mapsErrors: true,
+      query: () => answer,
+      count: () => {
+        throw cause;
+      },
+      sumMetrics: async () => {
+        throw cause;
+      },
+    };
+    const guarded = guardStore(store);
+    expect(guarded.query({ limit: 1 })).toBe(answer);
+    // A synchronous throw is still mapped; a rejection is the store's own (it said it maps them).
+    await expect(guarded.count({})).rejects.toBeInstanceOf(StoreError);
+    await expect(guarded.sumMetrics({})).rejects.toBe(cause);
+    // Without the flag, every answer is a promise of its own, derived to map failures.
+    expect(guardStore({ ...bareOperations(memory), query: () => answer }).query({ limit: 1 })).not.toBe(answer);
+  });
+
   it('refuses every call once the store is closed, naming the store', async () => {
     const guarded = guardStore(new MemoryJobStore({ name: 'orders' }));
     await guarded.close();

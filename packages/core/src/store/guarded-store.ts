@@ -90,6 +90,7 @@ export function guardStore(store: JobStore): JobStore {
    * and answers its promise with failures mapped: one promise and one tick more than its own. A
    * store that throws instead of rejecting is mapped too.
    */
+  const passThrough = store.mapsErrors === true;
   const forward = <T>(
     operation: keyof typeof onFailure,
     method: (...args: never[]) => Promise<T>,
@@ -105,7 +106,7 @@ export function guardStore(store: JobStore): JobStore {
     } catch (error) {
       return Promise.reject(failure(error, operation));
     }
-    return Promise.resolve(answer).then(undefined, onFailure[operation]);
+    return passThrough ? answer : Promise.resolve(answer).then(undefined, onFailure[operation]);
   };
 
   /**

@@ -102,6 +102,16 @@ export interface JobStore {
    */
   readonly closed?: boolean;
 
+  /**
+   * Optional: true when every rejection of this store is already a jobtrail error (it maps its
+   * own failures). `guardStore` then hands the store's promises back as they are instead of
+   * deriving one per call to map them: an in-process store (memory) saves a microtask per
+   * operation, which caps worker throughput there. A store that talks to a database over a
+   * network gains nothing measurable and should leave it unset, so anything its driver throws
+   * unexpectedly is still mapped to `StoreError`.
+   */
+  readonly mapsErrors?: boolean;
+
   /** Optional: the limits of what this store can hold (see {@link StoreLimits}). */
   readonly limits?: StoreLimits;
 
