@@ -324,7 +324,8 @@ describe('guardStore', () => {
     // A synchronous throw is still mapped; a rejection is the store's own (it said it maps them).
     await expect(guarded.count({})).rejects.toBeInstanceOf(StoreError);
     await expect(guarded.sumMetrics({})).rejects.toBe(cause);
-    // Without the flag, every answer is a promise of its own, derived to map failures.
+    // Without the flag, or with it only inherited, every answer is a promise of its own, derived to map failures.
+    expect(guardStore(Object.assign(Object.create(store) as JobStore, { query: () => answer })).query({ limit: 1 })).not.toBe(answer);
     expect(guardStore({ ...bareOperations(memory), query: () => answer }).query({ limit: 1 })).not.toBe(answer);
   });
 

@@ -90,7 +90,9 @@ export function guardStore(store: JobStore): JobStore {
    * and answers its promise with failures mapped: one promise and one tick more than its own. A
    * store that throws instead of rejecting is mapped too.
    */
-  const passThrough = store.mapsErrors === true;
+  // Only the store's own say-so: an object that merely inherits from such a store (a test double
+  // made with Object.create, overriding an operation) is mapped.
+  const passThrough = Object.hasOwn(store, 'mapsErrors') && store.mapsErrors === true;
   const forward = <T>(
     operation: keyof typeof onFailure,
     method: (...args: never[]) => Promise<T>,

@@ -108,7 +108,8 @@ export interface JobStore {
    * deriving one per call to map them: an in-process store (memory) saves a microtask per
    * operation, which caps worker throughput there. A store that talks to a database over a
    * network gains nothing measurable and should leave it unset, so anything its driver throws
-   * unexpectedly is still mapped to `StoreError`.
+   * unexpectedly is still mapped to `StoreError`. Only an own property counts (a class field): an
+   * object made with `Object.create(store)` is mapped as usual.
    */
   readonly mapsErrors?: boolean;
 
