@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';

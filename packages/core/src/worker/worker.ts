@@ -5,7 +5,6 @@ import type { AttemptResult, AttemptRun, AttemptRunner } from '../tracker/attemp
 import { InflightAttempts, type InFlight } from './inflight-attempts.js';
 import { LeaseKeeper } from '../tracker/lease-keeper.js';
 import type { Tracker } from '../tracker/tracker.js';
-import type { TrackerErrorContext } from '../tracker/tracker-events.js';
 import type { Clock } from '../util/clock.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
 import { nextTurn } from '../util/race-timeout.js';
@@ -15,6 +14,7 @@ import { resolveHandlers, type ResolvedHandler } from './handler-registry.js';
 import { withTimeout } from './job-timeout.js';
 import { ClaimHold } from './claim-hold.js';
 import type { WorkerEvents } from './worker-events.js';
+import { WorkerEmitter } from './worker-emitter.js';
 import { holdProcess, MaintenanceTimers } from './maintenance-timers.js';
 import { runOnceLoop, type RunOnceOptions, type RunOnceSummary } from './run-once.js';
 import { SettledAttempts } from './settled-attempts.js';
@@ -53,6 +53,7 @@ export class Worker {
   private readonly timers: MaintenanceTimers;
   private readonly hold: ClaimHold;
   private readonly leases: LeaseKeeper;
+  private readonly emit: WorkerEmitter;
   private readonly inflight: InflightAttempts;
   private readonly settledHere = new SettledAttempts();
   private wakeScheduled = false;
@@ -63,7 +64,6 @@ export class Worker {
   private wakeRequested = false;
   private unsubscribe: (() => void) | null = null;
   private stopPromise: Promise<void> | null = null;
-  private readonly idled = new Waiters();
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: WorkerOptions) {
@@ -81,7 +81,8 @@ export class Worker {
     this.slots = new WorkerSlots(this.handlers);
     this.inflight = new InflightAttempts(this.clock);
     this.hold = new ClaimHold(this.clock);
-    this.timers = new MaintenanceTimers(this.clock, this.tracker, { wake: () => this.wake(), report: this.emitError }, this.settings);
+    this.emit = new WorkerEmitter(this.events, this.runner);
+    this.timers = new MaintenanceTimers(this.clock, this.tracker, { wake: () => this.wake(), report: this.emit.error }, this.settings);
     this.leases = new LeaseKeeper({
       store: this.tracker.store,
       clock: this.clock,
@@ -89,7 +90,7 @@ export class Worker {
       leaseMs: this.settings.leaseMs,
       heartbeatMs: this.settings.heartbeatMs,
       onLost: (jobId) => void this.onLeaseLost(jobId),
-      onError: (error) => this.emitError(error, { operation: 'heartbeat' }),
+      onError: (error) => this.emit.error(error, { operation: 'heartbeat' }),
     });
   }
 
@@ -132,7 +133,7 @@ export class Worker {
 
   /** Resolves the next time the worker has nothing running and found nothing to claim. */
   idle(): Promise<void> {
-    return this.idled.next();
+    return this.emit.nextIdle();
   }
 
   /**
@@ -160,7 +161,7 @@ export class Worker {
         {
           clock: this.clock,
           batchSize: this.settings.batchSize,
-          recover: () => this.tracker.recoverExpired().catch((error: unknown) => this.emitError(error, { operation: 'recover' })),
+          recover: () => this.tracker.recoverExpired().catch((error: unknown) => this.emit.error(error, { operation: 'recover' })),
           freeSlots: () => this.slots.free().total,
           claimHoldMs: () => this.hold.remainingMs(),
           claim: (max) => this.claimBatch(max),
@@ -168,10 +169,7 @@ export class Worker {
           nextRelease: () => this.released.next(),
           allDone: () => this.inflight.allDone(),
           drain: (graceMs) => this.inflight.drain(graceMs, this.release),
-          onSettled: (listener) => {
-            this.events.on('settled', listener);
-            return () => this.events.off('settled', listener);
-          },
+          onSettled: (listener) => this.emit.onSettled(listener),
         },
         options,
       );
@@ -196,7 +194,7 @@ export class Worker {
         // claimBatch reported it; the poll tries again.
         return;
       }
-      if (claimed === 0 && this.inflight.size === 0) this.notifyIdle();
+      if (claimed === 0 && this.inflight.size === 0) this.emit.idle();
       // A full batch suggests more is due: claim again at once while there are free slots.
       if (!(this.wakeRequested || (claimed > 0 && claimed === asked))) return;
       if (this.slots.free().total === 0) return;
@@ -230,11 +228,11 @@ export class Worker {
         });
       } catch (error) {
         this.hold.storeUnreachable();
-        this.emitError(error, { operation: 'claim' });
+        this.emit.error(error, { operation: 'claim' });
         throw error;
       }
       if (jobs.length > 0) {
-        if (this.events.listenerCount('claimed') > 0) this.emitter.emit('claimed', jobs);
+        this.emit.claimed(jobs);
         for (const job of jobs) this.runJob(job);
       }
       return jobs.length;
@@ -264,7 +262,7 @@ export class Worker {
     const entry = this.handlers.get(job.type);
     if (!entry) {
       // The store handed out a type we did not ask for: give it back untouched.
-      this.emitError(new JobValidationError('type', `claimed a job of type "${job.type}" this worker has no handler for`), {
+      this.emit.error(new JobValidationError('type', `claimed a job of type "${job.type}" this worker has no handler for`), {
         operation: 'claim',
         jobId: job.id,
       });
@@ -297,7 +295,7 @@ export class Worker {
     tracked.done = this.runner
       .run(run)
       .then((result) => this.onSettled(job, result))
-      .catch((error: unknown) => this.emitError(error, { operation: 'run', jobId: job.id, type: job.type }))
+      .catch((error: unknown) => this.emit.error(error, { operation: 'run', jobId: job.id, type: job.type }))
       .finally(() => {
         this.slots.attemptDone(job.type, tracked.handlerDone);
         // A newer attempt of the same job may have taken this one's place meanwhile.
@@ -327,11 +325,9 @@ export class Worker {
       this.settledHere.add(job.id, job.attempt);
     }
     if (result.storeError !== undefined) {
-      this.emitError(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
+      this.emit.error(result.storeError, { operation: 'settle', jobId: job.id, type: job.type });
     }
-    if (this.events.listenerCount('settled') > 0) {
-      this.emitter.emit('settled', { job: result.job, jobId: job.id, type: job.type, outcome: result.outcome });
-    }
+    this.emit.settled(result.job, job, result.outcome);
   }
 
   private async onLeaseLost(jobId: string): Promise<void> {
@@ -347,10 +343,10 @@ export class Worker {
           return;
         }
       } catch (error) {
-        this.emitError(error, { operation: 'heartbeat', jobId });
+        this.emit.error(error, { operation: 'heartbeat', jobId });
       }
     }
-    await this.runner.leaseLost(jobId, this.emitError);
+    await this.runner.leaseLost(jobId, this.emit.error);
   }
 
   // ---- shutdown ----------------------------------------------------------------------------------
@@ -370,18 +366,16 @@ export class Worker {
     if (this.keepAliveTimer !== null) clearInterval(this.keepAliveTimer);
     this.keepAliveTimer = null;
     this.state = 'stopped';
-    this.notifyIdle();
+    this.emit.idle();
   }
 
   /** Hands a job back to the queue without counting its attempt. */
   private readonly release = async (job: Job): Promise<void> => {
     try {
       const released = await this.runner.release(job, this.id);
-      if (released && this.events.listenerCount('settled') > 0) {
-        this.emitter.emit('settled', { job: released, jobId: job.id, type: job.type, outcome: 'released' });
-      }
+      if (released) this.emit.settled(released, job, 'released');
     } catch (error) {
-      this.emitError(error, { operation: 'release', jobId: job.id, type: job.type });
+      this.emit.error(error, { operation: 'release', jobId: job.id, type: job.type });
     }
   };
 
@@ -389,27 +383,8 @@ export class Worker {
     queueMicrotask(() => {
       if (this.inflight.size === 0 && !this.claiming && !this.wakeRequested) {
         // Only idle if a fresh claim also finds nothing; the loop emits idle itself then.
-        if (this.state !== 'started') this.notifyIdle();
+        if (this.state !== 'started') this.emit.idle();
       }
     });
   }
-
-  private notifyIdle(): void {
-    if (this.events.listenerCount('idle') > 0) this.events.emit('idle');
-    this.idled.resolveAll();
-  }
-
-  /**
-   * `events` as the worker emits them: jobs as claimed and settled (`Job`). Listeners see them as
-   * {@link AnyJob}; types only, so this is the one place that says so.
-   */
-  private get emitter(): EventEmitter<WorkerEvents<Job>> {
-    return this.events as EventEmitter<WorkerEvents<Job>>;
-  }
-
-  /** To the worker's `error` listeners, else the tracker's. */
-  private readonly emitError = (error: unknown, context: TrackerErrorContext): void => {
-    if (this.events.listenerCount('error') > 0) this.events.emit('error', error, context);
-    else this.runner.report(error, context);
-  };
 }
