@@ -1,6 +1,33 @@
 import { expect, it } from 'vitest';
+import type { JobPatch, JobStore } from '../store/job-store.js';
+import { createTracker } from '../tracker/tracker.js';
+import { createWorker } from '../worker/worker.js';
 import { type RecordTruth, waitUntil } from './record-truth-harness.js';
 import { uniqueName } from './make-job.js';
+
+/** The store under test, with its completing transitions held until `release()`. */
+function holdingCompletions(raw: JobStore) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const completing = new Promise<void>((resolve) => (started = resolve));
+  const store = new Proxy(raw, {
+    get(target, property) {
+      if (property === 'transition') {
+        return async (id: string, expected: Parameters<JobStore['transition']>[1], patch: JobPatch) => {
+          if (patch.status === 'completed') {
+            started();
+            await released;
+          }
+          return target.transition(id, expected, patch);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store, completing, release };
+}
 
 /** Retries and attempts: broken backoff policies, Retry-After, stale attempts, history and progress events. */
 export function recordTruthAttempts(truth: RecordTruth): void {
@@ -172,5 +199,32 @@ export function recordTruthAttempts(truth: RecordTruth): void {
       { type, progress: 0.3 },
       { type, progress: 0.4 },
     ]);
+  });
+
+  it('keeps what a succeeded attempt did when a cancel lands while its outcome is being written, and records the attempt once', async () => {
+    const { store, completing, release } = holdingCompletions(truth.store());
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    const type = uniqueName('truth.cancel-race');
+    let runs = 0;
+    const worker = createWorker({ tracker, keepAlive: false, pollIntervalMs: 20, handlers: { [type]: () => ({ done: ++runs }) } }).start();
+    try {
+      const job = await tracker.enqueue(type, null);
+      await completing;
+      // The handler returned; its completion is on its way to the store when the cancel lands.
+      expect((await tracker.cancel(job.id)).status).toBe('cancelled');
+      release();
+      const kept = await waitUntil(() => tracker.get(job.id), (j) => (j?.history ?? []).length > 0);
+      expect(kept).toMatchObject({ status: 'cancelled', result: { done: 1 } });
+      expect(kept!.history).toEqual([expect.objectContaining({ kind: 'attempt', attempt: 1, outcome: 'completed' })]);
+      expect(kept!.note).toContain('attempt 1 completed after the job was cancelled');
+      await worker.stop();
+      const retried = await tracker.retry(job.id);
+      expect(retried.history.map((entry) => entry.kind)).toEqual(['attempt', 'retry']);
+      expect(runs).toBe(1);
+    } finally {
+      release();
+      await worker.stop();
+      await tracker.close();
+    }
   });
 }

@@ -12,6 +12,7 @@ import {
   claimUndone,
   completeTransition,
   failTransition,
+  lateOutcomeTransition,
   lostClaim,
   releaseTransition,
   retakeTransition,
@@ -240,6 +241,11 @@ export class AttemptRunner {
       result.job = outcome.reason === 'conflict' ? outcome.current : null;
       result.outcome = result.job?.status === 'cancelled' ? 'cancelled' : 'lost';
       if (result.outcome === 'lost') emitter.stale({ jobId: job.id, type: job.type, attempt: job.attempt, operation: 'outcome' });
+      // Cancelled while this attempt's outcome was being written: the handler had finished, so
+      // what it did is kept on the cancelled record rather than lost.
+      if (result.job?.status === 'cancelled' && result.job.attempt === job.attempt && event !== null) {
+        result.job = (await this.keepLateOutcome(job, result.job, patch, event)) ?? result.job;
+      }
       return;
     }
     result.job = outcome.job;
@@ -272,6 +278,25 @@ export class AttemptRunner {
     if (progress) copyProgress(patch, progress);
     if (writer.note !== undefined || job.note !== noteBefore) patch.note = job.note;
     return { patch, event: state.skipped ? 'skipped' : 'completed' };
+  }
+
+  /**
+   * Records on a job cancelled while this attempt's outcome was being written what the attempt
+   * ended as (see `lateOutcomeTransition`). Best effort: the cancel stands either way, and a
+   * failure is reported. Answers the job as written, or null when it was not.
+   */
+  private async keepLateOutcome(job: Job, cancelled: Job, outcome: JobPatch, event: SettledEvent): Promise<Job | null> {
+    const { store, emitter, settings } = this.deps;
+    try {
+      const ended = event === 'retrying' ? 'failed' : event;
+      const at = new Date(this.clock.now());
+      const patch = lateOutcomeTransition(cancelled, job, ended, outcome, at, settings.maxHistory);
+      const written = await store.transition(job.id, { status: 'cancelled', attempt: job.attempt, leaseOwner: null }, patch);
+      return written.ok ? written.job : null;
+    } catch (error) {
+      emitter.error(error, { operation: 'settle:late', jobId: job.id, type: job.type });
+      return null;
+    }
   }
 
   /** The outcome write: one `transition` on the common path, the retrying writer only when it fails. */

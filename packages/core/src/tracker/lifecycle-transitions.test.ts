@@ -9,6 +9,7 @@ import {
   claimUndone,
   completeTransition,
   failTransition,
+  lateOutcomeTransition,
   leaseTransition,
   lostClaim,
   recoverTransition,
@@ -50,6 +51,7 @@ const BUILDERS: ReadonlyArray<[name: string, from: readonly JobStatus[], build: 
   ['release', ['running'], (job) => releaseTransition(job, at, 50)],
   ['recover', ['running'], (job) => recoverTransition(job, fixed, now, failureOptions)],
   ['lease', ['running'], (job) => leaseTransition(job, 'w1', new Date(now + 1000), now)],
+  ['late outcome', ['cancelled'], (job) => lateOutcomeTransition(job, job, 'completed', { result: 1 }, at, 50)],
 ];
 
 describe('lifecycle transitions', () => {
@@ -126,5 +128,20 @@ describe('lifecycle transitions', () => {
       lease: { owner: 'w2', expiresAt: new Date(now + 5000) },
       startedAt: attempt.startedAt,
     });
+  });
+
+  it('a late outcome keeps the attempt, a completion its result, and says so in the note; a retry records the attempt once', () => {
+    const cancelled = jobIn('cancelled', { attempt: 2, note: 'by hand' });
+    const patch = lateOutcomeTransition(cancelled, jobIn('running', { attempt: 2 }), 'completed', { result: { rows: 3 } }, at, 50);
+    expect(patch.status).toBeUndefined();
+    expect(patch.result).toEqual({ rows: 3 });
+    expect(patch.history).toEqual([expect.objectContaining({ kind: 'attempt', attempt: 2, outcome: 'completed', error: null })]);
+    expect(patch.note).toBe('by hand\njobtrail: attempt 2 completed after the job was cancelled (its result is kept).');
+    const error = { message: 'boom', code: null, name: null, retryable: true, attempt: 2, at };
+    const failed = lateOutcomeTransition(cancelled, jobIn('running', { attempt: 2 }), 'failed', { error }, at, 50);
+    expect(failed.result).toBeUndefined();
+    expect(failed.history?.[0]).toMatchObject({ outcome: 'failed', error });
+    const retried = retryTransition({ ...cancelled, history: patch.history ?? [] }, at, limits);
+    expect(retried.history?.map((entry) => entry.kind)).toEqual(['attempt', 'retry']);
   });
 });

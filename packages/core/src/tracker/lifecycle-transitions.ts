@@ -7,6 +7,7 @@ import { canTransition } from '../model/state-machine.js';
 import type { Expectation, JobPatch } from '../store/job-store.js';
 import { appendHistory, attemptEntry, freshAttemptFields, runBudget } from './attempt-history.js';
 import { appendBounded, decideFailure, toJobError, type FailureDecision, type FailureOptions } from './failure.js';
+import { withWarning } from './outcome-writer.js';
 
 /**
  * Every status change core writes is built here, as a pure patch from the job it applies to, and
@@ -156,6 +157,36 @@ export function recoverTransition(job: Job, backoff: BackoffPolicy, now: number,
   });
 }
 
+/**
+ * cancelled → cancelled: what an attempt ended as when the cancel landed while its outcome was
+ * being written (the handler had finished; the cancel won the compare-and-set). The record keeps
+ * it instead of losing it: the attempt goes to `history` with its own outcome and error, a
+ * completion's `result` is kept, and the note says what happened. The status stays `cancelled`
+ * (the user asked for it; a manual retry runs the job again, and records the attempt only once).
+ *
+ * @param outcome the patch the attempt would have written (its `result` and `error`).
+ */
+export function lateOutcomeTransition(
+  current: Job,
+  attempt: Job,
+  ended: 'completed' | 'skipped' | 'failed',
+  outcome: Pick<JobPatch, 'result' | 'error'>,
+  at: Date,
+  maxHistory: number,
+): JobPatch {
+  if (current.status !== 'cancelled') {
+    throw new InvalidTransitionError(current.id, current.status, 'cancelled', 'Only a cancelled job keeps a late outcome.');
+  }
+  const entry = attemptEntry(attempt, ended, at, ended === 'failed' ? (outcome.error ?? null) : null);
+  const kept = ended === 'completed' ? ' (its result is kept)' : '';
+  return {
+    history: appendHistory(current.history, entry, maxHistory),
+    ...(ended === 'completed' ? { result: outcome.result ?? null } : {}),
+    note: withWarning(current.note, `jobtrail: attempt ${attempt.attempt} ${ended} after the job was cancelled${kept}.`),
+    updatedAt: at,
+  };
+}
+
 /** Only the lease changes (a heartbeat of a running job that has none): running → running. */
 export function leaseTransition(current: Job, owner: string, expiresAt: Date, now: number): JobPatch {
   if (current.status !== 'running') {
@@ -207,7 +238,9 @@ export function runningAttempt(job: Pick<Job, 'attempt'>, owner: string | null):
  */
 function retriedHistory(current: Job, at: Date, maxHistory: number) {
   let history = current.history ?? [];
-  if (current.startedAt !== null && current.attempt > 0) {
+  // An attempt already in the history (its outcome landed after a cancel) is not recorded twice.
+  const recorded = history.some((entry) => entry.kind === 'attempt' && entry.attempt === current.attempt);
+  if (current.startedAt !== null && current.attempt > 0 && !recorded) {
     const outcome = current.status === 'cancelled' ? 'cancelled' : current.error?.code === 'lease_expired' ? 'lease_expired' : 'failed';
     history = appendHistory(history, attemptEntry(current, outcome, current.finishedAt ?? at, current.error), maxHistory);
   }
