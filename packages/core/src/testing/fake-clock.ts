@@ -53,7 +53,8 @@ function settle(): Promise<void> {
  *
  * @example
  * const clock = createFakeClock(Date.UTC(2030, 0, 1));
- * const worker = createWorker({ store, handlers, clock });
+ * const tracker = createTracker({ store, clock });
+ * const worker = createWorker({ tracker, handlers });
  * await clock.advance(30_000); // two poll intervals, one heartbeat, ...
  */
 export function createFakeClock(startMs = 0): FakeClock {

@@ -3,6 +3,16 @@ import type { RetryPolicy, TypePolicies } from '../tracker/type-policies.js';
 import { assertInteger, isPlainObject, show } from '../tracker/validate-input.js';
 import { getOwn } from '../util/own-property.js';
 import type { ConcurrencyOption, HandlerDefinition, JobHandler, UntypedJobHandlers } from './worker-options.js';
+import { assertKnownKeys } from './worker-settings.js';
+
+/** Every key of {@link HandlerDefinition}, in the order the refusal of an unknown one lists them. */
+const HANDLER_KEYS = Object.keys({
+  handler: true,
+  concurrency: true,
+  timeoutMs: true,
+  backoff: true,
+  classify: true,
+} satisfies Record<keyof HandlerDefinition, true>);
 
 /** One job type a worker runs, with its options checked and its retry policy resolved once. */
 export interface ResolvedHandler {
@@ -43,9 +53,10 @@ export function resolveHandlers(
   const resolved = new Map<string, ResolvedHandler>();
   for (const [type, value] of Object.entries(handlers)) {
     const definition: HandlerDefinition = typeof value === 'function' ? { handler: value } : value;
-    if (!definition || typeof definition.handler !== 'function') {
-      throw new JobValidationError(`handlers.${type}`, 'must be a function or { handler, concurrency?, timeoutMs? }.');
+    if (!definition || typeof definition !== 'object' || typeof definition.handler !== 'function') {
+      throw new JobValidationError(`handlers.${type}`, 'must be a function or { handler, concurrency?, timeoutMs?, backoff?, classify? }.');
     }
+    assertKnownKeys(definition, HANDLER_KEYS, 'a handler', `handlers.${type}.`);
     const limit = definition.concurrency ?? getOwn(perType, type) ?? fallback;
     assertInteger(limit, `concurrency.${type}`, 1, 10_000);
     if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);

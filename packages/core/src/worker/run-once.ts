@@ -1,7 +1,9 @@
 import type { AttemptOutcomeKind } from '../tracker/attempt-outcome-kind.js';
-import { integerOption } from '../tracker/validate-input.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import { integerOption, isPlainObject, show } from '../tracker/validate-input.js';
 import type { Clock } from '../util/clock.js';
 import { raceTimeout } from '../util/race-timeout.js';
+import { assertKnownKeys } from './worker-settings.js';
 
 export type RunOnceSummary = Record<AttemptOutcomeKind, number> & {
   claimed: number;
@@ -19,6 +21,8 @@ export interface RunOnceOptions {
   /** Longest run (ms); past it running handlers are aborted and handed back. Default: no limit. */
   maxDurationMs?: number;
 }
+
+const RUN_ONCE_KEYS = Object.keys({ maxJobs: true, maxDurationMs: true } satisfies Record<keyof RunOnceOptions, true>);
 
 /** What the run-once loop drives on its worker. */
 export interface RunOnceHost {
@@ -44,9 +48,12 @@ export interface RunOnceHost {
 /**
  * Claims and runs due jobs until none are left or a limit is hit (`Worker.runOnce`).
  *
- * @throws {JobValidationError} for bad limits.
+ * @throws {JobValidationError} for options that are not an object, unknown keys or bad limits.
  */
-export async function runOnceLoop(host: RunOnceHost, options: RunOnceOptions): Promise<RunOnceSummary> {
+export async function runOnceLoop(host: RunOnceHost, options: RunOnceOptions = {}): Promise<RunOnceSummary> {
+  const given: unknown = options;
+  if (!isPlainObject(given)) throw new JobValidationError('options', `must be an object { maxJobs?, maxDurationMs? }; got ${show(given)}.`);
+  assertKnownKeys(options, RUN_ONCE_KEYS, 'a runOnce()');
   const maxJobs = integerOption(options.maxJobs, Number.MAX_SAFE_INTEGER, 'maxJobs', 1, Number.MAX_SAFE_INTEGER);
   const maxDurationMs = integerOption(options.maxDurationMs, Number.MAX_SAFE_INTEGER, 'maxDurationMs', 1, Number.MAX_SAFE_INTEGER);
   const { clock } = host;

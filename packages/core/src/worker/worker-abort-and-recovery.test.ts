@@ -174,4 +174,45 @@ describe('worker', () => {
     expect(await tracker.get(stubborn.id)).toMatchObject({ status: 'queued', attempt: 1, maxAttempts: 4, lease: null });
     expect((await tracker.get(stubborn.id))!.history).toMatchObject([{ kind: 'attempt', attempt: 1, outcome: 'released' }]);
   });
+
+  it('stop() forgets a job it handed back: running is empty at once, and the handler returning later writes nothing', async () => {
+    const { tracker, worker, clock } = setup();
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    let returned = false;
+    const w = worker({
+      shutdownGraceMs: 500,
+      handlers: {
+        // Ignores its signal; once let go, it tries to write and returns a result.
+        hung: async (ctx) => {
+          await gate;
+          try {
+            ctx.progress(0.9, 'late');
+          } catch {}
+          returned = true;
+          return 'late';
+        },
+      },
+    }).start();
+    const outcomes: string[] = [];
+    w.events.on('settled', (result) => outcomes.push(result.outcome));
+    const job = await tracker.enqueue('hung', null);
+    await vi.waitFor(() => expect(w.running).toEqual([job.id]));
+    let stopped = false;
+    const stopping = w.stop().then(() => (stopped = true));
+    while (!stopped) await clock.advance(100);
+    await stopping;
+    expect(w.running).toEqual([]);
+    const released = await tracker.get(job.id);
+    expect(released).toMatchObject({ status: 'queued', attempt: 1, lease: null, history: [{ outcome: 'released' }] });
+
+    finish();
+    await vi.waitFor(() => expect(returned).toBe(true));
+    await settle();
+    await clock.advance(5000);
+    await settle();
+    expect(await tracker.get(job.id)).toEqual(released);
+    expect(w.running).toEqual([]);
+    expect(outcomes).toEqual(['released']);
+  });
 });

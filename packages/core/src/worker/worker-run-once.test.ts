@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
 import { createTracker } from '../tracker/tracker.js';
 import { createWorker } from './worker.js';
@@ -76,5 +76,53 @@ describe('worker', () => {
     expect(first).toMatchObject({ claimed: 3, completed: 1, failed: 1, skipped: 1, stoppedBy: 'maxJobs' });
     const rest = await w.runOnce();
     expect(rest).toMatchObject({ claimed: 2, completed: 2, stoppedBy: 'empty' });
+  });
+
+  it('runOnce forgets a job it handed back; the abandoned handler returning later frees no extra slot and writes nothing', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore(), recoverIntervalMs: false });
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    let hungReturned = false;
+    let active = 0;
+    let most = 0;
+    const worker = createWorker({
+      tracker,
+      concurrency: 1,
+      keepAlive: false,
+      handlers: {
+        t: async (ctx) => {
+          if (ctx.job.payload === 'hang') {
+            // Ignores its signal.
+            await gate;
+            hungReturned = true;
+            return 'late';
+          }
+          active++;
+          most = Math.max(most, active);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          active--;
+          return 'ok';
+        },
+      },
+    });
+    const hung = await tracker.enqueue('t', 'hang');
+    const first = await worker.runOnce({ maxDurationMs: 100 });
+    expect(first).toMatchObject({ claimed: 1, released: 1, stoppedBy: 'maxDurationMs' });
+    expect(worker.running).toEqual([]);
+    const released = await tracker.get(hung.id);
+    expect(released).toMatchObject({ status: 'queued', attempt: 1, lease: null });
+
+    // The slot was given back with the job: a second run works with exactly one slot.
+    const jobs = await Promise.all([1, 2, 3].map((n) => tracker.enqueue('t', n)));
+    finish();
+    await vi.waitFor(() => expect(hungReturned).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await tracker.get(hung.id)).toEqual(released);
+    const second = await worker.runOnce({ maxDurationMs: 10_000 });
+    expect(second).toMatchObject({ claimed: 4, completed: 4, stoppedBy: 'empty' });
+    expect(most).toBe(1);
+    expect(worker.running).toEqual([]);
+    for (const job of jobs) expect(await tracker.get(job.id)).toMatchObject({ status: 'completed', result: 'ok' });
+    await tracker.close();
   });
 });

@@ -39,24 +39,48 @@ export class WorkerSlots {
     return { limits, total };
   }
 
-  /** A claimed job's handler starts. */
-  take(type: string): void {
+  /**
+   * A claimed job's handler starts: it holds a slot of its type until the answered hold lets go.
+   * Each step of the hold counts once, in whatever order they come.
+   */
+  take(type: string): SlotHold {
     this.busy.set(type, (this.busy.get(type) ?? 0) + 1);
-  }
-
-  /** The handler returned or threw: its slot is free, its outcome is being written. */
-  handlerDone(type: string): void {
-    this.settling++;
-    this.giveBack(type);
-  }
-
-  /** The attempt ended; `handlerDone` says whether its handler had finished (else its slot is freed now). */
-  attemptDone(type: string, handlerDone: boolean): void {
-    if (handlerDone) this.settling--;
-    else this.giveBack(type);
+    let state: 'running' | 'settling' | 'free' = 'running';
+    return {
+      handlerDone: () => {
+        if (state !== 'running') return;
+        state = 'settling';
+        this.settling++;
+        this.giveBack(type);
+      },
+      end: () => {
+        if (state === 'settling') this.settling--;
+        else if (state === 'running') this.giveBack(type);
+        state = 'free';
+      },
+      handBack: () => {
+        if (state !== 'running') return;
+        state = 'free';
+        this.giveBack(type);
+      },
+    };
   }
 
   private giveBack(type: string): void {
     this.busy.set(type, (this.busy.get(type) ?? 1) - 1);
   }
+}
+
+/** One attempt's hold on a slot of its type (see {@link WorkerSlots.take}). */
+export interface SlotHold {
+  /** The handler returned or threw: its slot is free, its outcome is being written. */
+  handlerDone(): void;
+  /** The attempt ended: whatever it still held is freed. */
+  end(): void;
+  /**
+   * The job was handed back while its handler still runs (it ignores its signal): the slot is
+   * free now, and the handler's return later frees nothing more. An outcome being written keeps
+   * counting against the settle backlog until it ends.
+   */
+  handBack(): void;
 }

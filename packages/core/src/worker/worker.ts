@@ -19,13 +19,14 @@ import { holdProcess, MaintenanceTimers } from './maintenance-timers.js';
 import { runOnceLoop, type RunOnceOptions, type RunOnceSummary } from './run-once.js';
 import { SettledAttempts } from './settled-attempts.js';
 import type { UntypedJobHandlers, WorkerOptions } from './worker-options.js';
-import { resolveWorkerSettings, type WorkerSettings } from './worker-settings.js';
+import { assertTracker, resolveWorkerSettings, type WorkerSettings } from './worker-settings.js';
 import { WorkerSlots } from './worker-slots.js';
 
 /**
  * Creates a worker over a tracker: it runs its attempts through the tracker's attempt runner.
  *
- * @throws {JobValidationError} (`invalid_input`) for bad options or handlers.
+ * @throws {JobValidationError} (`invalid_input`) for bad options or handlers, an unknown option
+ * key, or a `tracker` not made by `createTracker()`.
  */
 export function createWorker(options: WorkerOptions): Worker {
   return new Worker(options);
@@ -68,13 +69,11 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     if (!options || typeof options !== 'object') throw new JobValidationError('options', 'createWorker() needs options.');
-    if (!options.tracker || typeof options.tracker !== 'object' || !options.tracker.attempts) {
-      throw new JobValidationError('tracker', 'must be a tracker made by createTracker().');
-    }
+    this.settings = resolveWorkerSettings(options);
+    assertTracker(options.tracker);
     this.tracker = options.tracker;
     this.runner = options.tracker.attempts;
     this.clock = this.runner.clock;
-    this.settings = resolveWorkerSettings(options);
     this.id = options.workerId ?? `worker-${uuidv7(this.clock.now()).slice(-12)}`;
     // The registry only narrows what callers may pass; at run time every map is string-keyed.
     this.handlers = resolveHandlers(options.handlers as UntypedJobHandlers, options.concurrency, this.runner.policies);
@@ -97,6 +96,7 @@ export class Worker {
   /**
    * Ids of the jobs this worker holds: running, or finished and having their outcome written (the
    * handler's slot is already free for the next job then, but the lease is kept until it lands).
+   * A job handed back by `stop()` or `runOnce()` is no longer held, even if its handler runs on.
    */
   get running(): string[] {
     return this.inflight.ids();
@@ -149,9 +149,9 @@ export class Worker {
    * Claims and runs due jobs until none are left or a limit is hit, then answers what happened.
    * For apps without a long-running process (a cron-triggered HTTP endpoint).
    *
-   * @throws {JobValidationError} when the worker was started, or for bad limits.
+   * @throws {JobValidationError} when the worker was started, or for bad options (keys, limits).
    */
-  async runOnce(options: RunOnceOptions = {}): Promise<RunOnceSummary> {
+  async runOnce(options?: RunOnceOptions): Promise<RunOnceSummary> {
     if (this.state !== 'idle') throw new JobValidationError('worker', `runOnce() needs a worker that was never started; this one is ${this.state}.`);
     this.state = 'once';
     // Like a started worker: the process must not exit while outcomes wait for the store.
@@ -269,14 +269,14 @@ export class Worker {
       return;
     }
     const controller = new LazyAbortController();
-    this.slots.take(job.type);
+    const slot = this.slots.take(job.type);
     const leaseExpiresAt = job.lease?.expiresAt.getTime() ?? this.clock.now() + this.settings.leaseMs;
     this.leases.add(job.id, leaseExpiresAt);
-    const tracked: InFlight = { job, run: null, controller, done: Promise.resolve(), handlerDone: false };
+    const tracked: InFlight = { job, run: null, controller, done: Promise.resolve(), handlerDone: false, slot, handedBack: false };
     const onHandlerDone = () => {
       if (tracked.handlerDone) return;
       tracked.handlerDone = true;
-      this.slots.handlerDone(job.type);
+      slot.handlerDone();
       this.signalRelease();
     };
     const fn = entry.timeoutMs === undefined ? entry.handler : withTimeout(entry.handler, entry.timeoutMs, job, controller, this.clock);
@@ -294,10 +294,11 @@ export class Worker {
     tracked.run = run;
     tracked.done = this.runner
       .run(run)
-      .then((result) => this.onSettled(job, result))
+      // A job handed back at shutdown was reported `released` then; its late answer is not ours.
+      .then((result) => void (tracked.handedBack || this.onSettled(job, result)))
       .catch((error: unknown) => this.emit.error(error, { operation: 'run', jobId: job.id, type: job.type }))
       .finally(() => {
-        this.slots.attemptDone(job.type, tracked.handlerDone);
+        slot.end();
         // A newer attempt of the same job may have taken this one's place meanwhile.
         if (this.inflight.forget(job.id, tracked)) this.leases.delete(job.id);
         this.signalRelease();
@@ -369,22 +370,27 @@ export class Worker {
     this.emit.idle();
   }
 
-  /** Hands a job back to the queue without counting its attempt. */
-  private readonly release = async (job: Job): Promise<void> => {
+  /**
+   * Hands a job back to the queue without counting its attempt. Once back, it is no longer held
+   * here even if its handler runs on: it leaves `running`, its slot and lease go, and the late
+   * outcome (a write its fence refuses) is ignored.
+   */
+  private readonly release = async (entry: InFlight): Promise<void> => {
+    const { job } = entry;
     try {
       const released = await this.runner.release(job, this.id);
-      if (released) this.emit.settled(released, job, 'released');
+      if (!released) return;
+      if (this.inflight.handBack(entry)) this.leases.delete(job.id);
+      this.emit.settled(released, job, 'released');
     } catch (error) {
       this.emit.error(error, { operation: 'release', jobId: job.id, type: job.type });
     }
   };
 
   private notifyIdleSoon(): void {
+    // A started worker is idle only once a fresh claim also finds nothing: its loop emits idle then.
     queueMicrotask(() => {
-      if (this.inflight.size === 0 && !this.claiming && !this.wakeRequested) {
-        // Only idle if a fresh claim also finds nothing; the loop emits idle itself then.
-        if (this.state !== 'started') this.emit.idle();
-      }
+      if (this.inflight.size === 0 && !this.claiming && !this.wakeRequested && this.state !== 'started') this.emit.idle();
     });
   }
 }
