@@ -150,6 +150,49 @@ describe('job data PostgreSQL cannot hold', () => {
     expect((await db.store.insert(unkeyed)).created).toBe(true);
   });
 
+  it('refuses values no store can hold (a cycle, a BigInt, a getter that throws) naming the field, as the memory store does', async () => {
+    const type = uniqueName('bad.unstorable');
+    const circular = (): unknown => {
+      const value: Record<string, unknown> = { a: 1 };
+      value['self'] = { value };
+      return value;
+    };
+    const throwing = (): unknown =>
+      Object.defineProperty({ a: 1 }, 'b', {
+        enumerable: true,
+        get() {
+          throw new TypeError('b is gone');
+        },
+      });
+    const values: Array<[string, () => unknown]> = [
+      ['a cycle', circular],
+      ['a BigInt', () => ({ count: 10n })],
+      ['a getter that throws', throwing],
+    ];
+    for (const [what, make] of values) {
+      for (const field of ['payload', 'result', 'metadata'] as const) {
+        const job = makeJob({ type, [field]: field === 'metadata' ? { inner: make() } : make() });
+        const error = await guarded.insert(job).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect((error as { code?: unknown } | undefined)?.code, `${what} in ${field}`).toBe('invalid_input');
+        expect((error as { field?: unknown }).field, `${what} in ${field}`).toBe(field);
+      }
+    }
+    expect((await guarded.query({ type: [type], limit: 10 })).jobs).toEqual([]);
+    const now = new Date(Date.UTC(2034, 0, 1));
+    const job = makeJob({ type, status: 'running', attempt: 1, lease: { owner: uniqueName('worker'), expiresAt: new Date(now.getTime() + 60_000) } });
+    await guarded.insert(job);
+    for (const [, make] of values) {
+      await expectJobtrailError(
+        () => guarded.transition(job.id, {}, { status: 'completed', lease: null, result: make(), finishedAt: now, updatedAt: now }),
+        'invalid_input',
+      );
+    }
+    expect(await guarded.get(job.id)).toEqual(job);
+  });
+
   it('fails only the bad job of a coalesced batch', async () => {
     const type = uniqueName('bad.batch');
     const good = Array.from({ length: 5 }, () => makeJob({ type }));

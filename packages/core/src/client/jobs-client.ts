@@ -1,6 +1,7 @@
 import type { JobStatus } from '../model/job-status.js';
 import type { JobTypeName } from '../model/job-types.js';
 import { joinTypeList } from '../model/job-type.js';
+import { dateTime, isDate } from '../util/dates.js';
 import type {
   ActiveJobsResponse,
   ErrorResponse,
@@ -91,8 +92,8 @@ export function toQueryString(params: object): string {
       if (types.length > 0) search.set(key, joinTypeList(types));
     } else if (Array.isArray(value)) {
       if (value.length > 0) search.set(key, value.join(','));
-    } else if (value instanceof Date) {
-      search.set(key, value.toISOString());
+    } else if (isDate(value)) {
+      search.set(key, new Date(dateTime(value)).toISOString());
     } else {
       search.set(key, String(value));
     }

@@ -1,5 +1,6 @@
 import { FatalJobError, RetryableJobError } from './job-errors.js';
 import { JobValidationError } from './jobtrail-error.js';
+import { dateTime, isDate } from '../util/dates.js';
 
 /** The retry decision for one failed attempt. */
 export interface ErrorClassification {
@@ -299,7 +300,7 @@ function clockOf(options: ClassifyErrorOptions | undefined): () => number {
   const { now } = options;
   if (now === undefined || now === null) return () => Date.now();
   const readNow: () => unknown =
-    typeof now === 'function' ? now : now instanceof Date ? () => now.getTime() : () => now;
+    typeof now === 'function' ? now : isDate(now) ? () => dateTime(now) : () => now;
   if (typeof now !== 'function' && !Number.isFinite(readNow())) {
     throw new JobValidationError('now', `expected epoch ms, a Date or () => ms; got ${describe(now)}.`);
   }

@@ -174,8 +174,8 @@ export class JobValidationError extends JobtrailError {
   }
 
   readonly field: string;
-  constructor(field: string, message: string) {
-    super('invalid_input', `${field}: ${message}`);
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super('invalid_input', `${field}: ${message}`, options);
     this.field = field;
   }
 }

@@ -1,7 +1,9 @@
+import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, LargeJobField, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
 import { FULL_READ, LARGE_JOB_FIELDS, isFullRead, jsonBytes, markUnread, type ReadPlan } from '../store/field-reads.js';
 import { setOwn } from '../util/own-property.js';
+import { dateTime, isDate } from '../util/dates.js';
 
 /**
  * The memory store's internal record and the copies in and out of it. The store copies on the way
@@ -56,17 +58,22 @@ export interface Row {
 /**
  * Deep copy of JSON-like data (plus Dates). Anything more exotic (Map, typed arrays, class
  * instances) falls back to `structuredClone`, which throws for functions and symbols — such
- * values could not be stored by a real database either.
+ * values could not be stored by a real database either. A BigInt throws too (JSON has no form for
+ * it), and so does a cycle (the copy recurses until the stack runs out): use it through
+ * {@link copyIn} on the way in, which turns such failures into `invalid_input`.
  */
 export function cloneValue<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'bigint') throw new TypeError('a BigInt cannot be stored; JSON has no form for it');
+    return value;
+  }
   if (Array.isArray(value)) {
     const length = value.length;
     const copy = new Array<unknown>(length);
     for (let i = 0; i < length; i++) copy[i] = cloneValue(value[i] as unknown);
     return copy as T;
   }
-  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (isDate(value)) return new Date(dateTime(value)) as T;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const copy: Record<string, unknown> = {};
@@ -76,6 +83,32 @@ export function cloneValue<T>(value: T): T {
     }
   }
   return copy as T;
+}
+
+/**
+ * `copy(value)`, the private copy of a caller's value on its way into a row; a value that cannot
+ * be stored (a cycle, a BigInt, a getter or proxy trap that throws, a function inside a class
+ * instance) is refused with `JobValidationError` (`invalid_input`) naming `field`, as PostgreSQL
+ * refuses it, never with the raw `RangeError` or `TypeError`. Called before the row is touched, so
+ * a refusal writes nothing. Costs a valid value nothing but the copy.
+ */
+export function copyIn<V, T>(copy: (value: V) => T, value: V, field: string): T {
+  try {
+    return copy(value);
+  } catch (error) {
+    if (JobtrailError.isInstance(error)) throw error;
+    throw new JobValidationError(field, `cannot be stored (${describeFailure(error)}); pass plain JSON data without cycles or BigInts.`, {
+      cause: error,
+    });
+  }
+}
+
+function describeFailure(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an error that cannot be shown';
+  }
 }
 
 /** A copy of a metrics map; names like `__proto__` stay plain own properties. */
@@ -95,7 +128,7 @@ function hasOwnKeys(value: object): boolean {
 
 export function cloneError(error: JobError | null | undefined): JobError | null {
   if (error == null) return null;
-  return { ...error, at: new Date(error.at.getTime()) };
+  return { ...error, at: new Date(dateTime(error.at)) };
 }
 
 export function cloneErrors(errors: readonly JobError[] | null | undefined): JobError[] {
@@ -154,7 +187,8 @@ export function rowMetrics(metrics: Readonly<Record<string, number>> | null | un
 
 /**
  * The row for a job being inserted. Nullable fields a JavaScript caller left `undefined` become
- * `null`, so every stored record has the complete shape.
+ * `null`, so every stored record has the complete shape. A value that cannot be stored is refused
+ * naming its field (see {@link copyIn}).
  */
 export function toRow(job: Job): Row {
   const lease = job.lease ?? null;
@@ -176,14 +210,14 @@ export function toRow(job: Job): Row {
     stage: job.stage ?? null,
     current: job.current ?? null,
     total: job.total ?? null,
-    payload: cloneValue(job.payload),
-    result: job.result === undefined ? null : cloneValue(job.result),
-    metadata: job.metadata == null ? {} : cloneValue(job.metadata),
-    metrics: rowMetrics(job.metrics),
+    payload: copyIn(cloneValue, job.payload, 'payload'),
+    result: job.result === undefined ? null : copyIn(cloneValue, job.result, 'result'),
+    metadata: job.metadata == null ? {} : copyIn(cloneValue, job.metadata, 'metadata'),
+    metrics: copyIn(rowMetrics, job.metrics, 'metrics'),
     note: job.note ?? null,
-    error: cloneError(job.error),
-    errors: rowErrors(job.errors),
-    history: rowHistory(job.history),
+    error: copyIn(cloneError, job.error, 'error'),
+    errors: copyIn(rowErrors, job.errors, 'errors'),
+    history: copyIn(rowHistory, job.history, 'history'),
     createdAt: job.createdAt.getTime(),
     startedAt: job.startedAt == null ? null : job.startedAt.getTime(),
     finishedAt: job.finishedAt == null ? null : job.finishedAt.getTime(),

@@ -287,3 +287,76 @@ describe('MemoryJobStore', () => {
 // Model-based property test: random operation sequences against the store and a naive reference
 // model (linear scans, no indexes), with invariants checked after every step.
 // ---------------------------------------------------------------------------------------------
+
+describe('MemoryJobStore copy-in: values no store can hold', () => {
+  const circular = (): Record<string, unknown> => {
+    const value: Record<string, unknown> = { a: 1 };
+    value['self'] = { value };
+    return value;
+  };
+  const throwing = (): Record<string, unknown> =>
+    Object.defineProperty({ a: 1 }, 'b', {
+      enumerable: true,
+      get() {
+        throw new TypeError('b is gone');
+      },
+    });
+  const unstorable: Array<[string, () => unknown]> = [
+    ['a cycle', circular],
+    ['a BigInt', () => ({ count: 10n })],
+    ['a BigInt alone', () => 10n],
+    ['a getter that throws', throwing],
+    ['a proxy whose get trap throws', () => new Proxy({ a: 1 }, { get: () => { throw new Error('no reading'); } })],
+    ['a function inside a class instance', () => ({ at: new (class Box { fn = () => 1; })() })],
+  ];
+
+  /** The JobValidationError `call` rejects with (a raw error fails the test). */
+  async function refusal(call: () => Promise<unknown>): Promise<JobValidationError> {
+    const error = await Promise.resolve().then(call).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect((error as JobValidationError).code).toBe('invalid_input');
+    return error as JobValidationError;
+  }
+
+  it('refuses them on insert with invalid_input naming the field, directly and through guardStore, and stores nothing', async () => {
+    const raw = new MemoryJobStore();
+    const guarded = guardStore(raw);
+    for (const [what, make] of unstorable) {
+      for (const store of [raw, guarded]) {
+        for (const field of ['payload', 'result', 'metadata'] as const) {
+          const job = makeJob({ [field]: field === 'metadata' ? { inner: make() } : make() });
+          expect((await refusal(() => store.insert(job))).field, `${what} in ${field}`).toBe(field);
+        }
+      }
+    }
+    // Refused whether or not the key is taken (PostgreSQL serialises before it looks).
+    const held = makeJob({ key: 'k' });
+    await raw.insert(held);
+    expect((await refusal(() => raw.insert(makeJob({ key: 'k', payload: circular() })))).field).toBe('payload');
+    expect(raw.size).toBe(1);
+    const error = await refusal(() => raw.insert(makeJob({ payload: throwing() })));
+    expect(error.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('refuses them in a transition before the row changes', async () => {
+    const raw = new MemoryJobStore();
+    const job = makeJob({ status: 'running', lease: { owner: 'w', expiresAt: at(60_000) } });
+    await raw.insert(job);
+    for (const [what, make] of unstorable) {
+      for (const store of [raw, guardStore(raw)]) {
+        const patch = { status: 'completed' as JobStatus, lease: null, result: make(), finishedAt: at(1), updatedAt: at(1) };
+        expect((await refusal(() => store.transition(job.id, {}, patch))).field, what).toBe('result');
+      }
+    }
+    const extra = Object.defineProperty({ message: 'x', code: null, name: null, retryable: false, attempt: 1, at: at(1) }, 'details', {
+      enumerable: true,
+      get() {
+        throw new Error('details are gone');
+      },
+    });
+    expect((await refusal(() => raw.transition(job.id, {}, { status: 'failed', error: extra, updatedAt: at(1) }))).field).toBe('error');
+    expect(await raw.get(job.id)).toEqual(job);
+    // The store is still usable afterwards.
+    expect((await raw.transition(job.id, {}, { status: 'completed', lease: null, result: { ok: 1n.toString() }, updatedAt: at(2) })).ok).toBe(true);
+  });
+});

@@ -86,6 +86,9 @@ export class MemoryJobStore implements JobStore {
   }
 
   async insert(job: Job, _options?: InsertOptions): Promise<InsertResult> {
+    // Copied first, as PostgreSQL serialises first: a value no store can hold is refused whether
+    // or not the job's key or id is taken.
+    const row = toRow(job);
     if (job.key != null) {
       const holder = this.keys.get(dedupeKey(job, job.key));
       if (holder !== undefined) {
@@ -96,7 +99,6 @@ export class MemoryJobStore implements JobStore {
     if (this.jobs.has(job.id)) {
       throw new JobValidationError('id', `a job with id ${job.id} already exists; generate a fresh id per job.`);
     }
-    const row = toRow(job);
     this.jobs.set(row.id, row);
     this.addId(row.id);
     if (row.parentId !== null) {

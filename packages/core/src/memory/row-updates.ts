@@ -1,6 +1,6 @@
 import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type { Expectation, JobPatch, StoreFilter } from '../store/job-store.js';
-import { cloneError, cloneValue, rowErrors, rowHistory, rowMetrics, type Row } from './clone.js';
+import { cloneError, cloneValue, copyIn, rowErrors, rowHistory, rowMetrics, type Row } from './clone.js';
 
 /**
  * How the memory store reads and writes its rows: the compare-and-set condition, the patch, the
@@ -36,8 +36,17 @@ export function matches(row: Row, expected: Expectation): boolean {
   return true;
 }
 
-/** Writes every field the patch defines into the row (private copies of objects). */
+/**
+ * Writes every field the patch defines into the row (private copies of objects). The copies are
+ * made first: a value that cannot be stored refuses the whole patch (`invalid_input`, see
+ * `copyIn`) before anything of the row changes.
+ */
 export function applyPatch(row: Row, patch: JobPatch): void {
+  const result = patch.result === undefined ? undefined : copyIn(cloneValue, patch.result, 'result');
+  const error = patch.error === undefined ? undefined : copyIn(cloneError, patch.error, 'error');
+  const errors = patch.errors === undefined ? undefined : copyIn(rowErrors, patch.errors, 'errors');
+  const history = patch.history === undefined ? undefined : copyIn(rowHistory, patch.history, 'history');
+  const metrics = patch.metrics === undefined ? undefined : copyIn(rowMetrics, patch.metrics, 'metrics');
   if (patch.status !== undefined) row.status = patch.status;
   if (patch.attempt !== undefined) row.attempt = patch.attempt;
   if (patch.maxAttempts !== undefined) row.maxAttempts = patch.maxAttempts;
@@ -50,12 +59,12 @@ export function applyPatch(row: Row, patch: JobPatch): void {
   if (patch.stage !== undefined) row.stage = patch.stage;
   if (patch.current !== undefined) row.current = patch.current;
   if (patch.total !== undefined) row.total = patch.total;
-  if (patch.result !== undefined) row.result = cloneValue(patch.result);
+  if (result !== undefined) row.result = result;
   if (patch.note !== undefined) row.note = patch.note;
-  if (patch.error !== undefined) row.error = cloneError(patch.error);
-  if (patch.errors !== undefined) row.errors = rowErrors(patch.errors);
-  if (patch.history !== undefined) row.history = rowHistory(patch.history);
-  if (patch.metrics !== undefined) row.metrics = rowMetrics(patch.metrics);
+  if (error !== undefined) row.error = error;
+  if (errors !== undefined) row.errors = errors;
+  if (history !== undefined) row.history = history;
+  if (metrics !== undefined) row.metrics = metrics;
   if (patch.startedAt !== undefined) row.startedAt = patch.startedAt === null ? null : patch.startedAt.getTime();
   if (patch.finishedAt !== undefined) row.finishedAt = patch.finishedAt === null ? null : patch.finishedAt.getTime();
   row.updatedAt = patch.updatedAt.getTime();

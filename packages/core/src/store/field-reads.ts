@@ -1,4 +1,4 @@
-import { JobValidationError } from '../errors/jobtrail-error.js';
+import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope, LargeJobField, UnreadFields } from '../model/job.js';
 import type { FieldReads, ReadOptions } from './job-store.js';
 
@@ -38,7 +38,13 @@ export function toReadPlan(read: FieldReads | undefined, name = 'read'): ReadPla
     throw new JobValidationError(name, `must be an object like { payload: 'omit' }; got ${show(read)}.`);
   }
   const plan: Record<LargeJobField, 'full' | 'omit' | number> = { ...FULL_READ };
-  for (const [field, value] of Object.entries(read)) {
+  let entries: Array<[string, unknown]>;
+  try {
+    entries = Object.entries(read);
+  } catch (error) {
+    throw unreadable(name, error);
+  }
+  for (const [field, value] of entries) {
     if (!(LARGE_JOB_FIELDS as readonly string[]).includes(field)) {
       throw new JobValidationError(`${name}.${field}`, `is not a large field; use ${LARGE_JOB_FIELDS.join(', ')}.`);
     }
@@ -60,7 +66,25 @@ function toFieldPlan(value: unknown, name: string): 'full' | 'omit' | number {
   throw new JobValidationError(name, `must be 'full', 'omit' or { maxBytes: integer 0..${MAX_FIELD_CAP_BYTES} }; got ${show(value)}.`);
 }
 
-/** Validates a scope: only `tenantId` / `ownerId`, each a string, null or undefined. */
+/**
+ * The refusal of an argument whose reading throws (a proxy's trap, a getter): bad input, named,
+ * never the raw error (a jobtrail error thrown by a getter passes as it is).
+ */
+function unreadable(name: string, error: unknown): JobtrailError {
+  if (JobtrailError.isInstance(error)) return error;
+  let reason: string;
+  try {
+    reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    reason = 'an error that cannot be shown';
+  }
+  return new JobValidationError(name, `cannot be read (${reason}); pass plain data.`, { cause: error });
+}
+
+/**
+ * Validates a scope: only `tenantId` / `ownerId`, each a string, null or undefined. A scope whose
+ * reading throws is refused too (`invalid_input`, field `scope`).
+ */
 export function checkReadScope(scope: JobScope | undefined, name = 'scope'): JobScope {
   if (scope === undefined) return {};
   if (scope === null || typeof scope !== 'object' || Array.isArray(scope)) {
@@ -68,7 +92,12 @@ export function checkReadScope(scope: JobScope | undefined, name = 'scope'): Job
   }
   const out: JobScope = {};
   for (const field of ['tenantId', 'ownerId'] as const) {
-    const value = scope[field];
+    let value: unknown;
+    try {
+      value = scope[field];
+    } catch (error) {
+      throw unreadable(name, error);
+    }
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string') {
       throw new JobValidationError(`${name}.${field}`, `must be a string or null; got ${show(value)}.`);
@@ -84,7 +113,15 @@ export function checkReadOptions(options: ReadOptions | undefined): CheckedRead 
   if (options === null || typeof options !== 'object') {
     throw new JobValidationError('options', `must be an object like { scope, read }; got ${show(options)}.`);
   }
-  return { scope: checkReadScope(options.scope), plan: toReadPlan(options.read) };
+  let scope: JobScope | undefined;
+  let read: FieldReads | undefined;
+  try {
+    scope = options.scope;
+    read = options.read;
+  } catch (error) {
+    throw unreadable('options', error);
+  }
+  return { scope: checkReadScope(scope), plan: toReadPlan(read) };
 }
 
 export function isFullRead(plan: ReadPlan): boolean {

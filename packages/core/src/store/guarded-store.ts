@@ -14,9 +14,38 @@ import {
   checkQuery,
   checkTransition,
 } from './store-input.js';
+import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
 
-/** The stores `guardStore` made: wrapping one again answers it as it is. */
+/** The stores this copy of core's `guardStore` made: wrapping one again answers it as it is. */
 const guarded = new WeakSet<object>();
+/**
+ * The brand every copy of core (ESM and CommonJS builds, two versions side by side) puts on the
+ * guards it makes, as a non-enumerable own property: a guard made by another copy is recognised
+ * too, and not wrapped (and checked) twice. A registered symbol: the same in every copy.
+ */
+const GUARD_BRAND = Symbol.for('jobtrail.guardedStore');
+
+/** Whether `store` is a guard, made by this copy of core or another. */
+function isGuard(store: object): boolean {
+  if (guarded.has(store)) return true;
+  try {
+    return Object.hasOwn(store, GUARD_BRAND);
+  } catch {
+    return false;
+  }
+}
+
+// How each operation's arguments are named when reading them fails (see `unreadableInput`).
+const JOB: ArgumentNames = [['job', '']];
+const READ_OPTIONS: ArgumentNames = [['options', '']];
+const TRANSITION: ArgumentNames = [['expected', 'expected'], ['patch', '']];
+const REQUEST: ArgumentNames = [['request', '']];
+const HEARTBEAT: ArgumentNames = [['owner', ''], ['ids', 'ids'], ['expiresAt', '']];
+const FIND_EXPIRED: ArgumentNames = [['now', ''], ['limit', '']];
+const PROGRESS: ArgumentNames = [['patch', ''], ['owner', ''], ['attempt', '']];
+const INCREMENT: ArgumentNames = [['deltas', 'deltas'], ['updatedAt', ''], ['owner', ''], ['attempt', '']];
+const FILTER: ArgumentNames = [['filter', '']];
+const NONE: ArgumentNames = [];
 /**
  * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
  * by store (the measured clock offset). Weak, so a store and its wrapper are collected together.
@@ -42,8 +71,9 @@ const wrappers = new WeakMap<object, JobStore>();
  * The store itself keeps only what its database adds (integer widths, index sizes, query-language
  * quirks). The wrapper has exactly the store's optional members (`limits`, `serverTime`,
  * `subscribe`) and nothing else of it. Wrapping a wrapped store answers it unchanged (a tracker
- * given a guarded store does not check twice), and wrapping the same store twice answers the same
- * wrapper. Valid input costs the checks and nothing more: no
+ * given a guarded store does not check twice), whichever copy of core made the guard (the
+ * `Symbol.for('jobtrail.guardedStore')` brand), and wrapping the same store twice answers the same
+ * wrapper. Input whose reading throws is refused as bad input (see `unreadableInput`). Valid input costs the checks and nothing more: no
  * copies, no per-call closures.
  *
  * @example
@@ -54,7 +84,7 @@ export function guardStore(store: JobStore): JobStore {
   if (store === null || typeof store !== 'object') {
     throw new JobValidationError('store', `must be a job store (an object implementing JobStore); got ${String(store)}.`);
   }
-  if (guarded.has(store)) return store;
+  if (isGuard(store)) return store;
   const existing = wrappers.get(store);
   if (existing !== undefined) return existing;
   const label = describeStore(store);
@@ -113,10 +143,13 @@ export function guardStore(store: JobStore): JobStore {
 
   /**
    * Undefined when the store is open and `check` accepts the arguments (passed one by one),
-   * else the rejection to answer: a refused call never reaches the store.
+   * else the rejection to answer: a refused call never reaches the store. Input whose reading
+   * throws (a proxy's trap, a getter) is bad input: `JobValidationError` naming what could not be
+   * read (`names`), never the raw error. A jobtrail error passes as it is.
    */
   const refused = (
     check: (a: never, b: never, c: never, d: never) => unknown,
+    names: ArgumentNames,
     a?: unknown,
     b?: unknown,
     c?: unknown,
@@ -127,7 +160,7 @@ export function guardStore(store: JobStore): JobStore {
       (check as (...args: unknown[]) => unknown)(a, b, c, d);
       return undefined;
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(JobtrailError.isInstance(error) ? error : unreadableInput(error, names, a, b, c, d));
     }
   };
 
@@ -137,23 +170,23 @@ export function guardStore(store: JobStore): JobStore {
     },
 
     insert(job, options) {
-      return refused(checkJob, job) ?? forward('insert', store.insert, job, options);
+      return refused(checkJob, JOB, job) ?? forward('insert', store.insert, job, options);
     },
 
     get(id, options) {
-      const refusal = refused(checkGetOptions, options);
+      const refusal = refused(checkGetOptions, READ_OPTIONS, options);
       if (refusal !== undefined) return refusal;
       return isUuid(id) ? forward('get', store.get, id, options) : Promise.resolve(null);
     },
 
     transition(id, expected, patch) {
-      const refusal = refused(checkTransition, expected, patch);
+      const refusal = refused(checkTransition, TRANSITION, expected, patch);
       if (refusal !== undefined) return refusal;
       return isUuid(id) ? forward('transition', store.transition, id, expected, patch) : Promise.resolve({ ok: false, reason: 'not_found' });
     },
 
     claim(request) {
-      return refused(checkClaim, request) ?? forward('claim', store.claim, request);
+      return refused(checkClaim, REQUEST, request) ?? forward('claim', store.claim, request);
     },
 
     heartbeat(owner, ids, expiresAt) {
@@ -162,44 +195,44 @@ export function guardStore(store: JobStore): JobStore {
         open();
         wanted = checkHeartbeat(owner, ids, expiresAt);
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(JobtrailError.isInstance(error) ? error : unreadableInput(error, HEARTBEAT, owner, ids, expiresAt));
       }
       if (wanted.length === 0) return Promise.resolve([]);
       return forward('heartbeat', store.heartbeat, owner, wanted, expiresAt);
     },
 
     findExpired(now, limit) {
-      const refusal = refused(checkFindExpired, now, limit);
+      const refusal = refused(checkFindExpired, FIND_EXPIRED, now, limit);
       if (refusal !== undefined) return refusal;
       return limit === 0 ? Promise.resolve([]) : forward('findExpired', store.findExpired, now, limit);
     },
 
     updateProgress(id, patch, owner, attempt) {
-      const refusal = refused(checkProgress, patch, owner, attempt);
+      const refusal = refused(checkProgress, PROGRESS, patch, owner, attempt);
       if (refusal !== undefined) return refusal;
       return isUuid(id) ? forward('updateProgress', store.updateProgress, id, patch, owner, attempt) : Promise.resolve(false);
     },
 
     incrementMetrics(id, deltas, updatedAt, owner, attempt) {
-      const refusal = refused(checkIncrement, deltas, updatedAt, owner, attempt);
+      const refusal = refused(checkIncrement, INCREMENT, deltas, updatedAt, owner, attempt);
       if (refusal !== undefined) return refusal;
       return isUuid(id) ? forward('incrementMetrics', store.incrementMetrics, id, deltas, updatedAt, owner, attempt) : Promise.resolve(null);
     },
 
     query(filter) {
-      return refused(checkQuery, filter) ?? forward('query', store.query, filter);
+      return refused(checkQuery, FILTER, filter) ?? forward('query', store.query, filter);
     },
 
     count(filter) {
-      return refused(checkFilter, filter) ?? forward('count', store.count, filter);
+      return refused(checkFilter, FILTER, filter) ?? forward('count', store.count, filter);
     },
 
     sumMetrics(filter) {
-      return refused(checkFilter, filter) ?? forward('sumMetrics', store.sumMetrics, filter);
+      return refused(checkFilter, FILTER, filter) ?? forward('sumMetrics', store.sumMetrics, filter);
     },
 
     prune(request) {
-      return refused(checkPrune, request) ?? forward('prune', store.prune, request);
+      return refused(checkPrune, REQUEST, request) ?? forward('prune', store.prune, request);
     },
 
     close() {
@@ -209,7 +242,7 @@ export function guardStore(store: JobStore): JobStore {
 
   if (store.limits !== undefined) guard.limits = store.limits;
   if (typeof store.serverTime === 'function') {
-    guard.serverTime = () => refused(checkNothing) ?? forward('serverTime', store.serverTime!);
+    guard.serverTime = () => refused(checkNothing, NONE) ?? forward('serverTime', store.serverTime!);
   }
   if (typeof store.subscribe === 'function') {
     const subscribe = store.subscribe;
@@ -223,6 +256,7 @@ export function guardStore(store: JobStore): JobStore {
       }
     };
   }
+  Object.defineProperty(guard, GUARD_BRAND, { value: true });
   guarded.add(guard);
   wrappers.set(store, guard);
   return guard;

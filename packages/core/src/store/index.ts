@@ -33,6 +33,7 @@ export type { ReadPlan, CheckedRead } from './field-reads.js';
 export { metricOverflowError } from './store-refusals.js';
 export { guardStore } from './guarded-store.js';
 export { isUuid } from '../util/uuid-v7.js';
+export { dateTime, isDate } from '../util/dates.js';
 export { systemClock } from '../util/clock.js';
 export { StoreClock, DEFAULT_RESYNC_MS, DEFAULT_CLOCK_SAMPLES, DEFAULT_CLOCK_TIMEOUT_MS } from '../util/store-clock.js';
 export type { StoreClockOptions } from '../util/store-clock.js';

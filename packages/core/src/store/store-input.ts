@@ -43,6 +43,20 @@ function requireFinite(field: string, value: unknown): void {
   }
 }
 
+/** A progress: a fraction from 0 to 1 (the port's `progress`; the tracker writes nothing else). */
+function requireFraction(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new JobValidationError(field, `must be a fraction from 0 to 1; got ${show(value)}.`);
+  }
+}
+
+/** A job's `maxAttempts`: an integer of at least 1 (a job may always run once). */
+function requireMaxAttempts(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new JobValidationError(field, `must be an integer of at least 1; got ${show(value)}.`);
+  }
+}
+
 function optionalFinite(field: string, value: unknown): void {
   if (value != null) requireFinite(field, value);
 }
@@ -64,10 +78,16 @@ function requireStatus(field: string, value: unknown): void {
   if (!isJobStatus(value)) throw new JobValidationError(field, `must be a canonical status; got ${show(value)}.`);
 }
 
-function requireMetrics(field: string, value: unknown): void {
+/**
+ * Metrics: finite numbers under non-empty names (the tracker writes no other). A history entry's
+ * metrics (`named: false`) keep whatever names an earlier record held, the empty one too.
+ */
+function requireMetrics(field: string, value: unknown, named = true): void {
   const metrics = requireObject(field, value);
   for (const name in metrics) {
-    if (Object.hasOwn(metrics, name)) requireFinite(`${field}.${name}`, metrics[name]);
+    if (!Object.hasOwn(metrics, name)) continue;
+    if (named && name === '') throw new JobValidationError(field, 'holds a metric with an empty name; name every metric.');
+    requireFinite(`${field}.${name}`, metrics[name]);
   }
 }
 
@@ -115,15 +135,15 @@ function checkHistory(field: string, history: unknown): void {
     if (entry['error'] != null) checkError(`${name}.error`, entry['error']);
     requireFinite(`${name}.progress`, entry['progress']);
     optionalText(`${name}.stage`, entry['stage']);
-    requireMetrics(`${name}.metrics`, entry['metrics']);
+    requireMetrics(`${name}.metrics`, entry['metrics'], false);
   }
 }
 
 /**
  * A job record as `insert` takes it: a lowercase UUID id, a job read in full (see
- * `refusePartialJob`), a non-empty type, a canonical status, string-or-null texts, non-negative
- * integer attempts, finite numbers, storable Dates, a lease with a non-empty owner, metrics of
- * finite numbers, valid errors and history. Nullable fields may be left `undefined`.
+ * `refusePartialJob`), a non-empty type, a canonical status, string-or-null texts, a non-negative
+ * integer attempt, a `maxAttempts` of at least 1, a progress from 0 to 1, finite numbers, storable Dates, a lease with a non-empty owner, metrics of
+ * finite numbers under non-empty names, valid errors and history. Nullable fields may be left `undefined`.
  *
  * @throws {JobValidationError} (`invalid_input`) naming the first field at fault.
  */
@@ -139,11 +159,11 @@ export function checkJob(job: Job): void {
   optionalText('tenantId', job.tenantId);
   optionalText('ownerId', job.ownerId);
   requireCount('attempt', job.attempt);
-  requireCount('maxAttempts', job.maxAttempts);
+  requireMaxAttempts('maxAttempts', job.maxAttempts);
   requireFinite('priority', job.priority);
   assertStorableDate(job.runAt, 'runAt');
   checkLease('lease', job.lease);
-  requireFinite('progress', job.progress);
+  requireFraction('progress', job.progress);
   optionalText('stage', job.stage);
   optionalFinite('current', job.current);
   optionalFinite('total', job.total);
@@ -181,7 +201,7 @@ export function checkExpectation(expected: Expectation): void {
 
 /** The progress fields shared by a transition's patch and a progress write (`updatedAt` apart). */
 function checkProgressFields(patch: ProgressPatch): void {
-  if (patch.progress !== undefined) requireFinite('progress', patch.progress);
+  if (patch.progress !== undefined) requireFraction('progress', patch.progress);
   optionalText('stage', patch.stage);
   optionalFinite('current', patch.current);
   optionalFinite('total', patch.total);
@@ -193,7 +213,7 @@ export function checkPatch(patch: JobPatch): void {
   if (patch.status !== undefined) requireStatus('status', patch.status);
   assertStorableDate(patch.updatedAt, 'updatedAt');
   if (patch.attempt !== undefined) requireCount('attempt', patch.attempt);
-  if (patch.maxAttempts !== undefined) requireCount('maxAttempts', patch.maxAttempts);
+  if (patch.maxAttempts !== undefined) requireMaxAttempts('maxAttempts', patch.maxAttempts);
   if (patch.runAt !== undefined) assertStorableDate(patch.runAt, 'runAt');
   checkLease('lease', patch.lease);
   checkProgressFields(patch);
@@ -228,7 +248,9 @@ export function checkDeltas(deltas: Readonly<Record<string, number>>): void {
     throw new JobValidationError('deltas', 'must be an object of numbers.');
   }
   for (const name in deltas) {
-    if (Object.hasOwn(deltas, name)) requireFinite(`deltas.${name}`, deltas[name]);
+    if (!Object.hasOwn(deltas, name)) continue;
+    if (name === '') throw new JobValidationError('deltas', 'holds a metric with an empty name; name every metric.');
+    requireFinite(`deltas.${name}`, deltas[name]);
   }
 }
 

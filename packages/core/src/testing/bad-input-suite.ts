@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { expect, it } from 'vitest';
 import type { Job } from '../model/job.js';
 import { guardStore } from '../store/guarded-store.js';
@@ -62,6 +63,13 @@ export function badInputSuite(options: StoreContractOptions): void {
         () => store().transition(id, {}, { lease: { owner: '', expiresAt: now }, updatedAt: now }),
         () => store().transition(id, {}, { stage: { $set: 1 } as never, updatedAt: now }),
         () => store().transition(id, {}, { errors: [{ message: 'x' }] as never, updatedAt: now }),
+        // What the port forbids: a progress outside 0..1, a maxAttempts below 1, an unnamed metric.
+        () => store().transition(id, {}, { progress: 5, updatedAt: now }),
+        () => store().transition(id, {}, { progress: -0.1, updatedAt: now }),
+        () => store().transition(id, {}, { maxAttempts: 0, updatedAt: now }),
+        () => store().transition(id, {}, { metrics: { '': 1 }, updatedAt: now }),
+        () => store().updateProgress(id, { progress: 1.5, updatedAt: now }),
+        () => store().incrementMetrics(id, { '': 1 }, now),
       ];
       for (const [index, call] of calls.entries()) {
         let caught: unknown;
@@ -94,6 +102,10 @@ export function badInputSuite(options: StoreContractOptions): void {
         ['metrics.x', { metrics: { x: Number.NaN } }],
         ['error.retryable', { error: { message: 'x', code: null, name: null, retryable: 'yes' as never, attempt: 1, at: at(base) } }],
         ['unread', { unread: {} }],
+        ['progress', { progress: 7 }],
+        ['progress', { progress: -1 }],
+        ['maxAttempts', { maxAttempts: 0 }],
+        ['metrics', { metrics: { '': 1 } }],
       ];
       for (const [field, override] of cases) {
         const job = makeJob({ type, ...override });
@@ -235,6 +247,50 @@ export function badInputSuite(options: StoreContractOptions): void {
         );
       }
       expect(await store().get(job.id)).toEqual(job);
+    });
+
+    it('refuses input whose reading throws as invalid_input, never the raw error', async () => {
+      const unreadable = <T extends object>(target: T): T =>
+        new Proxy(target, {
+          get() {
+            throw new Error('no reading');
+          },
+        });
+      const now = at(base);
+      const job = makeJob({ type: uniqueName('bad.unreadable') });
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['job', () => store().insert(unreadable(job))],
+        ['scope', () => store().get(job.id, { scope: unreadable({ tenantId: 't' }) })],
+        ['patch', () => store().transition(job.id, {}, unreadable({ updatedAt: now }))],
+        ['request', () => store().claim(unreadable({ owner: 'w', now, leaseExpiresAt: now, limits: {}, limit: 1 }))],
+        ['deltas', () => store().incrementMetrics(job.id, unreadable({ a: 1 }), now)],
+        ['filter', () => store().query(unreadable({ limit: 1 }))],
+        ['request', () => store().prune(unreadable({ before: {} }))],
+      ];
+      for (const [field, call] of calls) {
+        let caught: unknown;
+        try {
+          await call();
+        } catch (error) {
+          caught = error;
+        }
+        expect((caught as { code?: unknown } | undefined)?.code, field).toBe(INVALID_INPUT);
+        expect((caught as { field?: unknown }).field, field).toBe(field);
+      }
+      expect(await store().get(job.id)).toBeNull();
+    });
+
+    it('takes Dates made in another realm wherever a Date is expected', async () => {
+      const foreign = (ms: number): Date => vm.runInNewContext(`new Date(${ms})`) as Date;
+      const type = uniqueName('bad.realm');
+      const job = makeJob({ type, createdAt: foreign(base), runAt: foreign(base), updatedAt: foreign(base) });
+      await store().insert(job);
+      const stored = await store().get(job.id);
+      expect(stored!.createdAt).toEqual(at(base));
+      expect(stored!.runAt).toEqual(at(base));
+      const moved = await store().transition(job.id, { status: 'queued' }, { runAt: foreign(base + 5), updatedAt: foreign(base + 5) });
+      expect(moved.ok && moved.job.runAt).toEqual(at(base, 5));
+      expect((await store().query({ type: [type], createdAfter: foreign(base - 1), limit: 10 })).jobs.map((found) => found.id)).toEqual([job.id]);
     });
 
     it('refuses a second job with an existing id and leaves the first as it was', async () => {

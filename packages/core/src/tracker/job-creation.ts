@@ -2,6 +2,7 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import type { JobStore, StoreLimits } from '../store/job-store.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
+import { dateTime } from '../util/dates.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ClockSync } from './clock-sync.js';
 import { checkedInsertAnswer } from './key-scope.js';
@@ -39,7 +40,8 @@ export class JobCreation {
   draft(type: string, input: CreateJobInput, status: 'queued' | 'running'): Job {
     const now = this.deps.clock.clock.now();
     const at = new Date(now);
-    const runAt = input.runAt ?? new Date(now + (input.delayMs ?? 0));
+    // A copy: the caller's Date (of any realm) is neither kept nor mutated through the record.
+    const runAt = input.runAt === undefined ? new Date(now + (input.delayMs ?? 0)) : new Date(dateTime(input.runAt));
     if (input.delayMs !== undefined && !(runAt.getTime() >= DATE_MIN && runAt.getTime() <= DATE_MAX)) {
       throw new JobValidationError('delayMs', `${input.delayMs} ms from now is past the year 9999, the latest time every store can hold.`);
     }

@@ -7,7 +7,7 @@ import type { FieldReads, JobStore, ReadOptions } from '../store/job-store.js';
 import type { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { isUuid } from '../util/uuid-v7.js';
-import { checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
+import { asInputError, checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
 import { integerOption } from './validate-input.js';
 
 /**
@@ -88,9 +88,16 @@ export class JobQueries {
   }
 
   async list(filter: ListFilter = {}): Promise<JobPage<Job>> {
-    const limit = checkPageSize(filter.limit);
-    const cursor = checkCursor(filter.cursor);
-    const read = checkedRead(filter.read);
+    let limit: number;
+    let cursor: string | undefined;
+    let read: FieldReads | undefined;
+    try {
+      limit = checkPageSize(filter.limit);
+      cursor = checkCursor(filter.cursor);
+      read = checkedRead(filter.read);
+    } catch (error) {
+      throw asInputError(error, 'filter');
+    }
     const storeFilter = toStoreFilter(filter);
     if (!storeFilter) return { jobs: [], nextCursor: null };
     return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}), ...(read ? { read } : {}) });

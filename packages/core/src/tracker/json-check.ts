@@ -1,5 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { StoreLimits } from '../store/job-store.js';
+import { isDate, isPlainDatePrototype } from '../util/dates.js';
 
 /** Deepest nesting of objects and arrays in a JSON value unless the store declares less. */
 export const DEFAULT_MAX_JSON_DEPTH = 1000;
@@ -73,13 +74,13 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
       return;
     }
-    if (proto === Date.prototype) {
+    if (proto === Date.prototype || (isDate(object) && isPlainDatePrototype(proto))) {
       if (Object.hasOwn(object, 'toJSON')) fail('is a Date with its own toJSON; pass a plain Date or an ISO string.');
       units += 24;
       hooks.date(object as Date, render);
       return;
     }
-    if (object instanceof Date) fail('is a subclass of Date; pass a plain Date or an ISO string.');
+    if (isDate(object)) fail('is a subclass of Date; pass a plain Date or an ISO string.');
     if (depth >= maxDepth) fail(`is nested deeper than ${maxDepth} levels, more than the store accepts.`);
     if (seen.has(object)) fail('contains a cycle, which JSON cannot hold.');
     if (!isArray && proto !== Object.prototype && proto !== null) {
@@ -143,7 +144,7 @@ function checkBytes(value: unknown, field: string, maxBytes: number): void {
   const count = (node: unknown): void => {
     if (typeof node === 'string') {
       bytes += utf8Length(node) + 2;
-    } else if (node instanceof Date) {
+    } else if (isDate(node)) {
       bytes += 26;
     } else if (Array.isArray(node)) {
       bytes += 2;

@@ -1,8 +1,9 @@
-import { JobValidationError } from '../errors/jobtrail-error.js';
+import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import type { FieldReads, StoreFilter } from '../store/job-store.js';
-import { inReadScope } from '../store/field-reads.js';
+import { checkReadScope, inReadScope } from '../store/field-reads.js';
+import { dateTime } from '../util/dates.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { assertStorableDate, show, storableText } from './validate-input.js';
 
@@ -32,9 +33,36 @@ export const MAX_PAGE_SIZE = 1000;
 
 /**
  * Validates a filter and folds the scope into it; `null` means it matches nothing (the scope
- * excludes everything, or no job can have any of the given types).
+ * excludes everything, or no job can have any of the given types). A filter whose reading throws
+ * (a proxy's trap, a getter) is refused as bad input: field `scope` for its scope, else `filter`.
  */
 export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
+  try {
+    return storeFilterOf(filter);
+  } catch (error) {
+    throw asInputError(error, 'filter');
+  }
+}
+
+/**
+ * What a failure while reading a caller's input answers: a jobtrail error as it is, anything else
+ * (a proxy's trap, a getter that threw) as `JobValidationError` naming `field`, with it as `cause`.
+ */
+export function asInputError(error: unknown, field: string): JobtrailError {
+  if (JobtrailError.isInstance(error)) return error;
+  return new JobValidationError(field, `cannot be read (${describeFailure(error)}); pass plain data.`, { cause: error });
+}
+
+function describeFailure(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
+function storeFilterOf(filter: JobFilter): StoreFilter | null {
+  const scope = filter.scope === undefined ? undefined : checkReadScope(filter.scope);
   const out: StoreFilter = {};
   let matchesNothing = false;
   if (filter.status !== undefined) {
@@ -67,11 +95,11 @@ export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
     // Years 0001..9999 only, as enqueue() checks: a store that could read further back must not
     // answer differently from one that cannot.
     assertStorableDate(value, field);
-    out[field] = value;
+    out[field] = new Date(dateTime(value));
   }
   for (const field of ['tenantId', 'ownerId'] as const) {
     const own = filter[field];
-    const scoped = filter.scope?.[field];
+    const scoped = scope?.[field];
     if (own !== undefined && own !== null && typeof own !== 'string') {
       throw new JobValidationError(field, `must be a string or null; got ${show(own)}.`);
     }

@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { FatalJobError } from '../errors/job-errors.js';
 import type { Job } from '../model/job.js';
@@ -267,5 +268,43 @@ describe('lease recovery', () => {
     await clock.advance(11);
     const [final] = await tracker.recoverExpired();
     expect(final).toMatchObject({ status: 'failed', attempt: 2, error: { code: 'lease_expired' } });
+  });
+});
+
+describe('hostile and foreign input', () => {
+  const unreadable = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get() {
+        throw new Error('no reading');
+      },
+    });
+
+  /** The field of the JobValidationError `call` rejects with (a raw error fails the test). */
+  async function refusedField(call: () => Promise<unknown>): Promise<string> {
+    const error = await Promise.resolve().then(call).then(() => undefined, (caught: unknown) => caught);
+    expect((error as { code?: unknown }).code).toBe('invalid_input');
+    return (error as { field: string }).field;
+  }
+
+  it('refuses a scope or filter whose reading throws as invalid_input, never the raw error', async () => {
+    const { tracker } = setup();
+    const job = await tracker.enqueue('x', {});
+    expect(await refusedField(() => tracker.get(job.id, unreadable({ tenantId: 't' })))).toBe('scope');
+    expect(await refusedField(() => tracker.list({ scope: unreadable({}) }))).toBe('scope');
+    expect(await refusedField(() => tracker.list(unreadable({})))).toBe('filter');
+    expect(await refusedField(() => tracker.get(job.id, undefined, unreadable({ payload: 'omit' as const })))).toBe('read');
+    expect(await tracker.get(job.id, { tenantId: null })).toEqual(job);
+  });
+
+  it('takes a runAt made in another realm, and keeps a Date of its own', async () => {
+    const { tracker } = setup();
+    const runAt = vm.runInNewContext(`new Date(${T0 + 5000})`) as Date;
+    expect(runAt instanceof Date).toBe(false);
+    const job = await tracker.enqueue('x', {}, { runAt });
+    expect(job.runAt).toBeInstanceOf(Date);
+    expect(job.runAt.getTime()).toBe(T0 + 5000);
+    expect(job.runAt).not.toBe(runAt);
+    expect((await tracker.get(job.id))!.runAt).toEqual(new Date(T0 + 5000));
+    expect(await tracker.list({ createdAfter: vm.runInNewContext(`new Date(${T0 - 1})`) as Date })).toMatchObject({ jobs: [{ id: job.id }] });
   });
 });

@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JobValidationError } from '../errors/jobtrail-error.js';
@@ -292,5 +293,29 @@ describe('validateCreateInput', () => {
     expect(validationError(() => validateCreateInput({ payload: { at: new Date(DATE_MAX + 1) } })).field).toBe(
       'payload.at',
     );
+  });
+});
+
+describe('Dates of another realm', () => {
+  const foreign = (source: string): Date => vm.runInNewContext(source) as Date;
+
+  it('are Dates to every check: runAt, payload values, filters', () => {
+    expect(() => assertStorableDate(foreign('new Date(0)'), 'runAt')).not.toThrow();
+    expect(catchError(() => assertStorableDate(foreign('new Date(NaN)'), 'runAt'))).toBeInstanceOf(JobValidationError);
+    expect(catchError(() => assertStorableDate(foreign('new Date(8.64e15)'), 'runAt'))).toBeInstanceOf(JobValidationError);
+    expect(() => validateCreateInput({ runAt: foreign('new Date(0)') })).not.toThrow();
+    expect(() => assertJson({ at: foreign('new Date(0)') }, 'payload')).not.toThrow();
+    // A subclass of Date stays refused, in any realm.
+    expect(catchError(() => assertJson({ at: foreign('new (class Day extends Date {})(0)') }, 'payload'))).toBeInstanceOf(JobValidationError);
+    expect(catchError(() => assertJson({ at: new (class Day extends Date {})(0) }, 'payload'))).toBeInstanceOf(JobValidationError);
+  });
+
+  it('and an object that only looks like a Date is not one', () => {
+    const fake = { [Symbol.toStringTag]: 'Date', getTime: () => 0 };
+    expect(catchError(() => assertStorableDate(fake, 'runAt'))).toBeInstanceOf(JobValidationError);
+    expect(catchError(() => assertStorableDate(Object.create(Date.prototype), 'runAt'))).toBeInstanceOf(JobValidationError);
+    // A Date whose own getTime lies is judged by its real time.
+    const liar = Object.assign(new Date(Number.NaN), { getTime: () => 0 });
+    expect(catchError(() => assertStorableDate(liar, 'runAt'))).toBeInstanceOf(JobValidationError);
   });
 });

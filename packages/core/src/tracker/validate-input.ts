@@ -3,6 +3,7 @@ import type { StoreLimits } from '../store/job-store.js';
 import { MAX_JOB_TYPE_LENGTH } from '../model/job-type.js';
 import { checkJson, type JsonCheckHooks } from './json-check.js';
 import { isUuid } from '../util/uuid-v7.js';
+import { dateTime, isDate } from '../util/dates.js';
 
 /** What a job is created with; everything is optional but the type. */
 export interface CreateJobInput<TPayload = unknown> {
@@ -104,14 +105,12 @@ export function storableText(text: string): string {
  * @throws {JobValidationError} (`invalid_input`) naming `field`.
  */
 export function assertStorableDate(value: unknown, field: string): asserts value is Date {
-  if (!(value instanceof Date) || !Number.isFinite(value.getTime())) {
-    throw new JobValidationError(field, `must be a valid Date; got ${show(value)}.`);
-  }
-  const time = value.getTime();
+  const time = dateTime(value);
+  if (!Number.isFinite(time)) throw new JobValidationError(field, `must be a valid Date; got ${show(value)}.`);
   if (time < DATE_MIN || time > DATE_MAX) {
     throw new JobValidationError(
       field,
-      `must lie from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, the range every store can hold; got ${value.toISOString()}.`,
+      `must lie from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, the range every store can hold; got ${new Date(time).toISOString()}.`,
     );
   }
 }
@@ -232,7 +231,7 @@ const JSON_HOOKS: JsonCheckHooks = {
     checkText(text, path, isKey ? 'is a key that contains' : 'contains');
   },
   date(date, path) {
-    const time = date.getTime();
+    const time = dateTime(date);
     if (!Number.isFinite(time)) throw new JobValidationError(path(), 'is an invalid Date.');
     if (time < DATE_MIN || time > DATE_MAX) assertStorableDate(date, path());
   },
@@ -245,7 +244,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 export function show(value: unknown): string {
-  if (value instanceof Date) return `Date(${value.toString()})`;
+  if (isDate(value)) return `Date(${new Date(dateTime(value)).toString()})`;
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';

@@ -1,5 +1,6 @@
 import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { dateTime, isDate } from './dates.js';
 
 /** Default time between two measurements of the offset, in ms. */
 export const DEFAULT_RESYNC_MS = 60_000;
@@ -210,7 +211,7 @@ export class StoreClock implements Clock {
     const t0 = this.base.now();
     const answer: unknown = await this.ask();
     const t1 = this.base.now();
-    const server = answer instanceof Date || Object.prototype.toString.call(answer) === '[object Date]' ? (answer as Date).getTime() : Number.NaN;
+    const server = dateTime(answer);
     const measured = server - (t0 + t1) / 2;
     // The true offset lies within half the round trip of what was measured: take the one nearest
     // zero. Processes on one host (offset 0) then agree exactly, instead of disagreeing by the
@@ -260,7 +261,7 @@ export class StoreClock implements Clock {
 }
 
 function describeAnswer(answer: unknown): string {
-  if (answer instanceof Date) return 'an invalid Date';
+  if (isDate(answer)) return 'an invalid Date';
   if (answer === null) return 'null';
   if (typeof answer === 'object') return 'an object';
   return `${typeof answer} ${String(answer)}`;
