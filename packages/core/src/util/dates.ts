@@ -3,7 +3,8 @@
  * another realm (a `vm` context, an iframe, a worker's structured copy) and true for an object
  * that merely inherits from `Date.prototype`; the brand check below answers by the Date's internal
  * time slot instead, as the language itself does (`Date.prototype.getTime` throws for anything
- * else). It reads no property of the value (no getter, no proxy trap runs) and allocates nothing.
+ * else). It reads no property of the value (no getter runs; a proxy's `getPrototypeOf` trap may,
+ * and a throwing one answers "not a Date") and allocates nothing.
  */
 
 const getTime = Date.prototype.getTime;
@@ -13,8 +14,12 @@ const getTime = Date.prototype.getTime;
  * not a Date: read from the Date's internal slot, so an own `getTime` property cannot lie about it.
  */
 export function dateTime(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return Number.NaN;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return Number.NaN;
   try {
+    // Plain objects and arrays (most of what JSON walks meet) are never Dates: answered without
+    // the throw below, which costs microseconds (an exception per object) on hot paths.
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return Number.NaN;
     return getTime.call(value as Date);
   } catch {
     return Number.NaN;
@@ -23,8 +28,10 @@ export function dateTime(value: unknown): number {
 
 /** Whether `value` is a real Date, of this realm or another (an invalid Date too). */
 export function isDate(value: unknown): value is Date {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return false;
     getTime.call(value as Date);
     return true;
   } catch {
