@@ -73,7 +73,6 @@ export { createTracker, Tracker } from './tracker/tracker.js';
 export type { TrackOptions } from './tracker/inline-tracking.js';
 export type { JobPage, JobStats, StatusCounts, JobRollup, PruneOptions, ActiveOptions } from './tracker/job-queries.js';
 export type { AttemptOutcomeKind } from './tracker/attempt-outcome-kind.js';
-export type { AttemptRunner } from './tracker/attempt-runner.js';
 export type { TrackerOptions, JobTypeOptions } from './tracker/tracker-options.js';
 export type { TrackerEvents, ProgressEvent, StaleWrite, TrackerErrorContext } from './tracker/tracker-events.js';
 export type { JobContext } from './tracker/job-context.js';
