@@ -34,7 +34,7 @@ const show = (value: unknown): string => {
  */
 export function toReadPlan(read: FieldReads | undefined, name = 'read'): ReadPlan {
   if (read === undefined) return FULL_READ;
-  if (read === null || typeof read !== 'object' || Array.isArray(read)) {
+  if (read === null || typeof read !== 'object' || isArrayOrUnreadable(read, name)) {
     throw new JobValidationError(name, `must be an object like { payload: 'omit' }; got ${show(read)}.`);
   }
   const plan: Record<LargeJobField, 'full' | 'omit' | number> = { ...FULL_READ };
@@ -70,6 +70,15 @@ function toFieldPlan(value: unknown, name: string): 'full' | 'omit' | number {
  * The refusal of an argument whose reading throws (a proxy's trap, a getter): bad input, named,
  * never the raw error (a jobtrail error thrown by a getter passes as it is).
  */
+/** `Array.isArray`, which throws for a revoked proxy: such input is unreadable (`invalid_input`). */
+function isArrayOrUnreadable(value: object, name: string): boolean {
+  try {
+    return Array.isArray(value);
+  } catch (error) {
+    throw unreadable(name, error);
+  }
+}
+
 function unreadable(name: string, error: unknown): JobtrailError {
   if (JobtrailError.isInstance(error)) return error;
   let reason: string;
@@ -87,7 +96,7 @@ function unreadable(name: string, error: unknown): JobtrailError {
  */
 export function checkReadScope(scope: JobScope | undefined, name = 'scope'): JobScope {
   if (scope === undefined) return {};
-  if (scope === null || typeof scope !== 'object' || Array.isArray(scope)) {
+  if (scope === null || typeof scope !== 'object' || isArrayOrUnreadable(scope, name)) {
     throw new JobValidationError(name, `must be an object like { tenantId }; got ${show(scope)}.`);
   }
   const out: JobScope = {};

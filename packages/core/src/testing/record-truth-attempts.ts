@@ -227,4 +227,55 @@ export function recordTruthAttempts(truth: RecordTruth): void {
       await tracker.close();
     }
   });
+
+  it('never writes a late outcome over a retry: cancel, retry and cancel again before it lands keep the retry, and the loss is reported', async () => {
+    const { store, completing, release } = holdingCompletions(truth.store());
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    const late: string[] = [];
+    tracker.on('error', (error, context) => {
+      if (context.operation === 'settle:late') late.push((error as Error).message);
+    });
+    const type = uniqueName('truth.cancel-retry-race');
+    // Stopped before the retry (so no second attempt starts); its held outcome gets no grace.
+    const worker = createWorker({ tracker, keepAlive: false, pollIntervalMs: 20, shutdownGraceMs: 0, handlers: { [type]: () => 'done' } }).start();
+    try {
+      const job = await tracker.enqueue(type, null);
+      await completing;
+      await tracker.cancel(job.id);
+      await worker.stop();
+      await tracker.retry(job.id);
+      const cancelledAgain = await tracker.cancel(job.id);
+      release();
+      await waitUntil(() => late.length, (n) => n > 0);
+      const record = await tracker.get(job.id);
+      expect(record).toEqual(cancelledAgain);
+      expect(record!.history.map((entry) => entry.kind)).toEqual(['attempt', 'retry']);
+      expect(late[0]).toContain('attempt 1 completed after the job was cancelled');
+    } finally {
+      release();
+      await worker.stop();
+      await tracker.close();
+    }
+  });
+
+  it("keeps the attempt's own note with a late outcome, and a retry starts without it", async () => {
+    const { store, completing, release } = holdingCompletions(truth.store());
+    const tracker = createTracker({ store, recoverIntervalMs: false });
+    const type = uniqueName('truth.late-note');
+    const worker = createWorker({ tracker, keepAlive: false, pollIntervalMs: 20, handlers: { [type]: (ctx) => void ctx.note('imported 3 rows') } }).start();
+    try {
+      const job = await tracker.enqueue(type, null);
+      await completing;
+      await tracker.cancel(job.id);
+      release();
+      const kept = await waitUntil(() => tracker.get(job.id), (j) => (j?.history ?? []).length > 0);
+      expect(kept!.note).toBe('imported 3 rows\njobtrail: attempt 1 completed after the job was cancelled (its result is kept).');
+      await worker.stop();
+      expect((await tracker.retry(job.id)).note).toBeNull();
+    } finally {
+      release();
+      await worker.stop();
+      await tracker.close();
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { JobAbortedError } from '../errors/job-aborted-error.js';
+import { JobConflictError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
 import type { Expectation, JobPatch, JobStore, ProgressPatch, StoreLimits, TransitionResult } from '../store/job-store.js';
@@ -242,9 +243,9 @@ export class AttemptRunner {
       result.outcome = result.job?.status === 'cancelled' ? 'cancelled' : 'lost';
       if (result.outcome === 'lost') emitter.stale({ jobId: job.id, type: job.type, attempt: job.attempt, operation: 'outcome' });
       // Cancelled while this attempt's outcome was being written: the handler had finished, so
-      // what it did is kept on the cancelled record rather than lost.
-      if (result.job?.status === 'cancelled' && result.job.attempt === job.attempt && event !== null) {
-        result.job = (await this.keepLateOutcome(job, result.job, patch, event)) ?? result.job;
+      // what it did is kept on the cancelled record rather than lost (or reported when it cannot be).
+      if (event !== null && result.job !== null && cancelledDuring(result.job, job)) {
+        result.job = (await this.keepLateOutcome(job, patch, event)) ?? result.job;
       }
       return;
     }
@@ -285,14 +286,24 @@ export class AttemptRunner {
    * ended as (see `lateOutcomeTransition`). Best effort: the cancel stands either way, and a
    * failure is reported. Answers the job as written, or null when it was not.
    */
-  private async keepLateOutcome(job: Job, cancelled: Job, outcome: JobPatch, event: SettledEvent): Promise<Job | null> {
+  private async keepLateOutcome(job: Job, outcome: JobPatch, event: SettledEvent): Promise<Job | null> {
     const { store, emitter, settings } = this.deps;
+    const ended = event === 'retrying' ? 'failed' : event;
     try {
-      const ended = event === 'retrying' ? 'failed' : event;
-      const at = new Date(this.clock.now());
-      const patch = lateOutcomeTransition(cancelled, job, ended, outcome, at, settings.maxHistory);
-      const written = await store.transition(job.id, { status: 'cancelled', attempt: job.attempt, leaseOwner: null }, patch);
-      return written.ok ? written.job : null;
+      // Decided on the job as it is now, not as the failed write saw it: a retry (and a second
+      // cancel) in between must never be written over.
+      const current = await store.get(job.id);
+      if (current !== null && lateOutcomeFits(current, job)) {
+        const patch = lateOutcomeTransition(current, job, ended, outcome, new Date(this.clock.now()), settings.maxHistory);
+        const written = await store.transition(job.id, { status: 'cancelled', attempt: job.attempt, leaseOwner: null }, patch);
+        if (written.ok) return written.job;
+      }
+      const lost = new JobConflictError(
+        job.id,
+        `attempt ${job.attempt} ${ended} after the job was cancelled, but the job changed (it was retried) before that could be recorded; its history shows the attempt as cancelled.`,
+      );
+      emitter.error(lost, { operation: 'settle:late', jobId: job.id, type: job.type });
+      return current;
     } catch (error) {
       emitter.error(error, { operation: 'settle:late', jobId: job.id, type: job.type });
       return null;
@@ -341,6 +352,20 @@ export function copyProgress(patch: JobPatch, progress: Omit<ProgressPatch, 'upd
   if (progress.stage !== undefined) patch.stage = progress.stage;
   if (progress.current !== undefined) patch.current = progress.current;
   if (progress.total !== undefined) patch.total = progress.total;
+}
+
+/** The job was cancelled during this attempt: it still is, or a retry since recorded the attempt as cancelled. */
+function cancelledDuring(current: Job, attempt: Job): boolean {
+  if (current.status === 'cancelled' && current.attempt === attempt.attempt) return true;
+  return (current.history ?? []).some((entry) => entry.kind === 'attempt' && entry.attempt === attempt.attempt && entry.outcome === 'cancelled');
+}
+
+/** The cancelled record is still the one this attempt's cancel left: nothing recorded the attempt since. */
+function lateOutcomeFits(current: Job, attempt: Job): boolean {
+  if (current.status !== 'cancelled' || current.attempt !== attempt.attempt) return false;
+  return !(current.history ?? []).some(
+    (entry) => (entry.kind === 'attempt' && entry.attempt === attempt.attempt) || (entry.kind === 'retry' && entry.afterAttempt >= attempt.attempt),
+  );
 }
 
 function statusOf(result: AttemptResult<unknown>, job: Job): JobStatus {

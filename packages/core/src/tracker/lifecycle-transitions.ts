@@ -104,6 +104,7 @@ export function retryTransition(current: Job, at: Date, limits: HistoryLimits): 
     lease: null,
     ...freshAttemptFields(),
     result: null,
+    note: null,
     error: null,
     errors: appendBounded(current.errors, current.error, limits.maxErrors),
     history: retriedHistory(current, at, limits.maxHistory),
@@ -170,7 +171,7 @@ export function lateOutcomeTransition(
   current: Job,
   attempt: Job,
   ended: 'completed' | 'skipped' | 'failed',
-  outcome: Pick<JobPatch, 'result' | 'error'>,
+  outcome: Pick<JobPatch, 'result' | 'error' | 'note'>,
   at: Date,
   maxHistory: number,
 ): JobPatch {
@@ -182,7 +183,8 @@ export function lateOutcomeTransition(
   return {
     history: appendHistory(current.history, entry, maxHistory),
     ...(ended === 'completed' ? { result: outcome.result ?? null } : {}),
-    note: withWarning(current.note, `jobtrail: attempt ${attempt.attempt} ${ended} after the job was cancelled${kept}.`),
+    // The attempt's own note (`ctx.note`, `ctx.skip(why)`) first, as its outcome would have had it.
+    note: withWarning(outcome.note ?? current.note, `jobtrail: attempt ${attempt.attempt} ${ended} after the job was cancelled${kept}.`),
     updatedAt: at,
   };
 }

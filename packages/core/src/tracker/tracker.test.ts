@@ -296,6 +296,19 @@ describe('hostile and foreign input', () => {
     expect(await tracker.get(job.id, { tenantId: null })).toEqual(job);
   });
 
+  it('refuses a revoked proxy as a scope or read (Array.isArray throws for it) as invalid_input', async () => {
+    const { tracker } = setup();
+    const job = await tracker.enqueue('x', {});
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(await refusedField(() => tracker.get(job.id, proxy))).toBe('scope');
+    expect(await refusedField(() => tracker.get(job.id, undefined, proxy))).toBe('read');
+    expect(await refusedField(() => tracker.cancel(job.id, proxy))).toBe('scope');
+    expect(await refusedField(() => tracker.retry(job.id, proxy))).toBe('scope');
+    expect(await refusedField(() => tracker.list({ read: proxy }))).toBe('read');
+    expect(await tracker.get(job.id)).toEqual(job);
+  });
+
   it('takes a runAt made in another realm, and keeps a Date of its own', async () => {
     const { tracker } = setup();
     const runAt = vm.runInNewContext(`new Date(${T0 + 5000})`) as Date;
