@@ -2,6 +2,7 @@ import { JobConflictError, JobFinishedError, JobNotFoundError, JobValidationErro
 import type { Job, JobScope } from '../model/job.js';
 import { checkReadScope } from '../store/field-reads.js';
 import type { Expectation, FieldReads, JobPatch, JobStore, StoreLimits } from '../store/job-store.js';
+import { readInput } from '../util/read-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import type { AttemptRunner } from './attempt-runner.js';
 import { AttemptWriter, type AttemptWriterDeps, type ProgressDetails } from './attempt-writer.js';
@@ -56,9 +57,10 @@ export class ByIdLifecycle {
 
   async start(id: string, options: { leaseMs?: number; owner?: string } = {}): Promise<Job> {
     const { settings, clock, leases, emitter } = this.deps;
-    const leaseMs = integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000);
-    assertOptionalText(options.owner, 'owner');
-    const owner = options.owner ?? this.deps.owner;
+    const { leaseMs, owner } = readInput('options', () => {
+      assertOptionalText(options.owner, 'owner');
+      return { leaseMs: integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000), owner: options.owner ?? this.deps.owner };
+    });
     if (clock.pending) await clock.ready();
     const job = await this.change(id, 'start', (current) => startTransition(current, owner, leaseMs, clock.clock.now()));
     this.types.set(job.id, job.type);
@@ -69,7 +71,7 @@ export class ByIdLifecycle {
 
   async heartbeat(id: string, options: { leaseMs?: number } = {}): Promise<Date> {
     const { store, settings, clock } = this.deps;
-    const leaseMs = integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000);
+    const leaseMs = readInput('options', () => integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000));
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     for (let tries = 0; tries < 5; tries++) {
       const current = await store.get(id);
@@ -100,14 +102,16 @@ export class ByIdLifecycle {
   }
 
   async complete(id: string, outcome: { result?: unknown; note?: string | null } = {}): Promise<Job> {
-    if (outcome.result !== undefined) assertJson(outcome.result, 'result', this.deps.limits);
-    const note = checkNote(outcome.note);
+    const { result, note } = readInput('outcome', () => {
+      if (outcome.result !== undefined) assertJson(outcome.result, 'result', this.deps.limits);
+      return { result: outcome.result, note: checkNote(outcome.note) };
+    });
     const progress = await this.takeProgress(id);
     const job = await this.change(id, 'complete', (current) => {
       const at = new Date(this.deps.clock.clock.now());
       return {
         ...progress,
-        ...completeTransition({ ...current, ...progress }, outcome.result ?? null, at, this.deps.settings.maxErrors),
+        ...completeTransition({ ...current, ...progress }, result ?? null, at, this.deps.settings.maxErrors),
         ...(note !== undefined ? { note } : {}),
       };
     });
@@ -134,7 +138,7 @@ export class ByIdLifecycle {
   }
 
   async skip(id: string, outcome: { note?: string | null } = {}): Promise<Job> {
-    const note = checkNote(outcome.note);
+    const note = readInput('outcome', () => checkNote(outcome.note));
     const progress = await this.takeProgress(id);
     const job = await this.change(id, 'skip', (current) => ({
       ...progress,
@@ -164,10 +168,12 @@ export class ByIdLifecycle {
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     const { store, clock } = this.deps;
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
-    if (!isPlainObject(deltas) || Object.getOwnPropertySymbols(deltas).length > 0) {
-      throw new JobValidationError('deltas', 'must be a plain object of numbers with string names, e.g. { leadsProcessed: 5 }.');
-    }
-    for (const [name, delta] of Object.entries(deltas)) assertMetricIncrement(name, delta);
+    readInput('deltas', () => {
+      if (!isPlainObject(deltas) || Object.getOwnPropertySymbols(deltas).length > 0) {
+        throw new JobValidationError('deltas', 'must be a plain object of numbers with string names, e.g. { leadsProcessed: 5 }.');
+      }
+      for (const [name, delta] of Object.entries(deltas)) assertMetricIncrement(name, delta);
+    });
     const result = await store.incrementMetrics(id, deltas, new Date(clock.clock.now()));
     if (result === null) throw new JobNotFoundError(id);
     // Unfenced increments are never stale; a store answering so anyway is treated as finished.

@@ -1,6 +1,7 @@
 import { JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import { LazyAbortController } from '../util/lazy-abort-controller.js';
+import { readInput } from '../util/read-input.js';
 import type { AttemptRunner } from './attempt-runner.js';
 import type { ClockSync } from './clock-sync.js';
 import type { JobContext } from './job-context.js';
@@ -46,7 +47,7 @@ export async function trackInline<T>(
   const { clock, settings, creation, runner, emitter, leases } = deps;
   assertJobType(type);
   if (typeof fn !== 'function') throw new JobValidationError('fn', 'track() needs the function to run.');
-  const checked = validateCreateInput(options, ['safe', 'storeResult'], deps.limits) as TrackOptions;
+  const checked = readInput('options', () => validateCreateInput(options, ['safe', 'storeResult'], deps.limits)) as TrackOptions;
   const safe = checked.safe ?? true;
   const { safe: _safe, storeResult, ...createInput } = checked;
   if (clock.pending) await clock.ready();

@@ -3,6 +3,7 @@ import type { Job } from '../model/job.js';
 import type { JobStore, StoreLimits } from '../store/job-store.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
 import { dateTime } from '../util/dates.js';
+import { readInput } from '../util/read-input.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ClockSync } from './clock-sync.js';
 import { checkedInsertAnswer } from './key-scope.js';
@@ -30,7 +31,7 @@ export class JobCreation {
   /** See `Tracker.create`. */
   async create(type: string, input: CreateJobInput | undefined): Promise<Job> {
     assertJobType(type);
-    const checked = validateCreateInput(input, [], this.deps.limits);
+    const checked = readInput('options', () => validateCreateInput(input, [], this.deps.limits));
     const { clock } = this.deps;
     if (clock.pending) await clock.ready();
     return this.insert(this.draft(type, checked, 'queued'), checked.transaction);

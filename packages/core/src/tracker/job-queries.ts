@@ -6,6 +6,7 @@ import { checkReadScope, toReadPlan } from '../store/field-reads.js';
 import type { FieldReads, JobStore, ReadOptions } from '../store/job-store.js';
 import type { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
+import { readInput } from '../util/read-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { asInputError, checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
 import { integerOption } from './validate-input.js';
@@ -104,9 +105,11 @@ export class JobQueries {
   }
 
   async active(options: ActiveOptions = {}): Promise<Job[]> {
-    const withinMs = integerOption(options.withinMs, 300_000, 'withinMs', 0, 31 * 86_400_000);
-    const read = checkedRead(options.read);
-    const storeFilter = toStoreFilter({ scope: options.scope, ...(options.type ? { type: options.type } : {}) });
+    const { withinMs, read, storeFilter } = readInput('options', () => ({
+      withinMs: integerOption(options.withinMs, 300_000, 'withinMs', 0, 31 * 86_400_000),
+      read: checkedRead(options.read),
+      storeFilter: toStoreFilter({ scope: options.scope, ...(options.type ? { type: options.type } : {}) }),
+    }));
     if (!storeFilter) return [];
     const limit = checkPageSize(options.limit ?? 200);
     const page = await this.store.query({
@@ -151,17 +154,7 @@ export class JobQueries {
   }
 
   async prune(options: PruneOptions): Promise<number> {
-    const statuses = options.statuses ?? TERMINAL_STATUSES;
-    const now = this.clock.now();
-    const before: Partial<Record<TerminalStatus, Date>> = {};
-    for (const status of statuses) {
-      if (!isTerminal(status)) {
-        throw new JobValidationError('statuses', `only finished jobs can be pruned; "${status}" is not a finished status.`);
-      }
-      const age = typeof options.olderThanMs === 'object' ? options.olderThanMs[status] : options.olderThanMs;
-      if (age === undefined) continue;
-      before[status] = new Date(now - parseDuration(age, `olderThanMs.${status}`));
-    }
+    const before = readInput('options', () => pruneCutoffs(options, this.clock.now()));
     let total = 0;
     const batch = 1000;
     for (;;) {
@@ -170,6 +163,21 @@ export class JobQueries {
       if (deleted < batch) return total;
     }
   }
+}
+
+/** The cut-off per finished status: `olderThanMs` before `now` (ms or '7d'-style durations). */
+function pruneCutoffs(options: PruneOptions, now: number): Partial<Record<TerminalStatus, Date>> {
+  const statuses = options.statuses ?? TERMINAL_STATUSES;
+  const before: Partial<Record<TerminalStatus, Date>> = {};
+  for (const status of statuses) {
+    if (!isTerminal(status)) {
+      throw new JobValidationError('statuses', `only finished jobs can be pruned; "${status}" is not a finished status.`);
+    }
+    const age = typeof options.olderThanMs === 'object' ? options.olderThanMs[status] : options.olderThanMs;
+    if (age === undefined) continue;
+    before[status] = new Date(now - parseDuration(age, `olderThanMs.${status}`));
+  }
+  return before;
 }
 
 function emptyCounts(): StatusCounts {

@@ -296,6 +296,26 @@ describe('hostile and foreign input', () => {
     expect(await tracker.get(job.id, { tenantId: null })).toEqual(job);
   });
 
+  it('refuses options, outcomes and deltas whose reading throws as invalid_input naming the argument, and writes nothing', async () => {
+    const { tracker } = setup();
+    const job = await tracker.enqueue('x', {});
+    expect(await refusedField(() => tracker.enqueue('x', {}, unreadable({ priority: 1 })))).toBe('options');
+    expect(await refusedField(() => tracker.create('x', unreadable({ payload: 1 })))).toBe('options');
+    expect(await refusedField(() => tracker.track('x', () => 1, unreadable({})))).toBe('options');
+    expect(await refusedField(() => tracker.active(unreadable({})))).toBe('options');
+    expect(await refusedField(() => tracker.prune(unreadable({ olderThanMs: 1 })))).toBe('options');
+    expect(await refusedField(() => tracker.start(job.id, unreadable({})))).toBe('options');
+    expect(await tracker.get(job.id)).toEqual(job);
+    const started = await tracker.start(job.id);
+    expect(await refusedField(() => tracker.heartbeat(job.id, unreadable({})))).toBe('options');
+    expect(await refusedField(() => tracker.incrementMetrics(job.id, unreadable({ rows: 1 })))).toBe('deltas');
+    expect(await refusedField(() => tracker.complete(job.id, unreadable({ result: 1 })))).toBe('outcome');
+    expect(await refusedField(() => tracker.skip(job.id, unreadable({ note: 'x' })))).toBe('outcome');
+    expect(await tracker.get(job.id)).toEqual(started);
+    expect((await tracker.list({ type: 'x' })).jobs).toHaveLength(1);
+    await tracker.close();
+  });
+
   it('refuses a revoked proxy as a scope or read (Array.isArray throws for it) as invalid_input', async () => {
     const { tracker } = setup();
     const job = await tracker.enqueue('x', {});

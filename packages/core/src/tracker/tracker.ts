@@ -4,6 +4,7 @@ import type { AnyJob, PayloadOf, RegisteredJobType, ResultOf, UnregisteredJobTyp
 import { guardStore } from '../store/guarded-store.js';
 import type { FieldReads, JobStore } from '../store/job-store.js';
 import { combineTelemetry, type JobTelemetry } from '../telemetry/telemetry-port.js';
+import { readInput } from '../util/read-input.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import { AttemptRunner } from './attempt-runner.js';
 import type { ProgressDetails } from './attempt-writer.js';
@@ -164,10 +165,13 @@ export class Tracker {
   ): Promise<Job<PayloadOf<T>, ResultOf<T>>>;
   enqueue<TPayload = unknown>(type: UnregisteredJobType, payload: TPayload, options?: Omit<CreateJobInput<TPayload>, 'payload'>): Promise<Job<TPayload>>;
   async enqueue(type: string, payload: unknown, options?: Omit<CreateJobInput, 'payload'>): Promise<Job> {
-    if (options && typeof options === 'object' && 'payload' in options) {
-      throw new JobValidationError('payload', 'is the second argument of enqueue(); do not repeat it in the options.');
-    }
-    return this.creation.create(type, { ...options, payload });
+    const input = readInput('options', () => {
+      if (options && typeof options === 'object' && 'payload' in options) {
+        throw new JobValidationError('payload', 'is the second argument of enqueue(); do not repeat it in the options.');
+      }
+      return { ...options, payload };
+    });
+    return this.creation.create(type, input);
   }
 
   // ---- lifecycle by id -------------------------------------------------------------------------
