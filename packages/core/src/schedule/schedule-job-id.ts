@@ -1,5 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import { dateTime } from '../util/dates.js';
+import { formatUuidV7 } from '../util/uuid-v7.js';
 
 /** The largest time a UUIDv7's 48-bit millisecond field holds. */
 const MAX_UUID_MS = 2 ** 48 - 1;
@@ -23,20 +24,7 @@ export function scheduleJobId(name: string, tick: Date): string {
   if (!Number.isInteger(ms) || ms < 0 || ms > MAX_UUID_MS) {
     throw new JobValidationError('tick', 'must be a valid Date from 1970 on (the range of a UUIDv7 timestamp).');
   }
-  const hash = hash128(`${name}\u0000${ms}`);
-  const bytes = new Uint8Array(16);
-  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  bytes[2] = Math.floor(ms / 2 ** 24) & 0xff;
-  bytes[3] = Math.floor(ms / 2 ** 16) & 0xff;
-  bytes[4] = Math.floor(ms / 2 ** 8) & 0xff;
-  bytes[5] = ms & 0xff;
-  for (let i = 6; i < 16; i++) bytes[i] = hash[i]!;
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return formatUuidV7(ms, hash128(`${name}\u0000${ms}`));
 }
 
 /**

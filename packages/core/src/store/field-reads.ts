@@ -1,3 +1,4 @@
+import { unreadableInputError } from '../util/read-input.js';
 import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope, LargeJobField, UnreadFields } from '../model/job.js';
 import type { FieldReads, ReadOptions } from './job-store.js';
@@ -80,14 +81,7 @@ function isArrayOrUnreadable(value: object, name: string): boolean {
 }
 
 function unreadable(name: string, error: unknown): JobtrailError {
-  if (JobtrailError.isInstance(error)) return error;
-  let reason: string;
-  try {
-    reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    reason = 'an error that cannot be shown';
-  }
-  return new JobValidationError(name, `cannot be read (${reason}); pass plain data.`, { cause: error });
+  return JobtrailError.isInstance(error) ? error : unreadableInputError(name, error);
 }
 
 /**

@@ -11,12 +11,17 @@ export function readInput<T>(name: string, read: () => T): T {
     return read();
   } catch (error) {
     if (JobtrailError.isInstance(error)) throw error;
-    let reason: string;
-    try {
-      reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    } catch {
-      reason = 'an error that cannot be shown';
-    }
-    throw new JobValidationError(name, `cannot be read (${reason}); pass plain data.`, { cause: error });
+    throw unreadableInputError(name, error);
   }
+}
+
+/** The refusal of argument `name` whose reading threw `error` (kept as `cause`). */
+export function unreadableInputError(name: string, error: unknown): JobValidationError {
+  let reason: string;
+  try {
+    reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    reason = 'an error that cannot be shown';
+  }
+  return new JobValidationError(name, `cannot be read (${reason}); pass plain data.`, { cause: error });
 }

@@ -26,16 +26,24 @@ export function uuidv7(nowMs: number): string {
     lastMs = nowMs;
     sequence = 0;
   }
-  const ms = Math.max(0, Math.floor(nowMs));
+  bytes[6] = (sequence >> 8) & 0x0f;
+  bytes[7] = sequence & 0xff;
+  return formatUuidV7(Math.max(0, Math.floor(nowMs)), bytes);
+}
+
+/**
+ * The UUIDv7 text of `bytes` (16) with `ms` as its 48-bit `unix_ts_ms`, version 7 and variant
+ * 0b10 set (RFC 9562 §5.7); the other bits of `bytes` are kept. Overwrites `bytes[0..5]`.
+ */
+export function formatUuidV7(ms: number, bytes: Uint8Array): string {
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
   bytes[2] = Math.floor(ms / 2 ** 24) & 0xff;
   bytes[3] = Math.floor(ms / 2 ** 16) & 0xff;
   bytes[4] = Math.floor(ms / 2 ** 8) & 0xff;
   bytes[5] = ms & 0xff;
-  bytes[6] = 0x70 | ((sequence >> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
