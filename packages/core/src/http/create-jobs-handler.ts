@@ -1,6 +1,7 @@
 import { InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
 import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
+import { integerOption } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { createActionGuard } from './action-guard.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
@@ -55,7 +56,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const basePath = normaliseBasePath(options.basePath);
   const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
   const expose = checkExpose(options.expose);
-  const maxExposedBytes = checkMaxExposedBytes(options.maxExposedBytes);
+  const maxExposedBytes = integerOption(options.maxExposedBytes, DEFAULT_MAX_EXPOSED_BYTES, 'maxExposedBytes', 0, MAX_FIELD_CAP_BYTES);
   // Reads pay only for what is sent: fields the handler may not send are never read, the others
   // only up to the cap (which also bounds what an action's answer carries).
   const read = readForExpose(expose, maxExposedBytes);
@@ -224,14 +225,6 @@ function checkExpose(expose: unknown): ExposeOptions {
     }
   }
   return expose as ExposeOptions;
-}
-
-function checkMaxExposedBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_EXPOSED_BYTES;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_FIELD_CAP_BYTES) {
-    throw new JobValidationError('maxExposedBytes', `must be an integer from 0 to ${MAX_FIELD_CAP_BYTES}; got ${String(value)}.`);
-  }
-  return value;
 }
 
 function checkJobId(id: string): void {

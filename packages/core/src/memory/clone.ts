@@ -1,3 +1,4 @@
+import { describeError } from '../util/read-input.js';
 import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, LargeJobField, JobAttemptEntry, JobError, JobHistoryEntry, JobRetryEntry } from '../model/job.js';
 import type { JobStatus } from '../model/job-status.js';
@@ -97,17 +98,9 @@ export function copyIn<V, T>(copy: (value: V) => T, value: V, field: string): T 
     return copy(value);
   } catch (error) {
     if (JobtrailError.isInstance(error)) throw error;
-    throw new JobValidationError(field, `cannot be stored (${describeFailure(error)}); pass plain JSON data without cycles or BigInts.`, {
+    throw new JobValidationError(field, `cannot be stored (${describeError(error)}); pass plain JSON data without cycles or BigInts.`, {
       cause: error,
     });
-  }
-}
-
-function describeFailure(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an error that cannot be shown';
   }
 }
 

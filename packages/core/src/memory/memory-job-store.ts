@@ -20,7 +20,7 @@ import type {
 } from '../store/job-store.js';
 import { metricOverflowError } from '../store/store-refusals.js';
 import { DEFAULT_PRUNE_LIMIT } from '../store/store-input.js';
-import { addOwn, getOwn, setOwn } from '../util/own-property.js';
+import { addOwn, getOwn } from '../util/own-property.js';
 import { checkReadOptions, inReadScope, toReadPlan } from '../store/field-reads.js';
 import { takeDue, TypeQueue, type QueueEntry } from './claim-queue.js';
 import { cloneMetrics, toJob, toRow, type Row } from './clone.js';
@@ -257,12 +257,10 @@ export class MemoryJobStore implements JobStore {
     row.metrics ??= {};
     const metrics = row.metrics;
     // All or nothing: every sum is checked before any is written.
-    const totals = names.map((name) => {
-      const total = (getOwn(metrics, name) ?? 0) + deltas[name]!;
-      if (!Number.isFinite(total)) throw metricOverflowError(name);
-      return total;
-    });
-    for (const [index, name] of names.entries()) setOwn(metrics, name, totals[index]);
+    for (const name of names) {
+      if (!Number.isFinite((getOwn(metrics, name) ?? 0) + deltas[name]!)) throw metricOverflowError(name);
+    }
+    for (const name of names) addOwn(metrics, name, deltas[name]!);
     row.updatedAt = at;
     return cloneMetrics(metrics);
   }

@@ -2,6 +2,7 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 import {
   assertInteger,
   assertJobType,
+  assertKnownKeys,
   assertJson,
   assertOptionalText,
   assertStorableDate,
@@ -90,6 +91,7 @@ const SPEC_KEYS = [
   'type', 'payload', 'metadata', 'tenantId', 'cron', 'timezone', 'every',
   'startAt', 'endAt', 'overlap', 'catchUp', 'maxCatchUp', 'enabled',
 ] as const;
+const SPEC_KEY_SET: ReadonlySet<string> = new Set(SPEC_KEYS);
 const OVERLAPS: readonly ScheduleOverlap[] = ['skip', 'allow'];
 const CATCH_UPS: readonly ScheduleCatchUp[] = ['none', 'latest', 'all'];
 
@@ -116,11 +118,7 @@ const CATCH_UPS: readonly ScheduleCatchUp[] = ['none', 'latest', 'all'];
 export function checkScheduleSpec(name: unknown, spec: unknown, options: { anchorAt?: Date } = {}): ScheduleDefinition {
   assertScheduleName(name);
   if (!isPlainObject(spec)) throw new JobValidationError('spec', `must be an object; got ${show(spec)}.`);
-  for (const key of Object.keys(spec)) {
-    if (!(SPEC_KEYS as readonly string[]).includes(key)) {
-      throw new JobValidationError(key, `is not a schedule option. Known options: ${SPEC_KEYS.join(', ')}.`);
-    }
-  }
+  assertKnownKeys(spec, SPEC_KEY_SET, 'a schedule');
   const get = (key: (typeof SPEC_KEYS)[number]): unknown => spec[key] ?? undefined;
   assertJobType(get('type'));
   const payload = get('payload');

@@ -1,5 +1,6 @@
-import { unreadableInputError } from '../util/read-input.js';
-import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
+import { utf8Length } from '../tracker/json-check.js';
+import { asInputError } from '../util/read-input.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope, LargeJobField, UnreadFields } from '../model/job.js';
 import type { FieldReads, ReadOptions } from './job-store.js';
 
@@ -43,7 +44,7 @@ export function toReadPlan(read: FieldReads | undefined, name = 'read'): ReadPla
   try {
     entries = Object.entries(read);
   } catch (error) {
-    throw unreadable(name, error);
+    throw asInputError(error, name);
   }
   for (const [field, value] of entries) {
     if (!(LARGE_JOB_FIELDS as readonly string[]).includes(field)) {
@@ -67,21 +68,13 @@ function toFieldPlan(value: unknown, name: string): 'full' | 'omit' | number {
   throw new JobValidationError(name, `must be 'full', 'omit' or { maxBytes: integer 0..${MAX_FIELD_CAP_BYTES} }; got ${show(value)}.`);
 }
 
-/**
- * The refusal of an argument whose reading throws (a proxy's trap, a getter): bad input, named,
- * never the raw error (a jobtrail error thrown by a getter passes as it is).
- */
 /** `Array.isArray`, which throws for a revoked proxy: such input is unreadable (`invalid_input`). */
 function isArrayOrUnreadable(value: object, name: string): boolean {
   try {
     return Array.isArray(value);
   } catch (error) {
-    throw unreadable(name, error);
+    throw asInputError(error, name);
   }
-}
-
-function unreadable(name: string, error: unknown): JobtrailError {
-  return JobtrailError.isInstance(error) ? error : unreadableInputError(name, error);
 }
 
 /**
@@ -99,7 +92,7 @@ export function checkReadScope(scope: JobScope | undefined, name = 'scope'): Job
     try {
       value = scope[field];
     } catch (error) {
-      throw unreadable(name, error);
+      throw asInputError(error, name);
     }
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string') {
@@ -122,7 +115,7 @@ export function checkReadOptions(options: ReadOptions | undefined): CheckedRead 
     scope = options.scope;
     read = options.read;
   } catch (error) {
-    throw unreadable('options', error);
+    throw asInputError(error, 'options');
   }
   return { scope: checkReadScope(scope), plan: toReadPlan(read) };
 }
@@ -163,22 +156,6 @@ export function markUnread(job: Job, plan: ReadPlan, sizes: Partial<Record<Large
 /** Size of a value as UTF-8 JSON, in bytes (`undefined` counts as `null`). */
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value) ?? 'null');
-}
-
-/** Counted by hand: the HTTP handler also runs where `Buffer` does not exist (Deno, edge runtimes). */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      // A surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes.
-      bytes += 2;
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
 }
 
 /** Whether a job of these tenant / owner ids lies inside `scope` (undefined fields: any). */

@@ -1,3 +1,5 @@
+import { describeError } from '../util/read-input.js';
+import { checkReadOptions } from './field-reads.js';
 import { JobtrailError, JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import { isUuid } from '../util/uuid-v7.js';
 import type { JobStore, StoreWakeEvent } from './job-store.js';
@@ -5,7 +7,6 @@ import {
   checkClaim,
   checkFilter,
   checkFindExpired,
-  checkGetOptions,
   checkHeartbeat,
   checkIncrement,
   checkJob,
@@ -16,8 +17,6 @@ import {
 } from './store-input.js';
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
 
-/** The stores this copy of core's `guardStore` made: wrapping one again answers it as it is. */
-const guarded = new WeakSet<object>();
 /**
  * The brand every copy of core (ESM and CommonJS builds, two versions side by side) puts on the
  * guards it makes, as a non-enumerable own property: a guard made by another copy is recognised
@@ -27,7 +26,6 @@ const GUARD_BRAND = Symbol.for('jobtrail.guardedStore');
 
 /** Whether `store` is a guard, made by this copy of core or another. */
 function isGuard(store: object): boolean {
-  if (guarded.has(store)) return true;
   try {
     return Object.hasOwn(store, GUARD_BRAND);
   } catch {
@@ -93,7 +91,7 @@ export function guardStore(store: JobStore): JobStore {
   };
   const failure = (error: unknown, operation: string): JobtrailError => {
     if (JobtrailError.isInstance(error)) return error;
-    return new StoreError(`The job store ${label} failed in ${operation}: ${describeFailure(error)}`, { cause: error });
+    return new StoreError(`The job store ${label} failed in ${operation}: ${describeError(error)}`, { cause: error });
   };
   // One rejection handler per operation, made once: a call costs one derived promise, no closure.
   const failed = (operation: string) => (error: unknown): never => {
@@ -174,7 +172,7 @@ export function guardStore(store: JobStore): JobStore {
     },
 
     get(id, options) {
-      const refusal = refused(checkGetOptions, READ_OPTIONS, options);
+      const refusal = refused(checkReadOptions, READ_OPTIONS, options);
       if (refusal !== undefined) return refusal;
       return isUuid(id) ? forward('get', store.get, id, options) : Promise.resolve(null);
     },
@@ -257,7 +255,6 @@ export function guardStore(store: JobStore): JobStore {
     };
   }
   Object.defineProperty(guard, GUARD_BRAND, { value: true });
-  guarded.add(guard);
   wrappers.set(store, guard);
   return guard;
 }
@@ -278,10 +275,3 @@ function describeStore(store: JobStore): string {
   return typeof name === 'string' ? `${kind} "${name}"` : kind;
 }
 
-function describeFailure(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an error that cannot be shown';
-  }
-}

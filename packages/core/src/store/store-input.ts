@@ -3,9 +3,9 @@ import type { Job, JobError, JobLease } from '../model/job.js';
 import { isJobStatus, isTerminal } from '../model/job-status.js';
 import { assertStorableDate, show } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, ReadOptions, StoreFilter, StoreQuery } from './job-store.js';
+import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, StoreFilter, StoreQuery } from './job-store.js';
 import { refusePartialJob } from './store-refusals.js';
-import { checkReadOptions, toReadPlan } from './field-reads.js';
+import { toReadPlan } from './field-reads.js';
 
 /**
  * The checks of every store operation's input, run once by `guardStore` for every store: what the
@@ -252,11 +252,6 @@ export function checkDeltas(deltas: Readonly<Record<string, number>>): void {
     if (name === '') throw new JobValidationError('deltas', 'holds a metric with an empty name; name every metric.');
     requireFinite(`deltas.${name}`, deltas[name]);
   }
-}
-
-/** `get`'s read options, when given (see `checkReadOptions`). */
-export function checkGetOptions(options: ReadOptions | undefined): void {
-  if (options !== undefined) checkReadOptions(options);
 }
 
 /** A transition's expectation and patch. */

@@ -1,4 +1,5 @@
-import { JobValidationError } from '../errors/jobtrail-error.js';
+import { unreadableInputError } from '../util/read-input.js';
+import type { JobValidationError } from '../errors/jobtrail-error.js';
 
 /**
  * How `guardStore` names the arguments of an operation when reading them fails: each argument's
@@ -35,7 +36,7 @@ export function unreadableInput(error: unknown, names: ArgumentNames, a?: unknow
     const objectArgument = names.findIndex((_, index) => typeof args[index] === 'object' && args[index] !== null);
     field = names[objectArgument === -1 ? 0 : objectArgument]?.[0] ?? 'input';
   }
-  return new JobValidationError(field, `cannot be read (${describe(error)}); pass plain data.`, { cause: error });
+  return unreadableInputError(field, error);
 }
 
 /** The path of the first read of `value` that throws, or undefined when every read succeeds. */
@@ -76,10 +77,3 @@ function findUnreadable(value: unknown, path: string, prefix: string, depth: num
   return undefined;
 }
 
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an error that cannot be shown';
-  }
-}

@@ -347,7 +347,7 @@ export class AttemptRunner {
 }
 
 /** Copies buffered progress into a terminal patch; a completion's progress of 1 wins. */
-export function copyProgress(patch: JobPatch, progress: Omit<ProgressPatch, 'updatedAt'>): void {
+function copyProgress(patch: JobPatch, progress: Omit<ProgressPatch, 'updatedAt'>): void {
   if (progress.progress !== undefined && patch.progress === undefined) patch.progress = progress.progress;
   if (progress.stage !== undefined) patch.stage = progress.stage;
   if (progress.current !== undefined) patch.current = progress.current;

@@ -23,8 +23,8 @@ import {
 import { inScope } from './query-filters.js';
 import type { TrackerEmitter } from './tracker-emitter.js';
 import type { ProgressEvent } from './tracker-events.js';
-import type { TrackerSettings } from './tracker-settings.js';
-import { assertJson, assertMetricIncrement, assertOptionalText, assertStorableText, cutText, integerOption, isPlainObject, MAX_NOTE_LENGTH } from './validate-input.js';
+import { leaseMsOption, type TrackerSettings } from './tracker-settings.js';
+import { assertJson, assertMetricIncrement, assertOptionalText, assertStorableText, cutText, isPlainObject, MAX_NOTE_LENGTH } from './validate-input.js';
 
 /** What cancel and retry read to decide: neither looks at the large fields (nor returns them from this read). */
 const DECIDE_WITHOUT_DATA: FieldReads = { payload: 'omit', result: 'omit', metadata: 'omit' };
@@ -59,7 +59,7 @@ export class ByIdLifecycle {
     const { settings, clock, leases, emitter } = this.deps;
     const { leaseMs, owner } = readInput('options', () => {
       assertOptionalText(options.owner, 'owner');
-      return { leaseMs: integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000), owner: options.owner ?? this.deps.owner };
+      return { leaseMs: leaseMsOption(options.leaseMs, settings.leaseMs), owner: options.owner ?? this.deps.owner };
     });
     if (clock.pending) await clock.ready();
     const job = await this.change(id, 'start', (current) => startTransition(current, owner, leaseMs, clock.clock.now()));
@@ -71,7 +71,7 @@ export class ByIdLifecycle {
 
   async heartbeat(id: string, options: { leaseMs?: number } = {}): Promise<Date> {
     const { store, settings, clock } = this.deps;
-    const leaseMs = readInput('options', () => integerOption(options.leaseMs, settings.leaseMs, 'leaseMs', 100, 86_400_000));
+    const leaseMs = readInput('options', () => leaseMsOption(options.leaseMs, settings.leaseMs));
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     for (let tries = 0; tries < 5; tries++) {
       const current = await store.get(id);

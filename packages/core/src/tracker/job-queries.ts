@@ -8,7 +8,8 @@ import type { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { readInput } from '../util/read-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import { asInputError, checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
+import { checkCursor, checkPageSize, inScope, toStoreFilter, type JobFilter, type ListFilter } from './query-filters.js';
+import { asInputError } from '../util/read-input.js';
 import { integerOption } from './validate-input.js';
 
 /**

@@ -74,16 +74,18 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
       fail(`cannot be read (${describeFailure(error)}); pass plain JSON data.`);
       return;
     }
-    if (proto === Date.prototype || (isDate(object) && isPlainDatePrototype(proto))) {
+    // Plain objects and arrays (nearly every node) are never Dates: no Date test for them.
+    const exotic = !isArray && proto !== Object.prototype && proto !== null;
+    if (proto === Date.prototype || (exotic && isDate(object))) {
+      if (!isPlainDatePrototype(proto)) fail('is a subclass of Date; pass a plain Date or an ISO string.');
       if (Object.hasOwn(object, 'toJSON')) fail('is a Date with its own toJSON; pass a plain Date or an ISO string.');
       units += 24;
       hooks.date(object as Date, render);
       return;
     }
-    if (isDate(object)) fail('is a subclass of Date; pass a plain Date or an ISO string.');
     if (depth >= maxDepth) fail(`is nested deeper than ${maxDepth} levels, more than the store accepts.`);
     if (seen.has(object)) fail('contains a cycle, which JSON cannot hold.');
-    if (!isArray && proto !== Object.prototype && proto !== null) {
+    if (exotic) {
       const name = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
       fail(`is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}; pass plain JSON data.`);
     }
@@ -165,7 +167,8 @@ function checkBytes(value: unknown, field: string, maxBytes: number): void {
   }
 }
 
-function utf8Length(text: string): number {
+/** UTF-8 byte length of `text`, counted by hand: no `Buffer` where the HTTP handler runs (Deno, edge runtimes). */
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);

@@ -1,5 +1,4 @@
 import type { BackoffPolicy } from '../backoff/backoff.js';
-import type { ErrorClassification } from '../errors/classify-error.js';
 import { InvalidTransitionError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import { isTerminal, type JobStatus } from '../model/job-status.js';
@@ -72,17 +71,10 @@ export function skipTransition(job: Job, at: Date): JobPatch {
  * running → retrying (after the backoff, while attempts remain and the error is retryable) or
  * failed. See `decideFailure` for the rule.
  */
-export function failTransition(
-  job: Job,
-  error: unknown,
-  classification: ErrorClassification,
-  backoff: BackoffPolicy,
-  now: number,
-  options: FailureOptions,
-): FailureDecision {
+export function failTransition(...args: Parameters<typeof decideFailure>): FailureDecision {
   // A job that may not fail may not retry either (both leave only `running`).
-  checkTransition(job, 'failed');
-  return decideFailure(job, error, classification, backoff, now, options);
+  checkTransition(args[0], 'failed');
+  return decideFailure(...args);
 }
 
 /** queued | retrying | running → cancelled. */

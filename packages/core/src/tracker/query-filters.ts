@@ -1,4 +1,5 @@
-import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
+import { asInputError } from '../util/read-input.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import type { FieldReads, StoreFilter } from '../store/job-store.js';
@@ -41,23 +42,6 @@ export function toStoreFilter(filter: JobFilter = {}): StoreFilter | null {
     return storeFilterOf(filter);
   } catch (error) {
     throw asInputError(error, 'filter');
-  }
-}
-
-/**
- * What a failure while reading a caller's input answers: a jobtrail error as it is, anything else
- * (a proxy's trap, a getter that threw) as `JobValidationError` naming `field`, with it as `cause`.
- */
-export function asInputError(error: unknown, field: string): JobtrailError {
-  if (JobtrailError.isInstance(error)) return error;
-  return new JobValidationError(field, `cannot be read (${describeFailure(error)}); pass plain data.`, { cause: error });
-}
-
-function describeFailure(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an error that cannot be shown';
   }
 }
 

@@ -4,6 +4,16 @@ import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
 import type { JobTypeOptions, TrackerOptions } from './tracker-options.js';
 import { assertInteger, integerOption } from './validate-input.js';
 
+/**
+ * `leaseMs` (a tracker's, a worker's, a manual start's), checked against one range: 100 ms to a
+ * day. Default `fallback`.
+ *
+ * @throws {JobValidationError} (`invalid_input`, field `leaseMs`).
+ */
+export function leaseMsOption(value: number | undefined, fallback: number): number {
+  return integerOption(value, fallback, 'leaseMs', 100, 86_400_000);
+}
+
 /** A tracker's options, checked once and with every default applied (durations in ms). */
 export interface TrackerSettings {
   maxAttempts: number;
@@ -29,7 +39,7 @@ export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings
     if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
   }
   const progressIntervalMs = integerOption(options.progressIntervalMs, 250, 'progressIntervalMs', 0, 3_600_000);
-  const leaseMs = integerOption(options.leaseMs, 60_000, 'leaseMs', 100, 86_400_000);
+  const leaseMs = leaseMsOption(options.leaseMs, 60_000);
   const maxErrors = integerOption(options.maxErrors, 20, 'maxErrors', 0, 1000);
   const maxHistory = integerOption(options.maxHistory, DEFAULT_MAX_HISTORY, 'maxHistory', 1, 1000);
   const maxRetryAfterMs = integerOption(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS, 'maxRetryAfterMs', 0, 366 * 86_400_000);

@@ -132,6 +132,20 @@ function checkText(text: unknown, field: string, verb: string): void {
 }
 
 /** Checks a create/enqueue input; throws before anything is stored. */
+/**
+ * Refuses a key of `value` that is neither in `known` nor in `extra`, naming it (with `prefix`)
+ * and listing the known ones: a misspelt option never passes silently.
+ *
+ * @throws {JobValidationError} (`invalid_input`).
+ */
+export function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string, prefix = '', extra: readonly string[] = []): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key) && !extra.includes(key)) {
+      throw new JobValidationError(`${prefix}${key}`, `is not ${what} option. Known options: ${[...known, ...extra].join(', ')}.`);
+    }
+  }
+}
+
 export function validateCreateInput(
   input: unknown,
   allowedExtraKeys: readonly string[] = [],
@@ -139,14 +153,7 @@ export function validateCreateInput(
 ): CreateJobInput {
   if (input === undefined) return {};
   if (!isPlainObject(input)) throw new JobValidationError('options', `must be an object; got ${show(input)}.`);
-  for (const key of Object.keys(input)) {
-    if (!CREATE_KEYS.has(key) && !allowedExtraKeys.includes(key)) {
-      throw new JobValidationError(
-        key,
-        `is not a job option. Known options: ${[...CREATE_KEYS, ...allowedExtraKeys].join(', ')}.`,
-      );
-    }
-  }
+  assertKnownKeys(input, CREATE_KEYS, 'a job', '', allowedExtraKeys);
   const value = input as CreateJobInput;
   if (value.payload !== undefined) assertJson(value.payload, 'payload', limits);
   if (value.metadata !== undefined) {

@@ -39,11 +39,6 @@ export function isDate(value: unknown): value is Date {
   }
 }
 
-/** Whether `value` is a real Date (of any realm) holding a finite time. */
-export function isValidDate(value: unknown): value is Date {
-  return Number.isFinite(dateTime(value));
-}
-
 /**
  * Whether `proto`, the prototype of a real Date, is its realm's own `Date.prototype` (a plain
  * Date, as `JSON.stringify` renders it) rather than a subclass's prototype: in every realm,

@@ -10,18 +10,28 @@ export function readInput<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (JobtrailError.isInstance(error)) throw error;
-    throw unreadableInputError(name, error);
+    throw asInputError(error, name);
   }
 }
 
-/** The refusal of argument `name` whose reading threw `error` (kept as `cause`). */
-export function unreadableInputError(name: string, error: unknown): JobValidationError {
-  let reason: string;
+/**
+ * What a failure while reading a caller's input answers: a jobtrail error as it is, anything else
+ * (a proxy's trap, a getter that threw) as {@link unreadableInputError}.
+ */
+export function asInputError(error: unknown, field: string): JobtrailError {
+  return JobtrailError.isInstance(error) ? error : unreadableInputError(field, error);
+}
+
+/** The refusal of argument `field` whose reading threw `error` (kept as `cause`). */
+export function unreadableInputError(field: string, error: unknown): JobValidationError {
+  return new JobValidationError(field, `cannot be read (${describeError(error)}); pass plain data.`, { cause: error });
+}
+
+/** `Name: message` of anything thrown, for a message of ours; never throws itself. */
+export function describeError(error: unknown): string {
   try {
-    reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } catch {
-    reason = 'an error that cannot be shown';
+    return 'an error that cannot be shown';
   }
-  return new JobValidationError(name, `cannot be read (${reason}); pass plain data.`, { cause: error });
 }

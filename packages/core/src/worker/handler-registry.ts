@@ -1,22 +1,20 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { RetryPolicy, TypePolicies } from '../tracker/type-policies.js';
-import { assertInteger, isPlainObject, show } from '../tracker/validate-input.js';
+import { assertInteger, assertKnownKeys, isPlainObject, show } from '../tracker/validate-input.js';
 import { getOwn } from '../util/own-property.js';
 import type { ConcurrencyOption, HandlerDefinition, JobHandler, UntypedJobHandlers } from './worker-options.js';
-import { assertKnownKeys } from './worker-settings.js';
 
 /** Every key of {@link HandlerDefinition}, in the order the refusal of an unknown one lists them. */
-const HANDLER_KEYS = Object.keys({
+const HANDLER_KEYS: ReadonlySet<string> = new Set(Object.keys({
   handler: true,
   concurrency: true,
   timeoutMs: true,
   backoff: true,
   classify: true,
-} satisfies Record<keyof HandlerDefinition, true>);
+} satisfies Record<keyof HandlerDefinition, true>));
 
 /** One job type a worker runs, with its options checked and its retry policy resolved once. */
 export interface ResolvedHandler {
-  type: string;
   handler: JobHandler;
   /** Slots for the type. */
   limit: number;
@@ -62,7 +60,7 @@ export function resolveHandlers(
     if (definition.timeoutMs !== undefined) assertInteger(definition.timeoutMs, `handlers.${type}.timeoutMs`, 1, 86_400_000);
     const { backoff, classify } = definition;
     const policy = backoff || classify ? policies.withOverrides(type, { backoff, classify }) : undefined;
-    resolved.set(type, { type, handler: definition.handler, limit, timeoutMs: definition.timeoutMs, policy });
+    resolved.set(type, { handler: definition.handler, limit, timeoutMs: definition.timeoutMs, policy });
   }
   return resolved;
 }

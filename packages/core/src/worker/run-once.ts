@@ -1,9 +1,8 @@
 import type { AttemptOutcomeKind } from '../tracker/attempt-outcome-kind.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
-import { integerOption, isPlainObject, show } from '../tracker/validate-input.js';
+import { assertKnownKeys, integerOption, isPlainObject, show } from '../tracker/validate-input.js';
 import type { Clock } from '../util/clock.js';
 import { raceTimeout } from '../util/race-timeout.js';
-import { assertKnownKeys } from './worker-settings.js';
 
 export type RunOnceSummary = Record<AttemptOutcomeKind, number> & {
   claimed: number;
@@ -22,7 +21,7 @@ export interface RunOnceOptions {
   maxDurationMs?: number;
 }
 
-const RUN_ONCE_KEYS = Object.keys({ maxJobs: true, maxDurationMs: true } satisfies Record<keyof RunOnceOptions, true>);
+const RUN_ONCE_KEYS: ReadonlySet<string> = new Set(Object.keys({ maxJobs: true, maxDurationMs: true } satisfies Record<keyof RunOnceOptions, true>));
 
 /** What the run-once loop drives on its worker. */
 export interface RunOnceHost {

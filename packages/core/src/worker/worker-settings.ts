@@ -3,7 +3,8 @@ import { isJobStatus, isTerminal } from '../model/job-status.js';
 import type { AttemptRunner } from '../tracker/attempt-runner.js';
 import type { Tracker } from '../tracker/tracker.js';
 import type { TypePolicies } from '../tracker/type-policies.js';
-import { integerOption } from '../tracker/validate-input.js';
+import { leaseMsOption } from '../tracker/tracker-settings.js';
+import { assertKnownKeys, integerOption } from '../tracker/validate-input.js';
 import type { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { JobStore } from '../store/job-store.js';
@@ -23,7 +24,7 @@ export interface WorkerSettings {
 }
 
 /** Every key of {@link WorkerOptions}, in the order the refusal of an unknown one lists them. */
-const WORKER_OPTION_KEYS = Object.keys({
+const WORKER_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys({
   tracker: true,
   handlers: true,
   concurrency: true,
@@ -37,19 +38,7 @@ const WORKER_OPTION_KEYS = Object.keys({
   retention: true,
   retentionIntervalMs: true,
   keepAlive: true,
-} satisfies Record<keyof WorkerOptions, true>);
-
-/**
- * Refuses own keys of `options` not in `known`, as `tracker.enqueue` does: a misspelt option
- * (`concurency`) would otherwise be ignored silently. The error names `prefix` + the key.
- *
- * @throws {JobValidationError} (`invalid_input`) naming the first unknown key and the known ones.
- */
-export function assertKnownKeys(options: object, known: readonly string[], what: string, prefix = ''): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new JobValidationError(`${prefix}${key}`, `is not ${what} option. Known options: ${known.join(', ')}.`);
-  }
-}
+} satisfies Record<keyof WorkerOptions, true>));
 
 // The members of a tracker the worker uses, by the type they belong to (so that a rename breaks
 // the build here). A tracker is recognised by them, not by `instanceof`: a tracker made by another
@@ -90,7 +79,7 @@ export function assertTracker(value: unknown): asserts value is Tracker {
 /** @throws {JobValidationError} (`invalid_input`) naming the first bad option. */
 export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
   assertKnownKeys(options, WORKER_OPTION_KEYS, 'a worker');
-  const leaseMs = integerOption(options.leaseMs, 30_000, 'leaseMs', 100, 86_400_000);
+  const leaseMs = leaseMsOption(options.leaseMs, 30_000);
   const heartbeatMs = integerOption(options.heartbeatMs, Math.floor(leaseMs / 3), 'heartbeatMs', 10, leaseMs - 1);
   const pollIntervalMs = integerOption(options.pollIntervalMs, 1000, 'pollIntervalMs', 1, 3_600_000);
   const batchSize = integerOption(options.batchSize, 20, 'batchSize', 1, 1000);
