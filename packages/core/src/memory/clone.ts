@@ -52,6 +52,8 @@ export interface Row {
   finishedAt: number | null;
   updatedAt: number;
   readonly trace: string | null;
+  readonly scheduleName: string | null;
+  readonly scheduledFor: number | null;
   /** Bumped whenever a new claim-queue entry is pushed for the job; older entries are stale. */
   seq: number;
 }
@@ -216,6 +218,8 @@ export function toRow(job: Job): Row {
     finishedAt: job.finishedAt == null ? null : job.finishedAt.getTime(),
     updatedAt: job.updatedAt.getTime(),
     trace: job.trace ?? null,
+    scheduleName: job.scheduleName ?? null,
+    scheduledFor: job.scheduledFor == null ? null : job.scheduledFor.getTime(),
     seq: 0,
   };
 }
@@ -256,6 +260,8 @@ export function toJob(row: Row, plan: ReadPlan = FULL_READ): Job {
     finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt),
     updatedAt: new Date(row.updatedAt),
     trace: row.trace,
+    scheduleName: row.scheduleName,
+    scheduledFor: row.scheduledFor === null ? null : new Date(row.scheduledFor),
   };
 }
 

@@ -34,6 +34,10 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /** The schedule that fired this job (`tracker.schedule`), or null. */
+  scheduleName: string | null;
+  /** The tick this job stands for: the instant its schedule was due (null when not scheduled). */
+  scheduledFor: Date | null;
 
   status: JobStatus;
   /** 0 before the first start, then 1-based. */

@@ -16,6 +16,8 @@ import {
   checkTransition,
 } from './store-input.js';
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
+import { checkDueSchedules, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
+import { SCHEDULE_STORE_METHODS, type ScheduleStore } from './schedule-store.js';
 
 /**
  * The brand every copy of core (ESM and CommonJS builds, two versions side by side) puts on the
@@ -44,6 +46,11 @@ const PROGRESS: ArgumentNames = [['patch', ''], ['owner', ''], ['attempt', '']];
 const INCREMENT: ArgumentNames = [['deltas', 'deltas'], ['updatedAt', ''], ['owner', ''], ['attempt', '']];
 const FILTER: ArgumentNames = [['filter', '']];
 const NONE: ArgumentNames = [];
+const SCHEDULE: ArgumentNames = [['schedule', '']];
+const NAME: ArgumentNames = [['name', '']];
+const SCHEDULE_QUERY: ArgumentNames = [['query', '']];
+const DUE: ArgumentNames = [['now', ''], ['limit', '']];
+const SCHEDULE_UPDATE: ArgumentNames = [['name', ''], ['expectedVersion', ''], ['patch', '']];
 /**
  * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
  * by store (the measured clock offset). Weak, so a store and its wrapper are collected together.
@@ -112,6 +119,13 @@ export function guardStore(store: JobStore): JobStore {
     prune: failed('prune'),
     close: failed('close'),
     serverTime: failed('serverTime'),
+    insertSchedule: failed('insertSchedule'),
+    getSchedule: failed('getSchedule'),
+    listSchedules: failed('listSchedules'),
+    dueSchedules: failed('dueSchedules'),
+    nextScheduleRunAt: failed('nextScheduleRunAt'),
+    updateSchedule: failed('updateSchedule'),
+    deleteSchedule: failed('deleteSchedule'),
   } as const;
   /**
    * Calls `method` of the store with up to five arguments (passed one by one: no arguments array)
@@ -239,6 +253,21 @@ export function guardStore(store: JobStore): JobStore {
   };
 
   if (store.limits !== undefined) guard.limits = store.limits;
+  const schedules = scheduleMethods(store, label);
+  if (schedules !== null) {
+    guard.insertSchedule = (record) =>
+      refused(checkScheduleRecord, SCHEDULE, record) ?? forward('insertSchedule', schedules.insertSchedule, record);
+    guard.getSchedule = (name) => refused(checkScheduleName, NAME, name) ?? forward('getSchedule', schedules.getSchedule, name);
+    guard.listSchedules = (query) =>
+      refused(checkScheduleQuery, SCHEDULE_QUERY, query) ?? forward('listSchedules', schedules.listSchedules, query);
+    guard.dueSchedules = (now, limit) =>
+      refused(checkDueSchedules, DUE, now, limit) ?? forward('dueSchedules', schedules.dueSchedules, now, limit);
+    guard.nextScheduleRunAt = () => refused(checkNothing, NONE) ?? forward('nextScheduleRunAt', schedules.nextScheduleRunAt);
+    guard.updateSchedule = (name, expectedVersion, patch) =>
+      refused(checkScheduleUpdate, SCHEDULE_UPDATE, name, expectedVersion, patch) ??
+      forward('updateSchedule', schedules.updateSchedule, name, expectedVersion, patch);
+    guard.deleteSchedule = (name) => refused(checkScheduleName, NAME, name) ?? forward('deleteSchedule', schedules.deleteSchedule, name);
+  }
   if (typeof store.serverTime === 'function') {
     guard.serverTime = () => refused(checkNothing, NONE) ?? forward('serverTime', store.serverTime!);
   }
@@ -260,6 +289,22 @@ export function guardStore(store: JobStore): JobStore {
 }
 
 function checkNothing(): void {}
+
+/**
+ * The store's schedule methods when it has all of them, null when it has none.
+ *
+ * @throws {JobValidationError} (`invalid_input`, field `store`) for a store with only some: a
+ *   scheduler half served would lose ticks.
+ */
+function scheduleMethods(store: JobStore, label: string): ScheduleStore | null {
+  const present = SCHEDULE_STORE_METHODS.filter((method) => typeof store[method] === 'function');
+  if (present.length === 0) return null;
+  if (present.length < SCHEDULE_STORE_METHODS.length) {
+    const missing = SCHEDULE_STORE_METHODS.filter((method) => !present.includes(method));
+    throw new JobValidationError('store', `${label} has some of the schedule methods but not ${missing.join(', ')}: implement all of ScheduleStore or none.`);
+  }
+  return store as JobStore & ScheduleStore;
+}
 
 /** `MemoryJobStore "orders"`: the class, and the store's own name where it has one. */
 function describeStore(store: JobStore): string {

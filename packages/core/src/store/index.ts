@@ -20,6 +20,15 @@ export type {
   StoreWakeEvent,
   ReadOptions,
 } from './job-store.js';
+export type {
+  ScheduleStore,
+  ScheduleRecord,
+  SchedulePatch,
+  ScheduleInsertResult,
+  ScheduleUpdateResult,
+  ScheduleQuery,
+} from './schedule-store.js';
+export { SCHEDULE_STORE_METHODS, MAX_SCHEDULE_PAGE } from './schedule-store.js';
 export {
   LARGE_JOB_FIELDS,
   MAX_FIELD_CAP_BYTES,

@@ -1,5 +1,6 @@
 import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
+import type { ScheduleStore } from './schedule-store.js';
 
 /**
  * The persistence port. A store is a thin, atomic layer: it never decides a status or computes a
@@ -12,8 +13,10 @@ import type { JobStatus, TerminalStatus } from '../model/job-status.js';
  * `StoreError`. A store therefore receives only well-formed input and checks only what its
  * database adds (integer widths, index sizes); the `@throws` of each method below are the
  * guarded store's.
+ *
+ * The schedule methods ({@link ScheduleStore}) are optional as a whole: all or none.
  */
-export interface JobStore {
+export interface JobStore extends Partial<ScheduleStore> {
   /**
    * Inserts a new job. When `job.key` is set and a non-finished job has the same type, key,
    * `tenantId` and `ownerId` (a key's scope; `null` is a value of its own, so two jobs without a
@@ -300,4 +303,6 @@ export interface PruneRequest {
 export interface StoreWakeEvent {
   /** The type of job that became claimable, when known. */
   type?: string;
+  /** The name of a schedule that was inserted, updated or deleted (schedulers recompute their sleep). */
+  schedule?: string;
 }

@@ -158,6 +158,8 @@ export function checkJob(job: Job): void {
   optionalText('parentId', job.parentId);
   optionalText('tenantId', job.tenantId);
   optionalText('ownerId', job.ownerId);
+  optionalText('scheduleName', job.scheduleName);
+  optionalDate('scheduledFor', job.scheduledFor);
   requireCount('attempt', job.attempt);
   requireMaxAttempts('maxAttempts', job.maxAttempts);
   requireFinite('priority', job.priority);

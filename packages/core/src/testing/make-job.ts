@@ -18,6 +18,8 @@ export function makeJob<TPayload = unknown, TResult = unknown>(
     parentId: null,
     tenantId: null,
     ownerId: null,
+    scheduleName: null,
+    scheduledFor: null,
     status: 'queued',
     attempt: 0,
     maxAttempts: 3,

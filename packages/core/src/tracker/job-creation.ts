@@ -53,6 +53,8 @@ export class JobCreation {
       parentId: input.parentId ?? null,
       tenantId: input.tenantId ?? null,
       ownerId: input.ownerId ?? null,
+      scheduleName: null,
+      scheduledFor: null,
       status,
       attempt: 0,
       maxAttempts: input.maxAttempts ?? this.deps.policies.maxAttemptsFor(type),
