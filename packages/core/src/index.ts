@@ -41,6 +41,7 @@ export {
   JobValidationError,
   InvalidProgressError,
   StoreError,
+  ScheduleNotFoundError,
   defineErrorKind,
 } from './errors/jobtrail-error.js';
 export { FatalJobError, RetryableJobError } from './errors/job-errors.js';
@@ -80,6 +81,11 @@ export type { ProgressDetails } from './tracker/attempt-writer.js';
 export type { CreateJobInput } from './tracker/validate-input.js';
 export { PRIORITY_MIN, PRIORITY_MAX } from './tracker/validate-input.js';
 export type { JobFilter, ListFilter } from './tracker/query-filters.js';
+
+export type { Schedule, SchedulePage, ListSchedulesOptions } from './schedule/schedule.js';
+export type { ScheduleSpec, ScheduleOverlap, ScheduleCatchUp } from './schedule/schedule-spec.js';
+export type { ScheduleScope } from './schedule/schedule-commands.js';
+export type { FiringPass } from './schedule/schedule-firing.js';
 
 export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
 

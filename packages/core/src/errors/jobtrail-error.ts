@@ -118,6 +118,19 @@ export class JobNotFoundError extends JobtrailError {
   }
 }
 
+/** No schedule of that name (or none in the caller's scope): code `schedule_not_found`. */
+export class ScheduleNotFoundError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:ScheduleNotFoundError');
+  }
+
+  readonly scheduleName: string;
+  constructor(name: string) {
+    super('schedule_not_found', `Schedule ${JSON.stringify(name)} does not exist (or is outside the caller's scope).`);
+    this.scheduleName = name;
+  }
+}
+
 export class InvalidTransitionError extends JobtrailError {
   static {
     defineErrorKind(this, '@jobtrail/core:InvalidTransitionError');

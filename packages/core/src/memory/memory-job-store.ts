@@ -26,6 +26,14 @@ import { takeDue, TypeQueue, type QueueEntry } from './claim-queue.js';
 import { cloneMetrics, toJob, toRow, type Row } from './clone.js';
 import { applyPatch, compileFilter, dedupeKey, isClaimable, lowerBound, matches } from './row-updates.js';
 import { WakeListeners } from './wake-listeners.js';
+import { ScheduleTable } from './schedule-table.js';
+import type {
+  ScheduleInsertResult,
+  SchedulePatch,
+  ScheduleQuery,
+  ScheduleRecord,
+  ScheduleUpdateResult,
+} from '../store/schedule-store.js';
 
 export interface MemoryJobStoreOptions {
   /** Shown in error messages, to tell several stores of one process apart. */
@@ -67,6 +75,7 @@ export class MemoryJobStore implements JobStore {
   private readonly finished = new Set<string>();
   private readonly children = new Map<string, Set<string>>();
   private readonly listeners = new WakeListeners();
+  private readonly schedules = new ScheduleTable();
   private isClosed = false;
   private nextSeq = 1;
 
@@ -350,6 +359,40 @@ export class MemoryJobStore implements JobStore {
     return this.listeners.subscribe(listener);
   }
 
+  async insertSchedule(record: ScheduleRecord): Promise<ScheduleInsertResult> {
+    const result = this.schedules.insert(record);
+    if (result.ok) this.listeners.wakeSchedule(record.name);
+    return result;
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | null> {
+    return this.schedules.get(name);
+  }
+
+  async listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]> {
+    return this.schedules.list(query);
+  }
+
+  async dueSchedules(now: Date, limit: number): Promise<ScheduleRecord[]> {
+    return this.schedules.due(now, limit);
+  }
+
+  async nextScheduleRunAt(): Promise<Date | null> {
+    return this.schedules.nextRunAt();
+  }
+
+  async updateSchedule(name: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleUpdateResult> {
+    const result = this.schedules.update(name, expectedVersion, patch);
+    if (result.ok) this.listeners.wakeSchedule(name);
+    return result;
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    const deleted = this.schedules.delete(name);
+    if (deleted) this.listeners.wakeSchedule(name);
+    return deleted;
+  }
+
   /** Every rejection is a jobtrail error already: `guardStore` passes its promises through. */
   readonly mapsErrors = true;
 
@@ -369,6 +412,7 @@ export class MemoryJobStore implements JobStore {
     this.running.clear();
     this.finished.clear();
     this.children.clear();
+    this.schedules.clear();
   }
 
   private addId(id: string): void {

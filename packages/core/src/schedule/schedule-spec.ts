@@ -13,6 +13,7 @@ import {
 import { dateTime } from '../util/dates.js';
 import { parseDuration } from '../util/duration.js';
 import { checkCron } from './cron-rule.js';
+import type { StoreLimits } from '../store/job-store.js';
 
 export type ScheduleOverlap = 'skip' | 'allow';
 export type ScheduleCatchUp = 'none' | 'latest' | 'all';
@@ -37,7 +38,11 @@ export interface ScheduleSpec<TPayload = unknown> {
   startAt?: Date | null;
   /** No tick at or after this instant (exclusive); must be after `startAt`. */
   endAt?: Date | null;
-  /** `'skip'` (default): no firing while the schedule's previous job is unfinished. */
+  /**
+   * `'skip'` (default): no firing while the schedule's previous job is unfinished; the ticks due
+   * meanwhile are skipped, not queued. `'allow'`: every tick fires. With `catchUp: 'all'` the
+   * default is `'allow'` and `'skip'` is refused (a catch-up fires several ticks at once).
+   */
   overlap?: ScheduleOverlap;
   /** Missed ticks after downtime: `'none'`, `'latest'` (default) or `'all'`; see `dueTicks`. */
   catchUp?: ScheduleCatchUp;
@@ -101,7 +106,7 @@ const CATCH_UPS: readonly ScheduleCatchUp[] = ['none', 'latest', 'all'];
  * as absent for every optional key.
  *
  * Defaults, and the peers they follow:
- * - `overlap: 'skip'`: the issue's "at most one instance" of a periodic workflow. BullMQ, pg-boss,
+ * - `overlap: 'skip'` (`'allow'` with `catchUp: 'all'`): the issue's "at most one instance" of a periodic workflow. BullMQ, pg-boss,
  *   graphile-worker and Agenda (default concurrency 5) all let runs of one schedule overlap unless
  *   told otherwise; a workflow slower than its interval then piles up runs, which is rarely meant.
  * - `catchUp: 'latest'`: after downtime, fire once. BullMQ job schedulers (the one delayed job left
@@ -115,18 +120,22 @@ const CATCH_UPS: readonly ScheduleCatchUp[] = ['none', 'latest', 'all'];
  * @param options.anchorAt when the schedule began (a store passes its creation time): see `anchorAt`.
  * @throws {JobValidationError} (`invalid_input`) naming the field, e.g. `cron`, `timezone`, `endAt`.
  */
-export function checkScheduleSpec(name: unknown, spec: unknown, options: { anchorAt?: Date } = {}): ScheduleDefinition {
+export function checkScheduleSpec(
+  name: unknown,
+  spec: unknown,
+  options: { anchorAt?: Date; limits?: StoreLimits } = {},
+): ScheduleDefinition {
   assertScheduleName(name);
   if (!isPlainObject(spec)) throw new JobValidationError('spec', `must be an object; got ${show(spec)}.`);
   assertKnownKeys(spec, SPEC_KEY_SET, 'a schedule');
   const get = (key: (typeof SPEC_KEYS)[number]): unknown => spec[key] ?? undefined;
   assertJobType(get('type'));
   const payload = get('payload');
-  if (payload !== undefined) assertJson(payload, 'payload');
+  if (payload !== undefined) assertJson(payload, 'payload', options.limits);
   const metadata = get('metadata');
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) throw new JobValidationError('metadata', 'must be a plain object.');
-    assertJson(metadata, 'metadata');
+    assertJson(metadata, 'metadata', options.limits);
   }
   assertOptionalText(get('tenantId'), 'tenantId');
   const startAt = optionalDate(get('startAt'), 'startAt');
@@ -134,8 +143,13 @@ export function checkScheduleSpec(name: unknown, spec: unknown, options: { ancho
   if (startAt !== null && endAt !== null && endAt.getTime() <= startAt.getTime()) {
     throw new JobValidationError('endAt', `must be after startAt (${startAt.toISOString()}); got ${endAt.toISOString()}.`);
   }
-  const overlap = oneOf(get('overlap'), OVERLAPS, 'skip', 'overlap');
   const catchUp = oneOf(get('catchUp'), CATCH_UPS, 'latest', 'catchUp');
+  // 'all' fires several ticks at once, so their jobs may run side by side: it cannot keep the
+  // "at most one unfinished" promise of 'skip', and so defaults to 'allow' and refuses 'skip'.
+  const overlap = oneOf(get('overlap'), OVERLAPS, catchUp === 'all' ? 'allow' : 'skip', 'overlap');
+  if (catchUp === 'all' && overlap === 'skip') {
+    throw new JobValidationError('overlap', "cannot be 'skip' with catchUp: 'all', which fires every missed tick at once; use catchUp: 'latest' for at most one unfinished job.");
+  }
   const maxCatchUp = get('maxCatchUp');
   if (maxCatchUp !== undefined) {
     if (catchUp !== 'all') throw new JobValidationError('maxCatchUp', `applies only with catchUp: 'all'; catchUp is '${catchUp}'.`);

@@ -12,6 +12,8 @@ import { querySuite } from './query-suite.js';
 import { readCostSuite } from './read-cost-suite.js';
 import { recordTruthSuite } from './record-truth-suite.js';
 import { retentionSuite } from './retention-suite.js';
+import { schedulesSuite } from './schedules-suite.js';
+import { schedulingSuite } from './scheduling-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
@@ -41,5 +43,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     httpKeysSuite(options);
     httpEdgesSuite(options);
     readCostSuite(options);
+    schedulesSuite(options);
+    schedulingSuite(options);
   });
 }

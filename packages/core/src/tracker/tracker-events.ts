@@ -23,6 +23,8 @@ export interface TrackerErrorContext {
   operation: string;
   jobId?: string;
   type?: string;
+  /** The schedule being fired (operation `schedule`). */
+  schedule?: string;
 }
 
 /**

@@ -24,6 +24,10 @@ import { resolveTrackerSettings } from './tracker-settings.js';
 import { TypePolicies } from './type-policies.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { CreateJobInput } from './validate-input.js';
+import { ScheduleCommands, type ScheduleScope } from '../schedule/schedule-commands.js';
+import { ScheduleFiring, type FiringPass } from '../schedule/schedule-firing.js';
+import type { ListSchedulesOptions, Schedule, SchedulePage } from '../schedule/schedule.js';
+import type { ScheduleSpec } from '../schedule/schedule-spec.js';
 
 /**
  * Creates the tracker of a process: one per store, shared by everything that creates, runs or
@@ -62,6 +66,8 @@ export class Tracker {
   private readonly byId: ByIdLifecycle;
   private readonly queries: JobQueries;
   private readonly recovery: LeaseRecovery;
+  private readonly scheduleCommands: ScheduleCommands;
+  private readonly firing: ScheduleFiring;
   /** Leases of jobs this tracker drives itself (`track()`, `start(id)`), renewed by heartbeat. */
   private readonly leases: LeaseKeeper;
   private readonly runInline: <T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions) => Promise<Awaited<T>>;
@@ -97,6 +103,8 @@ export class Tracker {
     this.creation = new JobCreation({ store, clock: this.clockSync, limits, policies, emitter, telemetry });
     this.byId = new ByIdLifecycle({ store, clock: this.clockSync, limits, settings, runner, emitter, leases, owner });
     this.queries = new JobQueries(store, clock);
+    this.scheduleCommands = new ScheduleCommands({ store, clock: this.clockSync, limits });
+    this.firing = new ScheduleFiring({ store, clock: this.clockSync, creation: this.creation, emitter });
     const inline = { clock: this.clockSync, settings, creation: this.creation, runner, emitter, leases, limits, owner };
     this.runInline = (type, fn, trackOptions) => trackInline(inline, type, fn, trackOptions);
     this.recovery = new LeaseRecovery({
@@ -304,6 +312,75 @@ export class Tracker {
    */
   recoverExpired(): Promise<Job[]> {
     return this.recovery.recoverExpired();
+  }
+
+  // ---- recurring schedules --------------------------------------------------------------------
+
+  /**
+   * Creates or updates the schedule `name` (1 to 255 characters, unique across tenants): every
+   * tick enqueues one job of `spec.type`, carrying `scheduleName` and `scheduledFor` (the tick).
+   * Stored durably: workers of every process fire it (`createWorker({ schedules: false })` opts
+   * out), and each tick fires exactly once however many do (the job's id is derived from name and
+   * tick, and the store's primary key decides). Idempotent: declaring an unchanged schedule at
+   * every start writes nothing; a change of timing starts it afresh from now; a pause
+   * ({@link pauseSchedule}) is kept. See `ScheduleSpec` for the fields and defaults, and
+   * docs/design.md ("Recurring schedules") for DST, catch-up and overlap rules.
+   *
+   * @example
+   * await tracker.schedule('reports.nightly', { type: 'report', cron: '0 2 * * *', timezone: 'Europe/Berlin' });
+   * await tracker.schedule('sync.orders', { type: 'orders.sync', every: '5m', payload: { batch: 500 } });
+   *
+   * @throws {JobValidationError} (`invalid_input`, naming the field: `cron`, `timezone`, `every`,
+   *   `endAt`, ...) for a bad spec, or `tenantId` when the name belongs to another tenant; nothing
+   *   is stored.
+   * @throws {StoreError} when the store keeps no schedules or fails.
+   */
+  schedule<T extends RegisteredJobType>(name: string, spec: ScheduleSpec<PayloadOf<T>> & { type: T }): Promise<Schedule>;
+  schedule<TPayload = unknown>(name: string, spec: ScheduleSpec<TPayload> & { type: UnregisteredJobType }): Promise<Schedule>;
+  schedule(name: string, spec: ScheduleSpec): Promise<Schedule> {
+    return this.scheduleCommands.schedule(name, spec);
+  }
+
+  /**
+   * Deletes the schedule (jobs it made stay, and a tick being fired right now may still create
+   * its job); answers whether it existed in `scope`.
+   */
+  unschedule(name: string, scope?: ScheduleScope): Promise<boolean> {
+    return this.scheduleCommands.unschedule(name, scope);
+  }
+
+  /**
+   * Stops the schedule firing until {@link resumeSchedule}; kept when the code declares the
+   * schedule again. @throws {ScheduleNotFoundError} (`schedule_not_found`) when it does not exist in `scope`.
+   */
+  pauseSchedule(name: string, scope?: ScheduleScope): Promise<Schedule> {
+    return this.scheduleCommands.pause(name, scope);
+  }
+
+  /**
+   * Lets a paused schedule fire again from its next tick: ticks due while it was paused are not
+   * fired. @throws {ScheduleNotFoundError} (`schedule_not_found`) when it does not exist in `scope`.
+   */
+  resumeSchedule(name: string, scope?: ScheduleScope): Promise<Schedule> {
+    return this.scheduleCommands.resume(name, scope);
+  }
+
+  /** The schedule, or null when it does not exist in `scope`. */
+  getSchedule(name: string, scope?: ScheduleScope): Promise<Schedule | null> {
+    return this.scheduleCommands.get(name, scope);
+  }
+
+  /** Schedules by name, paged (`options.after` = the previous page's `nextCursor`). */
+  listSchedules(options?: ListSchedulesOptions): Promise<SchedulePage> {
+    return this.scheduleCommands.list(options);
+  }
+
+  /**
+   * Fires every due schedule once, as a worker's scheduler does in the background: for a process
+   * that runs no worker (a serverless cron hook) or a test. Safe alongside any number of workers.
+   */
+  fireDueSchedules(): Promise<FiringPass> {
+    return this.firing.fireDue();
   }
 
   // ---- inline tracking -------------------------------------------------------------------------

@@ -1,0 +1,202 @@
+import { isTerminal } from '../model/job-status.js';
+import type { JobStore } from '../store/job-store.js';
+import type { ScheduleRecord, ScheduleStore } from '../store/schedule-store.js';
+import type { ClockSync } from '../tracker/clock-sync.js';
+import type { JobCreation } from '../tracker/job-creation.js';
+import type { TrackerEmitter } from '../tracker/tracker-emitter.js';
+import { scheduleJobId } from './schedule-job-id.js';
+import { dueTicks } from './schedule-ticks.js';
+
+export interface ScheduleFiringDeps {
+  store: JobStore;
+  clock: ClockSync;
+  creation: JobCreation;
+  emitter: TrackerEmitter;
+}
+
+/** What one pass over the due schedules did (`tracker.fireDueSchedules()`). */
+export interface FiringPass {
+  /** Jobs this pass created (a tick whose job another process created first is not counted). */
+  fired: number;
+  /** Schedules that could not be fired; each is reported as an `error` event (operation `schedule`). */
+  failed: number;
+  /** The earliest `nextRunAt` of the enabled, unpaused schedules after the pass, or null. */
+  next: Date | null;
+}
+
+/** Schedules read per round of a pass. */
+const DUE_BATCH = 100;
+/** Rounds per pass: a pass fires at most DUE_BATCH × MAX_ROUNDS schedules, the next pass the rest. */
+const MAX_ROUNDS = 10;
+/** Compare-and-set rounds per schedule before it is left to the next pass. */
+const MAX_ATTEMPTS = 5;
+/** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+const WITHOUT_LARGE_FIELDS = { read: { payload: 'omit', result: 'omit', metadata: 'omit' } } as const;
+
+/**
+ * Fires due schedules: exactly one job per (schedule, tick) however many processes do it at
+ * once, none lost when a process dies half-way (see docs/design.md, "Recurring schedules").
+ *
+ * Firing one schedule:
+ * 1. Finish an earlier firing: insert the jobs of its `pendingTicks` (their ids are derived from
+ *    name and tick, so a job inserted before is refused by the primary key, not doubled), then
+ *    clear them with compare-and-set.
+ * 2. Judge the ticks in `[nextRunAt, now]` (`dueTicks`, by `catchUp`); under `overlap: 'skip'`
+ *    they are skipped while the previous job is unfinished.
+ * 3. Claim them: one compare-and-set on `version` moves `nextRunAt` past now and lists the ticks
+ *    in `pendingTicks`. Of processes judging the same version, one wins; the others re-read.
+ * 4. Insert their jobs, then clear `pendingTicks` (step 1 for whoever comes next if this
+ *    process dies first).
+ */
+export class ScheduleFiring {
+  /**
+   * Schedules that failed, by name: not tried again before `until` (ms, tracker clock), so one
+   * broken schedule neither spins a scheduler nor delays the others (see `nextWake`).
+   */
+  private readonly backoff = new Map<string, { until: number; delayMs: number }>();
+
+  constructor(private readonly deps: ScheduleFiringDeps) {}
+
+  /** Whether the store keeps schedules at all. */
+  get supported(): boolean {
+    return typeof this.deps.store.dueSchedules === 'function';
+  }
+
+  /**
+   * One pass: fires every due schedule. A schedule that fails is reported (an `error` event) and
+   * the others are fired all the same.
+   */
+  async fireDue(): Promise<FiringPass> {
+    if (!this.supported) return { fired: 0, failed: 0, next: null };
+    const store = this.deps.store as JobStore & ScheduleStore;
+    const { clock, emitter } = this.deps;
+    if (clock.pending) await clock.ready();
+    let fired = 0;
+    let failed = 0;
+    const seen = new Set<string>();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = clock.clock.now();
+      const found = await store.dueSchedules(new Date(now), DUE_BATCH);
+      const due = found.filter((record) => !seen.has(record.name) && !this.waiting(record.name, now));
+      for (const record of due) {
+        seen.add(record.name);
+        try {
+          fired += await this.fireOne(store, record);
+          this.backoff.delete(record.name);
+        } catch (error) {
+          failed++;
+          this.failedNow(record.name);
+          emitter.error(error, { operation: 'schedule', schedule: record.name, type: record.type });
+        }
+      }
+      if (found.length < DUE_BATCH || due.length === 0) break;
+    }
+    return { fired, failed, next: await this.nextWake(store) };
+  }
+
+  /**
+   * When the next pass has work: the earliest `nextRunAt` of the schedules not waiting out a
+   * failure, or the end of the earliest wait. Without waiting schedules that is the store's
+   * `nextScheduleRunAt`; with some, the earliest due ones are read past them (they sort first,
+   * being overdue) so a healthy schedule's time is never hidden behind a broken one's.
+   */
+  private async nextWake(store: ScheduleStore): Promise<Date | null> {
+    const now = this.deps.clock.clock.now();
+    for (const [name, entry] of this.backoff) if (entry.until <= now) this.backoff.delete(name);
+    if (this.backoff.size === 0) return store.nextScheduleRunAt();
+    let next = Math.min(...[...this.backoff.values()].map((entry) => entry.until));
+    const horizon = new Date(Math.max(now, next));
+    const earliest = await store.dueSchedules(horizon, Math.min(this.backoff.size + 1, 1000));
+    // Due before the first wait ends and not waiting itself; none: wake when that wait ends.
+    const healthy = earliest.find((record) => !this.backoff.has(record.name));
+    if (healthy !== undefined) next = Math.min(next, healthy.pendingTicks.length > 0 ? now : (healthy.nextRunAt?.getTime() ?? next));
+    return new Date(next);
+  }
+
+  private waiting(name: string, now: number): boolean {
+    const entry = this.backoff.get(name);
+    return entry !== undefined && entry.until > now;
+  }
+
+  private failedNow(name: string): void {
+    const delayMs = Math.min((this.backoff.get(name)?.delayMs ?? RETRY_FIRST_MS / 2) * 2, RETRY_MAX_MS);
+    this.backoff.set(name, { until: this.deps.clock.clock.now() + delayMs, delayMs });
+  }
+
+  /** Fires one schedule as read; answers how many jobs it created. */
+  private async fireOne(store: ScheduleStore, record: ScheduleRecord): Promise<number> {
+    let current = record;
+    let created = 0;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (current.pendingTicks.length > 0) {
+        created += await this.insertJobs(current, current.pendingTicks);
+        const cleared = await store.updateSchedule(current.name, current.version, { pendingTicks: [], updatedAt: this.now() });
+        if (!cleared.ok) {
+          if (cleared.reason === 'not_found') return created;
+          current = cleared.current;
+          continue;
+        }
+        current = cleared.schedule;
+      }
+      const now = this.now();
+      if (!current.enabled || current.paused || current.nextRunAt === null || current.nextRunAt.getTime() > now.getTime()) return created;
+      const due = dueTicks(current, new Date(current.nextRunAt.getTime() - 1), now);
+      let ticks = due.fire;
+      if (ticks.length > 0 && current.overlap === 'skip' && (await this.previousUnfinished(current))) ticks = [];
+      const last = ticks[ticks.length - 1];
+      const claimed = await store.updateSchedule(
+        current.name,
+        current.version,
+        last === undefined
+          ? { nextRunAt: due.next, updatedAt: now }
+          : { nextRunAt: due.next, lastRunAt: last, lastJobId: scheduleJobId(current.name, last), pendingTicks: ticks, updatedAt: now },
+      );
+      if (!claimed.ok) {
+        if (claimed.reason === 'not_found') return created;
+        current = claimed.current;
+        continue;
+      }
+      if (last === undefined) return created;
+      created += await this.insertJobs(claimed.schedule, ticks);
+      // Lost only to a writer that changed the schedule meanwhile; ticks it still lists are
+      // inserted again by the next pass, refused as existing: nothing doubles.
+      await store.updateSchedule(current.name, claimed.schedule.version, { pendingTicks: [], updatedAt: this.now() });
+      return created;
+    }
+    return created;
+  }
+
+  /** Inserts the job of each tick, oldest first; answers how many were new. */
+  private async insertJobs(record: ScheduleRecord, ticks: readonly Date[]): Promise<number> {
+    const { creation, store } = this.deps;
+    let created = 0;
+    for (const tick of ticks) {
+      const job = creation.draft(record.type, { payload: record.payload, metadata: record.metadata, tenantId: record.tenantId }, 'queued');
+      job.id = scheduleJobId(record.name, tick);
+      job.scheduleName = record.name;
+      job.scheduledFor = tick;
+      try {
+        await creation.insert(job, undefined);
+        created++;
+      } catch (error) {
+        // The tick's job exists already (another process, or this one before it died): the
+        // primary key refused the second insert, which is the point. Anything else is a failure.
+        if ((await store.get(job.id, WITHOUT_LARGE_FIELDS)) === null) throw error;
+      }
+    }
+    return created;
+  }
+
+  private async previousUnfinished(record: ScheduleRecord): Promise<boolean> {
+    if (record.lastJobId === null) return false;
+    const job = await this.deps.store.get(record.lastJobId, WITHOUT_LARGE_FIELDS);
+    // A job that no longer exists was pruned, so it had finished.
+    return job !== null && !isTerminal(job.status);
+  }
+
+  private now(): Date {
+    return new Date(this.deps.clock.clock.now());
+  }
+}

@@ -1,0 +1,105 @@
+import type { SchedulePatch, ScheduleRecord } from '../store/schedule-store.js';
+import { isDate } from '../util/dates.js';
+import type { ScheduleDefinition } from './schedule-spec.js';
+import { nextTick, type ScheduleTiming } from './schedule-ticks.js';
+
+/**
+ * Building and comparing stored schedule records, pure. The record's `nextRunAt` is the first
+ * tick not yet judged: a scheduler fires (or, under `overlap: 'skip'`, skips) the ticks in
+ * `[nextRunAt, now]` and moves it past `now`, so `lastRunAt` only ever names a tick that fired.
+ */
+
+/** The fields of a definition a record keeps as they are. */
+type SpecFields = Pick<
+  ScheduleRecord,
+  'type' | 'payload' | 'metadata' | 'tenantId' | 'cron' | 'timezone' | 'everyMs' | 'startAt' | 'endAt' | 'overlap' | 'catchUp' | 'maxCatchUp' | 'enabled'
+>;
+
+const TIMING_FIELDS = ['cron', 'timezone', 'everyMs', 'startAt', 'endAt'] as const;
+const OTHER_FIELDS = ['type', 'payload', 'metadata', 'tenantId', 'overlap', 'catchUp', 'maxCatchUp', 'enabled'] as const;
+
+/** A new schedule's record, anchored at `now`: its first tick is the first at or after `now`. */
+export function newScheduleRecord(definition: ScheduleDefinition, now: Date): ScheduleRecord {
+  const anchorAt = new Date(now.getTime());
+  const spec = specFields(definition);
+  return {
+    name: definition.name,
+    ...spec,
+    anchorAt,
+    paused: false,
+    nextRunAt: firstTickFrom({ ...spec, anchorAt }, now),
+    lastRunAt: null,
+    lastJobId: null,
+    pendingTicks: [],
+    version: 1,
+    createdAt: anchorAt,
+    updatedAt: anchorAt,
+  };
+}
+
+/**
+ * The patch that makes `current` say what `definition` says, or null when it already does (a
+ * process declaring its schedules at every start writes nothing). A change of timing (pattern,
+ * zone, interval, bounds) starts the schedule afresh from `now`: `every` ticks count from then
+ * (unless `startAt` is given) and no tick before it is due; enabling a disabled schedule fires
+ * none of the ticks it was disabled for. The operator's `paused`, and where
+ * firing stands (`lastRunAt`, `lastJobId`, `pendingTicks`), are kept.
+ */
+export function specPatch(current: ScheduleRecord, definition: ScheduleDefinition, now: Date): SchedulePatch | null {
+  const spec = specFields(definition);
+  const timingChanged = TIMING_FIELDS.some((field) => !sameValue(current[field], spec[field]));
+  const otherChanged = OTHER_FIELDS.some((field) => !sameValue(current[field], spec[field]));
+  if (!timingChanged && !otherChanged) return null;
+  const patch: SchedulePatch = { ...spec, updatedAt: now };
+  if (timingChanged) {
+    patch.anchorAt = now;
+    patch.nextRunAt = firstTickFrom({ ...spec, anchorAt: now }, now);
+  } else if (!current.enabled && spec.enabled) {
+    // Enabled again: the ticks it was disabled for are not missed, they were never wanted.
+    patch.nextRunAt = firstTickFrom(current, now);
+  }
+  return patch;
+}
+
+/** The first tick at or after `from`, or null when there is none. */
+export function firstTickFrom(timing: ScheduleTiming, from: Date): Date | null {
+  return nextTick(timing, new Date(from.getTime() - 1));
+}
+
+function specFields(definition: ScheduleDefinition): SpecFields {
+  return {
+    type: definition.type,
+    payload: definition.payload,
+    metadata: definition.metadata,
+    tenantId: definition.tenantId,
+    cron: definition.cron,
+    timezone: definition.timezone,
+    everyMs: definition.everyMs,
+    startAt: definition.startAt,
+    endAt: definition.endAt,
+    overlap: definition.overlap,
+    catchUp: definition.catchUp,
+    maxCatchUp: definition.maxCatchUp,
+    enabled: definition.enabled,
+  };
+}
+
+/**
+ * Equality of stored values: Dates by instant, objects by content whatever their key order (a
+ * store such as PostgreSQL's jsonb answers keys in an order of its own), arrays in order.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (isDate(a) || isDate(b)) return isDate(a) && isDate(b) && a.getTime() === b.getTime();
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((item, index) => sameValue(item, other[index]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  return keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
+}

@@ -1,0 +1,81 @@
+import type { ScheduleRecord } from '../store/schedule-store.js';
+import type { ScheduleCatchUp, ScheduleOverlap } from './schedule-spec.js';
+
+/**
+ * A recurring schedule as `tracker.listSchedules()` and `getSchedule()` answer it: its spec with
+ * every default applied, its state, and where firing stands.
+ */
+export interface Schedule {
+  name: string;
+  /** The job type each tick enqueues. */
+  type: string;
+  payload: unknown;
+  metadata: Record<string, unknown>;
+  tenantId: string | null;
+  /** The cron pattern, or null for an `every` schedule. */
+  cron: string | null;
+  /** The IANA zone the cron pattern is read in, or null for an `every` schedule. */
+  timezone: string | null;
+  /** The interval in ms, or null for a cron schedule. */
+  every: number | null;
+  startAt: Date | null;
+  endAt: Date | null;
+  overlap: ScheduleOverlap;
+  catchUp: ScheduleCatchUp;
+  maxCatchUp: number;
+  /** The code's say (`spec.enabled`). */
+  enabled: boolean;
+  /** The operator's say (`pauseSchedule` / `resumeSchedule`); kept when the code declares it again. */
+  paused: boolean;
+  /** When the next tick is due; null when the schedule has no more ticks (past `endAt`). */
+  nextRunAt: Date | null;
+  /** The newest tick fired, or null before the first. */
+  lastRunAt: Date | null;
+  /** The job of the newest tick fired. */
+  lastJobId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A page of `tracker.listSchedules()`, name ascending. */
+export interface SchedulePage {
+  schedules: Schedule[];
+  /** The name to pass as `after` for the next page, or null when this was the last. */
+  nextCursor: string | null;
+}
+
+/** Options of `tracker.listSchedules()`. */
+export interface ListSchedulesOptions {
+  /** Only schedules of this tenant (`null`: without one; undefined: any). */
+  tenantId?: string | null;
+  /** Names after this one: the previous page's `nextCursor`. */
+  after?: string;
+  /** Page size, 1..1000. Default 100. */
+  limit?: number;
+}
+
+/** The public view of a stored record: fresh objects, nothing of the store's bookkeeping. */
+export function toSchedule(record: ScheduleRecord): Schedule {
+  return {
+    name: record.name,
+    type: record.type,
+    payload: record.payload,
+    metadata: record.metadata,
+    tenantId: record.tenantId,
+    cron: record.cron,
+    timezone: record.timezone,
+    every: record.everyMs,
+    startAt: record.startAt,
+    endAt: record.endAt,
+    overlap: record.overlap,
+    catchUp: record.catchUp,
+    maxCatchUp: record.maxCatchUp,
+    enabled: record.enabled,
+    paused: record.paused,
+    nextRunAt: record.nextRunAt,
+    lastRunAt: record.lastRunAt,
+    lastJobId: record.lastJobId,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
