@@ -1,4 +1,4 @@
-import { JobValidationError } from '@jobtrail/core';
+import { JobValidationError, MemoryJobStore } from '@jobtrail/core';
 import type { SchedulePatch, ScheduleQuery, ScheduleRecord } from '@jobtrail/core/store';
 import { makeJob } from '@jobtrail/core/testing';
 import fc from 'fast-check';
@@ -201,6 +201,28 @@ describe('schedule documents (mingo against the port)', () => {
         expect(seen).toEqual(names(portList(docs.map(toScheduleRecord), { limit: 1000 })));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("answer what MemoryJobStore (core's reference store) answers for the documents the store writes", async () => {
+    const query = fc.record({ tenantId: fc.constantFrom(undefined, null, 't1'), after: fc.constantFrom(undefined, ...NAMES), limit: fc.integer({ min: 1, max: 5 }) });
+    await fc.assert(
+      fc.asyncProperty(storedSchedules, fc.integer({ min: -4, max: 4 }), query, async (all, now, q) => {
+        // Only documents the store wrote: the memory store holds records, never a sparse document.
+        const docs = all.filter((doc) => Object.keys(doc).length === Object.keys(toScheduleDocument(makeSchedule())).length);
+        const memory = new MemoryJobStore();
+        for (const doc of docs) await memory.insertSchedule(toScheduleRecord(doc));
+        const listQuery: ScheduleQuery = {
+          limit: q.limit,
+          ...(q.tenantId === undefined ? {} : { tenantId: q.tenantId }),
+          ...(q.after === undefined ? {} : { after: q.after }),
+        };
+        expect(select(docs, listSchedulesFilter(listQuery), SCHEDULE_NAME_SORT, q.limit).map(toScheduleRecord)).toEqual(await memory.listSchedules(listQuery));
+        expect(select(docs, dueSchedulesFilter(at(now)), DUE_SCHEDULES_SORT, q.limit).map(toScheduleRecord)).toEqual(await memory.dueSchedules(at(now), q.limit));
+        const [first] = select(docs, NEXT_RUN_FILTER, NEXT_RUN_SORT, 1);
+        expect(first === undefined ? null : first.nextRunAt).toEqual(await memory.nextScheduleRunAt());
+      }),
+      { numRuns: 150 },
     );
   });
 

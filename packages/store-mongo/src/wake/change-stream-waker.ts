@@ -17,7 +17,8 @@ import { changeToWakeEvent } from './wake-pipeline.js';
  * wake its subscribers at once, and jobs other processes enqueue are found by the worker's
  * regular poll. Schedules this store instance inserts, updates or deletes always wake its
  * subscribers at once (stream or not); without the schedules stream, changes other processes
- * make are not reported, and a scheduler finds them at its next own look at the store.
+ * make are not reported, and a scheduler finds them at its next pass (core's scheduler sleeps up
+ * to 60 s when the store can subscribe).
  */
 export type WakeMode = 'idle' | 'connecting' | 'change-stream' | 'polling' | 'polling-only';
 
