@@ -17,12 +17,13 @@ export interface MongoJobStoreOptions {
    */
   schedulesCollectionName?: string;
   /**
-   * Wake subscribers (workers) through a change stream when the deployment supports one (replica
-   * sets, sharded clusters). Default true; false means polling only, as on a standalone server.
+   * Wake subscribers (workers and their schedulers) through change streams, one on the jobs and
+   * one on the schedules collection, when the deployment supports them (replica sets, sharded
+   * clusters). Default true; false means polling only, as on a standalone server.
    */
   changeStreams?: boolean;
   /**
-   * Told when the change stream fails (the store then falls back to polling on its own).
+   * Told when a change stream fails (the store then falls back to polling on its own).
    * For logs and metrics; default: nothing.
    */
   onChangeStreamError?: (error: unknown) => void;
