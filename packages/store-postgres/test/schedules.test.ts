@@ -90,9 +90,10 @@ describe('insertSchedule and getSchedule', () => {
     expect(await guarded.getSchedule(schedule.name)).toEqual(schedule);
   });
 
-  it('stores a payload left undefined as null', async () => {
+  it('stores a payload left undefined as null (a direct call; the guard refuses an incomplete record)', async () => {
     const schedule = makeSchedule({ payload: undefined });
-    expect(await guarded.insertSchedule(schedule)).toMatchObject({ ok: true, schedule: { payload: null } });
+    await expectJobtrailError(() => guarded.insertSchedule(schedule), 'invalid_input');
+    expect(await db.store.insertSchedule(schedule)).toMatchObject({ ok: true, schedule: { payload: null } });
     expect((await guarded.getSchedule(schedule.name))?.payload).toBeNull();
   });
 
@@ -240,8 +241,9 @@ describe('updateSchedule', () => {
   });
 
   it('counts versions beyond 32 bits', async () => {
+    // Inserted directly: through the guard a new schedule starts at version 1.
     const schedule = makeSchedule({ version: 2 ** 31 - 1 });
-    await guarded.insertSchedule(schedule);
+    await db.store.insertSchedule(schedule);
     const result = await guarded.updateSchedule(schedule.name, 2 ** 31 - 1, { updatedAt: new Date() });
     expect(result).toMatchObject({ ok: true, schedule: { version: 2 ** 31 } });
     expect((await guarded.getSchedule(schedule.name))?.version).toBe(2 ** 31);

@@ -91,7 +91,7 @@ export class ScheduleCommands {
       if (options === null || typeof options !== 'object') throw new JobValidationError('options', `must be an object; got ${show(options)}.`);
       const limit = integerOption(options.limit, DEFAULT_PAGE, 'limit', 1, 1000);
       const tenantId = checkScope({ tenantId: options.tenantId }).tenantId;
-      if (options.after !== undefined) assertScheduleName(options.after);
+      if (options.after !== undefined) assertScheduleName(options.after, 'after');
       return { limit, tenantId, after: options.after };
     });
     // One more than asked tells whether a next page exists.

@@ -15,8 +15,9 @@ import { parseDuration } from '../util/duration.js';
 import { checkCron } from './cron-rule.js';
 import type { StoreLimits } from '../store/job-store.js';
 
-export type ScheduleOverlap = 'skip' | 'allow';
-export type ScheduleCatchUp = 'none' | 'latest' | 'all';
+import type { ScheduleCatchUp, ScheduleOverlap } from '../model/schedule-policy.js';
+
+export type { ScheduleCatchUp, ScheduleOverlap };
 
 /** What `tracker.schedule(name, spec)` takes: exactly one of `cron` and `every`. */
 export interface ScheduleSpec<TPayload = unknown> {
@@ -176,14 +177,14 @@ export function checkScheduleSpec(
 }
 
 /** A schedule name: a non-blank, storable string of at most 255 characters. */
-export function assertScheduleName(name: unknown): asserts name is string {
+export function assertScheduleName(name: unknown, field = 'name'): asserts name is string {
   if (typeof name !== 'string' || name.trim() === '') {
-    throw new JobValidationError('name', `must be a non-empty string such as "reports.nightly"; got ${show(name)}.`);
+    throw new JobValidationError(field, `must be a non-empty string such as "reports.nightly"; got ${show(name)}.`);
   }
   if (name.length > MAX_SCHEDULE_NAME_LENGTH) {
-    throw new JobValidationError('name', `must be at most ${MAX_SCHEDULE_NAME_LENGTH} characters; got ${name.length}.`);
+    throw new JobValidationError(field, `must be at most ${MAX_SCHEDULE_NAME_LENGTH} characters; got ${name.length}.`);
   }
-  assertStorableText(name, 'name');
+  assertStorableText(name, field);
 }
 
 type Timing = Pick<ScheduleDefinition, 'cron' | 'timezone' | 'everyMs'>;

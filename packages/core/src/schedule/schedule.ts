@@ -27,7 +27,10 @@ export interface Schedule {
   enabled: boolean;
   /** The operator's say (`pauseSchedule` / `resumeSchedule`); kept when the code declares it again. */
   paused: boolean;
-  /** When the next tick is due; null when the schedule has no more ticks (past `endAt`). */
+  /**
+   * When the next tick fires; null when none will without a change: past `endAt`, paused or
+   * disabled (resuming or enabling computes it afresh from then).
+   */
   nextRunAt: Date | null;
   /** The newest tick fired, or null before the first. */
   lastRunAt: Date | null;
@@ -72,7 +75,7 @@ export function toSchedule(record: ScheduleRecord): Schedule {
     maxCatchUp: record.maxCatchUp,
     enabled: record.enabled,
     paused: record.paused,
-    nextRunAt: record.nextRunAt,
+    nextRunAt: record.paused || !record.enabled ? null : record.nextRunAt,
     lastRunAt: record.lastRunAt,
     lastJobId: record.lastJobId,
     createdAt: record.createdAt,

@@ -1,4 +1,4 @@
-import type { ScheduleCatchUp, ScheduleOverlap } from '../schedule/schedule-spec.js';
+import type { ScheduleCatchUp, ScheduleOverlap } from '../model/schedule-policy.js';
 
 /**
  * A recurring schedule as a store holds it: the checked spec (see `checkScheduleSpec`), the
