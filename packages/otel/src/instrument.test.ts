@@ -75,6 +75,21 @@ describe('instrument()', () => {
     expect(otel.span('send scan').attributes['messaging.message.id']).toBe(job.id);
   });
 
+  it("names the schedule and tick on a scheduled job's send span", async () => {
+    const otel = harness();
+    const tracker = createTracker({ store: new MemoryJobStore(), telemetry: jobtrailTelemetry({ tracerProvider: otel.tracerProvider }) });
+    await tracker.schedule('nightly', { type: 'report', every: '1h' });
+    await tracker.fireDueSchedules();
+    const [job] = (await tracker.list({ type: 'report' })).jobs;
+    expect(otel.span('send report').attributes).toMatchObject({
+      'messaging.message.id': job!.id,
+      'jobtrail.schedule.name': 'nightly',
+      'jobtrail.job.scheduled_for': job!.scheduledFor!.toISOString(),
+    });
+    await tracker.enqueue('plain', null);
+    expect(otel.span('send plain').attributes['jobtrail.schedule.name']).toBeUndefined();
+  });
+
   it('rejects what is not a tracker and bad options with invalid_input', async () => {
     const tracker = createTracker({ store: new MemoryJobStore() });
     await expectJobtrailError(() => instrument({} as never), 'invalid_input');

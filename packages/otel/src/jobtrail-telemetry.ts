@@ -17,7 +17,7 @@ import { AttemptScope } from './attempt-scope.js';
 import { JobMetrics } from './job-metrics.js';
 import { extractJobTrace, injectJobTrace } from './job-propagation.js';
 import { resolveOptions, type JobtrailOtelOptions, type ResolvedOptions } from './options.js';
-import { INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
+import { ATTR_JOBTRAIL_JOB_SCHEDULED_FOR, ATTR_JOBTRAIL_SCHEDULE_NAME, INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
 import { SendScope } from './send-scope.js';
 
 // Attribute objects are written as literals with the semconv.ts names spelled out: V8 builds a
@@ -51,16 +51,16 @@ class OtelJobTelemetry implements JobTelemetry {
         const stored = injectJobTrace(context.active());
         return stored ? { trace: stored, end: NOOP_END } : undefined;
       }
-      const span = this.tracer().startSpan(`send ${draft.type}`, {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': MESSAGING_SYSTEM,
-          'messaging.operation.name': 'send',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': draft.type,
-          'messaging.message.id': draft.id,
-        },
-      });
+      const attributes: Record<string, string> = {
+        'messaging.system': MESSAGING_SYSTEM,
+        'messaging.operation.name': 'send',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': draft.type,
+        'messaging.message.id': draft.id,
+      };
+      if (draft.scheduleName != null) attributes[ATTR_JOBTRAIL_SCHEDULE_NAME] = draft.scheduleName;
+      if (draft.scheduledFor != null) attributes[ATTR_JOBTRAIL_JOB_SCHEDULED_FOR] = draft.scheduledFor.toISOString();
+      const span = this.tracer().startSpan(`send ${draft.type}`, { kind: SpanKind.PRODUCER, attributes });
       // The caller's baggage travels with the job, under the send span's context.
       const stored = injectJobTrace(trace.setSpan(context.active(), span));
       // No SDK at all: nothing to record, nothing to propagate.

@@ -19,6 +19,10 @@ export const ATTR_JOBTRAIL_JOB_RETRY_AT = 'jobtrail.job.retry_at';
 export const ATTR_JOBTRAIL_JOB_DEDUPLICATED = 'jobtrail.job.deduplicated';
 export const ATTR_JOBTRAIL_JOB_PROGRESS = 'jobtrail.job.progress';
 export const ATTR_JOBTRAIL_JOB_STAGE = 'jobtrail.job.stage';
+/** The recurring schedule that fired the job (`tracker.schedule`), on its send span. */
+export const ATTR_JOBTRAIL_SCHEDULE_NAME = 'jobtrail.schedule.name';
+/** The tick the job stands for, ISO 8601, on its send span. */
+export const ATTR_JOBTRAIL_JOB_SCHEDULED_FOR = 'jobtrail.job.scheduled_for';
 
 export const EVENT_JOBTRAIL_JOB_PROGRESS = 'jobtrail.job.progress';
 

@@ -30,6 +30,9 @@ const DUE_BATCH = 100;
 const MAX_ROUNDS = 10;
 /** Compare-and-set rounds per schedule before it is left to the next pass. */
 const MAX_ATTEMPTS = 5;
+/** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 const WITHOUT_LARGE_FIELDS = { read: { payload: 'omit', result: 'omit', metadata: 'omit' } } as const;
 
 /**
@@ -48,6 +51,12 @@ const WITHOUT_LARGE_FIELDS = { read: { payload: 'omit', result: 'omit', metadata
  *    process dies first).
  */
 export class ScheduleFiring {
+  /**
+   * Schedules that failed, by name: not tried again before `until` (ms, tracker clock), so one
+   * broken schedule neither spins a scheduler nor delays the others (see `nextWake`).
+   */
+  private readonly backoff = new Map<string, { until: number; delayMs: number }>();
+
   constructor(private readonly deps: ScheduleFiringDeps) {}
 
   /** Whether the store keeps schedules at all. */
@@ -68,20 +77,52 @@ export class ScheduleFiring {
     let failed = 0;
     const seen = new Set<string>();
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const found = await store.dueSchedules(new Date(clock.clock.now()), DUE_BATCH);
-      const due = found.filter((record) => !seen.has(record.name));
+      const now = clock.clock.now();
+      const found = await store.dueSchedules(new Date(now), DUE_BATCH);
+      const due = found.filter((record) => !seen.has(record.name) && !this.waiting(record.name, now));
       for (const record of due) {
         seen.add(record.name);
         try {
           fired += await this.fireOne(store, record);
+          this.backoff.delete(record.name);
         } catch (error) {
           failed++;
+          this.failedNow(record.name);
           emitter.error(error, { operation: 'schedule', schedule: record.name, type: record.type });
         }
       }
       if (found.length < DUE_BATCH || due.length === 0) break;
     }
-    return { fired, failed, next: await store.nextScheduleRunAt() };
+    return { fired, failed, next: await this.nextWake(store) };
+  }
+
+  /**
+   * When the next pass has work: the earliest `nextRunAt` of the schedules not waiting out a
+   * failure, or the end of the earliest wait. Without waiting schedules that is the store's
+   * `nextScheduleRunAt`; with some, the earliest due ones are read past them (they sort first,
+   * being overdue) so a healthy schedule's time is never hidden behind a broken one's.
+   */
+  private async nextWake(store: ScheduleStore): Promise<Date | null> {
+    const now = this.deps.clock.clock.now();
+    for (const [name, entry] of this.backoff) if (entry.until <= now) this.backoff.delete(name);
+    if (this.backoff.size === 0) return store.nextScheduleRunAt();
+    let next = Math.min(...[...this.backoff.values()].map((entry) => entry.until));
+    const horizon = new Date(Math.max(now, next));
+    const earliest = await store.dueSchedules(horizon, Math.min(this.backoff.size + 1, 1000));
+    // Due before the first wait ends and not waiting itself; none: wake when that wait ends.
+    const healthy = earliest.find((record) => !this.backoff.has(record.name));
+    if (healthy !== undefined) next = Math.min(next, healthy.pendingTicks.length > 0 ? now : (healthy.nextRunAt?.getTime() ?? next));
+    return new Date(next);
+  }
+
+  private waiting(name: string, now: number): boolean {
+    const entry = this.backoff.get(name);
+    return entry !== undefined && entry.until > now;
+  }
+
+  private failedNow(name: string): void {
+    const delayMs = Math.min((this.backoff.get(name)?.delayMs ?? RETRY_FIRST_MS / 2) * 2, RETRY_MAX_MS);
+    this.backoff.set(name, { until: this.deps.clock.clock.now() + delayMs, delayMs });
   }
 
   /** Fires one schedule as read; answers how many jobs it created. */

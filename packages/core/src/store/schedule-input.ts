@@ -101,7 +101,7 @@ function checkSettings(value: Partial<ScheduleRecord>): void {
     if (!Array.isArray(value.pendingTicks) || value.pendingTicks.length > MAX_PENDING_TICKS) {
       throw new JobValidationError('pendingTicks', `must be an array of at most ${MAX_PENDING_TICKS} Dates.`);
     }
-    value.pendingTicks.forEach((tick, index) => assertStorableDate(tick, `pendingTicks[${index}]`));
+    for (const [index, tick] of value.pendingTicks.entries()) assertStorableDate(tick, `pendingTicks[${index}]`);
   }
 }
 

@@ -336,7 +336,7 @@ export class Tracker {
    * @throws {StoreError} when the store keeps no schedules or fails.
    */
   schedule<T extends RegisteredJobType>(name: string, spec: ScheduleSpec<PayloadOf<T>> & { type: T }): Promise<Schedule>;
-  schedule<TPayload = unknown>(name: string, spec: ScheduleSpec<TPayload>): Promise<Schedule>;
+  schedule<TPayload = unknown>(name: string, spec: ScheduleSpec<TPayload> & { type: UnregisteredJobType }): Promise<Schedule>;
   schedule(name: string, spec: ScheduleSpec): Promise<Schedule> {
     return this.scheduleCommands.schedule(name, spec);
   }

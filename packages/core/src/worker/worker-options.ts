@@ -73,4 +73,10 @@ export interface WorkerOptions {
    * does: a worker-only process then survives a database outage and resumes. Default true.
    */
   keepAlive?: boolean;
+  /**
+   * Run the scheduler: fire the store's due recurring schedules (`tracker.schedule()`), sleeping
+   * until the next tick and waking when a schedule changes. Every process may run it: each tick
+   * fires exactly once all the same. Default true; false leaves firing to other processes.
+   */
+  schedules?: boolean;
 }

@@ -21,6 +21,7 @@ export interface WorkerSettings {
   retention: RetentionOption | undefined;
   retentionIntervalMs: number;
   keepAlive: boolean;
+  schedules: boolean;
 }
 
 /** Every key of {@link WorkerOptions}, in the order the refusal of an unknown one lists them. */
@@ -38,12 +39,13 @@ const WORKER_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys({
   retention: true,
   retentionIntervalMs: true,
   keepAlive: true,
+  schedules: true,
 } satisfies Record<keyof WorkerOptions, true>));
 
 // The members of a tracker the worker uses, by the type they belong to (so that a rename breaks
 // the build here). A tracker is recognised by them, not by `instanceof`: a tracker made by another
 // copy of core (its CommonJS build next to the ES module one) is a tracker all the same.
-const TRACKER_METHODS = ['clockReady', 'recoverExpired', 'prune'] as const satisfies ReadonlyArray<keyof Tracker>;
+const TRACKER_METHODS = ['clockReady', 'recoverExpired', 'prune', 'fireDueSchedules'] as const satisfies ReadonlyArray<keyof Tracker>;
 const STORE_METHODS = ['claim', 'heartbeat'] as const satisfies ReadonlyArray<keyof JobStore>;
 const RUNNER_METHODS = ['run', 'release', 'retake', 'leaseLost', 'report'] as const satisfies ReadonlyArray<keyof AttemptRunner>;
 const CLOCK_METHODS = ['now', 'setTimeout', 'clearTimeout'] as const satisfies ReadonlyArray<keyof Clock>;
@@ -76,6 +78,12 @@ export function assertTracker(value: unknown): asserts value is Tracker {
   if (!ok) throw new JobValidationError('tracker', 'must be a tracker made by createTracker().');
 }
 
+function booleanOption(value: unknown, field: string): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new JobValidationError(field, `must be a boolean; got ${String(value)}.`);
+  return value;
+}
+
 /** @throws {JobValidationError} (`invalid_input`) naming the first bad option. */
 export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
   assertKnownKeys(options, WORKER_OPTION_KEYS, 'a worker');
@@ -105,6 +113,7 @@ export function resolveWorkerSettings(options: WorkerOptions): WorkerSettings {
     recoverIntervalMs,
     retention,
     retentionIntervalMs,
-    keepAlive: options.keepAlive ?? true,
+    keepAlive: booleanOption(options.keepAlive, 'keepAlive'),
+    schedules: booleanOption(options.schedules, 'schedules'),
   };
 }

@@ -21,6 +21,7 @@ import { SettledAttempts } from './settled-attempts.js';
 import type { UntypedJobHandlers, WorkerOptions } from './worker-options.js';
 import { assertTracker, resolveWorkerSettings, type WorkerSettings } from './worker-settings.js';
 import { WorkerSlots } from './worker-slots.js';
+import { ScheduleLoop } from './schedule-loop.js';
 
 /**
  * Creates a worker over a tracker: it runs its attempts through the tracker's attempt runner.
@@ -66,6 +67,8 @@ export class Worker {
   private unsubscribe: (() => void) | null = null;
   private stopPromise: Promise<void> | null = null;
   private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
+  /** Null with `schedules: false`, or over a store that keeps no schedules. */
+  private readonly scheduler: ScheduleLoop | null;
 
   constructor(options: WorkerOptions) {
     if (!options || typeof options !== 'object') throw new JobValidationError('options', 'createWorker() needs options.');
@@ -82,6 +85,19 @@ export class Worker {
     this.hold = new ClaimHold(this.clock);
     this.emit = new WorkerEmitter(this.events, this.runner);
     this.timers = new MaintenanceTimers(this.clock, this.tracker, { wake: () => this.wake(), report: this.emit.error }, this.settings);
+    const store = this.tracker.store;
+    this.scheduler =
+      this.settings.schedules && typeof store.dueSchedules === 'function'
+        ? new ScheduleLoop(
+            this.clock,
+            {
+              fireDue: () => this.tracker.fireDueSchedules(),
+              subscribe: store.subscribe?.bind(store),
+              report: this.emit.error,
+            },
+            this.settings.pollIntervalMs,
+          )
+        : null;
     this.leases = new LeaseKeeper({
       store: this.tracker.store,
       clock: this.clock,
@@ -117,6 +133,7 @@ export class Worker {
         if (!event.type || this.handlers.has(event.type)) this.wake();
       }) ?? null;
     this.timers.start();
+    this.scheduler?.start();
     this.wake();
     return this;
   }
@@ -359,6 +376,7 @@ export class Worker {
     }
     this.state = 'stopping';
     this.timers.stop();
+    await this.scheduler?.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.claiming) await this.claiming.catch(() => 0);

@@ -60,6 +60,14 @@ export async function enqueueAndCreate(): Promise<void> {
   await tracker.enqueue(dynamic, { to: 'a' });
 }
 
+export async function schedules(): Promise<void> {
+  await tracker.schedule('monthly.report', { type: 'reports.build', cron: '0 3 1 * *', payload: { month: 1 } });
+  // @ts-expect-error misspelt type
+  await tracker.schedule('monthly.report', { type: 'reports.buidl', cron: '0 3 1 * *', payload: { month: 1 } });
+  // @ts-expect-error wrong payload shape
+  await tracker.schedule('monthly.report', { type: 'reports.build', every: '1h', payload: { month: 'march' } });
+}
+
 export async function track(): Promise<void> {
   const result = await tracker.track(
     'emails.send',
