@@ -1,5 +1,6 @@
 import type { JobStatus } from '../model/job-status.js';
 import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
+import type { ScheduleCatchUp, ScheduleOverlap } from '../schedule/schedule-spec.js';
 
 /**
  * What the jobs HTTP handler sends and the browser client receives: a `Job` as JSON, with ISO
@@ -151,8 +152,8 @@ export interface ScheduleJson {
   every: number | null;
   startAt: string | null;
   endAt: string | null;
-  overlap: 'skip' | 'allow';
-  catchUp: 'none' | 'latest' | 'all';
+  overlap: ScheduleOverlap;
+  catchUp: ScheduleCatchUp;
   maxCatchUp: number;
   /** The code's say (`spec.enabled`): a disabled schedule never fires. */
   enabled: boolean;
