@@ -1,7 +1,7 @@
-import type { JobStore } from '@jobtrail/core/store';
-import type { ClientSession, Db } from 'mongodb';
+import type { JobStore, ScheduleStore } from '@jobtrail/core/store';
+import type { ClientSession, Db, IndexDescription } from 'mongodb';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { MongoJobStore, MongoJobStoreOptions, WakeMode } from './index.js';
+import type { JOB_INDEXES, MongoJobStore, MongoJobStoreOptions, SCHEDULE_INDEXES, WakeMode } from './index.js';
 
 describe('public types', () => {
   it('is a JobStore with subscribe, built over a driver Db', () => {
@@ -11,6 +11,15 @@ describe('public types', () => {
     expectTypeOf<MongoJobStoreOptions>().toHaveProperty('collectionName').toEqualTypeOf<string | undefined>();
     expectTypeOf<MongoJobStore['ensureIndexes']>().returns.toEqualTypeOf<Promise<string[]>>();
     expectTypeOf<MongoJobStore['wakeMode']>().toEqualTypeOf<WakeMode>();
+  });
+
+  it('is a ScheduleStore too (all of its methods), with its collection named', () => {
+    expectTypeOf<MongoJobStore>().toExtend<ScheduleStore>();
+    expectTypeOf<MongoJobStore>().toExtend<Required<Pick<JobStore, keyof ScheduleStore>>>();
+    expectTypeOf<MongoJobStoreOptions>().toHaveProperty('schedulesCollectionName').toEqualTypeOf<string | undefined>();
+    expectTypeOf<MongoJobStore['schedulesCollectionName']>().toEqualTypeOf<string>();
+    expectTypeOf<typeof SCHEDULE_INDEXES>().toEqualTypeOf<typeof JOB_INDEXES>();
+    expectTypeOf<typeof SCHEDULE_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
   });
 
   it('takes a ClientSession as the insert transaction', () => {

@@ -4,7 +4,7 @@ import { find, update } from 'mingo';
 import { MongoServerError, type Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { KEY_HOLDING_STATUSES } from './documents/statuses.js';
-import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME } from './indexes/index-definitions.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, SCHEDULE_INDEXES } from './indexes/index-definitions.js';
 import type { JobDocument } from './mapping/job-document.js';
 import { MongoJobStore } from './mongo-job-store.js';
 
@@ -139,21 +139,45 @@ describe('MongoJobStore dedupe scope (fake collection)', () => {
     expect(await retry(scoped)).toMatchObject({ ok: true, job: { id: failed.id, status: 'queued' } });
   });
 
-  it('ensureIndexes creates the scoped index before it drops the global one', async () => {
+  it('ensureIndexes creates the scoped index (and the schedule indexes) before it drops the global one', async () => {
     const calls: string[] = [];
-    const collection = {
+    const collection = (collectionName: string) => ({
       async createIndexes(definitions: Array<{ name: string }>) {
-        calls.push(`create ${definitions.map((definition) => definition.name).join(',')}`);
+        calls.push(`create on ${collectionName}: ${definitions.map((definition) => definition.name).join(',')}`);
+        return definitions.map((definition) => definition.name);
+      },
+      async dropIndex(name: string) {
+        calls.push(`drop on ${collectionName}: ${name}`);
+      },
+    });
+    const store = new MongoJobStore({ db: { databaseName: 'app', collection } as unknown as Db, changeStreams: false });
+    const names = await store.ensureIndexes();
+    expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES].map((definition) => definition.name));
+    expect(calls).toEqual([
+      `create on jobtrail_jobs: ${JOB_INDEXES.map((definition) => definition.name).join(',')}`,
+      `create on jobtrail_jobs_schedules: ${SCHEDULE_INDEXES.map((definition) => definition.name).join(',')}`,
+      `drop on jobtrail_jobs: ${GLOBAL_DEDUPE_INDEX_NAME}`,
+    ]);
+    expect(calls[0]).toContain(DEDUPE_INDEX_NAME);
+  });
+
+  it('ensureIndexes names the schedules collection when its indexes cannot be created, and drops nothing then', async () => {
+    const calls: string[] = [];
+    const collection = (collectionName: string) => ({
+      async createIndexes(definitions: Array<{ name: string }>) {
+        if (collectionName === 'queue_schedules') {
+          throw new MongoServerError({ message: 'An existing index has the same name as the requested index', code: 86, codeName: 'IndexKeySpecsConflict' });
+        }
         return definitions.map((definition) => definition.name);
       },
       async dropIndex(name: string) {
         calls.push(`drop ${name}`);
       },
-    };
-    const store = new MongoJobStore({ db: { databaseName: 'app', collection: () => collection } as unknown as Db, changeStreams: false });
-    expect(await store.ensureIndexes()).toContain(DEDUPE_INDEX_NAME);
-    expect(calls).toHaveLength(2);
-    expect(calls[0]).toContain(DEDUPE_INDEX_NAME);
-    expect(calls[1]).toBe(`drop ${GLOBAL_DEDUPE_INDEX_NAME}`);
+    });
+    const store = new MongoJobStore({ db: { databaseName: 'app', collection } as unknown as Db, collectionName: 'queue', changeStreams: false });
+    const error = await rejection(() => store.ensureIndexes());
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error.message).toContain('An index on "queue_schedules" has the name or keys of a jobtrail index but a different definition');
+    expect(calls).toEqual([]);
   });
 });

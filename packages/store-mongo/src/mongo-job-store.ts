@@ -17,11 +17,17 @@ import {
   type StoreLimits,
   type StoreQuery,
   type ReadOptions,
+  type ScheduleInsertResult,
+  type SchedulePatch,
+  type ScheduleQuery,
+  type ScheduleRecord,
+  type ScheduleStore,
+  type ScheduleUpdateResult,
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
 } from '@jobtrail/core/store';
-import type { ClientSession, Collection, Db } from 'mongodb';
+import type { ClientSession, Collection, Db, IndexDescription } from 'mongodb';
 import { claimBatch } from './documents/claim-batch.js';
 import { claimPlan } from './documents/claim-documents.js';
 import { insertClashFilter, keyHolderFilter, sharesKey } from './documents/dedupe-documents.js';
@@ -44,15 +50,18 @@ import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.j
 import { readProjection, scopedIdFilter, toJobRead } from './documents/read-projection.js';
 import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
-import { JOB_INDEXES } from './indexes/index-definitions.js';
+import { JOB_INDEXES, SCHEDULE_INDEXES } from './indexes/index-definitions.js';
 import { dropRetiredIndexes } from './indexes/retired-indexes.js';
 import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './mapping/job-document.js';
 import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
+import type { ScheduleDocument } from './mapping/schedule-document.js';
+import { ScheduleOperations } from './schedules/schedule-operations.js';
 import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
 import { watchCommit } from './transaction/commit-watch.js';
 import { sessionFrom } from './transaction/session.js';
-import { ChangeStreamWaker, type WakeMode } from './wake/change-stream-waker.js';
+import { ChangeStreamWaker, combinedWakeMode, type WakeMode } from './wake/change-stream-waker.js';
+import { SCHEDULE_WAKE_PIPELINE, scheduleChangeToWakeEvent } from './wake/schedule-wake-pipeline.js';
 import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
 
 /**
@@ -72,9 +81,36 @@ function serverTimeOf(reply: { localTime?: unknown }): Date {
   throw new StoreError(`MongoDB's hello reply has no valid localTime (got ${String(value)}); the server's clock cannot be read.`);
 }
 
+/** Creates `indexes` on a collection; a failure is a StoreError that says what to do. */
+async function createIndexesOn(
+  collection: { createIndexes(indexes: IndexDescription[]): Promise<string[]> },
+  name: string,
+  indexes: readonly IndexDescription[],
+): Promise<string[]> {
+  try {
+    return await collection.createIndexes([...indexes]);
+  } catch (error) {
+    throw new StoreError(indexErrorMessage(error, name), { cause: error });
+  }
+}
+
 function holdsKey(status: JobStatus): boolean {
   return KEY_HOLDING_STATUSES.includes(status);
 }
+
+/**
+ * The BSON options of the store's collections: the mappers expect plain JavaScript values back,
+ * whatever BSON options the application set on its client or Db (raw buffers or bigint longs
+ * would break them).
+ */
+const PLAIN_VALUES = {
+  raw: false,
+  promoteValues: true,
+  promoteLongs: true,
+  promoteBuffers: false,
+  useBigInt64: false,
+  bsonRegExp: false,
+} as const;
 
 /**
  * The jobtrail store for MongoDB, over your own `Db` from the official driver.
@@ -82,6 +118,8 @@ function holdsKey(status: JobStatus): boolean {
  * Every operation is one atomic document update where the contract needs atomicity: transitions
  * are `findOneAndUpdate` with the expectation in the filter, claims take one job per
  * `findOneAndUpdate` in claim order, metrics use `$inc`, and dedupe is a partial unique index.
+ * Recurring schedules live in a collection of their own (`schedulesCollectionName`), one document
+ * per schedule keyed by its name, updated by compare-and-set on `version`.
  * Call `ensureIndexes()` once at start-up: dedupe depends on its unique index.
  *
  * @example
@@ -90,7 +128,7 @@ function holdsKey(status: JobStatus): boolean {
  * await store.ensureIndexes();
  * const tracker = createTracker({ store });
  */
-export class MongoJobStore implements JobStore {
+export class MongoJobStore implements JobStore, ScheduleStore {
   /**
    * MongoDB documents hold at most 16 MiB and nest at most 100 levels: core refuses a payload,
    * metadata or result over 15 MiB of JSON, or nested deeper than 98 levels (it sits one level
@@ -98,54 +136,70 @@ export class MongoJobStore implements JobStore {
    */
   readonly limits: StoreLimits = { maxJsonBytes: 15 * 1024 * 1024, maxJsonDepth: 98 };
   readonly collectionName: string;
+  /** Where the schedules live (default: the jobs collection's name followed by `_schedules`). */
+  readonly schedulesCollectionName: string;
 
   private readonly collection: Collection<JobDocument>;
+  private readonly scheduleCollection: Collection<ScheduleDocument>;
   private readonly db: Db;
+  /** Wake-ups for jobs (the jobs collection's change stream) and for schedules (theirs). */
   private readonly waker: ChangeStreamWaker;
+  private readonly scheduleWaker: ChangeStreamWaker;
+  private readonly schedules: ScheduleOperations;
   private isClosed = false;
 
   constructor(options: MongoJobStoreOptions) {
     const resolved = resolveOptions(options);
     this.collectionName = resolved.collectionName;
+    this.schedulesCollectionName = resolved.schedulesCollectionName;
     this.db = resolved.db;
-    // The mapper expects plain JavaScript values back, whatever BSON options the application set
-    // on its client or Db (raw buffers or bigint longs would break it).
-    this.collection = resolved.db.collection<JobDocument>(resolved.collectionName, {
-      raw: false,
-      promoteValues: true,
-      promoteLongs: true,
-      promoteBuffers: false,
-      useBigInt64: false,
-      bsonRegExp: false,
-    });
+    this.collection = resolved.db.collection<JobDocument>(resolved.collectionName, PLAIN_VALUES);
+    this.scheduleCollection = resolved.db.collection<ScheduleDocument>(resolved.schedulesCollectionName, PLAIN_VALUES);
     const collection = this.collection;
+    const scheduleCollection = this.scheduleCollection;
+    const onError = resolved.onChangeStreamError ? { onError: resolved.onChangeStreamError } : {};
     this.waker = new ChangeStreamWaker({
       open: resolved.changeStreams ? () => collection.watch([...WAKE_PIPELINE]) : null,
       clock: systemClock,
-      ...(resolved.onChangeStreamError ? { onError: resolved.onChangeStreamError } : {}),
+      ...onError,
+    });
+    // A stream of its own: a database-wide stream over both collections would need read access
+    // to the whole database, where two collection streams need it on these two only.
+    this.scheduleWaker = new ChangeStreamWaker({
+      open: resolved.changeStreams ? () => scheduleCollection.watch([...SCHEDULE_WAKE_PIPELINE]) : null,
+      toEvent: scheduleChangeToWakeEvent,
+      clock: systemClock,
+      ...onError,
+    });
+    const scheduleWaker = this.scheduleWaker;
+    this.schedules = new ScheduleOperations({
+      collection: scheduleCollection,
+      collectionName: resolved.schedulesCollectionName,
+      // Always at once, even while the stream runs (which reports the change again): a scheduler
+      // of this process must not wait for the stream to learn that it has to recompute.
+      wake: (name) => scheduleWaker.notifyDirect({ schedule: name }),
     });
   }
 
-  /** How subscribers are woken right now (see `WakeMode`). */
+  /** How subscribers are woken right now (see `WakeMode`): `change-stream` once both streams run. */
   get wakeMode(): WakeMode {
-    return this.waker.mode;
+    return combinedWakeMode([this.waker.mode, this.scheduleWaker.mode]);
   }
 
   /**
-   * Creates the indexes the store needs (see the README); existing ones are left as they are.
-   * Then drops the indexes of older versions that would break this one (the global dedupe index
-   * `jobtrail_dedupe`, see `RETIRED_INDEX_NAMES`), once their replacements exist. Answers the
-   * names of the indexes it ensured. Fails with `StoreError` when an index of the same name exists
-   * with another definition, or the server is older than 6.0.
+   * Creates the indexes the store needs on the jobs and the schedules collections (see the
+   * README); existing ones are left as they are. Then drops the indexes of older versions that
+   * would break this one (the global dedupe index `jobtrail_dedupe`, see `RETIRED_INDEX_NAMES`),
+   * once their replacements exist. Answers the names of the indexes it ensured, jobs' first.
+   * Fails with `StoreError` when an index of the same name exists with another definition, or the
+   * server is older than 6.0.
    */
   async ensureIndexes(): Promise<string[]> {
     if (this.isClosed) throw this.closedError();
-    let names: string[];
-    try {
-      names = await this.collection.createIndexes([...JOB_INDEXES]);
-    } catch (error) {
-      throw new StoreError(indexErrorMessage(error, this.collectionName), { cause: error });
-    }
+    const names = [
+      ...(await createIndexesOn(this.collection, this.collectionName, JOB_INDEXES)),
+      ...(await createIndexesOn(this.scheduleCollection, this.schedulesCollectionName, SCHEDULE_INDEXES)),
+    ];
     try {
       await dropRetiredIndexes(this.collection);
     } catch (error) {
@@ -401,24 +455,68 @@ export class MongoJobStore implements JobStore {
   }
 
   /**
-   * Calls `listener` when jobs become claimable: through a change stream where the deployment
-   * supports one, otherwise (silently) only for this instance's own writes, leaving the rest to
-   * the worker's poll. See `wakeMode`.
+   * Inserts a new schedule; a schedule of that name already there (whatever its tenant) is
+   * answered (`exists`) and nothing is written. Wakes subscribers with `{ schedule: name }`.
    */
-  subscribe(listener: (event: StoreWakeEvent) => void): () => void {
-    return this.waker.subscribe(listener);
+  insertSchedule(record: ScheduleRecord): Promise<ScheduleInsertResult> {
+    return this.schedules.insertSchedule(record);
   }
 
-  /** Stops the change stream. Your `MongoClient` stays open: it is yours to close. */
+  getSchedule(name: string): Promise<ScheduleRecord | null> {
+    return this.schedules.getSchedule(name);
+  }
+
+  /** A page of schedules by name (code point order), of one tenant or without one when asked. */
+  listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]> {
+    return this.schedules.listSchedules(query);
+  }
+
+  /** Schedules with pending ticks, and firing ones due at `now`; `nextRunAt` (none first), then name. */
+  dueSchedules(now: Date, limit: number): Promise<ScheduleRecord[]> {
+    return this.schedules.dueSchedules(now, limit);
+  }
+
+  /** The earliest `nextRunAt` of the enabled, unpaused schedules, or null. */
+  nextScheduleRunAt(): Promise<Date | null> {
+    return this.schedules.nextScheduleRunAt();
+  }
+
+  /** Compare-and-set on `version`; wakes subscribers with `{ schedule: name }` when it writes. */
+  updateSchedule(name: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleUpdateResult> {
+    return this.schedules.updateSchedule(name, expectedVersion, patch);
+  }
+
+  /** Deletes the schedule (its jobs stay); answers whether it existed, and wakes subscribers if it did. */
+  deleteSchedule(name: string): Promise<boolean> {
+    return this.schedules.deleteSchedule(name);
+  }
+
+  /**
+   * Calls `listener` when jobs become claimable (`{ type }` when known) and when schedules are
+   * inserted, updated or deleted (`{ schedule: name }`): through one change stream per collection
+   * where the deployment supports them, otherwise (silently) only for this instance's own writes,
+   * leaving the rest to the worker's poll. This instance's schedule changes are reported at once
+   * in any mode, and while the schedules stream runs a second time through it. See `wakeMode`.
+   */
+  subscribe(listener: (event: StoreWakeEvent) => void): () => void {
+    const jobs = this.waker.subscribe(listener);
+    const schedules = this.scheduleWaker.subscribe(listener);
+    return () => {
+      jobs();
+      schedules();
+    };
+  }
+
   /** True once `close()` has been called (see `guardStore`). */
   get closed(): boolean {
     return this.isClosed;
   }
 
+  /** Stops the change streams. Your `MongoClient` stays open: it is yours to close. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await this.waker.close();
+    await Promise.all([this.waker.close(), this.scheduleWaker.close()]);
   }
 
   private closedError(): StoreError {

@@ -12,12 +12,18 @@ export interface MongoJobStoreOptions {
   /** Default `jobtrail_jobs`. */
   collectionName?: string;
   /**
-   * Wake subscribers (workers) through a change stream when the deployment supports one (replica
-   * sets, sharded clusters). Default true; false means polling only, as on a standalone server.
+   * Where recurring schedules live. Default: the jobs collection's name followed by
+   * `_schedules` (`jobtrail_jobs_schedules`). Must differ from the jobs collection.
+   */
+  schedulesCollectionName?: string;
+  /**
+   * Wake subscribers (workers and their schedulers) through change streams, one on the jobs and
+   * one on the schedules collection, when the deployment supports them (replica sets, sharded
+   * clusters). Default true; false means polling only, as on a standalone server.
    */
   changeStreams?: boolean;
   /**
-   * Told when the change stream fails (the store then falls back to polling on its own).
+   * Told when a change stream fails (the store then falls back to polling on its own).
    * For logs and metrics; default: nothing.
    */
   onChangeStreamError?: (error: unknown) => void;
@@ -26,19 +32,39 @@ export interface MongoJobStoreOptions {
 export interface ResolvedOptions {
   db: Db;
   collectionName: string;
+  schedulesCollectionName: string;
   changeStreams: boolean;
   onChangeStreamError: ((error: unknown) => void) | undefined;
 }
 
+/** The suffix of the schedules collection's default name. */
+export const SCHEDULES_COLLECTION_SUFFIX = '_schedules';
+
 /** Rules for collection names: the server's, plus "not a system collection". */
-function checkCollectionName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw new JobValidationError('collectionName', 'must be a non-empty string.');
+function checkCollectionName(name: unknown, field = 'collectionName'): string {
+  if (typeof name !== 'string' || name === '') throw new JobValidationError(field, 'must be a non-empty string.');
   if (name.includes('$') || name.includes('\u0000')) {
-    throw new JobValidationError('collectionName', `must not contain "$" or NUL characters; got ${JSON.stringify(name)}.`);
+    throw new JobValidationError(field, `must not contain "$" or NUL characters; got ${JSON.stringify(name)}.`);
   }
-  if (name.startsWith('system.')) throw new JobValidationError('collectionName', `"system." names are reserved by MongoDB; got ${JSON.stringify(name)}.`);
-  if (name.length > 200) throw new JobValidationError('collectionName', 'must be at most 200 characters.');
+  if (name.startsWith('system.')) throw new JobValidationError(field, `"system." names are reserved by MongoDB; got ${JSON.stringify(name)}.`);
+  if (name.length > 200) throw new JobValidationError(field, 'must be at most 200 characters.');
   return name;
+}
+
+/**
+ * The schedules collection: the given name, or the jobs collection's with
+ * {@link SCHEDULES_COLLECTION_SUFFIX}. The derived name is not checked again: it keeps the checked
+ * jobs name's start and characters, and is not held to the 200-character cap, so a jobs name
+ * valid before schedules existed stays valid. (Neither cap guarantees MongoDB's own limit of 255
+ * bytes for database and collection name together; the server reports a longer one on first use.)
+ */
+function schedulesCollectionOf(name: unknown, collectionName: string): string {
+  if (name === undefined) return `${collectionName}${SCHEDULES_COLLECTION_SUFFIX}`;
+  const checked = checkCollectionName(name, 'schedulesCollectionName');
+  if (checked === collectionName) {
+    throw new JobValidationError('schedulesCollectionName', `must differ from the jobs collection ("${collectionName}"): schedules are documents of their own.`);
+  }
+  return checked;
 }
 
 export function resolveOptions(options: MongoJobStoreOptions): ResolvedOptions {
@@ -56,9 +82,11 @@ export function resolveOptions(options: MongoJobStoreOptions): ResolvedOptions {
   if (options.onChangeStreamError !== undefined && typeof options.onChangeStreamError !== 'function') {
     throw new JobValidationError('onChangeStreamError', 'must be a function.');
   }
+  const collectionName = checkCollectionName(options.collectionName ?? DEFAULT_COLLECTION_NAME);
   return {
     db: options.db,
-    collectionName: checkCollectionName(options.collectionName ?? DEFAULT_COLLECTION_NAME),
+    collectionName,
+    schedulesCollectionName: schedulesCollectionOf(options.schedulesCollectionName, collectionName),
     changeStreams: options.changeStreams ?? true,
     onChangeStreamError: options.onChangeStreamError,
   };

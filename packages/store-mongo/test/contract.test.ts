@@ -23,14 +23,17 @@ describe.skipIf(MONGODB_URL === '')(
 
     runStoreContract({
       name: 'mongodb',
-      // Each sub-suite gets its own collection, with the indexes a real deployment has.
+      // Each sub-suite gets its own collections (jobs, and <jobs>_schedules), with the indexes a
+      // real deployment has.
       createStore: async () => {
         const store = new MongoJobStore({ db: database!.db, collectionName: uniqueCollectionName('contract') });
         await store.ensureIndexes();
         return store;
       },
       cleanup: async (store) => {
-        await database!.db.collection((store as MongoJobStore).collectionName).drop();
+        const mongo = store as MongoJobStore;
+        await database!.db.collection(mongo.collectionName).drop();
+        await database!.db.collection(mongo.schedulesCollectionName).drop();
       },
     });
   },

@@ -2,7 +2,10 @@ import { createTracker } from '@jobtrail/core';
 import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_INDEXES, MongoJobStore } from '../src/index.js';
+import { DUE_SCHEDULES_SORT, dueSchedulesFilter, NEXT_RUN_FILTER, NEXT_RUN_SORT } from '../src/documents/schedule-documents.js';
+import { JOB_INDEXES, MongoJobStore, SCHEDULE_INDEXES } from '../src/index.js';
+import type { ScheduleDocument } from '../src/mapping/schedule-document.js';
+import { makeSchedule } from '../src/schedule-record.test-support.js';
 import { MONGODB_URL, openTestDatabase, SKIP_REASON, uniqueCollectionName, type TestDatabase } from './mongo-server.js';
 
 /**
@@ -38,6 +41,59 @@ describe.skipIf(MONGODB_URL === '')(
         expect(index['unique'] ?? false).toBe(definition.unique ?? false);
         if (definition.partialFilterExpression) expect(index['partialFilterExpression']).toEqual(definition.partialFilterExpression);
       }
+    });
+
+    it('creates exactly the documented indexes on the schedules collection too', async () => {
+      const names = await store.ensureIndexes();
+      expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES].map((index) => index.name));
+      const indexes = await database.db.collection(store.schedulesCollectionName).listIndexes().toArray();
+      const ours = indexes.filter((index) => index['name'] !== '_id_');
+      expect(ours.map((index) => index['name']).sort()).toEqual(SCHEDULE_INDEXES.map((index) => index.name).sort());
+      for (const definition of SCHEDULE_INDEXES) {
+        const index = ours.find((candidate) => candidate['name'] === definition.name)!;
+        expect(index['key']).toEqual(definition.key);
+        expect(index['unique'] ?? false).toBe(false);
+      }
+    });
+
+    it('serves dueSchedules and nextScheduleRunAt from indexes, never a collection scan', async () => {
+      const schedules = database.db.collection<ScheduleDocument>(store.schedulesCollectionName);
+      const plans = [
+        await schedules.find(dueSchedulesFilter(new Date())).sort(DUE_SCHEDULES_SORT).limit(100).explain('queryPlanner'),
+        await schedules.find(NEXT_RUN_FILTER).sort(NEXT_RUN_SORT).limit(1).explain('queryPlanner'),
+      ];
+      for (const plan of plans) {
+        const winning = JSON.stringify((plan as { queryPlanner?: { winningPlan?: unknown } }).queryPlanner?.winningPlan);
+        expect(winning).toContain('IXSCAN');
+        expect(winning).not.toContain('COLLSCAN');
+      }
+    });
+
+    it('stores a schedule under its name (_id) with every nullable field present, and reads back the record', async () => {
+      const record = makeSchedule({ name: uniqueName('shape'), payload: { $price: 1, 'a.b': 1 }, pendingTicks: [new Date()] });
+      expect(await store.insertSchedule(record)).toEqual({ ok: true, schedule: record });
+      const raw = await database.db.collection(store.schedulesCollectionName).findOne({ _id: record.name as never });
+      expect(raw).toMatchObject({ _id: record.name, tenantId: null, cron: null, lastJobId: null, version: 1 });
+      expect(raw).not.toHaveProperty('name');
+      expect(await store.getSchedule(record.name)).toEqual(record);
+      // The payload's $-prefixed and dotted keys survive an update ($set of the whole value) too.
+      const updated = await store.updateSchedule(record.name, 1, { payload: { $price: 2, 'c.d': 2 }, updatedAt: new Date() });
+      expect(updated.ok && updated.schedule.payload).toEqual({ $price: 2, 'c.d': 2 });
+      expect(await store.deleteSchedule(record.name)).toBe(true);
+    });
+
+    it('lets exactly one of two concurrent inserts of a name win, and one of two updates at the same version', async () => {
+      const name = uniqueName('race');
+      const inserts = await Promise.all([store.insertSchedule(makeSchedule({ name, tenantId: 'a' })), store.insertSchedule(makeSchedule({ name, tenantId: 'b' }))]);
+      expect(inserts.filter((result) => result.ok)).toHaveLength(1);
+      expect(inserts.find((result) => !result.ok)).toMatchObject({ ok: false, reason: 'exists' });
+      const updates = await Promise.all([
+        store.updateSchedule(name, 1, { paused: true, updatedAt: new Date() }),
+        store.updateSchedule(name, 1, { enabled: false, updatedAt: new Date() }),
+      ]);
+      expect(updates.filter((result) => result.ok)).toHaveLength(1);
+      expect(updates.find((result) => !result.ok)).toMatchObject({ ok: false, reason: 'conflict', current: { version: 2 } });
+      await store.deleteSchedule(name);
     });
 
     it('stores _id, a flattened lease and escaped metric names, and reads back a plain Job', async () => {
@@ -149,6 +205,46 @@ describe.skipIf(MONGODB_URL === '')(
       } finally {
         unsubscribe();
         await listening.close();
+      }
+    });
+
+    it('wakes subscribers of one store instance for schedules another instance inserts, updates or deletes, through the change stream', async (context) => {
+      if (!database.replicaSet) context.skip('change streams need a replica set');
+      const listening = new MongoJobStore({ db: database.db, collectionName: store.collectionName });
+      const events: StoreWakeEvent[] = [];
+      const unsubscribe = listening.subscribe((event) => events.push(event));
+      const heard = (name: string) => events.filter((event) => event.schedule === name).length;
+      try {
+        await expect.poll(() => listening.wakeMode, { timeout: 10_000 }).toBe('change-stream');
+        const name = uniqueName('wake-schedule');
+        await store.insertSchedule(makeSchedule({ name }));
+        await expect.poll(() => heard(name), { timeout: 10_000 }).toBe(1);
+        await store.updateSchedule(name, 1, { paused: true, updatedAt: new Date() });
+        await expect.poll(() => heard(name), { timeout: 10_000 }).toBe(2);
+        await store.deleteSchedule(name);
+        await expect.poll(() => heard(name), { timeout: 10_000 }).toBe(3);
+        // No job type travels with a schedule change.
+        expect(events.filter((event) => event.schedule === name).every((event) => event.type === undefined)).toBe(true);
+      } finally {
+        unsubscribe();
+        await listening.close();
+      }
+    });
+
+    it("wakes a store's own subscribers once directly and once more through the schedules stream", async (context) => {
+      if (!database.replicaSet) context.skip('change streams need a replica set');
+      const own = new MongoJobStore({ db: database.db, collectionName: store.collectionName });
+      const events: StoreWakeEvent[] = [];
+      const unsubscribe = own.subscribe((event) => events.push(event));
+      try {
+        await expect.poll(() => own.wakeMode, { timeout: 10_000 }).toBe('change-stream');
+        const name = uniqueName('wake-own');
+        await own.insertSchedule(makeSchedule({ name }));
+        await expect.poll(() => events.filter((event) => event.schedule === name).length, { timeout: 10_000 }).toBe(2);
+        await own.deleteSchedule(name);
+      } finally {
+        unsubscribe();
+        await own.close();
       }
     });
 

@@ -6,7 +6,9 @@ import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '
 import { runMigrations } from '../src/migrations/migrate.js';
 import { MIGRATION_STEPS } from '../src/migrations/migration-steps.js';
 import { dedupeHoldersStatement } from '../src/sql/insert.js';
+import { dueSchedulesStatement, nextScheduleRunAtStatement } from '../src/sql/schedules.js';
 import { keyHolderStatement } from '../src/sql/transition.js';
+import { makeSchedule } from './support/schedules.js';
 import { connectionString, createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const databases: TestDatabase[] = [];
@@ -32,6 +34,27 @@ const SCOPED_DEDUPE_INDEX = /UNIQUE INDEX .*\(type, key, COALESCE\(.*tenant_id.*
 /** The dedupe index of versions 1 and 2: per type and key, across tenants. */
 const GLOBAL_DEDUPE_INDEX = /UNIQUE INDEX .*\(type, key\) WHERE \(\(key IS NOT NULL\) AND/;
 
+/** The schedules table's indexes (its primary key included), sorted. */
+const SCHEDULE_INDEXES = ['jobtrail_schedules_due_idx', 'jobtrail_schedules_pending_idx', 'jobtrail_schedules_pkey'];
+
+async function tableExists(schema: string, table: string): Promise<boolean> {
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, table]),
+  );
+  return rows.length > 0;
+}
+
+/** Each column's type, with ` NOT NULL` when it has that constraint. */
+async function columnsOf(schema: string, table: string): Promise<Record<string, string>> {
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query<{ column_name: string; data_type: string; is_nullable: string }>(
+      'SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      [schema, table],
+    ),
+  );
+  return Object.fromEntries(rows.map((row) => [row.column_name, `${row.data_type}${row.is_nullable === 'NO' ? ' NOT NULL' : ''}`]));
+}
+
 afterEach(async () => {
   for (const created of databases.splice(0)) await created.drop();
 });
@@ -40,8 +63,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 3 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 4 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
@@ -63,7 +86,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(3);
+      for (const result of results) expect(result.version).toBe(4);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -90,7 +113,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -112,7 +135,7 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2, 3], version: 3 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3, 4], version: 4 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
     await store.close();
@@ -152,7 +175,7 @@ describe('store.migrate()', () => {
     await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
     await expect(retried).rejects.not.toThrow(ofA.id);
 
-    expect(await store.migrate()).toEqual({ applied: [3], version: 3 });
+    expect(await store.migrate()).toEqual({ applied: [3, 4], version: 4 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
 
     const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
@@ -202,6 +225,165 @@ describe('store.migrate()', () => {
   });
 });
 
+describe('migration 4: schedules', () => {
+  it('creates the schedules table beside the job table, with its indexes, and the jobs\' schedule columns', async () => {
+    const { dataSource, schema } = await database('migrate_schedules');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    expect(store.names.schedules.table).toBe('jobtrail_schedules');
+    expect(await columnsOf(schema, 'jobtrail_schedules')).toEqual({
+      name: 'text NOT NULL',
+      type: 'text NOT NULL',
+      payload: 'jsonb',
+      metadata: 'jsonb NOT NULL',
+      tenant_id: 'text',
+      cron: 'text',
+      timezone: 'text',
+      every_ms: 'bigint',
+      start_at: 'timestamp with time zone',
+      end_at: 'timestamp with time zone',
+      anchor_at: 'timestamp with time zone NOT NULL',
+      overlap: 'text NOT NULL',
+      catch_up: 'text NOT NULL',
+      max_catch_up: 'integer NOT NULL',
+      enabled: 'boolean NOT NULL',
+      paused: 'boolean NOT NULL',
+      next_run_at: 'timestamp with time zone',
+      last_run_at: 'timestamp with time zone',
+      last_job_id: 'uuid',
+      pending_ticks: 'ARRAY NOT NULL',
+      version: 'bigint NOT NULL',
+      created_at: 'timestamp with time zone NOT NULL',
+      updated_at: 'timestamp with time zone NOT NULL',
+    });
+    const jobColumns = await columnsOf(schema, 'jobtrail_jobs');
+    expect(jobColumns['schedule_name']).toBe('text');
+    expect(jobColumns['scheduled_for']).toBe('timestamp with time zone');
+
+    const indexes = await indexesOf(schema, 'jobtrail_schedules');
+    expect([...indexes.keys()].sort()).toEqual(SCHEDULE_INDEXES);
+    expect(indexes.get('jobtrail_schedules_pkey')).toMatch(/UNIQUE INDEX .* \(name\)$/);
+    expect(indexes.get('jobtrail_schedules_due_idx')).toMatch(/\(next_run_at, name\) WHERE \(enabled AND \(NOT paused\) AND \(next_run_at IS NOT NULL\)\)$/);
+    expect(indexes.get('jobtrail_schedules_pending_idx')).toMatch(/\(next_run_at NULLS FIRST, name\) WHERE \(cardinality\(pending_ticks\) > 0\)$/);
+    // Names page in code point order whatever the database's collation.
+    const [collation] = (await dataSource.query(
+      `SELECT collation_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobtrail_schedules' AND column_name = 'name'`,
+      [schema],
+    )) as Array<{ collation_name: string }>;
+    expect(collation?.collation_name).toBe('C');
+    // The policy check keeps overlap and catch-up to their known values, also for direct SQL.
+    await expect(
+      dataSource.query(
+        `INSERT INTO ${store.names.schedules.qualified} (name, type, anchor_at, overlap, catch_up, max_catch_up, enabled, version, created_at, updated_at)
+         VALUES ('direct', 't', now(), 'queue', 'latest', 1, true, 1, now(), now())`,
+      ),
+    ).rejects.toThrow(/jobtrail_schedules_policy_check/);
+    await store.close();
+  });
+
+  it('upgrades a version 3 table in place: its jobs read back unscheduled, schedule calls work after', async () => {
+    const { dataSource } = await database('migrate_upgrade_v3');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 3))).toEqual({ applied: [1, 2, 3], version: 3 });
+    // A job a version 3 store wrote: every column but the schedule ones.
+    const job = makeJob({ key: 'weekly', tenantId: 'tenant-a', payload: { n: 1 }, metrics: { rows: 2 } });
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, key, tenant_id, status, attempt, max_attempts, priority, run_at, payload, metrics, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'queued', 0, $5, 0, $6, $7::jsonb, $8::jsonb, $9, $10)`,
+      [job.id, job.type, job.key, job.tenantId, job.maxAttempts, job.runAt, JSON.stringify(job.payload), JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
+    );
+    // Before the upgrade: both kinds of call say to migrate, none writes.
+    await expectJobtrailError(() => store.get(job.id), 'store_error');
+    await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
+    await expectJobtrailError(() => store.insertSchedule(makeSchedule()), 'store_error');
+    await expect(store.nextScheduleRunAt()).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
+
+    expect(await store.migrate()).toEqual({ applied: [4], version: 4 });
+    expect(await store.get(job.id)).toEqual(job);
+    expect(await store.get(job.id)).toMatchObject({ scheduleName: null, scheduledFor: null });
+    // The key it holds still dedupes.
+    expect(await store.insert(makeJob({ key: 'weekly', tenantId: 'tenant-a' }))).toMatchObject({ job: { id: job.id }, created: false });
+
+    const schedule = makeSchedule({ name: 'weekly-report' });
+    expect(await store.insertSchedule(schedule)).toEqual({ ok: true, schedule });
+    const fired = makeJob({ scheduleName: schedule.name, scheduledFor: new Date('2026-01-05T06:00:00.000Z') });
+    await store.insert(fired);
+    expect(await store.get(fired.id)).toEqual(fired);
+    await store.close();
+  });
+
+  it('names the schedules table after the job table, one per job table', async () => {
+    const { dataSource, schema } = await database('migrate_schedule_names');
+    const stores = ['jobtrail_jobs', 'billing_jobs', 'queue'].map((tableName) => new PostgresJobStore({ dataSource, tableName }));
+    for (const store of stores) await store.migrate();
+    expect(stores.map((store) => store.names.schedules.table)).toEqual(['jobtrail_schedules', 'billing_schedules', 'queue_schedules']);
+    for (const table of ['jobtrail_schedules', 'billing_schedules', 'queue_schedules']) expect(await tableExists(schema, table)).toBe(true);
+    const [first, second] = stores;
+    const schedule = makeSchedule();
+    await second!.insertSchedule(schedule);
+    expect(await second!.getSchedule(schedule.name)).toEqual(schedule);
+    expect(await first!.getSchedule(schedule.name)).toBeNull();
+    // The longest table name allowed still gives every derived name in full (63 bytes at most).
+    const long = new PostgresJobStore({ dataSource, tableName: 'q'.repeat(40) });
+    await long.migrate();
+    expect(Object.keys(Object.fromEntries(await indexesOf(schema, `${'q'.repeat(40)}_schedules`))).sort()).toEqual(
+      [`${'q'.repeat(40)}_schedules_due_idx`, `${'q'.repeat(40)}_schedules_pending_idx`, `${'q'.repeat(40)}_schedules_pkey`],
+    );
+    expect(Buffer.byteLength(long.names.schedules.constraint.policy)).toBeLessThanOrEqual(63);
+    await long.insertSchedule(makeSchedule({ name: 'long' }));
+    expect((await long.getSchedule('long'))?.name).toBe('long');
+  });
+
+  it('never adopts a table of that name it did not create: the migration fails and applies nothing', async () => {
+    const { dataSource, schema } = await database('migrate_schedule_taken');
+    // The application's own table, named like the schedules table would be.
+    await dataSource.query(`CREATE TABLE "${schema}".jobtrail_schedules (id serial PRIMARY KEY, note text)`);
+    await dataSource.query(`INSERT INTO "${schema}".jobtrail_schedules (note) VALUES ('mine')`);
+    const store = new PostgresJobStore({ dataSource });
+    await expectJobtrailError(() => store.migrate(), 'store_error');
+    await expect(store.migrate()).rejects.toThrow(/jobtrail_schedules.*already exists/);
+    expect(await tableExists(schema, 'jobtrail_jobs')).toBe(false);
+    expect(await dataSource.query(`SELECT note FROM "${schema}".jobtrail_schedules`)).toEqual([{ note: 'mine' }]);
+
+    // Two job tables whose names would share one schedules table (`x` and `x_jobs`): the second
+    // one's migration fails rather than firing the first one's schedules into its own jobs.
+    const x = new PostgresJobStore({ dataSource, tableName: 'x' });
+    const xJobs = new PostgresJobStore({ dataSource, tableName: 'x_jobs' });
+    expect((await x.migrate()).version).toBe(4);
+    await expectJobtrailError(() => xJobs.migrate(), 'store_error');
+    expect(await tableExists(schema, 'x_jobs')).toBe(false);
+  });
+
+  it('reads due schedules and the next run time through their partial indexes', async () => {
+    const { dataSource } = await database('migrate_schedule_plan');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    const names = store.names;
+    await dataSource.query(
+      `INSERT INTO ${names.schedules.qualified} (name, type, every_ms, anchor_at, overlap, catch_up, max_catch_up, enabled, paused, next_run_at, pending_ticks, version, created_at, updated_at)
+       SELECT 's' || i, 'plan.check', 60000, now(), 'skip', 'latest', 1, i % 3 <> 0, i % 5 = 0, now() + (i || ' seconds')::interval,
+              CASE WHEN i % 97 = 0 THEN ARRAY[now()] ELSE '{}' END, 1, now(), now()
+       FROM generate_series(1, 3000) AS i`,
+    );
+    await dataSource.query(`ANALYZE ${names.schedules.qualified}`);
+    const plans = await withClient(connectionString(), async (client) => {
+      await client.query('SET enable_seqscan = off');
+      const explain = async (text: string, values: unknown[]) =>
+        (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      return {
+        due: await explain(dueSchedulesStatement(names).text, [new Date(Date.now() + 60_000), 100]),
+        next: await explain(nextScheduleRunAtStatement(names).text, []),
+      };
+    });
+    expect(plans.due).toContain(names.schedules.index.due);
+    expect(plans.due).toContain(names.schedules.index.pending);
+    expect(plans.due).not.toMatch(/Bitmap Heap Scan/);
+    expect(plans.next).toContain(names.schedules.index.due);
+    await store.close();
+  });
+});
+
 describe('jobtrailMigrations (TypeORM)', () => {
   it('run through TypeORM, are recorded, and store.migrate() then has nothing to do', async () => {
     const { schema } = await database('migrate_typeorm');
@@ -220,14 +402,25 @@ describe('jobtrailMigrations (TypeORM)', () => {
         'Jobtrail1CreateJobs1767225600001',
         'Jobtrail2AddHistory1767225600002',
         'Jobtrail3ScopeDedupeKeys1767225600003',
+        'Jobtrail4AddSchedules1767225600004',
       ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 3 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 4 });
       expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
+      expect([...(await indexesOf(schema, 'jobtrail_schedules')).keys()].sort()).toEqual(SCHEDULE_INDEXES);
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
+      expect((await store.insertSchedule(makeSchedule({ name: 'nightly' }))).ok).toBe(true);
+
+      // Undoing step 4 drops the schedules table and the jobs' schedule columns: schedule calls say
+      // which migration creates the table, job calls that the table is older than this version.
+      await dataSource.undoLastMigration();
+      expect(await tableExists(schema, 'jobtrail_schedules')).toBe(false);
+      await expectJobtrailError(() => store.getSchedule('nightly'), 'store_error');
+      await expect(store.getSchedule('nightly')).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
+      await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
 
       // Undoing step 3 brings back the global key index: inserts (ON CONFLICT names the scoped
       // one) answer a store_error that says to migrate.
@@ -240,8 +433,9 @@ describe('jobtrailMigrations (TypeORM)', () => {
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2, 3], version: 3 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3, 4], version: 4 });
       expect(await store.get(job.id)).toEqual(job);
+      expect(await store.getSchedule('nightly')).toBeNull();
     } finally {
       await dataSource.destroy();
     }
@@ -253,13 +447,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
       const indexOid = async () =>
         ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
       const before = await indexOid();
-      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(3);
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(4);
       expect(await indexOid()).toBe(before);
-      expect(await store.migrate()).toEqual({ applied: [], version: 3 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 4 });
       const job = makeJob({ key: 'k' });
       expect(await store.insert(job)).toEqual({ job, created: true });
     } finally {

@@ -29,7 +29,8 @@ export class ScheduleTable {
   }
 
   list(query: ScheduleQuery): ScheduleRecord[] {
-    const names = [...this.records.keys()].filter((name) => query.after === undefined || name > query.after).sort(byCodeUnits);
+    const after = query.after;
+    const names = [...this.records.keys()].filter((name) => after === undefined || byCodePoints(name, after) > 0).sort(byCodePoints);
     const page: ScheduleRecord[] = [];
     for (const name of names) {
       const record = this.records.get(name)!;
@@ -89,12 +90,27 @@ function isActive(record: ScheduleRecord): boolean {
 function byDueOrder(a: ScheduleRecord, b: ScheduleRecord): number {
   const left = a.nextRunAt?.getTime() ?? -Infinity;
   const right = b.nextRunAt?.getTime() ?? -Infinity;
-  return left !== right ? left - right : byCodeUnits(a.name, b.name);
+  return left !== right ? left - right : byCodePoints(a.name, b.name);
 }
 
-/** Code-unit order, as `after` compares: the order every store's name index gives. */
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Unicode code point order: the order of PostgreSQL's `COLLATE "C"` and MongoDB's binary string
+ * comparison. UTF-16 code unit order (`<`) differs only where a surrogate pair (beyond U+FFFF)
+ * meets a character from U+E000 to U+FFFF.
+ */
+export function byCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (0xD800-0xDFFF) stands for a code point above every BMP character.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /** A deep copy of what a caller handed in; a value no store could hold is `invalid_input`. */

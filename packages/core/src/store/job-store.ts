@@ -300,6 +300,7 @@ export interface PruneRequest {
   limit?: number;
 }
 
+/** A wake-up: `{}` (neither field) means anything may have changed, as after a reconnect. */
 export interface StoreWakeEvent {
   /** The type of job that became claimable, when known. */
   type?: string;

@@ -43,8 +43,15 @@ export function checkScheduleRecord(record: ScheduleRecord): void {
   optionalDate('startAt', record.startAt);
   optionalDate('endAt', record.endAt);
   assertStorableDate(record.anchorAt, 'anchorAt');
+  // A record is whole: every field the patch checks let pass as absent must be there.
+  for (const field of ['overlap', 'catchUp', 'maxCatchUp', 'enabled', 'paused', 'pendingTicks'] as const) {
+    if (record[field] === undefined) throw new JobValidationError(field, 'is required in a schedule record.');
+  }
+  for (const field of ['payload', 'startAt', 'endAt', 'nextRunAt', 'lastRunAt', 'lastJobId'] as const) {
+    if (record[field] === undefined) throw new JobValidationError(field, 'is required in a schedule record (null when there is none).');
+  }
   checkSettings(record);
-  requireInteger('version', record.version, 1);
+  requireInteger('version', record.version, 1, 1);
   assertStorableDate(record.createdAt, 'createdAt');
   assertStorableDate(record.updatedAt, 'updatedAt');
 }

@@ -64,11 +64,15 @@ export type ScheduleUpdateResult =
   /** Its version is no longer the expected one: nothing was written. */
   | { ok: false; reason: 'conflict'; current: ScheduleRecord };
 
-/** What `listSchedules` answers: ordered by name ascending. */
+/**
+ * What `listSchedules` answers: ordered by name ascending, in Unicode code point order (what
+ * PostgreSQL's `COLLATE "C"` and MongoDB's default binary comparison give; JavaScript's `<` on
+ * strings differs only for characters beyond U+FFFF).
+ */
 export interface ScheduleQuery {
   /** Only schedules of this tenant (`null`: without one; undefined: any). */
   tenantId?: string | null;
-  /** Only names after this one (the previous page's last name). */
+  /** Only names after this one in code point order (the previous page's last name). */
   after?: string;
   /** An integer from 1 to 1000. */
   limit: number;
@@ -83,8 +87,8 @@ export interface ScheduleQuery {
 export interface ScheduleStore {
   /**
    * Inserts a new schedule, as given (its `version` is 1). A schedule of that name already there
-   * (whatever its tenant) answers `exists` with it, and nothing is written. Wakes subscribers with
-   * `{ schedule: name }`.
+   * (whatever its tenant) answers `exists` with it, and nothing is written. When it inserted,
+   * wakes subscribers with `{ schedule: name }` (in every process, where the store can).
    */
   insertSchedule(record: ScheduleRecord): Promise<ScheduleInsertResult>;
 
@@ -106,11 +110,12 @@ export interface ScheduleStore {
 
   /**
    * Compare-and-set: applies `patch` and sets `version` to `expectedVersion + 1` only while the
-   * schedule's version is `expectedVersion`. Wakes subscribers with `{ schedule: name }`.
+   * schedule's version is `expectedVersion`. When it wrote, wakes subscribers with
+   * `{ schedule: name }` (in every process, where the store can).
    */
   updateSchedule(name: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleUpdateResult>;
 
-  /** Deletes the schedule (its jobs stay); answers whether it existed. Wakes subscribers. */
+  /** Deletes the schedule (its jobs stay); answers whether it existed. When it did, wakes subscribers. */
   deleteSchedule(name: string): Promise<boolean>;
 }
 

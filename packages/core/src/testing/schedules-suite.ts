@@ -196,6 +196,21 @@ export function schedulesSuite(options: StoreContractOptions): void {
       });
     });
 
+    it('orders names by Unicode code point, whatever the database collation', async () => {
+      const tenant = uniqueName('tenant');
+      const prefix = uniqueName('order');
+      // Code point order: '-' (U+2D) < 'B' < '_' < 'a' < U+FFFF < U+10000 (a surrogate pair in UTF-16).
+      const suffixes = ['a', '_x', 'B', '-y', '\uFFFF', '\u{10000}'];
+      const names = suffixes.map((suffix) => `${prefix}.${suffix}`);
+      await withSchedules(names, async () => {
+        for (const name of names) await store().insertSchedule(makeScheduleRecord({ name, tenantId: tenant }));
+        const listed = await store().listSchedules({ tenantId: tenant, limit: 10 });
+        expect(listed.map((r) => r.name.slice(prefix.length + 1))).toEqual(['-y', 'B', '_x', 'a', '\uFFFF', '\u{10000}']);
+        const after = await store().listSchedules({ tenantId: tenant, after: `${prefix}.\uFFFF`, limit: 10 });
+        expect(after.map((r) => r.name)).toEqual([`${prefix}.\u{10000}`]);
+      });
+    });
+
     it('answers due schedules: pending ticks whatever the state, else enabled, unpaused and due; nextRunAt order, then name', async () => {
       const prefix = uniqueName('due');
       const t = (minutes: number) => new Date(OLD_WINDOW + minutes * 60_000);
@@ -312,6 +327,8 @@ export function schedulesSuite(options: StoreContractOptions): void {
       await expectJobtrailError(() => store().insertSchedule(makeScheduleRecord({ name: '' })), 'invalid_input');
       await expectJobtrailError(() => store().insertSchedule(makeScheduleRecord({ name, overlap: 'queue' as never })), 'invalid_input');
       await expectJobtrailError(() => store().insertSchedule(makeScheduleRecord({ name, pendingTicks: [new Date(Number.NaN)] })), 'invalid_input');
+      await expectJobtrailError(() => store().insertSchedule(makeScheduleRecord({ name, enabled: undefined as never })), 'invalid_input');
+      await expectJobtrailError(() => store().insertSchedule(makeScheduleRecord({ name, nextRunAt: undefined as never })), 'invalid_input');
       expect(await store().getSchedule(name)).toBeNull();
       await expectJobtrailError(() => store().updateSchedule(name, 0, { updatedAt: new Date() }), 'invalid_input');
       await expectJobtrailError(() => store().listSchedules({ limit: 0 }), 'invalid_input');

@@ -46,7 +46,8 @@ export class ScheduleLoop {
     this.running = true;
     this.unsubscribe =
       this.host.subscribe?.((event) => {
-        if (event.schedule !== undefined) this.wake();
+        // `{}` means anything may have changed (a store's reconnect, its fallback poll).
+        if (event.schedule !== undefined || event.type === undefined) this.wake();
       }) ?? null;
     this.wake();
   }

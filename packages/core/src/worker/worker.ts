@@ -130,6 +130,8 @@ export class Worker {
     this.keepAliveTimer = holdProcess(this.settings.keepAlive);
     this.unsubscribe =
       this.tracker.store.subscribe?.((event) => {
+        // A schedule change is the scheduler's business (its firing inserts wake the claim loop).
+        if (event.schedule !== undefined && event.type === undefined) return;
         if (!event.type || this.handlers.has(event.type)) this.wake();
       }) ?? null;
     this.timers.start();

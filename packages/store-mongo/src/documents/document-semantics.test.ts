@@ -44,6 +44,8 @@ interface JobSpec {
   runAt: number;
   tenant: string | null;
   owner: string | null;
+  /** The tick (seconds) of the schedule 'nightly' that fired the job, or null. */
+  scheduledFor: number | null;
   created: number;
   finished: number | null;
   lease: { owner: number; expires: number } | null;
@@ -95,6 +97,7 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   runAt: fc.integer({ min: -3, max: 3 }),
   tenant: fc.constantFrom(null, 't1', 't2'),
   owner: fc.constantFrom(null, 'o1'),
+  scheduledFor: fc.option(fc.integer({ min: -5, max: 5 })),
   created: fc.integer({ min: 0, max: 5 }),
   finished: fc.option(fc.integer({ min: 0, max: 5 })),
   lease: fc.option(fc.record({ owner: fc.integer({ min: 0, max: 1 }), expires: fc.integer({ min: -3, max: 3 }) })),
@@ -111,6 +114,8 @@ function buildJob(spec: JobSpec): Job {
     runAt: at(spec.runAt),
     tenantId: spec.tenant,
     ownerId: spec.owner,
+    scheduleName: spec.scheduledFor === null ? null : 'nightly',
+    scheduledFor: spec.scheduledFor === null ? null : at(spec.scheduledFor),
     createdAt: at(spec.created),
     // A terminal job always has finishedAt; an active one may carry an old one (manual retry).
     finishedAt: spec.finished === null ? (isTerminal(spec.status) ? at(0) : null) : at(spec.finished),
@@ -295,6 +300,7 @@ describe('document semantics (mingo against the memory store)', () => {
           runAt: 0,
           tenant: null,
           owner: null,
+          scheduledFor: 0,
           created: 0,
           finished: null,
           lease: { owner: 0, expires: 30 },

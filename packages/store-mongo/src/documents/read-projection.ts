@@ -11,6 +11,8 @@ const SMALL_FIELDS = {
   parentId: 1,
   tenantId: 1,
   ownerId: 1,
+  scheduleName: 1,
+  scheduledFor: 1,
   status: 1,
   attempt: 1,
   maxAttempts: 1,

@@ -6,7 +6,10 @@ import { keyHolderFilter } from '../documents/dedupe-documents.js';
 import { toDocument } from '../mapping/job-document.js';
 import { EXPIRED_LEASES_SORT } from '../documents/lease-documents.js';
 import { PRUNE_SORT } from '../documents/prune-documents.js';
-import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, RETIRED_INDEX_NAMES } from './index-definitions.js';
+import { DUE_SCHEDULES_SORT, dueSchedulesFilter, NEXT_RUN_FILTER, NEXT_RUN_SORT, SCHEDULE_NAME_SORT, listSchedulesFilter } from '../documents/schedule-documents.js';
+import { toScheduleDocument } from '../mapping/schedule-document.js';
+import { makeSchedule } from '../schedule-record.test-support.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, RETIRED_INDEX_NAMES, SCHEDULE_INDEXES } from './index-definitions.js';
 
 function index(name: string) {
   const found = JOB_INDEXES.find((candidate) => candidate.name === name);
@@ -71,5 +74,49 @@ describe('index definitions', () => {
 
   it('are the only unique index besides _id, so a duplicate-key error means a taken id or a held key', () => {
     expect(JOB_INDEXES.filter((definition) => definition.unique).map((definition) => definition.name)).toEqual([DEDUPE_INDEX_NAME]);
+  });
+});
+
+function scheduleIndex(name: string) {
+  const found = SCHEDULE_INDEXES.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no schedule index ${name}`);
+  return found;
+}
+
+describe('schedule index definitions', () => {
+  it('have unique names, prefixed jobtrail_, none shared with a jobs index', () => {
+    const names = [...JOB_INDEXES, ...SCHEDULE_INDEXES].map((definition) => definition.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const definition of SCHEDULE_INDEXES) expect(definition.name).toMatch(/^jobtrail_schedule_[a-z_]+$/);
+    expect(SCHEDULE_INDEXES.map((definition) => definition.name)).toEqual(['jobtrail_schedule_due', 'jobtrail_schedule_pending', 'jobtrail_schedule_tenant']);
+  });
+
+  it('hold no unique index: names are unique through _id, so a duplicate key on an insert always means "that name exists"', () => {
+    expect(SCHEDULE_INDEXES.filter((definition) => definition.unique)).toEqual([]);
+    expect(toScheduleDocument(makeSchedule({ name: 'n' }))._id).toBe('n');
+  });
+
+  it('serve the firing branch of dueSchedules and nextScheduleRunAt: equality on the flags, then their sort order', () => {
+    const due = Object.entries(scheduleIndex('jobtrail_schedule_due').key as object);
+    const firing = (dueSchedulesFilter(new Date()).$or as Array<Record<string, unknown>>)[1]!;
+    const equalities = Object.entries(firing).filter(([, value]) => typeof value === 'boolean');
+    expect(equalities).toEqual([['enabled', true], ['paused', false]]);
+    expect(due).toEqual([...equalities.map(([field]) => [field, 1]), ...Object.entries(DUE_SCHEDULES_SORT)]);
+    expect(Object.keys(firing)).toEqual(['enabled', 'paused', 'nextRunAt']);
+    // nextScheduleRunAt: the same equalities, then its sort is a prefix of the rest of the key.
+    expect(Object.entries(NEXT_RUN_FILTER).filter(([, value]) => typeof value === 'boolean')).toEqual(equalities);
+    expect(due.slice(2, 2 + Object.keys(NEXT_RUN_SORT).length)).toEqual(Object.entries(NEXT_RUN_SORT));
+  });
+
+  it('serve the pending-ticks branch of dueSchedules with an index on the field it tests', () => {
+    const pending = (dueSchedulesFilter(new Date()).$or as Array<Record<string, unknown>>)[0]!;
+    expect(Object.keys(scheduleIndex('jobtrail_schedule_pending').key as object)).toEqual(Object.keys(pending));
+  });
+
+  it('serve listSchedules of one tenant in name order', () => {
+    expect(Object.entries(scheduleIndex('jobtrail_schedule_tenant').key as object)).toEqual([
+      ...Object.keys(listSchedulesFilter({ tenantId: 't', limit: 1 })).map((field) => [field, 1]),
+      ...Object.entries(SCHEDULE_NAME_SORT),
+    ]);
   });
 });

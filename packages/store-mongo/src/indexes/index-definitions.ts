@@ -70,3 +70,29 @@ export const GLOBAL_DEDUPE_INDEX_NAME = 'jobtrail_dedupe';
 
 /** Indexes of older versions that `ensureIndexes()` drops after creating {@link JOB_INDEXES}. */
 export const RETIRED_INDEX_NAMES: readonly string[] = [GLOBAL_DEDUPE_INDEX_NAME];
+
+/**
+ * The indexes of the schedules collection (see `ScheduleDocument`); `ensureIndexes()` creates
+ * them beside {@link JOB_INDEXES}. Names are unique through `_id` (the schedule name), so there is
+ * no unique index here: a duplicate-key error on this collection always means "that name exists".
+ */
+export const SCHEDULE_INDEXES: readonly IndexDescription[] = [
+  {
+    // dueSchedules (its branch of firing schedules whose nextRunAt has come) and
+    // nextScheduleRunAt: equality on the flags, then nextRunAt and name in dueSchedules' order.
+    name: 'jobtrail_schedule_due',
+    key: { enabled: 1, paused: 1, nextRunAt: 1, _id: 1 },
+  },
+  {
+    // dueSchedules (its branch of schedules with pending ticks, whatever their state): multikey,
+    // one entry per pending tick; an empty array has a single entry outside the Date range, which
+    // the filter's bounds skip.
+    name: 'jobtrail_schedule_pending',
+    key: { pendingTicks: 1 },
+  },
+  {
+    // listSchedules of one tenant (or of those without one), by name.
+    name: 'jobtrail_schedule_tenant',
+    key: { tenantId: 1, _id: 1 },
+  },
+];

@@ -46,6 +46,8 @@ function fullJob(): Job {
     parentId: makeJob().id,
     tenantId: 'tenant-1',
     ownerId: 'owner-1',
+    scheduleName: 'nightly-report — 東京',
+    scheduledFor: at(-60_000),
     status: 'running',
     attempt: 2,
     maxAttempts: 7,
@@ -115,6 +117,9 @@ describe('job document mapper', () => {
     expect(retry.kind === 'retry' && retry.at).toBeInstanceOf(Date);
     expect(second.error?.stack).toBe('Error: x\n    at y');
     expect(second.startedAt).toBeNull();
+    expect(stored.scheduleName).toBe('nightly-report — 東京');
+    expect(stored.scheduledFor).toEqual(at(-60_000));
+    expect(stored.scheduledFor).toBeInstanceOf(Date);
   });
 
   it('answers a copy through BSON that shares nothing with the input', () => {
@@ -146,6 +151,21 @@ describe('job document mapper', () => {
     ]);
     const undefinedPayload = toDocument(makeJob({ payload: undefined }));
     expect(undefinedPayload.payload).toBeNull();
+  });
+
+  it('stores a job without a schedule as two nulls, and reads documents written before schedules (no such fields) as null', () => {
+    const doc = toDocument(makeJob());
+    expect(doc).toHaveProperty('scheduleName', null);
+    expect(doc).toHaveProperty('scheduledFor', null);
+    const { scheduleName: _name, scheduledFor: _for, ...older } = doc;
+    expect(older).not.toHaveProperty('scheduleName');
+    const job = asStored(older as JobDocument);
+    expect(job.scheduleName).toBeNull();
+    expect(job.scheduledFor).toBeNull();
+    expect(Object.keys(job).sort()).toEqual(Object.keys(makeJob()).sort());
+    // A JavaScript caller that left them out gets them stored as null, not missing.
+    const { scheduleName: _n, scheduledFor: _f, ...partial } = makeJob();
+    expect(toDocument(partial as Job)).toMatchObject({ scheduleName: null, scheduledFor: null });
   });
 
   it('reads documents that lack optional fields (edited by hand) without failing', () => {

@@ -54,6 +54,10 @@ export interface JobDocument {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /** The schedule that fired the job, or null; documents written before schedules lack it (read as null). */
+  scheduleName: string | null;
+  /** The tick the job stands for, or null; missing in older documents like `scheduleName`. */
+  scheduledFor: Date | null;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;
@@ -169,6 +173,8 @@ export function toDocument(job: Job): JobDocument {
     parentId: job.parentId ?? null,
     tenantId: job.tenantId ?? null,
     ownerId: job.ownerId ?? null,
+    scheduleName: job.scheduleName ?? null,
+    scheduledFor: job.scheduledFor ?? null,
     status: job.status,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
@@ -209,6 +215,8 @@ export function toJob(doc: JobDocument): Job {
     parentId: doc.parentId ?? null,
     tenantId: doc.tenantId ?? null,
     ownerId: doc.ownerId ?? null,
+    scheduleName: doc.scheduleName ?? null,
+    scheduledFor: doc.scheduledFor ?? null,
     status: doc.status,
     attempt: doc.attempt,
     maxAttempts: doc.maxAttempts,

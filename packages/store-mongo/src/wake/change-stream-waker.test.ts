@@ -2,62 +2,13 @@ import type { StoreWakeEvent } from '@jobtrail/core/store';
 import { createFakeClock } from '@jobtrail/core/testing';
 import { MongoNetworkError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { ChangeStreamWaker, type ChangeStreamLike } from './change-stream-waker.js';
-
-/**
- * A stand-in for the driver's ChangeStream with only the surface the waker uses; each pending
- * tryNext()/next() is settled by the test. The real stream is exercised by the contract suite.
- */
-class FakeStream implements ChangeStreamLike {
-  closed = false;
-  private pending: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | null = null;
-
-  tryNext(): Promise<unknown> {
-    return this.wait();
-  }
-
-  next(): Promise<unknown> {
-    return this.wait();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.pending?.reject(new Error('ChangeStream is closed'));
-    this.pending = null;
-  }
-
-  get waiting(): boolean {
-    return this.pending !== null;
-  }
-
-  /** Settles the pending call with a change (or null: the stream opened, nothing yet). */
-  push(change: unknown): void {
-    const pending = this.take();
-    pending.resolve(change);
-  }
-
-  fail(error: unknown): void {
-    this.take().reject(error);
-  }
-
-  private take(): { resolve: (value: unknown) => void; reject: (error: unknown) => void } {
-    const pending = this.pending;
-    if (pending === null) throw new Error('nobody is waiting on the stream');
-    this.pending = null;
-    return pending;
-  }
-
-  private wait(): Promise<unknown> {
-    if (this.pending !== null) throw new Error('two calls waiting at once');
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-    });
-  }
-}
+import { ChangeStreamWaker, combinedWakeMode, type WakeMode } from './change-stream-waker.js';
+import { FakeStream } from './fake-change-stream.test-support.js';
+import { scheduleChangeToWakeEvent } from './schedule-wake-pipeline.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function setup(options: { changeStreams?: boolean; retryDelaysMs?: number[] } = {}) {
+function setup(options: { changeStreams?: boolean; retryDelaysMs?: number[]; toEvent?: (change: unknown) => StoreWakeEvent | null } = {}) {
   const clock = createFakeClock(0);
   const streams: FakeStream[] = [];
   const errors: unknown[] = [];
@@ -72,6 +23,7 @@ function setup(options: { changeStreams?: boolean; retryDelaysMs?: number[] } = 
           },
     clock,
     ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
+    ...(options.toEvent ? { toEvent: options.toEvent } : {}),
     onError: (error) => errors.push(error),
   });
   const events: StoreWakeEvent[] = [];
@@ -266,5 +218,76 @@ describe('ChangeStreamWaker', () => {
     waker.notifyLocal('a');
     await flush();
     expect(events).toEqual([]);
+  });
+
+  it('turns changes into events with the given mapping, delivering nothing where it answers null (the schedules stream)', async () => {
+    const { streams, events, listen } = setup({ toEvent: scheduleChangeToWakeEvent });
+    listen();
+    streams[0]!.push(null);
+    await flush();
+    streams[0]!.push({ _id: { _data: '1' }, operationType: 'delete', documentKey: { _id: 'nightly' } });
+    await flush();
+    streams[0]!.push({ _id: { _data: '2' }, operationType: 'insert', documentKey: { _id: 42 } });
+    await flush();
+    streams[0]!.push({ _id: { _data: '3' }, operationType: 'update', documentKey: { _id: 'hourly' } });
+    await flush();
+    expect(events).toEqual([{ schedule: 'nightly' }, { schedule: 'hourly' }]);
+    expect(streams[0]!.waiting).toBe(true);
+  });
+
+  it('delivers direct notifications in every mode, the running stream included, but not before anyone listens or after close', async () => {
+    const { waker, streams, events, listen } = setup();
+    waker.notifyDirect({ schedule: 'ignored' });
+    listen();
+    waker.notifyDirect({ schedule: 'connecting' });
+    await flush();
+    streams[0]!.push(null);
+    await flush();
+    expect(waker.mode).toBe('change-stream');
+    waker.notifyDirect({ schedule: 'streaming' });
+    // Not delivered synchronously: the caller's write returns first.
+    expect(events).toEqual([{ schedule: 'connecting' }]);
+    await flush();
+    expect(events).toEqual([{ schedule: 'connecting' }, { schedule: 'streaming' }]);
+    waker.notifyDirect({ schedule: 'closing' });
+    await waker.close();
+    await flush();
+    expect(events).toEqual([{ schedule: 'connecting' }, { schedule: 'streaming' }]);
+  });
+
+  it('delivers direct notifications when change streams are turned off', async () => {
+    const { waker, events, listen } = setup({ changeStreams: false });
+    listen();
+    waker.notifyDirect({ schedule: 'a' });
+    await flush();
+    expect(events).toEqual([{ schedule: 'a' }]);
+  });
+});
+
+describe('combinedWakeMode', () => {
+  const MODES: WakeMode[] = ['idle', 'connecting', 'change-stream', 'polling', 'polling-only'];
+
+  it('is change-stream only when every stream runs, and idle only when all are', () => {
+    expect(combinedWakeMode(['change-stream', 'change-stream'])).toBe('change-stream');
+    expect(combinedWakeMode(['idle', 'idle'])).toBe('idle');
+    expect(combinedWakeMode([])).toBe('idle');
+    for (const mode of MODES) {
+      expect(combinedWakeMode([mode, mode])).toBe(mode);
+      expect(combinedWakeMode(['idle', mode])).toBe(mode);
+    }
+  });
+
+  it('answers the mode furthest from a running stream, in either order', () => {
+    const cases: Array<[WakeMode, WakeMode, WakeMode]> = [
+      ['change-stream', 'connecting', 'connecting'],
+      ['change-stream', 'polling', 'polling'],
+      ['connecting', 'polling', 'polling'],
+      ['polling', 'polling-only', 'polling-only'],
+      ['change-stream', 'polling-only', 'polling-only'],
+    ];
+    for (const [a, b, combined] of cases) {
+      expect(combinedWakeMode([a, b])).toBe(combined);
+      expect(combinedWakeMode([b, a])).toBe(combined);
+    }
   });
 });

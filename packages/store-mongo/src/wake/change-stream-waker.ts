@@ -4,19 +4,37 @@ import { isChangeStreamUnsupported, isClientClosed } from '../errors/driver-erro
 import { changeToWakeEvent } from './wake-pipeline.js';
 
 /**
- * How subscribers are woken right now:
+ * How subscribers are woken right now. The store watches two collections, jobs and schedules,
+ * with one change stream each; its mode is the one furthest from running (`combinedWakeMode`):
  * - `idle`: nobody subscribed, no change stream open.
  * - `connecting`: a change stream is being opened.
- * - `change-stream`: the change stream runs; every process's writes wake subscribers.
- * - `polling`: the change stream failed; another attempt is scheduled.
+ * - `change-stream`: the change streams run; every process's writes wake subscribers.
+ * - `polling`: a change stream failed; another attempt is scheduled.
  * - `polling-only`: the deployment cannot run change streams (a standalone server), they were
  *   turned off, or the application closed its MongoClient; no more attempts.
  *
- * Whenever the change stream is not running, jobs that this store instance makes claimable
- * still wake its subscribers at once, and jobs other processes enqueue are found by the
- * worker's regular poll.
+ * Whenever the jobs stream is not running, jobs that this store instance makes claimable still
+ * wake its subscribers at once, and jobs other processes enqueue are found by the worker's
+ * regular poll. Schedules this store instance inserts, updates or deletes always wake its
+ * subscribers at once (stream or not); without the schedules stream, changes other processes
+ * make are not reported, and a scheduler finds them at its next pass (core's scheduler sleeps up
+ * to 60 s when the store can subscribe).
  */
 export type WakeMode = 'idle' | 'connecting' | 'change-stream' | 'polling' | 'polling-only';
+
+/** From the mode closest to a running stream to the one furthest from it. */
+const MODE_RANK: Readonly<Record<WakeMode, number>> = { idle: 0, 'change-stream': 1, connecting: 2, polling: 3, 'polling-only': 4 };
+
+/**
+ * The store's mode when it runs one waker per collection (jobs, schedules): the one furthest from
+ * a running stream, so `change-stream` means every stream runs and `polling-only` that one of
+ * them gave up for good. The wakers share their subscribers, so they are idle together.
+ */
+export function combinedWakeMode(modes: readonly WakeMode[]): WakeMode {
+  let combined: WakeMode = 'idle';
+  for (const mode of modes) if (MODE_RANK[mode] > MODE_RANK[combined]) combined = mode;
+  return combined;
+}
 
 /** The part of the driver's `ChangeStream` the waker uses. */
 export interface ChangeStreamLike {
@@ -28,8 +46,13 @@ export interface ChangeStreamLike {
 }
 
 export interface ChangeStreamWakerOptions {
-  /** Opens a change stream over the jobs collection; null when change streams are turned off. */
+  /** Opens the change stream (over the jobs collection, say); null when change streams are turned off. */
   open: (() => ChangeStreamLike) | null;
+  /**
+   * The wake event of one change the stream reports, or null to deliver nothing. Default: the
+   * jobs collection's (`changeToWakeEvent`).
+   */
+  toEvent?: (change: unknown) => StoreWakeEvent | null;
   clock: Clock;
   /** Waits before reopening a failed stream; the last one repeats. */
   retryDelaysMs?: readonly number[];
@@ -40,13 +63,14 @@ export interface ChangeStreamWakerOptions {
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1000, 5000, 30_000];
 
 /**
- * The store's `subscribe`: one change stream shared by all subscribers, opened with the first
- * and closed with the last; on failure it falls back to polling and tries again later, unless
- * the deployment does not support change streams at all.
+ * One collection's part of the store's `subscribe`: one change stream shared by all subscribers,
+ * opened with the first and closed with the last; on failure it falls back to polling and tries
+ * again later, unless the deployment does not support change streams at all.
  */
 export class ChangeStreamWaker {
   private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
   private readonly retryDelaysMs: readonly number[];
+  private readonly toEvent: (change: unknown) => StoreWakeEvent | null;
   private current: ChangeStreamLike | null = null;
   private retryTimer: TimerHandle | null = null;
   private failures = 0;
@@ -55,6 +79,7 @@ export class ChangeStreamWaker {
 
   constructor(private readonly options: ChangeStreamWakerOptions) {
     this.retryDelaysMs = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
+    this.toEvent = options.toEvent ?? changeToWakeEvent;
     this.modeValue = options.open === null ? 'polling-only' : 'idle';
   }
 
@@ -86,6 +111,19 @@ export class ChangeStreamWaker {
     });
   }
 
+  /**
+   * A write through this store that subscribers of this process must hear of at once, whatever
+   * the mode: delivered (on a later microtask) even while the change stream runs, which then
+   * reports the write a second time. For rare writes where waiting for the stream would delay a
+   * subscriber and a second wake-up costs little (a scheduler recomputing its sleep).
+   */
+  notifyDirect(event: StoreWakeEvent): void {
+    if (this.listeners.size === 0) return;
+    queueMicrotask(() => {
+      if (!this.closed) this.deliver(event);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
@@ -113,11 +151,11 @@ export class ChangeStreamWaker {
       if (this.current !== stream) return;
       this.modeValue = 'change-stream';
       this.failures = 0;
-      if (first != null) this.deliver(changeToWakeEvent(first));
+      if (first != null) this.deliverChange(first);
       for (;;) {
         const change = await stream.next();
         if (this.current !== stream) return;
-        if (change != null) this.deliver(changeToWakeEvent(change));
+        if (change != null) this.deliverChange(change);
       }
     } catch (error) {
       // Closing the stream ourselves ends a pending next() with an error: not a failure.
@@ -156,6 +194,11 @@ export class ChangeStreamWaker {
     this.current = null;
     if (stream !== null) stream.close().catch(() => {});
     if (this.modeValue !== 'polling-only') this.modeValue = 'idle';
+  }
+
+  private deliverChange(change: unknown): void {
+    const event = this.toEvent(change);
+    if (event !== null) this.deliver(event);
   }
 
   private deliver(event: StoreWakeEvent): void {

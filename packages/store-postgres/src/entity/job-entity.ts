@@ -12,6 +12,10 @@ export interface JobEntityRow {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /** The schedule that fired the job (`Job.scheduleName`), or null. */
+  scheduleName: string | null;
+  /** The tick the job stands for (`Job.scheduledFor`), or null. */
+  scheduledFor: Date | null;
   status: string;
   attempt: number;
   maxAttempts: number;
@@ -68,6 +72,8 @@ export function createJobEntity(options: JobEntityOptions = {}): EntitySchema<Jo
       parentId: { name: 'parent_id', type: 'uuid', nullable: true },
       tenantId: { name: 'tenant_id', ...nullableText },
       ownerId: { name: 'owner_id', ...nullableText },
+      scheduleName: { name: 'schedule_name', ...nullableText },
+      scheduledFor: { name: 'scheduled_for', ...nullableTime },
       status: { type: 'text' },
       attempt: { type: 'integer' },
       maxAttempts: { name: 'max_attempts', type: 'integer' },

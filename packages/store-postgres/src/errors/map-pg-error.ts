@@ -74,6 +74,12 @@ export function mapPgError(error: unknown, names: TableNames, operation: string)
         `The jobtrail table ${table} does not exist: run \`await store.migrate()\` once at start-up, or add jobtrailMigrations to your DataSource's migrations. (${operation}: ${message})`,
         { cause: error },
       );
+    // A migration's CREATE TABLE (no IF NOT EXISTS) met a table it did not create.
+    case '42P07':
+      return new StoreError(
+        `Cannot migrate ${table}: ${message}, and jobtrail did not create it (the schedules table of ${table} is ${names.schema}.${names.schedules.table}). Rename that table, or give the store another tableName. (${operation})`,
+        { cause: error },
+      );
     case '42703':
     // 42P10: no unique index matches an ON CONFLICT: the dedupe index predates this version.
     case '42P10':

@@ -12,6 +12,8 @@ export const JOB_COLUMN_NAMES = [
   'parent_id',
   'tenant_id',
   'owner_id',
+  'schedule_name',
+  'scheduled_for',
   'status',
   'attempt',
   'max_attempts',

@@ -22,6 +22,8 @@ export function toJobRecord(job: Job): JobRecord {
     parent_id: optionalUuid('parentId', job.parentId),
     tenant_id: indexedText('tenantId', job.tenantId),
     owner_id: indexedText('ownerId', job.ownerId),
+    schedule_name: job.scheduleName ?? null,
+    scheduled_for: job.scheduledFor ?? null,
     status: job.status,
     attempt: requireInt('attempt', job.attempt, 0),
     max_attempts: requireInt('maxAttempts', job.maxAttempts, 0),

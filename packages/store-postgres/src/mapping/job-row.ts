@@ -12,6 +12,8 @@ export interface JobRow {
   parent_id: string | null;
   tenant_id: string | null;
   owner_id: string | null;
+  schedule_name: string | null;
+  scheduled_for: Date | string | null;
   status: JobStatus;
   attempt: number;
   max_attempts: number;
@@ -101,6 +103,8 @@ export function toJob(row: JobRow): Job {
     parentId: row.parent_id,
     tenantId: row.tenant_id,
     ownerId: row.owner_id,
+    scheduleName: row.schedule_name ?? null,
+    scheduledFor: toOptionalDate(row.scheduled_for),
     status: row.status,
     attempt: toNumber(row.attempt),
     maxAttempts: toNumber(row.max_attempts),

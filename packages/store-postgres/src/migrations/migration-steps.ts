@@ -118,8 +118,75 @@ const v3ScopeDedupeKeys: MigrationStep = {
   ],
 };
 
+/**
+ * Recurring schedules (see `ScheduleStore` in core): their table beside the job table, and the two
+ * job columns naming the schedule and tick a job was fired for.
+ *
+ * - `name` is the primary key under the "C" collation: `listSchedules` pages by name in code
+ *   point order, the same in every database whatever its default collation (a locale's order
+ *   would differ between servers and from the other stores).
+ * - `every_ms` and `version` are `bigint`: an interval may be up to 366 days in ms, and a version
+ *   grows by one or two per tick for the schedule's whole life.
+ * - `pending_ticks` is a `timestamptz[]` (empty: none), so it reads back as Dates.
+ * - `due_idx` holds only what the scheduler looks at: enabled, unpaused schedules that have a next
+ *   tick, by `next_run_at` (then name, the order `dueSchedules` answers); `nextScheduleRunAt` is
+ *   its first entry. `pending_idx` holds the schedules with pending ticks, usually none.
+ * - The table is created without `IF NOT EXISTS`: a table of that name that is not this step's
+ *   (the application's own, or another job table's schedules) fails the migration instead of
+ *   being adopted.
+ * - The job columns are nullable without a default: a catalog-only change, no rewrite of the jobs
+ *   table however many rows it holds; existing jobs read back with `scheduleName: null`.
+ *
+ * `down` drops the table (its schedules are lost; the jobs they fired stay) and the two columns.
+ */
+const v4AddSchedules: MigrationStep = {
+  version: 4,
+  name: 'add-schedules',
+  timestamp: 1767225600004,
+  up: (n) => {
+    const s = n.schedules;
+    const q = quoteIdentifier;
+    return [
+      `ALTER TABLE ${n.qualified} ADD COLUMN IF NOT EXISTS schedule_name text, ADD COLUMN IF NOT EXISTS scheduled_for timestamptz`,
+      `CREATE TABLE ${s.qualified} (
+        name text COLLATE "C" NOT NULL,
+        type text NOT NULL,
+        payload jsonb,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        tenant_id text,
+        cron text,
+        timezone text,
+        every_ms bigint,
+        start_at timestamptz,
+        end_at timestamptz,
+        anchor_at timestamptz NOT NULL,
+        overlap text NOT NULL,
+        catch_up text NOT NULL,
+        max_catch_up integer NOT NULL,
+        enabled boolean NOT NULL,
+        paused boolean NOT NULL DEFAULT false,
+        next_run_at timestamptz,
+        last_run_at timestamptz,
+        last_job_id uuid,
+        pending_ticks timestamptz[] NOT NULL DEFAULT '{}',
+        version bigint NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT ${q(s.constraint.primaryKey)} PRIMARY KEY (name),
+        CONSTRAINT ${q(s.constraint.policy)} CHECK (overlap IN ('skip', 'allow') AND catch_up IN ('none', 'latest', 'all'))
+      )`,
+      `CREATE INDEX ${q(s.index.due)} ON ${s.qualified} (next_run_at, name) WHERE enabled AND NOT paused AND next_run_at IS NOT NULL`,
+      `CREATE INDEX ${q(s.index.pending)} ON ${s.qualified} (next_run_at NULLS FIRST, name) WHERE cardinality(pending_ticks) > 0`,
+    ];
+  },
+  down: (n) => [
+    `DROP TABLE IF EXISTS ${n.schedules.qualified}`,
+    `ALTER TABLE ${n.qualified} DROP COLUMN IF EXISTS schedule_name, DROP COLUMN IF EXISTS scheduled_for`,
+  ],
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

@@ -9,7 +9,10 @@ export const DEFAULT_SCHEMA = 'public';
  * portable (psql, other tools) and free of characters that would need care in index names.
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** PostgreSQL truncates identifiers at 63 bytes; derived index names add up to 22 characters. */
+/**
+ * PostgreSQL truncates identifiers at 63 bytes; derived names add up to 23 characters (the
+ * schedules table's `_schedules_policy_check` for a table name not ending in `_jobs`).
+ */
 const MAX_TABLE_NAME = 40;
 const MAX_SCHEMA_NAME = 63;
 
@@ -41,6 +44,32 @@ export interface TableNames {
   };
   /** Short, stable tag for names of prepared statements (they are per connection). */
   readonly statementTag: string;
+  /** The schedules table of this job table (see {@link schedulesTableName}), in the same schema. */
+  readonly schedules: ScheduleTableNames;
+}
+
+export interface ScheduleTableNames {
+  readonly table: string;
+  /** `"schema"."table"`, ready for SQL. */
+  readonly qualified: string;
+  /**
+   * The LISTEN/NOTIFY channel for schedule wake-ups (payload: the schedule's name). A channel of
+   * its own: job wake-ups carry a job type as payload, and a type may be any string, so no payload
+   * on the job channel could be told apart from one.
+   */
+  readonly channel: string;
+  /** Index and constraint names, unquoted. */
+  readonly index: {
+    /** Enabled, unpaused schedules by `next_run_at`: serves `dueSchedules` and `nextScheduleRunAt`. */
+    readonly due: string;
+    /** Schedules with pending ticks (usually none). */
+    readonly pending: string;
+  };
+  readonly constraint: {
+    readonly primaryKey: string;
+    /** `overlap` and `catch_up` are among their known values. */
+    readonly policy: string;
+  };
 }
 
 export function quoteIdentifier(name: string): string {
@@ -55,6 +84,8 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const qualified = `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(table)}`;
   const digest = createHash('sha256').update(`${resolvedSchema}.${table}`).digest('hex');
   const plainChannel = `jobtrail:${resolvedSchema}.${table}`;
+  const schedules = schedulesTableName(table);
+  const plainScheduleChannel = `jobtrail-schedules:${resolvedSchema}.${table}`;
   return {
     schema: resolvedSchema,
     table,
@@ -78,7 +109,31 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
       lease: `${table}_lease_check`,
     },
     statementTag: digest.slice(0, 10),
+    schedules: {
+      table: schedules,
+      qualified: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(schedules)}`,
+      channel: Buffer.byteLength(plainScheduleChannel) <= 63 ? plainScheduleChannel : `jobtrail-schedules:${digest.slice(0, 32)}`,
+      index: {
+        due: `${schedules}_due_idx`,
+        pending: `${schedules}_pending_idx`,
+      },
+      constraint: {
+        primaryKey: `${schedules}_pkey`,
+        policy: `${schedules}_policy_check`,
+      },
+    },
   };
+}
+
+/**
+ * The schedules table beside a job table: `jobtrail_jobs` → `jobtrail_schedules`, `billing_jobs`
+ * → `billing_schedules`; a table name not ending in `_jobs` gains `_schedules` (`queue` →
+ * `queue_schedules`). Two job tables of one schema named `x` and `x_jobs` would both name
+ * `x_schedules`: the migration creates it without `IF NOT EXISTS`, so the second one fails
+ * loudly instead of sharing the first one's schedules.
+ */
+export function schedulesTableName(table: string): string {
+  return table.endsWith('_jobs') ? `${table.slice(0, -'jobs'.length)}schedules` : `${table}_schedules`;
 }
 
 function checkName(field: string, value: unknown, max: number): void {

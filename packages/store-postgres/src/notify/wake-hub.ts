@@ -3,6 +3,8 @@ import { WakeListener, type ListenClient, type ListenerStatus } from './wake-lis
 
 export interface WakeHubOptions {
   channel: string;
+  /** The channel of schedule changes, heard on the same LISTEN connection. */
+  scheduleChannel: string;
   /** Null: LISTEN is off, only local wakes and the fallback poll. */
   createClient: (() => ListenClient) | null;
   fallbackPollMs: number;
@@ -41,8 +43,16 @@ export class WakeHub {
 
   /** Wakes subscribers of this process at once (a job this process inserted is claimable). */
   wake(type: string | undefined): void {
+    this.deliver(type === undefined ? {} : { type });
+  }
+
+  /** Tells subscribers of this process at once that a schedule was inserted, updated or deleted. */
+  wakeSchedule(name: string): void {
+    this.deliver({ schedule: name });
+  }
+
+  private deliver(event: StoreWakeEvent): void {
     if (this.listeners.size === 0) return;
-    const event: StoreWakeEvent = type === undefined ? {} : { type };
     for (const listener of [...this.listeners]) {
       try {
         listener(event);
@@ -77,6 +87,7 @@ export class WakeHub {
       channel: this.options.channel,
       createClient: this.options.createClient,
       onWake: (type) => this.wake(type),
+      schedules: { channel: this.options.scheduleChannel, onChange: (name) => this.wakeSchedule(name) },
       onError: this.options.onError,
       reconnectInitialMs: 100,
       reconnectMaxMs: 5000,

@@ -28,6 +28,11 @@ export interface WakeListenerOptions {
   createClient: () => ListenClient;
   /** A job of `type` became claimable; no type: anything may have (after a reconnect). */
   onWake: (type: string | undefined) => void;
+  /**
+   * A second channel, for schedule changes (payload: the schedule's name), heard on the same
+   * connection. Omitted: only `channel` is listened to.
+   */
+  schedules?: { channel: string; onChange: (name: string) => void };
   onError: (error: unknown) => void;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
@@ -54,10 +59,11 @@ export class ListenHeartbeatTimeoutError extends StoreError {
 }
 
 /**
- * Holds one dedicated connection that LISTENs on the store's channel. When the connection drops
- * (server restart, `pg_terminate_backend`, network), it reconnects with exponential backoff and
- * jitter; meanwhile workers keep polling, so nothing waits on it. After a reconnect it wakes
- * everyone once, because notifications sent while it was away are lost.
+ * Holds one dedicated connection that LISTENs on the store's channels (jobs, and schedules when
+ * given). When the connection drops (server restart, `pg_terminate_backend`, network), it
+ * reconnects with exponential backoff and jitter; meanwhile workers keep polling, so nothing
+ * waits on it. After a reconnect it wakes everyone once (with no type, so schedulers look again
+ * too), because notifications sent while it was away are lost.
  */
 export class WakeListener {
   private client: ListenClient | null = null;
@@ -101,9 +107,9 @@ export class WakeListener {
     }
     this.client = client;
     client.on('notification', (message) => {
-      if (client === this.client && message.channel === this.options.channel) {
-        this.options.onWake(message.payload ? message.payload : undefined);
-      }
+      if (client !== this.client) return;
+      if (message.channel === this.options.channel) this.options.onWake(message.payload ? message.payload : undefined);
+      else if (message.channel === this.options.schedules?.channel && message.payload) this.options.schedules.onChange(message.payload);
     });
     // Registered for the client's whole life: pg emits 'error' on a dropped connection, and an
     // unhandled 'error' event would crash the process.
@@ -112,6 +118,7 @@ export class WakeListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${quoteIdentifier(this.options.channel)}`);
+      if (this.options.schedules !== undefined) await client.query(`LISTEN ${quoteIdentifier(this.options.schedules.channel)}`);
     } catch (error) {
       this.drop(client, error);
       return;

@@ -11,6 +11,12 @@ import {
   type ProgressPatch,
   type PruneRequest,
   type ReadOptions,
+  type ScheduleInsertResult,
+  type SchedulePatch,
+  type ScheduleQuery,
+  type ScheduleRecord,
+  type ScheduleStore,
+  type ScheduleUpdateResult,
   type StatusCount,
   type StoreFilter,
   type StoreLimits,
@@ -28,8 +34,10 @@ import {
 } from '../connection/sql-executor.js';
 import type { Statement } from '../connection/statement.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
+import { mapScheduleError } from '../errors/map-schedule-error.js';
 import { recordsToJson, toJobRecord, toJsonText, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
+import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
 import { matchesExpectation, reactivatesKey, toTransitionInput, type TransitionInput } from '../mapping/transition-input.js';
 import { runMigrations, type MigrateResult } from '../migrations/migrate.js';
 import { resolveTableNames, type TableNames } from '../naming/table-names.js';
@@ -42,12 +50,22 @@ import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
 import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
 import { pruneStatement } from '../sql/prune.js';
+import {
+  deleteScheduleStatement,
+  dueSchedulesStatement,
+  getScheduleStatement,
+  insertScheduleStatement,
+  listSchedulesStatement,
+  nextScheduleRunAtStatement,
+  updateScheduleStatement,
+  type ScheduleListShape,
+} from '../sql/schedules.js';
 import { buildCount, buildQuery, buildSumMetrics } from '../sql/query.js';
 import { serverTimeStatement } from '../sql/server-time.js';
 import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
 import { updateProgressStatement } from '../sql/update-progress.js';
 import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
-import { indexedText, requireInt } from '../validation/checks.js';
+import { indexedText, requireInt, storableText } from '../validation/checks.js';
 import type { PostgresJobStoreOptions } from './store-options.js';
 import { CommitWatch } from './commit-watch.js';
 import { transactionQueryRunner } from './transaction-runner.js';
@@ -57,6 +75,11 @@ const DEFAULT_PRUNE_LIMIT = 1000;
 const MAX_KEY_RACE_RETRIES = 5;
 /** A missed increment whose snapshot does not explain the miss (the row changed meanwhile) is tried again. */
 const MAX_INCREMENT_ROUNDS = 5;
+/**
+ * A schedule write refused for a row that is gone (or back at the expected version) when read
+ * just after, because it was deleted (and inserted again) in between, is tried again.
+ */
+const MAX_SCHEDULE_RACE_ROUNDS = 5;
 
 interface Statements {
   insert: Statement;
@@ -71,6 +94,14 @@ interface Statements {
   incrementMetrics: Statement;
   prune: Statement;
   serverTime: Statement;
+  insertSchedule: Statement;
+  getSchedule: Statement;
+  dueSchedules: Statement;
+  nextScheduleRunAt: Statement;
+  updateSchedule: Statement;
+  deleteSchedule: Statement;
+  /** By shape (see `listStatement`): six texts in all, made on first use. */
+  listSchedules: Map<string, Statement>;
 }
 
 interface HeartbeatItem {
@@ -91,7 +122,7 @@ type Row = JobRow & { applied?: boolean };
  * await store.migrate();
  * const tracker = createTracker({ store });
  */
-export class PostgresJobStore implements JobStore {
+export class PostgresJobStore implements JobStore, ScheduleStore {
   /** Schema, table and derived names this store works on. */
   readonly names: TableNames;
   /**
@@ -150,6 +181,13 @@ export class PostgresJobStore implements JobStore {
       incrementMetrics: incrementMetricsStatement(n, relaxed),
       prune: pruneStatement(n),
       serverTime: serverTimeStatement(),
+      insertSchedule: insertScheduleStatement(n),
+      getSchedule: getScheduleStatement(n),
+      dueSchedules: dueSchedulesStatement(n),
+      nextScheduleRunAt: nextScheduleRunAtStatement(n),
+      updateSchedule: updateScheduleStatement(n),
+      deleteSchedule: deleteScheduleStatement(n),
+      listSchedules: new Map(),
     };
     const maxBatchSize = requireInt('maxBatchSize', options.maxBatchSize ?? 500, 1, 10_000);
     const maxInFlight = requireInt('maxBatchesInFlight', options.maxBatchesInFlight ?? 4, 1, 100);
@@ -162,6 +200,7 @@ export class PostgresJobStore implements JobStore {
     this.heartbeats = new Batcher((items) => this.heartbeatBatch(items), { maxBatchSize, maxInFlight });
     this.hub = new WakeHub({
       channel: n.channel,
+      scheduleChannel: n.schedules.channel,
       createClient: options.listen === false ? null : () => this.createListenClient(),
       fallbackPollMs: requireInt('fallbackPollMs', options.fallbackPollMs ?? 1000, 10, 3_600_000),
       listenHeartbeatMs: requireInt('listenHeartbeatMs', options.listenHeartbeatMs ?? 30_000, 0, 3_600_000),
@@ -350,6 +389,88 @@ export class PostgresJobStore implements JobStore {
     return time;
   }
 
+  // ---- schedules -------------------------------------------------------------------------------
+
+  /**
+   * Inserts a schedule unless one of its name exists (then answers that one, `exists`). Concurrent
+   * inserts of one name from any number of processes: the primary key lets exactly one write.
+   */
+  async insertSchedule(record: ScheduleRecord): Promise<ScheduleInsertResult> {
+    const input = toScheduleInput(record);
+    for (let round = 1; ; round++) {
+      const { rows } = await this.runSchedule(this.sql.insertSchedule, [input, this.names.schedules.channel]);
+      if (rows.length > 0) {
+        const schedule = toScheduleRecord(rows[0] as ScheduleRow);
+        this.hub.wakeSchedule(schedule.name);
+        return { ok: true, schedule };
+      }
+      // Its name is taken. Read the holder in a statement of its own: the insert's snapshot
+      // predates a holder committed while the insert waited for it.
+      const current = await this.getSchedule(record.name);
+      if (current !== null) return { ok: false, reason: 'exists', current };
+      // Deleted between the two statements: the name is free again.
+      if (round >= MAX_SCHEDULE_RACE_ROUNDS) {
+        throw new StoreError(`Schedule "${record.name}" kept being inserted and deleted by others while it was inserted; insert it again.`);
+      }
+    }
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | null> {
+    const { rows } = await this.runSchedule(this.sql.getSchedule, [storableText('name', name)]);
+    return rows.length === 0 ? null : toScheduleRecord(rows[0] as ScheduleRow);
+  }
+
+  async listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]> {
+    const shape: ScheduleListShape = {
+      tenant: query.tenantId === undefined ? 'any' : query.tenantId === null ? 'none' : 'one',
+      after: query.after !== undefined,
+    };
+    const params: unknown[] = [];
+    if (typeof query.tenantId === 'string') params.push(storableText('tenantId', query.tenantId));
+    if (query.after !== undefined) params.push(storableText('after', query.after));
+    params.push(query.limit);
+    const { rows } = await this.runSchedule(this.listStatement(shape), params);
+    return (rows as ScheduleRow[]).map(toScheduleRecord);
+  }
+
+  async dueSchedules(now: Date, limit: number): Promise<ScheduleRecord[]> {
+    const { rows } = await this.runSchedule(this.sql.dueSchedules, [now, limit]);
+    return (rows as ScheduleRow[]).map(toScheduleRecord);
+  }
+
+  async nextScheduleRunAt(): Promise<Date | null> {
+    const { rows } = await this.runSchedule(this.sql.nextScheduleRunAt, []);
+    const value = (rows[0] as { next_run_at?: Date | string | null } | undefined)?.next_run_at;
+    return value == null ? null : value instanceof Date ? value : new Date(value);
+  }
+
+  /**
+   * Compare-and-set on `version`: one UPDATE whose WHERE holds the expected version, then, when it
+   * wrote nothing, a read that tells a missing schedule from a lost race.
+   */
+  async updateSchedule(name: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleUpdateResult> {
+    const params = [storableText('name', name), expectedVersion, toSchedulePatchInput(patch), this.names.schedules.channel];
+    for (let round = 1; ; round++) {
+      const { rows } = await this.runSchedule(this.sql.updateSchedule, params);
+      if (rows.length > 0) {
+        this.hub.wakeSchedule(name);
+        return { ok: true, schedule: toScheduleRecord(rows[0] as ScheduleRow) };
+      }
+      const current = await this.getSchedule(name);
+      if (current === null) return { ok: false, reason: 'not_found' };
+      // At the expected version after all: it was deleted and inserted again between the two
+      // statements (a new schedule starts at version 1), so the update may apply now.
+      if (current.version !== expectedVersion || round >= MAX_SCHEDULE_RACE_ROUNDS) return { ok: false, reason: 'conflict', current };
+    }
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    const { rows } = await this.runSchedule(this.sql.deleteSchedule, [storableText('name', name), this.names.schedules.channel]);
+    if (rows.length === 0) return false;
+    this.hub.wakeSchedule(name);
+    return true;
+  }
+
   // ---- wake-ups and lifecycle ------------------------------------------------------------------
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
@@ -380,6 +501,25 @@ export class PostgresJobStore implements JobStore {
     } catch (error) {
       throw mapPgError(error, this.names, statement.operation);
     }
+  }
+
+  private async runSchedule(statement: Statement, values: readonly unknown[]) {
+    try {
+      return await this.pool.run(statement, values);
+    } catch (error) {
+      throw mapScheduleError(error, this.names, statement.operation);
+    }
+  }
+
+  /** The `listSchedules` text of a shape, made once per store. */
+  private listStatement(shape: ScheduleListShape): Statement {
+    const key = `${shape.tenant}:${shape.after}`;
+    let found = this.sql.listSchedules.get(key);
+    if (found === undefined) {
+      found = listSchedulesStatement(this.names, shape);
+      this.sql.listSchedules.set(key, found);
+    }
+    return found;
   }
 
   private createListenClient(): ListenClient {

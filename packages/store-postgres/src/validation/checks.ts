@@ -76,3 +76,22 @@ function toHistoryRecord(field: string, entry: JobHistoryEntry): JobHistoryEntry
 export function toHistoryRecords(field: string, history: readonly JobHistoryEntry[]): JobHistoryEntry[] {
   return history.map((entry, index) => toHistoryRecord(`${field}[${index}]`, entry));
 }
+
+/**
+ * A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one
+ * (without the `u` flag the pattern matches UTF-16 code units, which is what is needed here).
+ */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text bound for a plain text parameter (a schedule name, a tenant to filter by): PostgreSQL
+ * refuses a NUL character in text, and node-postgres would send an unpaired UTF-16 surrogate as
+ * U+FFFD, silently naming another value. Text inside JSON needs no such check: jsonb refuses both
+ * (mapped to `invalid_input` like any value PostgreSQL cannot store).
+ */
+export function storableText(field: string, value: string): string {
+  if (UNSTORABLE_TEXT.test(value)) {
+    throw new JobValidationError(field, `contains text PostgreSQL cannot store (a \\u0000 character or an unpaired UTF-16 surrogate); got ${show(value)}.`);
+  }
+  return value;
+}
