@@ -26,8 +26,8 @@ function normaliseBasePath(basePath: string | undefined): string {
 /**
  * The jobs HTTP API as a Fetch handler (`Request` → `Response`): read one job, list with
  * filters and cursor, active jobs, stats, retry and cancel, and list the recurring schedules
- * (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that scope answers exactly like a missing one (404), and
- * that is decided before any ETag / 304 logic.
+ * (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that
+ * scope answers exactly like a missing one (404), and that is decided before any ETag / 304 logic.
  *
  * - Routes are exact paths under `basePath`; anything else answers 404 `route_not_found`.
  *   Read routes take GET and HEAD, actions POST; OPTIONS answers 204 with `Allow`, any other
