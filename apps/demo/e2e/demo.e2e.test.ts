@@ -45,6 +45,37 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
     if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   });
 
+  it("shows the tenant's schedule with its next run time, and its name on the jobs it makes; pauses it", async () => {
+    const schedule = scheduleRow(page, 'acme.heartbeat');
+    await schedule.waitFor();
+    // A data folder reused through DATABASE_URL may hold the schedule paused by an earlier run.
+    if ((await schedule.getAttribute('data-paused')) === 'true') await schedule.getByTestId('schedule-resume').click();
+    await schedule.and(page.locator('[data-paused="false"]')).waitFor();
+    await expect(schedule.getByTestId('schedule-timing').textContent()).resolves.toBe('every 30 s');
+    await expect(schedule.getByTestId('schedule-state').textContent()).resolves.toBe('active');
+    const nextRunAt = await schedule.getAttribute('data-next-run-at');
+    expect(Number.isNaN(Date.parse(nextRunAt ?? ''))).toBe(false);
+    await expect(schedule.getByTestId('schedule-next-run').textContent()).resolves.toMatch(/\d{1,2}:\d{2}:\d{2}/);
+    // Another tenant's schedule is not on Acme's page.
+    await expect(scheduleRow(page, 'globex.heartbeat').count()).resolves.toBe(0);
+
+    // A new schedule's first tick is due at once: the worker fires it, the table names the
+    // schedule on its job, and the schedule shows when it last ran and which job that made.
+    const scheduled = page.locator('[data-testid="job-row"][data-schedule="acme.heartbeat"]').first();
+    await expect(scheduled.getByTestId('job-schedule').textContent()).resolves.toContain('acme.heartbeat');
+    await expect(scheduled.getAttribute('data-type')).resolves.toBe('demo.heartbeat');
+    await schedule.getByTestId('schedule-last-job').click();
+    const detail = page.locator('[data-testid="job-detail"]');
+    await expect(detail.getByTestId('detail-schedule').textContent()).resolves.toContain('acme.heartbeat');
+    await page.screenshot({ path: join(OUTPUT_DIR, '0-schedules.png'), fullPage: true });
+
+    // Paused for the tests below, so that no new heartbeat moves the jobs table under them.
+    await schedule.getByTestId('schedule-pause').click();
+    await schedule.and(page.locator('[data-paused="true"]')).waitFor();
+    await expect(schedule.getByTestId('schedule-state').textContent()).resolves.toBe('paused');
+    await expect(schedule.getByTestId('schedule-next-run').textContent()).resolves.toBe('—');
+  });
+
   it('runs "Deep scan" to 100% and completed', async () => {
     const jobId = await startWorkflow(page, 'deep-scan');
     const detail = jobDetail(page, jobId);
@@ -172,10 +203,32 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
     const crossTenant = await page.evaluate(async (id) => (await fetch(`/api/jobs/${id}`)).status, acmeIds[0]!);
     expect(crossTenant).toBe(404);
 
+    // Globex sees its own schedule, never Acme's, on the page and through the API.
+    await scheduleRow(page, 'globex.heartbeat').waitFor();
+    await expect(scheduleRow(page, 'globex.heartbeat').getByTestId('schedule-timing').textContent()).resolves.toBe(
+      'cron * * * * * · America/New_York',
+    );
+    await expect(scheduleRow(page, 'acme.heartbeat').count()).resolves.toBe(0);
+    const apiNames = await page.evaluate(async () => {
+      const body = (await (await fetch('/api/schedules')).json()) as { schedules: { name: string }[] };
+      return body.schedules.map((schedule) => schedule.name);
+    });
+    expect(apiNames).toEqual(['globex.heartbeat']);
+    const crossPause = await page.evaluate(async () => (await fetch('/api/demo/schedules/acme.heartbeat/resume', { method: 'POST' })).status);
+    expect(crossPause).toBe(404);
+
     await page.getByTestId('tenant-acme').click();
     await page.locator('[data-testid="layout"][data-tenant="acme"]').waitFor();
     await page.locator(`[data-testid="job-row"][data-job-id="${acmeIds[0]}"]`).waitFor();
     expect(await visibleJobIds(page)).not.toContain(globexJob);
+  });
+
+  it('resumes the schedule, which shows its next run time again', async () => {
+    const schedule = scheduleRow(page, 'acme.heartbeat');
+    await schedule.getByTestId('schedule-resume').click();
+    await schedule.and(page.locator('[data-paused="false"]')).waitFor();
+    await expect(schedule.getByTestId('schedule-state').textContent()).resolves.toBe('active');
+    await expect(schedule.getByTestId('schedule-next-run').textContent()).resolves.toMatch(/\d{1,2}:\d{2}:\d{2}/);
   });
 
   it('threw no uncaught error in the page', () => {
@@ -193,6 +246,11 @@ async function startWorkflow(page: Page, name: string): Promise<string> {
   const { job } = (await response.json()) as { job: { id: string } };
   await jobDetail(page, job.id).waitFor();
   return job.id;
+}
+
+/** The schedules panel's row of the schedule `name`. */
+function scheduleRow(page: Page, name: string): Locator {
+  return page.locator(`[data-testid="schedule-row"][data-name="${name}"]`);
 }
 
 /** The detail panel while it shows the job `jobId`. */

@@ -65,6 +65,37 @@ describe('demo with --store memory, over HTTP', () => {
     expect((await api(`/api/jobs/${job.id}`, { tenant: 'acme' })).status).toBe(200);
   });
 
+  it("fires each tenant's schedule through the IPC store, and lists only the tenant's own", async () => {
+    type Page = { schedules: { name: string; tenantId: string; nextRunAt: string | null; paused: boolean }[]; nextCursor: string | null };
+    const acme = (await (await api('/api/schedules', { tenant: 'acme' })).json()) as Page;
+    expect(acme.schedules.map((schedule) => [schedule.name, schedule.tenantId])).toEqual([['acme.heartbeat', 'acme']]);
+    expect(Number.isNaN(Date.parse(acme.schedules[0]!.nextRunAt ?? ''))).toBe(false);
+    const globex = (await (await api('/api/schedules', { tenant: 'globex' })).json()) as Page;
+    expect(globex.schedules.map((schedule) => schedule.name)).toEqual(['globex.heartbeat']);
+    expect((await api('/api/schedules')).status).toBe(401);
+
+    // The first tick of a new schedule is due at once: the worker process fires it over IPC.
+    const deadline = Date.now() + 90_000;
+    let jobs: Array<Record<string, unknown>> = [];
+    while (Date.now() < deadline) {
+      const response = await api('/api/jobs?type=demo.heartbeat', { tenant: 'acme' });
+      jobs = ((await response.json()) as { jobs: Array<Record<string, unknown>> }).jobs;
+      if (jobs.some((job) => job['status'] === 'completed')) break;
+      await delay(250);
+    }
+    const done = jobs.find((job) => job['status'] === 'completed');
+    expect(done, JSON.stringify(jobs)).toMatchObject({ scheduleName: 'acme.heartbeat', tenantId: 'acme', progress: 1 });
+    expect(Number.isNaN(Date.parse(String(done!['scheduledFor'])))).toBe(false);
+    expect(done!['result']).toMatchObject({ ok: true, schedule: 'acme.heartbeat', tick: done!['scheduledFor'] });
+
+    // Pause and resume act on the tenant's own schedule only.
+    expect((await api('/api/demo/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'globex' })).status).toBe(404);
+    const paused = await api('/api/demo/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'acme' });
+    expect(await paused.json()).toEqual({ schedule: { name: 'acme.heartbeat', paused: true } });
+    const resumed = await api('/api/demo/schedules/acme.heartbeat/resume', { method: 'POST', tenant: 'acme' });
+    expect(await resumed.json()).toEqual({ schedule: { name: 'acme.heartbeat', paused: false } });
+  });
+
   it('answers 404 with a JSON error for an unknown workflow or API path', async () => {
     const unknown = await api('/api/demo/workflows/mine-bitcoin', { method: 'POST', tenant: 'acme' });
     expect(unknown.status).toBe(404);

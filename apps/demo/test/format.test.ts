@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueIn, duration, percent, relative, traceIdOf, typeLabel } from '../src/client/format.js';
+import { dueIn, duration, percent, relative, scheduleTiming, traceIdOf, typeLabel } from '../src/client/format.js';
 
 describe('page formatting', () => {
   const now = Date.parse('2026-11-23T12:00:00.000Z');
@@ -28,6 +28,15 @@ describe('page formatting', () => {
   it('names job types as the buttons do, and leaves unknown types as they are', () => {
     expect(typeLabel('places.deepScan')).toBe('Deep scan');
     expect(typeLabel('custom.thing')).toBe('custom.thing');
+  });
+
+  it("says when a schedule's ticks fall", () => {
+    expect(scheduleTiming({ every: 30_000, cron: null, timezone: null })).toBe('every 30 s');
+    expect(scheduleTiming({ every: 90_000, cron: null, timezone: null })).toBe('every 90 s');
+    expect(scheduleTiming({ every: 7_200_000, cron: null, timezone: null })).toBe('every 2 h');
+    expect(scheduleTiming({ every: 1_500, cron: null, timezone: null })).toBe('every 1500 ms');
+    expect(scheduleTiming({ every: null, cron: '* * * * *', timezone: 'America/New_York' })).toBe('cron * * * * * · America/New_York');
+    expect(typeLabel('demo.heartbeat')).toBe('Heartbeat');
   });
 
   it('reads the trace id from a bare traceparent or a stored JSON carrier', () => {

@@ -9,11 +9,14 @@ import {
   type JobResult,
   type JobsResult,
   type RegisteredJobJson,
+  type ScheduleJson,
+  type SchedulesResult,
   useActiveJobs,
   useJob,
   useJobOfType,
   useJobs,
   useJobStats,
+  useSchedules,
 } from './index.js';
 
 describe('hooks with an empty JobTypes registry', () => {
@@ -41,5 +44,16 @@ describe('hooks with an empty JobTypes registry', () => {
     expectTypeOf(typed.job?.result).toEqualTypeOf<{ rows: number } | null | undefined>();
     const ofType = useJobOfType<'any.type'>('0190c9a0-0000-7000-8000-000000000000');
     expectTypeOf(ofType.job?.payload).toEqualTypeOf<unknown>();
+  });
+
+  it('type useSchedules by the wire schedule', () => {
+    const result = useSchedules({ limit: 20, after: null, intervalMs: 5_000 });
+    expectTypeOf(result).toEqualTypeOf<SchedulesResult>();
+    expectTypeOf(result.schedules).toEqualTypeOf<readonly ScheduleJson[]>();
+    expectTypeOf(result.schedules[0]!.nextRunAt).toEqualTypeOf<string | null>();
+    expectTypeOf(result.nextCursor).toEqualTypeOf<string | null>();
+    expectTypeOf(useSchedules()).toEqualTypeOf<SchedulesResult>();
+    // @ts-expect-error schedules page with `after`, not the job list's `cursor`
+    useSchedules({ cursor: 'a' });
   });
 });

@@ -17,8 +17,12 @@ import {
   type JobStatsResponse,
   type JobStatsResult,
   type ListJobsParams,
+  type ListSchedulesParams,
   type ObserverOptions,
   type QueryObserver,
+  type ScheduleListResponse,
+  SchedulesObserver,
+  type SchedulesResult,
 } from '@jobtrail/core/client';
 import { useJobsClient } from './jobtrail-provider.js';
 import { useObserver } from './use-observer.js';
@@ -77,4 +81,17 @@ export interface UseJobStatsOptions extends JobStatsParams, UsePollingOptions<Jo
 export function useJobStats(options: UseJobStatsOptions = {}): JobStatsResult {
   const { enabled, intervalMs, ...params } = options;
   return useCollection(JobStatsObserver, params, options);
+}
+
+export interface UseSchedulesOptions extends ListSchedulesParams, UsePollingOptions<ScheduleListResponse> {}
+
+/**
+ * A page of the caller's recurring schedules (`GET /schedules`, name ascending; `after` and
+ * `limit` page through them): `{ schedules, nextCursor, error, isLoading }`, each schedule with its
+ * `nextRunAt`, `lastRunAt`, `lastJobId`, `paused` and `enabled`. Polls every 10 s by default. The
+ * server narrows the list to the caller's tenant; a caller narrowed to an owner sees none.
+ */
+export function useSchedules(options: UseSchedulesOptions = {}): SchedulesResult {
+  const { enabled, intervalMs, ...params } = options;
+  return useCollection(SchedulesObserver, params, options);
 }

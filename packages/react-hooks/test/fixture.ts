@@ -21,9 +21,14 @@ export interface Fixture {
 /**
  * A real node:http server with the jobs handler over a memory store (tenant from `x-tenant`) and a
  * client for tenant-a whose poll timers run on a fake clock. Visibility is jsdom's `document`.
+ * `trackerClock`: the tracker's own clock (schedules fall due when the test moves it); default real time.
  */
-export async function startFixture(): Promise<Fixture> {
-  const tracker = createTracker({ store: new MemoryJobStore(), progressIntervalMs: 0 });
+export async function startFixture(options: { trackerClock?: FakeClock } = {}): Promise<Fixture> {
+  const tracker = createTracker({
+    store: new MemoryJobStore(),
+    progressIntervalMs: 0,
+    ...(options.trackerClock ? { clock: options.trackerClock } : {}),
+  });
   const handler = toNodeHandler(
     createJobsHandler({
       tracker,

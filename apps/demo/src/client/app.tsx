@@ -5,6 +5,7 @@ import { ActiveJobs } from './components/active-jobs.js';
 import { Header } from './components/header.js';
 import { JobDetail } from './components/job-detail.js';
 import { JobsTable } from './components/jobs-table.js';
+import { SchedulesPanel } from './components/schedules-panel.js';
 import { StatsPanel } from './components/stats-panel.js';
 import { WorkflowLauncher } from './components/workflow-launcher.js';
 import { fetchInfo, readTenant, writeTenant } from './demo-api.js';
@@ -35,6 +36,7 @@ export function App() {
           <div className="column-main">
             <WorkflowLauncher onStarted={setSelectedId} />
             <ActiveJobs selectedId={selectedId} onSelect={setSelectedId} />
+            <SchedulesPanel supported={info?.schedules} onSelect={setSelectedId} />
             <JobsTable selectedId={selectedId} onSelect={setSelectedId} />
           </div>
           <aside className="column-side">

@@ -3,6 +3,7 @@ import { WORKFLOWS } from '../shared/workflows.js';
 const TYPE_LABELS: Record<string, string> = {
   ...Object.fromEntries(WORKFLOWS.map((workflow) => [workflow.type, workflow.label])),
   'leads.scoreClient': 'Lead scoring (client)',
+  'demo.heartbeat': 'Heartbeat',
 };
 
 export function typeLabel(type: string): string {
@@ -63,4 +64,17 @@ export function traceIdOf(trace: string): string | null {
   }
   const match = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent) : null;
   return match ? match[1]! : null;
+}
+
+/** "every 30 s", "every 2 h", "cron * * * * * · America/New_York": when a schedule's ticks fall. */
+export function scheduleTiming(schedule: { every: number | null; cron: string | null; timezone: string | null }): string {
+  if (schedule.every === null) return `cron ${schedule.cron ?? '?'}${schedule.timezone ? ` · ${schedule.timezone}` : ''}`;
+  const units: Array<[number, string]> = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1_000, 's'],
+  ];
+  const [size, unit] = units.find(([ms]) => schedule.every! % ms === 0) ?? [1, 'ms'];
+  return `every ${schedule.every / size} ${unit}`;
 }

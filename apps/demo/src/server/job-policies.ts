@@ -15,6 +15,8 @@ export const JOB_POLICIES: Record<string, JobTypeOptions> = {
   [JOB_TYPES.flakyApi]: { maxAttempts: 5, backoff: backoff.fixed(3_000) },
   [JOB_TYPES.badInput]: { maxAttempts: 3, backoff: backoff.fixed(1_000) },
   [JOB_TYPES.crashWorker]: { maxAttempts: 3, backoff: backoff.fixed(500) },
+  // A missed heartbeat is not worth retrying: the next tick checks again.
+  [JOB_TYPES.heartbeat]: { maxAttempts: 1 },
 };
 
 /**

@@ -7,6 +7,7 @@ import type { DemoOptions } from './cli-options.js';
 import { createDemoApp } from './http-app.js';
 import { instrumentTracker } from './instrument-tracker.js';
 import { JOB_POLICIES } from './job-policies.js';
+import { DEMO_SCHEDULES, declareSchedules } from './schedules.js';
 import { createStaticFiles } from './static-files.js';
 import type { DemoStore } from './store/demo-store.js';
 import { openMemoryStore } from './store/memory-store.js';
@@ -47,6 +48,13 @@ export async function startDemo(options: DemoOptions, log: (line: string) => voi
     tracker.on('error', (error, context) => log(`tracking error in ${context.operation}: ${String(error)}`));
     cleanups.push(() => tracker.close());
 
+    const schedules = await declareSchedules(tracker, demoStore.store);
+    log(
+      schedules
+        ? `schedules: ${DEMO_SCHEDULES.map(({ name }) => name).join(', ')} (fired by the worker)`
+        : 'schedules: none, this store keeps no schedules',
+    );
+
     const supervisor = new WorkerSupervisor({
       script: join(APP_ROOT, 'dist', 'server', 'worker-process.js'),
       env: { ...process.env, ...demoStore.workerEnv, JOBTRAIL_DEMO_TRACES: options.traces },
@@ -60,6 +68,7 @@ export async function startDemo(options: DemoOptions, log: (line: string) => voi
       tracker,
       supervisor,
       storeDescription: demoStore.description,
+      schedules,
       tracesMode: options.traces,
       serveStatic: createStaticFiles(join(APP_ROOT, 'dist', 'client')),
     });

@@ -10,6 +10,8 @@ export const JOB_TYPES = {
   flakyApi: 'partners.flakyApi',
   badInput: 'imports.badInput',
   crashWorker: 'demo.crashWorker',
+  /** Made by the demo's schedules (`DEMO_SCHEDULES` of the server), never by a button. */
+  heartbeat: 'demo.heartbeat',
 } as const;
 
 export type JobTypeName = (typeof JOB_TYPES)[keyof typeof JOB_TYPES];

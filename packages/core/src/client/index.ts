@@ -5,13 +5,14 @@ export type {
   ListJobsParams,
   ActiveJobsParams,
   JobStatsParams,
+  ListSchedulesParams,
   RequestOptions,
 } from './jobs-client.js';
 export { JobsHttpError, JobsNetworkError } from './client-errors.js';
 export { JobObserver, JOB_POLL_INTERVALS } from './job-observer.js';
 export type { JobObserverOptions, JobResult } from './job-observer.js';
-export { JobsObserver, ActiveJobsObserver, JobStatsObserver, LIST_POLL_INTERVALS } from './list-observers.js';
-export type { JobsResult, ActiveJobsResult, JobStatsResult } from './list-observers.js';
+export { JobsObserver, ActiveJobsObserver, JobStatsObserver, SchedulesObserver, LIST_POLL_INTERVALS } from './list-observers.js';
+export type { JobsResult, ActiveJobsResult, JobStatsResult, SchedulesResult } from './list-observers.js';
 export { JobActionsObserver } from './job-actions-observer.js';
 export type { JobActionsResult } from './job-actions-observer.js';
 export { QueryObserver } from './query-observer.js';
@@ -35,6 +36,8 @@ export type {
   ActiveJobsResponse,
   JobStatsResponse,
   StatusCountsJson,
+  ScheduleJson,
+  ScheduleListResponse,
   ErrorResponse,
   JobAction,
 } from '../http/wire-types.js';

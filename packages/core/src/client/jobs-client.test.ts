@@ -25,6 +25,21 @@ describe('JobsClient requests', () => {
     expect(await f.client.stats()).toMatchObject({ total: 2, byStatus: { queued: 2 } });
   });
 
+  it("lists the caller's schedules, a page at a time", async () => {
+    await f.tracker.schedule('a.daily', { type: 'reports.daily', cron: '0 6 * * *', timezone: 'America/New_York', tenantId: 'tenant-a' });
+    await f.tracker.schedule('a.hourly', { type: 'reports.hourly', every: '1h', tenantId: 'tenant-a' });
+    await f.tracker.schedule('b.daily', { type: 'reports.daily', every: '1h', tenantId: 'tenant-b' });
+    const first = await f.client.listSchedules({ limit: 1 });
+    expect(first.schedules.map((schedule) => schedule.name)).toEqual(['a.daily']);
+    expect(first.schedules[0]).toMatchObject({ cron: '0 6 * * *', timezone: 'America/New_York', every: null, paused: false });
+    expect(Date.parse(first.schedules[0]!.nextRunAt!)).toBeGreaterThan(Date.now() - 1000);
+    expect(first.nextCursor).toBe('a.daily');
+    const second = await f.client.listSchedules({ after: first.nextCursor, limit: 1 });
+    expect(second).toMatchObject({ schedules: [{ name: 'a.hourly', every: 3_600_000 }], nextCursor: null });
+    expect((await f.client.listSchedules()).schedules.map((schedule) => schedule.name)).toEqual(['a.daily', 'a.hourly']);
+    await expect(f.client.listSchedules({ limit: 0 })).rejects.toMatchObject({ status: 400, code: 'invalid_input' });
+  });
+
   it('cancels and retries', async () => {
     const other = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
     expect((await f.client.cancel(other.id)).status).toBe('cancelled');

@@ -9,6 +9,7 @@ import type {
   JobListResponse,
   JobResponse,
   JobStatsResponse,
+  ScheduleListResponse,
 } from '../http/wire-types.js';
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
@@ -72,6 +73,13 @@ export interface ActiveJobsParams<T extends string = JobTypeName> {
 }
 
 export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+
+/** Paging of `GET /schedules` (name ascending); the server narrows it to the caller's scope. */
+export interface ListSchedulesParams {
+  /** Schedules after this name: the previous page's `nextCursor`. */
+  after?: string | null;
+  limit?: number;
+}
 
 export interface RequestOptions {
   signal?: AbortSignal;
@@ -148,6 +156,11 @@ export class JobsClient {
 
   stats(params: JobStatsParams = {}, options?: RequestOptions): Promise<JobStatsResponse> {
     return this.getJson(`/jobs/stats${toQueryString(params)}`, options);
+  }
+
+  /** A page of the caller's recurring schedules (`GET /schedules`), name ascending. */
+  listSchedules(params: ListSchedulesParams = {}, options?: RequestOptions): Promise<ScheduleListResponse> {
+    return this.getJson(`/schedules${toQueryString(params)}`, options);
   }
 
   /** Queues a failed or cancelled job again; live observers refresh at once. */

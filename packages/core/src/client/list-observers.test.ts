@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startClientFixture, type ClientFixture } from '../../test/client-fixture.js';
 import { JobActionsObserver } from './job-actions-observer.js';
 import { JobObserver } from './job-observer.js';
-import { ActiveJobsObserver, JobsObserver, JobStatsObserver, LIST_POLL_INTERVALS } from './list-observers.js';
+import { ActiveJobsObserver, JobsObserver, JobStatsObserver, LIST_POLL_INTERVALS, SchedulesObserver } from './list-observers.js';
 
 let f: ClientFixture;
 beforeEach(async () => {
@@ -36,6 +36,66 @@ describe('collection observers', () => {
     await f.clock.advance(LIST_POLL_INTERVALS.stats);
     await vi.waitFor(() => expect(stats.getSnapshot().stats?.byStatus.completed).toBe(1));
     for (const off of offs) off();
+  });
+});
+
+describe('SchedulesObserver', () => {
+  it("watches a page of the caller's schedules on one shared poller, live, and revalidates with the ETag", async () => {
+    await f.tracker.schedule('a.digest', { type: 'reports.digest', every: '1h', tenantId: 'tenant-a' });
+    await f.tracker.schedule('a.sync', { type: 'orders.sync', cron: '*/5 * * * *', timezone: 'Europe/Berlin', tenantId: 'tenant-a' });
+    await f.tracker.schedule('b.secret', { type: 'reports.secret', every: '1h', tenantId: 'tenant-b' });
+
+    const observer = new SchedulesObserver(f.client, { limit: 10 });
+    const same = new SchedulesObserver(f.client, { limit: 10, after: null });
+    expect(observer.getSnapshot()).toEqual({ schedules: [], nextCursor: null, error: null, isLoading: true });
+    expect(observer.getServerSnapshot().isLoading).toBe(true);
+    const renders: unknown[] = [];
+    const offs = [observer, same].map((o) => o.subscribe(() => renders.push(o.getSnapshot())));
+    await vi.waitFor(() => expect(observer.getSnapshot().isLoading).toBe(false));
+    const first = observer.getSnapshot();
+    expect(first.schedules.map((schedule) => schedule.name)).toEqual(['a.digest', 'a.sync']);
+    expect(first.schedules[1]).toMatchObject({ cron: '*/5 * * * *', timezone: 'Europe/Berlin', paused: false, nextRunAt: expect.any(String) });
+    expect(first.nextCursor).toBeNull();
+    expect(same.getSnapshot().schedules).toBe(first.schedules);
+    expect(f.hits('/api/schedules?limit=10')).toBe(1);
+
+    // Unchanged: a 304, and the very same snapshot.
+    await f.clock.advance(LIST_POLL_INTERVALS.schedules);
+    await vi.waitFor(() => expect(f.hits('/api/schedules?limit=10')).toBe(2));
+    expect(observer.getSnapshot()).toBe(first);
+
+    await f.tracker.pauseSchedule('a.sync');
+    await f.clock.advance(LIST_POLL_INTERVALS.schedules);
+    await vi.waitFor(() => expect(observer.getSnapshot().schedules[1]?.paused).toBe(true));
+    expect(f.hits('/api/schedules?limit=10')).toBe(3);
+    for (const off of offs) off();
+  });
+
+  it('pages with after and limit, and does nothing while disabled', async () => {
+    for (const name of ['a.1', 'a.2', 'a.3']) await f.tracker.schedule(name, { type: 'x.y', every: '1h', tenantId: 'tenant-a' });
+    const firstPage = new SchedulesObserver(f.client, { limit: 2 });
+    const offFirst = firstPage.subscribe(() => {});
+    await vi.waitFor(() => expect(firstPage.getSnapshot().nextCursor).toBe('a.2'));
+    const secondPage = new SchedulesObserver(f.client, { limit: 2, after: firstPage.getSnapshot().nextCursor });
+    const offSecond = secondPage.subscribe(() => {});
+    await vi.waitFor(() => expect(secondPage.getSnapshot().schedules.map((schedule) => schedule.name)).toEqual(['a.3']));
+    expect(secondPage.getSnapshot().nextCursor).toBeNull();
+    expect(f.hits('/api/schedules?after=a.2&limit=2')).toBe(1);
+
+    const disabled = new SchedulesObserver(f.client, {}, { enabled: false });
+    disabled.subscribe(() => {})();
+    expect(disabled.getSnapshot()).toEqual({ schedules: [], nextCursor: null, error: null, isLoading: false });
+    expect(f.hits('/api/schedules')).toBe(0);
+    offFirst();
+    offSecond();
+  });
+
+  it('keeps the error of a refused page in its result', async () => {
+    const observer = new SchedulesObserver(f.client, { limit: 5000 });
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getSnapshot().error).toMatchObject({ status: 400, code: 'invalid_input' }));
+    expect(observer.getSnapshot()).toMatchObject({ schedules: [], isLoading: false });
+    off();
   });
 });
 

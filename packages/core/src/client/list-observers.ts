@@ -1,6 +1,13 @@
-import type { ActiveJobsResponse, JobJson, JobListResponse, JobStatsResponse } from '../http/wire-types.js';
+import type { ActiveJobsResponse, JobJson, JobListResponse, JobStatsResponse, ScheduleJson, ScheduleListResponse } from '../http/wire-types.js';
 import { isTerminal } from '../model/job-status.js';
-import { toQueryString, type ActiveJobsParams, type JobsClient, type JobStatsParams, type ListJobsParams } from './jobs-client.js';
+import {
+  toQueryString,
+  type ActiveJobsParams,
+  type JobsClient,
+  type JobStatsParams,
+  type ListJobsParams,
+  type ListSchedulesParams,
+} from './jobs-client.js';
 import type { QueryState } from './polling-query.js';
 import { QueryObserver, type ObserverOptions } from './query-observer.js';
 
@@ -11,6 +18,8 @@ export const LIST_POLL_INTERVALS = Object.freeze({
   activeBusy: 2000,
   activeIdle: 10_000,
   stats: 10_000,
+  /** Schedules change when they fire or are paused: at most once per tick. */
+  schedules: 10_000,
 });
 
 const NO_JOBS: readonly JobJson[] = Object.freeze([]);
@@ -122,3 +131,41 @@ export class JobStatsObserver extends QueryObserver<JobStatsResponse, JobStatsRe
 
 const LOADING_STATS: JobStatsResult = Object.freeze({ stats: undefined, error: null, isLoading: true });
 const IDLE_STATS: JobStatsResult = Object.freeze({ ...LOADING_STATS, isLoading: false });
+
+const NO_SCHEDULES: readonly ScheduleJson[] = Object.freeze([]);
+
+export interface SchedulesResult {
+  /** Name ascending, within the caller's scope. */
+  schedules: readonly ScheduleJson[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+  error: Error | null;
+  isLoading: boolean;
+}
+
+/** Watches one page of `GET /schedules` (`after`, `limit`); polls every 10 s by default. */
+export class SchedulesObserver extends QueryObserver<ScheduleListResponse, SchedulesResult> {
+  constructor(client: JobsClient, params: ListSchedulesParams = {}, options: ObserverOptions<ScheduleListResponse> = {}) {
+    super(client, `/schedules${toQueryString(params)}`, options);
+  }
+  protected defaultInterval(): number {
+    return LIST_POLL_INTERVALS.schedules;
+  }
+  protected select(state: QueryState<ScheduleListResponse>): SchedulesResult {
+    return {
+      schedules: state.data?.schedules ?? NO_SCHEDULES,
+      nextCursor: state.data?.nextCursor ?? null,
+      error: state.error,
+      isLoading: state.data === undefined && state.error === null,
+    };
+  }
+  protected loadingResult(): SchedulesResult {
+    return LOADING_SCHEDULES;
+  }
+  protected idleResult(): SchedulesResult {
+    return IDLE_SCHEDULES;
+  }
+}
+
+const LOADING_SCHEDULES: SchedulesResult = Object.freeze({ schedules: NO_SCHEDULES, nextCursor: null, error: null, isLoading: true });
+const IDLE_SCHEDULES: SchedulesResult = Object.freeze({ ...LOADING_SCHEDULES, isLoading: false });

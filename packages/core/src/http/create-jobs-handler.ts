@@ -9,10 +9,11 @@ import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
 import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
-import { parseActiveQuery, parseListQuery, parseStatsQuery } from './parse-query.js';
+import { parseActiveQuery, parseListQuery, parseScheduleListQuery, parseStatsQuery, type ScheduleListQuery } from './parse-query.js';
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
 import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
-import type { ActiveJobsResponse, JobJson, JobListResponse, JobResponse, JobStatsResponse } from './wire-types.js';
+import { toScheduleJson } from './schedule-json.js';
+import type { ActiveJobsResponse, JobJson, JobListResponse, JobResponse, JobStatsResponse, ScheduleListResponse } from './wire-types.js';
 
 function normaliseBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
@@ -24,9 +25,9 @@ function normaliseBasePath(basePath: string | undefined): string {
 
 /**
  * The jobs HTTP API as a Fetch handler (`Request` → `Response`): read one job, list with
- * filters and cursor, active jobs, stats, retry and cancel — each narrowed to the scope that
- * `authorize` returns. A job outside that scope answers exactly like a missing one (404), and
- * that is decided before any ETag / 304 logic.
+ * filters and cursor, active jobs, stats, retry and cancel, and list the recurring schedules
+ * (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that
+ * scope answers exactly like a missing one (404), and that is decided before any ETag / 304 logic.
  *
  * - Routes are exact paths under `basePath`; anything else answers 404 `route_not_found`.
  *   Read routes take GET and HEAD, actions POST; OPTIONS answers 204 with `Allow`, any other
@@ -72,6 +73,22 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     const job = await tracker.get(id, scope, read);
     if (!job) throw notFound();
     return job;
+  }
+
+  /**
+   * The caller's page of schedules. A schedule belongs to a tenant and to no owner: to a scope it
+   * is a record whose `ownerId` is null, like a job enqueued without one (as the jobs it makes
+   * are). So the scope's `tenantId` narrows the list, and a caller narrowed to an owner
+   * (`ownerId: 'u1'`) sees none; `ownerId: null` (callers who see unowned jobs) sees its tenant's.
+   */
+  async function schedulePage(scope: JobScope, query: ScheduleListQuery): Promise<ScheduleListResponse> {
+    if (scope.ownerId !== undefined && scope.ownerId !== null) return { schedules: [], nextCursor: null };
+    const page = await tracker.listSchedules({
+      limit: query.limit,
+      ...(query.after !== undefined ? { after: query.after } : {}),
+      ...(scope.tenantId !== undefined ? { tenantId: scope.tenantId } : {}),
+    });
+    return { schedules: page.schedules.map((schedule) => toScheduleJson(schedule, expose, maxExposedBytes)), nextCursor: page.nextCursor };
   }
 
   async function act(request: Request, route: Extract<Route, { name: 'action' }>, caller: CallerScope, scope: JobScope) {
@@ -121,6 +138,10 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       case 'stats': {
         const body: JobStatsResponse = await tracker.stats({ ...parseStatsQuery(params), scope });
         return conditional(request, body);
+      }
+      case 'schedules': {
+        const query = parseScheduleListQuery(params, defaultLimit, maxPageSize);
+        return conditional(request, await schedulePage(scope, query));
       }
       case 'action': {
         checkJobId(route.id);

@@ -117,6 +117,8 @@ export function toJobJson(
     finishedAt: iso(job.finishedAt),
     updatedAt: job.updatedAt.toISOString(),
     trace: wireTrace(job.trace),
+    scheduleName: job.scheduleName ?? null,
+    scheduledFor: iso(job.scheduledFor ?? null),
   };
   for (const field of LARGE_JOB_FIELDS) {
     if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;

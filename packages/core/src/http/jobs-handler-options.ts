@@ -29,6 +29,11 @@ export type ExposeRule = boolean | ((job: Job, scope: CallerScope) => boolean);
  * and result) is never even read from the store. An exposed field larger than the handler's
  * `maxExposedBytes` is not read either: the response leaves it out and reports its size in
  * `job.tooLarge` (see `JobJson`).
+ *
+ * The same rules decide a schedule's `payload` and `metadata` on `GET /schedules`, the safe way
+ * for a record that is not a job: a rule function decides per job and has none to look at, so
+ * under one the field is not sent; `payload` is sent only under `true`, `metadata` unless `false`;
+ * one over `maxExposedBytes` is reported in `schedule.tooLarge` instead.
  */
 export interface ExposeOptions {
   /** The job's input. Default false. */
@@ -44,9 +49,10 @@ export interface ExposeOptions {
 export interface JobsHandlerOptions {
   /**
    * The tracker to read from and act through (`createTracker()`). The handler passes `get`,
-   * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`.
+   * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`;
+   * `GET /schedules` reads `listSchedules` (its store must keep schedules, else a 500).
    */
-  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel'>;
+  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'listSchedules'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under

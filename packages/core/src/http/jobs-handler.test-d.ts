@@ -5,6 +5,7 @@ import { createTracker } from '../tracker/tracker.js';
 import { createJobsHandler } from './create-jobs-handler.js';
 import type { CallerScope, JobsHandler } from './jobs-handler-options.js';
 import { toNodeHandler } from './to-node-handler.js';
+import type { JobJson, ScheduleJson, ScheduleListResponse } from './wire-types.js';
 
 describe('jobs handler types', () => {
   it('is a Fetch handler that node:http accepts through toNodeHandler', () => {
@@ -21,5 +22,15 @@ describe('jobs handler types', () => {
 
   it('takes a scope with tenant, owner and admin only', () => {
     expectTypeOf<CallerScope>().toEqualTypeOf<{ tenantId?: string | null; ownerId?: string | null; admin?: boolean }>();
+  });
+
+  it('sends schedules and scheduled jobs with ISO strings for dates', () => {
+    expectTypeOf<ScheduleListResponse>().toEqualTypeOf<{ schedules: ScheduleJson[]; nextCursor: string | null }>();
+    expectTypeOf<ScheduleJson['nextRunAt']>().toEqualTypeOf<string | null>();
+    expectTypeOf<ScheduleJson['createdAt']>().toEqualTypeOf<string>();
+    expectTypeOf<ScheduleJson['overlap']>().toEqualTypeOf<'skip' | 'allow'>();
+    expectTypeOf<ScheduleJson['catchUp']>().toEqualTypeOf<'none' | 'latest' | 'all'>();
+    expectTypeOf<JobJson['scheduleName']>().toEqualTypeOf<string | null>();
+    expectTypeOf<JobJson['scheduledFor']>().toEqualTypeOf<string | null>();
   });
 });

@@ -3,6 +3,8 @@ import { MAX_JOB_TYPE_LENGTH, splitTypeList } from '../model/job-type.js';
 import type { JobFilter } from '../tracker/query-filters.js';
 import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import { assertScheduleName } from '../schedule/schedule-spec.js';
 import { badRequest, quote } from './http-error.js';
 import { parseIsoInstant } from './iso-date.js';
 
@@ -150,4 +152,30 @@ export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, 
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
   checkKnown(params, ['type', 'parentId', 'createdAfter', 'createdBefore']);
   return baseFilter(params);
+}
+
+export interface ScheduleListQuery {
+  /** Names after this one: the previous page's `nextCursor`. */
+  after?: string;
+  limit: number;
+}
+
+/**
+ * `GET /schedules?after=&limit=`: `limit` as for `GET /jobs`; `after` a schedule name (the
+ * previous page's `nextCursor`), empty meaning the first page as `cursor=` does for jobs.
+ */
+export function parseScheduleListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ScheduleListQuery {
+  checkKnown(params, ['after', 'limit']);
+  const query: ScheduleListQuery = { limit: integer(params, 'limit', 1, maxPageSize) ?? defaultLimit };
+  const after = single(params, 'after');
+  if (after !== undefined && after !== '') {
+    try {
+      assertScheduleName(after);
+    } catch (error) {
+      if (!JobValidationError.isInstance(error)) throw error;
+      throw badRequest(`after: is not a nextCursor returned by a previous page (a schedule name); got ${quote(after)}.`);
+    }
+    query.after = after;
+  }
+  return query;
 }

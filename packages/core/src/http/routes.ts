@@ -5,7 +5,8 @@ export type Route =
   | { name: 'list' }
   | { name: 'active' }
   | { name: 'stats' }
-  | { name: 'action'; id: string; action: JobAction };
+  | { name: 'action'; id: string; action: JobAction }
+  | { name: 'schedules' };
 
 /** HEAD is GET without the body; OPTIONS answers 204 with these in `Allow`. */
 const READ_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
@@ -29,6 +30,7 @@ export function matchRoute(pathname: string, basePath: string): Route | null {
   const prefix = `${basePath}/`;
   if (!pathname.startsWith(prefix)) return null;
   const segments = pathname.slice(prefix.length).split('/');
+  if (segments[0] === 'schedules') return segments.length === 1 ? { name: 'schedules' } : null;
   if (segments[0] !== 'jobs') return null;
   if (segments.length === 1) return { name: 'list' };
   const second = segments[1]!;

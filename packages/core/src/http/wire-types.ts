@@ -1,5 +1,6 @@
 import type { JobStatus } from '../model/job-status.js';
 import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
+import type { ScheduleCatchUp, ScheduleOverlap } from '../schedule/schedule-spec.js';
 
 /**
  * What the jobs HTTP handler sends and the browser client receives: a `Job` as JSON, with ISO
@@ -74,6 +75,10 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   updatedAt: string;
   /** The job's W3C `traceparent`, or null: never the rest of its stored trace context (tracestate, baggage). */
   trace: string | null;
+  /** The schedule that made this job (`tracker.schedule`), or null for a job enqueued otherwise. */
+  scheduleName: string | null;
+  /** The tick this job stands for (ISO), the instant its schedule was due; null when not scheduled. */
+  scheduledFor: string | null;
 }
 
 /**
@@ -120,6 +125,54 @@ export interface StatusCountsJson {
 /** `GET /jobs/stats`. */
 export interface JobStatsResponse extends StatusCountsJson {
   byType: Record<string, StatusCountsJson>;
+}
+
+/**
+ * A recurring schedule on the wire (`GET /schedules`): `Schedule` of `@jobtrail/core` with ISO date
+ * strings. Its `payload` and `metadata` leave the server under the handler's `expose` rules for
+ * jobs, see `ExposeOptions`.
+ */
+export interface ScheduleJson {
+  /** Unique across tenants. */
+  name: string;
+  /** The job type each tick enqueues. */
+  type: string;
+  /** The payload each tick's job gets. Present only when the handler's `expose.payload` is `true`. */
+  payload?: unknown;
+  /** Present unless the handler's `expose.metadata` is `false` or a function. */
+  metadata?: Record<string, unknown>;
+  /** Exposed fields not sent for being over the handler's `maxExposedBytes`: field → bytes, as in `JobJson`. */
+  tooLarge?: Partial<Record<'payload' | 'metadata', number>>;
+  tenantId: string | null;
+  /** The cron pattern, or null for an `every` schedule. */
+  cron: string | null;
+  /** The IANA zone the cron pattern is read in, or null for an `every` schedule. */
+  timezone: string | null;
+  /** The interval in ms, or null for a cron schedule. */
+  every: number | null;
+  startAt: string | null;
+  endAt: string | null;
+  overlap: ScheduleOverlap;
+  catchUp: ScheduleCatchUp;
+  maxCatchUp: number;
+  /** The code's say (`spec.enabled`): a disabled schedule never fires. */
+  enabled: boolean;
+  /** The operator's say (`tracker.pauseSchedule`): a paused schedule does not fire until resumed. */
+  paused: boolean;
+  /** When the next tick is due; null when there is none (past `endAt`). */
+  nextRunAt: string | null;
+  /** The newest tick fired, or null before the first. */
+  lastRunAt: string | null;
+  /** The job of `lastRunAt`'s tick (readable with `GET /jobs/:id` in the same scope), or null. */
+  lastJobId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /schedules`: name ascending; pass `nextCursor` as `after` for the next page. */
+export interface ScheduleListResponse {
+  schedules: ScheduleJson[];
+  nextCursor: string | null;
 }
 
 /** Every error response: `{ error: { code, message } }`, never a stack trace. */

@@ -78,6 +78,15 @@ export function JobDetail({ jobId, onSelect }: { jobId: string | null; onSelect:
         <dd data-testid="detail-attempt">
           {job.attempt} of {job.maxAttempts}
         </dd>
+        {job.scheduleName ? (
+          <>
+            <dt>Schedule</dt>
+            <dd data-testid="detail-schedule">
+              {job.scheduleName}
+              {job.scheduledFor ? <span className="muted"> · tick {clock(job.scheduledFor)}</span> : null}
+            </dd>
+          </>
+        ) : null}
         <dt>Created</dt>
         <dd>{clock(job.createdAt)}</dd>
         <dt>{job.finishedAt ? 'Took' : 'Elapsed'}</dt>

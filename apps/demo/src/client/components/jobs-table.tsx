@@ -72,11 +72,20 @@ export function JobsTable({ selectedId, onSelect }: { selectedId: string | null;
                 data-status={job.status}
                 data-type={job.type}
                 data-tenant={job.tenantId ?? ''}
+                data-schedule={job.scheduleName ?? ''}
                 onClick={() => onSelect(job.id)}
               >
                 <td>
                   <div className="cell-type">{typeLabel(job.type)}</div>
-                  <div className="cell-id mono">{shortId(job.id)}</div>
+                  <div className="cell-id mono">
+                    {shortId(job.id)}
+                    {job.scheduleName ? (
+                      <span className="cell-schedule" data-testid="job-schedule" title={job.scheduledFor ? `tick ${job.scheduledFor}` : undefined}>
+                        {' · from '}
+                        {job.scheduleName}
+                      </span>
+                    ) : null}
+                  </div>
                 </td>
                 <td>
                   <StatusBadge status={job.status} />

@@ -49,6 +49,13 @@ export class IpcJobStore implements JobStore {
   count = this.remote('count');
   sumMetrics = this.remote('sumMetrics');
   prune = this.remote('prune');
+  insertSchedule = this.remote('insertSchedule');
+  getSchedule = this.remote('getSchedule');
+  listSchedules = this.remote('listSchedules');
+  dueSchedules = this.remote('dueSchedules');
+  nextScheduleRunAt = this.remote('nextScheduleRunAt');
+  updateSchedule = this.remote('updateSchedule');
+  deleteSchedule = this.remote('deleteSchedule');
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
     this.listeners.add(listener);
@@ -67,8 +74,8 @@ export class IpcJobStore implements JobStore {
     this.failPending(new StoreError('IpcJobStore was closed.'));
   }
 
-  private remote<M extends RemoteMethod>(method: M): JobStore[M] {
-    return ((...args: unknown[]) => this.call(method, args)) as unknown as JobStore[M];
+  private remote<M extends RemoteMethod>(method: M): NonNullable<JobStore[M]> {
+    return ((...args: unknown[]) => this.call(method, args)) as unknown as NonNullable<JobStore[M]>;
   }
 
   private call(method: RemoteMethod, args: unknown[]): Promise<unknown> {

@@ -18,6 +18,14 @@ export const REMOTE_METHODS = [
   'count',
   'sumMetrics',
   'prune',
+  // The schedule part of the port (all or none): the worker fires schedules through it.
+  'insertSchedule',
+  'getSchedule',
+  'listSchedules',
+  'dueSchedules',
+  'nextScheduleRunAt',
+  'updateSchedule',
+  'deleteSchedule',
 ] as const satisfies readonly (keyof JobStore)[];
 
 export type RemoteMethod = (typeof REMOTE_METHODS)[number];

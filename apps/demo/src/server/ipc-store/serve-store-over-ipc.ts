@@ -15,9 +15,13 @@ export function serveStoreOverIpc(child: ChildProcess, store: JobStore): () => v
 
   const onMessage = (message: unknown) => {
     if (!isStoreCall(message)) return;
-    const method = store[message.method] as (...args: unknown[]) => Promise<unknown>;
-    method
-      .apply(store, message.args)
+    const method = store[message.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    // A store without the optional schedule methods: the call fails like any other store error.
+    const answer =
+      typeof method === 'function'
+        ? Promise.resolve().then(() => method.apply(store, message.args))
+        : Promise.reject(new Error(`The server's store has no ${message.method}().`));
+    answer
       .then((value) => send({ kind: 'jobtrail-store-reply', id: message.id, ok: true, value }))
       .catch((error: unknown) =>
         send({ kind: 'jobtrail-store-reply', id: message.id, ok: false, error: toRemoteError(error) }),

@@ -5,6 +5,7 @@ import { createCrashWorker, type CrashWorkerDeps } from './crash-worker.js';
 import { deepScan } from './deep-scan.js';
 import { fileImport } from './file-import.js';
 import { flakyApi } from './flaky-api.js';
+import { heartbeat } from './heartbeat.js';
 import { createLeadScoringRun, scoreClientLeads } from './lead-scoring.js';
 
 export interface WorkflowHandlerDeps extends CrashWorkerDeps {
@@ -21,5 +22,6 @@ export function createWorkflowHandlers(deps: WorkflowHandlerDeps): Record<string
     [JOB_TYPES.flakyApi]: flakyApi,
     [JOB_TYPES.badInput]: badInput,
     [JOB_TYPES.crashWorker]: createCrashWorker(deps),
+    [JOB_TYPES.heartbeat]: heartbeat,
   };
 }
