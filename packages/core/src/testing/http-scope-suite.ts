@@ -31,6 +31,33 @@ export function httpScopeSuite(options: StoreContractOptions): void {
       expect(foreign.text).toBe(missing.text);
     });
 
+    it("never lists another tenant's schedules, however the query is built", async () => {
+      const tenantA = uniqueName('tenant-a');
+      const tenantB = uniqueName('tenant-b');
+      const name = uniqueName('http.schedule');
+      await server.tracker.schedule(name, { type: uniqueName('http.scheduled'), every: '1h', tenantId: tenantA });
+      try {
+        const all = async (tenantId: string, query = ''): Promise<string[]> => {
+          const names: string[] = [];
+          let after = '';
+          for (let page = 0; page < 100; page++) {
+            const answer = await server.request(`/schedules?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}${query}`, { scope: { tenantId } });
+            expect(answer.status).toBe(200);
+            names.push(...answer.body.schedules.map((s: { name: string }) => s.name));
+            if (answer.body.nextCursor === null) return names;
+            after = answer.body.nextCursor;
+          }
+          return names;
+        };
+        expect(await all(tenantA)).toContain(name);
+        expect(await all(tenantB)).not.toContain(name);
+        const crafted = await server.request(`/schedules?tenantId=${encodeURIComponent(tenantA)}`, { scope: { tenantId: tenantB } });
+        expect(crafted.status).toBe(400);
+      } finally {
+        await server.tracker.unschedule(name);
+      }
+    });
+
     it('answers 401 when authorize returns no scope', async () => {
       const answer = await server.request('/jobs');
       expect(answer.status).toBe(401);
