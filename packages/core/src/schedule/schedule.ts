@@ -1,43 +1,18 @@
 import type { ScheduleRecord } from '../store/schedule-store.js';
-import type { ScheduleCatchUp, ScheduleOverlap } from './schedule-spec.js';
 
 /**
  * A recurring schedule as `tracker.listSchedules()` and `getSchedule()` answer it: its spec with
- * every default applied, its state, and where firing stands.
+ * every default applied, its state, and where firing stands. The fields are the stored record's
+ * (see `ScheduleRecord`) without the store's bookkeeping, and with `every` for `everyMs`.
  */
-export interface Schedule {
-  name: string;
-  /** The job type each tick enqueues. */
-  type: string;
-  payload: unknown;
-  metadata: Record<string, unknown>;
-  tenantId: string | null;
-  /** The cron pattern, or null for an `every` schedule. */
-  cron: string | null;
-  /** The IANA zone the cron pattern is read in, or null for an `every` schedule. */
-  timezone: string | null;
+export interface Schedule extends Omit<ScheduleRecord, 'everyMs' | 'anchorAt' | 'pendingTicks' | 'version' | 'nextRunAt'> {
   /** The interval in ms, or null for a cron schedule. */
   every: number | null;
-  startAt: Date | null;
-  endAt: Date | null;
-  overlap: ScheduleOverlap;
-  catchUp: ScheduleCatchUp;
-  maxCatchUp: number;
-  /** The code's say (`spec.enabled`). */
-  enabled: boolean;
-  /** The operator's say (`pauseSchedule` / `resumeSchedule`); kept when the code declares it again. */
-  paused: boolean;
   /**
    * When the next tick fires; null when none will without a change: past `endAt`, paused or
    * disabled (resuming or enabling computes it afresh from then).
    */
   nextRunAt: Date | null;
-  /** The newest tick fired, or null before the first. */
-  lastRunAt: Date | null;
-  /** The job of the newest tick fired. */
-  lastJobId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /** A page of `tracker.listSchedules()`, name ascending. */

@@ -1,4 +1,4 @@
-import type { JobStore, StoreWakeEvent } from '@jobtrail/core/store';
+import { SCHEDULE_STORE_METHODS, type JobStore, type StoreWakeEvent } from '@jobtrail/core/store';
 
 /**
  * Messages between the server, which owns an in-memory store, and the worker process, which
@@ -19,13 +19,7 @@ export const REMOTE_METHODS = [
   'sumMetrics',
   'prune',
   // The schedule part of the port (all or none): the worker fires schedules through it.
-  'insertSchedule',
-  'getSchedule',
-  'listSchedules',
-  'dueSchedules',
-  'nextScheduleRunAt',
-  'updateSchedule',
-  'deleteSchedule',
+  ...SCHEDULE_STORE_METHODS,
 ] as const satisfies readonly (keyof JobStore)[];
 
 export type RemoteMethod = (typeof REMOTE_METHODS)[number];
