@@ -30,6 +30,8 @@ const DUE_BATCH = 100;
 const MAX_ROUNDS = 10;
 /** Compare-and-set rounds per schedule before it is left to the next pass. */
 const MAX_ATTEMPTS = 5;
+/** Schedules fired at the same time within a pass: below a PostgreSQL store's default pool of 10. */
+const FIRING_CONCURRENCY = 8;
 /** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
@@ -80,17 +82,20 @@ export class ScheduleFiring {
       const now = clock.clock.now();
       const found = await store.dueSchedules(new Date(now), DUE_BATCH);
       const due = found.filter((record) => !seen.has(record.name) && !this.waiting(record.name, now));
-      for (const record of due) {
-        seen.add(record.name);
+      for (const record of due) seen.add(record.name);
+      // Schedules are independent: a few at a time, so a thousand due at one minute are not
+      // fired one round trip after another (each firing is three sequential writes).
+      await forEachConcurrently(due, FIRING_CONCURRENCY, async (record) => {
         try {
-          fired += await this.fireOne(store, record);
+          const created = await this.fireOne(store, record);
+          fired += created; // after the await: `fired += await ...` would read it before, losing the other lanes' counts
           this.backoff.delete(record.name);
         } catch (error) {
           failed++;
           this.failedNow(record.name);
           emitter.error(error, { operation: 'schedule', schedule: record.name, type: record.type });
         }
-      }
+      });
       if (found.length < DUE_BATCH || due.length === 0) break;
     }
     return { fired, failed, next: await this.nextWake(store) };
@@ -199,4 +204,13 @@ export class ScheduleFiring {
   private now(): Date {
     return new Date(this.deps.clock.clock.now());
   }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; resolves when all have finished. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

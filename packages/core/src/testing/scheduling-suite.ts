@@ -159,6 +159,25 @@ export function schedulingSuite(options: StoreContractOptions): void {
       });
     });
 
+    it('fires many due schedules in one pass and counts each job it created', async () => {
+      const base = freshWindow();
+      const clock = handClock(base);
+      const tracker = trackerAt(clock);
+      const type = uniqueName('many');
+      const names = Array.from({ length: 25 }, (_, i) => `${uniqueName('many')}.${i}`);
+      try {
+        for (const name of names) await tracker.schedule(name, { type, every: '1m', payload: { name } });
+        const pass = await tracker.fireDueSchedules();
+        expect(pass).toMatchObject({ fired: 25, failed: 0, next: new Date(base + 60_000) });
+        const jobs = await jobsOf(type);
+        expect(jobs.map((job) => job.scheduleName).sort()).toEqual([...names].sort());
+        expect(jobs.every((job) => (job.payload as { name: string }).name === job.scheduleName)).toBe(true);
+      } finally {
+        for (const name of names) await schedules().deleteSchedule(name);
+        for (const made of trackers.splice(0)) await made.close();
+      }
+    });
+
     it('finishes the firing of a process that died between claiming ticks and inserting their jobs', async () => {
       await withSchedule(async (name, type) => {
         const base = freshWindow();
