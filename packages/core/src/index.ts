@@ -85,7 +85,7 @@ export type { JobFilter, ListFilter } from './tracker/query-filters.js';
 export type { Schedule, SchedulePage, ListSchedulesOptions } from './schedule/schedule.js';
 export type { ScheduleSpec, ScheduleOverlap, ScheduleCatchUp } from './schedule/schedule-spec.js';
 export type { ScheduleScope } from './schedule/schedule-commands.js';
-export type { FiringPass } from './schedule/schedule-firing.js';
+export type { FiringPass, FireDueOptions } from './schedule/schedule-firing.js';
 
 export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
 

@@ -487,8 +487,8 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   }
 
   /** Deletes the schedule (its jobs stay); answers whether it existed, and wakes subscribers if it did. */
-  deleteSchedule(name: string): Promise<boolean> {
-    return this.schedules.deleteSchedule(name);
+  deleteSchedule(name: string, expectedVersion?: number): Promise<boolean> {
+    return this.schedules.deleteSchedule(name, expectedVersion);
   }
 
   /**

@@ -387,8 +387,8 @@ export class MemoryJobStore implements JobStore {
     return result;
   }
 
-  async deleteSchedule(name: string): Promise<boolean> {
-    const deleted = this.schedules.delete(name);
+  async deleteSchedule(name: string, expectedVersion?: number): Promise<boolean> {
+    const deleted = this.schedules.delete(name, expectedVersion);
     if (deleted) this.listeners.wakeSchedule(name);
     return deleted;
   }

@@ -73,7 +73,9 @@ export class ScheduleTable {
     return { ok: true, schedule: copyRecord(next) };
   }
 
-  delete(name: string): boolean {
+  delete(name: string, expectedVersion?: number): boolean {
+    const record = this.records.get(name);
+    if (record === undefined || (expectedVersion !== undefined && record.version !== expectedVersion)) return false;
     return this.records.delete(name);
   }
 

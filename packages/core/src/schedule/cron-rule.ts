@@ -75,7 +75,8 @@ export function checkCron(pattern: string, timezone: unknown, startAt: Date | nu
   }
   const first = rule.nextRun(new Date((startAt?.getTime() ?? PROBE_FROM) - 1));
   if (first === null) {
-    throw new JobValidationError('cron', `never matches a date${startAt ? ' after startAt' : ''}; got ${show(pattern)}.`);
+    // croner looks for matches up to the year 3000: a later startAt finds none either.
+    throw new JobValidationError('cron', `never matches a date${startAt ? ' after startAt' : ''} before the year 3000; got ${show(pattern)}.`);
   }
   if (endAt !== null && first.getTime() >= endAt.getTime()) {
     throw new JobValidationError('endAt', `leaves no tick: the first tick of "${pattern}" is ${first.toISOString()}.`);

@@ -2,7 +2,7 @@ import { JobValidationError, ScheduleNotFoundError, StoreError } from '../errors
 import type { JobStore, StoreLimits } from '../store/job-store.js';
 import type { SchedulePatch, ScheduleRecord, ScheduleStore } from '../store/schedule-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
-import { integerOption, show } from '../tracker/validate-input.js';
+import { assertKnownKeys, integerOption, show } from '../tracker/validate-input.js';
 import { readInput } from '../util/read-input.js';
 import { toSchedule, type ListSchedulesOptions, type Schedule, type SchedulePage } from './schedule.js';
 import { firstTickFrom, newScheduleRecord, specPatch } from './schedule-record.js';
@@ -25,6 +25,8 @@ export interface ScheduleCommandsDeps {
  */
 const MAX_ROUNDS = 20;
 const DEFAULT_PAGE = 100;
+const SCOPE_KEYS: ReadonlySet<string> = new Set(['tenantId']);
+const LIST_KEYS: ReadonlySet<string> = new Set(['tenantId', 'after', 'limit']);
 
 /** `tracker.schedule()` and the other schedule commands (see the Tracker's docstrings). */
 export class ScheduleCommands {
@@ -39,7 +41,9 @@ export class ScheduleCommands {
       const now = new Date(clock.clock.now());
       const current = await store.getSchedule(definition.name);
       if (current === null) {
-        const inserted = await store.insertSchedule(newScheduleRecord(definition, now));
+        const record = newScheduleRecord(definition, now);
+        if (record.nextRunAt === null) throw noTickLeft(now);
+        const inserted = await store.insertSchedule(record);
         if (inserted.ok) return toSchedule(inserted.schedule);
         continue; // declared by another process just now: compare with theirs
       }
@@ -51,6 +55,7 @@ export class ScheduleCommands {
       }
       const patch = specPatch(current, definition, now);
       if (patch === null) return toSchedule(current);
+      if (patch.anchorAt !== undefined && patch.nextRunAt === null) throw noTickLeft(now);
       const updated = await store.updateSchedule(definition.name, current.version, patch);
       if (updated.ok) return toSchedule(updated.schedule);
     }
@@ -61,9 +66,13 @@ export class ScheduleCommands {
     const store = this.scheduleStore();
     const wanted = checkScope(scope);
     assertScheduleName(name);
-    const current = await store.getSchedule(name);
-    if (current === null || !inScope(current, wanted)) return false;
-    return store.deleteSchedule(name);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const current = await store.getSchedule(name);
+      if (current === null || !inScope(current, wanted)) return false;
+      // The record just read, not one created again under the same name meanwhile.
+      if (await store.deleteSchedule(name, current.version)) return true;
+    }
+    throw contended(name);
   }
 
   pause(name: string, scope?: ScheduleScope): Promise<Schedule> {
@@ -89,6 +98,7 @@ export class ScheduleCommands {
     const store = this.scheduleStore();
     const query = readInput('options', () => {
       if (options === null || typeof options !== 'object') throw new JobValidationError('options', `must be an object; got ${show(options)}.`);
+      assertKnownKeys(options, LIST_KEYS, 'a listSchedules');
       const limit = integerOption(options.limit, DEFAULT_PAGE, 'limit', 1, 1000);
       const tenantId = checkScope({ tenantId: options.tenantId }).tenantId;
       if (options.after !== undefined) assertScheduleName(options.after, 'after');
@@ -142,6 +152,8 @@ function checkScope(scope: ScheduleScope | undefined): ScheduleScope {
   return readInput('scope', () => {
     if (scope === undefined) return {};
     if (scope === null || typeof scope !== 'object') throw new JobValidationError('scope', `must be an object such as { tenantId }; got ${show(scope)}.`);
+    // A misspelt key ({ tenantid }) must not widen the scope to every tenant.
+    assertKnownKeys(scope, SCOPE_KEYS, 'a schedule scope');
     const tenantId = scope.tenantId;
     if (tenantId !== undefined && tenantId !== null && typeof tenantId !== 'string') {
       throw new JobValidationError('tenantId', `must be a string or null; got ${show(tenantId)}.`);
@@ -152,6 +164,11 @@ function checkScope(scope: ScheduleScope | undefined): ScheduleScope {
 
 function inScope(record: ScheduleRecord, scope: ScheduleScope): boolean {
   return scope.tenantId === undefined || record.tenantId === scope.tenantId;
+}
+
+/** A new or re-timed schedule whose every tick lies in the past: it could never fire. */
+function noTickLeft(now: Date): JobValidationError {
+  return new JobValidationError('endAt', `leaves no tick after now (${now.toISOString()}): the schedule would never fire.`);
 }
 
 function contended(name: string): StoreError {

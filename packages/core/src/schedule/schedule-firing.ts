@@ -1,6 +1,6 @@
 import { isTerminal } from '../model/job-status.js';
 import type { JobStore } from '../store/job-store.js';
-import type { ScheduleRecord, ScheduleStore } from '../store/schedule-store.js';
+import { MAX_SCHEDULE_PAGE, type ScheduleRecord, type ScheduleStore } from '../store/schedule-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
 import type { JobCreation } from '../tracker/job-creation.js';
 import type { TrackerEmitter } from '../tracker/tracker-emitter.js';
@@ -24,7 +24,13 @@ export interface FiringPass {
   next: Date | null;
 }
 
-/** Schedules read per round of a pass. */
+/** Options of `tracker.fireDueSchedules()`. */
+export interface FireDueOptions {
+  /** Once aborted, the pass fires no further schedule (those under way finish their firing). */
+  signal?: AbortSignal;
+}
+
+/** Schedules read per round of a pass (plus those waiting out a failure). */
 const DUE_BATCH = 100;
 /** Rounds per pass: a pass fires at most DUE_BATCH × MAX_ROUNDS schedules, the next pass the rest. */
 const MAX_ROUNDS = 10;
@@ -70,22 +76,27 @@ export class ScheduleFiring {
    * One pass: fires every due schedule. A schedule that fails is reported (an `error` event) and
    * the others are fired all the same.
    */
-  async fireDue(): Promise<FiringPass> {
+  async fireDue(options: FireDueOptions = {}): Promise<FiringPass> {
     if (!this.supported) return { fired: 0, failed: 0, next: null };
     const store = this.deps.store as JobStore & ScheduleStore;
     const { clock, emitter } = this.deps;
+    const signal = options.signal;
     if (clock.pending) await clock.ready();
     let fired = 0;
     let failed = 0;
     const seen = new Set<string>();
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < MAX_ROUNDS && signal?.aborted !== true; round++) {
       const now = clock.clock.now();
-      const found = await store.dueSchedules(new Date(now), DUE_BATCH);
+      // Schedules waiting out a failure are overdue, so they sort first: read past them, or a
+      // hundred broken schedules would hide every healthy one.
+      const limit = Math.min(DUE_BATCH + this.backoff.size, MAX_SCHEDULE_PAGE);
+      const found = await store.dueSchedules(new Date(now), limit);
       const due = found.filter((record) => !seen.has(record.name) && !this.waiting(record.name, now));
       for (const record of due) seen.add(record.name);
       // Schedules are independent: a few at a time, so a thousand due at one minute are not
       // fired one round trip after another (each firing is three sequential writes).
       await forEachConcurrently(due, FIRING_CONCURRENCY, async (record) => {
+        if (signal?.aborted === true) return; // stopping: leave the rest to the next pass of any process
         try {
           const created = await this.fireOne(store, record);
           fired += created; // after the await: `fired += await ...` would read it before, losing the other lanes' counts
@@ -96,7 +107,7 @@ export class ScheduleFiring {
           emitter.error(error, { operation: 'schedule', schedule: record.name, type: record.type });
         }
       });
-      if (found.length < DUE_BATCH || due.length === 0) break;
+      if (found.length < limit || due.length === 0) break;
     }
     return { fired, failed, next: await this.nextWake(store) };
   }

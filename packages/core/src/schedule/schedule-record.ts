@@ -6,7 +6,7 @@ import { nextTick, type ScheduleTiming } from './schedule-ticks.js';
 /**
  * Building and comparing stored schedule records, pure. The record's `nextRunAt` is the first
  * tick not yet judged: a scheduler fires (or, under `overlap: 'skip'`, skips) the ticks in
- * `[nextRunAt, now]` and moves it past `now`, so `lastRunAt` only ever names a tick that fired.
+ * `[nextRunAt, now]` and moves it past `now`, so `lastRunAt` only ever names a tick claimed for firing.
  */
 
 /** The fields of a definition a record keeps as they are. */
@@ -31,7 +31,8 @@ export function newScheduleRecord(definition: ScheduleDefinition, now: Date): Sc
     lastRunAt: null,
     lastJobId: null,
     pendingTicks: [],
-    version: 1,
+    // Never a version an earlier schedule of the same name had (see ScheduleRecord.version).
+    version: Math.max(1, anchorAt.getTime()),
     createdAt: anchorAt,
     updatedAt: anchorAt,
   };

@@ -129,7 +129,10 @@ export function checkScheduleSpec(
   assertScheduleName(name);
   if (!isPlainObject(spec)) throw new JobValidationError('spec', `must be an object; got ${show(spec)}.`);
   assertKnownKeys(spec, SPEC_KEY_SET, 'a schedule');
-  const get = (key: (typeof SPEC_KEYS)[number]): unknown => spec[key] ?? undefined;
+  // Each key read once, into a copy: a getter that answers differently on a second read cannot
+  // slip a value past the checks.
+  const copy = new Map<string, unknown>(SPEC_KEYS.map((key) => [key, spec[key] ?? undefined]));
+  const get = (key: (typeof SPEC_KEYS)[number]): unknown => copy.get(key);
   assertJobType(get('type'));
   const payload = get('payload');
   if (payload !== undefined) assertJson(payload, 'payload', options.limits);

@@ -16,7 +16,7 @@ import {
   checkTransition,
 } from './store-input.js';
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
-import { checkDueSchedules, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
+import { checkDueSchedules, checkScheduleDelete, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
 import { SCHEDULE_STORE_METHODS, type ScheduleStore } from './schedule-store.js';
 
 /**
@@ -50,6 +50,7 @@ const SCHEDULE: ArgumentNames = [['schedule', '']];
 const NAME: ArgumentNames = [['name', '']];
 const SCHEDULE_QUERY: ArgumentNames = [['query', '']];
 const DUE: ArgumentNames = [['now', ''], ['limit', '']];
+const DELETE_SCHEDULE: ArgumentNames = [['name', ''], ['expectedVersion', '']];
 const SCHEDULE_UPDATE: ArgumentNames = [['name', ''], ['expectedVersion', ''], ['patch', '']];
 /**
  * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
@@ -266,7 +267,8 @@ export function guardStore(store: JobStore): JobStore {
     guard.updateSchedule = (name, expectedVersion, patch) =>
       refused(checkScheduleUpdate, SCHEDULE_UPDATE, name, expectedVersion, patch) ??
       forward('updateSchedule', schedules.updateSchedule, name, expectedVersion, patch);
-    guard.deleteSchedule = (name) => refused(checkScheduleName, NAME, name) ?? forward('deleteSchedule', schedules.deleteSchedule, name);
+    guard.deleteSchedule = (name, expectedVersion) =>
+      refused(checkScheduleDelete, DELETE_SCHEDULE, name, expectedVersion) ?? forward('deleteSchedule', schedules.deleteSchedule, name, expectedVersion);
   }
   if (typeof store.serverTime === 'function') {
     guard.serverTime = () => refused(checkNothing, NONE) ?? forward('serverTime', store.serverTime!);

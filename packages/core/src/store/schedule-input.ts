@@ -51,7 +51,7 @@ export function checkScheduleRecord(record: ScheduleRecord): void {
     if (record[field] === undefined) throw new JobValidationError(field, 'is required in a schedule record (null when there is none).');
   }
   checkSettings(record);
-  requireInteger('version', record.version, 1, 1);
+  requireInteger('version', record.version, 1);
   assertStorableDate(record.createdAt, 'createdAt');
   assertStorableDate(record.updatedAt, 'updatedAt');
 }
@@ -76,6 +76,11 @@ export function checkScheduleUpdate(name: string, expectedVersion: number, patch
   if (patch.anchorAt !== undefined) assertStorableDate(patch.anchorAt, 'anchorAt');
   checkSettings(patch);
   assertStorableDate(patch.updatedAt, 'updatedAt');
+}
+
+export function checkScheduleDelete(name: string, expectedVersion?: number): void {
+  checkScheduleName(name);
+  if (expectedVersion !== undefined) requireInteger('expectedVersion', expectedVersion, 1);
 }
 
 export function checkScheduleQuery(query: ScheduleQuery): void {

@@ -36,13 +36,20 @@ export interface ScheduleRecord {
   paused: boolean;
   /** The next tick, or null when there is none (past `endAt`). */
   nextRunAt: Date | null;
-  /** The newest tick fired, or null before the first. */
+  /**
+   * The newest tick fired (claimed by a scheduler), or null before the first. Its job exists once
+   * `pendingTicks` is empty; while the store refuses the insert, only the claim does.
+   */
   lastRunAt: Date | null;
-  /** The job of `lastRunAt`'s tick. */
+  /** The job of `lastRunAt`'s tick (its id is derived from name and tick). */
   lastJobId: string | null;
   /** Ticks claimed whose jobs may not exist yet, oldest first (at most 1000). Usually empty. */
   pendingTicks: Date[];
-  /** 1 on insert; each update sets it to the expected version + 1. */
+  /**
+   * Set by core on insert (the creation time in ms, so a schedule deleted and declared again never
+   * repeats a version its predecessor had: a stale compare-and-set cannot land on the new one);
+   * each update sets it to the expected version + 1.
+   */
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -86,7 +93,7 @@ export interface ScheduleQuery {
  */
 export interface ScheduleStore {
   /**
-   * Inserts a new schedule, as given (its `version` is 1). A schedule of that name already there
+   * Inserts a new schedule, as given. A schedule of that name already there
    * (whatever its tenant) answers `exists` with it, and nothing is written. When it inserted,
    * wakes subscribers with `{ schedule: name }` (in every process, where the store can).
    */
@@ -115,8 +122,12 @@ export interface ScheduleStore {
    */
   updateSchedule(name: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleUpdateResult>;
 
-  /** Deletes the schedule (its jobs stay); answers whether it existed. When it did, wakes subscribers. */
-  deleteSchedule(name: string): Promise<boolean>;
+  /**
+   * Deletes the schedule (its jobs stay); answers whether it deleted it. With `expectedVersion`,
+   * only while the schedule is at that version (compare-and-set: the record the caller read, not
+   * one created again under the same name since). When it deleted, wakes subscribers.
+   */
+  deleteSchedule(name: string, expectedVersion?: number): Promise<boolean>;
 }
 
 /** The names of the {@link ScheduleStore} methods: a store has all of them or none. */

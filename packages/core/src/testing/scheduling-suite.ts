@@ -82,12 +82,13 @@ export function schedulingSuite(options: StoreContractOptions): void {
         const created = await tracker.schedule(name, { type, every: '1m', payload: { batch: 10 } });
         expect(created).toMatchObject({ name, type, every: 60_000, cron: null, overlap: 'skip', catchUp: 'latest', paused: false });
         expect(created.nextRunAt).toEqual(new Date(base));
+        const first = (await schedules().getSchedule(name))!.version;
         clock.advance(30_000);
         await tracker.schedule(name, { type, every: '1m', payload: { batch: 10 } });
-        expect((await schedules().getSchedule(name))?.version).toBe(1);
+        expect((await schedules().getSchedule(name))?.version).toBe(first);
         await tracker.schedule(name, { type, every: 60_000, payload: { batch: 20 } });
         const payloadChanged = await schedules().getSchedule(name);
-        expect(payloadChanged).toMatchObject({ version: 2, payload: { batch: 20 }, nextRunAt: new Date(base) });
+        expect(payloadChanged).toMatchObject({ version: first + 1, payload: { batch: 20 }, nextRunAt: new Date(base) });
         const retimed = await tracker.schedule(name, { type, every: '2m', payload: { batch: 20 } });
         expect(retimed.nextRunAt).toEqual(new Date(base + 30_000));
         expect(retimed.every).toBe(120_000);
@@ -106,6 +107,8 @@ export function schedulingSuite(options: StoreContractOptions): void {
           [{ type, every: '1m', catchUp: 'all', overlap: 'skip' }, 'overlap'],
           [{ every: '1m' }, 'type'],
           [{ type, every: '1m', colour: 'red' }, 'colour'],
+          [{ type, every: '1m', endAt: new Date(Date.UTC(1980, 0, 1)) }, 'endAt'],
+          [{ type, cron: '0 2 * * *', startAt: new Date(Date.UTC(1979, 0, 1)), endAt: new Date(Date.UTC(1980, 0, 1)) }, 'endAt'],
         ];
         for (const [spec, field] of cases) {
           const error = await tracker.schedule(name, spec as never).then(
@@ -116,6 +119,15 @@ export function schedulingSuite(options: StoreContractOptions): void {
           expect((error as JobValidationError).field).toBe(field);
         }
         expect(await tracker.getSchedule(name)).toBeNull();
+        // A getter answering a valid type when checked and another when stored is read once.
+        let reads = 0;
+        const shifty = { every: '1m', get type() {
+          reads++;
+          return reads === 1 ? type : 'x\u0000y';
+        } };
+        const stored = await tracker.schedule(name, shifty as never);
+        expect(stored.type).toBe(type);
+        expect(reads).toBe(1);
       });
     });
 
@@ -127,6 +139,10 @@ export function schedulingSuite(options: StoreContractOptions): void {
         expect(await tracker.getSchedule(name, { tenantId: 'tenant-b' })).toBeNull();
         expect(await tracker.getSchedule(name, { tenantId: 'tenant-a' })).toMatchObject({ name, tenantId: 'tenant-a' });
         await expectJobtrailError(() => tracker.pauseSchedule(name, { tenantId: 'tenant-b' }), 'schedule_not_found');
+        // A misspelt scope key is refused, never read as "any tenant".
+        await expectJobtrailError(() => tracker.unschedule(name, { tenantid: 'tenant-b' } as never), 'invalid_input');
+        await expectJobtrailError(() => tracker.listSchedules({ tenant: 'tenant-b' } as never), 'invalid_input');
+        expect(await tracker.getSchedule(name)).not.toBeNull();
         expect(await tracker.unschedule(name, { tenantId: 'tenant-b' })).toBe(false);
         const page = await tracker.listSchedules({ tenantId: 'tenant-a', after: name.slice(0, -1), limit: 1000 });
         expect(page.schedules.map((s) => s.name)).toContain(name);
@@ -156,6 +172,27 @@ export function schedulingSuite(options: StoreContractOptions): void {
         const stored = await firers[0]!.getSchedule(name);
         expect(stored).toMatchObject({ lastRunAt: new Date(base + 9000), lastJobId: jobs[9]!.id, nextRunAt: new Date(base + 10_000) });
         expect((await schedules().getSchedule(name))?.pendingTicks).toEqual([]);
+      });
+    });
+
+    it('never lets a stale write or delete land on a schedule declared again under the same name', async () => {
+      await withSchedule(async (name, type) => {
+        const base = freshWindow();
+        const clock = handClock(base);
+        const tracker = trackerAt(clock);
+        await tracker.schedule(name, { type, every: '1m', tenantId: 'tenant-a' });
+        const stale = (await schedules().getSchedule(name))!;
+        expect(await tracker.unschedule(name)).toBe(true);
+        clock.advance(1);
+        await tracker.schedule(name, { type, cron: '0 0 * * *', enabled: false, tenantId: 'tenant-b' });
+        const fresh = (await schedules().getSchedule(name))!;
+        expect(fresh.version).not.toBe(stale.version);
+        // What a pass or a command that read the old record before the unschedule would write.
+        const update = await schedules().updateSchedule(name, stale.version, { tenantId: 'tenant-a', enabled: true, updatedAt: new Date(base) });
+        expect(update).toMatchObject({ ok: false, reason: 'conflict' });
+        expect(await schedules().deleteSchedule(name, stale.version)).toBe(false);
+        expect(await schedules().getSchedule(name)).toEqual(fresh);
+        expect(await schedules().deleteSchedule(name, fresh.version)).toBe(true);
       });
     });
 

@@ -25,7 +25,7 @@ import { TypePolicies } from './type-policies.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { CreateJobInput } from './validate-input.js';
 import { ScheduleCommands, type ScheduleScope } from '../schedule/schedule-commands.js';
-import { ScheduleFiring, type FiringPass } from '../schedule/schedule-firing.js';
+import { ScheduleFiring, type FireDueOptions, type FiringPass } from '../schedule/schedule-firing.js';
 import type { ListSchedulesOptions, Schedule, SchedulePage } from '../schedule/schedule.js';
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
 
@@ -378,9 +378,10 @@ export class Tracker {
   /**
    * Fires every due schedule once, as a worker's scheduler does in the background: for a process
    * that runs no worker (a serverless cron hook) or a test. Safe alongside any number of workers.
+   * `options.signal` stops it between schedules (a firing under way completes).
    */
-  fireDueSchedules(): Promise<FiringPass> {
-    return this.firing.fireDue();
+  fireDueSchedules(options?: FireDueOptions): Promise<FiringPass> {
+    return this.firing.fireDue(options);
   }
 
   // ---- inline tracking -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 
 /** What the loop drives: the tracker's firing pass and the store's schedule wake-ups. */
 export interface ScheduleLoopHost {
-  fireDue(): Promise<FiringPass>;
+  fireDue(options: { signal: AbortSignal }): Promise<FiringPass>;
   /** The store's `subscribe`, when it has one. */
   subscribe: ((listener: (event: StoreWakeEvent) => void) => () => void) | undefined;
   report(error: unknown, context: TrackerErrorContext): void;
@@ -16,6 +16,11 @@ export interface ScheduleLoopHost {
  * dropped connection, not a poll (a pass costs two indexed reads).
  */
 export const MAX_SCHEDULER_SLEEP_MS = 60_000;
+/**
+ * Shortest sleep (ms) after a pass that fired nothing although something is due: every due
+ * schedule is waiting out a failure (or more than a page of them are). Never a busy loop.
+ */
+const MIN_UNPRODUCTIVE_SLEEP_MS = 1_000;
 /** First wait after a pass failed as a whole (the store unreachable), doubling to the cap. */
 const FAILED_PASS_FIRST_MS = 1_000;
 
@@ -33,6 +38,7 @@ export class ScheduleLoop {
   private running = false;
   private unsubscribe: (() => void) | null = null;
   private failedPassMs = 0;
+  private abort = new AbortController();
 
   constructor(
     private readonly clock: Clock,
@@ -52,13 +58,21 @@ export class ScheduleLoop {
     this.wake();
   }
 
-  /** Stops timers and wake-ups; resolves once a pass under way has ended. */
-  async stop(): Promise<void> {
+  /**
+   * Stops timers and wake-ups, and the pass under way between schedules; resolves once the
+   * firings under way have ended, or after `graceMs` (a store that hangs must not hang shutdown).
+   */
+  async stop(graceMs: number): Promise<void> {
     this.running = false;
+    this.abort.abort();
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.clearTimer();
-    await this.passing;
+    const passing = this.passing;
+    if (passing === null) return;
+    let timer: TimerHandle | null = null;
+    await Promise.race([passing, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, graceMs)))]);
+    if (timer !== null) this.clock.clearTimeout(timer);
   }
 
   /** Runs a pass now (or right after the one under way). */
@@ -81,10 +95,11 @@ export class ScheduleLoop {
   private async pass(): Promise<void> {
     let delay: number;
     try {
-      const result = await this.host.fireDue();
+      const result = await this.host.fireDue({ signal: this.abort.signal });
       this.failedPassMs = 0;
       const cap = this.host.subscribe === undefined ? this.pollMs : MAX_SCHEDULER_SLEEP_MS;
       delay = result.next === null ? cap : Math.min(Math.max(0, result.next.getTime() - this.clock.now()), cap);
+      if (delay === 0 && result.fired === 0) delay = MIN_UNPRODUCTIVE_SLEEP_MS;
     } catch (error) {
       this.host.report(error, { operation: 'schedule' });
       this.failedPassMs = Math.min(this.failedPassMs === 0 ? FAILED_PASS_FIRST_MS : this.failedPassMs * 2, MAX_SCHEDULER_SLEEP_MS);

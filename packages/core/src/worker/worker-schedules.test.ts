@@ -207,6 +207,61 @@ describe('the worker fires schedules', () => {
     expect((await tracker.getSchedule('broken'))?.lastRunAt).not.toBeNull();
   });
 
+  it('keeps firing a healthy schedule behind 150 broken ones, without spinning', async () => {
+    const store = new MemoryJobStore();
+    const insert = store.insert.bind(store);
+    store.insert = (job, options) => (job.type === 'bad' ? Promise.reject(new Error('refused')) : insert(job, options));
+    let dueReads = 0;
+    const dueSchedules = store.dueSchedules.bind(store);
+    store.dueSchedules = (now, limit) => {
+      dueReads++;
+      return dueSchedules(now, limit);
+    };
+    const { clock, tracker, worker } = setup(Date.UTC(2026, 0, 1), store);
+    for (let i = 0; i < 150; i++) await tracker.schedule(`bad.${String(i).padStart(3, '0')}`, { type: 'bad', every: '1s' });
+    await tracker.schedule('good', { type: 'good', every: '2s' });
+    worker({ handlers: { good: async () => {}, bad: async () => {} } });
+    await clock.advance(40_000);
+    expect((await jobsOf(tracker, 'good')).length).toBeGreaterThanOrEqual(20);
+    // Passes at the healthy schedule's ticks and the broken ones' backoff ends, not a busy loop.
+    expect(dueReads).toBeLessThan(400);
+  });
+
+  it('stops between schedules when the worker stops during a long pass, within the grace period', async () => {
+    const store = new MemoryJobStore();
+    const insert = store.insert.bind(store);
+    let inserts = 0;
+    let hang = false;
+    store.insert = (job, options) => {
+      inserts++;
+      return hang ? new Promise(() => {}) : new Promise((resolve) => clock.setTimeout(() => resolve(insert(job, options)), 10));
+    };
+    const { clock, tracker } = setup(Date.UTC(2026, 0, 1), store);
+    for (let i = 0; i < 400; i++) await tracker.schedule(`s.${i}`, { type: 'tick', every: '1h' });
+    const made = createWorker({ tracker, handlers: { tick: async () => {} }, pollIntervalMs: 3_600_000, shutdownGraceMs: 5_000 }).start();
+    await clock.advance(50);
+    const stopping = made.stop();
+    let stopped = false;
+    void stopping.then(() => (stopped = true));
+    await clock.advance(200);
+    expect(stopped).toBe(true);
+    const afterStop = inserts;
+    await clock.advance(10_000);
+    expect(inserts).toBe(afterStop);
+    expect(afterStop).toBeLessThan(100);
+
+    // A store whose insert never answers: stop() still ends, after the grace period.
+    hang = true;
+    const second = createWorker({ tracker, handlers: { tick: async () => {} }, pollIntervalMs: 3_600_000, shutdownGraceMs: 5_000 }).start();
+    await clock.advance(50);
+    let secondStopped = false;
+    void second.stop().then(() => (secondStopped = true));
+    await clock.advance(4_000);
+    expect(secondStopped).toBe(false);
+    await clock.advance(2_000);
+    expect(secondStopped).toBe(true);
+  });
+
   it('fires nothing with schedules: false', async () => {
     const { clock, tracker, worker } = setup(Date.UTC(2026, 0, 1));
     worker({ handlers: { tick: async () => {} }, schedules: false });

@@ -91,7 +91,7 @@ export class Worker {
         ? new ScheduleLoop(
             this.clock,
             {
-              fireDue: () => this.tracker.fireDueSchedules(),
+              fireDue: (fireOptions) => this.tracker.fireDueSchedules(fireOptions),
               subscribe: store.subscribe?.bind(store),
               report: this.emit.error,
             },
@@ -378,7 +378,7 @@ export class Worker {
     }
     this.state = 'stopping';
     this.timers.stop();
-    await this.scheduler?.stop();
+    await this.scheduler?.stop(this.settings.shutdownGraceMs);
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.claiming) await this.claiming.catch(() => 0);

@@ -136,9 +136,10 @@ export class ScheduleOperations implements ScheduleStore {
     }
   }
 
-  async deleteSchedule(name: string): Promise<boolean> {
+  async deleteSchedule(name: string, expectedVersion?: number): Promise<boolean> {
     try {
-      const result = await this.collection.deleteOne(scheduleNameFilter(name));
+      const filter = expectedVersion === undefined ? scheduleNameFilter(name) : { ...scheduleNameFilter(name), version: expectedVersion };
+      const result = await this.collection.deleteOne(filter);
       const existed = result.deletedCount === 1;
       if (existed) this.wake(name);
       return existed;

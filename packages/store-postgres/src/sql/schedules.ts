@@ -135,11 +135,11 @@ export function updateScheduleStatement(names: TableNames): Statement {
   );
 }
 
-/** $1: name, $2: the schedule channel. Answers the deleted name, or no row. */
+/** $1: name, $2: the schedule channel, $3: the expected version or null. Answers the deleted name, or no row. */
 export function deleteScheduleStatement(names: TableNames): Statement {
   return statement(
     'deleteSchedule',
-    `WITH deleted AS (DELETE FROM ${names.schedules.qualified} WHERE name = $1 RETURNING name),
+    `WITH deleted AS (DELETE FROM ${names.schedules.qualified} WHERE name = $1 AND ($3::bigint IS NULL OR version = $3::bigint) RETURNING name),
     woken AS (SELECT count(pg_notify($2, name)) AS notified FROM deleted)
     SELECT deleted.name FROM deleted CROSS JOIN woken`,
   );

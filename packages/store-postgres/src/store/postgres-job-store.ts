@@ -464,8 +464,12 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
     }
   }
 
-  async deleteSchedule(name: string): Promise<boolean> {
-    const { rows } = await this.runSchedule(this.sql.deleteSchedule, [storableText('name', name), this.names.schedules.channel]);
+  async deleteSchedule(name: string, expectedVersion?: number): Promise<boolean> {
+    const { rows } = await this.runSchedule(this.sql.deleteSchedule, [
+      storableText('name', name),
+      this.names.schedules.channel,
+      expectedVersion === undefined ? null : String(expectedVersion),
+    ]);
     if (rows.length === 0) return false;
     this.hub.wakeSchedule(name);
     return true;
