@@ -83,6 +83,19 @@ export function checkCron(pattern: string, timezone: unknown, startAt: Date | nu
   }
 }
 
+/**
+ * The zone's name as the runtime's time zone database spells it (`'europe/berlin'` →
+ * `'Europe/Berlin'`, `'utc'` → `'UTC'`): one stored spelling per zone, so a schedule declared
+ * with either is the same schedule.
+ */
+export function canonicalTimeZone(timezone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone ?? timezone;
+  } catch {
+    return timezone;
+  }
+}
+
 function knownTimeZone(timezone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });

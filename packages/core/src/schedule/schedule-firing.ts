@@ -1,3 +1,4 @@
+import { StoreError } from '../errors/jobtrail-error.js';
 import { isTerminal } from '../model/job-status.js';
 import type { JobStore } from '../store/job-store.js';
 import { MAX_SCHEDULE_PAGE, type ScheduleRecord, type ScheduleStore } from '../store/schedule-store.js';
@@ -38,6 +39,11 @@ const MAX_ROUNDS = 10;
 const MAX_ATTEMPTS = 5;
 /** Schedules fired at the same time within a pass: below a PostgreSQL store's default pool of 10. */
 const FIRING_CONCURRENCY = 8;
+/**
+ * How old a claim's pending ticks must be (ms, by `updatedAt`) before another pass finishes
+ * them: a firing inserts its jobs in well under this, so only a process that died leaves them.
+ */
+export const PENDING_GRACE_MS = 30_000;
 /** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
@@ -48,9 +54,10 @@ const WITHOUT_LARGE_FIELDS = { read: { payload: 'omit', result: 'omit', metadata
  * once, none lost when a process dies half-way (see docs/design.md, "Recurring schedules").
  *
  * Firing one schedule:
- * 1. Finish an earlier firing: insert the jobs of its `pendingTicks` (their ids are derived from
- *    name and tick, so a job inserted before is refused by the primary key, not doubled), then
- *    clear them with compare-and-set.
+ * 1. Finish an earlier firing whose process died (`pendingTicks` claimed more than
+ *    {@link PENDING_GRACE_MS} ago): insert their jobs (ids derived from name and tick, so a job
+ *    inserted before is refused by the primary key, not doubled), then clear them with
+ *    compare-and-set.
  * 2. Judge the ticks in `[nextRunAt, now]` (`dueTicks`, by `catchUp`); under `overlap: 'skip'`
  *    they are skipped while the previous job is unfinished.
  * 3. Claim them: one compare-and-set on `version` moves `nextRunAt` past now and lists the ticks
@@ -60,8 +67,9 @@ const WITHOUT_LARGE_FIELDS = { read: { payload: 'omit', result: 'omit', metadata
  */
 export class ScheduleFiring {
   /**
-   * Schedules that failed, by name: not tried again before `until` (ms, tracker clock), so one
-   * broken schedule neither spins a scheduler nor delays the others (see `nextWake`).
+   * Schedules that failed, or whose firing is under way in another process, by name: not tried
+   * again before `until` (ms, tracker clock), so one broken schedule neither spins a scheduler nor
+   * delays the others (see `nextWake`).
    */
   private readonly backoff = new Map<string, { until: number; delayMs: number }>();
 
@@ -82,6 +90,11 @@ export class ScheduleFiring {
     const { clock, emitter } = this.deps;
     const signal = options.signal;
     if (clock.pending) await clock.ready();
+    // Ticks are judged on the store's clock only: never on this process's own while the store's
+    // could not be measured yet (its clock may be minutes off, and a tick fired early stays fired).
+    if (clock.pending && clock.syncs) {
+      throw new StoreError("The store's clock has not been measured yet; no schedule fires before it is (the next pass tries again).");
+    }
     let fired = 0;
     let failed = 0;
     const seen = new Set<string>();
@@ -98,9 +111,11 @@ export class ScheduleFiring {
       await forEachConcurrently(due, FIRING_CONCURRENCY, async (record) => {
         if (signal?.aborted === true) return; // stopping: leave the rest to the next pass of any process
         try {
+          const before = this.backoff.get(record.name);
           const created = await this.fireOne(store, record);
           fired += created; // after the await: `fired += await ...` would read it before, losing the other lanes' counts
-          this.backoff.delete(record.name);
+          // Fired, or nothing to do: a failure's backoff ends (unless it now waits on a claim).
+          if (this.backoff.get(record.name) === before) this.backoff.delete(record.name);
         } catch (error) {
           failed++;
           this.failedNow(record.name);
@@ -136,6 +151,11 @@ export class ScheduleFiring {
     return entry !== undefined && entry.until > now;
   }
 
+  /** Leaves `name` alone until `until` (ms), keeping its failure backoff's current step. */
+  private waitUntil(name: string, until: number): void {
+    this.backoff.set(name, { until, delayMs: this.backoff.get(name)?.delayMs ?? RETRY_FIRST_MS / 2 });
+  }
+
   private failedNow(name: string): void {
     const delayMs = Math.min((this.backoff.get(name)?.delayMs ?? RETRY_FIRST_MS / 2) * 2, RETRY_MAX_MS);
     this.backoff.set(name, { until: this.deps.clock.clock.now() + delayMs, delayMs });
@@ -147,6 +167,14 @@ export class ScheduleFiring {
     let created = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (current.pendingTicks.length > 0) {
+        // A claim this fresh is a firing under way in some process (whose own NOTIFY may be
+        // what woke this pass): finishing it too would only be refused by the primary key.
+        const claimedAt = current.updatedAt.getTime();
+        if (this.now().getTime() - claimedAt < PENDING_GRACE_MS) {
+          // Not looked at again before the grace ends (and read past meanwhile, like a failure).
+          this.waitUntil(current.name, claimedAt + PENDING_GRACE_MS);
+          return created;
+        }
         created += await this.insertJobs(current, current.pendingTicks);
         const cleared = await store.updateSchedule(current.name, current.version, { pendingTicks: [], updatedAt: this.now() });
         if (!cleared.ok) {
@@ -184,11 +212,12 @@ export class ScheduleFiring {
     return created;
   }
 
-  /** Inserts the job of each tick, oldest first; answers how many were new. */
+  /** Inserts the job of each tick, a few at a time; answers how many were new. */
   private async insertJobs(record: ScheduleRecord, ticks: readonly Date[]): Promise<number> {
     const { creation, store } = this.deps;
     let created = 0;
-    for (const tick of ticks) {
+    // A catch-up of up to 1000 ticks: a few inserts at a time, not one round trip after another.
+    await forEachConcurrently(ticks, FIRING_CONCURRENCY, async (tick) => {
       const job = creation.draft(record.type, { payload: record.payload, metadata: record.metadata, tenantId: record.tenantId }, 'queued');
       job.id = scheduleJobId(record.name, tick);
       job.scheduleName = record.name;
@@ -201,7 +230,7 @@ export class ScheduleFiring {
         // primary key refused the second insert, which is the point. Anything else is a failure.
         if ((await store.get(job.id, WITHOUT_LARGE_FIELDS)) === null) throw error;
       }
-    }
+    });
     return created;
   }
 

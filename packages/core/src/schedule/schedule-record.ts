@@ -49,7 +49,9 @@ export function newScheduleRecord(definition: ScheduleDefinition, now: Date): Sc
 export function specPatch(current: ScheduleRecord, definition: ScheduleDefinition, now: Date): SchedulePatch | null {
   const spec = specFields(definition);
   const timingChanged = TIMING_FIELDS.some((field) => !sameValue(current[field], spec[field]));
-  const otherChanged = OTHER_FIELDS.some((field) => !sameValue(current[field], spec[field]));
+  const otherChanged = OTHER_FIELDS.some((field) =>
+    field === 'payload' || field === 'metadata' ? !sameJson(current[field], spec[field]) : !sameValue(current[field], spec[field]),
+  );
   if (!timingChanged && !otherChanged) return null;
   const patch: SchedulePatch = { ...spec, updatedAt: now };
   if (timingChanged) {
@@ -103,4 +105,23 @@ export function sameValue(a: unknown, b: unknown): boolean {
   const keys = Object.keys(left);
   if (keys.length !== Object.keys(right).length) return false;
   return keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
+}
+
+/**
+ * Equality of JSON values as a store keeps them: what `JSON.stringify` writes (a Date as its ISO
+ * text, an `undefined` property left out), whatever the key order. A payload declared with a Date
+ * or an `undefined` property then equals what the store answers for it, so declaring an
+ * unchanged schedule writes nothing.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
+    return sorted;
+  }) ?? 'undefined';
 }

@@ -12,7 +12,7 @@ import {
 } from '../tracker/validate-input.js';
 import { dateTime } from '../util/dates.js';
 import { parseDuration } from '../util/duration.js';
-import { checkCron } from './cron-rule.js';
+import { canonicalTimeZone, checkCron } from './cron-rule.js';
 import type { StoreLimits } from '../store/job-store.js';
 
 import type { ScheduleCatchUp, ScheduleOverlap } from '../model/schedule-policy.js';
@@ -216,7 +216,7 @@ function timing(cron: unknown, timezone: unknown, every: unknown, startAt: Date 
   assertStorableText(cron, 'cron');
   const zone = timezone ?? 'UTC';
   checkCron(cron, zone, startAt, endAt);
-  return { cron, timezone: zone, everyMs: null };
+  return { cron, timezone: canonicalTimeZone(zone), everyMs: null };
 }
 
 function optionalDate(value: unknown, field: string): Date | null {

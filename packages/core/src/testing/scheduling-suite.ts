@@ -95,6 +95,18 @@ export function schedulingSuite(options: StoreContractOptions): void {
       });
     });
 
+    it("writes nothing when declared again with a payload's Dates, undefined properties or the zone spelled otherwise", async () => {
+      await withSchedule(async (name, type) => {
+        const tracker = trackerAt(handClock(freshWindow()));
+        const payload = { at: new Date(Date.UTC(2026, 0, 1)), skipped: undefined, nested: { b: 1, a: [1, { z: null }] } };
+        await tracker.schedule(name, { type, cron: '0 2 * * *', timezone: 'europe/berlin', payload, metadata: { k: undefined } });
+        const first = (await schedules().getSchedule(name))!;
+        expect(first.timezone).toBe('Europe/Berlin');
+        await tracker.schedule(name, { type, cron: '0 2 * * *', timezone: 'Europe/Berlin', payload: { nested: { a: [1, { z: null }], b: 1 }, at: new Date(Date.UTC(2026, 0, 1)) }, metadata: {} });
+        expect((await schedules().getSchedule(name))?.version).toBe(first.version);
+      });
+    });
+
     it('refuses bad specs naming the field, and stores nothing', async () => {
       await withSchedule(async (name, type) => {
         const tracker = trackerAt(handClock(freshWindow()));
@@ -231,8 +243,15 @@ export function schedulingSuite(options: StoreContractOptions): void {
           lastRunAt: tick,
           lastJobId: scheduleJobId(name, tick),
           pendingTicks: [new Date(base), tick],
-          updatedAt: tick,
+          updatedAt: new Date(base),
         });
+        // A claim younger than the grace period is a firing under way elsewhere: left alone.
+        clock.set(base + 60_000 + 1);
+        const fresh = (await schedules().getSchedule(name))!;
+        await schedules().updateSchedule(name, fresh.version, { updatedAt: new Date(base + 60_000), pendingTicks: fresh.pendingTicks });
+        expect((await tracker.fireDueSchedules()).fired).toBe(0);
+        expect((await schedules().getSchedule(name))?.pendingTicks).toHaveLength(2);
+        clock.set(base + 60_000 + 30_000);
         const pass = await tracker.fireDueSchedules();
         expect(pass).toMatchObject({ fired: 1, failed: 0 });
         expect((await jobsOf(type)).map((job) => job.scheduledFor!.getTime())).toEqual([base, base + 60_000]);

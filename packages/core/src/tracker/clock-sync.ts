@@ -1,6 +1,6 @@
 import { StoreError } from '../errors/jobtrail-error.js';
 import type { JobStore } from '../store/job-store.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { steadyClock, systemClock, type Clock } from '../util/clock.js';
 import { StoreClock } from '../util/store-clock.js';
 import { strongRef } from '../util/weak-timer.js';
 import type { TrackerEmitter } from './tracker-emitter.js';
@@ -17,6 +17,9 @@ function storeClockFor(store: JobStore): StoreClock {
   if (clock) return clock;
   const ref = typeof WeakRef === 'function' ? new WeakRef(store) : strongRef(store);
   const made: StoreClock = new StoreClock({
+    // Measured against the steady clock: a step of the system clock between two measurements
+    // changes nothing (see `steadyClock`).
+    base: steadyClock,
     source: () => {
       const current = ref.deref();
       if (!current) {
@@ -43,6 +46,8 @@ export class ClockSync {
   readonly clock: Clock;
   /** True until the store's clock has been measured once (hot paths skip the await after). */
   pending: boolean;
+  /** Whether this clock is measured against a store's (false: injected, or the system's). */
+  readonly syncs: boolean;
   private storeClock: StoreClock | null = null;
   private synced: Promise<void> | null = null;
   private nextSyncAt = 0;
@@ -54,6 +59,7 @@ export class ClockSync {
   ) {
     const syncs = options.clock === undefined && options.clockSync !== false && typeof store.serverTime === 'function';
     this.pending = syncs;
+    this.syncs = syncs;
     this.clock = options.clock ?? (syncs ? this.offsetClock() : systemClock);
     // Measured now, so that the first enqueue or claim rarely has to wait for it.
     if (syncs) void this.ready();
@@ -80,10 +86,10 @@ export class ClockSync {
     return this.synced;
   }
 
-  /** The store's time measured against `systemClock`; 0 offset until the first measurement. */
+  /** The store's time measured against `steadyClock`; 0 offset until the first measurement. */
   private offsetClock(): Clock {
     return {
-      now: () => systemClock.now() + (this.storeClock?.offsetMs ?? 0),
+      now: () => steadyClock.now() + (this.storeClock?.offsetMs ?? 0),
       setTimeout: (callback, ms) => systemClock.setTimeout(callback, ms),
       clearTimeout: (handle) => systemClock.clearTimeout(handle),
     };

@@ -21,8 +21,11 @@ export const MAX_SCHEDULER_SLEEP_MS = 60_000;
  * schedule is waiting out a failure (or more than a page of them are). Never a busy loop.
  */
 const MIN_UNPRODUCTIVE_SLEEP_MS = 1_000;
-/** First wait after a pass failed as a whole (the store unreachable), doubling to the cap. */
+/** First wait after a pass failed as a whole (the store unreachable), doubling to 30 s. */
 const FAILED_PASS_FIRST_MS = 1_000;
+const FAILED_PASS_MAX_MS = 30_000;
+/** Fewest ms between two passes woken by "anything may have changed" (`{}`). */
+const ANYTHING_CHANGED_MIN_MS = 10_000;
 
 /**
  * A worker's scheduler: fires due schedules, then sleeps until the earliest `nextRunAt` (never
@@ -38,6 +41,7 @@ export class ScheduleLoop {
   private running = false;
   private unsubscribe: (() => void) | null = null;
   private failedPassMs = 0;
+  private lastPassAt = Number.NEGATIVE_INFINITY;
   private abort = new AbortController();
 
   constructor(
@@ -52,8 +56,11 @@ export class ScheduleLoop {
     this.running = true;
     this.unsubscribe =
       this.host.subscribe?.((event) => {
-        // `{}` means anything may have changed (a store's reconnect, its fallback poll).
-        if (event.schedule !== undefined || event.type === undefined) this.wake();
+        if (event.schedule !== undefined) this.wake();
+        // `{}` means anything may have changed (a store's reconnect, or its fallback poll, which
+        // may come every second): a pass at most every 10 s for it, none while a failed pass
+        // waits out its backoff.
+        else if (event.type === undefined && this.failedPassMs === 0 && this.clock.now() - this.lastPassAt >= ANYTHING_CHANGED_MIN_MS) this.wake();
       }) ?? null;
     this.wake();
   }
@@ -93,6 +100,7 @@ export class ScheduleLoop {
   }
 
   private async pass(): Promise<void> {
+    this.lastPassAt = this.clock.now();
     let delay: number;
     try {
       const result = await this.host.fireDue({ signal: this.abort.signal });
@@ -102,7 +110,7 @@ export class ScheduleLoop {
       if (delay === 0 && result.fired === 0) delay = MIN_UNPRODUCTIVE_SLEEP_MS;
     } catch (error) {
       this.host.report(error, { operation: 'schedule' });
-      this.failedPassMs = Math.min(this.failedPassMs === 0 ? FAILED_PASS_FIRST_MS : this.failedPassMs * 2, MAX_SCHEDULER_SLEEP_MS);
+      this.failedPassMs = Math.min(this.failedPassMs === 0 ? FAILED_PASS_FIRST_MS : this.failedPassMs * 2, FAILED_PASS_MAX_MS);
       delay = this.failedPassMs;
     }
     if (!this.running || this.again) return;
