@@ -101,8 +101,9 @@ export class ScheduleCommands {
       assertKnownKeys(options, LIST_KEYS, 'a listSchedules');
       const limit = integerOption(options.limit, DEFAULT_PAGE, 'limit', 1, 1000);
       const tenantId = checkScope({ tenantId: options.tenantId }).tenantId;
-      if (options.after !== undefined) assertScheduleName(options.after, 'after');
-      return { limit, tenantId, after: options.after };
+      const after = options.after; // read once: what is checked is what is used
+      if (after !== undefined) assertScheduleName(after, 'after');
+      return { limit, tenantId, after };
     });
     // One more than asked tells whether a next page exists.
     const records = await store.listSchedules({

@@ -40,8 +40,9 @@ const MAX_ATTEMPTS = 5;
 /** Schedules fired at the same time within a pass: below a PostgreSQL store's default pool of 10. */
 const FIRING_CONCURRENCY = 8;
 /**
- * How old a claim's pending ticks must be (ms, by `updatedAt`) before another pass finishes
- * them: a firing inserts its jobs in well under this, so only a process that died leaves them.
+ * How old the newest of another process's pending ticks must be (ms) before a pass finishes
+ * them: a firing claims a tick when it falls due and inserts its jobs in well under this, so only
+ * a process that died (or failed to insert) leaves them longer.
  */
 export const PENDING_GRACE_MS = 30_000;
 /** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
@@ -72,6 +73,13 @@ export class ScheduleFiring {
    * delays the others (see `nextWake`).
    */
   private readonly backoff = new Map<string, { until: number; delayMs: number }>();
+
+  /**
+   * Claims this tracker made and has not cleared yet: schedule name → its newest claimed tick
+   * (ms). Such a claim is finished by this tracker's next pass at once, not after the grace
+   * that protects another process's firing under way.
+   */
+  private readonly ownClaims = new Map<string, number>();
 
   constructor(private readonly deps: ScheduleFiringDeps) {}
 
@@ -167,22 +175,22 @@ export class ScheduleFiring {
     let created = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (current.pendingTicks.length > 0) {
-        // A claim this fresh is a firing under way in some process (whose own NOTIFY may be
-        // what woke this pass): finishing it too would only be refused by the primary key.
-        const claimedAt = current.updatedAt.getTime();
-        if (this.now().getTime() - claimedAt < PENDING_GRACE_MS) {
+        // Another process's claim of ticks this recent is a firing under way (its own NOTIFY may
+        // be what woke this pass): finishing it too would only be refused by the primary key. A
+        // claim of this process's own has ended (passes never overlap): finish it now. Judged by
+        // the newest claimed tick, which commands never change (they do change `updatedAt`).
+        const newest = current.pendingTicks[current.pendingTicks.length - 1]!.getTime();
+        const own = this.ownClaims.get(current.name) === newest;
+        if (!own && this.now().getTime() - newest < PENDING_GRACE_MS) {
           // Not looked at again before the grace ends (and read past meanwhile, like a failure).
-          this.waitUntil(current.name, claimedAt + PENDING_GRACE_MS);
+          this.waitUntil(current.name, newest + PENDING_GRACE_MS);
           return created;
         }
         created += await this.insertJobs(current, current.pendingTicks);
-        const cleared = await store.updateSchedule(current.name, current.version, { pendingTicks: [], updatedAt: this.now() });
-        if (!cleared.ok) {
-          if (cleared.reason === 'not_found') return created;
-          current = cleared.current;
-          continue;
-        }
-        current = cleared.schedule;
+        const cleared = await this.clearPending(store, current, current.pendingTicks);
+        if (cleared === null) return created;
+        current = cleared;
+        if (current.pendingTicks.length > 0) continue;
       }
       const now = this.now();
       if (!current.enabled || current.paused || current.nextRunAt === null || current.nextRunAt.getTime() > now.getTime()) return created;
@@ -203,13 +211,36 @@ export class ScheduleFiring {
         continue;
       }
       if (last === undefined) return created;
+      // Ours until cleared: if an insert fails, this process's next pass finishes it at once.
+      this.ownClaims.set(current.name, last.getTime());
       created += await this.insertJobs(claimed.schedule, ticks);
-      // Lost only to a writer that changed the schedule meanwhile; ticks it still lists are
-      // inserted again by the next pass, refused as existing: nothing doubles.
-      await store.updateSchedule(current.name, claimed.schedule.version, { pendingTicks: [], updatedAt: this.now() });
+      await this.clearPending(store, claimed.schedule, ticks);
       return created;
     }
     return created;
+  }
+
+  /**
+   * Clears `ticks` (whose jobs now exist) from the schedule's pending ticks, by compare-and-set,
+   * re-reading once when a command changed the schedule meanwhile. Answers the schedule after, or
+   * null when it is gone. Ticks it still lists (another claim) are left for their firing.
+   */
+  private async clearPending(store: ScheduleStore, record: ScheduleRecord, ticks: readonly Date[]): Promise<ScheduleRecord | null> {
+    let current = record;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!sameTicks(current.pendingTicks, ticks)) return current;
+      const cleared = await store.updateSchedule(current.name, current.version, { pendingTicks: [], updatedAt: this.now() });
+      if (cleared.ok) {
+        this.ownClaims.delete(current.name);
+        return cleared.schedule;
+      }
+      if (cleared.reason === 'not_found') {
+        this.ownClaims.delete(current.name);
+        return null;
+      }
+      current = cleared.current;
+    }
+    return current;
   }
 
   /** Inserts the job of each tick, a few at a time; answers how many were new. */
@@ -253,4 +284,8 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, work: 
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+function sameTicks(a: readonly Date[], b: readonly Date[]): boolean {
+  return a.length === b.length && a.every((tick, index) => tick.getTime() === b[index]!.getTime());
 }

@@ -214,9 +214,11 @@ function timing(cron: unknown, timezone: unknown, every: unknown, startAt: Date 
     throw new JobValidationError('cron', `must be a cron pattern such as "0 2 * * *" (at most ${MAX_PATTERN_LENGTH} characters); got ${show(cron)}.`);
   }
   assertStorableText(cron, 'cron');
+  // One spelling per pattern: spaces around and between fields do not make another schedule.
+  const pattern = cron.trim().replace(/\s+/g, ' ');
   const zone = timezone ?? 'UTC';
-  checkCron(cron, zone, startAt, endAt);
-  return { cron, timezone: canonicalTimeZone(zone), everyMs: null };
+  checkCron(pattern, zone, startAt, endAt);
+  return { cron: pattern, timezone: canonicalTimeZone(zone), everyMs: null };
 }
 
 function optionalDate(value: unknown, field: string): Date | null {

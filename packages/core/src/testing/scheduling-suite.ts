@@ -102,7 +102,7 @@ export function schedulingSuite(options: StoreContractOptions): void {
         await tracker.schedule(name, { type, cron: '0 2 * * *', timezone: 'europe/berlin', payload, metadata: { k: undefined } });
         const first = (await schedules().getSchedule(name))!;
         expect(first.timezone).toBe('Europe/Berlin');
-        await tracker.schedule(name, { type, cron: '0 2 * * *', timezone: 'Europe/Berlin', payload: { nested: { a: [1, { z: null }], b: 1 }, at: new Date(Date.UTC(2026, 0, 1)) }, metadata: {} });
+        await tracker.schedule(name, { type, cron: ' 0  2 * * *\t', timezone: 'Europe/Berlin', payload: { nested: { a: [1, { z: null }], b: 1 }, at: new Date(Date.UTC(2026, 0, 1)) }, metadata: {} });
         expect((await schedules().getSchedule(name))?.version).toBe(first.version);
       });
     });
