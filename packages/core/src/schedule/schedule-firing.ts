@@ -41,10 +41,14 @@ const MAX_ATTEMPTS = 5;
 const FIRING_CONCURRENCY = 8;
 /**
  * How old the newest of another process's pending ticks must be (ms) before a pass finishes
- * them: a firing claims a tick when it falls due and inserts its jobs in well under this, so only
- * a process that died (or failed to insert) leaves them longer.
+ * them: 5 000. A firing claims a tick when it falls due and inserts its jobs in milliseconds (a
+ * 1000-tick catch-up in about a second), so only a process that died or failed to insert leaves
+ * them longer. Short, because the schedule fires no new tick while they wait: after a crash in
+ * mid-firing it resumes within seconds (under `catchUp: 'latest'` the ticks of those seconds
+ * fire as one). Its only purpose is to spare the others repeating a firing under way, whose
+ * inserts the primary key would refuse anyway.
  */
-export const PENDING_GRACE_MS = 30_000;
+export const PENDING_GRACE_MS = 5_000;
 /** First wait before a schedule that failed is tried again (ms); it doubles up to the cap. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
