@@ -23,6 +23,10 @@ import {
   type Tracker,
   type TrackerEvents,
   type WorkerEvents,
+  type Schedule,
+  type SchedulePage,
+  type ScheduleOverlap,
+  type FiringPass,
 } from './index.js';
 import type { JobStore } from './store/index.js';
 
@@ -97,6 +101,24 @@ describe('public types', () => {
     createWorker({ tracker, handlers: { [type]: async (ctx: JobContext<{ a: number }>) => ctx.job.payload.a } });
     const found = await tracker.get(job.id);
     if (isJobOfType(found, type)) expectTypeOf(found).toEqualTypeOf<Job<unknown, unknown>>();
+  });
+
+  it('types the schedule API', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const schedule = await tracker.schedule('nightly', { type: 'report', cron: '0 2 * * *', timezone: 'Europe/Berlin', payload: { month: 1 } });
+    expectTypeOf(schedule).toEqualTypeOf<Schedule>();
+    expectTypeOf(schedule.nextRunAt).toEqualTypeOf<Date | null>();
+    expectTypeOf(schedule.every).toEqualTypeOf<number | null>();
+    expectTypeOf(schedule.overlap).toEqualTypeOf<ScheduleOverlap>();
+    expectTypeOf(await tracker.listSchedules({ tenantId: 'acme', limit: 10 })).toEqualTypeOf<SchedulePage>();
+    expectTypeOf(await tracker.getSchedule('nightly', { tenantId: null })).toEqualTypeOf<Schedule | null>();
+    expectTypeOf(await tracker.unschedule('nightly')).toEqualTypeOf<boolean>();
+    expectTypeOf(await tracker.fireDueSchedules()).toEqualTypeOf<FiringPass>();
+    // @ts-expect-error exactly one of cron and every is checked at run time; an unknown key at compile time
+    await tracker.schedule('bad', { type: 'report', every: '1m', colour: 'red' });
+    // @ts-expect-error overlap is 'skip' or 'allow'
+    await tracker.schedule('bad', { type: 'report', every: '1m', overlap: 'queue' });
+    createWorker({ tracker, handlers: {}, schedules: false });
   });
 
   it('answers plain jobs from reads and events while the registry is empty', async () => {
