@@ -1,3 +1,4 @@
+import { keepsSchedules } from '../store/guarded-store.js';
 import { JobValidationError, ScheduleNotFoundError, StoreError } from '../errors/jobtrail-error.js';
 import type { JobStore, StoreLimits } from '../store/job-store.js';
 import type { SchedulePatch, ScheduleRecord, ScheduleStore } from '../store/schedule-store.js';
@@ -142,10 +143,10 @@ export class ScheduleCommands {
 
   private scheduleStore(): ScheduleStore {
     const store = this.deps.store;
-    if (typeof store.insertSchedule !== 'function') {
+    if (!keepsSchedules(store)) {
       throw new StoreError('This job store keeps no schedules (it implements no ScheduleStore methods); use a store that does, such as MemoryJobStore, PostgresJobStore or MongoJobStore.');
     }
-    return store as Required<JobStore>;
+    return store;
   }
 }
 

@@ -1,4 +1,5 @@
 import { StoreError } from '../errors/jobtrail-error.js';
+import { keepsSchedules } from '../store/guarded-store.js';
 import { isTerminal } from '../model/job-status.js';
 import type { JobStore } from '../store/job-store.js';
 import { MAX_SCHEDULE_PAGE, type ScheduleRecord, type ScheduleStore } from '../store/schedule-store.js';
@@ -89,7 +90,7 @@ export class ScheduleFiring {
 
   /** Whether the store keeps schedules at all. */
   get supported(): boolean {
-    return typeof this.deps.store.dueSchedules === 'function';
+    return keepsSchedules(this.deps.store);
   }
 
   /**
@@ -151,7 +152,7 @@ export class ScheduleFiring {
     if (this.backoff.size === 0) return store.nextScheduleRunAt();
     let next = Math.min(...[...this.backoff.values()].map((entry) => entry.until));
     const horizon = new Date(Math.max(now, next));
-    const earliest = await store.dueSchedules(horizon, Math.min(this.backoff.size + 1, 1000));
+    const earliest = await store.dueSchedules(horizon, Math.min(this.backoff.size + 1, MAX_SCHEDULE_PAGE));
     // Due before the first wait ends and not waiting itself; none: wake when that wait ends.
     const healthy = earliest.find((record) => !this.backoff.has(record.name));
     if (healthy !== undefined) next = Math.min(next, healthy.pendingTicks.length > 0 ? now : (healthy.nextRunAt?.getTime() ?? next));

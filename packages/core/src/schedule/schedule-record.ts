@@ -87,24 +87,9 @@ function specFields(definition: ScheduleDefinition): SpecFields {
   };
 }
 
-/**
- * Equality of stored values: Dates by instant, objects by content whatever their key order (a
- * store such as PostgreSQL's jsonb answers keys in an order of its own), arrays in order.
- */
+/** Equality of a stored scalar or Date (the spec's fields other than payload and metadata). */
 export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (isDate(a) || isDate(b)) return isDate(a) && isDate(b) && a.getTime() === b.getTime();
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const other = b as unknown[];
-    return a.length === other.length && a.every((item, index) => sameValue(item, other[index]));
-  }
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const keys = Object.keys(left);
-  if (keys.length !== Object.keys(right).length) return false;
-  return keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
+  return a === b || (isDate(a) && isDate(b) && a.getTime() === b.getTime());
 }
 
 /**

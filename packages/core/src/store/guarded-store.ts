@@ -322,3 +322,10 @@ function describeStore(store: JobStore): string {
   return typeof name === 'string' ? `${kind} "${name}"` : kind;
 }
 
+/**
+ * Whether `store` keeps schedules. One method is enough to ask: a guarded store (every tracker's)
+ * has all of them or none (`guardStore` refuses a store with only some).
+ */
+export function keepsSchedules(store: JobStore): store is JobStore & ScheduleStore {
+  return typeof store.dueSchedules === 'function';
+}

@@ -1,6 +1,7 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import { assertStorableDate, show } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
+import { optionalDate, optionalText, requireText } from './store-input.js';
 import { MAX_SCHEDULE_PAGE, type ScheduleQuery, type SchedulePatch, type ScheduleRecord } from './schedule-store.js';
 
 /**
@@ -115,18 +116,6 @@ function checkSettings(value: Partial<ScheduleRecord>): void {
     }
     for (const [index, tick] of value.pendingTicks.entries()) assertStorableDate(tick, `pendingTicks[${index}]`);
   }
-}
-
-function requireText(field: string, value: unknown): void {
-  if (typeof value !== 'string' || value === '') throw new JobValidationError(field, `must be a non-empty string; got ${show(value)}.`);
-}
-
-function optionalText(field: string, value: unknown): void {
-  if (value != null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${show(value)}.`);
-}
-
-function optionalDate(field: string, value: unknown): void {
-  if (value != null) assertStorableDate(value, field);
 }
 
 function requireBoolean(field: string, value: unknown): void {

@@ -61,16 +61,16 @@ function optionalFinite(field: string, value: unknown): void {
   if (value != null) requireFinite(field, value);
 }
 
-function optionalDate(field: string, value: unknown): void {
+export function optionalDate(field: string, value: unknown): void {
   if (value != null) assertStorableDate(value, field);
 }
 
-function requireText(field: string, value: unknown): void {
+export function requireText(field: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new JobValidationError(field, `must be a non-empty string; got ${show(value)}.`);
 }
 
 /** A string or null (absent counts as null). Anything else could reach a query as an operator. */
-function optionalText(field: string, value: unknown): void {
+export function optionalText(field: string, value: unknown): void {
   if (value != null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${show(value)}.`);
 }
 

@@ -2,6 +2,7 @@ import type { FiringPass } from '../schedule/schedule-firing.js';
 import type { StoreWakeEvent } from '../store/job-store.js';
 import type { TrackerErrorContext } from '../tracker/tracker-events.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
+import { raceTimeout } from '../util/race-timeout.js';
 
 /** What the loop drives: the tracker's firing pass and the store's schedule wake-ups. */
 export interface ScheduleLoopHost {
@@ -75,11 +76,7 @@ export class ScheduleLoop {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.clearTimer();
-    const passing = this.passing;
-    if (passing === null) return;
-    let timer: TimerHandle | null = null;
-    await Promise.race([passing, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, graceMs)))]);
-    if (timer !== null) this.clock.clearTimeout(timer);
+    if (this.passing !== null) await raceTimeout(this.passing, graceMs, this.clock);
   }
 
   /** Runs a pass now (or right after the one under way). */

@@ -22,6 +22,7 @@ import type { UntypedJobHandlers, WorkerOptions } from './worker-options.js';
 import { assertTracker, resolveWorkerSettings, type WorkerSettings } from './worker-settings.js';
 import { WorkerSlots } from './worker-slots.js';
 import { ScheduleLoop } from './schedule-loop.js';
+import { keepsSchedules } from '../store/guarded-store.js';
 
 /**
  * Creates a worker over a tracker: it runs its attempts through the tracker's attempt runner.
@@ -87,7 +88,7 @@ export class Worker {
     this.timers = new MaintenanceTimers(this.clock, this.tracker, { wake: () => this.wake(), report: this.emit.error }, this.settings);
     const store = this.tracker.store;
     this.scheduler =
-      this.settings.schedules && typeof store.dueSchedules === 'function'
+      this.settings.schedules && keepsSchedules(store)
         ? new ScheduleLoop(
             this.clock,
             {

@@ -29,8 +29,10 @@ export function isDedupeViolation(error: unknown, names: TableNames): boolean {
  * Turns what node-postgres (or TypeORM) threw into a typed jobtrail error: `JobValidationError`
  * (`invalid_input`) for anything the caller's data caused, `StoreError` (`store_error`) for the
  * database, the connection or the schema. Errors that already are jobtrail errors pass through.
+ * `subject` is the field a value PostgreSQL cannot hold is refused under (`job`, or `schedule`
+ * for the schedule operations).
  */
-export function mapPgError(error: unknown, names: TableNames, operation: string): JobtrailError {
+export function mapPgError(error: unknown, names: TableNames, operation: string, subject: 'job' | 'schedule' = 'job'): JobtrailError {
   // By kind, not `instanceof`: core's errors may come from another copy of core (its CommonJS build).
   if (JobtrailError.isInstance(error)) return error;
   const code = sqlState(error);
@@ -51,18 +53,18 @@ export function mapPgError(error: unknown, names: TableNames, operation: string)
     case '22P05':
     case '22021':
       return new JobValidationError(
-        'job',
+        subject,
         `contains text PostgreSQL cannot store: a \\u0000 character or an unpaired UTF-16 surrogate in a string (${message}). Remove it before storing.`,
       );
     case '22003':
-      return new JobValidationError('job', `a number is out of range for PostgreSQL (${message}).`);
+      return new JobValidationError(subject, `a number is out of range for PostgreSQL (${message}).`);
     case '22008':
     case '22007':
-      return new JobValidationError('job', `a date is outside the range PostgreSQL can store (${message}).`);
+      return new JobValidationError(subject, `a date is outside the range PostgreSQL can store (${message}).`);
     case '22P02':
       return new JobValidationError('job', `a value has the wrong format for its column (${message}).`);
     case '54000':
-      return new JobValidationError('job', `a value is too large for PostgreSQL (${message}); keep type, key, tenantId and ownerId short.`);
+      return new JobValidationError(subject, `a value is too large for PostgreSQL (${message}); keep type, key, tenantId and ownerId short.`);
     case '25P02':
       return new JobValidationError(
         'transaction',

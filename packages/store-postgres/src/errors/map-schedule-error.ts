@@ -11,8 +11,9 @@ interface PgErrorFields {
 
 /**
  * `mapPgError` for the schedule operations: what the caller's data caused names the schedule (not
- * a job), and a missing schedules table says which migration brings it. Everything else (lost
- * connections, an aborted transaction, the DataSource) is mapped as for jobs.
+ * a job: `mapPgError`'s `subject`), a wrong format or check says what jsonb and the schedule's
+ * checks mean, and a missing schedules table says which migration brings it. Everything else
+ * (lost connections, an aborted transaction, the DataSource) is mapped as for jobs.
  */
 export function mapScheduleError(error: unknown, names: TableNames, operation: string): JobtrailError {
   if (JobtrailError.isInstance(error)) return error;
@@ -22,17 +23,6 @@ export function mapScheduleError(error: unknown, names: TableNames, operation: s
   const message = fields.message ?? String(error);
   const table = `${names.schema}.${names.schedules.table}`;
   switch (code) {
-    case '22P05':
-    case '22021':
-      return new JobValidationError(
-        'schedule',
-        `contains text PostgreSQL cannot store: a \\u0000 character or an unpaired UTF-16 surrogate in a string (${message}). Remove it before storing.`,
-      );
-    case '22003':
-      return new JobValidationError('schedule', `a number is out of range for PostgreSQL (${message}).`);
-    case '22007':
-    case '22008':
-      return new JobValidationError('schedule', `a date is outside the range PostgreSQL can store (${message}).`);
     // Also what jsonb answers for an unpaired UTF-16 surrogate (`\ud800` in the JSON text): the
     // detail says which.
     case '22P02':
@@ -48,6 +38,6 @@ export function mapScheduleError(error: unknown, names: TableNames, operation: s
         { cause: error },
       );
     default:
-      return mapPgError(error, names, operation);
+      return mapPgError(error, names, operation, 'schedule');
   }
 }
