@@ -1,7 +1,7 @@
 import { keepsSchedules } from '../store/guarded-store.js';
 import { JobValidationError, ScheduleNotFoundError, StoreError } from '../errors/jobtrail-error.js';
 import type { JobStore, StoreLimits } from '../store/job-store.js';
-import type { SchedulePatch, ScheduleRecord, ScheduleStore } from '../store/schedule-store.js';
+import { MAX_SCHEDULE_PAGE, type SchedulePatch, type ScheduleRecord, type ScheduleStore } from '../store/schedule-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
 import { assertKnownKeys, integerOption, show } from '../tracker/validate-input.js';
 import { readInput } from '../util/read-input.js';
@@ -100,20 +100,21 @@ export class ScheduleCommands {
     const query = readInput('options', () => {
       if (options === null || typeof options !== 'object') throw new JobValidationError('options', `must be an object; got ${show(options)}.`);
       assertKnownKeys(options, LIST_KEYS, 'a listSchedules');
-      const limit = integerOption(options.limit, DEFAULT_PAGE, 'limit', 1, 1000);
+      const limit = integerOption(options.limit, DEFAULT_PAGE, 'limit', 1, MAX_SCHEDULE_PAGE);
       const tenantId = checkScope({ tenantId: options.tenantId }).tenantId;
       const after = options.after; // read once: what is checked is what is used
       if (after !== undefined) assertScheduleName(after, 'after');
       return { limit, tenantId, after };
     });
-    // One more than asked tells whether a next page exists.
+    // One more than asked tells whether a next page exists; at the store's largest page, a full
+    // page answers a cursor (the next page may then be empty), never a silent end.
     const records = await store.listSchedules({
-      limit: Math.min(query.limit + 1, 1000),
+      limit: Math.min(query.limit + 1, MAX_SCHEDULE_PAGE),
       ...(query.tenantId === undefined ? {} : { tenantId: query.tenantId }),
       ...(query.after === undefined ? {} : { after: query.after }),
     });
     const page = records.slice(0, query.limit);
-    const more = records.length > query.limit;
+    const more = records.length > query.limit || (records.length === MAX_SCHEDULE_PAGE && query.limit === MAX_SCHEDULE_PAGE);
     return { schedules: page.map(toSchedule), nextCursor: more ? page[page.length - 1]!.name : null };
   }
 

@@ -18,7 +18,10 @@ export interface Schedule extends Omit<ScheduleRecord, 'everyMs' | 'anchorAt' | 
 /** A page of `tracker.listSchedules()`, name ascending. */
 export interface SchedulePage {
   schedules: Schedule[];
-  /** The name to pass as `after` for the next page, or null when this was the last. */
+  /**
+   * The name to pass as `after` for the next page, or null when this was the last. (A full page
+   * of the largest size, 1000, always answers a cursor; the page after it may be empty.)
+   */
   nextCursor: string | null;
 }
 
