@@ -28,6 +28,7 @@ export type {
   LargeJobField,
   UnreadField,
   UnreadFields,
+  WaitingFor,
   JsonValue,
   JsonObject,
   JsonPrimitive,
@@ -86,6 +87,8 @@ export type { Schedule, SchedulePage, ListSchedulesOptions } from './schedule/sc
 export type { ScheduleSpec, ScheduleOverlap, ScheduleCatchUp } from './schedule/schedule-spec.js';
 export type { ScheduleScope } from './schedule/schedule-commands.js';
 export type { FiringPass, FireDueOptions } from './schedule/schedule-firing.js';
+export type { TypeLimits, RateLimit, CheckedTypeLimits } from './flow/type-limits.js';
+export type { JobTypeInfo } from './flow/type-commands.js';
 
 export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
 

@@ -3,7 +3,8 @@ import { assertKnownKeys, isPlainObject, show } from '../tracker/validate-input.
 
 /**
  * Flow control of one job type, held by the store and honoured by every process's claim (see
- * docs/design.md, "Flow control"). Not exported yet: the store side is being built.
+ * docs/design.md, "Flow control"): `tracker.setTypeLimits(type, limits)` or
+ * `createTracker({ types: { [type]: limits } })`.
  */
 export interface TypeLimits {
   /** At most this many jobs of the type `running` at once, across all processes (1 to 100 000). */

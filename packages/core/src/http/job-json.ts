@@ -97,6 +97,7 @@ export function toJobJson(
     parentId: job.parentId,
     tenantId: job.tenantId,
     ownerId: job.ownerId,
+    group: job.group ?? null,
     status: job.status,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
@@ -119,6 +120,7 @@ export function toJobJson(
     trace: wireTrace(job.trace),
     scheduleName: job.scheduleName ?? null,
     scheduledFor: iso(job.scheduledFor ?? null),
+    waitingFor: job.waitingFor ?? null,
   };
   for (const field of LARGE_JOB_FIELDS) {
     if (!allowed(expose[field], EXPOSE_DEFAULTS[field], job, scope)) continue;

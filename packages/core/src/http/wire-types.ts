@@ -1,4 +1,5 @@
 import type { JobStatus } from '../model/job-status.js';
+import type { WaitingFor } from '../model/job.js';
 import type { HasJobTypes, PayloadOf, RegisteredJobType, ResultOf } from '../model/job-types.js';
 import type { ScheduleCatchUp, ScheduleOverlap } from '../schedule/schedule-spec.js';
 
@@ -37,6 +38,13 @@ export interface JobJson<TPayload = unknown, TResult = unknown> {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  group: string | null;
+  /**
+   * Why a due job is not claimed yet (`GET /jobs/:id` only; lists answer null): its type is
+   * `'paused'`, at `'maxRunning'`, its group at `maxRunningPerGroup` (`'group'`), or the rate
+   * limit's window is full (`'rateLimit'`). Null when nothing holds it back.
+   */
+  waitingFor: WaitingFor | null;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;

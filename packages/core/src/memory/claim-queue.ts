@@ -169,54 +169,115 @@ function ranksBefore(a: DueEntry, b: DueEntry): boolean {
   return a.entry.id < b.entry.id;
 }
 
+/** The claimable jobs of one type, one queue per job group (`null`: jobs without one). */
+export type GroupQueues = Map<string | null, TypeQueue>;
+
+/** How one type may be claimed now (see `takeDue`). */
+export interface TypePlan {
+  /** Most jobs of the type to take. */
+  limit: number;
+  /** Most jobs of one group to take; absent: no cap per group. */
+  groupLimit?: (group: string | null) => number;
+  /**
+   * Round-robin between groups: each group's latest start (ms), updated as jobs are taken; a group
+   * absent from it never started and goes first. Absent: plain claim order across groups.
+   */
+  lastStart?: Map<string | null, number>;
+}
+
+interface GroupCandidate {
+  group: string | null;
+  queue: TypeQueue;
+  due: DueEntry;
+  /** What this group may still give; Infinity without a cap. */
+  left: number;
+}
+
+interface TypeCandidates {
+  type: string;
+  plan: TypePlan;
+  left: number;
+  groups: GroupCandidate[];
+  best: GroupCandidate;
+}
+
+/** The candidate a type gives next: round-robin by latest start, else claim order. */
+function bestOf(groups: readonly GroupCandidate[], lastStart: Map<string | null, number> | undefined): GroupCandidate {
+  let best = groups[0]!;
+  for (let i = 1; i < groups.length; i++) {
+    const candidate = groups[i]!;
+    if (lastStart !== undefined) {
+      const a = lastStart.get(candidate.group) ?? Number.NEGATIVE_INFINITY;
+      const b = lastStart.get(best.group) ?? Number.NEGATIVE_INFINITY;
+      if (a !== b) {
+        if (a < b) best = candidate;
+        continue;
+      }
+    }
+    if (ranksBefore(candidate.due, best.due)) best = candidate;
+  }
+  return best;
+}
+
 /**
- * Takes, in claim order across types, up to `total` due jobs (runAt <= `now`), at most
- * `limits[type]` of each type, handing each row to `take` (which makes it running). Queues left
- * empty are dropped from `queues`.
+ * Takes, in claim order across types, up to `total` due jobs (runAt <= `now`), within each type's
+ * plan, handing each row to `take` (which makes it running). Within a type, groups are served in
+ * claim order, or round-robin when its plan keeps `lastStart`. Queues left empty are dropped.
+ * Costs O(groups with due jobs) per job taken: one for jobs without groups, as before groups.
  */
 export function takeDue(
-  queues: Map<string, TypeQueue>,
-  limits: Readonly<Record<string, number>>,
+  queues: Map<string, GroupQueues>,
+  plans: ReadonlyMap<string, TypePlan>,
   total: number,
   now: number,
   take: (row: Row) => void,
 ): void {
-  // Per type: what may still be claimed, and its best due candidate.
-  const remaining = new Map<string, number>();
-  const candidates = new Map<string, DueEntry>();
-  for (const type of Object.keys(limits)) {
-    const limit = limits[type]!;
-    const queue = queues.get(type);
-    if (limit === 0 || queue === undefined) continue;
-    const due = queue.peekDue(now);
-    if (due === undefined) continue;
-    remaining.set(type, limit);
-    candidates.set(type, due);
+  const types: TypeCandidates[] = [];
+  for (const [type, plan] of plans) {
+    if (plan.limit <= 0) continue;
+    const byGroup = queues.get(type);
+    if (byGroup === undefined) continue;
+    const groups: GroupCandidate[] = [];
+    for (const [group, queue] of byGroup) {
+      const left = plan.groupLimit === undefined ? Number.POSITIVE_INFINITY : plan.groupLimit(group);
+      if (left <= 0) continue;
+      const due = queue.peekDue(now);
+      if (due === undefined) {
+        if (queue.empty) byGroup.delete(group);
+        continue;
+      }
+      groups.push({ group, queue, due, left });
+    }
+    if (byGroup.size === 0) queues.delete(type);
+    if (groups.length > 0) types.push({ type, plan, left: plan.limit, groups, best: bestOf(groups, plan.lastStart) });
   }
   let left = total;
-  while (left > 0 && candidates.size > 0) {
-    let bestType = '';
-    let best: DueEntry | undefined;
-    for (const [type, candidate] of candidates) {
-      if (best === undefined || ranksBefore(candidate, best)) {
-        best = candidate;
-        bestType = type;
-      }
+  while (left > 0 && types.length > 0) {
+    let bestIndex = 0;
+    for (let i = 1; i < types.length; i++) {
+      if (ranksBefore(types[i]!.best.due, types[bestIndex]!.best.due)) bestIndex = i;
     }
-    if (best === undefined) break;
-    const queue = queues.get(bestType)!;
-    queue.take(best.priority);
-    take(best.entry.row);
+    const chosen = types[bestIndex]!;
+    const candidate = chosen.best;
+    candidate.queue.take(candidate.due.priority);
+    take(candidate.due.entry.row);
     left--;
+    chosen.left--;
+    candidate.left--;
+    chosen.plan.lastStart?.set(candidate.group, now);
 
-    const typeLeft = remaining.get(bestType)! - 1;
-    const next = typeLeft > 0 ? queue.peekDue(now) : undefined;
+    const next = candidate.left > 0 && chosen.left > 0 ? candidate.queue.peekDue(now) : undefined;
     if (next === undefined) {
-      candidates.delete(bestType);
-      if (queue.empty) queues.delete(bestType);
+      chosen.groups.splice(chosen.groups.indexOf(candidate), 1);
+      if (candidate.queue.empty) {
+        const byGroup = queues.get(chosen.type);
+        byGroup?.delete(candidate.group);
+        if (byGroup?.size === 0) queues.delete(chosen.type);
+      }
     } else {
-      remaining.set(bestType, typeLeft);
-      candidates.set(bestType, next);
+      candidate.due = next;
     }
+    if (chosen.left <= 0 || chosen.groups.length === 0) types.splice(bestIndex, 1);
+    else chosen.best = bestOf(chosen.groups, chosen.plan.lastStart);
   }
 }

@@ -23,6 +23,7 @@ export interface Row {
   readonly parentId: string | null;
   readonly tenantId: string | null;
   readonly ownerId: string | null;
+  readonly group: string | null;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;
@@ -194,6 +195,7 @@ export function toRow(job: Job): Row {
     parentId: job.parentId ?? null,
     tenantId: job.tenantId ?? null,
     ownerId: job.ownerId ?? null,
+    group: job.group ?? null,
     status: job.status,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
@@ -237,6 +239,7 @@ export function toJob(row: Row, plan: ReadPlan = FULL_READ): Job {
     parentId: row.parentId,
     tenantId: row.tenantId,
     ownerId: row.ownerId,
+    group: row.group,
     status: row.status,
     attempt: row.attempt,
     maxAttempts: row.maxAttempts,

@@ -22,7 +22,9 @@ import { metricOverflowError } from '../store/store-refusals.js';
 import { DEFAULT_PRUNE_LIMIT } from '../store/store-input.js';
 import { addOwn, getOwn } from '../util/own-property.js';
 import { checkReadOptions, inReadScope, toReadPlan } from '../store/field-reads.js';
-import { takeDue, TypeQueue, type QueueEntry } from './claim-queue.js';
+import { takeDue, TypeQueue, type GroupQueues, type QueueEntry, type TypePlan } from './claim-queue.js';
+import { FlowTable } from './flow-table.js';
+import type { TypeControl, TypeControlWrite } from '../store/flow-store.js';
 import { cloneMetrics, toJob, toRow, type Row } from './clone.js';
 import { applyPatch, compileFilter, dedupeKey, isClaimable, lowerBound, matches } from './row-updates.js';
 import { WakeListeners } from './wake-listeners.js';
@@ -68,7 +70,7 @@ export class MemoryJobStore implements JobStore {
   private ids: string[] = [];
   /** {@link dedupeKey} → id of the non-finished job holding that key in its type, tenant and owner. */
   private readonly keys = new Map<string, string>();
-  private readonly queues = new Map<string, TypeQueue>();
+  private readonly queues = new Map<string, GroupQueues>();
   /** Ids of running jobs: what `findExpired` looks through. */
   private readonly running = new Set<string>();
   /** Ids of terminal jobs: what `prune` looks through. */
@@ -76,6 +78,7 @@ export class MemoryJobStore implements JobStore {
   private readonly children = new Map<string, Set<string>>();
   private readonly listeners = new WakeListeners();
   private readonly schedules = new ScheduleTable();
+  private readonly flow = new FlowTable();
   private isClosed = false;
   private nextSeq = 1;
 
@@ -168,11 +171,11 @@ export class MemoryJobStore implements JobStore {
     const wasClaimable = isClaimable(from);
     const isNowClaimable = isClaimable(to);
     if (isNowClaimable && (!wasClaimable || row.runAt !== previousRunAt)) {
-      if (wasClaimable) this.queues.get(row.type)?.markStale(row.priority);
+      if (wasClaimable) this.queues.get(row.type)?.get(row.group)?.markStale(row.priority);
       this.enqueue(row);
       this.wake(row.type);
     } else if (wasClaimable && !isNowClaimable) {
-      this.queues.get(row.type)?.markStale(row.priority);
+      this.queues.get(row.type)?.get(row.group)?.markStale(row.priority);
     }
     return { ok: true, job: toJob(row) };
   }
@@ -183,7 +186,12 @@ export class MemoryJobStore implements JobStore {
     const owner = request.owner;
 
     const claimed: Job[] = [];
-    takeDue(this.queues, request.limits, request.limit, now, (row) => {
+    const plans = new Map<string, TypePlan>();
+    for (const type of Object.keys(request.limits)) {
+      const requested = request.limits[type]!;
+      plans.set(type, this.flow.plan(type, requested, now, () => this.runningByGroup(type)) ?? { limit: requested });
+    }
+    takeDue(this.queues, plans, request.limit, now, (row) => {
       row.status = 'running';
       row.attempt += 1;
       row.leaseOwner = owner;
@@ -191,6 +199,7 @@ export class MemoryJobStore implements JobStore {
       row.startedAt = now;
       row.updatedAt = now;
       this.running.add(row.id);
+      this.flow.recordStart(row.type, row.group, now);
       claimed.push(toJob(row));
     });
     return claimed;
@@ -393,6 +402,24 @@ export class MemoryJobStore implements JobStore {
     return deleted;
   }
 
+  async getTypeControl(type: string): Promise<TypeControl | null> {
+    return this.flow.get(type);
+  }
+
+  async listTypeControls(): Promise<TypeControl[]> {
+    return this.flow.list();
+  }
+
+  async putTypeControl(control: TypeControl, expectedVersion: number | null): Promise<TypeControlWrite> {
+    const result = this.flow.put(control, expectedVersion);
+    if (result.ok) this.wake(control.type);
+    return result;
+  }
+
+  async countStarts(type: string, since: Date, group?: string | null): Promise<number> {
+    return this.flow.countStarts(type, since.getTime(), group);
+  }
+
   /** Every rejection is a jobtrail error already: `guardStore` passes its promises through. */
   readonly mapsErrors = true;
 
@@ -413,6 +440,7 @@ export class MemoryJobStore implements JobStore {
     this.finished.clear();
     this.children.clear();
     this.schedules.clear();
+    this.flow.clear();
   }
 
   private addId(id: string): void {
@@ -423,12 +451,27 @@ export class MemoryJobStore implements JobStore {
 
   private enqueue(row: Row): void {
     row.seq = this.nextSeq++;
-    let queue = this.queues.get(row.type);
+    let groups = this.queues.get(row.type);
+    if (groups === undefined) {
+      groups = new Map();
+      this.queues.set(row.type, groups);
+    }
+    let queue = groups.get(row.group);
     if (queue === undefined) {
       queue = new TypeQueue(this.isValidEntry);
-      this.queues.set(row.type, queue);
+      groups.set(row.group, queue);
     }
     queue.add(row.priority, { runAt: row.runAt, id: row.id, seq: row.seq, row });
+  }
+
+  /** The running jobs of `type`, counted per group. */
+  private runningByGroup(type: string): Map<string | null, number> {
+    const counts = new Map<string | null, number>();
+    for (const id of this.running) {
+      const row = this.jobs.get(id)!;
+      if (row.type === type) counts.set(row.group, (counts.get(row.group) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /** Ascending ids worth testing against `filter`: a parent's children when it names one. */

@@ -74,7 +74,7 @@ export function applyPatch(row: Row, patch: JobPatch): void {
 export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
   const statuses = filter.status === undefined ? undefined : new Set<string>(filter.status);
   const types = filter.type === undefined ? undefined : new Set<string>(filter.type);
-  const { tenantId, ownerId, parentId } = filter;
+  const { tenantId, ownerId, group, parentId } = filter;
   const createdAfter = filter.createdAfter?.getTime();
   const createdBefore = filter.createdBefore?.getTime();
   const activeSince = filter.activeSince?.getTime();
@@ -83,6 +83,7 @@ export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
     if (types !== undefined && !types.has(row.type)) return false;
     if (tenantId !== undefined && row.tenantId !== tenantId) return false;
     if (ownerId !== undefined && row.ownerId !== ownerId) return false;
+    if (group !== undefined && row.group !== group) return false;
     if (parentId !== undefined && row.parentId !== parentId) return false;
     if (createdAfter !== undefined && row.createdAt < createdAfter) return false;
     if (createdBefore !== undefined && row.createdAt >= createdBefore) return false;

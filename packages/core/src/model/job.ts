@@ -34,6 +34,12 @@ export interface Job<TPayload = unknown, TResult = unknown> {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /**
+   * The job's group (given at enqueue: a tenant, an upstream account), or null. A type's
+   * `maxRunningPerGroup` and per-group rate limit count per group, and groups are served
+   * round-robin; jobs without a group form one group of their own.
+   */
+  group: string | null;
   /** The schedule that fired this job (`tracker.schedule`), or null. */
   scheduleName: string | null;
   /** The tick this job stands for: the instant its schedule was due (null when not scheduled). */
@@ -92,7 +98,20 @@ export interface Job<TPayload = unknown, TResult = unknown> {
    * not listed. Absent on every job read without read options.
    */
   unread?: UnreadFields;
+
+  /**
+   * Only on a job read with `tracker.get()` (and `GET /jobs/:id`), and only while something holds
+   * it back: why a due `queued` or `retrying` job is not claimed yet (its type is paused, or a
+   * limit of its type is reached: see {@link WaitingFor}). Absent when nothing does.
+   */
+  waitingFor?: WaitingFor;
 }
+
+/**
+ * What holds a due job back: its type is `'paused'`, or at `maxRunning`, or its group at
+ * `maxRunningPerGroup` (`'group'`), or the rate limit's window is full (`'rateLimit'`).
+ */
+export type WaitingFor = 'maxRunning' | 'group' | 'rateLimit' | 'paused';
 
 /** The large free-form JSON fields a read can leave out or cap. */
 export type LargeJobField = 'payload' | 'result' | 'metadata';

@@ -18,6 +18,8 @@ import {
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
 import { checkDueSchedules, checkScheduleDelete, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
 import { SCHEDULE_STORE_METHODS, type ScheduleStore } from './schedule-store.js';
+import { checkControlType, checkCountStarts, checkTypeControl } from './flow-input.js';
+import { FLOW_STORE_METHODS, type FlowStore } from './flow-store.js';
 
 /**
  * The brand every copy of core (ESM and CommonJS builds, two versions side by side) puts on the
@@ -52,6 +54,9 @@ const SCHEDULE_QUERY: ArgumentNames = [['query', '']];
 const DUE: ArgumentNames = [['now', ''], ['limit', '']];
 const DELETE_SCHEDULE: ArgumentNames = [['name', ''], ['expectedVersion', '']];
 const SCHEDULE_UPDATE: ArgumentNames = [['name', ''], ['expectedVersion', ''], ['patch', '']];
+const CONTROL_TYPE: ArgumentNames = [['type', '']];
+const PUT_CONTROL: ArgumentNames = [['control', ''], ['expectedVersion', '']];
+const COUNT_STARTS: ArgumentNames = [['type', ''], ['since', ''], ['group', '']];
 /**
  * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
  * by store (the measured clock offset). Weak, so a store and its wrapper are collected together.
@@ -127,6 +132,10 @@ export function guardStore(store: JobStore): JobStore {
     nextScheduleRunAt: failed('nextScheduleRunAt'),
     updateSchedule: failed('updateSchedule'),
     deleteSchedule: failed('deleteSchedule'),
+    getTypeControl: failed('getTypeControl'),
+    listTypeControls: failed('listTypeControls'),
+    putTypeControl: failed('putTypeControl'),
+    countStarts: failed('countStarts'),
   } as const;
   /**
    * Calls `method` of the store with up to five arguments (passed one by one: no arguments array)
@@ -270,6 +279,15 @@ export function guardStore(store: JobStore): JobStore {
     guard.deleteSchedule = (name, expectedVersion) =>
       refused(checkScheduleDelete, DELETE_SCHEDULE, name, expectedVersion) ?? forward('deleteSchedule', schedules.deleteSchedule, name, expectedVersion);
   }
+  const flow = flowMethods(store, label);
+  if (flow !== null) {
+    guard.getTypeControl = (type) => refused(checkControlType, CONTROL_TYPE, type) ?? forward('getTypeControl', flow.getTypeControl, type);
+    guard.listTypeControls = () => refused(checkNothing, NONE) ?? forward('listTypeControls', flow.listTypeControls);
+    guard.putTypeControl = (control, expectedVersion) =>
+      refused(checkTypeControl, PUT_CONTROL, control, expectedVersion) ?? forward('putTypeControl', flow.putTypeControl, control, expectedVersion);
+    guard.countStarts = (type, since, group) =>
+      refused(checkCountStarts, COUNT_STARTS, type, since, group) ?? forward('countStarts', flow.countStarts, type, since, group);
+  }
   if (typeof store.serverTime === 'function') {
     guard.serverTime = () => refused(checkNothing, NONE) ?? forward('serverTime', store.serverTime!);
   }
@@ -308,6 +326,21 @@ function scheduleMethods(store: JobStore, label: string): ScheduleStore | null {
   return store as JobStore & ScheduleStore;
 }
 
+/**
+ * The store's flow-control methods when it has all of them, null when it has none.
+ *
+ * @throws {JobValidationError} (`invalid_input`, field `store`) for a store with only some.
+ */
+function flowMethods(store: JobStore, label: string): FlowStore | null {
+  const present = FLOW_STORE_METHODS.filter((method) => typeof store[method] === 'function');
+  if (present.length === 0) return null;
+  if (present.length < FLOW_STORE_METHODS.length) {
+    const missing = FLOW_STORE_METHODS.filter((method) => !present.includes(method));
+    throw new JobValidationError('store', `${label} has some of the flow-control methods but not ${missing.join(', ')}: implement all of FlowStore or none.`);
+  }
+  return store as JobStore & FlowStore;
+}
+
 /** `MemoryJobStore "orders"`: the class, and the store's own name where it has one. */
 function describeStore(store: JobStore): string {
   let kind = 'JobStore';
@@ -328,4 +361,9 @@ function describeStore(store: JobStore): string {
  */
 export function keepsSchedules(store: JobStore): store is JobStore & ScheduleStore {
   return typeof store.dueSchedules === 'function';
+}
+
+/** Whether `store` has flow control (see `keepsSchedules` for why one method is enough to ask). */
+export function keepsFlowControl(store: JobStore): store is JobStore & FlowStore {
+  return typeof store.putTypeControl === 'function';
 }

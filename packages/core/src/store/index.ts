@@ -29,6 +29,10 @@ export type {
   ScheduleQuery,
 } from './schedule-store.js';
 export { SCHEDULE_STORE_METHODS, MAX_SCHEDULE_PAGE } from './schedule-store.js';
+export type { FlowStore, TypeControl, TypeRateLimit, TypeControlWrite } from './flow-store.js';
+export { FLOW_STORE_METHODS, controlsClaims } from './flow-store.js';
+export { rateAllowance } from '../flow/rate-window.js';
+export type { RateAllowance } from '../flow/rate-window.js';
 export {
   LARGE_JOB_FIELDS,
   MAX_FIELD_CAP_BYTES,

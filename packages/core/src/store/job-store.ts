@@ -1,5 +1,6 @@
 import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
+import type { FlowStore } from './flow-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 
 /**
@@ -14,9 +15,11 @@ import type { ScheduleStore } from './schedule-store.js';
  * database adds (integer widths, index sizes); the `@throws` of each method below are the
  * guarded store's.
  *
- * The schedule methods ({@link ScheduleStore}) are optional as a whole: all or none.
+ * The schedule methods ({@link ScheduleStore}) and the flow-control methods ({@link FlowStore})
+ * are each optional as a whole: all or none. A store with flow control honours each type's
+ * limits in `claim` (see `FlowStore`).
  */
-export interface JobStore extends Partial<ScheduleStore> {
+export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
   /**
    * Inserts a new job. When `job.key` is set and a non-finished job has the same type, key,
    * `tenantId` and `ownerId` (a key's scope; `null` is a value of its own, so two jobs without a
@@ -48,7 +51,9 @@ export interface JobStore extends Partial<ScheduleStore> {
    * Atomically leases up to `limit` due jobs (status queued or retrying, runAt <= now) of the
    * types in `limits`, at most `limits[type]` of each, ordered by priority desc, runAt asc, id asc.
    * Each claimed job becomes running with attempt + 1, the given lease, startedAt = now. No job is
-   * ever leased twice.
+   * ever leased twice. A store with flow control ({@link FlowStore}) also honours each type's
+   * limits and pause here, in the same atomic step, and serves a controlled type's groups
+   * round-robin.
    */
   claim(request: ClaimRequest): Promise<Job[]>;
 
@@ -235,6 +240,8 @@ export interface StoreFilter {
   type?: readonly string[];
   tenantId?: string | null;
   ownerId?: string | null;
+  /** Jobs of this group (`null`: jobs without one). */
+  group?: string | null;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;

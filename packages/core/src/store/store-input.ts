@@ -158,6 +158,7 @@ export function checkJob(job: Job): void {
   optionalText('parentId', job.parentId);
   optionalText('tenantId', job.tenantId);
   optionalText('ownerId', job.ownerId);
+  optionalText('group', job.group);
   optionalText('scheduleName', job.scheduleName);
   optionalDate('scheduledFor', job.scheduledFor);
   requireCount('attempt', job.attempt);
@@ -332,6 +333,7 @@ export function checkFilter(filter: StoreFilter): void {
   }
   if (filter.tenantId !== undefined) optionalText('tenantId', filter.tenantId);
   if (filter.ownerId !== undefined) optionalText('ownerId', filter.ownerId);
+  if (filter.group !== undefined) optionalText('group', filter.group);
   if (filter.parentId !== undefined && typeof filter.parentId !== 'string') {
     throw new JobValidationError('parentId', `must be a job id (a string); got ${show(filter.parentId)}.`);
   }

@@ -18,6 +18,7 @@ export function makeJob<TPayload = unknown, TResult = unknown>(
     parentId: null,
     tenantId: null,
     ownerId: null,
+    group: null,
     scheduleName: null,
     scheduledFor: null,
     status: 'queued',

@@ -14,6 +14,7 @@ import { recordTruthSuite } from './record-truth-suite.js';
 import { retentionSuite } from './retention-suite.js';
 import { schedulesSuite } from './schedules-suite.js';
 import { schedulingSuite } from './scheduling-suite.js';
+import { flowControlSuite } from './flow-control-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
@@ -45,5 +46,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     readCostSuite(options);
     schedulesSuite(options);
     schedulingSuite(options);
+    flowControlSuite(options);
   });
 }

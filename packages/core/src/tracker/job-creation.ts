@@ -53,6 +53,7 @@ export class JobCreation {
       parentId: input.parentId ?? null,
       tenantId: input.tenantId ?? null,
       ownerId: input.ownerId ?? null,
+      group: input.group ?? null,
       scheduleName: null,
       scheduledFor: null,
       status,

@@ -1,11 +1,18 @@
 import type { BackoffPolicy } from '../backoff/backoff.js';
+import type { TypeLimits } from '../flow/type-limits.js';
 import type { ErrorClassifier } from '../errors/classify-error.js';
 import type { JobStore } from '../store/job-store.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
 import type { Clock } from '../util/clock.js';
 
-/** Retry behaviour of one job type; anything unset falls back to the tracker's setting. */
-export interface JobTypeOptions {
+/**
+ * Retry behaviour and flow control of one job type; anything unset falls back to the tracker's
+ * setting. The limits (`maxRunning`, `maxRunningPerGroup`, `rateLimit`: see `TypeLimits`) are
+ * stored when the tracker starts and honoured by every process's claim; when any of them is
+ * given, they replace what the store holds for the type (a limit not given is cleared, the pause
+ * stays). Give none of them to leave the stored limits (set with `tracker.setTypeLimits`) alone.
+ */
+export interface JobTypeOptions extends TypeLimits {
   backoff?: BackoffPolicy;
   maxAttempts?: number;
   classify?: ErrorClassifier;

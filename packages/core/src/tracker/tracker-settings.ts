@@ -3,6 +3,7 @@ import { DEFAULT_MAX_HISTORY } from './attempt-history.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
 import type { JobTypeOptions, TrackerOptions } from './tracker-options.js';
 import { assertInteger, integerOption } from './validate-input.js';
+import { checkTypeLimits, type CheckedTypeLimits } from '../flow/type-limits.js';
 
 /**
  * `leaseMs` (a tracker's, a worker's, a manual start's), checked against one range: 100 ms to a
@@ -18,6 +19,8 @@ export function leaseMsOption(value: number | undefined, fallback: number): numb
 export interface TrackerSettings {
   maxAttempts: number;
   types: Record<string, JobTypeOptions>;
+  /** The limits `types` declares, per type that declares any. */
+  declaredLimits: Map<string, CheckedTypeLimits>;
   progressIntervalMs: number;
   leaseMs: number;
   maxErrors: number;
@@ -38,6 +41,11 @@ export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings
   for (const [type, typeOptions] of Object.entries(types)) {
     if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
   }
+  const declaredLimits = new Map<string, CheckedTypeLimits>();
+  for (const [type, typeOptions] of Object.entries(types)) {
+    const limits = declaredLimitsOf(type, typeOptions);
+    if (limits !== null) declaredLimits.set(type, limits);
+  }
   const progressIntervalMs = integerOption(options.progressIntervalMs, 250, 'progressIntervalMs', 0, 3_600_000);
   const leaseMs = leaseMsOption(options.leaseMs, 60_000);
   const maxErrors = integerOption(options.maxErrors, 20, 'maxErrors', 0, 1000);
@@ -50,6 +58,7 @@ export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings
   return {
     maxAttempts,
     types,
+    declaredLimits,
     progressIntervalMs,
     leaseMs,
     maxErrors,
@@ -58,4 +67,22 @@ export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings
     keepStacks: options.keepStacks ?? false,
     recoverIntervalMs,
   };
+}
+
+const LIMIT_KEYS = ['maxRunning', 'maxRunningPerGroup', 'rateLimit'] as const;
+
+/** The limits `types[type]` declares, checked, or null when it declares none. */
+function declaredLimitsOf(type: string, options: JobTypeOptions): CheckedTypeLimits | null {
+  if (options === null || typeof options !== 'object') {
+    throw new JobValidationError(`types.${type}`, `must be an object of the type's options; got ${String(options)}.`);
+  }
+  if (!LIMIT_KEYS.some((key) => Object.hasOwn(options, key))) return null;
+  const limits: Record<string, unknown> = {};
+  for (const key of LIMIT_KEYS) if (Object.hasOwn(options, key)) limits[key] = options[key];
+  try {
+    return checkTypeLimits(limits);
+  } catch (error) {
+    if (error instanceof JobValidationError) throw new JobValidationError(`types.${type}.${error.field}`, error.message.slice(error.field.length + 2));
+    throw error;
+  }
 }

@@ -28,6 +28,9 @@ import { ScheduleCommands, type ScheduleScope } from '../schedule/schedule-comma
 import { ScheduleFiring, type FireDueOptions, type FiringPass } from '../schedule/schedule-firing.js';
 import type { ListSchedulesOptions, Schedule, SchedulePage } from '../schedule/schedule.js';
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
+import { TypeCommands, type JobTypeInfo } from '../flow/type-commands.js';
+import type { CheckedTypeLimits, TypeLimits } from '../flow/type-limits.js';
+import { keepsFlowControl } from '../store/guarded-store.js';
 
 /**
  * Creates the tracker of a process: one per store, shared by everything that creates, runs or
@@ -68,6 +71,10 @@ export class Tracker {
   private readonly recovery: LeaseRecovery;
   private readonly scheduleCommands: ScheduleCommands;
   private readonly firing: ScheduleFiring;
+  private readonly typeCommands: TypeCommands;
+  /** The limits `createTracker({ types })` declares, stored by {@link limitsReady}. */
+  private readonly declaredLimits: ReadonlyMap<string, CheckedTypeLimits>;
+  private declaring: Promise<void> | null = null;
   /** Leases of jobs this tracker drives itself (`track()`, `start(id)`), renewed by heartbeat. */
   private readonly leases: LeaseKeeper;
   private readonly runInline: <T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions) => Promise<Awaited<T>>;
@@ -105,6 +112,16 @@ export class Tracker {
     this.queries = new JobQueries(store, clock);
     this.scheduleCommands = new ScheduleCommands({ store, clock: this.clockSync, limits });
     this.firing = new ScheduleFiring({ store, clock: this.clockSync, creation: this.creation, emitter });
+    this.typeCommands = new TypeCommands({ store, clock: this.clockSync });
+    this.declaredLimits = settings.declaredLimits;
+    if (this.declaredLimits.size > 0) {
+      if (!keepsFlowControl(store)) {
+        const [type] = this.declaredLimits.keys();
+        throw new JobValidationError(`types.${type}`, 'declares limits, but this job store has no flow control (it implements no FlowStore methods).');
+      }
+      // Stored at once; workers wait for it before their first claim (see limitsReady).
+      this.limitsReady().catch((error: unknown) => emitter.error(error, { operation: 'setTypeLimits' }));
+    }
     const inline = { clock: this.clockSync, settings, creation: this.creation, runner, emitter, leases, limits, owner };
     this.runInline = (type, fn, trackOptions) => trackInline(inline, type, fn, trackOptions);
     this.recovery = new LeaseRecovery({
@@ -145,6 +162,24 @@ export class Tracker {
    */
   clockReady(): Promise<void> {
     return this.clockSync.ready();
+  }
+
+  /**
+   * Resolves once the limits declared in `createTracker({ types })` are stored (at once when none
+   * are declared). Workers wait for it before their first claim. A failed attempt is reported as
+   * an `error` event (operation `setTypeLimits`); the next call tries again.
+   *
+   * @throws {StoreError} when the store fails.
+   */
+  limitsReady(): Promise<void> {
+    if (this.declaredLimits.size === 0) return Promise.resolve();
+    this.declaring ??= (async () => {
+      for (const [type, limits] of this.declaredLimits) await this.typeCommands.declare(type, limits);
+    })().catch((error: unknown) => {
+      this.declaring = null;
+      throw error;
+    });
+    return this.declaring;
   }
 
   // ---- creation -------------------------------------------------------------------------------
@@ -271,8 +306,13 @@ export class Tracker {
    *
    * @throws {JobValidationError} for a bad scope or `read`.
    */
-  get(id: string, scope?: JobScope, read?: FieldReads): Promise<AnyJob | null> {
-    return this.queries.get(id, scope, read) as Promise<AnyJob | null>;
+  async get(id: string, scope?: JobScope, read?: FieldReads): Promise<AnyJob | null> {
+    const job = await this.queries.get(id, scope, read);
+    if (job !== null && keepsFlowControl(this.store)) {
+      const waitingFor = await this.typeCommands.waitingFor(job);
+      if (waitingFor !== null) job.waitingFor = waitingFor;
+    }
+    return job as AnyJob | null;
   }
 
   /** Newest first, paged by cursor. `read`: as for `get`; jobs: as for `get`. */
@@ -382,6 +422,57 @@ export class Tracker {
    */
   fireDueSchedules(options?: FireDueOptions): Promise<FiringPass> {
     return this.firing.fireDue(options);
+  }
+
+  // ---- flow control ---------------------------------------------------------------------------
+
+  /**
+   * Sets the limits of job type `type`, stored in the store and honoured by the claim of every
+   * worker in every process from its next claim, without a restart (see docs/design.md, "Flow
+   * control"). The limits given replace the type's limits: one not given is cleared
+   * (`setTypeLimits(type, {})` clears them all); the pause stays as it is.
+   *
+   * - `maxRunning`: at most this many jobs of the type `running` at once, across all processes;
+   * - `maxRunningPerGroup`: at most this many `running` per job `group` (jobs without one form a group);
+   * - `rateLimit: { limit, intervalMs, perGroup? }`: at most `limit` starts in any window of
+   *   `intervalMs` ms (a sliding window), per group with `perGroup`.
+   *
+   * Limits are whole numbers from 1 to 100 000; `intervalMs` from 1 000 to 86 400 000.
+   *
+   * @example
+   * await tracker.setTypeLimits('email.send', { maxRunning: 5, rateLimit: { limit: 100, intervalMs: 60_000 } });
+   *
+   * @throws {JobValidationError} (`invalid_input`, naming the field) for a negative, zero,
+   *   fractional, NaN or non-number limit, or an unknown key.
+   * @throws {StoreError} when the store has no flow control or fails.
+   */
+  setTypeLimits(type: string, limits: TypeLimits): Promise<JobTypeInfo> {
+    return this.typeCommands.setLimits(type, limits);
+  }
+
+  /**
+   * Pauses job type `type`: no worker of any process claims its jobs from its next claim; jobs
+   * running finish, enqueue still works, and due jobs wait `queued` (`waitingFor: 'paused'`).
+   *
+   * @throws {StoreError} when the store has no flow control or fails.
+   */
+  pauseType(type: string): Promise<JobTypeInfo> {
+    return this.typeCommands.pause(type);
+  }
+
+  /** Lets workers claim a paused type again (they are woken at once). @throws {StoreError} as `pauseType`. */
+  resumeType(type: string): Promise<JobTypeInfo> {
+    return this.typeCommands.resume(type);
+  }
+
+  /** One job type's limits, pause and counts (a type never seen answers no limits and zero counts). */
+  getType(type: string): Promise<JobTypeInfo> {
+    return this.typeCommands.get(type);
+  }
+
+  /** Every job type with limits, a pause or jobs in the store, by name: limits, paused, counts. */
+  listTypes(): Promise<JobTypeInfo[]> {
+    return this.typeCommands.list();
   }
 
   // ---- inline tracking -------------------------------------------------------------------------

@@ -13,6 +13,12 @@ export interface CreateJobInput<TPayload = unknown> {
   ownerId?: string | null;
   parentId?: string | null;
   /**
+   * The job's group (a tenant, an upstream API account), 1 to 255 characters, or null (the
+   * default). Groups of a type with limits are served round-robin, and `maxRunningPerGroup` and
+   * a per-group rate limit count per group (see `tracker.setTypeLimits`).
+   */
+  group?: string | null;
+  /**
    * Dedupe key: while a job of this type with this key, tenant and owner is not finished, creating
    * another returns it. Keys are scoped: the same key under another tenant or owner is another job.
    */
@@ -59,6 +65,7 @@ const CREATE_KEYS = new Set([
   'metadata',
   'tenantId',
   'ownerId',
+  'group',
   'parentId',
   'key',
   'priority',
@@ -162,6 +169,7 @@ export function validateCreateInput(
   }
   assertOptionalText(value.tenantId, 'tenantId');
   assertOptionalText(value.ownerId, 'ownerId');
+  assertOptionalText(value.group, 'group');
   assertOptionalText(value.key, 'key');
   if (value.parentId != null && !isUuid(value.parentId)) {
     throw new JobValidationError('parentId', `must be a job id (UUID); got ${show(value.parentId)}.`);

@@ -236,9 +236,11 @@ export class Worker {
         return 0;
       }
       await this.tracker.clockReady();
-      const now = this.clock.now();
       let jobs: Job[];
       try {
+        // Declared limits are stored before this process claims anything they govern.
+        await this.tracker.limitsReady();
+        const now = this.clock.now();
         jobs = await this.tracker.store.claim({
           owner: this.id,
           now: new Date(now),

@@ -1,0 +1,130 @@
+import { rateAllowance } from '../flow/rate-window.js';
+import type { TypeControl, TypeControlWrite } from '../store/flow-store.js';
+import { controlsClaims } from '../store/flow-store.js';
+import type { TypePlan } from './claim-queue.js';
+import { byCodePoints } from './schedule-table.js';
+
+/** One recorded start of a rate-limited type. */
+interface Start {
+  at: number;
+  group: string | null;
+}
+
+/**
+ * The memory store's flow control: each type's {@link TypeControl} (copied in and out), the
+ * recent starts of rate-limited types, and each controlled type's latest start per group (for
+ * round-robin). Every operation is synchronous, so the claim that reads them and the claim that
+ * records its starts are one atomic step.
+ */
+export class FlowTable {
+  private readonly controls = new Map<string, TypeControl>();
+  private readonly starts = new Map<string, Start[]>();
+  private readonly lastStarts = new Map<string, Map<string | null, number>>();
+
+  get(type: string): TypeControl | null {
+    const control = this.controls.get(type);
+    return control === undefined ? null : copyControl(control);
+  }
+
+  list(): TypeControl[] {
+    return [...this.controls.keys()].sort(byCodePoints).map((type) => copyControl(this.controls.get(type)!));
+  }
+
+  put(control: TypeControl, expectedVersion: number | null): TypeControlWrite {
+    const current = this.controls.get(control.type) ?? null;
+    if ((current?.version ?? null) !== expectedVersion) return { ok: false, current: current === null ? null : copyControl(current) };
+    this.controls.set(control.type, copyControl(control));
+    if (control.rateLimit === null) this.starts.delete(control.type);
+    if (!controlsClaims(control)) this.lastStarts.delete(control.type);
+    return { ok: true };
+  }
+
+  countStarts(type: string, since: number, group: string | null | undefined): number {
+    let count = 0;
+    for (const start of this.starts.get(type) ?? []) {
+      if (start.at > since && (group === undefined || start.group === group)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * How `type` may be claimed now: `requested` at most, within its limits. `running` counts the
+   * type's running jobs per group. Null for a type without a control that asks anything of the
+   * claim (it is claimed as before).
+   */
+  plan(type: string, requested: number, now: number, running: () => Map<string | null, number>): TypePlan | null {
+    const control = this.controls.get(type);
+    if (control === undefined || !controlsClaims(control)) return null;
+    if (control.paused) return { limit: 0 };
+    let limit = requested;
+    const runningByGroup = control.maxRunning !== null || control.maxRunningPerGroup !== null ? running() : new Map<string | null, number>();
+    if (control.maxRunning !== null) {
+      let total = 0;
+      for (const count of runningByGroup.values()) total += count;
+      limit = Math.min(limit, control.maxRunning - total);
+    }
+    const rate = control.rateLimit;
+    const starts = rate === null ? [] : this.recentStarts(type, now - rate.intervalMs);
+    if (rate !== null && !rate.perGroup) {
+      limit = Math.min(limit, rateAllowance(rate, starts.map((start) => start.at), now).allowed);
+    }
+    let lastStart = this.lastStarts.get(type);
+    if (lastStart === undefined) {
+      lastStart = new Map();
+      this.lastStarts.set(type, lastStart);
+    }
+    const plan: TypePlan = { limit, lastStart };
+    const perGroup = control.maxRunningPerGroup;
+    if (perGroup !== null || rate?.perGroup === true) {
+      plan.groupLimit = (group) => {
+        let left = Number.POSITIVE_INFINITY;
+        if (perGroup !== null) left = perGroup - (runningByGroup.get(group) ?? 0);
+        if (rate?.perGroup) {
+          const ofGroup = starts.filter((start) => start.group === group).map((start) => start.at);
+          left = Math.min(left, rateAllowance(rate, ofGroup, now).allowed);
+        }
+        return left;
+      };
+    }
+    return plan;
+  }
+
+  /** A claim started a job of `type` in `group` at `now`: counted by its rate limit. */
+  recordStart(type: string, group: string | null, now: number): void {
+    if (this.controls.get(type)?.rateLimit == null) return;
+    let starts = this.starts.get(type);
+    if (starts === undefined) {
+      starts = [];
+      this.starts.set(type, starts);
+    }
+    starts.push({ at: now, group });
+  }
+
+  clear(): void {
+    this.controls.clear();
+    this.starts.clear();
+    this.lastStarts.clear();
+  }
+
+  /** The starts of `type` after `since`, dropping older ones (kept only for one window). */
+  private recentStarts(type: string, since: number): Start[] {
+    const starts = this.starts.get(type);
+    if (starts === undefined) return [];
+    const firstKept = starts.findIndex((start) => start.at > since);
+    if (firstKept === -1) starts.length = 0;
+    else if (firstKept > 0) starts.splice(0, firstKept);
+    return starts;
+  }
+}
+
+function copyControl(control: TypeControl): TypeControl {
+  return {
+    type: control.type,
+    maxRunning: control.maxRunning,
+    maxRunningPerGroup: control.maxRunningPerGroup,
+    rateLimit: control.rateLimit === null ? null : { limit: control.rateLimit.limit, intervalMs: control.rateLimit.intervalMs, perGroup: control.rateLimit.perGroup },
+    paused: control.paused,
+    version: control.version,
+    updatedAt: new Date(control.updatedAt.getTime()),
+  };
+}
