@@ -179,10 +179,13 @@ export interface TypePlan {
   /** Most jobs of one group to take; absent: no cap per group. */
   groupLimit?: (group: string | null) => number;
   /**
-   * Round-robin between groups: each group's latest start (ms), updated as jobs are taken; a group
-   * absent from it never started and goes first. Absent: plain claim order across groups.
+   * Round-robin between groups: each group's latest turn (a number that grows with every start,
+   * so starts within one claim are ordered too), updated through `nextTurn` as jobs are taken; a
+   * group absent from it never started and goes first. Absent: plain claim order across groups.
    */
-  lastStart?: Map<string | null, number>;
+  lastTurn?: Map<string | null, number>;
+  /** The next turn: greater than every turn given before. Required with `lastTurn`. */
+  nextTurn?: () => number;
 }
 
 interface GroupCandidate {
@@ -201,14 +204,14 @@ interface TypeCandidates {
   best: GroupCandidate;
 }
 
-/** The candidate a type gives next: round-robin by latest start, else claim order. */
-function bestOf(groups: readonly GroupCandidate[], lastStart: Map<string | null, number> | undefined): GroupCandidate {
+/** The candidate a type gives next: round-robin by latest turn, else claim order. */
+function bestOf(groups: readonly GroupCandidate[], lastTurn: Map<string | null, number> | undefined): GroupCandidate {
   let best = groups[0]!;
   for (let i = 1; i < groups.length; i++) {
     const candidate = groups[i]!;
-    if (lastStart !== undefined) {
-      const a = lastStart.get(candidate.group) ?? Number.NEGATIVE_INFINITY;
-      const b = lastStart.get(best.group) ?? Number.NEGATIVE_INFINITY;
+    if (lastTurn !== undefined) {
+      const a = lastTurn.get(candidate.group) ?? Number.NEGATIVE_INFINITY;
+      const b = lastTurn.get(best.group) ?? Number.NEGATIVE_INFINITY;
       if (a !== b) {
         if (a < b) best = candidate;
         continue;
@@ -222,7 +225,7 @@ function bestOf(groups: readonly GroupCandidate[], lastStart: Map<string | null,
 /**
  * Takes, in claim order across types, up to `total` due jobs (runAt <= `now`), within each type's
  * plan, handing each row to `take` (which makes it running). Within a type, groups are served in
- * claim order, or round-robin when its plan keeps `lastStart`. Queues left empty are dropped.
+ * claim order, or round-robin when its plan keeps `lastTurn`. Queues left empty are dropped.
  * Costs O(groups with due jobs) per job taken: one for jobs without groups, as before groups.
  */
 export function takeDue(
@@ -249,7 +252,7 @@ export function takeDue(
       groups.push({ group, queue, due, left });
     }
     if (byGroup.size === 0) queues.delete(type);
-    if (groups.length > 0) types.push({ type, plan, left: plan.limit, groups, best: bestOf(groups, plan.lastStart) });
+    if (groups.length > 0) types.push({ type, plan, left: plan.limit, groups, best: bestOf(groups, plan.lastTurn) });
   }
   let left = total;
   while (left > 0 && types.length > 0) {
@@ -264,7 +267,7 @@ export function takeDue(
     left--;
     chosen.left--;
     candidate.left--;
-    chosen.plan.lastStart?.set(candidate.group, now);
+    if (chosen.plan.lastTurn !== undefined) chosen.plan.lastTurn.set(candidate.group, chosen.plan.nextTurn!());
 
     const next = candidate.left > 0 && chosen.left > 0 ? candidate.queue.peekDue(now) : undefined;
     if (next === undefined) {
@@ -278,6 +281,6 @@ export function takeDue(
       candidate.due = next;
     }
     if (chosen.left <= 0 || chosen.groups.length === 0) types.splice(bestIndex, 1);
-    else chosen.best = bestOf(chosen.groups, chosen.plan.lastStart);
+    else chosen.best = bestOf(chosen.groups, chosen.plan.lastTurn);
   }
 }

@@ -12,14 +12,16 @@ interface Start {
 
 /**
  * The memory store's flow control: each type's {@link TypeControl} (copied in and out), the
- * recent starts of rate-limited types, and each controlled type's latest start per group (for
+ * recent starts of rate-limited types, and each controlled type's latest turn per group (for
  * round-robin). Every operation is synchronous, so the claim that reads them and the claim that
  * records its starts are one atomic step.
  */
 export class FlowTable {
   private readonly controls = new Map<string, TypeControl>();
   private readonly starts = new Map<string, Start[]>();
-  private readonly lastStarts = new Map<string, Map<string | null, number>>();
+  private readonly lastTurns = new Map<string, Map<string | null, number>>();
+  private turns = 0;
+  private readonly nextTurn = (): number => ++this.turns;
 
   get(type: string): TypeControl | null {
     const control = this.controls.get(type);
@@ -35,7 +37,7 @@ export class FlowTable {
     if ((current?.version ?? null) !== expectedVersion) return { ok: false, current: current === null ? null : copyControl(current) };
     this.controls.set(control.type, copyControl(control));
     if (control.rateLimit === null) this.starts.delete(control.type);
-    if (!controlsClaims(control)) this.lastStarts.delete(control.type);
+    if (!controlsClaims(control)) this.lastTurns.delete(control.type);
     return { ok: true };
   }
 
@@ -68,12 +70,12 @@ export class FlowTable {
     if (rate !== null && !rate.perGroup) {
       limit = Math.min(limit, rateAllowance(rate, starts.map((start) => start.at), now).allowed);
     }
-    let lastStart = this.lastStarts.get(type);
-    if (lastStart === undefined) {
-      lastStart = new Map();
-      this.lastStarts.set(type, lastStart);
+    let lastTurn = this.lastTurns.get(type);
+    if (lastTurn === undefined) {
+      lastTurn = new Map();
+      this.lastTurns.set(type, lastTurn);
     }
-    const plan: TypePlan = { limit, lastStart };
+    const plan: TypePlan = { limit, lastTurn, nextTurn: this.nextTurn };
     const perGroup = control.maxRunningPerGroup;
     if (perGroup !== null || rate?.perGroup === true) {
       plan.groupLimit = (group) => {
@@ -103,7 +105,7 @@ export class FlowTable {
   clear(): void {
     this.controls.clear();
     this.starts.clear();
-    this.lastStarts.clear();
+    this.lastTurns.clear();
   }
 
   /** The starts of `type` after `since`, dropping older ones (kept only for one window). */

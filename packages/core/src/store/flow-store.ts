@@ -46,8 +46,10 @@ export type TypeControlWrite = { ok: true } | { ok: false; current: TypeControl 
  * - `rateLimit`: the starts (claims) of the type, or of each group with `perGroup`, in any window
  *   `(t - intervalMs, t]` never exceed `limit`; the claim records its starts for this;
  * - groups are served round-robin: among a controlled type's due jobs, the group whose latest
- *   start is oldest (never started: first) gives the next job, ties broken by claim order, so one
- *   busy group cannot starve the others.
+ *   start is oldest (never started: first) gives the next job, so one busy group cannot starve
+ *   the others. Starts within one claim count in the order taken (the first is the oldest), so
+ *   groups started by the same claim are not tied; groups never started tie, broken by claim
+ *   order (priority desc, runAt asc, id asc).
  *
  * Types without a record (or with a record without limits and not paused) are claimed exactly as
  * before.

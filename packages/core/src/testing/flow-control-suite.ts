@@ -170,6 +170,19 @@ export function flowControlSuite(options: StoreContractOptions): void {
       expect(order).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a', 'a']);
     });
 
+    it('round-robin orders the starts of one claim too: groups started together are not tied', async () => {
+      const base = Date.now();
+      const type = uniqueName('flow.turns');
+      for (const [index, group] of ['a', 'b', 'c', 'd', 'e'].entries()) await enqueue(type, 3, { group }, base - 50_000 + index * 1000);
+      await control(type, { maxRunning: 100 });
+      // A claim's jobs may come back in any order: compare the groups each claim served.
+      const groupsOf = async (step: number) => (await store().claim(request(base + step * 10, { [type]: 4 }, 4))).map((job) => job.group).sort();
+      expect(await groupsOf(0)).toEqual(['a', 'b', 'c', 'd']);
+      expect(await groupsOf(1)).toEqual(['a', 'b', 'c', 'e']);
+      // d started before e, a, b and c; e, first in the second claim, before a, b and c.
+      expect(await groupsOf(2)).toEqual(['a', 'b', 'd', 'e']);
+    });
+
     it('rate limit: at most `limit` starts in any window of intervalMs, a sliding window', async () => {
       const base = Date.now() - 100_000;
       const type = uniqueName('flow.rate');
