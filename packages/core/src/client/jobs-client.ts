@@ -57,6 +57,8 @@ const DEFAULT_GC_TIME_MS = 5 * 60_000;
 export interface ListJobsParams<T extends string = JobTypeName> {
   status?: JobStatus | readonly JobStatus[];
   type?: T | readonly T[];
+  /** Jobs of this group (given at enqueue). */
+  group?: string;
   parentId?: string;
   createdAfter?: Date | string;
   createdBefore?: Date | string;
@@ -72,7 +74,7 @@ export interface ActiveJobsParams<T extends string = JobTypeName> {
   limit?: number;
 }
 
-export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'parentId' | 'createdAfter' | 'createdBefore'>;
 
 /** Paging of `GET /schedules` (name ascending); the server narrows it to the caller's scope. */
 export interface ListSchedulesParams {

@@ -41,6 +41,31 @@ describe('GET /jobs/:id', () => {
     expect(job).not.toHaveProperty('result');
   });
 
+  it("answers a job's group, and why a due job waits (a new ETag when that changes)", async () => {
+    const type = 'flow.http';
+    const job = await f.tracker.create(type, { tenantId: 'tenant-a', group: 'account-7' });
+    const first = await f.get(`/api/jobs/${job.id}`, A);
+    const before = ((await first.json()) as JobResponse).job;
+    expect(before).toMatchObject({ group: 'account-7', waitingFor: null });
+    await f.tracker.pauseType(type);
+    const paused = await f.get(`/api/jobs/${job.id}`, { ...A, 'if-none-match': first.headers.get('etag')! });
+    expect(paused.status).toBe(200);
+    expect(((await paused.json()) as JobResponse).job).toMatchObject({ group: 'account-7', waitingFor: 'paused' });
+    await f.tracker.resumeType(type);
+    // Lists do not derive it: null, whatever holds the job.
+    await f.tracker.pauseType(type);
+    const list = (await (await f.get(`/api/jobs?type=${type}`, A)).json()) as JobListResponse;
+    expect(list.jobs.map((listed) => [listed.group, listed.waitingFor])).toEqual([['account-7', null]]);
+    await f.tracker.resumeType(type);
+    // Filtered by group, in lists and stats.
+    await f.tracker.create(type, { tenantId: 'tenant-a', group: 'account-8' });
+    const inGroup = (await (await f.get(`/api/jobs?type=${type}&group=account-8`, A)).json()) as JobListResponse;
+    expect(inGroup.jobs.map((listed) => listed.group)).toEqual(['account-8']);
+    const stats = (await (await f.get(`/api/jobs/stats?type=${type}&group=account-7`, A)).json()) as { total: number };
+    expect(stats.total).toBe(1);
+    expect((await f.get(`/api/jobs?group=a&group=b`, A)).status).toBe(400);
+  });
+
   it('answers 304 to a matching If-None-Match, and 200 with a new ETag once the job changed', async () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
     const first = await f.get(`/api/jobs/${job.id}`, A);

@@ -100,6 +100,8 @@ function baseFilter(params: URLSearchParams): JobFilter {
   if (type) filter.type = type;
   const parentId = jobId(params, 'parentId');
   if (parentId) filter.parentId = parentId;
+  const group = single(params, 'group');
+  if (group !== undefined) filter.group = group;
   const createdAfter = date(params, 'createdAfter');
   if (createdAfter) filter.createdAfter = createdAfter;
   const createdBefore = date(params, 'createdBefore');
@@ -117,7 +119,7 @@ export interface ListQuery {
 }
 
 export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
-  checkKnown(params, ['status', 'type', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
+  checkKnown(params, ['status', 'type', 'group', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
   const filter = baseFilter(params);
   const status = statuses(params);
   if (status) filter.status = status;
@@ -150,7 +152,7 @@ export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, 
 }
 
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
-  checkKnown(params, ['type', 'parentId', 'createdAfter', 'createdBefore']);
+  checkKnown(params, ['type', 'group', 'parentId', 'createdAfter', 'createdBefore']);
   return baseFilter(params);
 }
 

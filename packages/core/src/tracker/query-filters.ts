@@ -13,6 +13,8 @@ export interface JobFilter {
   type?: string | readonly string[];
   tenantId?: string | null;
   ownerId?: string | null;
+  /** Jobs of this group (`null`: jobs without one). */
+  group?: string | null;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
@@ -68,6 +70,13 @@ function storeFilterOf(filter: JobFilter): StoreFilter | null {
     const storable = (types as string[]).filter((type) => storableText(type) === type);
     if (storable.length === 0) matchesNothing = true;
     out.type = storable;
+  }
+  const group = filter.group;
+  if (group !== undefined) {
+    if (group !== null && typeof group !== 'string') throw new JobValidationError('group', `must be a string or null; got ${show(group)}.`);
+    // A group no job can have (enqueue refuses it) matches nothing, on every store alike.
+    if (group !== null && (group === '' || storableText(group) !== group)) matchesNothing = true;
+    out.group = group;
   }
   if (filter.parentId !== undefined) {
     if (!isUuid(filter.parentId)) throw new JobValidationError('parentId', `must be a job id; got ${show(filter.parentId)}.`);
