@@ -90,6 +90,17 @@ describe('instrument()', () => {
     expect(otel.span('send plain').attributes['jobtrail.schedule.name']).toBeUndefined();
   });
 
+  it("names a job's group on its send and process spans", async () => {
+    const otel = harness();
+    const tracker = createTracker({ store: new MemoryJobStore(), telemetry: jobtrailTelemetry({ tracerProvider: otel.tracerProvider }) });
+    const job = await tracker.enqueue('sync', null, { group: 'account-42' });
+    expect(otel.span('send sync').attributes['jobtrail.job.group']).toBe('account-42');
+    await createWorker({ tracker, handlers: { sync: () => 'ok' } }).runOnce();
+    expect(otel.span('process sync').attributes['jobtrail.job.group']).toBe('account-42');
+    await tracker.enqueue('plain', null);
+    expect(otel.span('send plain').attributes['jobtrail.job.group']).toBeUndefined();
+  });
+
   it('rejects what is not a tracker and bad options with invalid_input', async () => {
     const tracker = createTracker({ store: new MemoryJobStore() });
     await expectJobtrailError(() => instrument({} as never), 'invalid_input');

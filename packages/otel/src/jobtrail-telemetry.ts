@@ -17,7 +17,7 @@ import { AttemptScope } from './attempt-scope.js';
 import { JobMetrics } from './job-metrics.js';
 import { extractJobTrace, injectJobTrace } from './job-propagation.js';
 import { resolveOptions, type JobtrailOtelOptions, type ResolvedOptions } from './options.js';
-import { ATTR_JOBTRAIL_JOB_SCHEDULED_FOR, ATTR_JOBTRAIL_SCHEDULE_NAME, INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
+import { ATTR_JOBTRAIL_JOB_GROUP, ATTR_JOBTRAIL_JOB_SCHEDULED_FOR, ATTR_JOBTRAIL_SCHEDULE_NAME, INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './semconv.js';
 import { SendScope } from './send-scope.js';
 
 // Attribute objects are written as literals with the semconv.ts names spelled out: V8 builds a
@@ -59,6 +59,7 @@ class OtelJobTelemetry implements JobTelemetry {
         'messaging.message.id': draft.id,
       };
       if (draft.scheduleName != null) attributes[ATTR_JOBTRAIL_SCHEDULE_NAME] = draft.scheduleName;
+      if (draft.group != null) attributes[ATTR_JOBTRAIL_JOB_GROUP] = draft.group;
       if (draft.scheduledFor != null) attributes[ATTR_JOBTRAIL_JOB_SCHEDULED_FOR] = draft.scheduledFor.toISOString();
       const span = this.tracer().startSpan(`send ${draft.type}`, { kind: SpanKind.PRODUCER, attributes });
       // The caller's baggage travels with the job, under the send span's context.
@@ -83,6 +84,7 @@ class OtelJobTelemetry implements JobTelemetry {
         'jobtrail.job.attempt': job.attempt,
         'jobtrail.job.max_attempts': job.maxAttempts,
       };
+      if (job.group != null) attributes[ATTR_JOBTRAIL_JOB_GROUP] = job.group;
       const name = `process ${job.type}`;
       let span: Span;
       let base = ambient;

@@ -23,6 +23,8 @@ export const ATTR_JOBTRAIL_JOB_STAGE = 'jobtrail.job.stage';
 export const ATTR_JOBTRAIL_SCHEDULE_NAME = 'jobtrail.schedule.name';
 /** The tick the job stands for, ISO 8601, on its send span. */
 export const ATTR_JOBTRAIL_JOB_SCHEDULED_FOR = 'jobtrail.job.scheduled_for';
+/** The job's group (flow control: per-group limits and round-robin), on its send and process spans. */
+export const ATTR_JOBTRAIL_JOB_GROUP = 'jobtrail.job.group';
 
 export const EVENT_JOBTRAIL_JOB_PROGRESS = 'jobtrail.job.progress';
 
