@@ -2,7 +2,7 @@ import { StoreError } from '../errors/jobtrail-error.js';
 import type { Job, WaitingFor } from '../model/job.js';
 import { JOB_STATUSES, type JobStatus } from '../model/job-status.js';
 import { keepsFlowControl } from '../store/guarded-store.js';
-import { checkControlType } from '../store/flow-input.js';
+import { assertJobType } from '../tracker/validate-input.js';
 import type { FlowStore, TypeControl } from '../store/flow-store.js';
 import type { JobStore } from '../store/job-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
@@ -36,26 +36,26 @@ export class TypeCommands {
   constructor(private readonly deps: TypeCommandsDeps) {}
 
   async setLimits(type: string, limits: TypeLimits): Promise<JobTypeInfo> {
-    checkControlType(type);
+    assertJobType(type);
     const checked = readInput('limits', () => checkTypeLimits(limits));
     await this.write(type, (current) => (sameLimits(current ?? NO_LIMITS, checked) ? null : { ...checked }));
     return this.get(type);
   }
 
   async pause(type: string): Promise<JobTypeInfo> {
-    checkControlType(type);
+    assertJobType(type);
     await this.write(type, (current) => (current?.paused === true ? null : { paused: true }));
     return this.get(type);
   }
 
   async resume(type: string): Promise<JobTypeInfo> {
-    checkControlType(type);
+    assertJobType(type);
     await this.write(type, (current) => (current === null || !current.paused ? null : { paused: false }));
     return this.get(type);
   }
 
   async get(type: string): Promise<JobTypeInfo> {
-    checkControlType(type);
+    assertJobType(type);
     const store = this.flowStore();
     const [control, counts] = await Promise.all([store.getTypeControl(type), store.count({ type: [type] })]);
     return toInfo(type, control, counts);

@@ -56,6 +56,10 @@ export class IpcJobStore implements JobStore {
   nextScheduleRunAt = this.remote('nextScheduleRunAt');
   updateSchedule = this.remote('updateSchedule');
   deleteSchedule = this.remote('deleteSchedule');
+  getTypeControl = this.remote('getTypeControl');
+  listTypeControls = this.remote('listTypeControls');
+  putTypeControl = this.remote('putTypeControl');
+  countStarts = this.remote('countStarts');
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
     this.listeners.add(listener);

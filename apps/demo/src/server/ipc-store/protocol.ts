@@ -1,4 +1,4 @@
-import { SCHEDULE_STORE_METHODS, type JobStore, type StoreWakeEvent } from '@jobtrail/core/store';
+import { FLOW_STORE_METHODS, SCHEDULE_STORE_METHODS, type JobStore, type StoreWakeEvent } from '@jobtrail/core/store';
 
 /**
  * Messages between the server, which owns an in-memory store, and the worker process, which
@@ -20,6 +20,8 @@ export const REMOTE_METHODS = [
   'prune',
   // The schedule part of the port (all or none): the worker fires schedules through it.
   ...SCHEDULE_STORE_METHODS,
+  // Flow control (all or none): the worker's tracker reads and writes type limits through it.
+  ...FLOW_STORE_METHODS,
 ] as const satisfies readonly (keyof JobStore)[];
 
 export type RemoteMethod = (typeof REMOTE_METHODS)[number];
