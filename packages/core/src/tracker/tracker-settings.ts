@@ -38,11 +38,12 @@ export function resolveTrackerSettings(options: TrackerOptions): TrackerSettings
   // Checked in the order the options are documented, so the first bad one is named.
   const maxAttempts = integerOption(options.maxAttempts, 3, 'maxAttempts', 1, 1000);
   const types = options.types ?? {};
-  for (const [type, typeOptions] of Object.entries(types)) {
-    if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
-  }
   const declaredLimits = new Map<string, CheckedTypeLimits>();
   for (const [type, typeOptions] of Object.entries(types)) {
+    if (typeOptions === null || typeof typeOptions !== 'object') {
+      throw new JobValidationError(`types.${type}`, `must be an object of the type's options; got ${String(typeOptions)}.`);
+    }
+    if (typeOptions.maxAttempts !== undefined) assertInteger(typeOptions.maxAttempts, `types.${type}.maxAttempts`, 1, 1000);
     const limits = declaredLimitsOf(type, typeOptions);
     if (limits !== null) declaredLimits.set(type, limits);
   }
@@ -73,9 +74,6 @@ const LIMIT_KEYS = ['maxRunning', 'maxRunningPerGroup', 'rateLimit'] as const;
 
 /** The limits `types[type]` declares, checked, or null when it declares none. */
 function declaredLimitsOf(type: string, options: JobTypeOptions): CheckedTypeLimits | null {
-  if (options === null || typeof options !== 'object') {
-    throw new JobValidationError(`types.${type}`, `must be an object of the type's options; got ${String(options)}.`);
-  }
   if (!LIMIT_KEYS.some((key) => Object.hasOwn(options, key))) return null;
   const limits: Record<string, unknown> = {};
   for (const key of LIMIT_KEYS) if (Object.hasOwn(options, key)) limits[key] = options[key];
