@@ -26,8 +26,10 @@ export interface FlowClaimContext {
  * order across types, as in core's `takeDue`: the controlled types' transactions stay open with
  * their plans while the plain types' due jobs are looked up, the sequences are interleaved
  * (`interleave`), and each transaction leases its share. Otherwise each type takes what it may on
- * its own, one transaction at a time. Answers the jobs in take order across types; a failure
- * after some jobs were leased answers those with the error (see `claimBatch`).
+ * its own, one transaction at a time.
+ *
+ * Answers the jobs in take order across types. A type that fails does not keep the others from
+ * being claimed: the first failure is answered beside what was leased (see `claimBatch`).
  */
 export async function claimWithFlow(request: ClaimRequest, controls: ReadonlyMap<string, TypeControl>, context: FlowClaimContext): Promise<ClaimBatchResult> {
   const total = request.limit;
@@ -44,36 +46,56 @@ export async function claimWithFlow(request: ClaimRequest, controls: ReadonlyMap
   controlled.sort();
   const taken = new Map<string, JobDocument[]>();
   let left = total;
-  const keep = (docs: readonly JobDocument[]): void => {
-    for (const doc of docs) {
-      const list = taken.get(doc.type);
-      if (list === undefined) taken.set(doc.type, [doc]);
-      else list.push(doc);
-    }
-    left -= docs.length;
+  let failed: { error: unknown } | undefined;
+  const outcome: ClaimOutcome = {
+    keep(docs) {
+      for (const doc of docs) {
+        const list = taken.get(doc.type);
+        if (list === undefined) taken.set(doc.type, [doc]);
+        else list.push(doc);
+      }
+      left -= docs.length;
+    },
+    fail(error) {
+      failed ??= { error };
+    },
   };
-  const inTakeOrder = (): JobDocument[] => interleave([...taken.values()]);
-  try {
-    const competing = [...controlled, ...plain].reduce((sum, type) => sum + requested(type), 0) > total;
-    if (competing) {
-      await claimInOrder(controlled, plain, requested, request, context.collections, keep);
-    } else {
-      for (const type of controlled) {
-        const outcome = await claimAlone(type, requested(type), request, context.collections);
-        if (outcome === 'plain') plain.push(type);
-        else keep(outcome);
+  const competing = [...controlled, ...plain].reduce((sum, type) => sum + requested(type), 0) > total;
+  if (competing) {
+    try {
+      await claimInOrder(controlled, plain, requested, request, context.collections, outcome);
+    } catch (error) {
+      outcome.fail(error);
+    }
+  } else {
+    for (const type of controlled) {
+      try {
+        const docs = await claimAlone(type, requested(type), request, context.collections);
+        if (docs === 'plain') plain.push(type);
+        else outcome.keep(docs);
+      } catch (error) {
+        outcome.fail(error);
       }
     }
-    if (left > 0 && plain.length > 0) {
-      const limits = Object.fromEntries(plain.map((type) => [type, request.limits[type]!]));
-      const result = await context.plainClaim({ ...request, limits, limit: left });
-      keep(result.claimed);
-      if ('error' in result) return { claimed: inTakeOrder(), error: result.error };
-    }
-  } catch (error) {
-    return { claimed: inTakeOrder(), error };
   }
-  return { claimed: inTakeOrder() };
+  if (left > 0 && plain.length > 0) {
+    const limits = Object.fromEntries(plain.map((type) => [type, request.limits[type]!]));
+    try {
+      const result = await context.plainClaim({ ...request, limits, limit: left });
+      outcome.keep(result.claimed);
+      if ('error' in result) outcome.fail(result.error);
+    } catch (error) {
+      outcome.fail(error);
+    }
+  }
+  const claimed = interleave([...taken.values()]);
+  return failed === undefined ? { claimed } : { claimed, error: failed.error };
+}
+
+/** Where a claim's parts report: the jobs each leased (once committed), and failures. */
+interface ClaimOutcome {
+  keep(docs: readonly JobDocument[]): void;
+  fail(error: unknown): void;
 }
 
 /**
@@ -109,8 +131,8 @@ async function claimAlone(type: string, requested: number, request: ClaimRequest
 /**
  * The claim when the types compete for `limit` (see `claimWithFlow`). The controlled types'
  * transactions are opened in type order and kept open until each has leased its share; `plain`
- * gains the types whose record no longer asks anything. Each type's leased jobs go to `keep` as
- * soon as they are committed, so a later failure does not lose them.
+ * gains the types whose record no longer asks anything. A type that fails is reported and left
+ * out; the others go on.
  */
 async function claimInOrder(
   controlled: readonly string[],
@@ -118,14 +140,18 @@ async function claimInOrder(
   requested: (type: string) => number,
   request: ClaimRequest,
   collections: FlowCollections,
-  keep: (docs: readonly JobDocument[]) => void,
+  outcome: ClaimOutcome,
 ): Promise<void> {
   const opened: TypeClaim[] = [];
   try {
     for (const type of controlled) {
-      const opening = await openClaim(type, requested(type), request, collections);
-      if (opening.kind === 'plain') plain.push(type);
-      else if (opening.kind === 'open') opened.push(opening.claim);
+      try {
+        const opening = await openClaim(type, requested(type), request, collections);
+        if (opening.kind === 'plain') plain.push(type);
+        else if (opening.kind === 'open') opened.push(opening.claim);
+      } catch (error) {
+        outcome.fail(error);
+      }
     }
     if (opened.length === 0) return;
     const sequences: (readonly (ClaimOrderKey & { type: string })[])[] = opened.map((claim) => claim.planned.map((planned) => ({ ...planned.job, type: claim.type })));
@@ -140,14 +166,21 @@ async function claimInOrder(
     for (const claim of opened) {
       const share = shares.get(claim.type) ?? 0;
       try {
-        keep(await claim.take(share));
+        outcome.keep(await claim.take(share));
       } catch (error) {
-        if (!hasErrorLabel(error, 'TransientTransactionError')) throw error;
+        if (!hasErrorLabel(error, 'TransientTransactionError')) {
+          outcome.fail(error);
+          continue;
+        }
         // A planned job changed under the transaction (cancelled, say) or the primary stepped
         // down: plan again, for the same share, in a transaction of its own.
-        const again = share > 0 ? await claimAlone(claim.type, share, request, collections) : [];
-        if (again === 'plain') plain.push(claim.type);
-        else keep(again);
+        try {
+          const again = await claimAlone(claim.type, share, request, collections);
+          if (again === 'plain') plain.push(claim.type);
+          else outcome.keep(again);
+        } catch (retryError) {
+          outcome.fail(retryError);
+        }
       }
     }
   } finally {
