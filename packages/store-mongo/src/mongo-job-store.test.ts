@@ -1,6 +1,6 @@
 import { JobValidationError, StoreError } from '@jobtrail/core';
 import { guardStore, type JobStore } from '@jobtrail/core/store';
-import { makeJob } from '@jobtrail/core/testing';
+import { makeJob, makeTypeControl } from '@jobtrail/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoJobStore } from './mongo-job-store.js';
@@ -61,6 +61,15 @@ describe('MongoJobStore options', () => {
       expect(error, String(schedulesCollectionName)).toBeInstanceOf(JobValidationError);
       expect((error as JobValidationError).field).toBe('schedulesCollectionName');
     }
+  });
+
+  it('keeps flow control in <collectionName>_type_controls, _type_starts and _type_groups', () => {
+    expect(new MongoJobStore({ db }).flowCollectionNames).toEqual({
+      controls: 'jobtrail_jobs_type_controls',
+      starts: 'jobtrail_jobs_type_starts',
+      groups: 'jobtrail_jobs_type_groups',
+    });
+    expect(new MongoJobStore({ db, collectionName: 'queue.jobs', schedulesCollectionName: 'crons' }).flowCollectionNames.controls).toBe('queue.jobs_type_controls');
   });
 
   it('refuses a changeStreams flag or error hook of the wrong type', () => {
@@ -148,13 +157,16 @@ describe('MongoJobStore input checks', () => {
 describe('MongoJobStore without a reachable server', () => {
   it('wraps driver failures in StoreError naming the operation, with the driver error as cause', async () => {
     const store = new MongoJobStore({ db, collectionName: 'unreachable' });
-    for (const [operation, call] of [
-      ['get', () => store.get(makeJob().id)],
-      ['claim', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 })],
+    for (const [operation, collection, call] of [
+      ['get', 'unreachable', () => store.get(makeJob().id)],
+      ['claim', 'unreachable', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 })],
+      ['getTypeControl', 'unreachable_type_controls', () => store.getTypeControl('a')],
+      ['putTypeControl', 'unreachable_type_controls', () => store.putTypeControl(makeTypeControl({ type: 'a' }), null)],
+      ['countStarts', 'unreachable_type_starts', () => store.countStarts('a', at())],
     ] as const) {
       const error = await failure(call);
       expect(error).toBeInstanceOf(StoreError);
-      expect((error as StoreError).message).toContain(`MongoDB ${operation} on collection "unreachable" failed`);
+      expect((error as StoreError).message).toContain(`MongoDB ${operation} on collection "${collection}" failed`);
       expect((error as StoreError).cause).toBeInstanceOf(Error);
     }
   });
@@ -223,6 +235,10 @@ describe('MongoJobStore close', () => {
       () => store.count({}),
       () => store.sumMetrics({}),
       () => store.prune({ before: { completed: at() } }),
+      () => store.getTypeControl!('a'),
+      () => store.listTypeControls!(),
+      () => store.putTypeControl!(makeTypeControl({ type: 'a' }), null),
+      () => store.countStarts!('a', at()),
     ];
     for (const call of calls) {
       const error = await failure(call);

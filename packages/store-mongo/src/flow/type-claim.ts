@@ -118,13 +118,14 @@ export class TypeClaim {
       if (leased.modifiedCount !== ids.length) {
         throw new StoreError(`MongoDB leased ${leased.modifiedCount} of the ${ids.length} jobs of type "${type}" a claim planned in the same transaction; nothing was claimed.`);
       }
-      const docs = await collections.jobs.find(leasedJobsFilter(ids), { session }).toArray();
-      const byId = new Map(docs.map((doc) => [doc._id, doc]));
+      const byId = new Map((await collections.jobs.find(leasedJobsFilter(ids), { session }).toArray()).map((doc) => [doc._id, doc]));
+      const docs = ids.map((id) => byId.get(id)).filter((doc) => doc !== undefined);
+      if (docs.length !== ids.length) throw new StoreError(`MongoDB did not read back the jobs of type "${type}" its transaction just leased; nothing was claimed.`);
       const rate = this.control.rateLimit;
       if (rate !== null) await collections.starts.bulkWrite(startWrites(type, groups, now, rate.intervalMs), { session });
       await collections.groups.bulkWrite(groupStartWrites(type, groups, now), { session });
       await commitTransaction(session);
-      return ids.map((id) => byId.get(id)!);
+      return docs;
     } finally {
       await this.close();
     }
