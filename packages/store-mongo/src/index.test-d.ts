@@ -1,7 +1,7 @@
-import type { JobStore, ScheduleStore } from '@jobtrail/core/store';
+import type { FlowStore, JobStore, ScheduleStore } from '@jobtrail/core/store';
 import type { ClientSession, Db, IndexDescription } from 'mongodb';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { JOB_INDEXES, MongoJobStore, MongoJobStoreOptions, SCHEDULE_INDEXES, WakeMode } from './index.js';
+import type { FlowCollectionNames, JOB_INDEXES, MongoJobStore, MongoJobStoreOptions, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES, WakeMode } from './index.js';
 
 describe('public types', () => {
   it('is a JobStore with subscribe, built over a driver Db', () => {
@@ -20,6 +20,15 @@ describe('public types', () => {
     expectTypeOf<MongoJobStore['schedulesCollectionName']>().toEqualTypeOf<string>();
     expectTypeOf<typeof SCHEDULE_INDEXES>().toEqualTypeOf<typeof JOB_INDEXES>();
     expectTypeOf<typeof SCHEDULE_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
+  });
+
+  it('is a FlowStore too (all of its methods), with its collections named', () => {
+    expectTypeOf<MongoJobStore>().toExtend<FlowStore>();
+    expectTypeOf<MongoJobStore>().toExtend<Required<Pick<JobStore, keyof FlowStore>>>();
+    expectTypeOf<MongoJobStore['flowCollectionNames']>().toEqualTypeOf<FlowCollectionNames>();
+    expectTypeOf<FlowCollectionNames>().toEqualTypeOf<{ controls: string; starts: string; groups: string }>();
+    expectTypeOf<typeof TYPE_START_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
+    expectTypeOf<typeof TYPE_GROUP_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
   });
 
   it('takes a ClientSession as the insert transaction', () => {

@@ -4,7 +4,7 @@ import { find, update } from 'mingo';
 import { MongoServerError, type Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { KEY_HOLDING_STATUSES } from './documents/statuses.js';
-import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, SCHEDULE_INDEXES } from './indexes/index-definitions.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from './indexes/index-definitions.js';
 import type { JobDocument } from './mapping/job-document.js';
 import { MongoJobStore } from './mongo-job-store.js';
 
@@ -139,7 +139,7 @@ describe('MongoJobStore dedupe scope (fake collection)', () => {
     expect(await retry(scoped)).toMatchObject({ ok: true, job: { id: failed.id, status: 'queued' } });
   });
 
-  it('ensureIndexes creates the scoped index (and the schedule indexes) before it drops the global one', async () => {
+  it('ensureIndexes creates the scoped index (and the schedule and flow-control indexes) before it drops the global one', async () => {
     const calls: string[] = [];
     const collection = (collectionName: string) => ({
       async createIndexes(definitions: Array<{ name: string }>) {
@@ -152,10 +152,12 @@ describe('MongoJobStore dedupe scope (fake collection)', () => {
     });
     const store = new MongoJobStore({ db: { databaseName: 'app', collection } as unknown as Db, changeStreams: false });
     const names = await store.ensureIndexes();
-    expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES].map((definition) => definition.name));
+    expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES, ...TYPE_START_INDEXES, ...TYPE_GROUP_INDEXES].map((definition) => definition.name));
     expect(calls).toEqual([
       `create on jobtrail_jobs: ${JOB_INDEXES.map((definition) => definition.name).join(',')}`,
       `create on jobtrail_jobs_schedules: ${SCHEDULE_INDEXES.map((definition) => definition.name).join(',')}`,
+      'create on jobtrail_jobs_type_starts: jobtrail_type_starts',
+      'create on jobtrail_jobs_type_groups: jobtrail_type_group',
       `drop on jobtrail_jobs: ${GLOBAL_DEDUPE_INDEX_NAME}`,
     ]);
     expect(calls[0]).toContain(DEDUPE_INDEX_NAME);

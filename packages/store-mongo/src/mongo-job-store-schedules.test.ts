@@ -9,6 +9,7 @@ import { MongoJobStore } from './mongo-job-store.js';
 import { at, makeSchedule } from './schedule-record.test-support.js';
 import { FakeStream } from './wake/fake-change-stream.test-support.js';
 import { SCHEDULE_WAKE_PIPELINE } from './wake/schedule-wake-pipeline.js';
+import { TYPE_CONTROL_WAKE_PIPELINE } from './wake/type-control-wake-pipeline.js';
 import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
 
 /**
@@ -292,23 +293,26 @@ describe('MongoJobStore schedules (fake collection)', () => {
 });
 
 describe('MongoJobStore wake-ups for schedules (fake change streams)', () => {
-  it('watches the jobs and the schedules collections, each with its own pipeline, and runs once both streams do', async () => {
+  it('watches the jobs, the schedules and the type-controls collections, each with its own pipeline, and runs once every stream does', async () => {
     const { raw, streams, pipelines, listen } = setup({ changeStreams: true });
     expect(raw.wakeMode).toBe('idle');
     const unsubscribe = listen();
-    expect(Object.keys(streams).sort()).toEqual(['jobtrail_jobs', 'jobtrail_jobs_schedules']);
+    expect(Object.keys(streams).sort()).toEqual(['jobtrail_jobs', 'jobtrail_jobs_schedules', 'jobtrail_jobs_type_controls']);
     expect(pipelines['jobtrail_jobs']).toEqual([...WAKE_PIPELINE]);
     expect(pipelines['jobtrail_jobs_schedules']).toEqual([...SCHEDULE_WAKE_PIPELINE]);
+    expect(pipelines['jobtrail_jobs_type_controls']).toEqual([...TYPE_CONTROL_WAKE_PIPELINE]);
     expect(raw.wakeMode).toBe('connecting');
     streams['jobtrail_jobs']![0]!.push(null);
     await flush();
     expect(raw.wakeMode).toBe('connecting');
     streams['jobtrail_jobs_schedules']![0]!.push(null);
     await flush();
+    expect(raw.wakeMode).toBe('connecting');
+    streams['jobtrail_jobs_type_controls']![0]!.push(null);
+    await flush();
     expect(raw.wakeMode).toBe('change-stream');
     unsubscribe();
-    expect(streams['jobtrail_jobs']![0]!.closed).toBe(true);
-    expect(streams['jobtrail_jobs_schedules']![0]!.closed).toBe(true);
+    for (const name of ['jobtrail_jobs', 'jobtrail_jobs_schedules', 'jobtrail_jobs_type_controls']) expect(streams[name]![0]!.closed, name).toBe(true);
     expect(raw.wakeMode).toBe('idle');
   });
 

@@ -1,6 +1,6 @@
 import { JobValidationError, StoreError } from '@jobtrail/core';
 import { guardStore, type JobStore } from '@jobtrail/core/store';
-import { makeJob } from '@jobtrail/core/testing';
+import { makeJob, makeTypeControl } from '@jobtrail/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoJobStore } from './mongo-job-store.js';
@@ -61,6 +61,15 @@ describe('MongoJobStore options', () => {
       expect(error, String(schedulesCollectionName)).toBeInstanceOf(JobValidationError);
       expect((error as JobValidationError).field).toBe('schedulesCollectionName');
     }
+  });
+
+  it('keeps flow control in <collectionName>_type_controls, _type_starts and _type_groups', () => {
+    expect(new MongoJobStore({ db }).flowCollectionNames).toEqual({
+      controls: 'jobtrail_jobs_type_controls',
+      starts: 'jobtrail_jobs_type_starts',
+      groups: 'jobtrail_jobs_type_groups',
+    });
+    expect(new MongoJobStore({ db, collectionName: 'queue.jobs', schedulesCollectionName: 'crons' }).flowCollectionNames.controls).toBe('queue.jobs_type_controls');
   });
 
   it('refuses a changeStreams flag or error hook of the wrong type', () => {
@@ -148,13 +157,16 @@ describe('MongoJobStore input checks', () => {
 describe('MongoJobStore without a reachable server', () => {
   it('wraps driver failures in StoreError naming the operation, with the driver error as cause', async () => {
     const store = new MongoJobStore({ db, collectionName: 'unreachable' });
-    for (const [operation, call] of [
-      ['get', () => store.get(makeJob().id)],
-      ['claim', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 })],
+    for (const [operation, collection, call] of [
+      ['get', 'unreachable', () => store.get(makeJob().id)],
+      ['claim', 'unreachable', () => store.claim({ owner: 'w', now: at(), leaseExpiresAt: at(1), limits: { a: 1 }, limit: 1 })],
+      ['getTypeControl', 'unreachable_type_controls', () => store.getTypeControl('a')],
+      ['putTypeControl', 'unreachable_type_controls', () => store.putTypeControl(makeTypeControl({ type: 'a' }), null)],
+      ['countStarts', 'unreachable_type_starts', () => store.countStarts('a', at())],
     ] as const) {
       const error = await failure(call);
       expect(error).toBeInstanceOf(StoreError);
-      expect((error as StoreError).message).toContain(`MongoDB ${operation} on collection "unreachable" failed`);
+      expect((error as StoreError).message).toContain(`MongoDB ${operation} on collection "${collection}" failed`);
       expect((error as StoreError).cause).toBeInstanceOf(Error);
     }
   });
@@ -172,11 +184,11 @@ describe('MongoJobStore without a reachable server', () => {
     const store = new MongoJobStore({ db: unreachable.db('jobtrail_unit'), onChangeStreamError: (error) => errors.push(error) });
     const unsubscribe = store.subscribe(() => {});
     expect(store.wakeMode).toBe('connecting');
-    // One stream (jobs, schedules) meets the failed connect; the other, opened alongside it, is
-    // answered "Topology is closed", which reads as a closed client: no more attempts for that
-    // one. (Retries of a failed stream are the waker's tests, on a fake clock.)
-    await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
-    expect(errors.slice(0, 2).map((error) => (error as Error).name).sort()).toEqual(['MongoServerSelectionError', 'MongoTopologyClosedError']);
+    // One stream (jobs, schedules, type controls) meets the failed connect; the others, opened
+    // alongside it, are answered "Topology is closed", which reads as a closed client: no more
+    // attempts for those. (Retries of a failed stream are the waker's tests, on a fake clock.)
+    await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    expect(errors.slice(0, 3).map((error) => (error as Error).name).sort()).toEqual(['MongoServerSelectionError', 'MongoTopologyClosedError', 'MongoTopologyClosedError']);
     expect(store.wakeMode).toBe('polling-only');
     unsubscribe();
     await store.close();
@@ -223,6 +235,10 @@ describe('MongoJobStore close', () => {
       () => store.count({}),
       () => store.sumMetrics({}),
       () => store.prune({ before: { completed: at() } }),
+      () => store.getTypeControl!('a'),
+      () => store.listTypeControls!(),
+      () => store.putTypeControl!(makeTypeControl({ type: 'a' }), null),
+      () => store.countStarts!('a', at()),
     ];
     for (const call of calls) {
       const error = await failure(call);

@@ -26,10 +26,14 @@ import {
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
+  type FlowStore,
+  type TypeControl,
+  type TypeControlWrite,
 } from '@jobtrail/core/store';
-import type { ClientSession, Collection, Db, IndexDescription } from 'mongodb';
-import { claimBatch } from './documents/claim-batch.js';
-import { claimPlan } from './documents/claim-documents.js';
+import type { ClientSession, Collection, Db, IndexDescription, MongoClient } from 'mongodb';
+import { claimBatch, type ClaimBatchResult } from './documents/claim-batch.js';
+import { claimPlan, type ClaimPlan } from './documents/claim-documents.js';
+import type { TypeGroupDocument, TypeStartDocument } from './documents/flow-claim-documents.js';
 import { insertClashFilter, keyHolderFilter, sharesKey } from './documents/dedupe-documents.js';
 import { expectationFilter } from './documents/expectation-filter.js';
 import { EXPIRED_LEASES_SORT, expiredLeasesFilter, heldLeasesFilter, progressFilter, renewLeaseUpdate } from './documents/lease-documents.js';
@@ -50,18 +54,24 @@ import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.j
 import { readProjection, scopedIdFilter, toJobRead } from './documents/read-projection.js';
 import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
-import { JOB_INDEXES, SCHEDULE_INDEXES } from './indexes/index-definitions.js';
+import { JOB_INDEXES, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from './indexes/index-definitions.js';
 import { dropRetiredIndexes } from './indexes/retired-indexes.js';
 import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './mapping/job-document.js';
 import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
 import type { ScheduleDocument } from './mapping/schedule-document.js';
+import type { TypeControlDocument } from './mapping/type-control-document.js';
+import { claimWithFlow } from './flow/flow-claim.js';
+import type { FlowCollections } from './flow/flow-collections.js';
+import { FlowOperations } from './flow/flow-operations.js';
 import { ScheduleOperations } from './schedules/schedule-operations.js';
-import { resolveOptions, type MongoJobStoreOptions } from './store-options.js';
+import { resolveOptions, type FlowCollectionNames, type MongoJobStoreOptions } from './store-options.js';
 import { watchCommit } from './transaction/commit-watch.js';
 import { sessionFrom } from './transaction/session.js';
+import { SYSTEM_TIMING } from './transaction/transaction-retry.js';
 import { ChangeStreamWaker, combinedWakeMode, type WakeMode } from './wake/change-stream-waker.js';
 import { SCHEDULE_WAKE_PIPELINE, scheduleChangeToWakeEvent } from './wake/schedule-wake-pipeline.js';
+import { TYPE_CONTROL_WAKE_PIPELINE, typeControlChangeToWakeEvent } from './wake/type-control-wake-pipeline.js';
 import { WAKE_PIPELINE } from './wake/wake-pipeline.js';
 
 /**
@@ -79,6 +89,19 @@ function serverTimeOf(reply: { localTime?: unknown }): Date {
   const value = reply?.localTime;
   if (Object.prototype.toString.call(value) === '[object Date]' && Number.isFinite((value as Date).getTime())) return value as Date;
   throw new StoreError(`MongoDB's hello reply has no valid localTime (got ${String(value)}); the server's clock cannot be read.`);
+}
+
+/**
+ * A new session of the application's MongoClient, for the store's own transactions (claims of
+ * controlled types). `Db.client` is the driver's public link back to the client; checked by
+ * shape, like the Db itself.
+ */
+function startSessionOf(db: Db): ClientSession {
+  const client = (db as { client?: Partial<MongoClient> }).client;
+  if (client == null || typeof client.startSession !== 'function') {
+    throw new StoreError('Flow control needs transactions, and the Db given to the MongoDB store has no MongoClient to start a session with (db.client).');
+  }
+  return client.startSession();
 }
 
 /** Creates `indexes` on a collection; a failure is a StoreError that says what to do. */
@@ -119,7 +142,10 @@ const PLAIN_VALUES = {
  * are `findOneAndUpdate` with the expectation in the filter, claims take one job per
  * `findOneAndUpdate` in claim order, metrics use `$inc`, and dedupe is a partial unique index.
  * Recurring schedules live in a collection of their own (`schedulesCollectionName`), one document
- * per schedule keyed by its name, updated by compare-and-set on `version`.
+ * per schedule keyed by its name, updated by compare-and-set on `version`. Flow control (limits
+ * and pauses per job type) lives in three collections beside the jobs (`flowCollectionNames`);
+ * a claim of a type with a record that asks anything runs in a transaction of its own (see
+ * `TypeClaim`), and every other type is claimed exactly as without flow control.
  * Call `ensureIndexes()` once at start-up: dedupe depends on its unique index.
  *
  * @example
@@ -128,7 +154,7 @@ const PLAIN_VALUES = {
  * await store.ensureIndexes();
  * const tracker = createTracker({ store });
  */
-export class MongoJobStore implements JobStore, ScheduleStore {
+export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
   /**
    * MongoDB documents hold at most 16 MiB and nest at most 100 levels: core refuses a payload,
    * metadata or result over 15 MiB of JSON, or nested deeper than 98 levels (it sits one level
@@ -138,6 +164,12 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   readonly collectionName: string;
   /** Where the schedules live (default: the jobs collection's name followed by `_schedules`). */
   readonly schedulesCollectionName: string;
+  /**
+   * Where flow control lives: the jobs collection's name followed by `_type_controls` (one record
+   * per type), `_type_starts` (recent starts of rate-limited types) and `_type_groups` (each
+   * group's latest start, for round-robin).
+   */
+  readonly flowCollectionNames: FlowCollectionNames;
 
   private readonly collection: Collection<JobDocument>;
   private readonly scheduleCollection: Collection<ScheduleDocument>;
@@ -145,13 +177,18 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   /** Wake-ups for jobs (the jobs collection's change stream) and for schedules (theirs). */
   private readonly waker: ChangeStreamWaker;
   private readonly scheduleWaker: ChangeStreamWaker;
+  /** Wake-ups for written type controls (the type-controls collection's stream). */
+  private readonly controlWaker: ChangeStreamWaker;
   private readonly schedules: ScheduleOperations;
+  private readonly flowCollections: FlowCollections;
+  private readonly flow: FlowOperations;
   private isClosed = false;
 
   constructor(options: MongoJobStoreOptions) {
     const resolved = resolveOptions(options);
     this.collectionName = resolved.collectionName;
     this.schedulesCollectionName = resolved.schedulesCollectionName;
+    this.flowCollectionNames = resolved.flowCollectionNames;
     this.db = resolved.db;
     this.collection = resolved.db.collection<JobDocument>(resolved.collectionName, PLAIN_VALUES);
     this.scheduleCollection = resolved.db.collection<ScheduleDocument>(resolved.schedulesCollectionName, PLAIN_VALUES);
@@ -171,6 +208,25 @@ export class MongoJobStore implements JobStore, ScheduleStore {
       clock: systemClock,
       ...onError,
     });
+    const db = resolved.db;
+    const names = resolved.flowCollectionNames;
+    this.flowCollections = {
+      jobs: collection,
+      controls: db.collection<TypeControlDocument>(names.controls, PLAIN_VALUES),
+      starts: db.collection<TypeStartDocument>(names.starts, PLAIN_VALUES),
+      groups: db.collection<TypeGroupDocument>(names.groups, PLAIN_VALUES),
+      startSession: () => startSessionOf(db),
+      timing: SYSTEM_TIMING,
+    };
+    const controls = this.flowCollections.controls;
+    this.controlWaker = new ChangeStreamWaker({
+      open: resolved.changeStreams ? () => controls.watch([...TYPE_CONTROL_WAKE_PIPELINE]) : null,
+      toEvent: typeControlChangeToWakeEvent,
+      clock: systemClock,
+      ...onError,
+    });
+    const controlWaker = this.controlWaker;
+    this.flow = new FlowOperations({ collections: this.flowCollections, wake: (type) => controlWaker.notifyLocal(type) });
     const scheduleWaker = this.scheduleWaker;
     this.schedules = new ScheduleOperations({
       collection: scheduleCollection,
@@ -181,16 +237,17 @@ export class MongoJobStore implements JobStore, ScheduleStore {
     });
   }
 
-  /** How subscribers are woken right now (see `WakeMode`): `change-stream` once both streams run. */
+  /** How subscribers are woken right now (see `WakeMode`): `change-stream` once every stream runs. */
   get wakeMode(): WakeMode {
-    return combinedWakeMode([this.waker.mode, this.scheduleWaker.mode]);
+    return combinedWakeMode([this.waker.mode, this.scheduleWaker.mode, this.controlWaker.mode]);
   }
 
   /**
-   * Creates the indexes the store needs on the jobs and the schedules collections (see the
-   * README); existing ones are left as they are. Then drops the indexes of older versions that
+   * Creates the indexes the store needs on the jobs, the schedules and the flow-control
+   * collections (see the README); existing ones are left as they are. Then drops the indexes of older versions that
    * would break this one (the global dedupe index `jobtrail_dedupe`, see `RETIRED_INDEX_NAMES`),
-   * once their replacements exist. Answers the names of the indexes it ensured, jobs' first.
+   * once their replacements exist. Answers the names of the indexes it ensured: jobs', schedules',
+   * then the flow-control collections'.
    * Fails with `StoreError` when an index of the same name exists with another definition, or the
    * server is older than 6.0.
    */
@@ -199,6 +256,8 @@ export class MongoJobStore implements JobStore, ScheduleStore {
     const names = [
       ...(await createIndexesOn(this.collection, this.collectionName, JOB_INDEXES)),
       ...(await createIndexesOn(this.scheduleCollection, this.schedulesCollectionName, SCHEDULE_INDEXES)),
+      ...(await createIndexesOn(this.flowCollections.starts, this.flowCollectionNames.starts, TYPE_START_INDEXES)),
+      ...(await createIndexesOn(this.flowCollections.groups, this.flowCollectionNames.groups, TYPE_GROUP_INDEXES)),
     ];
     try {
       await dropRetiredIndexes(this.collection);
@@ -302,13 +361,25 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   }
 
   /**
-   * One `findOneAndUpdate` per job, each taking the best due job among the types that still have
-   * budget — see the README ("Claiming") for why this and not a claim-token `updateMany`.
+   * First reads the flow-control records of the requested types (one query by `_id`). Types
+   * without one that asks anything are claimed with one `findOneAndUpdate` per job, each taking the
+   * best due job among the types that still have budget — see the README ("Claiming") for why this
+   * and not a claim-token `updateMany`. Each other type is claimed in a transaction of its own that
+   * enforces its record (`claimWithFlow`, `TypeClaim`).
    */
   async claim(request: ClaimRequest): Promise<Job[]> {
-    const result = await claimBatch(claimPlan(request), (filter, update, sort) =>
-      this.collection.findOneAndUpdate(filter, update, { sort, returnDocument: 'after' }),
-    );
+    const plan = claimPlan(request);
+    if (plan.budget.spent) return [];
+    let result: ClaimBatchResult;
+    try {
+      const controls = await this.flow.claimControls(plan.budget.openTypes());
+      result =
+        controls.size === 0
+          ? await this.plainClaim(plan)
+          : await claimWithFlow(request, controls, { collections: this.flowCollections, plainClaim: (plain) => this.plainClaim(claimPlan(plain)) });
+    } catch (error) {
+      throw this.failure(error, 'claim');
+    }
     // Jobs already leased must reach the worker, or they would sit idle until their lease
     // expires; a failure after some were leased shows again on the next claim.
     if ('error' in result && result.claimed.length === 0) throw this.failure(result.error, 'claim');
@@ -491,8 +562,32 @@ export class MongoJobStore implements JobStore, ScheduleStore {
     return this.schedules.deleteSchedule(name, expectedVersion);
   }
 
+  /** The type's flow-control record, or null. */
+  getTypeControl(type: string): Promise<TypeControl | null> {
+    return this.flow.getTypeControl(type);
+  }
+
+  /** Every flow-control record, by type (code point order). */
+  listTypeControls(): Promise<TypeControl[]> {
+    return this.flow.listTypeControls();
+  }
+
   /**
-   * Calls `listener` when jobs become claimable (`{ type }` when known) and when schedules are
+   * Compare-and-set on `version` (null: only when there is no record); wakes subscribers with
+   * `{ type }` when it writes.
+   */
+  putTypeControl(control: TypeControl, expectedVersion: number | null): Promise<TypeControlWrite> {
+    return this.flow.putTypeControl(control, expectedVersion);
+  }
+
+  /** The starts recorded for `type` after `since`, of `group` when given (see `FlowStore`). */
+  countStarts(type: string, since: Date, group?: string | null): Promise<number> {
+    return this.flow.countStarts(type, since, group);
+  }
+
+  /**
+   * Calls `listener` when jobs become claimable (`{ type }` when known; also when a type's
+   * flow-control record is written) and when schedules are
    * inserted, updated or deleted (`{ schedule: name }`): through one change stream per collection
    * where the deployment supports them, otherwise (silently) only for this instance's own writes,
    * leaving the rest to the worker's poll. This instance's schedule changes are reported at once
@@ -501,9 +596,11 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
     const jobs = this.waker.subscribe(listener);
     const schedules = this.scheduleWaker.subscribe(listener);
+    const controls = this.controlWaker.subscribe(listener);
     return () => {
       jobs();
       schedules();
+      controls();
     };
   }
 
@@ -516,7 +613,12 @@ export class MongoJobStore implements JobStore, ScheduleStore {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await Promise.all([this.waker.close(), this.scheduleWaker.close()]);
+    await Promise.all([this.waker.close(), this.scheduleWaker.close(), this.controlWaker.close()]);
+  }
+
+  /** Today's claim loop, for types without flow control (see `claimBatch`). */
+  private plainClaim(plan: ClaimPlan): Promise<ClaimBatchResult> {
+    return claimBatch(plan, (filter, update, sort) => this.collection.findOneAndUpdate(filter, update, { sort, returnDocument: 'after' }));
   }
 
   private closedError(): StoreError {

@@ -29,10 +29,21 @@ export interface MongoJobStoreOptions {
   onChangeStreamError?: (error: unknown) => void;
 }
 
+/** Where flow control lives, beside the jobs (see `flowCollectionsOf`). */
+export interface FlowCollectionNames {
+  /** One record per job type: limits, pause, version. */
+  controls: string;
+  /** The recent starts of rate-limited types. */
+  starts: string;
+  /** The latest start of each group of a controlled type (round-robin). */
+  groups: string;
+}
+
 export interface ResolvedOptions {
   db: Db;
   collectionName: string;
   schedulesCollectionName: string;
+  flowCollectionNames: FlowCollectionNames;
   changeStreams: boolean;
   onChangeStreamError: ((error: unknown) => void) | undefined;
 }
@@ -67,6 +78,15 @@ function schedulesCollectionOf(name: unknown, collectionName: string): string {
   return checked;
 }
 
+/**
+ * The flow-control collections: the jobs collection's name followed by `_type_controls`,
+ * `_type_starts` and `_type_groups`. Not options: they belong to the jobs collection as its
+ * indexes do, and are not held to the 200-character cap, like the schedules collection's default.
+ */
+export function flowCollectionsOf(collectionName: string): FlowCollectionNames {
+  return { controls: `${collectionName}_type_controls`, starts: `${collectionName}_type_starts`, groups: `${collectionName}_type_groups` };
+}
+
 export function resolveOptions(options: MongoJobStoreOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new JobValidationError('options', 'pass { db }, where db is a Db from your MongoClient (client.db("app")).');
@@ -87,6 +107,7 @@ export function resolveOptions(options: MongoJobStoreOptions): ResolvedOptions {
     db: options.db,
     collectionName,
     schedulesCollectionName: schedulesCollectionOf(options.schedulesCollectionName, collectionName),
+    flowCollectionNames: flowCollectionsOf(collectionName),
     changeStreams: options.changeStreams ?? true,
     onChangeStreamError: options.onChangeStreamError,
   };

@@ -1,17 +1,20 @@
-import { createTracker } from '@jobtrail/core';
-import type { StoreWakeEvent } from '@jobtrail/core/store';
-import { makeJob, uniqueName } from '@jobtrail/core/testing';
+import { createTracker, StoreError } from '@jobtrail/core';
+import type { ClaimRequest, StoreWakeEvent, TypeControl } from '@jobtrail/core/store';
+import { makeJob, makeTypeControl, uniqueName } from '@jobtrail/core/testing';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dueGroupsPipeline, runningByGroupPipeline } from '../src/documents/flow-claim-documents.js';
 import { DUE_SCHEDULES_SORT, dueSchedulesFilter, NEXT_RUN_FILTER, NEXT_RUN_SORT } from '../src/documents/schedule-documents.js';
-import { JOB_INDEXES, MongoJobStore, SCHEDULE_INDEXES } from '../src/index.js';
+import { JOB_INDEXES, MongoJobStore, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from '../src/index.js';
+import { TYPE_CONTROL_WAKE_PIPELINE } from '../src/wake/type-control-wake-pipeline.js';
 import type { ScheduleDocument } from '../src/mapping/schedule-document.js';
 import { makeSchedule } from '../src/schedule-record.test-support.js';
 import { MONGODB_URL, openTestDatabase, SKIP_REASON, uniqueCollectionName, type TestDatabase } from './mongo-server.js';
 
 /**
  * What only MongoDB has, against a real server: the index set, the stored document shape, the
- * caller's transactions and change-stream wake-ups across store instances. Skipped (visibly)
- * without MONGODB_URL, like the contract suite.
+ * caller's transactions, change-stream wake-ups across store instances, and flow control across
+ * clients (processes). Skipped (visibly) without MONGODB_URL, like the contract suite.
  */
 describe.skipIf(MONGODB_URL === '')(
   MONGODB_URL === '' ? `MongoJobStore on a real server (skipped: ${SKIP_REASON})` : 'MongoJobStore on a real server',
@@ -45,7 +48,7 @@ describe.skipIf(MONGODB_URL === '')(
 
     it('creates exactly the documented indexes on the schedules collection too', async () => {
       const names = await store.ensureIndexes();
-      expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES].map((index) => index.name));
+      expect(names).toEqual([...JOB_INDEXES, ...SCHEDULE_INDEXES, ...TYPE_START_INDEXES, ...TYPE_GROUP_INDEXES].map((index) => index.name));
       const indexes = await database.db.collection(store.schedulesCollectionName).listIndexes().toArray();
       const ours = indexes.filter((index) => index['name'] !== '_id_');
       expect(ours.map((index) => index['name']).sort()).toEqual(SCHEDULE_INDEXES.map((index) => index.name).sort());
@@ -53,6 +56,30 @@ describe.skipIf(MONGODB_URL === '')(
         const index = ours.find((candidate) => candidate['name'] === definition.name)!;
         expect(index['key']).toEqual(definition.key);
         expect(index['unique'] ?? false).toBe(false);
+      }
+    });
+
+    it('creates exactly the documented indexes on the flow-control collections', async () => {
+      for (const [name, definitions] of [
+        [store.flowCollectionNames.starts, TYPE_START_INDEXES],
+        [store.flowCollectionNames.groups, TYPE_GROUP_INDEXES],
+      ] as const) {
+        const ours = (await database.db.collection(name).listIndexes().toArray()).filter((index) => index['name'] !== '_id_');
+        expect(ours.map((index) => index['name']).sort()).toEqual(definitions.map((index) => index.name).sort());
+        for (const definition of definitions) {
+          const index = ours.find((candidate) => candidate['name'] === definition.name)!;
+          expect(index['key']).toEqual(definition.key);
+          expect(index['unique'] ?? false).toBe(definition.unique ?? false);
+        }
+      }
+    });
+
+    it("serves a controlled type's counts and due groups from an index, never a collection scan", async () => {
+      const jobs = database.db.collection(store.collectionName);
+      for (const pipeline of [runningByGroupPipeline('t'), dueGroupsPipeline('t', new Date(), 5)]) {
+        const plan = JSON.stringify(await jobs.aggregate(pipeline).explain('queryPlanner'));
+        expect(plan).toContain('IXSCAN');
+        expect(plan).not.toContain('COLLSCAN');
       }
     });
 
@@ -246,6 +273,102 @@ describe.skipIf(MONGODB_URL === '')(
         unsubscribe();
         await own.close();
       }
+    });
+
+    describe('flow control across clients (processes)', () => {
+      const request = (now: number, limits: Record<string, number>, limit: number, owner: string): ClaimRequest => ({
+        owner,
+        now: new Date(now),
+        leaseExpiresAt: new Date(now + 60_000),
+        limits,
+        limit,
+      });
+      async function control(type: string, fields: Partial<TypeControl>): Promise<void> {
+        expect(await store.putTypeControl(makeTypeControl({ type, ...fields }), null)).toEqual({ ok: true });
+      }
+
+      it('stores a record under its type (_id) and keeps it as written while claims mark the document', async (context) => {
+        if (!database.replicaSet) context.skip('flow control needs transactions (a replica set)');
+        const type = uniqueName('flow.shape');
+        await store.insert(makeJob({ type, runAt: new Date(Date.now() - 1000) }));
+        const record = makeTypeControl({ type, maxRunning: 2, rateLimit: { limit: 5, intervalMs: 60_000, perGroup: false } });
+        await store.putTypeControl(record, null);
+        expect(await store.claim(request(Date.now(), { [type]: 5 }, 5, 'w'))).toHaveLength(1);
+        const raw = await database.db.collection(store.flowCollectionNames.controls).findOne({ _id: type as never });
+        expect(raw).toMatchObject({ _id: type, maxRunning: 2, version: record.version, claims: 1 });
+        expect(raw).not.toHaveProperty('type');
+        expect(await store.getTypeControl(type)).toEqual(record);
+        expect(await store.countStarts(type, new Date(Date.now() - 60_000))).toBe(1);
+      });
+
+      it('keeps racing clients within maxRunning and the rate limit, even when their plans share no job', async (context) => {
+        if (!database.replicaSet) context.skip('flow control needs transactions (a replica set)');
+        const clients = await Promise.all(Array.from({ length: 3 }, () => MongoClient.connect(MONGODB_URL, { serverSelectionTimeoutMS: 10_000 })));
+        const stores = clients.map((client) => new MongoJobStore({ db: client.db(database.db.databaseName), collectionName: store.collectionName, changeStreams: false }));
+        try {
+          const now = Date.now();
+          const capped = uniqueName('flow.race.capped');
+          const rated = uniqueName('flow.race.rated');
+          // Claimers at different times rank different jobs first (a late one has priority), so
+          // only the type's control document makes them meet.
+          for (let index = 0; index < 12; index++) {
+            await store.insert(makeJob({ type: capped, runAt: new Date(now - 60_000 + index) }));
+            await store.insert(makeJob({ type: capped, runAt: new Date(now + index * 10), priority: 5 }));
+            await store.insert(makeJob({ type: rated, runAt: new Date(now - 60_000 + index) }));
+          }
+          await control(capped, { maxRunning: 4 });
+          await control(rated, { rateLimit: { limit: 5, intervalMs: 3_600_000, perGroup: false } });
+          const claims = await Promise.all(
+            Array.from({ length: 15 }, (_, index) => stores[index % stores.length]!.claim(request(now + index * 10, { [capped]: 2, [rated]: 2 }, 4, `w${index}`))),
+          );
+          const claimed = claims.flat();
+          expect(new Set(claimed.map((job) => job.id)).size).toBe(claimed.length);
+          expect(claimed.filter((job) => job.type === capped)).toHaveLength(4);
+          expect(claimed.filter((job) => job.type === rated)).toHaveLength(5);
+          expect(await store.countStarts(rated, new Date(now - 1))).toBe(5);
+        } finally {
+          for (const client of clients) await client.close();
+        }
+      });
+
+      it('wakes subscribers of another store instance with { type } when a record is written, not when it is claimed', async (context) => {
+        if (!database.replicaSet) context.skip('change streams and flow control need a replica set');
+        const listening = new MongoJobStore({ db: database.db, collectionName: store.collectionName });
+        const events: StoreWakeEvent[] = [];
+        const unsubscribe = listening.subscribe((event) => events.push(event));
+        const type = uniqueName('flow.wake');
+        // The same filter as the store's stream, without its projection, to see what passes.
+        const raw = database.db.collection(store.flowCollectionNames.controls).watch([TYPE_CONTROL_WAKE_PIPELINE[0]!, { $match: { 'documentKey._id': type } }]);
+        try {
+          await expect.poll(() => listening.wakeMode, { timeout: 10_000 }).toBe('change-stream');
+          await raw.tryNext();
+          await store.insert(makeJob({ type, runAt: new Date(Date.now() - 1000) }));
+          await control(type, { maxRunning: 3 });
+          await expect.poll(() => events.filter((event) => event.type === type).length, { timeout: 10_000 }).toBe(2);
+          expect(await store.claim(request(Date.now(), { [type]: 1 }, 1, 'w'))).toHaveLength(1);
+          const current = (await store.getTypeControl(type))!;
+          await store.putTypeControl({ ...current, paused: true, version: current.version + 1 }, current.version);
+          // Changes come in commit order: had the claim's mark passed the filter, it would be second.
+          const changes = [await raw.next(), await raw.next()] as Array<{ operationType: string; updateDescription?: { updatedFields: object } }>;
+          expect(changes.map((change) => change.operationType)).toEqual(['insert', 'update']);
+          expect(changes[1]!.updateDescription!.updatedFields).toHaveProperty('version', current.version + 1);
+          await expect.poll(() => events.filter((event) => event.type === type).length, { timeout: 10_000 }).toBe(3);
+        } finally {
+          unsubscribe();
+          await raw.close();
+          await listening.close();
+        }
+      });
+
+      it('refuses to claim a controlled type on a standalone server with a StoreError that says why', async (context) => {
+        if (database.replicaSet) context.skip('this deployment runs transactions');
+        const type = uniqueName('flow.standalone');
+        await store.insert(makeJob({ type, runAt: new Date(Date.now() - 1000) }));
+        await control(type, { maxRunning: 1 });
+        const error = await store.claim(request(Date.now(), { [type]: 1 }, 1, 'w')).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).message).toContain('replica set');
+      });
     });
 
     it('falls back to polling-only on a standalone server', async (context) => {

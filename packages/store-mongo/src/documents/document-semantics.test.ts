@@ -44,6 +44,7 @@ interface JobSpec {
   runAt: number;
   tenant: string | null;
   owner: string | null;
+  group: string | null;
   /** The tick (seconds) of the schedule 'nightly' that fired the job, or null. */
   scheduledFor: number | null;
   created: number;
@@ -97,6 +98,7 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   runAt: fc.integer({ min: -3, max: 3 }),
   tenant: fc.constantFrom(null, 't1', 't2'),
   owner: fc.constantFrom(null, 'o1'),
+  group: fc.constantFrom(null, 'g1', 'g2'),
   scheduledFor: fc.option(fc.integer({ min: -5, max: 5 })),
   created: fc.integer({ min: 0, max: 5 }),
   finished: fc.option(fc.integer({ min: 0, max: 5 })),
@@ -114,6 +116,7 @@ function buildJob(spec: JobSpec): Job {
     runAt: at(spec.runAt),
     tenantId: spec.tenant,
     ownerId: spec.owner,
+    group: spec.group,
     scheduleName: spec.scheduledFor === null ? null : 'nightly',
     scheduledFor: spec.scheduledFor === null ? null : at(spec.scheduledFor),
     createdAt: at(spec.created),
@@ -204,6 +207,7 @@ describe('document semantics (mingo against the memory store)', () => {
         type: fc.subarray([...TYPES]),
         tenantId: fc.constantFrom(null, 't1'),
         ownerId: fc.constantFrom(null, 'o1'),
+        group: fc.constantFrom(null, 'g1'),
         createdAfter: fc.integer({ min: 0, max: 5 }),
         createdBefore: fc.integer({ min: 0, max: 5 }),
         activeSince: fc.integer({ min: 0, max: 5 }),
@@ -218,6 +222,7 @@ describe('document semantics (mingo against the memory store)', () => {
           ...(spec.type === undefined ? {} : { type: spec.type }),
           ...(spec.tenantId === undefined ? {} : { tenantId: spec.tenantId }),
           ...(spec.ownerId === undefined ? {} : { ownerId: spec.ownerId }),
+          ...(spec.group === undefined ? {} : { group: spec.group }),
           ...(spec.createdAfter === undefined ? {} : { createdAfter: at(spec.createdAfter) }),
           ...(spec.createdBefore === undefined ? {} : { createdBefore: at(spec.createdBefore) }),
           ...(spec.activeSince === undefined ? {} : { activeSince: at(spec.activeSince) }),
@@ -300,6 +305,7 @@ describe('document semantics (mingo against the memory store)', () => {
           runAt: 0,
           tenant: null,
           owner: null,
+          group: 'g1',
           scheduledFor: 0,
           created: 0,
           finished: null,

@@ -11,6 +11,7 @@ const SMALL_FIELDS = {
   parentId: 1,
   tenantId: 1,
   ownerId: 1,
+  group: 1,
   scheduleName: 1,
   scheduledFor: 1,
   status: 1,

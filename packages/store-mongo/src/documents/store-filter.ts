@@ -9,8 +9,9 @@ export const QUERY_SORT = { _id: -1 } as const satisfies Sort;
 
 /**
  * The MongoDB filter for a store filter (checked by core's `guardStore`; every caller value goes
- * through `filterValue`): the conditions combine by AND; `tenantId: null` means "no tenant"; an
- * empty status or type list matches nothing (`$in: []`).
+ * through `filterValue`): the conditions combine by AND; `tenantId: null` means "no tenant" and
+ * `group: null` "no group" (an equality that also matches a document without the field, which
+ * reads back as null); an empty status or type list matches nothing (`$in: []`).
  */
 export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   const match: Filter<JobDocument> = {};
@@ -19,6 +20,7 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   if (filter.tenantId !== undefined) match.tenantId = filterValue('tenantId', filter.tenantId);
   if (filter.ownerId !== undefined) match.ownerId = filterValue('ownerId', filter.ownerId);
   if (filter.parentId !== undefined) match.parentId = filterValue('parentId', filter.parentId);
+  if (filter.group !== undefined) match.group = filterValue('group', filter.group);
   if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
     const created: { $gte?: Date; $lt?: Date } = {};
     if (filter.createdAfter !== undefined) created.$gte = filterValue('createdAfter', filter.createdAfter);

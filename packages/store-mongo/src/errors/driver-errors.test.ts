@@ -2,7 +2,19 @@ import { createRequire } from 'node:module';
 import { JobValidationError, JobtrailError, StoreError } from '@jobtrail/core';
 import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isChangeStreamUnsupported, isClientClosed, isDriverError, isDuplicateKeyError, toStoreError } from './driver-errors.js';
+import {
+  duplicateKeyTarget,
+  globalDedupeIndexError,
+  hasErrorLabel,
+  indexErrorMessage,
+  isChangeStreamUnsupported,
+  isClientClosed,
+  isDriverError,
+  isDuplicateKeyError,
+  isTransactionUnsupported,
+  isWriteConflict,
+  toStoreError,
+} from './driver-errors.js';
 
 function duplicateKey(index: string, keyPattern?: Record<string, number>): MongoServerError {
   return new MongoServerError({
@@ -113,5 +125,31 @@ describe('indexErrorMessage', () => {
     expect(indexErrorMessage(new MongoServerError({ message: 'Index already exists with a different name', code: 85 }), 'jobs')).toContain("dropIndex('<name>')");
     expect(indexErrorMessage(new MongoServerError({ message: 'Expression not supported in partial index: $in', code: 67 }), 'jobs')).toContain('MongoDB 6.0 or newer');
     expect(indexErrorMessage(new Error('boom'), 'jobs')).toBe('Could not create the jobtrail indexes on "jobs": boom');
+  });
+});
+
+describe('transaction errors', () => {
+  const conflict = new MongoServerError({ message: 'WriteConflict error', code: 112, codeName: 'WriteConflict', errorLabels: ['TransientTransactionError'] });
+
+  it('read error labels through the driver, or from a plain errorLabels list', () => {
+    expect(hasErrorLabel(conflict, 'TransientTransactionError')).toBe(true);
+    expect(hasErrorLabel(conflict, 'UnknownTransactionCommitResult')).toBe(false);
+    expect(hasErrorLabel({ errorLabels: ['UnknownTransactionCommitResult'] }, 'UnknownTransactionCommitResult')).toBe(true);
+    expect(hasErrorLabel(new MongoNetworkError('reset'), 'TransientTransactionError')).toBe(false);
+    expect(hasErrorLabel(null, 'TransientTransactionError')).toBe(false);
+    expect(hasErrorLabel('TransientTransactionError', 'TransientTransactionError')).toBe(false);
+  });
+
+  it('tell a write conflict from other transient failures', () => {
+    expect(isWriteConflict(conflict)).toBe(true);
+    expect(isWriteConflict({ codeName: 'WriteConflict' })).toBe(true);
+    expect(isWriteConflict(new MongoServerError({ message: 'aborted', code: 251, codeName: 'NoSuchTransaction', errorLabels: ['TransientTransactionError'] }))).toBe(false);
+  });
+
+  it("recognise a standalone server's refusal of transactions", () => {
+    const standalone = new MongoServerError({ message: 'Transaction numbers are only allowed on a replica set member or mongos', code: 20, codeName: 'IllegalOperation' });
+    expect(isTransactionUnsupported(standalone)).toBe(true);
+    expect(isTransactionUnsupported(new MongoServerError({ message: 'not allowed', code: 20 }))).toBe(false);
+    expect(isTransactionUnsupported(conflict)).toBe(false);
   });
 });

@@ -49,6 +49,35 @@ export function duplicateKeyTarget(error: unknown): 'id' | 'dedupe' | 'global_de
 }
 
 /**
+ * Whether a driver error carries `label` (`TransientTransactionError`: run the whole transaction
+ * again; `UnknownTransactionCommitResult`: commit again). Read through the error's own
+ * `hasErrorLabel` when it has one, else its `errorLabels` list.
+ */
+export function hasErrorLabel(error: unknown, label: string): boolean {
+  const candidate = error as { hasErrorLabel?: unknown } | null;
+  if (candidate !== null && typeof candidate === 'object' && typeof candidate.hasErrorLabel === 'function') {
+    return (candidate.hasErrorLabel as (name: string) => boolean).call(candidate, label) === true;
+  }
+  const { errorLabels } = shape(error);
+  return Array.isArray(errorLabels) && errorLabels.includes(label);
+}
+
+/** WriteConflict (112): another writer changed or holds a document this transaction writes. */
+export function isWriteConflict(error: unknown): boolean {
+  const { code, codeName } = shape(error);
+  return code === 112 || codeName === 'WriteConflict';
+}
+
+/**
+ * The deployment cannot run transactions: a standalone server answers IllegalOperation (20)
+ * "Transaction numbers are only allowed on a replica set member or mongos".
+ */
+export function isTransactionUnsupported(error: unknown): boolean {
+  const { code, message } = shape(error);
+  return (code === 20 || code === undefined) && typeof message === 'string' && /Transaction numbers are only allowed/i.test(message);
+}
+
+/**
  * The collection still has the dedupe index of an older version, unique per (type, key) across
  * tenants: the store must not answer (or even name) the other tenant's job it clashed with.
  */

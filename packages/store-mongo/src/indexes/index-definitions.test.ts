@@ -9,7 +9,8 @@ import { PRUNE_SORT } from '../documents/prune-documents.js';
 import { DUE_SCHEDULES_SORT, dueSchedulesFilter, NEXT_RUN_FILTER, NEXT_RUN_SORT, SCHEDULE_NAME_SORT, listSchedulesFilter } from '../documents/schedule-documents.js';
 import { toScheduleDocument } from '../mapping/schedule-document.js';
 import { makeSchedule } from '../schedule-record.test-support.js';
-import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, RETIRED_INDEX_NAMES, SCHEDULE_INDEXES } from './index-definitions.js';
+import { countStartsFilter, dueGroupsPipeline, groupStartsFilter, runningByGroupPipeline, startsByGroupPipeline } from '../documents/flow-claim-documents.js';
+import { DEDUPE_INDEX_NAME, GLOBAL_DEDUPE_INDEX_NAME, JOB_INDEXES, RETIRED_INDEX_NAMES, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from './index-definitions.js';
 
 function index(name: string) {
   const found = JOB_INDEXES.find((candidate) => candidate.name === name);
@@ -72,6 +73,17 @@ describe('index definitions', () => {
     }
   });
 
+  it("serve a controlled type's claim: running jobs per group, and each group's due jobs in claim order", () => {
+    const key = Object.entries(index('jobtrail_claim_group').key as object);
+    const running = (runningByGroupPipeline('t')[0] as { $match: object }).$match;
+    expect(Object.keys(running)).toEqual(['type', 'status']);
+    expect(key.slice(0, 3)).toEqual([['type', 1], ['status', 1], ['group', 1]]);
+    const [match, sort] = dueGroupsPipeline('t', new Date(), 1) as [{ $match: object }, { $sort: object }];
+    expect(Object.keys(match.$match)).toEqual(['type', 'status', 'runAt']);
+    expect(key.slice(2)).toEqual(Object.entries(sort.$sort));
+    expect(key.slice(3)).toEqual(Object.entries(CLAIM_SORT));
+  });
+
   it('are the only unique index besides _id, so a duplicate-key error means a taken id or a held key', () => {
     expect(JOB_INDEXES.filter((definition) => definition.unique).map((definition) => definition.name)).toEqual([DEDUPE_INDEX_NAME]);
   });
@@ -118,5 +130,24 @@ describe('schedule index definitions', () => {
       ...Object.keys(listSchedulesFilter({ tenantId: 't', limit: 1 })).map((field) => [field, 1]),
       ...Object.entries(SCHEDULE_NAME_SORT),
     ]);
+  });
+});
+
+describe('flow-control index definitions', () => {
+  it('have unique names, prefixed jobtrail_type_, none shared with another index', () => {
+    const names = [...JOB_INDEXES, ...SCHEDULE_INDEXES, ...TYPE_START_INDEXES, ...TYPE_GROUP_INDEXES].map((definition) => definition.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...TYPE_START_INDEXES, ...TYPE_GROUP_INDEXES].map((definition) => definition.name)).toEqual(['jobtrail_type_starts', 'jobtrail_type_group']);
+  });
+
+  it("serve the starts' count in a window (per group or all) and countStarts: type, group, then time", () => {
+    expect(TYPE_START_INDEXES[0]!.key).toEqual({ type: 1, group: 1, at: 1 });
+    expect(Object.keys((startsByGroupPipeline('t', new Date(0), new Date())[0] as { $match: object }).$match)).toEqual(['type', 'at']);
+    expect(Object.keys(countStartsFilter('t', new Date(0), 'g')).sort()).toEqual(['at', 'group', 'type']);
+  });
+
+  it("keep one latest-start document per group of a type, looked up by type and groups", () => {
+    expect(TYPE_GROUP_INDEXES[0]).toMatchObject({ key: { type: 1, group: 1 }, unique: true });
+    expect(Object.keys(groupStartsFilter('t', [null]))).toEqual(['type', 'group']);
   });
 });

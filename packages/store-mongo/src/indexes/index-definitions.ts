@@ -17,6 +17,12 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
     key: { type: 1, status: 1, priority: -1, runAt: 1, _id: 1 },
   },
   {
+    // flow control (claims of a type with limits, in their transaction): running jobs counted per
+    // group, and every group's due jobs in claim order for round-robin, from index keys alone.
+    name: 'jobtrail_claim_group',
+    key: { type: 1, status: 1, group: 1, priority: -1, runAt: 1, _id: 1 },
+  },
+  {
     // dedupe: at most one unfinished job per (type, key, tenantId, ownerId): keys are scoped to a
     // tenant and owner. Every document stores tenantId and ownerId, null when absent, and a unique
     // index compares nulls as equal, so two jobs without a tenant share a scope. Jobs without a key
@@ -94,5 +100,29 @@ export const SCHEDULE_INDEXES: readonly IndexDescription[] = [
     // listSchedules of one tenant (or of those without one), by name.
     name: 'jobtrail_schedule_tenant',
     key: { tenantId: 1, _id: 1 },
+  },
+];
+
+/**
+ * The index of the type-starts collection (`TypeStartDocument`): a claim counts a rate-limited
+ * type's starts in its window (per group with `perGroup`) and drops those older than the window;
+ * `countStarts` counts them after a time, of one group or all.
+ */
+export const TYPE_START_INDEXES: readonly IndexDescription[] = [
+  {
+    name: 'jobtrail_type_starts',
+    key: { type: 1, group: 1, at: 1 },
+  },
+];
+
+/**
+ * The index of the type-groups collection (`TypeGroupDocument`): one document per group of a
+ * controlled type (unique: a claim's upsert never makes a second), looked up by type and groups.
+ */
+export const TYPE_GROUP_INDEXES: readonly IndexDescription[] = [
+  {
+    name: 'jobtrail_type_group',
+    key: { type: 1, group: 1 },
+    unique: true,
   },
 ];

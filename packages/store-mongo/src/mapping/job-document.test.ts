@@ -46,6 +46,7 @@ function fullJob(): Job {
     parentId: makeJob().id,
     tenantId: 'tenant-1',
     ownerId: 'owner-1',
+    group: 'account-7 — 東京',
     scheduleName: 'nightly-report — 東京',
     scheduledFor: at(-60_000),
     status: 'running',
@@ -117,6 +118,7 @@ describe('job document mapper', () => {
     expect(retry.kind === 'retry' && retry.at).toBeInstanceOf(Date);
     expect(second.error?.stack).toBe('Error: x\n    at y');
     expect(second.startedAt).toBeNull();
+    expect(stored.group).toBe('account-7 — 東京');
     expect(stored.scheduleName).toBe('nightly-report — 東京');
     expect(stored.scheduledFor).toEqual(at(-60_000));
     expect(stored.scheduledFor).toBeInstanceOf(Date);
@@ -166,6 +168,17 @@ describe('job document mapper', () => {
     // A JavaScript caller that left them out gets them stored as null, not missing.
     const { scheduleName: _n, scheduledFor: _f, ...partial } = makeJob();
     expect(toDocument(partial as Job)).toMatchObject({ scheduleName: null, scheduledFor: null });
+  });
+
+  it('stores a job without a group as null, and reads documents written before groups (no such field) as null', () => {
+    const doc = toDocument(makeJob());
+    expect(doc).toHaveProperty('group', null);
+    const { group: _group, ...older } = doc;
+    const job = asStored(older as JobDocument);
+    expect(job.group).toBeNull();
+    expect(Object.keys(job).sort()).toEqual(Object.keys(makeJob()).sort());
+    const { group: _g, ...partial } = makeJob();
+    expect(toDocument(partial as Job)).toHaveProperty('group', null);
   });
 
   it('reads documents that lack optional fields (edited by hand) without failing', () => {

@@ -54,6 +54,11 @@ export interface JobDocument {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /**
+   * The job's group (flow control: per-group caps, rate limits and round-robin), or null; documents
+   * written before groups lack it (read as null, and matched by `group: null` like a stored null).
+   */
+  group: string | null;
   /** The schedule that fired the job, or null; documents written before schedules lack it (read as null). */
   scheduleName: string | null;
   /** The tick the job stands for, or null; missing in older documents like `scheduleName`. */
@@ -173,6 +178,7 @@ export function toDocument(job: Job): JobDocument {
     parentId: job.parentId ?? null,
     tenantId: job.tenantId ?? null,
     ownerId: job.ownerId ?? null,
+    group: job.group ?? null,
     scheduleName: job.scheduleName ?? null,
     scheduledFor: job.scheduledFor ?? null,
     status: job.status,
@@ -215,6 +221,7 @@ export function toJob(doc: JobDocument): Job {
     parentId: doc.parentId ?? null,
     tenantId: doc.tenantId ?? null,
     ownerId: doc.ownerId ?? null,
+    group: doc.group ?? null,
     scheduleName: doc.scheduleName ?? null,
     scheduledFor: doc.scheduledFor ?? null,
     status: doc.status,
