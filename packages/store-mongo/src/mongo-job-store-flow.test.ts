@@ -151,7 +151,7 @@ describe('MongoJobStore flow control (fake Db)', () => {
       ['g', 0],
       ['g', 5000],
     ]);
-    expect(fake.documents(names.groups)).toEqual([expect.objectContaining({ type: 't', group: 'g', lastStartAt: at(5) })]);
+    expect(fake.documents(names.groups)).toEqual([expect.objectContaining({ type: 't', group: 'g', lastStartAt: at(5), turn: 2_000_000 })]);
     expect(await store.countStarts!('t', at(0))).toBe(1);
     expect(await store.countStarts!('t', at(-1), 'g')).toBe(3);
     expect(await store.countStarts!('t', at(-1), null)).toBe(0);

@@ -173,18 +173,26 @@ describe('flow claim documents (mingo)', () => {
     ]);
   });
 
-  it("record each started group's latest start once, creating the group's document on its first start", () => {
+  it("record each started group's latest start and turn once, creating the group's document on its first start", () => {
     const groups: TypeGroupDocument[] = [
-      { type: 'a', group: 'g1', lastStartAt: at(1) },
-      { type: 'b', group: null, lastStartAt: at(1) },
+      { type: 'a', group: 'g1', lastStartAt: at(1), turn: 1_000_000 },
+      { type: 'b', group: null, lastStartAt: at(1), turn: 1_000_000 },
     ];
-    const writes = groupStartWrites('a', ['g1', null, 'g1'], at(9));
+    const writes = groupStartWrites(
+      'a',
+      [
+        { group: 'g1', turn: 2_000_000 },
+        { group: null, turn: 2_000_001 },
+        { group: 'g1', turn: 2_000_002 },
+      ],
+      at(9),
+    );
     expect(writes).toHaveLength(2);
     applyBulk(groups, writes);
-    expect(groups.map((doc) => [doc.type, doc.group, doc.lastStartAt.getTime() - BASE])).toEqual([
-      ['a', 'g1', 9000],
-      ['b', null, 1000],
-      ['a', null, 9000],
+    expect(groups.map((doc) => [doc.type, doc.group, doc.lastStartAt.getTime() - BASE, doc.turn])).toEqual([
+      ['a', 'g1', 9000, 2_000_002],
+      ['b', null, 1000, 1_000_000],
+      ['a', null, 9000, 2_000_001],
     ]);
     expect(groups.filter((doc) => matches(groupStartsFilter('a', [null, 'g2']), doc)).map((doc) => doc.group)).toEqual([null]);
     expect(groups.filter((doc) => matches(ofTypeFilter('a'), doc))).toHaveLength(2);

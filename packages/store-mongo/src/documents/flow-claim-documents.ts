@@ -22,6 +22,8 @@ export interface TypeGroupDocument {
   type: string;
   group: string | null;
   lastStartAt: Date;
+  /** The group's latest turn (see `roundRobin`): what round-robin orders groups by. */
+  turn: number;
 }
 
 /** A count per group, as the `$group` stages below answer it. */
@@ -108,15 +110,22 @@ export function startWrites(type: string, groups: readonly (string | null)[], no
 }
 
 /**
- * Records `now` as the latest start of each group the claim started a job in (round-robin serves
- * the group whose latest start is oldest next). An upsert per group; at most one claimer of a type
- * writes at a time (see `CLAIM_MARK`), and the unique `jobtrail_type_group` index keeps it so.
+ * Records, for each group the claim started jobs in, `now` as its latest start and the turn of
+ * its last job taken (round-robin serves the group whose latest turn is oldest next). An upsert
+ * per group; at most one claimer of a type writes at a time (see `CLAIM_MARK`), and the unique
+ * `jobtrail_type_group` index keeps it so.
  */
-export function groupStartWrites(type: string, groups: readonly (string | null)[], now: Date): AnyBulkWriteOperation<TypeGroupDocument>[] {
-  return [...new Set(groups)].map((group) => ({
+export function groupStartWrites(
+  type: string,
+  taken: readonly { group: string | null; turn: number }[],
+  now: Date,
+): AnyBulkWriteOperation<TypeGroupDocument>[] {
+  const turns = new Map<string | null, number>();
+  for (const { group, turn } of taken) turns.set(group, Math.max(turn, turns.get(group) ?? Number.NEGATIVE_INFINITY));
+  return [...turns].map(([group, turn]) => ({
     updateOne: {
       filter: { type: filterValue('type', type), group: filterValue('group', group) },
-      update: { $set: { type, group, lastStartAt: now } },
+      update: { $set: { type, group, lastStartAt: now, turn } },
       upsert: true,
     },
   }));

@@ -3,7 +3,8 @@ import type { ClaimOrderKey } from './claim-order.js';
 import { roundRobin, type GroupJobs } from './round-robin.js';
 
 const at = (seconds: number): Date => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
-const NOW = at(100).getTime();
+/** The first turn of the claim under test: above every turn in the maps below. */
+const NOW = 3_000_000;
 
 function group(name: string | null, count: number, runAt = 0, priority = 0): GroupJobs<ClaimOrderKey> {
   return { group: name, jobs: Array.from({ length: count }, (_, index) => ({ _id: `${name ?? 'none'}-${index}`, priority, runAt: at(runAt + index) })) };
@@ -12,16 +13,18 @@ function group(name: string | null, count: number, runAt = 0, priority = 0): Gro
 const order = (taken: readonly { group: string | null }[]): (string | null)[] => taken.map((entry) => entry.group);
 
 describe('roundRobin', () => {
-  it('serves never-started groups first in claim order, then the group whose latest start is oldest', () => {
+  it('serves never-started groups first in claim order, then the group whose latest turn is oldest', () => {
     const groups = [group('a', 5, 0), group('b', 2, 10), group('c', 2, 10), group('d', 2, 20)];
-    const lastStarts = new Map<string | null, number>([
-      ['d', at(50).getTime()],
-      ['c', at(40).getTime()],
+    const lastTurns = new Map<string | null, number>([
+      ['d', 2_000_005],
+      ['c', 2_000_004],
     ]);
-    // a and b never started (a's job first in claim order), then c (older start) before d; then
-    // all four started at NOW, so ties go by claim order of their next jobs: a's come first.
-    expect(order(roundRobin(groups, lastStarts, { limit: 6 }, NOW))).toEqual(['a', 'b', 'c', 'd', 'a', 'a']);
-    expect(lastStarts.get('a')).toBeUndefined();
+    // a and b never started (a's job first in claim order), then c (older turn) before d; then
+    // each again in the order this claim took them (turns, not a tie): a, b, c.
+    const taken = roundRobin(groups, lastTurns, { limit: 7 }, NOW);
+    expect(order(taken)).toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'c']);
+    expect(taken.map((entry) => entry.turn - NOW)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(lastTurns.get('a')).toBeUndefined();
   });
 
   it("keeps each group's own claim order and stops at the limit", () => {

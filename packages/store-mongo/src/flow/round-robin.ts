@@ -7,10 +7,11 @@ export interface GroupJobs<T extends ClaimOrderKey> {
   jobs: readonly T[];
 }
 
-/** A job a claim plans to take, with its group. */
+/** A job a claim plans to take, with its group and its turn (see `roundRobin`). */
 export interface PlannedJob<T extends ClaimOrderKey> {
   job: T;
   group: string | null;
+  turn: number;
 }
 
 interface Candidate<T extends ClaimOrderKey> {
@@ -23,19 +24,21 @@ interface Candidate<T extends ClaimOrderKey> {
 
 /**
  * The jobs one claim takes of a controlled type, in take order: at most `plan.limit`, at most
- * `plan.groupLimit(group)` of each group, served round-robin — the group whose latest start is
- * oldest gives the next job (a group that never started goes first), ties broken by claim order of
- * the groups' next jobs; each job taken makes `now` its group's latest start. The order of core's
- * `takeDue` for one type with `lastStart`, over the groups' due jobs as the claim read them.
- * `lastStarts` (ms) is not changed.
+ * `plan.groupLimit(group)` of each group, served round-robin: the group whose latest turn is
+ * oldest gives the next job (a group that never started goes first), ties broken by claim order
+ * of the groups' next jobs. The k-th job taken (from 0) gets turn `firstTurn + k`, which becomes
+ * its group's latest turn, so groups started by one claim are ordered as they were taken, not
+ * tied. Turns only grow: claims of a type are serialised, and each one's `firstTurn` lies above
+ * every turn given before (see `claimTurns`). The order of core's `takeDue` for one type.
+ * `lastTurns` is not changed.
  */
 export function roundRobin<T extends ClaimOrderKey>(
   groups: readonly GroupJobs<T>[],
-  lastStarts: ReadonlyMap<string | null, number>,
+  lastTurns: ReadonlyMap<string | null, number>,
   plan: TypePlan,
-  now: number,
+  firstTurn: number,
 ): PlannedJob<T>[] {
-  const latest = new Map(lastStarts);
+  const latest = new Map(lastTurns);
   const candidates: Candidate<T>[] = [];
   for (const { group, jobs } of groups) {
     const left = plan.groupLimit === undefined ? Number.POSITIVE_INFINITY : plan.groupLimit(group);
@@ -54,11 +57,21 @@ export function roundRobin<T extends ClaimOrderKey>(
         best = candidate;
       }
     }
-    taken.push({ job: best.jobs[best.next]!, group: best.group });
+    const turn = firstTurn + taken.length;
+    taken.push({ job: best.jobs[best.next]!, group: best.group, turn });
     best.next++;
     best.left--;
-    latest.set(best.group, now);
+    latest.set(best.group, turn);
     if (best.left <= 0 || best.next >= best.jobs.length) candidates.splice(candidates.indexOf(best), 1);
   }
   return taken;
+}
+
+/**
+ * The first turn of a type's claim: its claim count (the control document's `claims` after this
+ * claim's increment) times a million, above every turn of the claims before it (a claim takes at
+ * most 1000 jobs).
+ */
+export function claimTurns(claims: number): number {
+  return claims * 1_000_000;
 }

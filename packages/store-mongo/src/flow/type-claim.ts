@@ -21,7 +21,7 @@ import type { JobDocument } from '../mapping/job-document.js';
 import { toTypeControl } from '../mapping/type-control-document.js';
 import { commitTransaction, discardSession, TRANSACTION_OPTIONS } from '../transaction/transaction-retry.js';
 import type { FlowCollections } from './flow-collections.js';
-import { roundRobin, type PlannedJob } from './round-robin.js';
+import { claimTurns, roundRobin, type PlannedJob } from './round-robin.js';
 import { planType, type TypePlan } from './type-plan.js';
 
 /** What opening a claim of a type found: a transaction holding a plan, or why there is none. */
@@ -89,7 +89,7 @@ export class TypeClaim {
       if (control === null || !controlsClaims(control)) {
         opening = { kind: 'plain' };
       } else {
-        const planned = await planClaim(type, control, requested, request.now, session, collections);
+        const planned = await planClaim(type, control, requested, request.now, claimTurns(marked?.claims ?? 0), session, collections);
         if (planned.length > 0) opening = { kind: 'open', claim: new TypeClaim(type, control, planned, session, request, collections) };
       }
       return opening;
@@ -123,7 +123,7 @@ export class TypeClaim {
       if (docs.length !== ids.length) throw new StoreError(`MongoDB did not read back the jobs of type "${type}" its transaction just leased; nothing was claimed.`);
       const rate = this.control.rateLimit;
       if (rate !== null) await collections.starts.bulkWrite(startWrites(type, groups, now, rate.intervalMs), { session });
-      await collections.groups.bulkWrite(groupStartWrites(type, groups, now), { session });
+      await collections.groups.bulkWrite(groupStartWrites(type, chosen, now), { session });
       await commitTransaction(session);
       return docs;
     } finally {
@@ -145,6 +145,7 @@ async function planClaim(
   control: TypeControl,
   requested: number,
   now: Date,
+  firstTurn: number,
   session: ClientSession,
   collections: FlowCollections,
 ): Promise<PlannedJob<DueJobKey>[]> {
@@ -160,10 +161,10 @@ async function planClaim(
   const groups = due.map((row) => ({ group: row._id ?? null, jobs: row.jobs })).filter((row) => plan.groupLimit === undefined || plan.groupLimit(row.group) > 0);
   if (groups.length === 0) return [];
   // With one group there is no order to decide between groups.
-  const lastStarts = new Map<string | null, number>();
+  const lastTurns = new Map<string | null, number>();
   if (groups.length > 1) {
-    const rows = await collections.groups.find(groupStartsFilter(type, groups.map((row) => row.group)), { session, projection: { _id: 0, group: 1, lastStartAt: 1 } }).toArray();
-    for (const row of rows) if (row.lastStartAt instanceof Date) lastStarts.set(row.group ?? null, row.lastStartAt.getTime());
+    const rows = await collections.groups.find(groupStartsFilter(type, groups.map((row) => row.group)), { session, projection: { _id: 0, group: 1, turn: 1 } }).toArray();
+    for (const row of rows) if (typeof row.turn === 'number') lastTurns.set(row.group ?? null, row.turn);
   }
-  return roundRobin(groups, lastStarts, plan, now.getTime());
+  return roundRobin(groups, lastTurns, plan, firstTurn);
 }
