@@ -52,7 +52,8 @@ export type TypeControlWrite = { ok: true } | { ok: false; current: TypeControl 
  *   order (priority desc, runAt asc, id asc).
  *
  * Types without a record (or with a record without limits and not paused) are claimed exactly as
- * before.
+ * before. A record binds the claims that begin after `putTypeControl` returns; a claim already
+ * under way may still finish under the record it read.
  */
 export interface FlowStore {
   /** The type's record, or null. */
@@ -69,7 +70,9 @@ export interface FlowStore {
   /**
    * Claims (starts) of `type` recorded after `since` (exclusive), in `group` when given (a string,
    * or null for jobs without a group), else in every group. Stores record the starts of types
-   * with a `rateLimit` at claim time and keep them at least `intervalMs`.
+   * with a `rateLimit` at claim time and keep them at least the `intervalMs` in force when they
+   * were recorded: after a window is widened, starts older than the former window may be gone
+   * (the wider window then counts fewer starts until it has filled).
    */
   countStarts(type: string, since: Date, group?: string | null): Promise<number>;
 }

@@ -240,6 +240,23 @@ export function flowControlSuite(options: StoreContractOptions): void {
       expect(claimed.filter((job) => job.type === rated)).toHaveLength(7);
     });
 
+    it('claimers that see different due jobs (their clocks differ) still never exceed maxRunning', async () => {
+      // One claimer's `now` is earlier and sees only the older job; the other's sees a later job
+      // of higher priority first: each plans a different job, so only the limit (not a race for
+      // the same row) can keep the second out.
+      const now = Date.now();
+      const types = Array.from({ length: 8 }, () => uniqueName('flow.disjoint'));
+      for (const type of types) {
+        await store().insert(makeJob({ type, runAt: at(now, -1000) }));
+        await store().insert(makeJob({ type, priority: 10, runAt: at(now, 500) }));
+        await control(type, { maxRunning: 1 });
+      }
+      const claims = await Promise.all(
+        types.flatMap((type) => [store().claim(request(now, { [type]: 1 }, 1)), store().claim(request(now + 1000, { [type]: 1 }, 1))]),
+      );
+      for (const type of types) expect(claims.flat().filter((job) => job.type === type)).toHaveLength(1);
+    });
+
     it('a type whose record sets no limit and no pause is claimed as without one', async () => {
       const now = Date.now();
       const type = uniqueName('flow.empty');
