@@ -37,7 +37,9 @@ import { CLAIMABLE_SQL } from '../sql/statuses.js';
  *    - the chosen rows are locked `SKIP LOCKED` (a transition holding one is not waited for) and
  *      leased; the starts of rate-limited types are recorded at `now` (the request's, not the
  *      database clock), one row per type, instant and group; each served group's latest start
- *      becomes `now`; starts a window old are pruned.
+ *      becomes `now`; starts two windows old are pruned (one window would do for claimers on
+ *      one clock; the second keeps the window whole for a claimer whose `now` runs up to one
+ *      interval behind another's).
  *
  * Unlocked controlled rows (paused types) claim nothing. A type whose row becomes controlling
  * between the two statements is left out of this claim (the plain part skips it too): never
@@ -228,7 +230,7 @@ export function flowClaimFunctionSql(names: TableNames): string {
     ),
     pruned AS (
       DELETE FROM ${S} s USING plan p
-      WHERE s.type = p.type AND p.rate_limit IS NOT NULL AND s.started_at <= p.since
+      WHERE s.type = p.type AND p.rate_limit IS NOT NULL AND s.started_at <= p.since - (p_now - p.since)
     )
     SELECT u.* FROM updated u;
   END

@@ -207,7 +207,7 @@ const v4AddSchedules: MigrationStep = {
  *   is its creation time in ms. A rate limit is its three columns, or none of them.
  * - `type_starts`: the starts of rate-limited types, one row per type, instant and group (the
  *   claim adds to it; `group_key` is `groupKeySql`, since a key cannot hold NULL), pruned by the
- *   claims after one window.
+ *   claims after two windows.
  * - `group_starts`: each controlled type's latest start per group: the round-robin order.
  * - The tables are created without `IF NOT EXISTS`, like the schedules table: a table of that name
  *   that is not this step's fails the migration instead of being adopted.
