@@ -19,7 +19,12 @@ import { CLAIMABLE_SQL } from '../sql/statuses.js';
  * 2. The second statement starts after the lock is held, so it sees every claim committed before
  *    (their running jobs, starts and latest starts per group) and decides the claim from them:
  *    - per type: `lim` = requested, capped by `max_running` minus the running jobs and, for a
- *      type-wide rate limit, by `rate_limit` minus the starts in `(now - interval, now]`;
+ *      type-wide rate limit, by `rate_limit` minus the starts after `now - interval`. Starts
+ *      after `now` count too (core's memory store, on one clock, never has any): they are
+ *      another claimer's whose clock runs ahead of this one's, and leaving them out would let
+ *      this claim put a second `limit` into a window that holds both. Counted this way, no
+ *      window `(t - interval, t]` over the recorded starts ever holds more than `limit`,
+ *      however the claimers' clocks differ;
  *    - per group (jobs without one form the group `NULL`): its `room`, capped likewise by
  *      `max_running_per_group` and a per-group rate limit; groups are found by a skip scan of
  *      `group_claim_idx` (one probe per group with claimable jobs);
@@ -97,7 +102,7 @@ export function flowClaimFunctionSql(names: TableNames): string {
     recent AS (
       SELECT s.type, s.group_key AS gk, sum(s.starts) AS n
       FROM controlled c JOIN ${S} s ON s.type = c.type
-      WHERE c.rate_limit IS NOT NULL AND s.started_at > c.since AND s.started_at <= p_now
+      WHERE c.rate_limit IS NOT NULL AND s.started_at > c.since
       GROUP BY 1, 2
     ),
     plan AS (
