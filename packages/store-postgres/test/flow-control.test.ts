@@ -67,13 +67,14 @@ describe('choosing the claim', () => {
   });
 
   it("wakes a subscribed store of another process for the type when limits are written, and its next claim honours them", async () => {
+    // Enqueued before the other store listens: the only wake-up it can hear for the type is the limits write's.
+    const type = uniqueName('flow.heard');
+    await enqueue(type, 5);
     const listeningSource = await new DataSource({ type: 'postgres', url: connectionString(), schema: db.schema, poolSize: 2 }).initialize();
     const listening = new PostgresJobStore({ dataSource: listeningSource, fallbackPollMs: 3_600_000 });
     const events: StoreWakeEvent[] = [];
     const unsubscribe = listening.subscribe((event) => events.push(event));
     try {
-      const type = uniqueName('flow.heard');
-      await enqueue(type, 5);
       for (let i = 0; i < 250 && listening.listener.state !== 'listening'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await listening.claim(request({ [uniqueName('flow.none')]: 1 }))).toEqual([]);
       await control(db.store, type, { maxRunning: 3 });

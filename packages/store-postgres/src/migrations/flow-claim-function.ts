@@ -25,15 +25,18 @@ import { CLAIMABLE_SQL } from '../sql/statuses.js';
  *      this claim put a second `limit` into a window that holds both. Counted this way, no
  *      window `(t - interval, t]` over the recorded starts ever holds more than `limit`,
  *      however the claimers' clocks differ;
- *    - per group (jobs without one form the group `NULL`): its `room`, capped likewise by
- *      `max_running_per_group` and a per-group rate limit; groups are found by a skip scan of
- *      `group_claim_idx` (one probe per group with claimable jobs);
+ *    - the groups with due jobs, each with its next job (its head), by a skip scan of
+ *      `group_claim_idx`: one index probe per such group (jobs without a group form one group);
+ *      the running jobs and recent starts per group are read once per type into jsonb maps;
+ *    - per group: its `room`, capped by `max_running_per_group` and a per-group rate limit;
  *    - the order jobs are taken in, exactly as core's memory store takes them one at a time (the
  *      group whose latest start is oldest gives the next job, never-started groups first, ties
  *      in claim order, and a group that gave one has started "now"): first the head of each group
  *      that last started before `now`, by (latest start, claim order); then the rest of the groups
  *      that have now started at `now` in plain claim order; then groups whose latest start lies
- *      after `now` (a claimer whose clock runs behind), one group after another;
+ *      after `now` (a claimer whose clock runs behind), one group after another. So when the
+ *      first phase fills `lim`, the heads are all it reads; otherwise each group's next jobs
+ *      after its head are read only up to what is left (`quota`);
  *    - types without limits in the same request are claimed as the plain claim does (`FOR
  *      UPDATE SKIP LOCKED`), never one a limits row controls;
  *    - across types, jobs are taken as a merge of the types' sequences by their next job's claim
@@ -93,95 +96,100 @@ export function flowClaimFunctionSql(names: TableNames): string {
       FROM wanted w JOIN ${L} c ON c.type = w.type
       WHERE c.type = ANY(v_locked) AND NOT c.paused
     ),
-    running AS (
-      SELECT j.type, ${gk} AS gk, count(*) AS n
-      FROM controlled c JOIN ${t} j ON j.type = c.type
-      WHERE j.status = 'running' AND (c.max_running IS NOT NULL OR c.max_running_per_group IS NOT NULL)
-      GROUP BY 1, 2
-    ),
-    recent AS (
-      SELECT s.type, s.group_key AS gk, sum(s.starts) AS n
-      FROM controlled c JOIN ${S} s ON s.type = c.type
-      WHERE c.rate_limit IS NOT NULL AND s.started_at > c.since
-      GROUP BY 1, 2
-    ),
     plan AS (
       SELECT c.type, c.max_running_per_group, c.rate_limit, c.rate_per_group, c.since,
+             run.by_group AS running, recent.by_group AS recent,
              GREATEST(0, LEAST(
                c.n,
-               CASE WHEN c.max_running IS NOT NULL
-                 THEN c.max_running - (SELECT coalesce(sum(r.n), 0) FROM running r WHERE r.type = c.type) END,
-               CASE WHEN NOT c.rate_per_group
-                 THEN c.rate_limit - (SELECT coalesce(sum(s.n), 0) FROM recent s WHERE s.type = c.type) END
+               c.max_running - run.total,
+               CASE WHEN NOT c.rate_per_group THEN c.rate_limit - recent.total END
              )) AS lim
       FROM controlled c
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(r.n), 0) AS total, coalesce(jsonb_object_agg(r.gk, r.n), '{}') AS by_group
+        FROM (
+          SELECT ${gk} AS gk, count(*) AS n FROM ${t} j
+          WHERE j.type = c.type AND j.status = 'running'
+            AND (c.max_running IS NOT NULL OR c.max_running_per_group IS NOT NULL)
+          GROUP BY 1
+        ) r
+      ) run
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(r.n), 0) AS total, coalesce(jsonb_object_agg(r.gk, r.n), '{}') AS by_group
+        FROM (
+          SELECT s.group_key AS gk, sum(s.starts) AS n FROM ${S} s
+          WHERE c.rate_limit IS NOT NULL AND s.type = c.type AND s.started_at > c.since
+          GROUP BY 1
+        ) r
+      ) recent
     ),
-    groups AS (
-      SELECT p.type, (
-        SELECT ${gk} FROM ${t} j
-        WHERE j.type = p.type AND j.status IN ${CLAIMABLE_SQL}
-        ORDER BY ${gk} LIMIT 1
-      ) AS gk
-      FROM plan p WHERE p.lim > 0
+    heads AS (
+      SELECT p.type, h.gk, h.id, h.priority, h.run_at
+      FROM plan p
+      CROSS JOIN LATERAL (
+        SELECT ${gk} AS gk, j.id, j.priority, j.run_at FROM ${t} j
+        WHERE j.type = p.type AND j.status IN ${CLAIMABLE_SQL} AND j.run_at <= p_now
+        ORDER BY ${gk}, j.priority DESC, j.run_at, j.id LIMIT 1
+      ) h
+      WHERE p.lim > 0
       UNION ALL
-      SELECT k.type, (
-        SELECT ${gk} FROM ${t} j
-        WHERE j.type = k.type AND j.status IN ${CLAIMABLE_SQL} AND ${gk} > k.gk
-        ORDER BY ${gk} LIMIT 1
-      )
-      FROM groups k WHERE k.gk IS NOT NULL
+      SELECT k.type, h.gk, h.id, h.priority, h.run_at
+      FROM heads k
+      CROSS JOIN LATERAL (
+        SELECT ${gk} AS gk, j.id, j.priority, j.run_at FROM ${t} j
+        WHERE j.type = k.type AND j.status IN ${CLAIMABLE_SQL} AND j.run_at <= p_now AND ${gk} > k.gk
+        ORDER BY ${gk}, j.priority DESC, j.run_at, j.id LIMIT 1
+      ) h
     ),
     lanes AS (
-      SELECT k.type, k.gk, p.lim, gs.last_start,
+      SELECT h.type, h.gk, h.id AS head_id, h.priority AS head_priority, h.run_at AS head_run_at, p.lim, gs.last_start,
+             CASE WHEN gs.last_start IS NULL OR gs.last_start < p_now THEN 1 WHEN gs.last_start = p_now THEN 2 ELSE 3 END AS phase,
              LEAST(
                p.lim,
-               p.max_running_per_group - coalesce(r.n, 0),
-               CASE WHEN p.rate_per_group THEN p.rate_limit - coalesce(s.n, 0) END
+               p.max_running_per_group - coalesce((p.running ->> h.gk)::bigint, 0),
+               CASE WHEN p.rate_per_group THEN p.rate_limit - coalesce((p.recent ->> h.gk)::bigint, 0) END
              ) AS room
-      FROM groups k
-      JOIN plan p ON p.type = k.type
-      LEFT JOIN running r ON r.type = k.type AND r.gk = k.gk
-      LEFT JOIN recent s ON s.type = k.type AND s.gk = k.gk
-      LEFT JOIN ${G} gs ON gs.type = k.type AND gs.group_key = k.gk
-      WHERE k.gk IS NOT NULL
+      FROM heads h
+      JOIN plan p ON p.type = h.type
+      LEFT JOIN ${G} gs ON gs.type = h.type AND gs.group_key = h.gk
     ),
-    candidates AS (
-      SELECT l.type, l.gk, l.lim, l.last_start, c.id, c.priority, c.run_at
-      FROM lanes l
-      CROSS JOIN LATERAL (
-        SELECT j.id, j.priority, j.run_at FROM ${t} j
-        WHERE j.type = l.type AND ${gk} = l.gk AND j.status IN ${CLAIMABLE_SQL} AND j.run_at <= p_now
-        ${byClaimOrder} LIMIT l.room
-      ) c
+    quota AS (
+      SELECT l.type, GREATEST(0, min(l.lim) - count(*) FILTER (WHERE l.phase = 1)) AS q
+      FROM lanes l WHERE l.room > 0
+      GROUP BY l.type
+    ),
+    sized AS (
+      SELECT l.*, CASE WHEN l.phase = 1 THEN LEAST(l.room, q.q + 1) ELSE LEAST(l.room, q.q) END AS take
+      FROM lanes l JOIN quota q ON q.type = l.type
       WHERE l.room > 0
     ),
-    headed AS (
-      SELECT c.*, row_number() OVER w AS rn,
-             first_value(c.priority) OVER w AS head_priority,
-             first_value(c.run_at) OVER w AS head_run_at,
-             first_value(c.id) OVER w AS head_id
-      FROM candidates c
-      WINDOW w AS (PARTITION BY c.type, c.gk ORDER BY c.priority DESC, c.run_at, c.id)
-    ),
-    phased AS (
-      SELECT h.*,
-             CASE WHEN h.last_start IS NULL OR h.last_start < p_now THEN CASE WHEN h.rn = 1 THEN 1 ELSE 2 END
-                  WHEN h.last_start = p_now THEN 2
-                  ELSE 3 END AS phase
-      FROM headed h
+    candidates AS (
+      SELECT z.type, z.gk, z.lim, z.last_start, z.phase, z.head_id, z.head_priority, z.head_run_at,
+             z.head_id AS id, z.head_priority AS priority, z.head_run_at AS run_at, 1 AS rn
+      FROM sized z WHERE z.take > 0
+      UNION ALL
+      SELECT z.type, z.gk, z.lim, z.last_start, z.phase, z.head_id, z.head_priority, z.head_run_at,
+             c.id, c.priority, c.run_at, 1 + row_number() OVER (PARTITION BY z.type, z.gk ORDER BY c.priority DESC, c.run_at, c.id)
+      FROM sized z
+      CROSS JOIN LATERAL (
+        SELECT j.id, j.priority, j.run_at FROM ${t} j
+        WHERE j.type = z.type AND ${gk} = z.gk AND j.status IN ${CLAIMABLE_SQL} AND j.run_at <= p_now
+        ${byClaimOrder} OFFSET 1 LIMIT z.take - 1
+      ) c
+      WHERE z.take > 1
     ),
     sequenced AS (
       SELECT f.type, f.id, f.priority, f.run_at, f.lim,
              row_number() OVER (
                PARTITION BY f.type
-               ORDER BY f.phase,
-                        CASE WHEN f.phase <> 2 THEN f.last_start END NULLS FIRST,
-                        CASE WHEN f.phase = 3 THEN f.head_priority END DESC,
-                        CASE WHEN f.phase = 3 THEN f.head_run_at END,
-                        CASE WHEN f.phase = 3 THEN f.head_id END,
+               ORDER BY CASE WHEN f.phase = 1 AND f.rn > 1 THEN 2 ELSE f.phase END,
+                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.last_start END NULLS FIRST,
+                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_priority END DESC,
+                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_run_at END,
+                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_id END,
                         f.priority DESC, f.run_at, f.id
              ) AS seq
-      FROM phased f
+      FROM candidates f
     ),
     plain AS (
       SELECT w.type, c.id, c.priority, c.run_at,
