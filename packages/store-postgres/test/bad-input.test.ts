@@ -150,6 +150,17 @@ describe('job data PostgreSQL cannot hold', () => {
     expect((await db.store.insert(unkeyed)).created).toBe(true);
   });
 
+  it('refuses a group longer than an index entry takes, naming it; a long group within it is kept', async () => {
+    const random = (length: number) => Array.from({ length }, () => Math.random().toString(36).charAt(2)).join('');
+    const tooLong = makeJob({ group: random(1001) });
+    await expect(db.store.insert(tooLong)).rejects.toMatchObject({ code: 'invalid_input', field: 'group' });
+    expect(await db.store.get(tooLong.id)).toBeNull();
+    // Near the limit with a type near its own: still within one entry of every index it is in.
+    const long = makeJob({ type: random(1000), group: random(1000) });
+    expect((await db.store.insert(long)).created).toBe(true);
+    expect(await db.store.get(long.id)).toEqual(long);
+  });
+
   it('refuses values no store can hold (a cycle, a BigInt, a getter that throws) naming the field, as the memory store does', async () => {
     const type = uniqueName('bad.unstorable');
     const circular = (): unknown => {

@@ -1,8 +1,9 @@
-import { expectJobtrailError, makeJob, uniqueName } from '@jobtrail/core/testing';
+import { expectJobtrailError, makeJob, makeTypeControl, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresJobStore } from '../src/index.js';
 import { resolveTableNames } from '../src/naming/table-names.js';
 import { claimStatement } from '../src/sql/claim.js';
+import { flowClaimStatement } from '../src/sql/flow-claim.js';
 import { heartbeatStatement } from '../src/sql/heartbeat.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -41,12 +42,47 @@ describe('durability', () => {
     await store.close();
   });
 
+  it.each(['full', 'relaxed', 'strict'] as const)("never changes synchronous_commit of the shared connection with a controlled type's claim (%s)", async (durability) => {
+    const store = new PostgresJobStore({ dataSource: db.dataSource, durability });
+    await store.migrate();
+    const type = uniqueName('durability.flow');
+    const job = makeJob({ type });
+    await store.insert(job);
+    await store.putTypeControl(makeTypeControl({ type, maxRunning: 5 }), null);
+    const now = new Date();
+    const [claimed] = await store.claim({ owner: 'w', now, leaseExpiresAt: new Date(now.getTime() + 30_000), limits: { [type]: 1 }, limit: 1 });
+    expect(claimed?.id).toBe(job.id);
+    expect(await synchronousCommit()).toBe('on');
+    await store.close();
+  });
+
   it("waits for the WAL flush on claims and lease renewals only with 'strict'", () => {
     const names = resolveTableNames('public', undefined);
     for (const [waitForFlush, relaxed] of [[false, true], [true, false]] as const) {
       expect(claimStatement(names, waitForFlush).text.includes("'synchronous_commit', 'off'")).toBe(relaxed);
+      // The flow claim function sets it for its own transaction when its last argument is true.
+      expect(flowClaimStatement(names, waitForFlush).text).toMatch(relaxed ? /, true\) j$/ : /, false\) j$/);
       expect(heartbeatStatement(names, waitForFlush).text.includes("'synchronous_commit', 'off'")).toBe(relaxed);
     }
+  });
+
+  it('the flow claim function turns synchronous_commit off for its own transaction only when asked', async () => {
+    const store = new PostgresJobStore({ dataSource: db.dataSource });
+    await store.migrate();
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      for (const relaxed of [true, false]) {
+        await runner.startTransaction();
+        await runner.query(`SELECT count(*) FROM ${store.names.flow.claimFunction}($1::text[], $2::integer[], now(), 1, 'w', now(), $3)`, [['none'], [1], relaxed]);
+        const [row] = (await runner.query('SHOW synchronous_commit')) as Array<{ synchronous_commit: string }>;
+        expect(row?.synchronous_commit).toBe(relaxed ? 'off' : 'on');
+        await runner.rollbackTransaction();
+      }
+    } finally {
+      await runner.release();
+    }
+    expect(await synchronousCommit()).toBe('on');
+    await store.close();
   });
 
   it('refuses an unknown durability', async () => {

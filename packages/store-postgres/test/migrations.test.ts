@@ -1,4 +1,5 @@
-import { expectJobtrailError, makeJob } from '@jobtrail/core/testing';
+import type { ClaimRequest } from '@jobtrail/core/store';
+import { expectJobtrailError, makeJob, makeTypeControl } from '@jobtrail/core/testing';
 import { withClient } from '@jobtrail/testkit-postgres';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +56,18 @@ async function columnsOf(schema: string, table: string): Promise<Record<string, 
   return Object.fromEntries(rows.map((row) => [row.column_name, `${row.data_type}${row.is_nullable === 'NO' ? ' NOT NULL' : ''}`]));
 }
 
+async function functionExists(schema: string, name: string): Promise<boolean> {
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query('SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = $2', [schema, name]),
+  );
+  return rows.length > 0;
+}
+
+/** A claim of up to 10 jobs of `types`, now. */
+function claimRequest(types: string[]): ClaimRequest {
+  return { owner: 'migration-test', now: new Date(), leaseExpiresAt: new Date(Date.now() + 60_000), limits: Object.fromEntries(types.map((type) => [type, 10])), limit: 10 };
+}
+
 afterEach(async () => {
   for (const created of databases.splice(0)) await created.drop();
 });
@@ -63,8 +76,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 4 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 5 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
@@ -86,7 +99,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(4);
+      for (const result of results) expect(result.version).toBe(5);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -113,7 +126,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -135,7 +148,7 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2, 3, 4], version: 4 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5], version: 5 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
     await store.close();
@@ -175,7 +188,7 @@ describe('store.migrate()', () => {
     await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
     await expect(retried).rejects.not.toThrow(ofA.id);
 
-    expect(await store.migrate()).toEqual({ applied: [3, 4], version: 4 });
+    expect(await store.migrate()).toEqual({ applied: [3, 4, 5], version: 5 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
 
     const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
@@ -299,7 +312,7 @@ describe('migration 4: schedules', () => {
     await expectJobtrailError(() => store.insertSchedule(makeSchedule()), 'store_error');
     await expect(store.nextScheduleRunAt()).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
 
-    expect(await store.migrate()).toEqual({ applied: [4], version: 4 });
+    expect(await store.migrate()).toEqual({ applied: [4, 5], version: 5 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ scheduleName: null, scheduledFor: null });
     // The key it holds still dedupes.
@@ -350,7 +363,7 @@ describe('migration 4: schedules', () => {
     // one's migration fails rather than firing the first one's schedules into its own jobs.
     const x = new PostgresJobStore({ dataSource, tableName: 'x' });
     const xJobs = new PostgresJobStore({ dataSource, tableName: 'x_jobs' });
-    expect((await x.migrate()).version).toBe(4);
+    expect((await x.migrate()).version).toBe(5);
     await expectJobtrailError(() => xJobs.migrate(), 'store_error');
     expect(await tableExists(schema, 'x_jobs')).toBe(false);
   });
@@ -384,6 +397,113 @@ describe('migration 4: schedules', () => {
   });
 });
 
+describe('migration 5: flow control', () => {
+  it("creates the type limits, starts and group starts tables beside the job table, the claim function, the jobs' group and its indexes", async () => {
+    const { dataSource, schema } = await database('migrate_flow');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    expect(store.names.flow.limits.table).toBe('jobtrail_type_limits');
+    expect(await columnsOf(schema, 'jobtrail_type_limits')).toEqual({
+      type: 'text NOT NULL',
+      max_running: 'integer',
+      max_running_per_group: 'integer',
+      rate_limit: 'integer',
+      rate_interval_ms: 'integer',
+      rate_per_group: 'boolean',
+      paused: 'boolean NOT NULL',
+      version: 'bigint NOT NULL',
+      updated_at: 'timestamp with time zone NOT NULL',
+    });
+    expect(await columnsOf(schema, 'jobtrail_type_starts')).toEqual({
+      type: 'text NOT NULL',
+      started_at: 'timestamp with time zone NOT NULL',
+      group_key: 'text NOT NULL',
+      starts: 'integer NOT NULL',
+    });
+    expect(await columnsOf(schema, 'jobtrail_group_starts')).toEqual({
+      type: 'text NOT NULL',
+      group_key: 'text NOT NULL',
+      last_start: 'timestamp with time zone NOT NULL',
+    });
+    expect((await columnsOf(schema, 'jobtrail_jobs'))['group_name']).toBe('text');
+    expect([...(await indexesOf(schema, 'jobtrail_type_limits')).keys()]).toEqual(['jobtrail_type_limits_pkey']);
+    expect((await indexesOf(schema, 'jobtrail_type_starts')).get('jobtrail_type_starts_pkey')).toMatch(/UNIQUE INDEX .* \(type, started_at, group_key\)$/);
+    expect((await indexesOf(schema, 'jobtrail_group_starts')).get('jobtrail_group_starts_pkey')).toMatch(/UNIQUE INDEX .* \(type, group_key\)$/);
+    const jobIndexes = await indexesOf(schema, 'jobtrail_jobs');
+    expect(jobIndexes.get('jobtrail_jobs_running_idx')).toMatch(/\(type, group_name\) WHERE \(status = 'running'::text\)$/);
+    expect(jobIndexes.get('jobtrail_jobs_group_claim_idx')).toMatch(/\(type, COALESCE\(.*group_name.*\), priority DESC, run_at, id\) WHERE \(status = ANY/);
+    expect(await functionExists(schema, 'jobtrail_jobs_flow_claim')).toBe(true);
+    // A rate limit is its three fields or none, also for direct SQL.
+    await expect(
+      dataSource.query(`INSERT INTO ${store.names.flow.limits.qualified} (type, rate_limit, version, updated_at) VALUES ('direct', 5, 1, now())`),
+    ).rejects.toThrow(/jobtrail_type_limits_rate_check/);
+    await store.close();
+  });
+
+  it('upgrades a version 4 table in place: its jobs read back without a group, flow control works after', async () => {
+    const { dataSource } = await database('migrate_upgrade_v4');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 4))).toEqual({ applied: [1, 2, 3, 4], version: 4 });
+    // A job a version 4 store wrote: every column but the group.
+    const job = makeJob({ type: 'reports.build', key: 'weekly', payload: { n: 1 } });
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, key, status, attempt, max_attempts, priority, run_at, payload, created_at, updated_at)
+       VALUES ($1, $2, $3, 'queued', 0, $4, 0, $5, $6::jsonb, $7, $8)`,
+      [job.id, job.type, job.key, job.maxAttempts, job.runAt, JSON.stringify(job.payload), job.createdAt, job.updatedAt],
+    );
+    // Before the upgrade: reads, claims and flow calls say to migrate; none writes.
+    await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
+    await expectJobtrailError(() => store.claim(claimRequest([job.type])), 'store_error');
+    await expect(store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).rejects.toThrow(/migration 5.*store\.migrate\(\)/);
+    await expect(store.countStarts(job.type, new Date(0))).rejects.toThrow(/migration 5/);
+
+    expect(await store.migrate()).toEqual({ applied: [5], version: 5 });
+    expect(await store.get(job.id)).toEqual(job);
+    expect(await store.get(job.id)).toMatchObject({ group: null });
+    expect((await store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).ok).toBe(true);
+    const grouped = makeJob({ type: job.type, group: 'acct-1', runAt: new Date(job.runAt.getTime() - 1000) });
+    await store.insert(grouped);
+    // maxRunning 1: the older (grouped) job and nothing more, until it finishes.
+    expect((await store.claim(claimRequest([job.type]))).map((claimed) => claimed.id)).toEqual([grouped.id]);
+    expect(await store.claim(claimRequest([job.type]))).toEqual([]);
+    await store.close();
+  });
+
+  it('names the flow tables after the job table, one set per job table', async () => {
+    const { dataSource, schema } = await database('migrate_flow_names');
+    const stores = ['billing_jobs', 'queue', 'q'.repeat(40)].map((tableName) => new PostgresJobStore({ dataSource, tableName }));
+    for (const store of stores) await store.migrate();
+    expect(stores.map((store) => store.names.flow.limits.table)).toEqual(['billing_type_limits', 'queue_type_limits', `${'q'.repeat(40)}_type_limits`]);
+    for (const store of stores) {
+      for (const table of [store.names.flow.limits.table, store.names.flow.starts.table, store.names.flow.groupStarts.table]) {
+        expect(await tableExists(schema, table)).toBe(true);
+      }
+      for (const name of Object.values(store.names.flow.constraint)) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+    }
+    const [billing, queue] = stores;
+    await billing!.putTypeControl(makeTypeControl({ type: 'shared.type', paused: true }), null);
+    expect(await billing!.getTypeControl('shared.type')).toMatchObject({ paused: true });
+    expect(await queue!.getTypeControl('shared.type')).toBeNull();
+    // The longest table name: every derived name in full, and the flow claim works.
+    const long = stores[2]!;
+    await long.putTypeControl(makeTypeControl({ type: 'long.type', maxRunning: 1 }), null);
+    await long.insert(makeJob({ type: 'long.type' }));
+    await long.insert(makeJob({ type: 'long.type' }));
+    expect(await long.claim(claimRequest(['long.type']))).toHaveLength(1);
+  });
+
+  it('never adopts a table of that name it did not create: the migration fails and applies nothing', async () => {
+    const { dataSource, schema } = await database('migrate_flow_taken');
+    await dataSource.query(`CREATE TABLE "${schema}".jobtrail_type_limits (id serial PRIMARY KEY, note text)`);
+    const store = new PostgresJobStore({ dataSource });
+    await expectJobtrailError(() => store.migrate(), 'store_error');
+    await expect(store.migrate()).rejects.toThrow(/jobtrail_type_limits.*already exists/);
+    expect(await tableExists(schema, 'jobtrail_jobs')).toBe(false);
+    expect(await functionExists(schema, 'jobtrail_jobs_flow_claim')).toBe(false);
+  });
+});
+
 describe('jobtrailMigrations (TypeORM)', () => {
   it('run through TypeORM, are recorded, and store.migrate() then has nothing to do', async () => {
     const { schema } = await database('migrate_typeorm');
@@ -403,16 +523,30 @@ describe('jobtrailMigrations (TypeORM)', () => {
         'Jobtrail2AddHistory1767225600002',
         'Jobtrail3ScopeDedupeKeys1767225600003',
         'Jobtrail4AddSchedules1767225600004',
+        'Jobtrail5AddFlowControl1767225600005',
       ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 4 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 5 });
       expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
       expect([...(await indexesOf(schema, 'jobtrail_schedules')).keys()].sort()).toEqual(SCHEDULE_INDEXES);
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
       expect((await store.insertSchedule(makeSchedule({ name: 'nightly' }))).ok).toBe(true);
+      expect((await store.putTypeControl(makeTypeControl({ type: 'reports.build', maxRunning: 2 }), null)).ok).toBe(true);
+
+      // Undoing step 5 drops the flow-control tables, the claim function and the jobs' group:
+      // flow calls and claims say which migration brings the tables, job reads that the table is
+      // older than this version.
+      await dataSource.undoLastMigration();
+      for (const table of ['jobtrail_type_limits', 'jobtrail_type_starts', 'jobtrail_group_starts']) expect(await tableExists(schema, table)).toBe(false);
+      expect(await functionExists(schema, 'jobtrail_jobs_flow_claim')).toBe(false);
+      expect([...(await indexesOf(schema, 'jobtrail_jobs')).keys()]).not.toContain('jobtrail_jobs_running_idx');
+      await expectJobtrailError(() => store.getTypeControl('reports.build'), 'store_error');
+      await expect(store.getTypeControl('reports.build')).rejects.toThrow(/jobtrail_type_limits.*migration 5.*store\.migrate\(\)/);
+      await expect(store.claim(claimRequest(['reports.build']))).rejects.toThrow(/migration 5.*store\.migrate\(\)/);
+      await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
 
       // Undoing step 4 drops the schedules table and the jobs' schedule columns: schedule calls say
       // which migration creates the table, job calls that the table is older than this version.
@@ -433,9 +567,10 @@ describe('jobtrailMigrations (TypeORM)', () => {
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2, 3, 4], version: 4 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5], version: 5 });
       expect(await store.get(job.id)).toEqual(job);
       expect(await store.getSchedule('nightly')).toBeNull();
+      expect(await store.getTypeControl('reports.build')).toBeNull();
     } finally {
       await dataSource.destroy();
     }
@@ -447,13 +582,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4], version: 4 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
       const indexOid = async () =>
         ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
       const before = await indexOid();
-      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(4);
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(5);
       expect(await indexOid()).toBe(before);
-      expect(await store.migrate()).toEqual({ applied: [], version: 4 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 5 });
       const job = makeJob({ key: 'k' });
       expect(await store.insert(job)).toEqual({ job, created: true });
     } finally {

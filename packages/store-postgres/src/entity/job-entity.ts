@@ -12,6 +12,8 @@ export interface JobEntityRow {
   parentId: string | null;
   tenantId: string | null;
   ownerId: string | null;
+  /** The job's group (`Job.group`), or null. */
+  groupName: string | null;
   /** The schedule that fired the job (`Job.scheduleName`), or null. */
   scheduleName: string | null;
   /** The tick the job stands for (`Job.scheduledFor`), or null. */
@@ -72,6 +74,7 @@ export function createJobEntity(options: JobEntityOptions = {}): EntitySchema<Jo
       parentId: { name: 'parent_id', type: 'uuid', nullable: true },
       tenantId: { name: 'tenant_id', ...nullableText },
       ownerId: { name: 'owner_id', ...nullableText },
+      groupName: { name: 'group_name', ...nullableText },
       scheduleName: { name: 'schedule_name', ...nullableText },
       scheduledFor: { name: 'scheduled_for', ...nullableTime },
       status: { type: 'text' },

@@ -12,6 +12,7 @@ export const JOB_COLUMN_NAMES = [
   'parent_id',
   'tenant_id',
   'owner_id',
+  'group_name',
   'schedule_name',
   'scheduled_for',
   'status',

@@ -22,6 +22,7 @@ export function toJobRecord(job: Job): JobRecord {
     parent_id: optionalUuid('parentId', job.parentId),
     tenant_id: indexedText('tenantId', job.tenantId),
     owner_id: indexedText('ownerId', job.ownerId),
+    group_name: indexedText('group', job.group),
     schedule_name: job.scheduleName ?? null,
     scheduled_for: job.scheduledFor ?? null,
     status: job.status,

@@ -12,6 +12,7 @@ export interface JobRow {
   parent_id: string | null;
   tenant_id: string | null;
   owner_id: string | null;
+  group_name: string | null;
   schedule_name: string | null;
   scheduled_for: Date | string | null;
   status: JobStatus;
@@ -103,6 +104,7 @@ export function toJob(row: JobRow): Job {
     parentId: row.parent_id,
     tenantId: row.tenant_id,
     ownerId: row.owner_id,
+    group: row.group_name ?? null,
     scheduleName: row.schedule_name ?? null,
     scheduledFor: toOptionalDate(row.scheduled_for),
     status: row.status,

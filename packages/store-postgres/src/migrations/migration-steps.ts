@@ -1,6 +1,8 @@
 import type { TableNames } from '../naming/table-names.js';
 import { quoteIdentifier } from '../naming/table-names.js';
 import { DEDUPE_COLUMNS_SQL } from '../sql/key-scope.js';
+import { groupKeySql } from '../sql/flow-sql.js';
+import { flowClaimFunctionSql } from './flow-claim-function.js';
 import { ACTIVE_SQL, ALL_STATUSES_SQL, CLAIMABLE_SQL, TERMINAL_SQL } from '../sql/statuses.js';
 
 /**
@@ -185,8 +187,92 @@ const v4AddSchedules: MigrationStep = {
   ],
 };
 
+/**
+ * Flow control (see `FlowStore` in core): the jobs' group, the type limits beside the job table,
+ * what the claim of a controlled type counts, and that claim as a function.
+ *
+ * - `group_name` on jobs: nullable without a default, a catalog-only change (no rewrite);
+ *   existing jobs read back with `group: null`.
+ * - `running_idx`: the running jobs by (type, group_name), what `maxRunning` and
+ *   `maxRunningPerGroup` count. Small (running jobs only), but every claim writes one entry.
+ * - `group_claim_idx`: the claimable jobs of each group (jobs without one too) in claim order, by
+ *   the group's key (`groupKeySql`, so that every group, the one of jobs without a group too, is
+ *   an equality the planner reads in claim order): a controlled type's groups are found by a skip
+ *   scan of it, and each group's next jobs read from it. Every job pays one more index entry while claimable; leaving out jobs without a
+ *   group would make finding the next one of those (for a type whose jobs mostly have groups)
+ *   a scan of the type's whole queue in `claim_idx`.
+ * - `type_limits`: one row per type with a control record. `type` sorts in code point order only
+ *   where a statement says so (`listTypeControls`): a "C" column would clash with the jobs'
+ *   `type` (default collation) in the claim's joins. `version` is bigint: a new record's version
+ *   is its creation time in ms. A rate limit is its three columns, or none of them.
+ * - `type_starts`: the starts of rate-limited types, one row per type, instant and group (the
+ *   claim adds to it; `group_key` is `groupKeySql`, since a key cannot hold NULL), pruned by the
+ *   claims after two windows.
+ * - `group_starts`: each controlled type's latest start per group: the round-robin order.
+ * - The tables are created without `IF NOT EXISTS`, like the schedules table: a table of that name
+ *   that is not this step's fails the migration instead of being adopted.
+ *
+ * `down` drops the function, the tables (limits, starts and pauses are lost), the indexes and the
+ * column.
+ */
+const v5AddFlowControl: MigrationStep = {
+  version: 5,
+  name: 'add-flow-control',
+  timestamp: 1767225600005,
+  up: (n) => {
+    const q = quoteIdentifier;
+    const f = n.flow;
+    return [
+      `ALTER TABLE ${n.qualified} ADD COLUMN IF NOT EXISTS group_name text`,
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.running)} ON ${n.qualified} (type, group_name) WHERE status = 'running'`,
+      `CREATE INDEX IF NOT EXISTS ${q(n.index.groupClaim)} ON ${n.qualified} (type, ${groupKeySql('group_name')}, priority DESC, run_at, id)
+        WHERE status IN ${CLAIMABLE_SQL}`,
+      `CREATE TABLE ${f.limits.qualified} (
+        type text NOT NULL,
+        max_running integer,
+        max_running_per_group integer,
+        rate_limit integer,
+        rate_interval_ms integer,
+        rate_per_group boolean,
+        paused boolean NOT NULL DEFAULT false,
+        version bigint NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT ${q(f.constraint.limitsKey)} PRIMARY KEY (type),
+        CONSTRAINT ${q(f.constraint.rate)} CHECK ((rate_limit IS NULL) = (rate_interval_ms IS NULL) AND (rate_limit IS NULL) = (rate_per_group IS NULL))
+      )`,
+      `CREATE TABLE ${f.starts.qualified} (
+        type text NOT NULL,
+        started_at timestamptz NOT NULL,
+        group_key text NOT NULL,
+        starts integer NOT NULL,
+        CONSTRAINT ${q(f.constraint.startsKey)} PRIMARY KEY (type, started_at, group_key)
+      )`,
+      `CREATE TABLE ${f.groupStarts.qualified} (
+        type text NOT NULL,
+        group_key text NOT NULL,
+        last_start timestamptz NOT NULL,
+        CONSTRAINT ${q(f.constraint.groupStartsKey)} PRIMARY KEY (type, group_key)
+      )`,
+      flowClaimFunctionSql(n),
+    ];
+  },
+  down: (n) => {
+    const q = quoteIdentifier;
+    const f = n.flow;
+    return [
+      `DROP FUNCTION IF EXISTS ${f.claimFunction}(text[], integer[], timestamptz, integer, text, timestamptz, boolean)`,
+      `DROP TABLE IF EXISTS ${f.groupStarts.qualified}`,
+      `DROP TABLE IF EXISTS ${f.starts.qualified}`,
+      `DROP TABLE IF EXISTS ${f.limits.qualified}`,
+      `DROP INDEX IF EXISTS ${q(n.schema)}.${q(n.index.groupClaim)}`,
+      `DROP INDEX IF EXISTS ${q(n.schema)}.${q(n.index.running)}`,
+      `ALTER TABLE ${n.qualified} DROP COLUMN IF EXISTS group_name`,
+    ];
+  },
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

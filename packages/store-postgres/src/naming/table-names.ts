@@ -11,7 +11,8 @@ export const DEFAULT_SCHEMA = 'public';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * PostgreSQL truncates identifiers at 63 bytes; derived names add up to 23 characters (the
- * schedules table's `_schedules_policy_check` for a table name not ending in `_jobs`).
+ * schedules table's `_schedules_policy_check` and the type limits table's
+ * `_type_limits_rate_check`, for a table name not ending in `_jobs`).
  */
 const MAX_TABLE_NAME = 40;
 const MAX_SCHEMA_NAME = 63;
@@ -36,6 +37,10 @@ export interface TableNames {
     readonly parent: string;
     readonly type: string;
     readonly prune: string;
+    /** Running jobs by (type, group_name): the counts `maxRunning` and `maxRunningPerGroup` take. */
+    readonly running: string;
+    /** Claimable jobs of a group, in claim order: the groups of a controlled type and their heads. */
+    readonly groupClaim: string;
   };
   readonly constraint: {
     readonly primaryKey: string;
@@ -46,6 +51,8 @@ export interface TableNames {
   readonly statementTag: string;
   /** The schedules table of this job table (see {@link schedulesTableName}), in the same schema. */
   readonly schedules: ScheduleTableNames;
+  /** The flow-control tables and claim function of this job table, in the same schema. */
+  readonly flow: FlowNames;
 }
 
 export interface ScheduleTableNames {
@@ -72,6 +79,41 @@ export interface ScheduleTableNames {
   };
 }
 
+/**
+ * Flow control (see `FlowStore` in core): three tables beside the job table, named like the
+ * schedules table (`jobtrail_jobs` → `jobtrail_type_limits`, `queue` → `queue_type_limits`), and
+ * the claim function for controlled types.
+ */
+export interface FlowNames {
+  /** One row per type with a control record: its limits, `paused` and `version`. */
+  readonly limits: SiblingTable;
+  /** Recent starts of rate-limited types, per claim and group (kept one window, then pruned). */
+  readonly starts: SiblingTable;
+  /** Each controlled type's latest start per group: the order groups are served in. */
+  readonly groupStarts: SiblingTable;
+  /** `"schema"."<table>_flow_claim"`, created by migration 5. */
+  readonly claimFunction: string;
+  /**
+   * The LISTEN/NOTIFY channel for control record writes (payload: the type). A channel of its own,
+   * like the schedules one: stores drop their cache of controlled types when they hear it.
+   */
+  readonly channel: string;
+  readonly constraint: {
+    /** The limits table's primary key. */
+    readonly limitsKey: string;
+    /** A rate limit is all three fields or none. */
+    readonly rate: string;
+    readonly startsKey: string;
+    readonly groupStartsKey: string;
+  };
+}
+
+export interface SiblingTable {
+  readonly table: string;
+  /** `"schema"."table"`, ready for SQL. */
+  readonly qualified: string;
+}
+
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -86,6 +128,14 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const plainChannel = `jobtrail:${resolvedSchema}.${table}`;
   const schedules = schedulesTableName(table);
   const plainScheduleChannel = `jobtrail-schedules:${resolvedSchema}.${table}`;
+  const plainFlowChannel = `jobtrail-flow:${resolvedSchema}.${table}`;
+  const sibling = (suffix: string): SiblingTable => {
+    const name = siblingTableName(table, suffix);
+    return { table: name, qualified: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(name)}` };
+  };
+  const limits = sibling('type_limits');
+  const starts = sibling('type_starts');
+  const groupStarts = sibling('group_starts');
   return {
     schema: resolvedSchema,
     table,
@@ -102,6 +152,8 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
       parent: `${table}_parent_idx`,
       type: `${table}_type_idx`,
       prune: `${table}_prune_idx`,
+      running: `${table}_running_idx`,
+      groupClaim: `${table}_group_claim_idx`,
     },
     constraint: {
       primaryKey: `${table}_pkey`,
@@ -122,6 +174,19 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
         policy: `${schedules}_policy_check`,
       },
     },
+    flow: {
+      limits,
+      starts,
+      groupStarts,
+      claimFunction: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(`${table}_flow_claim`)}`,
+      channel: Buffer.byteLength(plainFlowChannel) <= 63 ? plainFlowChannel : `jobtrail-flow:${digest.slice(0, 32)}`,
+      constraint: {
+        limitsKey: `${limits.table}_pkey`,
+        rate: `${limits.table}_rate_check`,
+        startsKey: `${starts.table}_pkey`,
+        groupStartsKey: `${groupStarts.table}_pkey`,
+      },
+    },
   };
 }
 
@@ -133,7 +198,12 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
  * loudly instead of sharing the first one's schedules.
  */
 export function schedulesTableName(table: string): string {
-  return table.endsWith('_jobs') ? `${table.slice(0, -'jobs'.length)}schedules` : `${table}_schedules`;
+  return siblingTableName(table, 'schedules');
+}
+
+/** A table beside a job table, named like the schedules table: `x_jobs` → `x_<suffix>`, `x` → `x_<suffix>`. */
+function siblingTableName(table: string, suffix: string): string {
+  return table.endsWith('_jobs') ? `${table.slice(0, -'jobs'.length)}${suffix}` : `${table}_${suffix}`;
 }
 
 function checkName(field: string, value: unknown, max: number): void {

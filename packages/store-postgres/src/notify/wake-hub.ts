@@ -5,6 +5,14 @@ export interface WakeHubOptions {
   channel: string;
   /** The channel of schedule changes, heard on the same LISTEN connection. */
   scheduleChannel: string;
+  /** The channel of type limits writes, heard on the same LISTEN connection. */
+  flowChannel: string;
+  /**
+   * Type limits may have changed: `type`'s (heard on the flow channel, or written by this
+   * process), or any type's (no type: the LISTEN connection came back, notifications may have
+   * been lost). Subscribers are woken for the type as well.
+   */
+  onFlowChange: (type: string | undefined) => void;
   /** Null: LISTEN is off, only local wakes and the fallback poll. */
   createClient: (() => ListenClient) | null;
   fallbackPollMs: number;
@@ -44,6 +52,16 @@ export class WakeHub {
   /** Wakes subscribers of this process at once (a job this process inserted is claimable). */
   wake(type: string | undefined): void {
     this.deliver(type === undefined ? {} : { type });
+  }
+
+  /**
+   * A type limits record was written (here or, heard on the flow channel, elsewhere): the store
+   * drops what it knows of controlled types, and subscribers wake, since a resume or a raised
+   * limit may free jobs at once.
+   */
+  flowChanged(type: string): void {
+    this.options.onFlowChange(type);
+    this.wake(type);
   }
 
   /** Tells subscribers of this process at once that a schedule was inserted, updated or deleted. */
@@ -86,8 +104,13 @@ export class WakeHub {
     this.listener = new WakeListener({
       channel: this.options.channel,
       createClient: this.options.createClient,
-      onWake: (type) => this.wake(type),
+      onWake: (type) => {
+        // Without a type: reconnected, and writes of type limits may have been missed too.
+        if (type === undefined) this.options.onFlowChange(undefined);
+        this.wake(type);
+      },
       schedules: { channel: this.options.scheduleChannel, onChange: (name) => this.wakeSchedule(name) },
+      flow: { channel: this.options.flowChannel, onChange: (type) => this.flowChanged(type) },
       onError: this.options.onError,
       reconnectInitialMs: 100,
       reconnectMaxMs: 5000,

@@ -33,6 +33,11 @@ export interface WakeListenerOptions {
    * connection. Omitted: only `channel` is listened to.
    */
   schedules?: { channel: string; onChange: (name: string) => void };
+  /**
+   * A third channel, for type limits writes (payload: the type), heard on the same connection.
+   * Omitted: not listened to.
+   */
+  flow?: { channel: string; onChange: (type: string) => void };
   onError: (error: unknown) => void;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
@@ -59,8 +64,8 @@ export class ListenHeartbeatTimeoutError extends StoreError {
 }
 
 /**
- * Holds one dedicated connection that LISTENs on the store's channels (jobs, and schedules when
- * given). When the connection drops (server restart, `pg_terminate_backend`, network), it
+ * Holds one dedicated connection that LISTENs on the store's channels (jobs, and schedules and
+ * type limits when given). When the connection drops (server restart, `pg_terminate_backend`, network), it
  * reconnects with exponential backoff and jitter; meanwhile workers keep polling, so nothing
  * waits on it. After a reconnect it wakes everyone once (with no type, so schedulers look again
  * too), because notifications sent while it was away are lost.
@@ -110,6 +115,7 @@ export class WakeListener {
       if (client !== this.client) return;
       if (message.channel === this.options.channel) this.options.onWake(message.payload ? message.payload : undefined);
       else if (message.channel === this.options.schedules?.channel && message.payload) this.options.schedules.onChange(message.payload);
+      else if (message.channel === this.options.flow?.channel && message.payload) this.options.flow.onChange(message.payload);
     });
     // Registered for the client's whole life: pg emits 'error' on a dropped connection, and an
     // unhandled 'error' event would crash the process.
@@ -119,6 +125,7 @@ export class WakeListener {
       await client.connect();
       await client.query(`LISTEN ${quoteIdentifier(this.options.channel)}`);
       if (this.options.schedules !== undefined) await client.query(`LISTEN ${quoteIdentifier(this.options.schedules.channel)}`);
+      if (this.options.flow !== undefined) await client.query(`LISTEN ${quoteIdentifier(this.options.flow.channel)}`);
     } catch (error) {
       this.drop(client, error);
       return;

@@ -1,6 +1,7 @@
 import { statement, type Statement } from '../connection/statement.js';
 import { jobColumns } from '../mapping/job-columns.js';
 import type { TableNames } from '../naming/table-names.js';
+import { controlsClaimsSql } from './flow-sql.js';
 import { relaxedCommit } from './relaxed-commit.js';
 import { CLAIMABLE_SQL } from './statuses.js';
 
@@ -14,6 +15,12 @@ import { CLAIMABLE_SQL } from './statuses.js';
  * another claimer holds are skipped, never waited for, so concurrent workers each get different
  * jobs and no job is leased twice. The best $4 candidates across types, in claim order, become
  * running with attempt + 1 and the lease.
+ *
+ * Types a type limits row controls (paused, or with any limit) are left out, whatever the caller
+ * asked: only their own claim (`flowClaimStatement`) takes them, under their lock. So the choice
+ * between the two, made from a cache of which types are controlled, only affects how soon a
+ * controlled type is claimed, never whether its limits hold. The check is one primary-key probe of
+ * the (small) limits table per requested type.
  */
 export function claimStatement(names: TableNames, waitForFlush = false): Statement {
   // Without waiting for the WAL flush unless `durability: 'strict'`: see relaxedCommit.
@@ -23,6 +30,7 @@ export function claimStatement(names: TableNames, waitForFlush = false): Stateme
     `WITH ${relaxed.cte}
     wanted AS (
       SELECT w.type, w.n FROM unnest($1::text[], $2::integer[]) AS w(type, n)
+      WHERE NOT EXISTS (SELECT 1 FROM ${names.flow.limits.qualified} c WHERE c.type = w.type AND ${controlsClaimsSql('c')})
     ),
     candidates AS (
       SELECT c.id, c.priority, c.run_at

@@ -23,7 +23,7 @@ export function insertStatement(names: TableNames): Statement {
     'insert',
     `WITH input AS (
       SELECT r.* FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
-        id uuid, type text, key text, parent_id uuid, tenant_id text, owner_id text,
+        id uuid, type text, key text, parent_id uuid, tenant_id text, owner_id text, group_name text,
         schedule_name text, scheduled_for timestamptz, status text,
         attempt integer, max_attempts integer, priority integer, run_at timestamptz,
         lease_owner text, lease_expires_at timestamptz, progress double precision, stage text,

@@ -21,6 +21,7 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
   for (const [field, name] of [
     ['tenantId', 'tenant_id'],
     ['ownerId', 'owner_id'],
+    ['group', 'group_name'],
   ] as const) {
     const value = filter[field];
     if (value === undefined) continue;

@@ -24,6 +24,9 @@ import {
   type StoreQueryResult,
   type StoreWakeEvent,
   type TransitionResult,
+  type FlowStore,
+  type TypeControl,
+  type TypeControlWrite,
 } from '@jobtrail/core/store';
 import { Batcher, type Outcome } from '../batching/batcher.js';
 import {
@@ -34,9 +37,11 @@ import {
 } from '../connection/sql-executor.js';
 import type { Statement } from '../connection/statement.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
+import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
 import { recordsToJson, toJobRecord, toJsonText, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
+import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
 import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
 import { matchesExpectation, reactivatesKey, toTransitionInput, type TransitionInput } from '../mapping/transition-input.js';
 import { runMigrations, type MigrateResult } from '../migrations/migrate.js';
@@ -44,6 +49,7 @@ import { resolveTableNames, type TableNames } from '../naming/table-names.js';
 import type { ListenClient, ListenerStatus } from '../notify/wake-listener.js';
 import { WakeHub } from '../notify/wake-hub.js';
 import { claimStatement } from '../sql/claim.js';
+import { flowClaimStatement } from '../sql/flow-claim.js';
 import { findExpiredStatement } from '../sql/find-expired.js';
 import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
@@ -63,11 +69,21 @@ import {
 import { buildCount, buildQuery, buildSumMetrics } from '../sql/query.js';
 import { serverTimeStatement } from '../sql/server-time.js';
 import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
+import {
+  controlledTypesStatement,
+  countGroupStartsStatement,
+  countStartsStatement,
+  getTypeLimitsStatement,
+  insertTypeLimitsStatement,
+  listTypeLimitsStatement,
+  updateTypeLimitsStatement,
+} from '../sql/type-limits.js';
 import { updateProgressStatement } from '../sql/update-progress.js';
 import type { TypeOrmDataSource } from '../typeorm/typeorm-types.js';
 import { indexedText, requireInt, storableText } from '../validation/checks.js';
 import type { PostgresJobStoreOptions } from './store-options.js';
 import { CommitWatch } from './commit-watch.js';
+import { ControlledTypes } from './controlled-types.js';
 import { transactionQueryRunner } from './transaction-runner.js';
 
 const DEFAULT_PRUNE_LIMIT = 1000;
@@ -75,6 +91,12 @@ const DEFAULT_PRUNE_LIMIT = 1000;
 const MAX_KEY_RACE_RETRIES = 5;
 /** A missed increment whose snapshot does not explain the miss (the row changed meanwhile) is tried again. */
 const MAX_INCREMENT_ROUNDS = 5;
+/**
+ * How old the set of controlled types may be before a claim reads it again. Only how soon a type
+ * that became controlled elsewhere, with the notification missed, is claimed by its own claim
+ * (until then the plain claim leaves it alone).
+ */
+const CONTROLLED_TYPES_MAX_AGE_MS = 1000;
 /**
  * A schedule write refused for a row that is gone (or back at the expected version) when read
  * just after, because it was deleted (and inserted again) in between, is tried again.
@@ -88,6 +110,7 @@ interface Statements {
   transition: Statement;
   keyHolder: Statement;
   claim: Statement;
+  flowClaim: Statement;
   heartbeat: Statement;
   findExpired: Statement;
   updateProgress: Statement;
@@ -100,6 +123,13 @@ interface Statements {
   nextScheduleRunAt: Statement;
   updateSchedule: Statement;
   deleteSchedule: Statement;
+  getTypeLimits: Statement;
+  listTypeLimits: Statement;
+  controlledTypes: Statement;
+  insertTypeLimits: Statement;
+  updateTypeLimits: Statement;
+  countStarts: Statement;
+  countGroupStarts: Statement;
   /** By shape (see `listStatement`): six texts in all, made on first use. */
   listSchedules: Map<string, Statement>;
 }
@@ -122,7 +152,7 @@ type Row = JobRow & { applied?: boolean };
  * await store.migrate();
  * const tracker = createTracker({ store });
  */
-export class PostgresJobStore implements JobStore, ScheduleStore {
+export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
   /** Schema, table and derived names this store works on. */
   readonly names: TableNames;
   /**
@@ -141,6 +171,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
   private readonly hub: WakeHub;
   private readonly onQuery: PostgresJobStoreOptions['onQuery'];
   private readonly commits: CommitWatch;
+  private readonly controlled: ControlledTypes;
   private isClosed = false;
 
   constructor(options: PostgresJobStoreOptions) {
@@ -175,6 +206,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
       transition: transitionStatement(n, relaxed),
       keyHolder: keyHolderStatement(n),
       claim: claimStatement(n, strict),
+      flowClaim: flowClaimStatement(n, strict),
       heartbeat: heartbeatStatement(n, strict),
       findExpired: findExpiredStatement(n),
       updateProgress: updateProgressStatement(n, relaxed),
@@ -187,6 +219,13 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
       nextScheduleRunAt: nextScheduleRunAtStatement(n),
       updateSchedule: updateScheduleStatement(n),
       deleteSchedule: deleteScheduleStatement(n),
+      getTypeLimits: getTypeLimitsStatement(n),
+      listTypeLimits: listTypeLimitsStatement(n),
+      controlledTypes: controlledTypesStatement(n),
+      insertTypeLimits: insertTypeLimitsStatement(n),
+      updateTypeLimits: updateTypeLimitsStatement(n),
+      countStarts: countStartsStatement(n),
+      countGroupStarts: countGroupStartsStatement(n),
       listSchedules: new Map(),
     };
     const maxBatchSize = requireInt('maxBatchSize', options.maxBatchSize ?? 500, 1, 10_000);
@@ -198,9 +237,15 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
       keyOf: (item) => item.id,
     });
     this.heartbeats = new Batcher((items) => this.heartbeatBatch(items), { maxBatchSize, maxInFlight });
+    this.controlled = new ControlledTypes(async () => {
+      const { rows } = await this.runFlow(this.sql.controlledTypes, []);
+      return (rows as Array<{ type: string }>).map((row) => row.type);
+    }, CONTROLLED_TYPES_MAX_AGE_MS);
     this.hub = new WakeHub({
       channel: n.channel,
       scheduleChannel: n.schedules.channel,
+      flowChannel: n.flow.channel,
+      onFlowChange: () => this.controlled.invalidate(),
       createClient: options.listen === false ? null : () => this.createListenClient(),
       fallbackPollMs: requireInt('fallbackPollMs', options.fallbackPollMs ?? 1000, 10, 3_600_000),
       listenHeartbeatMs: requireInt('listenHeartbeatMs', options.listenHeartbeatMs ?? 30_000, 0, 3_600_000),
@@ -264,7 +309,17 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
       }
     }
     if (limit === 0 || types.length === 0) return [];
-    const { rows } = await this.run(this.pool, this.sql.claim, [types, counts, now, limit, owner, leaseExpiresAt]);
+    // Types without limits keep today's one statement; a request naming a controlled type goes to
+    // the flow claim, which claims its other types the plain way in the same call.
+    const controlled = await this.controlled.anyOf(types);
+    const sql = controlled ? this.sql.flowClaim : this.sql.claim;
+    const values = [types, counts, now, limit, owner, leaseExpiresAt];
+    let rows: unknown[];
+    try {
+      rows = (await this.pool.run(sql, values)).rows;
+    } catch (error) {
+      throw mapFlowError(error, this.names, 'claim');
+    }
     return (rows as JobRow[]).map(toJob).sort(compareClaimOrder);
   }
 
@@ -475,6 +530,43 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
     return true;
   }
 
+  // ---- flow control ----------------------------------------------------------------------------
+
+  async getTypeControl(type: string): Promise<TypeControl | null> {
+    const { rows } = await this.runFlow(this.sql.getTypeLimits, [type]);
+    return rows.length === 0 ? null : toTypeControl(rows[0] as TypeLimitsRow);
+  }
+
+  async listTypeControls(): Promise<TypeControl[]> {
+    const { rows } = await this.runFlow(this.sql.listTypeLimits, []);
+    return (rows as TypeLimitsRow[]).map(toTypeControl);
+  }
+
+  /**
+   * Compare-and-set: an INSERT that writes nothing when the type has a record (expected null), or
+   * an UPDATE whose WHERE holds the expected version; when nothing was written, a read of the
+   * record that stands. Records are never deleted, so a lost insert always finds one.
+   */
+  async putTypeControl(control: TypeControl, expectedVersion: number | null): Promise<TypeControlWrite> {
+    const params = [...typeLimitsParams(control), this.names.flow.channel];
+    const { rows } =
+      expectedVersion === null
+        ? await this.runFlow(this.sql.insertTypeLimits, params)
+        : await this.runFlow(this.sql.updateTypeLimits, [...params, String(expectedVersion)]);
+    if (rows.length === 0) return { ok: false, current: await this.getTypeControl(control.type) };
+    // This process's claims use the new record at once, without waiting for the notification.
+    this.hub.flowChanged(control.type);
+    return { ok: true };
+  }
+
+  async countStarts(type: string, since: Date, group?: string | null): Promise<number> {
+    const { rows } =
+      group === undefined
+        ? await this.runFlow(this.sql.countStarts, [type, since])
+        : await this.runFlow(this.sql.countGroupStarts, [type, since, group]);
+    return Number((rows[0] as { n: number | string } | undefined)?.n ?? 0);
+  }
+
   // ---- wake-ups and lifecycle ------------------------------------------------------------------
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
@@ -512,6 +604,14 @@ export class PostgresJobStore implements JobStore, ScheduleStore {
       return await this.pool.run(statement, values);
     } catch (error) {
       throw mapScheduleError(error, this.names, statement.operation);
+    }
+  }
+
+  private async runFlow(statement: Statement, values: readonly unknown[]) {
+    try {
+      return await this.pool.run(statement, values);
+    } catch (error) {
+      throw mapFlowError(error, this.names, statement.operation);
     }
   }
 

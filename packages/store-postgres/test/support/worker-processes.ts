@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { FlowWorkerProcessConfig } from './flow-worker-process.js';
 import type { WorkerProcessConfig, WorkerProcessMessage } from './worker-process.js';
 
 const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const flowScript = fileURLToPath(new URL('./flow-worker-process.ts', import.meta.url));
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -20,7 +22,16 @@ export interface WorkerProcess {
  * Forks a worker process. `onStarted` receives the ids its handler started, as they arrive.
  */
 export function startWorkerProcess(config: WorkerProcessConfig, onStarted: (ids: string[]) => void): WorkerProcess {
-  const child = fork(script, [JSON.stringify(config)], {
+  return forkWorker(script, config, onStarted);
+}
+
+/** Forks a flow-control worker process (see `flow-worker-process.ts`). */
+export function startFlowWorkerProcess(config: FlowWorkerProcessConfig, onStarted: (ids: string[]) => void): WorkerProcess {
+  return forkWorker(flowScript, config, onStarted);
+}
+
+function forkWorker(path: string, config: { workerId: string }, onStarted: (ids: string[]) => void): WorkerProcess {
+  const child = fork(path, [JSON.stringify(config)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
