@@ -423,7 +423,7 @@ describe('migration 5: flow control', () => {
     expect(await columnsOf(schema, 'jobtrail_group_starts')).toEqual({
       type: 'text NOT NULL',
       group_key: 'text NOT NULL',
-      last_start: 'timestamp with time zone NOT NULL',
+      last_turn: 'bigint NOT NULL',
     });
     expect((await columnsOf(schema, 'jobtrail_jobs'))['group_name']).toBe('text');
     expect([...(await indexesOf(schema, 'jobtrail_type_limits')).keys()]).toEqual(['jobtrail_type_limits_pkey']);

@@ -50,6 +50,12 @@ describe('rateAllowance (sliding window)', () => {
     expect(rateAllowance(rate, starts, 6_000)).toEqual({ allowed: 10, nextAt: null });
   });
 
+  it("counts starts after now: another claimer's whose clock runs ahead", () => {
+    // Without them, a claim 5 ms behind would put a second ten into the window (1_000, 2_000].
+    const ahead = Array.from({ length: 10 }, () => 1_010);
+    expect(rateAllowance(rate, ahead, 1_005)).toEqual({ allowed: 0, nextAt: 2_010 });
+  });
+
   it('never lets 2 × limit through around an edge, as fixed buckets would', () => {
     // Ten starts at the end of one second, then asking at the start of the next.
     const starts = Array.from({ length: 10 }, (_, i) => 1_990 + i);

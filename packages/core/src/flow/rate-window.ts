@@ -10,14 +10,17 @@ export interface RateAllowance {
 
 /**
  * How many more jobs may start at `now` under a sliding-window rate limit: at most `limit` starts
- * in any window of `intervalMs`, i.e. in `(now - intervalMs, now]`. `starts` are the times (ms)
- * of earlier starts, in any order; those outside the window do not count. A sliding window, not
- * fixed buckets: fixed buckets let `2 × limit` starts through around a bucket edge, which a user
- * of "10 per second" would see as a broken limit.
+ * in any window of `intervalMs`. `starts` are the times (ms) of recorded starts, in any order;
+ * those at or before `now - intervalMs` do not count. Starts after `now` do: they are another
+ * claimer's whose clock runs ahead of this one's, and leaving them out would let this claim put a
+ * second `limit` into a window that holds both. Counted so, no window `(t - intervalMs, t]` over
+ * the recorded starts ever holds more than `limit`, however the claimers' clocks differ. A
+ * sliding window, not fixed buckets: fixed buckets let `2 × limit` starts through around a bucket
+ * edge, which a user of "10 per second" would see as a broken limit.
  */
 export function rateAllowance(rate: Pick<RateLimit, 'limit' | 'intervalMs'>, starts: readonly number[], now: number): RateAllowance {
   const windowStart = now - rate.intervalMs;
-  const inWindow = starts.filter((start) => start > windowStart && start <= now).sort((a, b) => a - b);
+  const inWindow = starts.filter((start) => start > windowStart).sort((a, b) => a - b);
   const allowed = Math.max(0, rate.limit - inWindow.length);
   if (allowed > 0) return { allowed, nextAt: null };
   // Full: the next start is allowed once the oldest start still counted leaves the window.

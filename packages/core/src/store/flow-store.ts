@@ -44,7 +44,9 @@ export type TypeControlWrite = { ok: true } | { ok: false; current: TypeControl 
  * - `maxRunning`: the type's `running` jobs plus those claimed never exceed it;
  * - `maxRunningPerGroup`: likewise per `group` (jobs without a group form one group of their own);
  * - `rateLimit`: the starts (claims) of the type, or of each group with `perGroup`, in any window
- *   `(t - intervalMs, t]` never exceed `limit`; the claim records its starts for this;
+ *   `(t - intervalMs, t]` never exceed `limit`; the claim records its starts (at its `now`) and
+ *   counts every recorded start after `now - intervalMs`, those after `now` too (another
+ *   claimer's whose clock runs ahead), as `rateAllowance` does;
  * - groups are served round-robin: among a controlled type's due jobs, the group whose latest
  *   start is oldest (never started: first) gives the next job, so one busy group cannot starve
  *   the others. Starts within one claim count in the order taken (the first is the oldest), so

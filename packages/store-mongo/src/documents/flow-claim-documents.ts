@@ -51,12 +51,14 @@ export function runningByGroupPipeline(type: string): Document[] {
 }
 
 /**
- * The type's starts in the rate window `(since, now]`, counted per group. Starts after `now` (a
- * claimer whose clock runs ahead) are not counted, as the sliding window (`rateAllowance`) says.
+ * The type's starts after `since` (the rate window's start), counted per group. Starts after the
+ * claim's `now` count too, as `rateAllowance` says: they are another claimer's whose clock runs
+ * ahead, and leaving them out would let this claim put a second `limit` into a window that holds
+ * both.
  */
-export function startsByGroupPipeline(type: string, since: Date, now: Date): Document[] {
+export function startsByGroupPipeline(type: string, since: Date): Document[] {
   return [
-    { $match: { type: filterValue('type', type), at: { $gt: filterValue('since', since), $lte: filterValue('now', now) } } },
+    { $match: { type: filterValue('type', type), at: { $gt: filterValue('since', since) } } },
     { $group: { _id: '$group', count: { $sum: 1 } } },
   ];
 }

@@ -154,7 +154,7 @@ async function planClaim(
   const running = countsRunning ? countsOf(await collections.jobs.aggregate<GroupCount>(runningByGroupPipeline(type), { session }).toArray()) : new Map();
   const rate = control.rateLimit;
   const since = rate === null ? now : new Date(now.getTime() - rate.intervalMs);
-  const starts = rate === null ? new Map() : countsOf(await collections.starts.aggregate<GroupCount>(startsByGroupPipeline(type, since, now), { session }).toArray());
+  const starts = rate === null ? new Map() : countsOf(await collections.starts.aggregate<GroupCount>(startsByGroupPipeline(type, since), { session }).toArray());
   const plan: TypePlan = planType(control, requested, { running, starts });
   if (plan.limit <= 0) return [];
   const due = await collections.jobs.aggregate<DueGroup>(dueGroupsPipeline(type, now, plan.limit), { session }).toArray();

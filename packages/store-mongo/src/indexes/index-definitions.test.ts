@@ -142,7 +142,7 @@ describe('flow-control index definitions', () => {
 
   it("serve the starts' count in a window (per group or all) and countStarts: type, group, then time", () => {
     expect(TYPE_START_INDEXES[0]!.key).toEqual({ type: 1, group: 1, at: 1 });
-    expect(Object.keys((startsByGroupPipeline('t', new Date(0), new Date())[0] as { $match: object }).$match)).toEqual(['type', 'at']);
+    expect(Object.keys((startsByGroupPipeline('t', new Date(0))[0] as { $match: object }).$match)).toEqual(['type', 'at']);
     expect(Object.keys(countStartsFilter('t', new Date(0), 'g')).sort()).toEqual(['at', 'group', 'type']);
   });
 

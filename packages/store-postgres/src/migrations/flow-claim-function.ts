@@ -29,14 +29,15 @@ import { CLAIMABLE_SQL } from '../sql/statuses.js';
  *      `group_claim_idx`: one index probe per such group (jobs without a group form one group);
  *      the running jobs and recent starts per group are read once per type into jsonb maps;
  *    - per group: its `room`, capped by `max_running_per_group` and a per-group rate limit;
- *    - the order jobs are taken in, exactly as core's memory store takes them one at a time (the
- *      group whose latest start is oldest gives the next job, never-started groups first, ties
- *      in claim order, and a group that gave one has started "now"): first the head of each group
- *      that last started before `now`, by (latest start, claim order); then the rest of the groups
- *      that have now started at `now` in plain claim order; then groups whose latest start lies
- *      after `now` (a claimer whose clock runs behind), one group after another. So when the
- *      first phase fills `lim`, the heads are all it reads; otherwise each group's next jobs
- *      after its head are read only up to what is left (`quota`);
+ *    - the order jobs are taken in, exactly as core's memory store takes them one at a time: the
+ *      group whose latest turn is oldest gives the next job (never-started groups first, ties
+ *      between those in claim order of their heads), and each job taken is the next turn, so
+ *      groups started by one claim are ordered as they were taken. That makes the order rounds:
+ *      each group's head by (latest turn, head's claim order), then each group's second job in
+ *      the same group order, and so on. Turns are per type and only grow: a claim's first turn is
+ *      one above the type's largest recorded one, read under the type's lock. So when the heads
+ *      fill `lim`, the heads are all it reads; otherwise each group's next jobs after its head
+ *      are read only up to what is left (`quota`);
  *    - types without limits in the same request are claimed as the plain claim does (`FOR
  *      UPDATE SKIP LOCKED`), never one a limits row controls;
  *    - across types, jobs are taken as a merge of the types' sequences by their next job's claim
@@ -44,8 +45,8 @@ import { CLAIMABLE_SQL } from '../sql/statuses.js';
  *      `total`;
  *    - the chosen rows are locked `SKIP LOCKED` (a transition holding one is not waited for) and
  *      leased; the starts of rate-limited types are recorded at `now` (the request's, not the
- *      database clock), one row per type, instant and group; each served group's latest start
- *      becomes `now`; starts two windows old are pruned (one window would do for claimers on
+ *      database clock), one row per type, instant and group; each served group's latest turn
+ *      becomes the turn of its last job taken; starts two windows old are pruned (one window would do for claimers on
  *      one clock; the second keeps the window whole for a claimer whose `now` runs up to one
  *      interval behind another's).
  *
@@ -98,7 +99,7 @@ export function flowClaimFunctionSql(names: TableNames): string {
     ),
     plan AS (
       SELECT c.type, c.max_running_per_group, c.rate_limit, c.rate_per_group, c.since,
-             run.by_group AS running, recent.by_group AS recent,
+             run.by_group AS running, recent.by_group AS recent, turns.last AS last_turn,
              GREATEST(0, LEAST(
                c.n,
                c.max_running - run.total,
@@ -122,6 +123,7 @@ export function flowClaimFunctionSql(names: TableNames): string {
           GROUP BY 1
         ) r
       ) recent
+      CROSS JOIN LATERAL (SELECT coalesce(max(g.last_turn), 0) AS last FROM ${G} g WHERE g.type = c.type) turns
     ),
     heads AS (
       SELECT p.type, h.gk, h.id, h.priority, h.run_at
@@ -142,8 +144,7 @@ export function flowClaimFunctionSql(names: TableNames): string {
       ) h
     ),
     lanes AS (
-      SELECT h.type, h.gk, h.id AS head_id, h.priority AS head_priority, h.run_at AS head_run_at, p.lim, gs.last_start,
-             CASE WHEN gs.last_start IS NULL OR gs.last_start < p_now THEN 1 WHEN gs.last_start = p_now THEN 2 ELSE 3 END AS phase,
+      SELECT h.type, h.gk, h.id AS head_id, h.priority AS head_priority, h.run_at AS head_run_at, p.lim, gs.last_turn,
              LEAST(
                p.lim,
                p.max_running_per_group - coalesce((p.running ->> h.gk)::bigint, 0),
@@ -154,21 +155,21 @@ export function flowClaimFunctionSql(names: TableNames): string {
       LEFT JOIN ${G} gs ON gs.type = h.type AND gs.group_key = h.gk
     ),
     quota AS (
-      SELECT l.type, GREATEST(0, min(l.lim) - count(*) FILTER (WHERE l.phase = 1)) AS q
+      SELECT l.type, GREATEST(0, min(l.lim) - count(*)) AS q
       FROM lanes l WHERE l.room > 0
       GROUP BY l.type
     ),
     sized AS (
-      SELECT l.*, CASE WHEN l.phase = 1 THEN LEAST(l.room, q.q + 1) ELSE LEAST(l.room, q.q) END AS take
+      SELECT l.*, LEAST(l.room, q.q + 1) AS take
       FROM lanes l JOIN quota q ON q.type = l.type
       WHERE l.room > 0
     ),
     candidates AS (
-      SELECT z.type, z.gk, z.lim, z.last_start, z.phase, z.head_id, z.head_priority, z.head_run_at,
+      SELECT z.type, z.gk, z.lim, z.last_turn, z.head_id, z.head_priority, z.head_run_at,
              z.head_id AS id, z.head_priority AS priority, z.head_run_at AS run_at, 1 AS rn
       FROM sized z WHERE z.take > 0
       UNION ALL
-      SELECT z.type, z.gk, z.lim, z.last_start, z.phase, z.head_id, z.head_priority, z.head_run_at,
+      SELECT z.type, z.gk, z.lim, z.last_turn, z.head_id, z.head_priority, z.head_run_at,
              c.id, c.priority, c.run_at, 1 + row_number() OVER (PARTITION BY z.type, z.gk ORDER BY c.priority DESC, c.run_at, c.id)
       FROM sized z
       CROSS JOIN LATERAL (
@@ -179,15 +180,10 @@ export function flowClaimFunctionSql(names: TableNames): string {
       WHERE z.take > 1
     ),
     sequenced AS (
-      SELECT f.type, f.id, f.priority, f.run_at, f.lim,
+      SELECT f.type, f.gk, f.id, f.priority, f.run_at, f.lim,
              row_number() OVER (
                PARTITION BY f.type
-               ORDER BY CASE WHEN f.phase = 1 AND f.rn > 1 THEN 2 ELSE f.phase END,
-                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.last_start END NULLS FIRST,
-                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_priority END DESC,
-                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_run_at END,
-                        CASE WHEN f.phase = 1 AND f.rn = 1 OR f.phase = 3 THEN f.head_id END,
-                        f.priority DESC, f.run_at, f.id
+               ORDER BY f.rn, f.last_turn NULLS FIRST, f.head_priority DESC, f.head_run_at, f.head_id
              ) AS seq
       FROM candidates f
     ),
@@ -236,10 +232,11 @@ export function flowClaimFunctionSql(names: TableNames): string {
       ON CONFLICT (type, started_at, group_key) DO UPDATE SET starts = s.starts + excluded.starts
     ),
     served AS (
-      INSERT INTO ${G} (type, group_key, last_start)
-      SELECT DISTINCT u.type, ${groupKeySql('u.group_name')}, p_now
-      FROM updated u JOIN plan p ON p.type = u.type
-      ON CONFLICT (type, group_key) DO UPDATE SET last_start = excluded.last_start
+      INSERT INTO ${G} (type, group_key, last_turn)
+      SELECT u.type, ${groupKeySql('u.group_name')}, p.last_turn + max(s.seq)
+      FROM updated u JOIN plan p ON p.type = u.type JOIN sequenced s ON s.id = u.id
+      GROUP BY 1, 2, p.last_turn
+      ON CONFLICT (type, group_key) DO UPDATE SET last_turn = excluded.last_turn
     ),
     pruned AS (
       DELETE FROM ${S} s USING plan p

@@ -208,7 +208,8 @@ const v4AddSchedules: MigrationStep = {
  * - `type_starts`: the starts of rate-limited types, one row per type, instant and group (the
  *   claim adds to it; `group_key` is `groupKeySql`, since a key cannot hold NULL), pruned by the
  *   claims after two windows.
- * - `group_starts`: each controlled type's latest start per group: the round-robin order.
+ * - `group_starts`: each controlled type's latest turn per group (a number that grows with every
+ *   job a claim of the type takes): the round-robin order.
  * - The tables are created without `IF NOT EXISTS`, like the schedules table: a table of that name
  *   that is not this step's fails the migration instead of being adopted.
  *
@@ -250,7 +251,7 @@ const v5AddFlowControl: MigrationStep = {
       `CREATE TABLE ${f.groupStarts.qualified} (
         type text NOT NULL,
         group_key text NOT NULL,
-        last_start timestamptz NOT NULL,
+        last_turn bigint NOT NULL,
         CONSTRAINT ${q(f.constraint.groupStartsKey)} PRIMARY KEY (type, group_key)
       )`,
       flowClaimFunctionSql(n),

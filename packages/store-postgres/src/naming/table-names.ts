@@ -89,7 +89,7 @@ export interface FlowNames {
   readonly limits: SiblingTable;
   /** Recent starts of rate-limited types, per claim and group (kept one window, then pruned). */
   readonly starts: SiblingTable;
-  /** Each controlled type's latest start per group: the order groups are served in. */
+  /** Each controlled type's latest turn per group: the order groups are served in. */
   readonly groupStarts: SiblingTable;
   /** `"schema"."<table>_flow_claim"`, created by migration 5. */
   readonly claimFunction: string;
