@@ -94,9 +94,9 @@ describe('instrument()', () => {
     const otel = harness();
     const tracker = createTracker({ store: new MemoryJobStore(), telemetry: jobtrailTelemetry({ tracerProvider: otel.tracerProvider }) });
     const job = await tracker.enqueue('sync', null, { group: 'account-42' });
-    expect(otel.span('send sync').attributes['jobtrail.job.group']).toBe('account-42');
+    expect(otel.span('send sync').attributes).toMatchObject({ 'messaging.message.id': job.id, 'jobtrail.job.group': 'account-42' });
     await createWorker({ tracker, handlers: { sync: () => 'ok' } }).runOnce();
-    expect(otel.span('process sync').attributes['jobtrail.job.group']).toBe('account-42');
+    expect(otel.span('process sync').attributes).toMatchObject({ 'messaging.message.id': job.id, 'jobtrail.job.group': 'account-42' });
     await tracker.enqueue('plain', null);
     expect(otel.span('send plain').attributes['jobtrail.job.group']).toBeUndefined();
   });
