@@ -1,14 +1,22 @@
-import { rateAllowance } from '../flow/rate-window.js';
 import type { TypeControl, TypeControlWrite } from '../store/flow-store.js';
 import { controlsClaims } from '../store/flow-store.js';
 import type { TypePlan } from './claim-queue.js';
 import { byCodePoints } from './schedule-table.js';
+import { StartTimes } from './start-times.js';
 
-/** One recorded start of a rate-limited type. */
-interface Start {
-  at: number;
-  group: string | null;
+/** The recorded starts of one rate-limited type: all of them, and per group. */
+interface TypeStarts {
+  all: StartTimes;
+  byGroup: Map<string | null, StartTimes>;
+  /** Claims since the groups' logs were last trimmed. */
+  sinceSweep: number;
 }
+
+/**
+ * Claims of a type between two trims of its groups' logs: counting needs no trim (it searches),
+ * so groups are trimmed only to bound memory, without a pass over every group per claim.
+ */
+const GROUP_SWEEP_EVERY = 256;
 
 /**
  * The memory store's flow control: each type's {@link TypeControl} (copied in and out), the
@@ -18,7 +26,7 @@ interface Start {
  */
 export class FlowTable {
   private readonly controls = new Map<string, TypeControl>();
-  private readonly starts = new Map<string, Start[]>();
+  private readonly starts = new Map<string, TypeStarts>();
   private readonly lastTurns = new Map<string, Map<string | null, number>>();
   private turns = 0;
   private readonly nextTurn = (): number => ++this.turns;
@@ -42,11 +50,10 @@ export class FlowTable {
   }
 
   countStarts(type: string, since: number, group: string | null | undefined): number {
-    let count = 0;
-    for (const start of this.starts.get(type) ?? []) {
-      if (start.at > since && (group === undefined || start.group === group)) count++;
-    }
-    return count;
+    const starts = this.starts.get(type);
+    if (starts === undefined) return 0;
+    const log = group === undefined ? starts.all : starts.byGroup.get(group);
+    return log?.countAfter(since) ?? 0;
   }
 
   /**
@@ -66,9 +73,9 @@ export class FlowTable {
       limit = Math.min(limit, control.maxRunning - total);
     }
     const rate = control.rateLimit;
-    const starts = rate === null ? [] : this.recentStarts(type, now - rate.intervalMs);
+    const starts = rate === null ? undefined : this.recentStarts(type, now - 2 * rate.intervalMs);
     if (rate !== null && !rate.perGroup) {
-      limit = Math.min(limit, rateAllowance(rate, starts.map((start) => start.at), now).allowed);
+      limit = Math.min(limit, starts!.all.allowance(rate.limit, rate.intervalMs, now).allowed);
     }
     let lastTurn = this.lastTurns.get(type);
     if (lastTurn === undefined) {
@@ -82,8 +89,8 @@ export class FlowTable {
         let left = Number.POSITIVE_INFINITY;
         if (perGroup !== null) left = perGroup - (runningByGroup.get(group) ?? 0);
         if (rate?.perGroup) {
-          const ofGroup = starts.filter((start) => start.group === group).map((start) => start.at);
-          left = Math.min(left, rateAllowance(rate, ofGroup, now).allowed);
+          const ofGroup = starts!.byGroup.get(group);
+          left = Math.min(left, ofGroup === undefined ? rate.limit : ofGroup.allowance(rate.limit, rate.intervalMs, now).allowed);
         }
         return left;
       };
@@ -96,10 +103,16 @@ export class FlowTable {
     if (this.controls.get(type)?.rateLimit == null) return;
     let starts = this.starts.get(type);
     if (starts === undefined) {
-      starts = [];
+      starts = { all: new StartTimes(), byGroup: new Map(), sinceSweep: 0 };
       this.starts.set(type, starts);
     }
-    starts.push({ at: now, group });
+    starts.all.add(now);
+    let ofGroup = starts.byGroup.get(group);
+    if (ofGroup === undefined) {
+      ofGroup = new StartTimes();
+      starts.byGroup.set(group, ofGroup);
+    }
+    ofGroup.add(now);
   }
 
   clear(): void {
@@ -108,15 +121,28 @@ export class FlowTable {
     this.lastTurns.clear();
   }
 
-  /** The starts of `type` after `since`, dropping older ones (kept only for one window). */
-  private recentStarts(type: string, since: number): Start[] {
-    const starts = this.starts.get(type);
-    if (starts === undefined) return [];
-    const firstKept = starts.findIndex((start) => start.at > since);
-    if (firstKept === -1) starts.length = 0;
-    else if (firstKept > 0) starts.splice(0, firstKept);
+  /**
+   * The starts of `type`, with those at or before `cutOff` dropped. Kept two windows, as the
+   * PostgreSQL store keeps them: a claimer whose clock runs up to a window behind another's still
+   * counts its window whole.
+   */
+  private recentStarts(type: string, cutOff: number): TypeStarts {
+    let starts = this.starts.get(type);
+    if (starts === undefined) {
+      starts = { all: new StartTimes(), byGroup: new Map(), sinceSweep: 0 };
+      this.starts.set(type, starts);
+    }
+    starts.all.dropUntil(cutOff);
+    if (++starts.sinceSweep >= GROUP_SWEEP_EVERY) {
+      starts.sinceSweep = 0;
+      for (const [group, log] of starts.byGroup) {
+        log.dropUntil(cutOff);
+        if (log.size === 0) starts.byGroup.delete(group);
+      }
+    }
     return starts;
   }
+
 }
 
 function copyControl(control: TypeControl): TypeControl {
