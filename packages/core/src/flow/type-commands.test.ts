@@ -87,4 +87,46 @@ describe('type commands and declared limits', () => {
     await tracker.setTypeLimits('a.limited', { maxRunning: 1 });
     expect((await tracker.getType('a.limited')).updatedAt).toEqual(before.updatedAt);
   });
+
+  it('refuses declared limits for a type no job can have, at creation (a worker would wait on them forever)', () => {
+    for (const type of ['', ' ', 'a\u0000b', 'x'.repeat(256)]) {
+      expect(() => createTracker({ store: new MemoryJobStore(), types: { [type]: { maxRunning: 2 } } })).toThrow(
+        expect.objectContaining({ code: 'invalid_input', field: 'types' }),
+      );
+    }
+  });
+
+  it('a declared limit set to undefined counts as not given: the stored limits stay', async () => {
+    const store = new MemoryJobStore();
+    await createTracker({ store }).setTypeLimits('mail', { maxRunning: 2, rateLimit: { limit: 5, intervalMs: 1000 } });
+    const fromEnv: string | undefined = undefined;
+    const deployed = createTracker({ store, types: { mail: { maxAttempts: 5, maxRunning: fromEnv === undefined ? undefined : Number(fromEnv) } } });
+    await deployed.limitsReady();
+    expect((await deployed.getType('mail')).limits).toEqual({ maxRunning: 2, maxRunningPerGroup: null, rateLimit: { limit: 5, intervalMs: 1000, perGroup: false } });
+  });
+
+  it('never takes a limit from Object.prototype', async () => {
+    const tracker = createTracker({ store: new MemoryJobStore() });
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['maxRunning'] = 1;
+    proto['rateLimit'] = { limit: 1, intervalMs: 86_400_000 };
+    try {
+      expect((await tracker.setTypeLimits('mail', {})).limits).toEqual({ maxRunning: null, maxRunningPerGroup: null, rateLimit: null });
+      expect((await tracker.setTypeLimits('mail', { rateLimit: { limit: 3, intervalMs: 1000 } })).limits.rateLimit).toEqual({ limit: 3, intervalMs: 1000, perGroup: false });
+    } finally {
+      delete proto['maxRunning'];
+      delete proto['rateLimit'];
+    }
+  });
+
+  it('many writers of one type at once all land (each round lost waits a little)', async () => {
+    const store = new MemoryJobStore();
+    const trackers = Array.from({ length: 40 }, () => createTracker({ store }));
+    await Promise.all(trackers.map((tracker, i) => tracker.setTypeLimits('mail', { maxRunning: i + 1 })));
+    // Every write landed once: the version counts them (a new record's, then one per update).
+    const control = await store.getTypeControl('mail');
+    const first = control!.version - 39;
+    expect(first).toBeGreaterThan(Date.now() - 60_000);
+    expect(first).toBeLessThanOrEqual(Date.now());
+  });
 });

@@ -7,6 +7,7 @@ import type { FlowStore, TypeControl } from '../store/flow-store.js';
 import type { JobStore } from '../store/job-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
 import { readInput } from '../util/read-input.js';
+import { systemClock } from '../util/clock.js';
 import { checkTypeLimits, type CheckedTypeLimits, type TypeLimits } from './type-limits.js';
 
 /** A job type as `tracker.listTypes()` and the type commands answer it. */
@@ -28,7 +29,7 @@ export interface TypeCommandsDeps {
 }
 
 /** Compare-and-set rounds before a command gives up (another process wrote the type each time). */
-const MAX_ROUNDS = 20;
+const MAX_ROUNDS = 40;
 const NO_LIMITS: CheckedTypeLimits = Object.freeze({ maxRunning: null, maxRunningPerGroup: null, rateLimit: null });
 
 /** `tracker.setTypeLimits()`, `pauseType()`, `resumeType()`, `getType()`, `listTypes()` and `waitingFor`. */
@@ -130,6 +131,9 @@ export class TypeCommands {
       };
       const written = await store.putTypeControl(next, current === null ? null : current.version);
       if (written.ok) return;
+      // Lost to another writer of the type: a short random wait (real time, whatever the tracker's
+      // clock) spreads many writers out, so a burst of them does not exhaust the rounds.
+      await new Promise((resolve) => systemClock.setTimeout(resolve, Math.floor(Math.random() * 5 * (round + 1))));
     }
     throw new StoreError(`The limits of job type ${JSON.stringify(type)} kept changing under this call (${MAX_ROUNDS} compare-and-set rounds lost); try again.`);
   }

@@ -39,8 +39,9 @@ const LIMIT_KEYS: ReadonlySet<string> = new Set(['maxRunning', 'maxRunningPerGro
 const RATE_KEYS: ReadonlySet<string> = new Set(['limit', 'intervalMs', 'perGroup']);
 
 /**
- * Checks a type's limits and answers them complete (`null` = no limit). `null` or absent clears
- * a limit. Unknown keys are refused; each value is read once.
+ * Checks a type's limits and answers them complete (`null` = no limit). `null`, `undefined` or
+ * absent clears a limit. Unknown keys are refused; each value is read once, and only from the
+ * object's own properties (a value on `Object.prototype` is never taken for a limit).
  *
  * @throws {JobValidationError} (`invalid_input`) naming the field (`maxRunning`,
  *   `rateLimit.intervalMs`, ...) for a negative, zero, fractional, NaN, non-number or too large
@@ -49,16 +50,16 @@ const RATE_KEYS: ReadonlySet<string> = new Set(['limit', 'intervalMs', 'perGroup
 export function checkTypeLimits(limits: unknown): CheckedTypeLimits {
   if (!isPlainObject(limits)) throw new JobValidationError('limits', `must be an object such as { maxRunning: 3 }; got ${show(limits)}.`);
   assertKnownKeys(limits, LIMIT_KEYS, 'a type limit');
-  const maxRunning = optionalCount(limits['maxRunning'], 'maxRunning');
-  const maxRunningPerGroup = optionalCount(limits['maxRunningPerGroup'], 'maxRunningPerGroup');
-  const rate = limits['rateLimit'];
+  const maxRunning = optionalCount(own(limits, 'maxRunning'), 'maxRunning');
+  const maxRunningPerGroup = optionalCount(own(limits, 'maxRunningPerGroup'), 'maxRunningPerGroup');
+  const rate = own(limits, 'rateLimit');
   let rateLimit: Required<RateLimit> | null = null;
   if (rate !== undefined && rate !== null) {
     if (!isPlainObject(rate)) throw new JobValidationError('rateLimit', `must be an object { limit, intervalMs }; got ${show(rate)}.`);
     assertKnownKeys(rate, RATE_KEYS, 'a rate limit', 'rateLimit.');
-    const limit = requireCount(rate['limit'], 'rateLimit.limit', MAX_LIMIT);
-    const intervalMs = requireCount(rate['intervalMs'], 'rateLimit.intervalMs', MAX_RATE_INTERVAL_MS, MIN_RATE_INTERVAL_MS);
-    const perGroup = rate['perGroup'] ?? false;
+    const limit = requireCount(own(rate, 'limit'), 'rateLimit.limit', MAX_LIMIT);
+    const intervalMs = requireCount(own(rate, 'intervalMs'), 'rateLimit.intervalMs', MAX_RATE_INTERVAL_MS, MIN_RATE_INTERVAL_MS);
+    const perGroup = own(rate, 'perGroup') ?? false;
     if (typeof perGroup !== 'boolean') throw new JobValidationError('rateLimit.perGroup', `must be a boolean; got ${show(perGroup)}.`);
     rateLimit = Object.freeze({ limit, intervalMs, perGroup });
   }
@@ -74,4 +75,9 @@ function requireCount(value: unknown, field: string, max: number, min = 1): numb
     throw new JobValidationError(field, `must be a whole number from ${min} to ${max}; got ${show(value)}.`);
   }
   return value;
+}
+
+/** `value[key]` when it is the object's own property, else undefined. */
+function own(value: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(value, key) ? value[key] : undefined;
 }

@@ -476,6 +476,9 @@ export class MemoryJobStore implements JobStore {
 
   /** Ascending ids worth testing against `filter`: a parent's children when it names one. */
   private candidateIds(filter: StoreFilter): readonly string[] {
+    // Running jobs only (flow control's counts, read by every tracker.get of a held job): the
+    // running set, not every stored id.
+    if (filter.parentId == null && filter.status?.length === 1 && filter.status[0] === 'running') return [...this.running].sort();
     if (filter.parentId == null) return this.ids;
     const set = this.children.get(filter.parentId);
     return set === undefined ? [] : [...set].sort();

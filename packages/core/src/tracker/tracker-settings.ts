@@ -2,7 +2,7 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 import { DEFAULT_MAX_HISTORY } from './attempt-history.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-delay.js';
 import type { JobTypeOptions, TrackerOptions } from './tracker-options.js';
-import { assertInteger, integerOption } from './validate-input.js';
+import { assertInteger, assertJobType, integerOption } from './validate-input.js';
 import { checkTypeLimits, type CheckedTypeLimits } from '../flow/type-limits.js';
 
 /**
@@ -74,9 +74,20 @@ const LIMIT_KEYS = ['maxRunning', 'maxRunningPerGroup', 'rateLimit'] as const;
 
 /** The limits `types[type]` declares, checked, or null when it declares none. */
 function declaredLimitsOf(type: string, options: JobTypeOptions): CheckedTypeLimits | null {
-  if (!LIMIT_KEYS.some((key) => Object.hasOwn(options, key))) return null;
+  // A key set to undefined counts as not given (`maxRunning: env.X ? Number(env.X) : undefined`
+  // must not clear the limits an operator set at run time).
   const limits: Record<string, unknown> = {};
-  for (const key of LIMIT_KEYS) if (Object.hasOwn(options, key)) limits[key] = options[key];
+  for (const key of LIMIT_KEYS) {
+    const value = Object.hasOwn(options, key) ? options[key] : undefined;
+    if (value !== undefined) limits[key] = value;
+  }
+  if (Object.keys(limits).length === 0) return null;
+  try {
+    assertJobType(type);
+  } catch (error) {
+    if (error instanceof JobValidationError) throw new JobValidationError('types', `names a type no job can have (${error.message})`);
+    throw error;
+  }
   try {
     return checkTypeLimits(limits);
   } catch (error) {
