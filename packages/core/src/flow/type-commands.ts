@@ -133,7 +133,7 @@ export class TypeCommands {
       if (written.ok) return;
       // Lost to another writer of the type: a short random wait (real time, whatever the tracker's
       // clock) spreads many writers out, so a burst of them does not exhaust the rounds.
-      await new Promise((resolve) => systemClock.setTimeout(resolve, Math.floor(Math.random() * 5 * (round + 1))));
+      await new Promise<void>((resolve) => systemClock.setTimeout(() => resolve(), Math.floor(Math.random() * 5 * (round + 1))));
     }
     throw new StoreError(`The limits of job type ${JSON.stringify(type)} kept changing under this call (${MAX_ROUNDS} compare-and-set rounds lost); try again.`);
   }

@@ -147,6 +147,13 @@ export class TypeQueue {
     return undefined;
   }
 
+  /** Every entry that still describes a claimable job, with its priority, in no order. */
+  *liveEntries(): Generator<DueEntry> {
+    for (const [priority, heap] of this.buckets) {
+      for (const entry of heap.items) if (this.isValid(entry)) yield { priority, entry };
+    }
+  }
+
   /** Removes the entry `peekDue` just answered for `priority`. */
   take(priority: number): void {
     const heap = this.buckets.get(priority);
@@ -224,12 +231,14 @@ function bestOf(groups: readonly GroupCandidate[], lastTurn: Map<string | null, 
 
 /**
  * Takes, in claim order across types, up to `total` due jobs (runAt <= `now`), within each type's
- * plan, handing each row to `take` (which makes it running). Within a type, groups are served in
- * claim order, or round-robin when its plan keeps `lastTurn`. Queues left empty are dropped.
- * Costs O(groups with due jobs) per job taken: one for jobs without groups, as before groups.
+ * plan, handing each row to `take` (which makes it running). `sources` holds each type's queues:
+ * one (under any key) for a type claimed in plain claim order, one per group for a type whose
+ * plan serves groups (`groupLimit`, `lastTurn`). Within a type, groups are served in claim order,
+ * or round-robin when its plan keeps `lastTurn`. Costs O(queues of the type with due jobs) per job
+ * taken: one for a type in plain claim order. Empty queues are left for the caller to drop.
  */
 export function takeDue(
-  queues: Map<string, GroupQueues>,
+  sources: ReadonlyMap<string, GroupQueues>,
   plans: ReadonlyMap<string, TypePlan>,
   total: number,
   now: number,
@@ -238,20 +247,15 @@ export function takeDue(
   const types: TypeCandidates[] = [];
   for (const [type, plan] of plans) {
     if (plan.limit <= 0) continue;
-    const byGroup = queues.get(type);
+    const byGroup = sources.get(type);
     if (byGroup === undefined) continue;
     const groups: GroupCandidate[] = [];
     for (const [group, queue] of byGroup) {
       const left = plan.groupLimit === undefined ? Number.POSITIVE_INFINITY : plan.groupLimit(group);
       if (left <= 0) continue;
       const due = queue.peekDue(now);
-      if (due === undefined) {
-        if (queue.empty) byGroup.delete(group);
-        continue;
-      }
-      groups.push({ group, queue, due, left });
+      if (due !== undefined) groups.push({ group, queue, due, left });
     }
-    if (byGroup.size === 0) queues.delete(type);
     if (groups.length > 0) types.push({ type, plan, left: plan.limit, groups, best: bestOf(groups, plan.lastTurn) });
   }
   let left = total;
@@ -272,11 +276,6 @@ export function takeDue(
     const next = candidate.left > 0 && chosen.left > 0 ? candidate.queue.peekDue(now) : undefined;
     if (next === undefined) {
       chosen.groups.splice(chosen.groups.indexOf(candidate), 1);
-      if (candidate.queue.empty) {
-        const byGroup = queues.get(chosen.type);
-        byGroup?.delete(candidate.group);
-        if (byGroup?.size === 0) queues.delete(chosen.type);
-      }
     } else {
       candidate.due = next;
     }

@@ -70,7 +70,14 @@ export class MemoryJobStore implements JobStore {
   private ids: string[] = [];
   /** {@link dedupeKey} → id of the non-finished job holding that key in its type, tenant and owner. */
   private readonly keys = new Map<string, string>();
-  private readonly queues = new Map<string, GroupQueues>();
+  /** Each type's claimable jobs: what claims in plain claim order read. */
+  private readonly queues = new Map<string, TypeQueue>();
+  /**
+   * The same jobs again, one queue per group, for the types whose claims serve groups (flow
+   * control): built on a type's first such claim, kept up while it is controlled, dropped after.
+   * Types without limits never pay for groups.
+   */
+  private readonly groupQueues = new Map<string, GroupQueues>();
   /** Ids of running jobs: what `findExpired` looks through. */
   private readonly running = new Set<string>();
   /** Ids of terminal jobs: what `prune` looks through. */
@@ -171,11 +178,11 @@ export class MemoryJobStore implements JobStore {
     const wasClaimable = isClaimable(from);
     const isNowClaimable = isClaimable(to);
     if (isNowClaimable && (!wasClaimable || row.runAt !== previousRunAt)) {
-      if (wasClaimable) this.queues.get(row.type)?.get(row.group)?.markStale(row.priority);
+      if (wasClaimable) this.queues.get(row.type)?.markStale(row.priority);
       this.enqueue(row);
       this.wake(row.type);
     } else if (wasClaimable && !isNowClaimable) {
-      this.queues.get(row.type)?.get(row.group)?.markStale(row.priority);
+      this.queues.get(row.type)?.markStale(row.priority);
     }
     return { ok: true, job: toJob(row) };
   }
@@ -187,11 +194,21 @@ export class MemoryJobStore implements JobStore {
 
     const claimed: Job[] = [];
     const plans = new Map<string, TypePlan>();
+    const sources = new Map<string, GroupQueues>();
     for (const type of Object.keys(request.limits)) {
       const requested = request.limits[type]!;
-      plans.set(type, this.flow.plan(type, requested, now, () => this.runningByGroup(type)) ?? { limit: requested });
+      const queue = this.queues.get(type);
+      const plan = this.flow.plan(type, requested, now, () => this.runningByGroup(type));
+      if (plan === null) {
+        this.groupQueues.delete(type);
+        plans.set(type, { limit: requested });
+        if (queue !== undefined) sources.set(type, new Map([[null, queue]]));
+      } else {
+        plans.set(type, plan);
+        if (queue !== undefined && plan.limit > 0) sources.set(type, this.groupQueuesOf(type, queue));
+      }
     }
-    takeDue(this.queues, plans, request.limit, now, (row) => {
+    takeDue(sources, plans, request.limit, now, (row) => {
       row.status = 'running';
       row.attempt += 1;
       row.leaseOwner = owner;
@@ -202,6 +219,11 @@ export class MemoryJobStore implements JobStore {
       this.flow.recordStart(row.type, row.group, now);
       claimed.push(toJob(row));
     });
+    for (const type of sources.keys()) {
+      if (this.queues.get(type)?.empty === true) this.queues.delete(type);
+      const groups = this.groupQueues.get(type);
+      if (groups !== undefined) for (const [group, queue] of groups) if (queue.empty) groups.delete(group);
+    }
     return claimed;
   }
 
@@ -436,6 +458,7 @@ export class MemoryJobStore implements JobStore {
     this.ids = [];
     this.keys.clear();
     this.queues.clear();
+    this.groupQueues.clear();
     this.running.clear();
     this.finished.clear();
     this.children.clear();
@@ -451,18 +474,32 @@ export class MemoryJobStore implements JobStore {
 
   private enqueue(row: Row): void {
     row.seq = this.nextSeq++;
-    let groups = this.queues.get(row.type);
-    if (groups === undefined) {
-      groups = new Map();
-      this.queues.set(row.type, groups);
-    }
-    let queue = groups.get(row.group);
+    let queue = this.queues.get(row.type);
     if (queue === undefined) {
       queue = new TypeQueue(this.isValidEntry);
-      groups.set(row.group, queue);
+      this.queues.set(row.type, queue);
     }
-    queue.add(row.priority, { runAt: row.runAt, id: row.id, seq: row.seq, row });
+    const entry: QueueEntry = { runAt: row.runAt, id: row.id, seq: row.seq, row };
+    queue.add(row.priority, entry);
+    const groups = this.groupQueues.get(row.type);
+    if (groups !== undefined) groupQueue(groups, row.group, this.isValidEntry).add(row.priority, entry);
   }
+
+  /**
+   * The type's claimable jobs by group, built from its queue on the first claim that serves groups.
+   * Both hold the same entries: a job taken through one is a stale entry in the other, dropped
+   * when it comes to the top (see `TypeQueue`).
+   */
+  private groupQueuesOf(type: string, queue: TypeQueue): GroupQueues {
+    let groups = this.groupQueues.get(type);
+    if (groups === undefined) {
+      groups = new Map();
+      for (const { priority, entry } of queue.liveEntries()) groupQueue(groups, entry.row.group, this.isValidEntry).add(priority, entry);
+      this.groupQueues.set(type, groups);
+    }
+    return groups;
+  }
+
 
   /** The running jobs of `type`, counted per group. */
   private runningByGroup(type: string): Map<string | null, number> {
@@ -487,4 +524,13 @@ export class MemoryJobStore implements JobStore {
   private wake(type: string): void {
     this.listeners.wake(type);
   }
+}
+
+function groupQueue(groups: GroupQueues, group: string | null, isValid: (entry: QueueEntry) => boolean): TypeQueue {
+  let queue = groups.get(group);
+  if (queue === undefined) {
+    queue = new TypeQueue(isValid);
+    groups.set(group, queue);
+  }
+  return queue;
 }
