@@ -16,9 +16,8 @@
  */
 import { createTracker, createWorker, MemoryJobStore, type TypeLimits } from '@jobtrail/core';
 import type { JobStore } from '@jobtrail/core/store';
-import { PostgresJobStore } from '@jobtrail/store-postgres';
-import { createTestSchema, startPostgres } from '@jobtrail/testkit-postgres';
-import { DataSource } from 'typeorm';
+import { startPostgres } from '@jobtrail/testkit-postgres';
+import { freshPostgresStore } from './lib/postgres-store.js';
 import { perSecond } from './compare/lib/stats.js';
 import { hrMs, machine, median, table } from './lib/report.js';
 
@@ -73,23 +72,7 @@ async function run(makeStore: StoreMaker, variant: Variant): Promise<number> {
 const server = await startPostgres();
 try {
   const stores: Array<[string, StoreMaker]> = [
-    [
-      'postgres',
-      async () => {
-        const schema = await createTestSchema(server.connectionString, 'bench_flow');
-        const dataSource = await new DataSource({ type: 'postgres', url: server.connectionString, schema: schema.schema, poolSize: 10 }).initialize();
-        const store = new PostgresJobStore({ dataSource });
-        await store.migrate();
-        return {
-          store,
-          done: async () => {
-            await store.close();
-            await dataSource.destroy();
-            await schema.drop();
-          },
-        };
-      },
-    ],
+    ['postgres', () => freshPostgresStore(server.connectionString, 'bench_flow')],
     ['memory', async () => ({ store: new MemoryJobStore(), done: async () => {} })],
   ];
   const rows: Array<Record<string, string | number>> = [];

@@ -12,9 +12,8 @@
  */
 import { createTracker, MemoryJobStore, type Clock, type Tracker } from '@jobtrail/core';
 import type { JobStore } from '@jobtrail/core/store';
-import { PostgresJobStore } from '@jobtrail/store-postgres';
-import { createTestSchema, startPostgres } from '@jobtrail/testkit-postgres';
-import { DataSource } from 'typeorm';
+import { startPostgres } from '@jobtrail/testkit-postgres';
+import { freshPostgresStore } from './lib/postgres-store.js';
 import { perSecond } from './compare/lib/stats.js';
 import { hrMs, machine, median, table } from './lib/report.js';
 
@@ -115,20 +114,7 @@ try {
     ['memory', async () => ({ store: new MemoryJobStore(), done: async () => {} }), true],
     [
       'postgres',
-      async () => {
-        const schema = await createTestSchema(server.connectionString, 'bench_sched');
-        const dataSource = await new DataSource({ type: 'postgres', url: server.connectionString, schema: schema.schema, poolSize: 10 }).initialize();
-        const store = new PostgresJobStore({ dataSource, onQuery: () => void statements++ });
-        await store.migrate();
-        return {
-          store,
-          done: async () => {
-            await store.close();
-            await dataSource.destroy();
-            await schema.drop();
-          },
-        };
-      },
+      () => freshPostgresStore(server.connectionString, 'bench_sched', { onQuery: () => void statements++ }),
       false,
     ],
   ];

@@ -6,6 +6,7 @@ import { createTracker, type Tracker } from '../tracker/tracker.js';
 import type { JobContext } from '../tracker/job-context.js';
 import { createWorker, type Worker } from './worker.js';
 import type { WorkerOptions } from './worker-options.js';
+import { stopWorkers, workers } from './worker.test-support.js';
 
 /**
  * Flow control as users meet it: several workers (each with its own tracker, as separate
@@ -14,25 +15,15 @@ import type { WorkerOptions } from './worker-options.js';
  */
 
 const T0 = Date.UTC(2026, 5, 1);
-const started: Array<{ worker: Worker; clock: FakeClock }> = [];
 
-afterEach(async () => {
-  await Promise.all(
-    started.splice(0).map(async ({ worker, clock }) => {
-      let stopped = false;
-      const stopping = worker.stop().then(() => (stopped = true));
-      while (!stopped) await clock.advance(1000);
-      await stopping;
-    }),
-  );
-});
+afterEach(stopWorkers);
 
 /** One "process": its own tracker (and, through `worker`, its own workers) on the shared store. */
 function processOn(store: MemoryJobStore, clock: FakeClock, options: Partial<TrackerOptions> = {}) {
   const tracker = createTracker({ store, clock, recoverIntervalMs: false, ...options });
   const worker = (options: Omit<WorkerOptions, 'tracker'>): Worker => {
     const made = createWorker({ tracker, pollIntervalMs: 100, recoverIntervalMs: 3_600_000, ...options });
-    started.push({ worker: made, clock });
+    workers.push({ worker: made, clock });
     return made.start();
   };
   return { tracker, worker };

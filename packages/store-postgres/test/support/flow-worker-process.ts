@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { PostgresJobStore } from '../../src/index.js';
 import { probeKey, probeTable } from './flow-probe.js';
 import type { WorkerProcessMessage } from './worker-process.js';
+import { serveWorker } from './serve-worker.js';
 
 export interface FlowWorkerProcessConfig {
   connectionString: string;
@@ -64,20 +65,9 @@ export interface FlowWorkerProcessConfig {
     batchSize: config.concurrency,
     handlers: Object.fromEntries(config.types.map((type) => [type, handler])),
   });
-  worker.events.on('error', (error: unknown) => send({ kind: 'error', message: error instanceof Error ? error.message : String(error) }));
-  worker.start();
-  send({ kind: 'ready' });
-
-  process.on('message', (message: unknown) => {
-    if (message !== 'stop') return;
-    void (async () => {
-      await worker.stop();
-      await tracker.close();
-      await store.close();
-      await dataSource.destroy();
-      send({ kind: 'stopped' });
-      process.disconnect?.();
-      setTimeout(() => process.exit(0), 2000).unref();
-    })();
+  serveWorker(worker, async () => {
+    await tracker.close();
+    await store.close();
+    await dataSource.destroy();
   });
 }

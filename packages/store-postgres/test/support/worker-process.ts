@@ -6,6 +6,7 @@
 import { createTracker, createWorker } from '@jobtrail/core';
 import { DataSource } from 'typeorm';
 import { PostgresJobStore } from '../../src/index.js';
+import { serveWorker } from './serve-worker.js';
 
 export interface WorkerProcessConfig {
   connectionString: string;
@@ -51,19 +52,7 @@ const worker = createWorker({
   recoverIntervalMs: config.recoverIntervalMs,
   handlers: Object.fromEntries(config.types.map((type) => [type, handler])),
 });
-worker.events.on('error', (error: unknown) => send({ kind: 'error', message: error instanceof Error ? error.message : String(error) }));
-worker.start();
-send({ kind: 'ready' });
-
-process.on('message', (message: unknown) => {
-  if (message !== 'stop') return;
-  void (async () => {
-    await worker.stop();
-    await store.close();
-    await dataSource.destroy();
-    send({ kind: 'stopped' });
-    process.disconnect?.();
-    // Nothing should keep the process alive now; make sure of it.
-    setTimeout(() => process.exit(0), 2000).unref();
-  })();
+serveWorker(worker, async () => {
+  await store.close();
+  await dataSource.destroy();
 });
