@@ -46,6 +46,12 @@ async function control(store: PostgresJobStore, type: string, fields: Partial<Ty
   expect(written).toEqual({ ok: true });
 }
 
+describe('what PostgreSQL refuses in a type control', () => {
+  it('names the control, not a job, when the database refuses a value (the raw store, unguarded)', async () => {
+    await expect(db.store.putTypeControl(makeTypeControl({ type: 'a\u0000b' }), null)).rejects.toMatchObject({ code: 'invalid_input', field: 'control' });
+  });
+});
+
 describe('choosing the claim', () => {
   it("never takes a controlled type's jobs on the plain claim, even before this process heard of its limits", async () => {
     const type = uniqueName('flow.stale');

@@ -9,6 +9,8 @@ import { mapPgError } from './map-pg-error.js';
  * has the job table but not these). Everything else is mapped as for jobs.
  */
 export function mapFlowError(error: unknown, names: TableNames, operation: string): JobtrailError {
+  // A value refused in a type's limits or starts is the control's, not a job's; the claim's are jobs'.
+  const subject = operation.startsWith('claim') ? 'job' : 'control';
   if (JobtrailError.isInstance(error)) return error;
   const code = sqlState(error);
   // 42883: no such function (the flow claim's, before migration 5).
@@ -20,5 +22,5 @@ export function mapFlowError(error: unknown, names: TableNames, operation: strin
       { cause: error },
     );
   }
-  return mapPgError(error, names, operation);
+  return mapPgError(error, names, operation, subject);
 }

@@ -29,10 +29,10 @@ export function isDedupeViolation(error: unknown, names: TableNames): boolean {
  * Turns what node-postgres (or TypeORM) threw into a typed jobtrail error: `JobValidationError`
  * (`invalid_input`) for anything the caller's data caused, `StoreError` (`store_error`) for the
  * database, the connection or the schema. Errors that already are jobtrail errors pass through.
- * `subject` is the field a value PostgreSQL cannot hold is refused under (`job`, or `schedule`
- * for the schedule operations).
+ * `subject` is the field a value PostgreSQL cannot hold is refused under: `job`, `schedule` (the
+ * schedule operations) or `control` (a type's limits and starts).
  */
-export function mapPgError(error: unknown, names: TableNames, operation: string, subject: 'job' | 'schedule' = 'job'): JobtrailError {
+export function mapPgError(error: unknown, names: TableNames, operation: string, subject: 'job' | 'schedule' | 'control' = 'job'): JobtrailError {
   // By kind, not `instanceof`: core's errors may come from another copy of core (its CommonJS build).
   if (JobtrailError.isInstance(error)) return error;
   const code = sqlState(error);
