@@ -80,6 +80,7 @@ export type { TrackerEvents, ProgressEvent, StaleWrite, TrackerErrorContext } fr
 export type { JobContext } from './tracker/job-context.js';
 export type { ProgressDetails } from './tracker/attempt-writer.js';
 export type { CreateJobInput } from './tracker/validate-input.js';
+export type { EnqueueManyItem, EnqueueManyOptions, EnqueueManyResult } from './tracker/job-creation.js';
 export { PRIORITY_MIN, PRIORITY_MAX } from './tracker/validate-input.js';
 export type { JobFilter, ListFilter } from './tracker/query-filters.js';
 

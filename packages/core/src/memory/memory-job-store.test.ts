@@ -5,11 +5,23 @@ import type { JobStatus } from '../model/job-status.js';
 import type { StoreWakeEvent } from '../store/job-store.js';
 import { makeJob } from '../testing/make-job.js';
 import { runStoreContract } from '../testing/run-store-contract.js';
+import { enqueueManySuite } from '../testing/enqueue-many-suite.js';
 import { queryAll } from '../testing/store-contract-options.js';
 import { guardStore } from '../store/guarded-store.js';
 import { MemoryJobStore } from './memory-job-store.js';
 
 runStoreContract({ name: 'memory', createStore: () => new MemoryJobStore() });
+
+// enqueueMany through a store without insertMany: core's one-insert-per-job path.
+enqueueManySuite({
+  name: 'memory without insertMany',
+  createStore: () => {
+    const store = new MemoryJobStore();
+    return new Proxy(store, {
+      get: (target, key) => (key === 'insertMany' ? undefined : Reflect.get(target, key, target)),
+    });
+  },
+});
 
 const base = Date.UTC(2030, 0, 1);
 const at = (ms = 0): Date => new Date(base + ms);

@@ -4,6 +4,7 @@ import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type {
   ClaimRequest,
   Expectation,
+  InsertManyResult,
   InsertOptions,
   InsertResult,
   JobPatch,
@@ -136,6 +137,18 @@ export class MemoryJobStore implements JobStore {
       this.wake(row.type);
     }
     return { job: toJob(row), created: true };
+  }
+
+  async insertMany(jobs: readonly Job[], _options?: InsertOptions): Promise<InsertManyResult> {
+    // All or nothing: every id is checked before anything is inserted, and each insert below does
+    // all its work before the next starts (see the class comment).
+    for (let index = 0; index < jobs.length; index++) {
+      if (this.jobs.has(jobs[index]!.id)) {
+        throw new JobValidationError(`jobs[${index}].id`, `a job with id ${jobs[index]!.id} already exists; generate a fresh id per job.`);
+      }
+    }
+    const answers = jobs.map((job) => this.insert(job));
+    return { results: await Promise.all(answers) };
   }
 
   async get(id: string, options?: ReadOptions): Promise<Job | null> {

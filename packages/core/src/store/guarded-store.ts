@@ -10,6 +10,7 @@ import {
   checkHeartbeat,
   checkIncrement,
   checkJob,
+  checkJobs,
   checkProgress,
   checkPrune,
   checkQuery,
@@ -39,6 +40,7 @@ function isGuard(store: object): boolean {
 
 // How each operation's arguments are named when reading them fails (see `unreadableInput`).
 const JOB: ArgumentNames = [['job', '']];
+const JOBS: ArgumentNames = [['jobs', 'jobs']];
 const READ_OPTIONS: ArgumentNames = [['options', '']];
 const TRANSITION: ArgumentNames = [['expected', 'expected'], ['patch', '']];
 const REQUEST: ArgumentNames = [['request', '']];
@@ -123,6 +125,7 @@ export function guardStore(store: JobStore): JobStore {
     count: failed('count'),
     sumMetrics: failed('sumMetrics'),
     prune: failed('prune'),
+    insertMany: failed('insertMany'),
     close: failed('close'),
     serverTime: failed('serverTime'),
     insertSchedule: failed('insertSchedule'),
@@ -263,6 +266,11 @@ export function guardStore(store: JobStore): JobStore {
   };
 
   if (store.limits !== undefined) guard.limits = store.limits;
+  if (typeof store.insertMany === 'function') {
+    const insertMany = store.insertMany;
+    guard.insertMany = (jobs, options) =>
+      refused(checkJobs, JOBS, jobs) ?? (jobs.length === 0 ? Promise.resolve({ results: [] }) : forward('insertMany', insertMany, jobs, options));
+  }
   const schedules = scheduleMethods(store, label);
   if (schedules !== null) {
     guard.insertSchedule = (record) =>

@@ -19,7 +19,9 @@ export type {
   StoreLimits,
   StoreWakeEvent,
   ReadOptions,
+  InsertManyResult,
 } from './job-store.js';
+export { MAX_INSERT_MANY } from './store-input.js';
 export type {
   ScheduleStore,
   ScheduleRecord,

@@ -31,6 +31,17 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
   insert(job: Job, options?: InsertOptions): Promise<InsertResult>;
 
   /**
+   * Optional: inserts many jobs in one round trip (`tracker.enqueueMany`; core inserts them one
+   * by one through `insert` for a store without it). Each job as `insert` would: a job whose key
+   * scope an unfinished job holds is not inserted and that job is answered with `created: false`,
+   * also when the holder is an earlier job of the same call. `results` are in the order of `jobs`.
+   * All or nothing: a refused job (an id that exists) fails the call with nothing inserted. With
+   * `options.transaction`, inside the caller's transaction (`committed` as for `insert`). Stores
+   * wake workers once per type.
+   */
+  insertMany?(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult>;
+
+  /**
    * The job, or null when it does not exist. With `options.scope`, a job outside that scope is
    * null too, decided in the store's query (never by reading the job first): an out-of-scope
    * job costs what a missing one does. With `options.read`, large fields are left out or capped
@@ -168,6 +179,13 @@ export interface InsertResult {
    * fires `created` and ends the enqueue span only after a commit, never on rollback. Absent:
    * the insert is already durable (or the store cannot tell, and events fire at once).
    */
+  committed?: Promise<boolean>;
+}
+
+export interface InsertManyResult {
+  /** One per job, in the order given. */
+  results: Array<{ job: Job; created: boolean }>;
+  /** As `InsertResult.committed`, for the whole call. */
   committed?: Promise<boolean>;
 }
 

@@ -140,6 +140,32 @@ function checkHistory(field: string, history: unknown): void {
 }
 
 /**
+ * The jobs of an `insertMany`: an array of at most {@link MAX_INSERT_MANY} jobs, each as
+ * {@link checkJob} wants it, no id twice.
+ *
+ * @throws {JobValidationError} (`invalid_input`) naming the job's index (`jobs[3].payload`).
+ */
+export function checkJobs(jobs: readonly Job[]): void {
+  if (!Array.isArray(jobs)) throw new JobValidationError('jobs', `must be an array of jobs; got ${show(jobs)}.`);
+  if (jobs.length > MAX_INSERT_MANY) throw new JobValidationError('jobs', `must hold at most ${MAX_INSERT_MANY} jobs per call; got ${jobs.length}.`);
+  const ids = new Set<string>();
+  for (let index = 0; index < jobs.length; index++) {
+    const job = jobs[index]!;
+    try {
+      checkJob(job);
+    } catch (error) {
+      if (error instanceof JobValidationError) throw new JobValidationError(`jobs[${index}].${error.field}`, error.message.slice(error.field.length + 2));
+      throw error;
+    }
+    if (ids.has(job.id)) throw new JobValidationError(`jobs[${index}].id`, `${job.id} is given twice in one call.`);
+    ids.add(job.id);
+  }
+}
+
+/** Most jobs one `insertMany` call takes (core sends larger batches in chunks of this size). */
+export const MAX_INSERT_MANY = 1000;
+
+/**
  * A job record as `insert` takes it: a lowercase UUID id, a job read in full (see
  * `refusePartialJob`), a non-empty type, a canonical status, string-or-null texts, a non-negative
  * integer attempt, a `maxAttempts` of at least 1, a progress from 0 to 1, finite numbers, storable Dates, a lease with a non-empty owner, metrics of

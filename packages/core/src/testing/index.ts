@@ -16,6 +16,7 @@ export { readCostSuite } from './read-cost-suite.js';
 export { schedulesSuite, makeScheduleRecord } from './schedules-suite.js';
 export { schedulingSuite } from './scheduling-suite.js';
 export { flowControlSuite, makeTypeControl } from './flow-control-suite.js';
+export { enqueueManySuite } from './enqueue-many-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

@@ -15,6 +15,7 @@ import { retentionSuite } from './retention-suite.js';
 import { schedulesSuite } from './schedules-suite.js';
 import { schedulingSuite } from './scheduling-suite.js';
 import { flowControlSuite } from './flow-control-suite.js';
+import { enqueueManySuite } from './enqueue-many-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
@@ -47,5 +48,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     schedulesSuite(options);
     schedulingSuite(options);
     flowControlSuite(options);
+    enqueueManySuite(options);
   });
 }

@@ -1,15 +1,16 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
-import type { JobStore, StoreLimits } from '../store/job-store.js';
+import type { InsertManyResult, InsertResult, JobStore, StoreLimits } from '../store/job-store.js';
+import { MAX_INSERT_MANY } from '../store/store-input.js';
 import type { JobTelemetry } from '../telemetry/telemetry-port.js';
 import { dateTime } from '../util/dates.js';
-import { readInput } from '../util/read-input.js';
+import { asInputError, readInput } from '../util/read-input.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ClockSync } from './clock-sync.js';
 import { checkedInsertAnswer } from './key-scope.js';
 import type { TrackerEmitter } from './tracker-emitter.js';
 import type { TypePolicies } from './type-policies.js';
-import { assertJobType, DATE_MAX, DATE_MIN, validateCreateInput, type CreateJobInput } from './validate-input.js';
+import { assertJobType, assertKnownKeys, DATE_MAX, DATE_MIN, isPlainObject, show, validateCreateInput, type CreateJobInput } from './validate-input.js';
 
 export interface JobCreationDeps {
   store: JobStore;
@@ -35,6 +36,83 @@ export class JobCreation {
     const { clock } = this.deps;
     if (clock.pending) await clock.ready();
     return this.insert(this.draft(type, checked, 'queued'), checked.transaction);
+  }
+
+  /**
+   * See `Tracker.enqueueMany`: checks every item before anything is written, then inserts them in
+   * chunks of `MAX_INSERT_MANY` (one `insertMany` each, or one `insert` per job for a store
+   * without it).
+   */
+  async createMany(items: readonly EnqueueManyItem[], options: EnqueueManyOptions | undefined): Promise<EnqueueManyResult> {
+    const { transaction } = readInput('options', () => checkManyOptions(options));
+    const inputs = readInput('jobs', () => checkManyItems(items, this.deps.limits));
+    const { clock } = this.deps;
+    if (clock.pending) await clock.ready();
+    const drafts = inputs.map(({ type, input }) => this.draft(type, input, 'queued'));
+    const chunks: Job[][] = [];
+    for (let start = 0; start < drafts.length; start += MAX_INSERT_MANY) chunks.push(drafts.slice(start, start + MAX_INSERT_MANY));
+    const answers: Array<Array<{ job: Job; created: boolean }>> = new Array(chunks.length);
+    if (transaction === undefined && !keysSpanChunks(chunks)) {
+      // Independent chunks (no key scope in two of them): a few in flight at once, so a large
+      // batch pays about one commit per CHUNKS_IN_FLIGHT chunks instead of one per chunk.
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < chunks.length) {
+          const index = next++;
+          answers[index] = await this.insertChunk(chunks[index]!, undefined);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, lane));
+    } else {
+      // In order: a later item of a key scope must meet the earlier one (and a transaction's
+      // statements run one at a time anyway).
+      for (let index = 0; index < chunks.length; index++) answers[index] = await this.insertChunk(chunks[index]!, transaction);
+    }
+    const results = answers.flat();
+    const created = results.filter((result) => result.created).length;
+    return { results, created, existing: results.length - created };
+  }
+
+  private async insertChunk(drafts: Job[], transaction: unknown): Promise<Array<{ job: Job; created: boolean }>> {
+    const { store, emitter } = this.deps;
+    const telemetry = this.deps.telemetry.current;
+    const scopes = drafts.map((job) => {
+      const scope = telemetry?.onCreate?.(job);
+      if (scope?.trace) job.trace = scope.trace;
+      return scope;
+    });
+    const options = transaction === undefined ? undefined : { transaction };
+    let answer: InsertManyResult;
+    try {
+      if (store.insertMany !== undefined) {
+        answer = await store.insertMany(drafts, options);
+      } else {
+        const results = await insertOneByOne(store, drafts, options);
+        const commits = results.map((result) => result.committed).filter((commit) => commit !== undefined);
+        answer = { results, ...(commits.length > 0 ? { committed: Promise.all(commits).then((all) => all.every(Boolean)) } : {}) };
+      }
+      for (const [index, result] of answer.results.entries()) checkedInsertAnswer(drafts[index]!, result.job, result.created);
+    } catch (error) {
+      for (const scope of scopes) scope?.end({ job: null, created: false, error });
+      throw error;
+    }
+    const announce = () => {
+      answer.results.forEach((result, index) => {
+        scopes[index]?.end({ job: result.job, created: result.created });
+        if (result.created) emitter.job('created', result.job);
+      });
+    };
+    if (answer.committed) {
+      answer.committed.then(
+        (committed) => {
+          if (committed) announce();
+        },
+        (error: unknown) => emitter.error(error, { operation: 'create' }),
+      );
+    } else {
+      announce();
+    }
+    return answer.results.map((result) => ({ job: result.job, created: result.created }));
   }
 
   /** A new job record (not yet stored) from checked input, at the tracker's clock. */
@@ -115,4 +193,113 @@ export class JobCreation {
       throw error;
     }
   }
+}
+
+/** One job of `tracker.enqueueMany`: its type and what `enqueue` takes (but a transaction). */
+export type EnqueueManyItem<TPayload = unknown> = Omit<CreateJobInput<TPayload>, 'transaction'> & { type: string };
+
+export interface EnqueueManyOptions {
+  /** Store-specific transaction handle: every job is inserted inside the caller's transaction. */
+  transaction?: unknown;
+}
+
+/** What `tracker.enqueueMany` answers. */
+export interface EnqueueManyResult {
+  /**
+   * One per item, in order: the job, and whether it was created (`false`: an unfinished job of
+   * the same type, key, tenant and owner already existed, or an earlier item of the call made it;
+   * `job` is that one).
+   */
+  results: Array<{ job: Job; created: boolean }>;
+  /** How many jobs were created. */
+  created: number;
+  /** How many items answered an existing job (by key). */
+  existing: number;
+}
+
+/** Most items one `enqueueMany` call takes (they are inserted in chunks of `MAX_INSERT_MANY`). */
+export const MAX_ENQUEUE_MANY = 1_000_000;
+const MANY_OPTION_KEYS: ReadonlySet<string> = new Set(['transaction']);
+
+function checkManyOptions(options: EnqueueManyOptions | undefined): EnqueueManyOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw new JobValidationError('options', `must be an object such as { transaction }; got ${show(options)}.`);
+  assertKnownKeys(options, MANY_OPTION_KEYS, 'an enqueueMany');
+  return options.transaction === undefined || options.transaction === null ? {} : { transaction: options.transaction };
+}
+
+/** Every item checked before anything is written; a bad one is named by its index. */
+function checkManyItems(items: readonly EnqueueManyItem[], limits: StoreLimits): Array<{ type: string; input: CreateJobInput }> {
+  if (!Array.isArray(items)) throw new JobValidationError('jobs', `must be an array of { type, payload?, ...options }; got ${show(items)}.`);
+  if (items.length > MAX_ENQUEUE_MANY) throw new JobValidationError('jobs', `must hold at most ${MAX_ENQUEUE_MANY} items per call; got ${items.length}.`);
+  const checked: Array<{ type: string; input: CreateJobInput }> = [];
+  for (let index = 0; index < items.length; index++) {
+    try {
+      const item = items[index];
+      if (!isPlainObject(item)) throw new JobValidationError('item', `must be an object { type, payload?, ...options }; got ${show(item)}.`);
+      const type = item['type'];
+      assertJobType(type);
+      if (Object.hasOwn(item, 'transaction')) throw new JobValidationError('transaction', 'goes in the second argument of enqueueMany, for every job at once.');
+      checked.push({ type, input: validateCreateInput(item, ['type'], limits) });
+    } catch (error) {
+      const inner = asInputError(error, 'item');
+      if (inner instanceof JobValidationError) {
+        const field = inner.field === 'item' ? `jobs[${index}]` : `jobs[${index}].${inner.field}`;
+        throw new JobValidationError(field, inner.message.slice(inner.field.length + 2));
+      }
+      throw inner;
+    }
+  }
+  return checked;
+}
+
+/** Chunks of one `enqueueMany` inserted at once when they are independent (see `keysSpanChunks`). */
+const CHUNKS_IN_FLIGHT = 4;
+
+/** Whether a key scope (type, key, tenant, owner) appears in more than one chunk. */
+function keysSpanChunks(chunks: readonly Job[][]): boolean {
+  if (chunks.length < 2) return false;
+  const chunkOf = new Map<string, number>();
+  for (let index = 0; index < chunks.length; index++) {
+    for (const job of chunks[index]!) {
+      if (job.key === null) continue;
+      const scope = JSON.stringify([job.type, job.key, job.tenantId, job.ownerId]);
+      const seen = chunkOf.get(scope);
+      if (seen !== undefined && seen !== index) return true;
+      chunkOf.set(scope, index);
+    }
+  }
+  return false;
+}
+
+/**
+ * A store without `insertMany`: one `insert` per job, each stored on its own (not all or
+ * nothing). Outside a transaction, the first job of each key scope goes at once, concurrently;
+ * a job repeating an earlier one's scope waits until those are in, so it meets the earlier job
+ * as `insertMany` would. In a transaction, one at a time (a session runs one operation at once).
+ */
+async function insertOneByOne(store: JobStore, drafts: readonly Job[], options: { transaction: unknown } | undefined): Promise<InsertResult[]> {
+  const results: InsertResult[] = new Array(drafts.length);
+  if (options !== undefined) {
+    for (let index = 0; index < drafts.length; index++) results[index] = await store.insert(drafts[index]!, options);
+    return results;
+  }
+  const seen = new Set<string>();
+  const first: number[] = [];
+  const repeats: number[] = [];
+  drafts.forEach((job, index) => {
+    const scope = job.key === null ? null : JSON.stringify([job.type, job.key, job.tenantId, job.ownerId]);
+    if (scope !== null && seen.has(scope)) repeats.push(index);
+    else {
+      if (scope !== null) seen.add(scope);
+      first.push(index);
+    }
+  });
+  await Promise.all(
+    first.map(async (index) => {
+      results[index] = await store.insert(drafts[index]!);
+    }),
+  );
+  for (const index of repeats) results[index] = await store.insert(drafts[index]!);
+  return results;
 }

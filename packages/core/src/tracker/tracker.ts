@@ -12,7 +12,7 @@ import { ByIdLifecycle } from './by-id-lifecycle.js';
 import { ClockSync } from './clock-sync.js';
 import { trackInline, type TrackOptions } from './inline-tracking.js';
 import type { JobContext } from './job-context.js';
-import { JobCreation } from './job-creation.js';
+import { JobCreation, type EnqueueManyItem, type EnqueueManyOptions, type EnqueueManyResult } from './job-creation.js';
 import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseRecovery } from './lease-recovery.js';
@@ -216,6 +216,32 @@ export class Tracker {
     });
     return this.creation.create(type, input);
   }
+  /**
+   * Enqueues many jobs at once: one store round trip per 1,000 (PostgreSQL: one multi-row insert
+   * each), workers woken once per type. Each item is `{ type, payload?, ...enqueue options }`
+   * (key, tenantId, ownerId, group, priority, runAt or delayMs, maxAttempts, metadata, parentId).
+   * Every item is checked before anything is written: a bad one throws `JobValidationError`
+   * naming its index (`jobs[3].payload`) and nothing is stored. Keys dedupe per item as in
+   * `enqueue`, also against earlier items of the same call: `results[i].created` says whether
+   * item `i` made a new job or answered an unfinished one with its key.
+   *
+   * With `{ transaction }` (a TypeORM `EntityManager`, a MongoDB `ClientSession`) every job is
+   * inserted inside the caller's transaction: all exist if it commits, none if it rolls back, and
+   * `created` events and workers' wake-ups come only after the commit. Without one, each chunk
+   * of 1,000 is all or nothing, but an error in a later chunk leaves the earlier ones stored.
+   *
+   * @example
+   * const { created, existing } = await tracker.enqueueMany(
+   *   rows.map((row) => ({ type: 'leads.score', payload: { id: row.id }, key: `lead-${row.id}`, tenantId: row.tenant })),
+   * );
+   *
+   * @throws {JobValidationError} (`invalid_input`) for a bad item (named by index) or option.
+   * @throws {StoreError} when the store fails.
+   */
+  enqueueMany(jobs: readonly EnqueueManyItem[], options?: EnqueueManyOptions): Promise<EnqueueManyResult> {
+    return this.creation.createMany(jobs, options);
+  }
+
 
   // ---- lifecycle by id -------------------------------------------------------------------------
 

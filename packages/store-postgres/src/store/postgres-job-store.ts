@@ -6,6 +6,7 @@ import {
   type Expectation,
   type InsertOptions,
   type InsertResult,
+  type InsertManyResult,
   type JobPatch,
   type JobStore,
   type ProgressPatch,
@@ -287,6 +288,29 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const result = await this.inserts.add(record);
     if (result.created && isClaimableNow(result.job)) this.hub.wake(result.job.type);
     return result;
+  }
+
+  /**
+   * One multi-row `INSERT … ON CONFLICT DO NOTHING` for all `jobs` (core sends at most
+   * `MAX_INSERT_MANY`), then one read of the holders of the keys it skipped: two round trips at
+   * most, whatever the count. One statement, so all or nothing: a refused job (an id that exists)
+   * fails the call with nothing inserted. Wakes workers once per type (NOTIFY at commit).
+   */
+  async insertMany(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> {
+    const records = jobs.map(toJobRecord);
+    const inTransaction = options?.transaction !== undefined && options.transaction !== null;
+    const runner = inTransaction ? transactionQueryRunner(options.transaction) : undefined;
+    const executor = runner === undefined ? this.pool : new QueryRunnerExecutor(runner, this.onQuery);
+    const outcomes = await this.insertBatch(executor, records, 1, true);
+    const results = outcomes.map(unwrap);
+    if (runner !== undefined) {
+      const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
+      return committed ? { results, committed } : { results };
+    }
+    for (const type of new Set(results.filter((result) => result.created && isClaimableNow(result.job)).map((result) => result.job.type))) {
+      this.hub.wake(type);
+    }
+    return { results };
   }
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
@@ -638,13 +662,18 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
 
   /** One INSERT for many jobs; a failing batch is retried job by job so one bad job fails alone. */
   /** `round` counts the tries of a record whose key holder vanished before it could be read. */
-  private async insertBatch(executor: SqlExecutor, records: JobRecord[], round = 1): Promise<Array<Outcome<InsertResult>>> {
+  /**
+   * `atomic` (insertMany): a failed statement fails every record of it, as it inserted none;
+   * else (the coalesced single inserts) each record is tried alone, so one bad enqueue fails alone.
+   */
+  private async insertBatch(executor: SqlExecutor, records: JobRecord[], round = 1, atomic = false): Promise<Array<Outcome<InsertResult>>> {
     const json = recordsToJson(records);
     let inserted: Set<string>;
     try {
       const result = await executor.run(this.sql.insert, [json, this.names.channel], records.length);
       inserted = new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
     } catch (error) {
+      if (atomic) throw mapPgError(error, this.names, 'insertMany');
       if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record], round))[0]!));
       return [{ ok: false, error: mapPgError(error, this.names, 'insert') }];
     }

@@ -1,0 +1,86 @@
+import { createTracker } from '@jobtrail/core';
+import { makeJob, uniqueName } from '@jobtrail/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from './support/test-database.js';
+
+let db: TestStore;
+let insertManyCalls = 0;
+
+beforeAll(async () => {
+  db = await createTestStore('enqueue_many');
+});
+
+afterAll(async () => {
+  await db.drop();
+});
+
+async function countOf(type: string): Promise<number> {
+  const rows = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${db.store.names.qualified} WHERE type = $1`, [type])) as Array<{ n: number }>;
+  return rows[0]!.n;
+}
+
+describe('enqueueMany on PostgreSQL', () => {
+  it('10,000 jobs with 100 duplicate keys: 9,900 created, 100 reported as existing, one insertMany per 1,000', async () => {
+    // Counted under every tracker of this file: the tracker's guard keeps the method it first saw.
+    const original = db.store.insertMany.bind(db.store);
+    db.store.insertMany = async (jobs, options) => {
+      insertManyCalls++;
+      return original(jobs, options);
+    };
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    await tracker.clockReady();
+    const type = uniqueName('many.pg');
+    // 100 keys already held by stored jobs; the other 9,900 items have fresh keys or none.
+    await tracker.enqueueMany(Array.from({ length: 100 }, (_, n) => ({ type, key: `held-${n}` })));
+    const items = Array.from({ length: 10_000 }, (_, n) => ({ type, payload: { n }, ...(n < 100 ? { key: `held-${n}` } : n % 2 === 0 ? { key: `fresh-${n}` } : {}) }));
+    const before = insertManyCalls;
+    const answer = await tracker.enqueueMany(items);
+    expect(answer.created).toBe(9_900);
+    expect(answer.existing).toBe(100);
+    expect(answer.results.slice(0, 100).every((result) => !result.created && result.job.key?.startsWith('held-'))).toBe(true);
+    expect(insertManyCalls - before).toBe(10);
+    expect(await countOf(type)).toBe(10_000);
+  });
+
+  it('inside a rolled-back transaction: no job exists, no created event, no worker woken', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    const type = uniqueName('many.rollback');
+    const created: string[] = [];
+    tracker.on('created', (job) => created.push(job.id));
+    const woken: string[] = [];
+    const unsubscribe = db.store.subscribe((event) => {
+      if (event.type === type) woken.push(event.type);
+    });
+    try {
+      await expect(
+        db.dataSource.transaction(async (manager) => {
+          const answer = await tracker.enqueueMany(
+            Array.from({ length: 1_500 }, (_, n) => ({ type, payload: { n } })),
+            { transaction: manager },
+          );
+          expect(answer.created).toBe(1_500);
+          throw new Error('rolled back on purpose');
+        }),
+      ).rejects.toThrow('rolled back on purpose');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await countOf(type)).toBe(0);
+      expect(created).toEqual([]);
+      expect(woken).toEqual([]);
+      // Committed: all of them, and the events once the commit is seen.
+      await db.dataSource.transaction((manager) => tracker.enqueueMany([{ type }, { type }], { transaction: manager }));
+      expect(await countOf(type)).toBe(2);
+      await expect.poll(() => created.length, { timeout: 10_000 }).toBe(2);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('insertMany is all or nothing: an id that exists fails the call and inserts none', async () => {
+    const type = uniqueName('many.atomic');
+    const existing = makeJob({ type });
+    await db.store.insert(existing);
+    const jobs = [makeJob({ type }), makeJob({ type }), { ...makeJob({ type }), id: existing.id }, makeJob({ type })];
+    await expect(db.store.insertMany(jobs)).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await countOf(type)).toBe(1);
+  });
+});
