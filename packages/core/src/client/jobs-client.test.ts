@@ -46,6 +46,13 @@ describe('JobsClient requests', () => {
     expect((await f.client.retry(other.id)).status).toBe('queued');
   });
 
+  it('runs a delayed job now', async () => {
+    const later = await f.tracker.create('imports.upload', { tenantId: 'tenant-a', delayMs: 3_600_000 });
+    const ran = await f.client.runNow(later.id);
+    expect(ran).toMatchObject({ id: later.id, status: 'queued' });
+    expect(Date.parse(ran.runAt)).toBeLessThan(later.runAt.getTime());
+  });
+
   it('throws JobsHttpError with the server’s status and code', async () => {
     const foreign = (await f.tracker.list({ tenantId: 'tenant-b' })).jobs[0]!;
     const notFound = await f.client.getJob(foreign.id).catch((error: unknown) => error);

@@ -10,6 +10,7 @@ import type {
   JobResponse,
   JobStatsResponse,
   ScheduleListResponse,
+  JobAction,
 } from '../http/wire-types.js';
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
@@ -175,6 +176,11 @@ export class JobsClient {
     return this.act(id, 'cancel', options);
   }
 
+  /** Makes a queued or retrying job that is due later due now (`POST /jobs/:id/run-now`). */
+  runNow(id: string, options?: RequestOptions): Promise<JobJson> {
+    return this.act(id, 'run-now', options);
+  }
+
   /**
    * A conditional GET of `path` (relative to `baseUrl`): `notModified` when `etag` still matches.
    * The building block of the pollers.
@@ -223,7 +229,7 @@ export class JobsClient {
     await Promise.all([...this.queries].filter(([path]) => path.startsWith(prefix)).map(([, query]) => query.refresh()));
   }
 
-  private async act(id: string, action: 'retry' | 'cancel', options: RequestOptions = {}): Promise<JobJson> {
+  private async act(id: string, action: JobAction, options: RequestOptions = {}): Promise<JobJson> {
     const headers = await this.headers();
     headers.set('accept', 'application/json');
     headers.set('content-type', 'application/json');

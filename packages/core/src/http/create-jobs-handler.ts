@@ -99,7 +99,12 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     if (options.canAct && !(await options.canAct(caller, route.action, await visibleJob(route.id, scope)))) {
       throw new HttpError(403, 'forbidden', `You may see this job but not ${route.action} it.`);
     }
-    const changed = route.action === 'retry' ? await tracker.retry(route.id, scope) : await tracker.cancel(route.id, scope);
+    const changed =
+      route.action === 'retry'
+        ? await tracker.retry(route.id, scope)
+        : route.action === 'cancel'
+          ? await tracker.cancel(route.id, scope)
+          : await tracker.runNow(route.id, scope);
     return json(200, jobBody(changed, caller));
   }
 

@@ -93,6 +93,22 @@ describe('POST /jobs/:id/retry and /cancel', () => {
     expect(((await retried.json()) as JobResponse).job.status).toBe('queued');
   });
 
+  it('runs a delayed job now (POST /jobs/:id/run-now), in scope, and refuses one that is running', async () => {
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a', delayMs: 3_600_000 });
+    const response = await f.post(`/api/jobs/${job.id}/run-now`, A);
+    expect(response.status).toBe(200);
+    const answered = ((await response.json()) as JobResponse).job;
+    expect(answered).toMatchObject({ id: job.id, status: 'queued' });
+    expect(Date.parse(answered.runAt)).toBeLessThan(job.runAt.getTime());
+    const theirs = await f.tracker.create('imports.upload', { tenantId: 'tenant-b', delayMs: 3_600_000 });
+    expect((await f.post(`/api/jobs/${theirs.id}/run-now`, A)).status).toBe(404);
+    expect((await f.tracker.get(theirs.id))!.runAt).toEqual(theirs.runAt);
+    await f.tracker.start(job.id);
+    const refused = await f.post(`/api/jobs/${job.id}/run-now`, A);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_transition' } });
+  });
+
   it('answers 409 for a transition the job cannot make', async () => {
     const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
     const response = await f.post(`/api/jobs/${job.id}/retry`, A);

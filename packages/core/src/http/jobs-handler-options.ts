@@ -52,7 +52,7 @@ export interface JobsHandlerOptions {
    * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`;
    * `GET /schedules` reads `listSchedules` (its store must keep schedules, else a 500).
    */
-  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'listSchedules'>;
+  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'listSchedules'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under

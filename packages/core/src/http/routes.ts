@@ -41,6 +41,6 @@ export function matchRoute(pathname: string, basePath: string): Route | null {
     return { name: 'job', id: second };
   }
   const action = segments[2];
-  if (segments.length === 3 && (action === 'retry' || action === 'cancel')) return { name: 'action', id: second, action };
+  if (segments.length === 3 && (action === 'retry' || action === 'cancel' || action === 'run-now')) return { name: 'action', id: second, action };
   return null;
 }

@@ -188,5 +188,5 @@ export interface ErrorResponse {
   error: { code: string; message: string };
 }
 
-/** The actions a caller can take on a job over HTTP. */
-export type JobAction = 'retry' | 'cancel';
+/** The actions a caller can take on a job over HTTP (`POST /jobs/:id/<action>`). */
+export type JobAction = 'retry' | 'cancel' | 'run-now';

@@ -1,4 +1,4 @@
-import { JobConflictError, JobFinishedError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
+import { InvalidTransitionError, JobConflictError, JobFinishedError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
 import { checkReadScope } from '../store/field-reads.js';
 import type { Expectation, FieldReads, JobPatch, JobStore, StoreLimits } from '../store/job-store.js';
@@ -163,6 +163,28 @@ export class ByIdLifecycle {
   retry(id: string, scope?: JobScope): Promise<Job> {
     const { settings, clock } = this.deps;
     return this.change(id, 'retry', (current) => retryTransition(current, new Date(clock.clock.now()), settings), scope, DECIDE_WITHOUT_DATA);
+  }
+
+  /** See `Tracker.runNow`. */
+  async runNow(id: string, scope?: JobScope): Promise<Job> {
+    const { store, clock } = this.deps;
+    const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
+    if (!isUuid(id)) throw new JobNotFoundError(String(id));
+    const options = readOptions(checkedScope, DECIDE_WITHOUT_DATA);
+    for (let tries = 0; tries < 5; tries++) {
+      const current = await store.get(id, options);
+      if (!current || !inScope(current, checkedScope)) throw new JobNotFoundError(id);
+      if (current.status !== 'queued' && current.status !== 'retrying') {
+        throw new InvalidTransitionError(id, current.status, current.status, 'Only a queued or retrying job can be run now.');
+      }
+      const now = new Date(clock.clock.now());
+      // Due already: moving its runAt to now would only lose its place in the claim order.
+      if (current.runAt.getTime() <= now.getTime()) return (await store.get(id, checkedScope === undefined ? undefined : { scope: checkedScope })) ?? current;
+      const result = await store.transition(id, { status: current.status, attempt: current.attempt, leaseOwner: null }, { runAt: now, updatedAt: now });
+      if (result.ok) return result.job;
+      if (result.reason === 'not_found') throw new JobNotFoundError(id);
+    }
+    throw new JobConflictError(id, 'run now kept losing to concurrent changes; try again.');
   }
 
   async incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {

@@ -312,6 +312,18 @@ export class Tracker {
   retry(id: string, scope?: JobScope): Promise<Job> {
     return this.byId.retry(id, scope);
   }
+  /**
+   * Makes a `queued` or `retrying` job that is due later (a delay, a backoff) due now, so the
+   * next claim may take it (workers are woken). A job due already is answered as it is: its
+   * place in the claim order is kept. Nothing else changes: attempts, history, limits.
+   *
+   * @throws {JobNotFoundError} when it does not exist or lies outside `scope`.
+   * @throws {InvalidTransitionError} (`invalid_transition`) for a job that is running or finished.
+   */
+  runNow(id: string, scope?: JobScope): Promise<Job> {
+    return this.byId.runNow(id, scope);
+  }
+
 
   /** Adds to named metrics atomically; answers the job's metrics after the increment. */
   incrementMetrics(id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
