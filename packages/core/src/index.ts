@@ -81,6 +81,7 @@ export type { JobContext } from './tracker/job-context.js';
 export type { ProgressDetails } from './tracker/attempt-writer.js';
 export type { CreateJobInput } from './tracker/validate-input.js';
 export type { EnqueueManyItem, EnqueueManyOptions, EnqueueManyResult } from './tracker/job-creation.js';
+export type { BulkActionResult } from './tracker/bulk-actions.js';
 export { PRIORITY_MIN, PRIORITY_MAX } from './tracker/validate-input.js';
 export type { JobFilter, ListFilter } from './tracker/query-filters.js';
 

@@ -17,6 +17,7 @@ export { schedulesSuite, makeScheduleRecord } from './schedules-suite.js';
 export { schedulingSuite } from './scheduling-suite.js';
 export { flowControlSuite, makeTypeControl } from './flow-control-suite.js';
 export { enqueueManySuite } from './enqueue-many-suite.js';
+export { bulkActionsSuite } from './bulk-actions-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

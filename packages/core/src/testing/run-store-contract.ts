@@ -16,6 +16,7 @@ import { schedulesSuite } from './schedules-suite.js';
 import { schedulingSuite } from './scheduling-suite.js';
 import { flowControlSuite } from './flow-control-suite.js';
 import { enqueueManySuite } from './enqueue-many-suite.js';
+import { bulkActionsSuite } from './bulk-actions-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
@@ -49,5 +50,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     schedulingSuite(options);
     flowControlSuite(options);
     enqueueManySuite(options);
+    bulkActionsSuite(options);
   });
 }

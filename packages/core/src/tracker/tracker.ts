@@ -12,6 +12,7 @@ import { ByIdLifecycle } from './by-id-lifecycle.js';
 import { ClockSync } from './clock-sync.js';
 import { trackInline, type TrackOptions } from './inline-tracking.js';
 import type { JobContext } from './job-context.js';
+import { actOnMatches, type BulkActionResult } from './bulk-actions.js';
 import { JobCreation, type EnqueueManyItem, type EnqueueManyOptions, type EnqueueManyResult } from './job-creation.js';
 import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -323,6 +324,33 @@ export class Tracker {
   runNow(id: string, scope?: JobScope): Promise<Job> {
     return this.byId.runNow(id, scope);
   }
+  /**
+   * Retries every failed or cancelled job the filter matches, as `retry(id)` would one by one
+   * (same history entry and key rules), reading and changing 500 at a time so any number of
+   * matches never sits in memory. The filter is a list filter (`status`, `type`, `tenantId`,
+   * `ownerId`, `group`, `parentId`, `createdAfter`, `createdBefore`, `scope`) with at least one
+   * condition besides `scope`. Jobs that cannot be retried (running, queued) count as matched,
+   * not changed.
+   *
+   * @example
+   * // After an incident: every failed job of a type, once more.
+   * const { matched, changed } = await tracker.retryMany({ type: 'partners.sync', status: 'failed' });
+   *
+   * @throws {JobValidationError} (`invalid_input`) for a bad or empty filter.
+   * @throws {StoreError} when the store fails (the jobs changed before stay changed).
+   */
+  retryMany(filter: JobFilter): Promise<BulkActionResult> {
+    return actOnMatches(this.store, filter, (id, scope) => this.retry(id, scope));
+  }
+
+  /**
+   * Cancels every unfinished job the filter matches, as `cancel(id)` would (events, aborting
+   * handlers that run here), 500 at a time. The filter as for `retryMany`. @throws as `retryMany`.
+   */
+  cancelMany(filter: JobFilter): Promise<BulkActionResult> {
+    return actOnMatches(this.store, filter, (id, scope) => this.cancel(id, scope));
+  }
+
 
 
   /** Adds to named metrics atomically; answers the job's metrics after the increment. */

@@ -1,0 +1,77 @@
+import { expect, it } from 'vitest';
+import type { Job } from '../model/job.js';
+import { createTracker } from '../tracker/tracker.js';
+import { makeJob, uniqueName } from './make-job.js';
+import { describeWithStore, queryAll, type StoreContractOptions } from './store-contract-options.js';
+
+/**
+ * `tracker.retryMany` and `cancelMany` on the store under test: every match changed across
+ * pages, nothing outside the filter or the scope touched, jobs that cannot make the transition
+ * counted but left alone, and bad filters refused.
+ */
+export function bulkActionsSuite(options: StoreContractOptions): void {
+  describeWithStore('retryMany and cancelMany', options, (store) => {
+    async function insertAll(jobs: Job[]): Promise<void> {
+      const target = store();
+      if (target.insertMany !== undefined) {
+        for (let start = 0; start < jobs.length; start += 1000) await target.insertMany(jobs.slice(start, start + 1000));
+      } else {
+        for (const job of jobs) await target.insert(job);
+      }
+    }
+
+    const failedJob = (type: string, tenantId: string): Job => {
+      const at = new Date(Date.now() - 60_000);
+      return makeJob({
+        type,
+        tenantId,
+        status: 'failed',
+        attempt: 1,
+        maxAttempts: 1,
+        startedAt: at,
+        finishedAt: at,
+        error: { message: 'HTTP 503', code: 'http_503', name: 'Error', retryable: true, attempt: 1, at },
+      });
+    };
+
+    it('retries every failed job of a type in scope, across pages, and cancels them again; nothing else is touched', async () => {
+      const tracker = createTracker({ store: store(), recoverIntervalMs: false });
+      const type = uniqueName('bulk.sync');
+      const other = uniqueName('bulk.other');
+      const now = new Date();
+      await insertAll([
+        ...Array.from({ length: 1_100 }, () => failedJob(type, 'tenant-a')),
+        ...Array.from({ length: 3 }, () => failedJob(type, 'tenant-b')),
+        ...Array.from({ length: 2 }, () => failedJob(other, 'tenant-a')),
+        ...Array.from({ length: 2 }, () =>
+          makeJob({ type, tenantId: 'tenant-a', status: 'running', attempt: 1, startedAt: now, lease: { owner: 'w', expiresAt: new Date(now.getTime() + 60_000) } }),
+        ),
+      ]);
+      const retried = await tracker.retryMany({ type, scope: { tenantId: 'tenant-a' } });
+      expect(retried).toEqual({ matched: 1_102, changed: 1_100 });
+      const mine = await queryAll(store(), { type: [type], tenantId: 'tenant-a' });
+      expect(mine.filter((job) => job.status === 'queued')).toHaveLength(1_100);
+      expect(mine.filter((job) => job.status === 'running')).toHaveLength(2);
+      const sample = mine.find((job) => job.status === 'queued')!;
+      expect(sample.history.at(-1)).toMatchObject({ kind: 'retry', afterAttempt: 1 });
+      expect((await queryAll(store(), { type: [type], tenantId: 'tenant-b' })).map((job) => job.status)).toEqual(['failed', 'failed', 'failed']);
+      expect((await queryAll(store(), { type: [other] })).map((job) => job.status)).toEqual(['failed', 'failed']);
+
+      const cancelled = await tracker.cancelMany({ type, tenantId: 'tenant-a', status: 'queued' });
+      expect(cancelled).toEqual({ matched: 1_100, changed: 1_100 });
+      expect((await queryAll(store(), { type: [type], tenantId: 'tenant-a', status: ['cancelled'] }))).toHaveLength(1_100);
+      expect(await tracker.retryMany({ type: uniqueName('bulk.none'), status: 'failed' })).toEqual({ matched: 0, changed: 0 });
+      await tracker.close();
+    });
+
+    it('refuses an empty, scope-only or unknown filter', async () => {
+      const tracker = createTracker({ store: store(), recoverIntervalMs: false });
+      await expect(tracker.retryMany({})).rejects.toMatchObject({ code: 'invalid_input', field: 'filter' });
+      await expect(tracker.cancelMany({ scope: { tenantId: 'a' } })).rejects.toMatchObject({ code: 'invalid_input', field: 'filter' });
+      await expect(tracker.retryMany({ type: 't', colour: 'red' } as never)).rejects.toMatchObject({ code: 'invalid_input', field: 'colour' });
+      await expect(tracker.retryMany(null as never)).rejects.toMatchObject({ code: 'invalid_input', field: 'filter' });
+      await expect(tracker.retryMany({ status: 'nope' as never })).rejects.toMatchObject({ code: 'invalid_input', field: 'status' });
+      await tracker.close();
+    });
+  });
+}
