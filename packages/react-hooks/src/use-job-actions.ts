@@ -6,11 +6,13 @@ export interface JobActions extends JobActionsResult {
   /** Resolves to the changed job, or undefined when it failed (see `error`). Never rejects. */
   retry(id: string): Promise<JobJson | undefined>;
   cancel(id: string): Promise<JobJson | undefined>;
+  /** Makes a queued or retrying job that is due later due now. */
+  runNow(id: string): Promise<JobJson | undefined>;
   /** Whether an action on this job is in flight. */
   isPendingFor(id: string): boolean;
 }
 
-/** Retry and cancel with pending state; watched jobs and lists refresh as soon as an action lands. */
+/** Retry, cancel and run now with pending state; watched jobs and lists refresh as soon as an action lands. */
 export function useJobActions(): JobActions {
   const client = useJobsClient();
   const observer = useMemo(() => new JobActionsObserver(client), [client]);
@@ -20,6 +22,7 @@ export function useJobActions(): JobActions {
       ...state,
       retry: observer.retry,
       cancel: observer.cancel,
+      runNow: observer.runNow,
       isPendingFor: (id: string) => state.pendingIds.includes(id),
     }),
     [observer, state],

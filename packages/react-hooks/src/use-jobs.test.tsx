@@ -78,6 +78,7 @@ function Row({ id }: { id: string }) {
       <p data-testid="row">{`${status ?? '…'}${actions.isPendingFor(id) ? ' pending' : ''}${actions.error ? ` ${(actions.error as { code?: string }).code}` : ''}`}</p>
       <button type="button" onClick={() => void actions.cancel(id)}>Cancel</button>
       <button type="button" onClick={() => void actions.retry(id)}>Retry</button>
+      <button type="button" onClick={() => void actions.runNow(id)}>Run now</button>
     </>
   );
 }
@@ -103,6 +104,23 @@ describe('useJobActions', () => {
 
     fireEvent.click(screen.getByText('Retry'));
     await waitFor(() => expect(text('row')).toBe('queued'));
+  });
+
+  it('runs a delayed job now, and reports a refusal for a finished one', async () => {
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a', delayMs: 3_600_000 });
+    render(
+      <JobtrailProvider client={f.client}>
+        <Row id={job.id} />
+      </JobtrailProvider>,
+    );
+    await waitFor(() => expect(text('row')).toBe('queued'));
+    fireEvent.click(screen.getByText('Run now'));
+    await waitFor(() => expect(text('row')).toBe('queued'));
+    await waitFor(async () => expect((await f.tracker.get(job.id))!.runAt.getTime()).toBeLessThan(job.runAt.getTime()));
+    fireEvent.click(screen.getByText('Cancel'));
+    await waitFor(() => expect(text('row')).toBe('cancelled'));
+    fireEvent.click(screen.getByText('Run now'));
+    await waitFor(() => expect(text('row')).toBe('cancelled invalid_transition'));
   });
 
   it('cannot touch another tenant’s job', async () => {
