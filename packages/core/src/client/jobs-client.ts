@@ -60,6 +60,12 @@ export interface ListJobsParams<T extends string = JobTypeName> {
   type?: T | readonly T[];
   /** Jobs of this group (given at enqueue). */
   group?: string;
+  /** Jobs with this dedupe key. */
+  key?: string;
+  /** Jobs a recurring schedule of this name fired. */
+  scheduleName?: string;
+  /** Jobs whose current error has this code. */
+  errorCode?: string;
   parentId?: string;
   createdAfter?: Date | string;
   createdBefore?: Date | string;
@@ -75,7 +81,7 @@ export interface ActiveJobsParams<T extends string = JobTypeName> {
   limit?: number;
 }
 
-export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'key' | 'scheduleName' | 'errorCode' | 'parentId' | 'createdAfter' | 'createdBefore'>;
 
 /** Paging of `GET /schedules` (name ascending); the server narrows it to the caller's scope. */
 export interface ListSchedulesParams {

@@ -64,6 +64,16 @@ describe('GET /jobs/:id', () => {
     const stats = (await (await f.get(`/api/jobs/stats?type=${type}&group=account-7`, A)).json()) as { total: number };
     expect(stats.total).toBe(1);
     expect((await f.get(`/api/jobs?group=a&group=b`, A)).status).toBe(400);
+    // By error code, key and schedule name.
+    const failing = await f.tracker.create(type, { tenantId: 'tenant-a', key: 'order-9', maxAttempts: 1 });
+    await f.tracker.start(failing.id);
+    await f.tracker.fail(failing.id, Object.assign(new Error('upstream'), { code: 'http_503' }));
+    const byCode = (await (await f.get(`/api/jobs?type=${type}&errorCode=http_503`, A)).json()) as JobListResponse;
+    expect(byCode.jobs.map((listed) => listed.id)).toEqual([failing.id]);
+    const byKey = (await (await f.get(`/api/jobs?key=order-9`, A)).json()) as JobListResponse;
+    expect(byKey.jobs.map((listed) => listed.id)).toEqual([failing.id]);
+    const bySchedule = (await (await f.get(`/api/jobs?type=${type}&scheduleName=nightly`, A)).json()) as JobListResponse;
+    expect(bySchedule.jobs).toEqual([]);
   });
 
   it('answers 304 to a matching If-None-Match, and 200 with a new ETag once the job changed', async () => {

@@ -100,8 +100,10 @@ function baseFilter(params: URLSearchParams): JobFilter {
   if (type) filter.type = type;
   const parentId = jobId(params, 'parentId');
   if (parentId) filter.parentId = parentId;
-  const group = single(params, 'group');
-  if (group !== undefined) filter.group = group;
+  for (const field of ['group', 'key', 'scheduleName', 'errorCode'] as const) {
+    const value = single(params, field);
+    if (value !== undefined) filter[field] = value;
+  }
   const createdAfter = date(params, 'createdAfter');
   if (createdAfter) filter.createdAfter = createdAfter;
   const createdBefore = date(params, 'createdBefore');
@@ -119,7 +121,7 @@ export interface ListQuery {
 }
 
 export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
-  checkKnown(params, ['status', 'type', 'group', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
+  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
   const filter = baseFilter(params);
   const status = statuses(params);
   if (status) filter.status = status;
@@ -152,7 +154,7 @@ export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, 
 }
 
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
-  checkKnown(params, ['type', 'group', 'parentId', 'createdAfter', 'createdBefore']);
+  checkKnown(params, ['type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore']);
   return baseFilter(params);
 }
 

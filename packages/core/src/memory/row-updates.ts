@@ -74,7 +74,7 @@ export function applyPatch(row: Row, patch: JobPatch): void {
 export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
   const statuses = filter.status === undefined ? undefined : new Set<string>(filter.status);
   const types = filter.type === undefined ? undefined : new Set<string>(filter.type);
-  const { tenantId, ownerId, group, parentId } = filter;
+  const { tenantId, ownerId, group, key, scheduleName, errorCode, parentId } = filter;
   const createdAfter = filter.createdAfter?.getTime();
   const createdBefore = filter.createdBefore?.getTime();
   const activeSince = filter.activeSince?.getTime();
@@ -84,6 +84,9 @@ export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
     if (tenantId !== undefined && row.tenantId !== tenantId) return false;
     if (ownerId !== undefined && row.ownerId !== ownerId) return false;
     if (group !== undefined && row.group !== group) return false;
+    if (key !== undefined && row.key !== key) return false;
+    if (scheduleName !== undefined && row.scheduleName !== scheduleName) return false;
+    if (errorCode !== undefined && row.error?.code !== errorCode) return false;
     if (parentId !== undefined && row.parentId !== parentId) return false;
     if (createdAfter !== undefined && row.createdAt < createdAfter) return false;
     if (createdBefore !== undefined && row.createdAt >= createdBefore) return false;

@@ -260,6 +260,12 @@ export interface StoreFilter {
   ownerId?: string | null;
   /** Jobs of this group (`null`: jobs without one). */
   group?: string | null;
+  /** Jobs with this dedupe key (`null`: jobs without one), in any scope the other fields allow. */
+  key?: string | null;
+  /** Jobs fired by this schedule (`null`: jobs no schedule made). */
+  scheduleName?: string | null;
+  /** Jobs whose current error (`job.error`) has this code. */
+  errorCode?: string;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;

@@ -360,6 +360,9 @@ export function checkFilter(filter: StoreFilter): void {
   if (filter.tenantId !== undefined) optionalText('tenantId', filter.tenantId);
   if (filter.ownerId !== undefined) optionalText('ownerId', filter.ownerId);
   if (filter.group !== undefined) optionalText('group', filter.group);
+  if (filter.key !== undefined) optionalText('key', filter.key);
+  if (filter.scheduleName !== undefined) optionalText('scheduleName', filter.scheduleName);
+  if (filter.errorCode !== undefined) requireText('errorCode', filter.errorCode);
   if (filter.parentId !== undefined && typeof filter.parentId !== 'string') {
     throw new JobValidationError('parentId', `must be a job id (a string); got ${show(filter.parentId)}.`);
   }

@@ -64,6 +64,29 @@ export function bulkActionsSuite(options: StoreContractOptions): void {
       await tracker.close();
     });
 
+    it('filters by error code, key and schedule name; retryMany({ errorCode }) retries only those', async () => {
+      const tracker = createTracker({ store: store(), recoverIntervalMs: false });
+      const type = uniqueName('bulk.codes');
+      const timedOut = { ...failedJob(type, 'tenant-c'), key: 'k-1' };
+      timedOut.error = { ...timedOut.error!, code: 'job_timeout' };
+      const plain = { ...failedJob(type, 'tenant-c'), error: null };
+      const scheduled = { ...failedJob(type, 'tenant-c'), scheduleName: 'nightly', scheduledFor: new Date(Date.UTC(2026, 0, 1)) };
+      await insertAll([failedJob(type, 'tenant-c'), failedJob(type, 'tenant-c'), timedOut, plain, scheduled]);
+      const ids = async (filter: Parameters<typeof tracker.list>[0]) => (await tracker.list({ type, ...filter })).jobs.map((job) => job.id).sort();
+      expect(await ids({ errorCode: 'job_timeout' })).toEqual([timedOut.id]);
+      expect((await ids({ errorCode: 'http_503' })).length).toBe(3);
+      expect(await ids({ key: 'k-1' })).toEqual([timedOut.id]);
+      expect((await ids({ key: null })).length).toBe(4);
+      expect(await ids({ scheduleName: 'nightly' })).toEqual([scheduled.id]);
+      expect((await ids({ scheduleName: null })).length).toBe(4);
+      expect(await ids({ errorCode: 'no-such-code' })).toEqual([]);
+      expect(await tracker.retryMany({ type, status: 'failed', errorCode: 'http_503' })).toEqual({ matched: 3, changed: 3 });
+      expect((await ids({ status: 'failed' })).sort()).toEqual([timedOut.id, plain.id].sort());
+      await expect(tracker.list({ errorCode: '' })).rejects.toMatchObject({ code: 'invalid_input', field: 'errorCode' });
+      await expect(tracker.list({ key: 5 as never })).rejects.toMatchObject({ code: 'invalid_input', field: 'key' });
+      await tracker.close();
+    });
+
     it('refuses an empty, scope-only or unknown filter', async () => {
       const tracker = createTracker({ store: store(), recoverIntervalMs: false });
       await expect(tracker.retryMany({})).rejects.toMatchObject({ code: 'invalid_input', field: 'filter' });

@@ -60,7 +60,7 @@ export async function actOnMatches(
   }
 }
 
-const FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
+const FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
 
 /** A list filter with at least one condition (an empty one would act on every job of the store). */
 function checkBulkFilter(filter: JobFilter): StoreFilter | null {

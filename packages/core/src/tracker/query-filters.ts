@@ -15,6 +15,12 @@ export interface JobFilter {
   ownerId?: string | null;
   /** Jobs of this group (`null`: jobs without one). */
   group?: string | null;
+  /** Jobs with this dedupe key (`null`: without one). */
+  key?: string | null;
+  /** Jobs a recurring schedule of this name fired (`null`: jobs no schedule made). */
+  scheduleName?: string | null;
+  /** Jobs whose current error has this code (e.g. `'http_503'`, `'job_timeout'`, `'lease_expired'`). */
+  errorCode?: string;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
@@ -70,6 +76,20 @@ function storeFilterOf(filter: JobFilter): StoreFilter | null {
     const storable = (types as string[]).filter((type) => storableText(type) === type);
     if (storable.length === 0) matchesNothing = true;
     out.type = storable;
+  }
+  for (const field of ['key', 'scheduleName'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    if (value !== null && typeof value !== 'string') throw new JobValidationError(field, `must be a string or null; got ${show(value)}.`);
+    // A value no job can hold matches nothing, on every store alike.
+    if (value !== null && (value === '' || storableText(value) !== value)) matchesNothing = true;
+    out[field] = value;
+  }
+  const errorCode = filter.errorCode;
+  if (errorCode !== undefined) {
+    if (typeof errorCode !== 'string' || errorCode === '') throw new JobValidationError('errorCode', `must be a non-empty string; got ${show(errorCode)}.`);
+    if (storableText(errorCode) !== errorCode) matchesNothing = true;
+    out.errorCode = errorCode;
   }
   const group = filter.group;
   if (group !== undefined) {

@@ -45,6 +45,8 @@ interface JobSpec {
   tenant: string | null;
   owner: string | null;
   group: string | null;
+  /** The code of the job's current error, or null for no error. */
+  errorCode: string | null;
   /** The tick (seconds) of the schedule 'nightly' that fired the job, or null. */
   scheduledFor: number | null;
   created: number;
@@ -99,6 +101,7 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   tenant: fc.constantFrom(null, 't1', 't2'),
   owner: fc.constantFrom(null, 'o1'),
   group: fc.constantFrom(null, 'g1', 'g2'),
+  errorCode: fc.constantFrom(null, 'http_503', 'job_timeout'),
   scheduledFor: fc.option(fc.integer({ min: -5, max: 5 })),
   created: fc.integer({ min: 0, max: 5 }),
   finished: fc.option(fc.integer({ min: 0, max: 5 })),
@@ -117,6 +120,7 @@ function buildJob(spec: JobSpec): Job {
     tenantId: spec.tenant,
     ownerId: spec.owner,
     group: spec.group,
+    error: spec.errorCode === null ? null : { message: 'failed', code: spec.errorCode, name: 'Error', retryable: true, attempt: 1, at: at(1) },
     scheduleName: spec.scheduledFor === null ? null : 'nightly',
     scheduledFor: spec.scheduledFor === null ? null : at(spec.scheduledFor),
     createdAt: at(spec.created),
@@ -208,6 +212,8 @@ describe('document semantics (mingo against the memory store)', () => {
         tenantId: fc.constantFrom(null, 't1'),
         ownerId: fc.constantFrom(null, 'o1'),
         group: fc.constantFrom(null, 'g1'),
+        scheduleName: fc.constantFrom(null, 'nightly'),
+        errorCode: fc.constantFrom('http_503', 'job_timeout'),
         createdAfter: fc.integer({ min: 0, max: 5 }),
         createdBefore: fc.integer({ min: 0, max: 5 }),
         activeSince: fc.integer({ min: 0, max: 5 }),
@@ -223,6 +229,8 @@ describe('document semantics (mingo against the memory store)', () => {
           ...(spec.tenantId === undefined ? {} : { tenantId: spec.tenantId }),
           ...(spec.ownerId === undefined ? {} : { ownerId: spec.ownerId }),
           ...(spec.group === undefined ? {} : { group: spec.group }),
+          ...(spec.scheduleName === undefined ? {} : { scheduleName: spec.scheduleName }),
+          ...(spec.errorCode === undefined ? {} : { errorCode: spec.errorCode }),
           ...(spec.createdAfter === undefined ? {} : { createdAfter: at(spec.createdAfter) }),
           ...(spec.createdBefore === undefined ? {} : { createdBefore: at(spec.createdBefore) }),
           ...(spec.activeSince === undefined ? {} : { activeSince: at(spec.activeSince) }),
@@ -306,6 +314,7 @@ describe('document semantics (mingo against the memory store)', () => {
           tenant: null,
           owner: null,
           group: 'g1',
+          errorCode: null,
           scheduledFor: 0,
           created: 0,
           finished: null,

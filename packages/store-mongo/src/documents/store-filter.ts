@@ -21,6 +21,9 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   if (filter.ownerId !== undefined) match.ownerId = filterValue('ownerId', filter.ownerId);
   if (filter.parentId !== undefined) match.parentId = filterValue('parentId', filter.parentId);
   if (filter.group !== undefined) match.group = filterValue('group', filter.group);
+  if (filter.key !== undefined) match.key = filterValue('key', filter.key);
+  if (filter.scheduleName !== undefined) match.scheduleName = filterValue('scheduleName', filter.scheduleName);
+  if (filter.errorCode !== undefined) (match as Record<string, unknown>)['error.code'] = filterValue('errorCode', filter.errorCode);
   if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
     const created: { $gte?: Date; $lt?: Date } = {};
     if (filter.createdAfter !== undefined) created.$gte = filterValue('createdAfter', filter.createdAfter);

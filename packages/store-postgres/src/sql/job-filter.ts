@@ -22,12 +22,15 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
     ['tenantId', 'tenant_id'],
     ['ownerId', 'owner_id'],
     ['group', 'group_name'],
+    ['key', 'key'],
+    ['scheduleName', 'schedule_name'],
   ] as const) {
     const value = filter[field];
     if (value === undefined) continue;
     if (value === null) conditions.push(`${column(name)} IS NULL`);
     else conditions.push(`${column(name)} = ${param(value)}`);
   }
+  if (filter.errorCode !== undefined) conditions.push(`${column('error')} ->> 'code' = ${param(filter.errorCode)}`);
   if (filter.parentId !== undefined) {
     // Not a job id: no job can have it as parent (and a uuid cast would fail).
     if (!isUuid(filter.parentId)) conditions.push('false');
