@@ -456,12 +456,12 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
   }
 
   async query(filter: StoreQuery): Promise<StoreQueryResult> {
-    const { filter: match, limit } = queryFilter(filter);
+    const { filter: match, limit, sort } = queryFilter(filter);
     try {
       // One row more than the page tells whether another page follows.
       const plan = toReadPlan(filter.read);
       const projection = readProjection(plan);
-      const docs = await this.collection.find(match, { sort: QUERY_SORT, limit: limit + 1, ...(projection ? { projection } : {}) }).toArray();
+      const docs = await this.collection.find(match, { sort, limit: limit + 1, ...(projection ? { projection } : {}) }).toArray();
       const more = docs.length > limit;
       const jobs = (more ? docs.slice(0, limit) : docs).map((doc) => toJobRead(doc, plan));
       return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null };

@@ -71,6 +71,8 @@ export interface ListJobsParams<T extends string = JobTypeName> {
   createdBefore?: Date | string;
   cursor?: string | null;
   limit?: number;
+  /** `newest` first (the default) or `oldest` first. */
+  order?: 'newest' | 'oldest';
 }
 
 /** Filters of `GET /jobs/active`; `type` as in {@link ListJobsParams}. */

@@ -130,7 +130,14 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       }
       case 'list': {
         const query = parseListQuery(params, defaultLimit, maxPageSize);
-        const page = await tracker.list({ ...query.filter, scope, read, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        const page = await tracker.list({
+          ...query.filter,
+          scope,
+          read,
+          limit: query.limit,
+          ...(query.cursor ? { cursor: query.cursor } : {}),
+          ...(query.order ? { order: query.order } : {}),
+        });
         const body: JobListResponse = { jobs: page.jobs.map((job) => jobJson(job, caller)), nextCursor: page.nextCursor };
         return conditional(request, body);
       }

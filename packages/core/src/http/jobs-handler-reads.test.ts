@@ -74,6 +74,11 @@ describe('GET /jobs/:id', () => {
     expect(byKey.jobs.map((listed) => listed.id)).toEqual([failing.id]);
     const bySchedule = (await (await f.get(`/api/jobs?type=${type}&scheduleName=nightly`, A)).json()) as JobListResponse;
     expect(bySchedule.jobs).toEqual([]);
+    // Oldest first.
+    const oldest = (await (await f.get(`/api/jobs?type=${type}&order=oldest`, A)).json()) as JobListResponse;
+    const newest = (await (await f.get(`/api/jobs?type=${type}`, A)).json()) as JobListResponse;
+    expect(oldest.jobs.map((listed) => listed.id)).toEqual(newest.jobs.map((listed) => listed.id).reverse());
+    expect((await f.get(`/api/jobs?order=sideways`, A)).status).toBe(400);
   });
 
   it('answers 304 to a matching If-None-Match, and 200 with a new ETag once the job changed', async () => {

@@ -118,14 +118,20 @@ export interface ListQuery {
   filter: JobFilter;
   cursor?: string;
   limit: number;
+  order?: 'newest' | 'oldest';
 }
 
 export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
-  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit']);
+  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit', 'order']);
   const filter = baseFilter(params);
   const status = statuses(params);
   if (status) filter.status = status;
   const query: ListQuery = { filter, limit: integer(params, 'limit', 1, maxPageSize) ?? defaultLimit };
+  const order = single(params, 'order');
+  if (order !== undefined) {
+    if (order !== 'newest' && order !== 'oldest') throw badRequest(`order: must be newest or oldest; got ${quote(order)}.`);
+    query.order = order;
+  }
   const cursor = single(params, 'cursor');
   if (cursor !== undefined && cursor !== '') {
     if (!isUuid(cursor)) throw badRequest('cursor: is not a nextCursor returned by a previous page.');

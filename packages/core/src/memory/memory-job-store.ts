@@ -323,10 +323,18 @@ export class MemoryJobStore implements JobStore {
     const plan = toReadPlan(filter.read);
     const test = compileFilter(filter);
     const ids = this.candidateIds(filter);
-    let index = (filter.cursor === undefined ? ids.length : lowerBound(ids, filter.cursor)) - 1;
+    const oldest = filter.order === 'oldest';
+    // Newest first walks down from below the cursor; oldest first walks up from above it.
+    let index: number;
+    if (filter.cursor === undefined) index = oldest ? 0 : ids.length - 1;
+    else {
+      const at = lowerBound(ids, filter.cursor);
+      index = oldest ? (ids[at] === filter.cursor ? at + 1 : at) : at - 1;
+    }
+    const step = oldest ? 1 : -1;
     const page: Job[] = [];
     let more = false;
-    for (; index >= 0; index--) {
+    for (; index >= 0 && index < ids.length; index += step) {
       const row = this.jobs.get(ids[index]!)!;
       if (!test(row)) continue;
       if (page.length === limit) {

@@ -20,6 +20,7 @@ export type {
   StoreWakeEvent,
   ReadOptions,
   InsertManyResult,
+  QueryOrder,
 } from './job-store.js';
 export { MAX_INSERT_MANY } from './store-input.js';
 export type {

@@ -102,7 +102,7 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
     attempt?: number,
   ): Promise<Record<string, number> | null | 'finished' | 'stale'>;
 
-  /** Newest first (id desc: ids are time-ordered). */
+  /** Newest first (id desc: ids are time-ordered), or oldest first with `order: 'oldest'`. */
   query(filter: StoreQuery): Promise<StoreQueryResult>;
 
   /** Counts grouped by type and status. */
@@ -306,11 +306,19 @@ export interface ReadOptions {
 export interface StoreQuery extends StoreFilter {
   /** How to read the large fields of each job (see {@link FieldReads}). Default: in full. */
   read?: FieldReads;
-  /** Only jobs with id < cursor (the previous page's last id); not a UUID → `invalid_input`. */
+  /**
+   * Only jobs after the cursor (the previous page's last id) in the page order: id < cursor for
+   * `'newest'`, id > cursor for `'oldest'`; not a UUID → `invalid_input`.
+   */
   cursor?: string;
+  /** `'newest'` (the default: id desc, ids being time-ordered) or `'oldest'` (id asc). */
+  order?: QueryOrder;
   /** An integer from 1 to 1000, else `invalid_input`. */
   limit: number;
 }
+
+/** The order of a page of jobs: by id, which is creation order (UUIDv7). */
+export type QueryOrder = 'newest' | 'oldest';
 
 export interface StoreQueryResult {
   jobs: Job[];

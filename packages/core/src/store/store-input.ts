@@ -382,6 +382,9 @@ export function checkQuery(query: StoreQuery): void {
     throw new JobValidationError('cursor', 'must be the nextCursor of a previous page (a job id).');
   }
   if (query.read !== undefined) toReadPlan(query.read);
+  if (query.order !== undefined && query.order !== 'newest' && query.order !== 'oldest') {
+    throw new JobValidationError('order', `must be 'newest' or 'oldest'; got ${show(query.order)}.`);
+  }
 }
 
 /** A prune: cut-offs (storable Dates) of terminal statuses only, and a positive limit. */

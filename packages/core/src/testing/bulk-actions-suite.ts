@@ -87,6 +87,33 @@ export function bulkActionsSuite(options: StoreContractOptions): void {
       await tracker.close();
     });
 
+    it("lists oldest first with order: 'oldest', paging by cursor both ways", async () => {
+      const tracker = createTracker({ store: store(), recoverIntervalMs: false });
+      const type = uniqueName('list.order');
+      const jobs: Job[] = [];
+      for (let i = 0; i < 7; i++) {
+        const job = makeJob({ type, payload: { i } });
+        await store().insert(job);
+        jobs.push(job);
+      }
+      const pages = async (order: 'newest' | 'oldest') => {
+        const seen: string[][] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await tracker.list({ type, order, limit: 3, ...(cursor === undefined ? {} : { cursor }) });
+          seen.push(page.jobs.map((job) => job.id));
+          if (page.nextCursor === null) return seen;
+          cursor = page.nextCursor;
+        }
+      };
+      const ids = jobs.map((job) => job.id);
+      expect(await pages('oldest')).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
+      const reversed = [...ids].reverse();
+      expect(await pages('newest')).toEqual([reversed.slice(0, 3), reversed.slice(3, 6), reversed.slice(6)]);
+      await expect(tracker.list({ type, order: 'sideways' as never })).rejects.toMatchObject({ code: 'invalid_input', field: 'order' });
+      await tracker.close();
+    });
+
     it('refuses an empty, scope-only or unknown filter', async () => {
       const tracker = createTracker({ store: store(), recoverIntervalMs: false });
       await expect(tracker.retryMany({})).rejects.toMatchObject({ code: 'invalid_input', field: 'filter' });

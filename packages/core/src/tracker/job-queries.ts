@@ -93,7 +93,12 @@ export class JobQueries {
     let limit: number;
     let cursor: string | undefined;
     let read: FieldReads | undefined;
+    let order: 'newest' | 'oldest' | undefined;
     try {
+      order = filter.order;
+      if (order !== undefined && order !== 'newest' && order !== 'oldest') {
+        throw new JobValidationError('order', `must be 'newest' or 'oldest'; got ${JSON.stringify(order)}.`);
+      }
       limit = checkPageSize(filter.limit);
       cursor = checkCursor(filter.cursor);
       read = checkedRead(filter.read);
@@ -102,7 +107,7 @@ export class JobQueries {
     }
     const storeFilter = toStoreFilter(filter);
     if (!storeFilter) return { jobs: [], nextCursor: null };
-    return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}), ...(read ? { read } : {}) });
+    return this.store.query({ ...storeFilter, limit, ...(cursor ? { cursor } : {}), ...(read ? { read } : {}), ...(order === 'oldest' ? { order } : {}) });
   }
 
   async active(options: ActiveOptions = {}): Promise<Job[]> {

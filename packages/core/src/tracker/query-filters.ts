@@ -35,6 +35,8 @@ export interface ListFilter extends JobFilter {
   cursor?: string;
   /** 1..1000, default 50. */
   limit?: number;
+  /** `'newest'` first (the default) or `'oldest'` first: by creation (job ids are time-ordered). */
+  order?: 'newest' | 'oldest';
 }
 
 export const DEFAULT_PAGE_SIZE = 50;

@@ -57,9 +57,10 @@ describe('storeFilter (query, count, sumMetrics)', () => {
 });
 
 describe('queryFilter', () => {
-  it('pages newest first, below the cursor', () => {
+  it('pages newest first, below the cursor; oldest first above it', () => {
     expect(QUERY_SORT).toEqual({ _id: -1 });
-    expect(queryFilter({ type: ['a'], limit: 10, cursor: id })).toEqual({ filter: { type: { $in: ['a'] }, _id: { $lt: id } }, limit: 10 });
+    expect(queryFilter({ type: ['a'], limit: 10, cursor: id })).toEqual({ filter: { type: { $in: ['a'] }, _id: { $lt: id } }, limit: 10, sort: { _id: -1 } });
+    expect(queryFilter({ type: ['a'], limit: 10, cursor: id, order: 'oldest' })).toEqual({ filter: { type: { $in: ['a'] }, _id: { $gt: id } }, limit: 10, sort: { _id: 1 } });
   });
 
   it('refuses a cursor that would act as an operator (core checks page sizes and cursors: guardStore)', () => {

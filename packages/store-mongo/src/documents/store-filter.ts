@@ -38,9 +38,13 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   return match;
 }
 
-/** The filter and page size of a query (below the cursor, a job id). */
-export function queryFilter(query: StoreQuery): { filter: Filter<JobDocument>; limit: number } {
+/** Oldest first (`order: 'oldest'`). */
+export const QUERY_SORT_OLDEST = { _id: 1 } as const satisfies Sort;
+
+/** The filter, sort and page size of a query (past the cursor, a job id, in the page order). */
+export function queryFilter(query: StoreQuery): { filter: Filter<JobDocument>; limit: number; sort: Sort } {
   const filter = storeFilter(query);
-  if (query.cursor !== undefined) filter._id = { $lt: filterValue('cursor', query.cursor) };
-  return { filter, limit: query.limit };
+  const oldest = query.order === 'oldest';
+  if (query.cursor !== undefined) filter._id = oldest ? { $gt: filterValue('cursor', query.cursor) } : { $lt: filterValue('cursor', query.cursor) };
+  return { filter, limit: query.limit, sort: oldest ? QUERY_SORT_OLDEST : QUERY_SORT };
 }

@@ -26,15 +26,16 @@ export function buildQuery(names: TableNames, filter: StoreQuery): BuiltRead {
   const plan = toReadPlan(filter.read);
   const columns = readColumns(plan, params);
   const conditions = filterConditions(filter, params);
+  const oldest = filter.order === 'oldest';
   if (filter.cursor !== undefined) {
     params.push(filter.cursor);
-    conditions.push(`id < $${params.length}::uuid`);
+    conditions.push(`id ${oldest ? '>' : '<'} $${params.length}::uuid`);
   }
   params.push(limit + 1);
   return {
     statement: statement(
       'query',
-      `SELECT ${columns.select} FROM ${names.qualified} ${columns.joins} ${whereClause(conditions)} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${columns.select} FROM ${names.qualified} ${columns.joins} ${whereClause(conditions)} ORDER BY id ${oldest ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
       { prepared: false },
     ),
     params,
