@@ -50,7 +50,7 @@ import {
 import { patchUpdate, progressUpdate } from './documents/patch-update.js';
 import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
 import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
-import { QUERY_SORT, queryFilter, storeFilter } from './documents/store-filter.js';
+import { queryFilter, storeFilter } from './documents/store-filter.js';
 import { readProjection, scopedIdFilter, toJobRead } from './documents/read-projection.js';
 import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplicateKeyError, toStoreError } from './errors/driver-errors.js';
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
