@@ -7,7 +7,7 @@ import { dateTime } from '../util/dates.js';
 import { asInputError, readInput } from '../util/read-input.js';
 import { uuidv7 } from '../util/uuid-v7.js';
 import type { ClockSync } from './clock-sync.js';
-import { checkedInsertAnswer } from './key-scope.js';
+import { checkedInsertAnswer, keySlot } from './key-scope.js';
 import type { TrackerEmitter } from './tracker-emitter.js';
 import type { TypePolicies } from './type-policies.js';
 import { assertJobType, assertKnownKeys, DATE_MAX, DATE_MIN, isPlainObject, show, validateCreateInput, type CreateJobInput } from './validate-input.js';
@@ -262,8 +262,8 @@ function keysSpanChunks(chunks: readonly Job[][]): boolean {
   const chunkOf = new Map<string, number>();
   for (let index = 0; index < chunks.length; index++) {
     for (const job of chunks[index]!) {
-      if (job.key === null) continue;
-      const scope = JSON.stringify([job.type, job.key, job.tenantId, job.ownerId]);
+      const scope = keySlot(job);
+      if (scope === null) continue;
       const seen = chunkOf.get(scope);
       if (seen !== undefined && seen !== index) return true;
       chunkOf.set(scope, index);
@@ -288,7 +288,7 @@ async function insertOneByOne(store: JobStore, drafts: readonly Job[], options: 
   const first: number[] = [];
   const repeats: number[] = [];
   drafts.forEach((job, index) => {
-    const scope = job.key === null ? null : JSON.stringify([job.type, job.key, job.tenantId, job.ownerId]);
+    const scope = keySlot(job);
     if (scope !== null && seen.has(scope)) repeats.push(index);
     else {
       if (scope !== null) seen.add(scope);

@@ -12,6 +12,14 @@ export function sameKeyScope(a: Scoped, b: Scoped): boolean {
 }
 
 /**
+ * The slot a job's dedupe key holds: one string per (type, key, tenant, owner), or null for a job
+ * without a key. Jobs with equal slots are deduped against each other.
+ */
+export function keySlot(job: Pick<Job, 'type' | 'key' | 'tenantId' | 'ownerId'>): string | null {
+  return job.key === null ? null : JSON.stringify([job.type, job.key, job.tenantId ?? null, job.ownerId ?? null]);
+}
+
+/**
  * A store answered a job of another tenant or owner for a dedupe key: it still enforces keys
  * globally (an unmigrated schema or index, or a store that breaks the contract). Nothing of that
  * job may reach the caller, so the error names none of it.

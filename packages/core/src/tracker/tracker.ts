@@ -374,7 +374,8 @@ export class Tracker {
    */
   async get(id: string, scope?: JobScope, read?: FieldReads): Promise<AnyJob | null> {
     const job = await this.queries.get(id, scope, read);
-    if (job !== null && keepsFlowControl(this.store)) {
+    if (job !== null) {
+      // Null at once for a store without flow control or a job that is not due and waiting.
       const waitingFor = await this.typeCommands.waitingFor(job);
       if (waitingFor !== null) job.waitingFor = waitingFor;
     }
