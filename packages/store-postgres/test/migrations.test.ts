@@ -7,6 +7,7 @@ import { PostgresJobStore, createJobtrailMigrations, jobtrailMigrations } from '
 import { runMigrations } from '../src/migrations/migrate.js';
 import { MIGRATION_STEPS } from '../src/migrations/migration-steps.js';
 import { dedupeHoldersStatement } from '../src/sql/insert.js';
+import { filterConditions } from '../src/sql/job-filter.js';
 import { dueSchedulesStatement, nextScheduleRunAtStatement } from '../src/sql/schedules.js';
 import { keyHolderStatement } from '../src/sql/transition.js';
 import { makeSchedule } from './support/schedules.js';
@@ -76,8 +77,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 6 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
@@ -99,7 +100,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(5);
+      for (const result of results) expect(result.version).toBe(6);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -126,7 +127,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -148,7 +149,7 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6], version: 6 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
     await store.close();
@@ -188,7 +189,7 @@ describe('store.migrate()', () => {
     await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
     await expect(retried).rejects.not.toThrow(ofA.id);
 
-    expect(await store.migrate()).toEqual({ applied: [3, 4, 5], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [3, 4, 5, 6], version: 6 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
 
     const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
@@ -312,7 +313,7 @@ describe('migration 4: schedules', () => {
     await expectJobtrailError(() => store.insertSchedule(makeSchedule()), 'store_error');
     await expect(store.nextScheduleRunAt()).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
 
-    expect(await store.migrate()).toEqual({ applied: [4, 5], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [4, 5, 6], version: 6 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ scheduleName: null, scheduledFor: null });
     // The key it holds still dedupes.
@@ -363,7 +364,7 @@ describe('migration 4: schedules', () => {
     // one's migration fails rather than firing the first one's schedules into its own jobs.
     const x = new PostgresJobStore({ dataSource, tableName: 'x' });
     const xJobs = new PostgresJobStore({ dataSource, tableName: 'x_jobs' });
-    expect((await x.migrate()).version).toBe(5);
+    expect((await x.migrate()).version).toBe(6);
     await expectJobtrailError(() => xJobs.migrate(), 'store_error');
     expect(await tableExists(schema, 'x_jobs')).toBe(false);
   });
@@ -458,7 +459,7 @@ describe('migration 5: flow control', () => {
     await expect(store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).rejects.toThrow(/migration 5.*store\.migrate\(\)/);
     await expect(store.countStarts(job.type, new Date(0))).rejects.toThrow(/migration 5/);
 
-    expect(await store.migrate()).toEqual({ applied: [5], version: 5 });
+    expect(await store.migrate()).toEqual({ applied: [5, 6], version: 6 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ group: null });
     expect((await store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).ok).toBe(true);
@@ -504,6 +505,49 @@ describe('migration 5: flow control', () => {
   });
 });
 
+describe('migration 6: metadata index', () => {
+  it('indexes non-empty metadata with jsonb_path_ops and the metadata filter reads through it', async () => {
+    const { dataSource, schema } = await database('migrate_metadata');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_metadata_idx')).toMatch(
+      /USING gin \(metadata jsonb_path_ops\) WHERE \(metadata <> '\{\}'::jsonb\)$/,
+    );
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, status, attempt, max_attempts, priority, run_at, metadata, created_at, updated_at)
+       SELECT gen_random_uuid(), 'plan.check', 'completed', 1, 1, 0, now(),
+              CASE WHEN i % 2 = 0 THEN jsonb_build_object('customer', 'c-' || i) ELSE '{}'::jsonb END, now(), now()
+       FROM generate_series(1, 3000) AS i`,
+    );
+    await dataSource.query(`ANALYZE ${store.names.qualified}`);
+    const params: unknown[] = [];
+    const where = filterConditions({ metadata: { customer: 'c-42' } }, params).join(' AND ');
+    const plan = await withClient(connectionString(), async (client) => {
+      await client.query('SET enable_seqscan = off');
+      const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM ${store.names.qualified} WHERE ${where}`, params)).rows;
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('jobtrail_jobs_metadata_idx');
+    expect((await store.query({ metadata: { customer: 'c-42' }, limit: 10 })).jobs).toHaveLength(1);
+    await store.close();
+  });
+
+  it('upgrades a version 5 table in place: only the index is added', async () => {
+    const { dataSource, schema } = await database('migrate_upgrade_v5');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 5))).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+    const job = makeJob({ metadata: { customer: 'c-7', tier: 2 } });
+    await store.insert(job);
+    // Before the upgrade the filter already answers (unindexed).
+    expect((await store.query({ metadata: { tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
+    expect(await store.migrate()).toEqual({ applied: [6], version: 6 });
+    expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_metadata_idx')).toBe(true);
+    expect((await store.query({ metadata: { customer: 'c-7', tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
+    await store.close();
+  });
+});
+
 describe('jobtrailMigrations (TypeORM)', () => {
   it('run through TypeORM, are recorded, and store.migrate() then has nothing to do', async () => {
     const { schema } = await database('migrate_typeorm');
@@ -524,10 +568,11 @@ describe('jobtrailMigrations (TypeORM)', () => {
         'Jobtrail3ScopeDedupeKeys1767225600003',
         'Jobtrail4AddSchedules1767225600004',
         'Jobtrail5AddFlowControl1767225600005',
+        'Jobtrail6IndexMetadata1767225600006',
       ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 5 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 6 });
       expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
       expect([...(await indexesOf(schema, 'jobtrail_schedules')).keys()].sort()).toEqual(SCHEDULE_INDEXES);
       const job = makeJob();
@@ -535,6 +580,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
       expect(await store.get(job.id)).toEqual(job);
       expect((await store.insertSchedule(makeSchedule({ name: 'nightly' }))).ok).toBe(true);
       expect((await store.putTypeControl(makeTypeControl({ type: 'reports.build', maxRunning: 2 }), null)).ok).toBe(true);
+
+      // Undoing step 6 drops the metadata index only: the metadata filter still answers, unindexed.
+      await store.insert(makeJob({ type: 'reports.build', metadata: { customer: 'c-1' } }));
+      expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_metadata_idx')).toBe(true);
+      await dataSource.undoLastMigration();
+      expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_metadata_idx')).toBe(false);
+      expect((await store.query({ metadata: { customer: 'c-1' }, limit: 10 })).jobs).toHaveLength(1);
 
       // Undoing step 5 drops the flow-control tables, the claim function and the jobs' group:
       // flow calls and claims say which migration brings the tables, job reads that the table is
@@ -567,7 +619,7 @@ describe('jobtrailMigrations (TypeORM)', () => {
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5], version: 5 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6], version: 6 });
       expect(await store.get(job.id)).toEqual(job);
       expect(await store.getSchedule('nightly')).toBeNull();
       expect(await store.getTypeControl('reports.build')).toBeNull();
@@ -582,13 +634,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
       const indexOid = async () =>
         ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
       const before = await indexOid();
-      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(5);
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(6);
       expect(await indexOid()).toBe(before);
-      expect(await store.migrate()).toEqual({ applied: [], version: 5 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 6 });
       const job = makeJob({ key: 'k' });
       expect(await store.insert(job)).toEqual({ job, created: true });
     } finally {

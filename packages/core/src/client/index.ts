@@ -6,6 +6,7 @@ export type {
   ActiveJobsParams,
   JobStatsParams,
   ListSchedulesParams,
+  BulkFilterParams,
   RequestOptions,
 } from './jobs-client.js';
 export { JobsHttpError, JobsNetworkError } from './client-errors.js';
@@ -40,4 +41,7 @@ export type {
   ScheduleListResponse,
   ErrorResponse,
   JobAction,
+  JobBulkAction,
+  BulkActionResponse,
 } from '../http/wire-types.js';
+export type { MetadataFilter, MetadataValue } from '../store/metadata-filter.js';

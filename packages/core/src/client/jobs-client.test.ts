@@ -98,6 +98,9 @@ describe('JobsClient requests', () => {
   it('builds stable query strings', () => {
     expect(toQueryString({ type: ['a', 'b'], limit: 5, cursor: null, status: undefined })).toBe('?limit=5&type=a%2Cb');
     expect(toQueryString({ limit: 5, type: 'a' })).toBe(toQueryString({ type: 'a', limit: 5 }));
+    // Metadata goes as JSON with its fields sorted, so equal filters share one query string.
+    expect(toQueryString({ metadata: { tier: 2, customer: 'acme' } })).toBe(`?metadata=${encodeURIComponent('{"customer":"acme","tier":2}')}`);
+    expect(toQueryString({ metadata: { b: true, a: 'x' } })).toBe(toQueryString({ metadata: { a: 'x', b: true } }));
     expect(toQueryString({})).toBe('');
   });
 

@@ -2,6 +2,7 @@ import type { JobStatus } from '../model/job-status.js';
 import type { JobTypeName } from '../model/job-types.js';
 import { joinTypeList } from '../model/job-type.js';
 import { dateTime, isDate } from '../util/dates.js';
+import type { MetadataFilter } from '../store/metadata-filter.js';
 import type {
   ActiveJobsResponse,
   ErrorResponse,
@@ -11,6 +12,8 @@ import type {
   JobStatsResponse,
   ScheduleListResponse,
   JobAction,
+  JobBulkAction,
+  BulkActionResponse,
 } from '../http/wire-types.js';
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
@@ -66,6 +69,8 @@ export interface ListJobsParams<T extends string = JobTypeName> {
   scheduleName?: string;
   /** Jobs whose current error has this code. */
   errorCode?: string;
+  /** Jobs whose metadata has each of these top-level fields equal to its value (sent as JSON). */
+  metadata?: MetadataFilter;
   parentId?: string;
   createdAfter?: Date | string;
   createdBefore?: Date | string;
@@ -73,6 +78,17 @@ export interface ListJobsParams<T extends string = JobTypeName> {
   limit?: number;
   /** `newest` first (the default) or `oldest` first. */
   order?: 'newest' | 'oldest';
+}
+
+/**
+ * The filter of `client.retryMany` / `cancelMany`, sent as the JSON body of `POST /jobs/retry|cancel`:
+ * the list filters; at least one is needed. The server adds the caller's scope.
+ */
+export interface BulkFilterParams<T extends string = JobTypeName> extends Omit<ListJobsParams<T>, 'cursor' | 'limit' | 'order'> {
+  /** Jobs of this tenant (`null`: without one); within the caller's scope only. */
+  tenantId?: string | null;
+  /** Jobs of this owner (`null`: without one); within the caller's scope only. */
+  ownerId?: string | null;
 }
 
 /** Filters of `GET /jobs/active`; `type` as in {@link ListJobsParams}. */
@@ -83,7 +99,7 @@ export interface ActiveJobsParams<T extends string = JobTypeName> {
   limit?: number;
 }
 
-export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'key' | 'scheduleName' | 'errorCode' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'key' | 'scheduleName' | 'errorCode' | 'metadata' | 'parentId' | 'createdAfter' | 'createdBefore'>;
 
 /** Paging of `GET /schedules` (name ascending); the server narrows it to the caller's scope. */
 export interface ListSchedulesParams {
@@ -113,6 +129,10 @@ export function toQueryString(params: object): string {
       if (value.length > 0) search.set(key, value.join(','));
     } else if (isDate(value)) {
       search.set(key, new Date(dateTime(value)).toISOString());
+    } else if (typeof value === 'object') {
+      // Fields sorted, so equal filters make one query string and share one poller.
+      const fields = Object.keys(value).sort();
+      if (fields.length > 0) search.set(key, JSON.stringify(Object.fromEntries(fields.map((field) => [field, (value as Record<string, unknown>)[field]]))));
     } else {
       search.set(key, String(value));
     }
@@ -190,6 +210,20 @@ export class JobsClient {
   }
 
   /**
+   * Retries every failed or cancelled job the filter matches within the caller's scope
+   * (`POST /jobs/retry`); live observers refresh at once. Answers `{ matched, changed }`.
+   * @throws JobsHttpError 400 for a bad or empty filter, 403 when the server refuses bulk actions (see `canActOnMany`).
+   */
+  retryMany(filter: BulkFilterParams, options?: RequestOptions): Promise<BulkActionResponse> {
+    return this.actOnMany('retry', filter, options);
+  }
+
+  /** Cancels every unfinished job the filter matches within the caller's scope (`POST /jobs/cancel`); as {@link retryMany}. */
+  cancelMany(filter: BulkFilterParams, options?: RequestOptions): Promise<BulkActionResponse> {
+    return this.actOnMany('cancel', filter, options);
+  }
+
+  /**
    * A conditional GET of `path` (relative to `baseUrl`): `notModified` when `etag` still matches.
    * The building block of the pollers.
    */
@@ -251,6 +285,21 @@ export class JobsClient {
     // The job, and every list it appears in, changed: let whoever watches see it now.
     void this.refresh();
     return job;
+  }
+
+  private async actOnMany(action: JobBulkAction, filter: BulkFilterParams, options: RequestOptions = {}): Promise<BulkActionResponse> {
+    const headers = await this.headers();
+    headers.set('accept', 'application/json');
+    headers.set('content-type', 'application/json');
+    const response = await this.send(`/jobs/${action}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(filter),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const result = JSON.parse(await this.readOk(response)) as BulkActionResponse;
+    void this.refresh();
+    return result;
   }
 
   private async getJson<T>(path: string, options?: RequestOptions): Promise<T> {

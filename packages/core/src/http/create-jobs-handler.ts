@@ -4,6 +4,7 @@ import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { integerOption } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { createActionGuard } from './action-guard.js';
+import { readBulkFilter } from './bulk-request.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
@@ -13,7 +14,7 @@ import { parseActiveQuery, parseListQuery, parseScheduleListQuery, parseStatsQue
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
 import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
 import { toScheduleJson } from './schedule-json.js';
-import type { ActiveJobsResponse, JobJson, JobListResponse, JobResponse, JobStatsResponse, ScheduleListResponse } from './wire-types.js';
+import type { ActiveJobsResponse, BulkActionResponse, JobBulkAction, JobJson, JobListResponse, JobResponse, JobStatsResponse, ScheduleListResponse } from './wire-types.js';
 
 function normaliseBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
@@ -25,8 +26,9 @@ function normaliseBasePath(basePath: string | undefined): string {
 
 /**
  * The jobs HTTP API as a Fetch handler (`Request` → `Response`): read one job, list with
- * filters and cursor, active jobs, stats, retry and cancel, and list the recurring schedules
- * (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that
+ * filters and cursor, active jobs, stats, retry, cancel and run-now of one job, retry and cancel of
+ * every job a filter matches (`POST /jobs/retry`, `POST /jobs/cancel`, see `canActOnMany`), and
+ * list the recurring schedules (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that
  * scope answers exactly like a missing one (404), and that is decided before any ETag / 304 logic.
  *
  * - Routes are exact paths under `basePath`; anything else answers 404 `route_not_found`.
@@ -108,6 +110,26 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     return json(200, jobBody(changed, caller));
   }
 
+  /**
+   * `POST /jobs/retry|cancel`: the filter body, narrowed to the caller's scope (folded into the
+   * filter by the tracker, so a `tenantId` in the body can only narrow further, never widen).
+   */
+  async function actOnMany(request: Request, action: JobBulkAction, caller: CallerScope, scope: JobScope): Promise<Response> {
+    checkActionRequest(request);
+    const filter = await readBulkFilter(request);
+    if (options.canActOnMany) {
+      if (!(await options.canActOnMany(caller, action, filter))) {
+        throw new HttpError(403, 'forbidden', `You may not ${action} jobs by filter.`);
+      }
+    } else if (options.canAct) {
+      // canAct decides per job, which a filter cannot show it: without canActOnMany, refuse.
+      throw new HttpError(403, 'forbidden', `Bulk ${action} is off: this API decides actions per job (canAct); set canActOnMany to allow it.`);
+    }
+    const result = action === 'retry' ? await tracker.retryMany({ ...filter, scope }) : await tracker.cancelMany({ ...filter, scope });
+    const body: BulkActionResponse = { matched: result.matched, changed: result.changed };
+    return json(200, body);
+  }
+
   async function handle(request: Request, context: unknown): Promise<Response> {
     const url = new URL(request.url);
     const route = matchRoute(url.pathname, basePath);
@@ -154,6 +176,10 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       case 'schedules': {
         const query = parseScheduleListQuery(params, defaultLimit, maxPageSize);
         return conditional(request, await schedulePage(scope, query));
+      }
+      case 'bulk': {
+        if ([...params.keys()].length > 0) throw badRequest(`POST /jobs/${route.action} takes its filter in the JSON body, not the query string.`);
+        return actOnMany(request, route.action, caller, scope);
       }
       case 'action': {
         checkJobId(route.id);

@@ -1,6 +1,7 @@
 import type { Job } from '../model/job.js';
 import type { Tracker } from '../tracker/tracker.js';
-import type { JobAction } from './wire-types.js';
+import type { JobFilter } from '../tracker/query-filters.js';
+import type { JobAction, JobBulkAction } from './wire-types.js';
 
 /**
  * Who is calling, as `authorize` decides. `tenantId` and `ownerId` narrow every read and action
@@ -52,7 +53,7 @@ export interface JobsHandlerOptions {
    * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`;
    * `GET /schedules` reads `listSchedules` (its store must keep schedules, else a 500).
    */
-  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'listSchedules'>;
+  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'retryMany' | 'cancelMany' | 'listSchedules'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under
@@ -75,6 +76,14 @@ export interface JobsHandlerOptions {
    * can see a job may act on it. The job is read like for `GET /jobs/:id` (see `ExposeRule`).
    */
   canAct?: (scope: CallerScope, action: JobAction, job: Job) => boolean | Promise<boolean>;
+  /**
+   * May this caller retry / cancel every job a filter matches (`POST /jobs/retry`, `POST
+   * /jobs/cancel`)? `false` answers 403. The filter is the request body's, before the caller's
+   * scope is added (the action never reaches outside that scope). Default: allowed to anyone who may
+   * act on single jobs by default, i.e. when `canAct` is not set; when `canAct` is set and this is
+   * not, bulk actions answer 403 (a per-job rule cannot be checked against a filter).
+   */
+  canActOnMany?: (scope: CallerScope, action: JobBulkAction, filter: JobFilter) => boolean | Promise<boolean>;
   /** Largest `limit` a list request may ask for (400 above it). Default 100. */
   maxPageSize?: number;
   /**

@@ -74,6 +74,19 @@ describe('GET /jobs/:id', () => {
     expect(byKey.jobs.map((listed) => listed.id)).toEqual([failing.id]);
     const bySchedule = (await (await f.get(`/api/jobs?type=${type}&scheduleName=nightly`, A)).json()) as JobListResponse;
     expect(bySchedule.jobs).toEqual([]);
+    // By metadata (a JSON object; numbers and booleans keep their type).
+    const tagged = await f.tracker.create(type, { tenantId: 'tenant-a', metadata: { customer: 'acme', tier: 2, vip: true } });
+    await f.tracker.create(type, { tenantId: 'tenant-a', metadata: { customer: 'acme', tier: '2' } });
+    const metadataQuery = encodeURIComponent(JSON.stringify({ customer: 'acme', tier: 2 }));
+    const byMetadata = (await (await f.get(`/api/jobs?type=${type}&metadata=${metadataQuery}`, A)).json()) as JobListResponse;
+    expect(byMetadata.jobs.map((listed) => listed.id)).toEqual([tagged.id]);
+    const vipStats = (await (await f.get(`/api/jobs/stats?metadata=${encodeURIComponent('{"vip":true}')}`, A)).json()) as { total: number };
+    expect(vipStats.total).toBe(1);
+    for (const bad of ['customer=acme', '{}', '[1]', '{"a.b":1}', '{"c":null}', '{"c":{"$gt":""}}']) {
+      const refused = await f.get(`/api/jobs?metadata=${encodeURIComponent(bad)}`, A);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toMatch(/metadata/);
+    }
     // Oldest first.
     const oldest = (await (await f.get(`/api/jobs?type=${type}&order=oldest`, A)).json()) as JobListResponse;
     const newest = (await (await f.get(`/api/jobs?type=${type}`, A)).json()) as JobListResponse;

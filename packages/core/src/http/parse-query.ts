@@ -5,6 +5,8 @@ import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import { assertScheduleName } from '../schedule/schedule-spec.js';
+import { checkMetadataFilter } from '../store/metadata-filter-check.js';
+import type { MetadataFilter } from '../store/metadata-filter.js';
 import { badRequest, quote } from './http-error.js';
 import { parseIsoInstant } from './iso-date.js';
 
@@ -93,6 +95,23 @@ function types(params: URLSearchParams): string[] | undefined {
   return values;
 }
 
+/**
+ * `?metadata={"customerId":"c-42","retried":false}`: a JSON object, so numbers and booleans keep
+ * their type (a query string alone cannot say whether `1` is a number or a string). Checked as
+ * the tracker checks `JobFilter.metadata`.
+ */
+function metadataFilter(params: URLSearchParams): MetadataFilter | undefined {
+  const raw = single(params, 'metadata');
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw badRequest(`metadata: must be a JSON object such as {"customerId":"c-42"}; got ${quote(raw)}.`);
+  }
+  return checkMetadataFilter(value);
+}
+
 /** The filters shared by the list and stats routes. */
 function baseFilter(params: URLSearchParams): JobFilter {
   const filter: JobFilter = {};
@@ -104,6 +123,8 @@ function baseFilter(params: URLSearchParams): JobFilter {
     const value = single(params, field);
     if (value !== undefined) filter[field] = value;
   }
+  const metadata = metadataFilter(params);
+  if (metadata) filter.metadata = metadata;
   const createdAfter = date(params, 'createdAfter');
   if (createdAfter) filter.createdAfter = createdAfter;
   const createdBefore = date(params, 'createdBefore');
@@ -122,7 +143,7 @@ export interface ListQuery {
 }
 
 export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
-  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit', 'order']);
+  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit', 'order']);
   const filter = baseFilter(params);
   const status = statuses(params);
   if (status) filter.status = status;
@@ -160,7 +181,7 @@ export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, 
 }
 
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
-  checkKnown(params, ['type', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore']);
+  checkKnown(params, ['type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore']);
   return baseFilter(params);
 }
 

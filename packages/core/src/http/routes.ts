@@ -1,4 +1,4 @@
-import type { JobAction } from './wire-types.js';
+import type { JobAction, JobBulkAction } from './wire-types.js';
 
 export type Route =
   | { name: 'job'; id: string }
@@ -6,6 +6,7 @@ export type Route =
   | { name: 'active' }
   | { name: 'stats' }
   | { name: 'action'; id: string; action: JobAction }
+  | { name: 'bulk'; action: JobBulkAction }
   | { name: 'schedules' };
 
 /** HEAD is GET without the body; OPTIONS answers 204 with these in `Allow`. */
@@ -14,7 +15,7 @@ const ACTION_METHODS: readonly string[] = ['POST', 'OPTIONS'];
 
 /** The methods `route` answers, as sent in `Allow`. */
 export function allowedMethods(route: Route): readonly string[] {
-  return route.name === 'action' ? ACTION_METHODS : READ_METHODS;
+  return route.name === 'action' || route.name === 'bulk' ? ACTION_METHODS : READ_METHODS;
 }
 
 /** Responses for paths that are not jobs routes, so `toNodeHandler` can pass them on to `next()`. */
@@ -38,6 +39,7 @@ export function matchRoute(pathname: string, basePath: string): Route | null {
   if (segments.length === 2) {
     if (second === 'active') return { name: 'active' };
     if (second === 'stats') return { name: 'stats' };
+    if (second === 'retry' || second === 'cancel') return { name: 'bulk', action: second };
     return { name: 'job', id: second };
   }
   const action = segments[2];

@@ -14,6 +14,8 @@ export interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
   /** node:http's socket; a TLS socket has `encrypted: true`. */
   socket?: unknown;
+  /** What a body parser (Express's `express.json()`) made of the body, if one ran. */
+  body?: unknown;
 }
 
 /** The parts of node:http's ServerResponse (and Express's Response) the adapter writes. */
@@ -35,7 +37,10 @@ export type NodeHandler = (request: NodeRequestLike, response: NodeResponseLike,
 /**
  * Adapts a Fetch handler to node:http and Express: `http.createServer(toNodeHandler(handler))` or
  * `app.use(toNodeHandler(handler))`. Under Express, paths that are not jobs routes go to `next()`.
- * Jobs routes take no request body, so none is read.
+ * Only `POST /jobs/retry` and `POST /jobs/cancel` read a body (a JSON filter, at most 16 KiB):
+ * streamed from the request as it comes, or, when a body parser already consumed the stream
+ * (Express's `express.json()` sets `req.body`), taken from `req.body`. Other routes leave it
+ * unread.
  *
  * It routes on the raw request target (`req.originalUrl ?? req.url`): only an origin-form target
  * (`/path?query`) whose path the URL parser keeps byte for byte can reach the handler. Anything
@@ -100,7 +105,82 @@ function toRequest(request: NodeRequestLike): Request | null {
   if (!url || url.pathname !== target.split('?')[0]) return null;
   const method = request.method ?? 'GET';
   const usable = METHOD_TOKEN.test(method) && !FETCH_FORBIDDEN_METHOD.test(method);
-  return new Request(url, { method: usable ? method : UNSUPPORTED_METHOD, headers });
+  const hasBody = usable && method !== 'GET' && method !== 'HEAD' && (headers.has('content-length') || headers.has('transfer-encoding'));
+  if (!hasBody) return new Request(url, { method: usable ? method : UNSUPPORTED_METHOD, headers });
+  const parsed = parsedBody(request);
+  if (parsed !== undefined) {
+    headers.delete('content-length');
+    headers.delete('transfer-encoding');
+    return new Request(url, { method, headers, body: parsed });
+  }
+  // `duplex: 'half'` is what Node's fetch requires of a streamed request body.
+  return new Request(url, { method, headers, body: bodyStream(request), duplex: 'half' } as RequestInit);
+}
+
+/**
+ * The body a parser already read, as JSON text; undefined when the stream is still to be read.
+ * body-parser marks a body it consumed with `req._body = true`; without that mark, `req.body` is
+ * only a default (`{}`) and the stream still holds the body.
+ */
+function parsedBody(request: NodeRequestLike): string | undefined {
+  const marked = (request as { _body?: unknown })._body === true;
+  if (!marked || request.body === undefined) return undefined;
+  return typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+}
+
+/** The stream side of node:http's IncomingMessage that {@link bodyStream} uses. */
+interface NodeBodySource {
+  on(event: 'data' | 'end' | 'error', listener: (arg: never) => void): unknown;
+  off(event: 'data' | 'end' | 'error', listener: (arg: never) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/**
+ * The request's bytes as a web stream. Nothing is read until the handler reads the body: a route
+ * that never does leaves it to node:http, which discards it once the response is sent. A
+ * handler that stops early (a body over the limit) leaves the rest flowing to nowhere, never a
+ * destroyed socket: the client still gets the answer.
+ */
+function bodyStream(request: NodeRequestLike): ReadableStream<Uint8Array> | null {
+  const source = request as unknown as Partial<NodeBodySource>;
+  if (typeof source.on !== 'function' || typeof source.off !== 'function' || typeof source.pause !== 'function' || typeof source.resume !== 'function') {
+    return null;
+  }
+  const body = source as NodeBodySource;
+  let detach: (() => void) | undefined;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (detach === undefined) {
+        const encoder = new TextEncoder();
+        const onData = (chunk: Uint8Array | string) => {
+          controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) body.pause();
+        };
+        const onEnd = () => {
+          detach?.();
+          controller.close();
+        };
+        const onError = (error: unknown) => {
+          detach?.();
+          controller.error(error);
+        };
+        detach = () => {
+          body.off('data', onData);
+          body.off('end', onEnd);
+          body.off('error', onError);
+        };
+        body.on('data', onData);
+        body.on('end', onEnd);
+        body.on('error', onError);
+      }
+      body.resume();
+    },
+    cancel() {
+      detach?.();
+      body.resume();
+    },
+  });
 }
 
 /**

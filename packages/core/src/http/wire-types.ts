@@ -190,3 +190,15 @@ export interface ErrorResponse {
 
 /** The actions a caller can take on a job over HTTP (`POST /jobs/:id/<action>`). */
 export type JobAction = 'retry' | 'cancel' | 'run-now';
+
+/** Actions on every job a filter matches: `POST /jobs/retry` and `POST /jobs/cancel`. */
+export type JobBulkAction = 'retry' | 'cancel';
+
+/**
+ * What `POST /jobs/retry` and `POST /jobs/cancel` answer: the jobs the filter matched within the
+ * caller's scope, and how many of them the action changed (see `tracker.retryMany`).
+ */
+export interface BulkActionResponse {
+  matched: number;
+  changed: number;
+}

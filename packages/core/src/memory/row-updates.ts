@@ -1,5 +1,6 @@
 import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type { Expectation, JobPatch, StoreFilter } from '../store/job-store.js';
+import { matchesMetadata } from '../store/metadata-filter-check.js';
 import { cloneError, cloneValue, copyIn, rowErrors, rowHistory, rowMetrics, type Row } from './clone.js';
 
 /**
@@ -74,7 +75,7 @@ export function applyPatch(row: Row, patch: JobPatch): void {
 export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
   const statuses = filter.status === undefined ? undefined : new Set<string>(filter.status);
   const types = filter.type === undefined ? undefined : new Set<string>(filter.type);
-  const { tenantId, ownerId, group, key, scheduleName, errorCode, parentId } = filter;
+  const { tenantId, ownerId, group, key, scheduleName, errorCode, metadata, parentId } = filter;
   const createdAfter = filter.createdAfter?.getTime();
   const createdBefore = filter.createdBefore?.getTime();
   const activeSince = filter.activeSince?.getTime();
@@ -87,6 +88,7 @@ export function compileFilter(filter: StoreFilter): (row: Row) => boolean {
     if (key !== undefined && row.key !== key) return false;
     if (scheduleName !== undefined && row.scheduleName !== scheduleName) return false;
     if (errorCode !== undefined && row.error?.code !== errorCode) return false;
+    if (metadata !== undefined && !matchesMetadata(row.metadata, metadata)) return false;
     if (parentId !== undefined && row.parentId !== parentId) return false;
     if (createdAfter !== undefined && row.createdAt < createdAfter) return false;
     if (createdBefore !== undefined && row.createdAt >= createdBefore) return false;

@@ -23,6 +23,7 @@ export type {
   QueryOrder,
 } from './job-store.js';
 export { MAX_INSERT_MANY } from './store-input.js';
+export type { MetadataFilter, MetadataValue } from './metadata-filter.js';
 export type {
   ScheduleStore,
   ScheduleRecord,

@@ -1,3 +1,4 @@
+import type { MetadataFilter } from './metadata-filter.js';
 import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
 import type { FlowStore } from './flow-store.js';
@@ -266,6 +267,8 @@ export interface StoreFilter {
   scheduleName?: string | null;
   /** Jobs whose current error (`job.error`) has this code. */
   errorCode?: string;
+  /** Jobs whose `metadata` has each of these top-level fields equal to its value (see `MetadataFilter`). */
+  metadata?: MetadataFilter;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;

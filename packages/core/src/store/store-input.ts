@@ -4,6 +4,7 @@ import { isJobStatus, isTerminal } from '../model/job-status.js';
 import { assertStorableDate, show } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, StoreFilter, StoreQuery } from './job-store.js';
+import { checkMetadataFilter } from './metadata-filter-check.js';
 import { refusePartialJob } from './store-refusals.js';
 import { toReadPlan } from './field-reads.js';
 
@@ -363,6 +364,7 @@ export function checkFilter(filter: StoreFilter): void {
   if (filter.key !== undefined) optionalText('key', filter.key);
   if (filter.scheduleName !== undefined) optionalText('scheduleName', filter.scheduleName);
   if (filter.errorCode !== undefined) requireText('errorCode', filter.errorCode);
+  if (filter.metadata !== undefined) checkMetadataFilter(filter.metadata);
   if (filter.parentId !== undefined && typeof filter.parentId !== 'string') {
     throw new JobValidationError('parentId', `must be a job id (a string); got ${show(filter.parentId)}.`);
   }

@@ -87,6 +87,33 @@ export function bulkActionsSuite(options: StoreContractOptions): void {
       await tracker.close();
     });
 
+    it('filters by metadata fields (whole-value equality, AND), counts and retries by them, refuses bad filters', async () => {
+      const tracker = createTracker({ store: store(), recoverIntervalMs: false });
+      const type = uniqueName('bulk.metadata');
+      const withMeta = (metadata: Record<string, unknown>) => ({ ...failedJob(type, 'tenant-m'), metadata });
+      const acme = withMeta({ customer: 'acme', tier: 2, dryRun: false, region: 'eu' });
+      const acmeUs = withMeta({ customer: 'acme', tier: 2.0, dryRun: true });
+      const globex = withMeta({ customer: 'globex', tier: 1 });
+      const lookalikes = [withMeta({ customer: ['acme'], tier: '2' }), withMeta({ tier: 2 }), withMeta({ customer: 'ACME' }), withMeta({ customer: { name: 'acme' } }), withMeta({})];
+      await insertAll([acme, acmeUs, globex, ...lookalikes]);
+      const ids = async (metadata: Record<string, string | number | boolean>) =>
+        (await tracker.list({ type, metadata })).jobs.map((job) => job.id).sort();
+      expect(await ids({ customer: 'acme' })).toEqual([acme.id, acmeUs.id].sort());
+      expect(await ids({ customer: 'acme', tier: 2 })).toEqual([acme.id, acmeUs.id].sort());
+      expect(await ids({ customer: 'acme', dryRun: false })).toEqual([acme.id]);
+      expect(await ids({ tier: 1 })).toEqual([globex.id]);
+      expect(await ids({ tier: '2' })).toEqual([lookalikes[0]!.id]);
+      expect(await ids({ customer: 'nobody' })).toEqual([]);
+      expect(await tracker.stats({ type, metadata: { customer: 'acme' } })).toMatchObject({ total: 2 });
+      expect(await tracker.retryMany({ type, metadata: { customer: 'acme', dryRun: true } })).toEqual({ matched: 1, changed: 1 });
+      expect((await tracker.get(acmeUs.id))?.status).toBe('queued');
+      expect((await tracker.get(acme.id))?.status).toBe('failed');
+      for (const bad of [{}, [], 'customer=acme', { 'a.b': 1 }, { $where: 1 }, { c: null }, { c: { $gt: '' } }, { c: Number.NaN }, { c: [1] }]) {
+        await expect(tracker.list({ type, metadata: bad as never })).rejects.toMatchObject({ code: 'invalid_input' });
+      }
+      await tracker.close();
+    });
+
     it("lists oldest first with order: 'oldest', paging by cursor both ways", async () => {
       const tracker = createTracker({ store: store(), recoverIntervalMs: false });
       const type = uniqueName('list.order');

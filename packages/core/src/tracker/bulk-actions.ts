@@ -29,7 +29,7 @@ const READ_NOTHING_LARGE = { payload: 'omit', result: 'omit', metadata: 'omit' }
 export async function actOnMatches(
   store: JobStore,
   filter: JobFilter,
-  act: (id: string, scope: JobScope | undefined) => Promise<Job>,
+  act: (job: Job, scope: JobScope | undefined) => Promise<Job>,
 ): Promise<BulkActionResult> {
   const storeFilter = readInput('filter', () => checkBulkFilter(filter));
   if (storeFilter === null) return { matched: 0, changed: 0 };
@@ -44,7 +44,7 @@ export async function actOnMatches(
       const outcomes = await Promise.all(
         page.jobs.slice(start, start + IN_FLIGHT).map(async (job) => {
           try {
-            await act(job.id, scope);
+            await act(job, scope);
             return true;
           } catch (error) {
             // Refused for this job (its state, its key, gone): the others go on. A store failure stops the run.
@@ -60,7 +60,7 @@ export async function actOnMatches(
   }
 }
 
-const FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'key', 'scheduleName', 'errorCode', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
+const FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
 
 /** A list filter with at least one condition (an empty one would act on every job of the store). */
 function checkBulkFilter(filter: JobFilter): StoreFilter | null {

@@ -150,8 +150,9 @@ export class ByIdLifecycle {
     return job;
   }
 
-  async cancel(id: string, scope?: JobScope): Promise<Job> {
-    const job = await this.change(id, 'cancel', (current) => cancelTransition(current, new Date(this.deps.clock.clock.now())), scope, DECIDE_WITHOUT_DATA);
+  /** `read`: the job as a page of `cancelMany` just read it, tried before reading it again. */
+  async cancel(id: string, scope?: JobScope, read?: Job): Promise<Job> {
+    const job = await this.change(id, 'cancel', (current) => cancelTransition(current, new Date(this.deps.clock.clock.now())), scope, DECIDE_WITHOUT_DATA, read);
     this.writers.get(id)?.abandon();
     this.writers.delete(id);
     this.settled(id);
@@ -160,9 +161,10 @@ export class ByIdLifecycle {
     return job;
   }
 
-  retry(id: string, scope?: JobScope): Promise<Job> {
+  /** `read`: as for {@link cancel}. */
+  retry(id: string, scope?: JobScope, read?: Job): Promise<Job> {
     const { settings, clock } = this.deps;
-    return this.change(id, 'retry', (current) => retryTransition(current, new Date(clock.clock.now()), settings), scope, DECIDE_WITHOUT_DATA);
+    return this.change(id, 'retry', (current) => retryTransition(current, new Date(clock.clock.now()), settings), scope, DECIDE_WITHOUT_DATA, read);
   }
 
   /** See `Tracker.runNow`. */
@@ -211,15 +213,19 @@ export class ByIdLifecycle {
     this.closed = true;
   }
 
-  /** Read, decide, compare-and-set; re-decides on a lost race a few times before giving up. */
-  private async change(id: string, action: string, decide: (current: Job) => JobPatch, scope?: JobScope, read?: FieldReads): Promise<Job> {
+  /**
+   * Read, decide, compare-and-set; re-decides on a lost race a few times before giving up.
+   * `known`: the job as the caller just read it (a bulk action's page), decided on first instead
+   * of reading it again; the compare-and-set fails if it changed since, and the next try reads.
+   */
+  private async change(id: string, action: string, decide: (current: Job) => JobPatch, scope?: JobScope, read?: FieldReads, known?: Job): Promise<Job> {
     const { store } = this.deps;
     const checkedScope = scope === undefined ? undefined : checkReadScope(scope);
     if (!isUuid(id)) throw new JobNotFoundError(String(id));
     // Scope in the store's query: an out-of-scope job is never read, just like a missing one.
     const options = readOptions(checkedScope, read);
     for (let tries = 0; tries < 5; tries++) {
-      const current = await (options ? store.get(id, options) : store.get(id));
+      const current = tries === 0 && known !== undefined && known.id === id ? known : await (options ? store.get(id, options) : store.get(id));
       if (!current || !inScope(current, checkedScope)) throw new JobNotFoundError(id);
       const patch = decide(current);
       const expected: Expectation = { status: current.status, attempt: current.attempt, leaseOwner: current.lease?.owner ?? null };

@@ -4,6 +4,8 @@ import type { JobScope } from '../model/job.js';
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import type { FieldReads, StoreFilter } from '../store/job-store.js';
 import { checkReadScope, inReadScope } from '../store/field-reads.js';
+import { checkMetadataFilter } from '../store/metadata-filter-check.js';
+import type { MetadataFilter } from '../store/metadata-filter.js';
 import { dateTime } from '../util/dates.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { assertStorableDate, show, storableText } from './validate-input.js';
@@ -21,6 +23,12 @@ export interface JobFilter {
   scheduleName?: string | null;
   /** Jobs whose current error has this code (e.g. `'http_503'`, `'job_timeout'`, `'lease_expired'`). */
   errorCode?: string;
+  /**
+   * Jobs whose `metadata` has each of these top-level fields equal to its value, e.g.
+   * `{ customerId: 'c-42', dryRun: false }` (strings, finite numbers, booleans; at most 20 fields).
+   * Indexed on PostgreSQL (GIN) and MongoDB (wildcard index).
+   */
+  metadata?: MetadataFilter;
   parentId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
@@ -93,6 +101,7 @@ function storeFilterOf(filter: JobFilter): StoreFilter | null {
     if (storableText(errorCode) !== errorCode) matchesNothing = true;
     out.errorCode = errorCode;
   }
+  if (filter.metadata !== undefined) out.metadata = checkMetadataFilter(filter.metadata);
   const group = filter.group;
   if (group !== undefined) {
     if (group !== null && typeof group !== 'string') throw new JobValidationError('group', `must be a string or null; got ${show(group)}.`);

@@ -340,7 +340,7 @@ export class Tracker {
    * @throws {StoreError} when the store fails (the jobs changed before stay changed).
    */
   retryMany(filter: JobFilter): Promise<BulkActionResult> {
-    return actOnMatches(this.store, filter, (id, scope) => this.retry(id, scope));
+    return actOnMatches(this.store, filter, (job, scope) => this.byId.retry(job.id, scope, job));
   }
 
   /**
@@ -348,7 +348,7 @@ export class Tracker {
    * handlers that run here), 500 at a time. The filter as for `retryMany`. @throws as `retryMany`.
    */
   cancelMany(filter: JobFilter): Promise<BulkActionResult> {
-    return actOnMatches(this.store, filter, (id, scope) => this.cancel(id, scope));
+    return actOnMatches(this.store, filter, (job, scope) => this.byId.cancel(job.id, scope, job));
   }
 
 

@@ -7,7 +7,7 @@ import {
   type JobHistoryEntry,
   type JobStatus,
 } from '@jobtrail/core';
-import type { ClaimRequest, Expectation, JobPatch, StoreFilter } from '@jobtrail/core/store';
+import type { ClaimRequest, Expectation, JobPatch, MetadataFilter, StoreFilter } from '@jobtrail/core/store';
 import { makeJob, queryAll } from '@jobtrail/core/testing';
 import fc from 'fast-check';
 import { find, Query, update } from 'mingo';
@@ -38,6 +38,7 @@ const OWNERS = ['w1', 'w2'] as const;
 
 interface JobSpec {
   type: number;
+  metadata: number;
   status: JobStatus;
   attempt: number;
   priority: number;
@@ -92,8 +93,12 @@ const historyEntry: fc.Arbitrary<JobHistoryEntry> = fc.oneof(
   }),
 );
 
+/** Metadata a job may have: arrays holding a filter's value and look-alike types must not match. */
+const METADATA: ReadonlyArray<Record<string, unknown>> = [{}, { c: 'a' }, { c: 'b', n: 1 }, { c: ['a'] }, { n: 1.0, f: true }, { n: '1' }, { f: false, c: 'a' }];
+
 const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   type: fc.integer({ min: 0, max: TYPES.length - 1 }),
+  metadata: fc.integer({ min: 0, max: METADATA.length - 1 }),
   status: fc.constantFrom(...JOB_STATUSES),
   attempt: fc.integer({ min: 0, max: 3 }),
   priority: fc.integer({ min: -1, max: 2 }),
@@ -129,6 +134,7 @@ function buildJob(spec: JobSpec): Job {
     lease: spec.lease === null ? null : { owner: OWNERS[spec.lease.owner]!, expiresAt: at(spec.lease.expires) },
     metrics: spec.metrics,
     history: spec.history,
+    metadata: METADATA[spec.metadata]!,
   });
 }
 
@@ -214,6 +220,7 @@ describe('document semantics (mingo against the memory store)', () => {
         group: fc.constantFrom(null, 'g1'),
         scheduleName: fc.constantFrom(null, 'nightly'),
         errorCode: fc.constantFrom('http_503', 'job_timeout'),
+        metadata: fc.constantFrom<MetadataFilter>({ c: 'a' }, { n: 1 }, { c: 'b', n: 1 }, { n: '1' }, { f: true }, { f: false, c: 'a' }),
         createdAfter: fc.integer({ min: 0, max: 5 }),
         createdBefore: fc.integer({ min: 0, max: 5 }),
         activeSince: fc.integer({ min: 0, max: 5 }),
@@ -231,6 +238,7 @@ describe('document semantics (mingo against the memory store)', () => {
           ...(spec.group === undefined ? {} : { group: spec.group }),
           ...(spec.scheduleName === undefined ? {} : { scheduleName: spec.scheduleName }),
           ...(spec.errorCode === undefined ? {} : { errorCode: spec.errorCode }),
+          ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
           ...(spec.createdAfter === undefined ? {} : { createdAfter: at(spec.createdAfter) }),
           ...(spec.createdBefore === undefined ? {} : { createdBefore: at(spec.createdBefore) }),
           ...(spec.activeSince === undefined ? {} : { activeSince: at(spec.activeSince) }),
@@ -307,6 +315,7 @@ describe('document semantics (mingo against the memory store)', () => {
       const { memory, docs, jobs } = await seed([
         {
           type: 0,
+          metadata: 0,
           status: 'running',
           attempt: 1,
           priority: 0,

@@ -18,6 +18,29 @@ describe('storeFilter (query, count, sumMetrics)', () => {
     expect(storeFilter({})).toEqual({});
   });
 
+  it('matches metadata fields by whole value, as the memory and PostgreSQL stores do', () => {
+    const match = storeFilter({ metadata: { c: 'a', n: 1, f: false } });
+    expect(match).toEqual({
+      'metadata.c': { $eq: 'a', $not: { $type: 'array' } },
+      'metadata.n': { $eq: 1, $not: { $type: 'array' } },
+      'metadata.f': { $eq: false, $not: { $type: 'array' } },
+    });
+    const query = new Query(match);
+    expect(query.test({ metadata: { c: 'a', n: 1.0, f: false, other: 'x' } })).toBe(true);
+    // An array holding the value, a look-alike type, a missing field: no match.
+    expect(query.test({ metadata: { c: ['a'], n: 1, f: false } })).toBe(false);
+    expect(query.test({ metadata: { c: 'a', n: '1', f: false } })).toBe(false);
+    expect(query.test({ metadata: { c: 'a', n: 1 } })).toBe(false);
+    expect(query.test({ metadata: {} })).toBe(false);
+  });
+
+  it('refuses a metadata field name MongoDB would read as a path or an operator', () => {
+    for (const name of ['a.b', '$where', '']) {
+      expect(() => storeFilter({ metadata: { [name]: 'x' } })).toThrow(JobValidationError);
+    }
+    expect(() => storeFilter({ metadata: { c: { $gt: '' } as unknown as string } })).toThrow(JobValidationError);
+  });
+
   it('combines every condition', () => {
     expect(
       storeFilter({

@@ -1,4 +1,5 @@
-import type { StoreFilter, StoreQuery } from '@jobtrail/core/store';
+import { JobValidationError } from '@jobtrail/core';
+import type { MetadataFilter, StoreFilter, StoreQuery } from '@jobtrail/core/store';
 import type { Filter, Sort } from 'mongodb';
 import type { JobDocument } from '../mapping/job-document.js';
 import { filterValue, filterValues } from '../validation/checks.js';
@@ -24,6 +25,7 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
   if (filter.key !== undefined) match.key = filterValue('key', filter.key);
   if (filter.scheduleName !== undefined) match.scheduleName = filterValue('scheduleName', filter.scheduleName);
   if (filter.errorCode !== undefined) (match as Record<string, unknown>)['error.code'] = filterValue('errorCode', filter.errorCode);
+  if (filter.metadata !== undefined) Object.assign(match, metadataConditions(filter.metadata));
   if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
     const created: { $gte?: Date; $lt?: Date } = {};
     if (filter.createdAfter !== undefined) created.$gte = filterValue('createdAfter', filter.createdAfter);
@@ -36,6 +38,23 @@ export function storeFilter(filter: StoreFilter): Filter<JobDocument> {
     match.$or = [{ status: { $in: [...KEY_HOLDING_STATUSES] } }, { finishedAt: { $gte: since } }];
   }
   return match;
+}
+
+/**
+ * `metadata: { field: value }` as one condition per field on `metadata.<field>`. A plain equality
+ * would also match an array holding the value (MongoDB's array rule); the other stores compare the
+ * whole value, so arrays are left out. Field names are checked by core (no `.`, no leading `$`):
+ * checked again here, as a name is a path to MongoDB.
+ */
+function metadataConditions(metadata: MetadataFilter): Record<string, unknown> {
+  const conditions: Record<string, unknown> = {};
+  for (const name of Object.keys(metadata)) {
+    if (name === '' || name.includes('.') || name.startsWith('$')) {
+      throw new JobValidationError('metadata', `field names must not be empty, hold "." or start with "$"; got ${JSON.stringify(name)}.`);
+    }
+    conditions[`metadata.${name}`] = { $eq: filterValue(`metadata.${name}`, metadata[name]), $not: { $type: 'array' } };
+  }
+  return conditions;
 }
 
 /** Oldest first (`order: 'oldest'`). */

@@ -64,6 +64,12 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
     name: 'jobtrail_parent_recent',
     key: { parentId: 1, _id: -1 },
   },
+  {
+    // the metadata list filter: equality on any top-level metadata field (a wildcard index, one
+    // entry per field of each job's metadata; MongoDB 4.2+).
+    name: 'jobtrail_metadata',
+    key: { 'metadata.$**': 1 },
+  },
 ];
 
 

@@ -272,8 +272,25 @@ const v5AddFlowControl: MigrationStep = {
   },
 };
 
+/**
+ * Version 6: the `metadata` list filter (`{ field: value }`, `metadata @> …`) gets a GIN index.
+ * `jsonb_path_ops` (smaller and faster than the default opclass, and containment is all the filter
+ * asks); partial on non-empty metadata, so jobs without any cost nothing at insert. Steps run in
+ * one transaction, so it is not built `CONCURRENTLY`: on a large table, create it by hand first
+ * (`CREATE INDEX CONCURRENTLY`, same name and definition) and the step's `IF NOT EXISTS` keeps it.
+ */
+const v6IndexMetadata: MigrationStep = {
+  version: 6,
+  name: 'index-metadata',
+  timestamp: 1767225600006,
+  up: (n) => [
+    `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(n.index.metadata)} ON ${n.qualified} USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb`,
+  ],
+  down: (n) => [`DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.metadata)}`],
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl, v6IndexMetadata];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

@@ -41,6 +41,8 @@ export interface TableNames {
     readonly running: string;
     /** Claimable jobs of a group, in claim order: the groups of a controlled type and their heads. */
     readonly groupClaim: string;
+    /** GIN (jsonb_path_ops) on non-empty metadata: the `metadata` list filter. */
+    readonly metadata: string;
   };
   readonly constraint: {
     readonly primaryKey: string;
@@ -154,6 +156,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
       prune: `${table}_prune_idx`,
       running: `${table}_running_idx`,
       groupClaim: `${table}_group_claim_idx`,
+      metadata: `${table}_metadata_idx`,
     },
     constraint: {
       primaryKey: `${table}_pkey`,

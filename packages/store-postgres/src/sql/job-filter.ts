@@ -31,6 +31,11 @@ export function filterConditions(filter: StoreFilter, params: unknown[], alias =
     else conditions.push(`${column(name)} = ${param(value)}`);
   }
   if (filter.errorCode !== undefined) conditions.push(`${column('error')} ->> 'code' = ${param(filter.errorCode)}`);
+  if (filter.metadata !== undefined) {
+    // Containment of scalars is equality (a nested array never contains a scalar). The second
+    // condition repeats the partial GIN index's predicate so the planner can use it.
+    conditions.push(`${column('metadata')} @> ${param(JSON.stringify(filter.metadata))}::jsonb`, `${column('metadata')} <> '{}'::jsonb`);
+  }
   if (filter.parentId !== undefined) {
     // Not a job id: no job can have it as parent (and a uuid cast would fail).
     if (!isUuid(filter.parentId)) conditions.push('false');
