@@ -27,16 +27,19 @@ export class Output {
   }
 }
 
-/** A plain table (no colours: the output is often piped or logged). */
+/** No colours (the output is often piped or logged) and no rule between rows. */
+const STYLE = { head: [], border: [], compact: true };
+
+/** A table with a header row. */
 export function table(head: string[], rows: string[][]): string {
-  const rendered = new Table({ head, style: { head: [], border: [] } });
+  const rendered = new Table({ head, style: STYLE });
   rendered.push(...rows);
   return rendered.toString();
 }
 
 /** Label/value rows, for one record. */
 export function recordTable(rows: [string, string][]): string {
-  const rendered = new Table({ style: { head: [], border: [] } });
+  const rendered = new Table({ style: STYLE });
   rendered.push(...rows.map(([label, value]) => ({ [label]: value })));
   return rendered.toString();
 }
@@ -44,6 +47,11 @@ export function recordTable(rows: [string, string][]): string {
 /** An instant as `2026-11-30T06:00:00Z` (seconds are enough to read; `--json` has the ms). */
 export function formatDate(value: Date | null | undefined): string {
   return value ? value.toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
+}
+
+/** `a, b or c`. */
+export function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
 /** Any field value in one cell, cut at `max` characters. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliUsageError } from '../cli-errors.js';
 import { addCommonFlags, outputFor, withSession, type CommandContext, type CommonFlags } from '../command-context.js';
 import { addJobFilterFlags, describeFilter, toJobFilter, type JobFilterFlags } from '../job-filter-options.js';
-import { formatDate, table } from '../output.js';
+import { formatDate, orList, table } from '../output.js';
 import type { StoreSession } from '../store-session.js';
 
 interface BulkFlags extends CommonFlags, JobFilterFlags {
@@ -71,7 +71,7 @@ function registerBulk(program: Command, context: CommandContext, action: BulkAct
         const preview = await withSession(flags, context, (session) => dryRun(session, filter, action));
         output.result({ dryRun: true, filter: shown, ...preview }, () => {
           const verb = action.name === 'retry' ? 'retry' : 'cancel';
-          const line = `Dry run: would ${verb} ${preview.wouldChange} of ${preview.matched} matching job${preview.matched === 1 ? '' : 's'} (only ${action.from.join(', ')} jobs can be changed). Nothing was changed.`;
+          const line = `Dry run: would ${verb} ${preview.wouldChange} of ${preview.matched} matching job${preview.matched === 1 ? '' : 's'} (only ${orList(action.from)} jobs can be changed). Nothing was changed.`;
           if (preview.sample.length === 0) return line;
           const rows = preview.sample.map((job) => [job.id, job.type, job.status, formatDate(job.createdAt)]);
           return `${line}\n${table(['id', 'type', 'status', 'created'], rows)}`;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliUsageError } from '../cli-errors.js';
 import { addCommonFlags, outputFor, withSession, type CommandContext, type CommonFlags } from '../command-context.js';
 import { DURATION_HELP, parseDuration } from '../duration.js';
-import { table } from '../output.js';
+import { formatDate, table } from '../output.js';
 import type { StoreSession } from '../store-session.js';
 
 type PruneFlags = CommonFlags & Partial<Record<TerminalStatus, string>> & { dryRun?: boolean };
@@ -41,12 +41,16 @@ export function registerPrune(program: Command, context: CommandContext): void {
         const counts = await withSession(flags, context, (session) => countPrunable(session, olderThanMs));
         const total = Object.values(counts.wouldDelete).reduce((sum, count) => sum + count, 0);
         output.result({ dryRun: true, olderThan, ...counts, total }, () => {
-          const rows = statuses.map((status) => [status, olderThan[status]!, counts.cutoffs[status]!, String(counts.wouldDelete[status])]);
+          const rows = statuses.map((status) => [status, olderThan[status]!, formatDate(new Date(counts.cutoffs[status]!)), String(counts.wouldDelete[status])]);
           return `Dry run: would delete ${total} job${total === 1 ? '' : 's'}. Nothing was deleted.\n${table(['status', 'older than', 'finished before', 'jobs'], rows)}`;
         });
         return;
       }
-      const deleted = await withSession(flags, context, (session) => session.tracker.prune({ olderThanMs, statuses }));
+      const deleted = await withSession(flags, context, async (session) => {
+        // Cut-offs on the database's clock, as the dry run judges them, not on this machine's.
+        await session.tracker.clockReady();
+        return session.tracker.prune({ olderThanMs, statuses });
+      });
       output.result({ dryRun: false, olderThan, deleted }, () => `Deleted ${deleted} job${deleted === 1 ? '' : 's'}.`);
     });
 }

@@ -19,14 +19,21 @@ export function registerShow(program: Command, context: CommandContext): void {
   });
 }
 
+/** Shown in their own rows or table; `--json` has every field as stored. */
+const SHOWN_APART = new Set(['attempt', 'maxAttempts', 'error', 'errors', 'history']);
+
 function renderJob(job: Job): string {
-  const fields = Object.entries(job).filter(([name]) => name !== 'history' && name !== 'errors');
-  const rendered = recordTable(fields.map(([name, value]) => [name, formatValue(value, 200)]));
+  // Empty fields (no key, no group, no lease...) say nothing: left out.
+  const fields = Object.entries(job).filter(([name, value]) => !SHOWN_APART.has(name) && value !== null && value !== undefined && value !== '');
+  const rows: [string, string][] = fields.map(([name, value]) => [name, formatValue(value, 200)]);
+  rows.splice(rows.findIndex(([name]) => name === 'status') + 1, 0, ['attempt', `${job.attempt} of ${job.maxAttempts}`]);
+  if (job.error !== null) rows.push(['error', formatValue(`${job.error.code ?? job.error.name ?? 'error'}: ${job.error.message}`, 200)]);
+  const rendered = recordTable(rows);
   if (job.history.length === 0) return rendered;
-  const rows = job.history.map((entry: JobHistoryEntry) =>
+  const historyRows = job.history.map((entry: JobHistoryEntry) =>
     entry.kind === 'attempt'
       ? [`attempt ${entry.attempt}`, entry.outcome, formatDate(entry.startedAt), formatDate(entry.finishedAt), formatValue(entry.error === null ? '' : `${entry.error.code ?? ''} ${entry.error.message}`.trim(), 80)]
       : [`retry after ${entry.afterAttempt}`, 'retried', '', formatDate(entry.at), ''],
   );
-  return `${rendered}\nHistory:\n${table(['entry', 'outcome', 'started', 'finished', 'error'], rows)}`;
+  return `${rendered}\nHistory:\n${table(['entry', 'outcome', 'started', 'finished', 'error'], historyRows)}`;
 }
