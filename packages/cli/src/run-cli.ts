@@ -48,18 +48,33 @@ function report(error: unknown, stderr: TextSink): ExitCode {
   }
   // A flag value core refused (an unknown --status, a bad --parent-id): nothing was done.
   if (JobValidationError.isInstance(error)) {
-    stderr.write(`jobtrail: invalid value for ${flagOf(error.field)}: ${error.message}\n`);
+    const flag = FLAG_OF_FIELD[error.field];
+    // Core's message starts with its field's name ("status: ..."): the flag's name replaces it.
+    const reason = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+    stderr.write(`jobtrail: ${flag === undefined ? error.message : `${flag}: ${reason}`}\n`);
     return EXIT_CODES.usage;
   }
   stderr.write(`jobtrail: ${reasonOf(error)}${hintFor(error)}\n`);
   return EXIT_CODES.failed;
 }
 
-/** `errorCode` → `--error-code`, for messages about a filter field. */
-function flagOf(field: string): string {
-  const renamed: Record<string, string> = { createdAfter: '--since', createdBefore: '--until' };
-  return renamed[field] ?? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-}
+/** The flag behind each field of the tracker's input, to name it when core refuses a value. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  status: '--status',
+  type: '--type',
+  errorCode: '--error-code',
+  key: '--key',
+  group: '--group',
+  scheduleName: '--schedule-name',
+  tenantId: '--tenant-id',
+  ownerId: '--owner-id',
+  parentId: '--parent-id',
+  createdAfter: '--since',
+  createdBefore: '--until',
+  limit: '--limit',
+  cursor: '--cursor',
+  order: '--order',
+};
 
 /** PostgreSQL's undefined_table (42P01) almost always means the store was never migrated. */
 function hintFor(error: unknown): string {

@@ -88,7 +88,9 @@ describe('stats', () => {
   it('refuses an unknown status (exit 2) without a stack trace', async () => {
     const result = await run(['stats', ...db.flags, '--status', 'broken']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^jobtrail: invalid value for --status: .*"broken" is not a status/);
+    expect(result.stderr).toMatch(/^jobtrail: --status: "broken" is not a status; use one of queued, /);
+    const parent = await run(['list', ...db.flags, '--parent-id', 'x']);
+    expect(parent).toMatchObject({ code: 2, stderr: 'jobtrail: --parent-id: must be a job id; got "x".\n' });
     expect(result.stdout).toBe('');
   });
 });
