@@ -7,7 +7,11 @@
 //                                      devDependencies "*" (links the workspace and puts the
 //                                      dependency in turbo's build graph, which ignores peers)
 //   private workspace -> @jobtrail/* : "*" (always the workspace copy, never the registry)
-//   no @jobtrail/* package in a published package's "dependencies"
+//   no @jobtrail/* package in a published library's "dependencies"
+//   published application -> @jobtrail/* : "dependencies" at exactly X.Y.Z (an application is a
+//                                      package with a "bin", e.g. @jobtrail/cli: it is installed
+//                                      on its own, so it brings the very versions it was released
+//                                      and tested with; the fixed group releases them together)
 //
 // `npm run version-packages` runs it after `changeset version`: with
 // onlyUpdatePeerDependentsWhenOutOfRange changesets leaves an in-range peer range as it is, so this
@@ -41,6 +45,7 @@ const problems = [];
 for (const m of manifests) {
   const { json } = m;
   const published = json.private !== true;
+  const application = published && json.bin !== undefined;
   const expect = (field, name, wanted) => {
     const current = json[field]?.[name];
     if (current === wanted) return;
@@ -51,6 +56,7 @@ for (const m of manifests) {
     for (const name of Object.keys(json[field] ?? {})) {
       if (!versions.has(name)) continue;
       if (field === 'peerDependencies') expect(field, name, peerRange(versions.get(name)));
+      else if (application && field === 'dependencies') expect(field, name, versions.get(name));
       else if (published && field === 'dependencies') {
         problems.push(`${path.relative(root, m.file)}: "${name}" belongs in peerDependencies (and devDependencies "*"), not dependencies`);
         if (!check) {

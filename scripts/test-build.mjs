@@ -71,6 +71,9 @@ const EXPECTED_EXPORTS = {
   '@jobtrail/store-mongo': {
     '.': ['MongoJobStore', 'JOB_INDEXES', 'DEFAULT_COLLECTION_NAME', 'TransactionDedupeError'],
   },
+  '@jobtrail/cli': {
+    '.': ['runCli', 'EXIT_CODES', 'CliError', 'CliUsageError', 'CliConnectionError', 'CliNotFoundError'],
+  },
   '@jobtrail/otel': {
     '.': ['instrument', 'jobtrailTelemetry', 'formatTraceparent', 'parseTraceparent', 'METRIC_MESSAGING_PROCESS_DURATION'],
   },
