@@ -1,4 +1,5 @@
-import type { JobFilter, JobStatus } from '@jobtrail/core';
+import type { JobFilter, JobStatus, MetadataFilter } from '@jobtrail/core';
+import { CliUsageError } from './cli-errors.js';
 import type { Command } from 'commander';
 import { parseInstant } from './duration.js';
 
@@ -13,6 +14,7 @@ export interface JobFilterFlags {
   tenantId?: string;
   ownerId?: string;
   parentId?: string;
+  metadata?: string;
   since?: string;
   until?: string;
 }
@@ -35,6 +37,7 @@ export function addJobFilterFlags(command: Command): Command {
     .option('--tenant-id <id>', 'only jobs of this tenant')
     .option('--owner-id <id>', 'only jobs of this owner')
     .option('--parent-id <id>', 'only children of this job')
+    .option('--metadata <json>', `only jobs whose metadata has these top-level fields and values, as a JSON object ('{"customerId":"c-42"}')`)
     .option('--since <when>', "only jobs created after this: a duration back from now ('1h', '7d') or an ISO date-time")
     .option('--until <when>', "only jobs created before this: a duration back from now ('30m') or an ISO date-time");
 }
@@ -51,9 +54,19 @@ export function toJobFilter(flags: JobFilterFlags, now: number): JobFilter {
   if (flags.tenantId !== undefined) filter.tenantId = flags.tenantId;
   if (flags.ownerId !== undefined) filter.ownerId = flags.ownerId;
   if (flags.parentId !== undefined) filter.parentId = flags.parentId;
+  if (flags.metadata !== undefined) filter.metadata = parseMetadata(flags.metadata);
   if (flags.since !== undefined) filter.createdAfter = parseInstant(flags.since, '--since', now);
   if (flags.until !== undefined) filter.createdBefore = parseInstant(flags.until, '--until', now);
   return filter;
+}
+
+/** `--metadata '{"tier":2}'`: JSON, so numbers and booleans keep their type; core checks the rest. */
+function parseMetadata(text: string): MetadataFilter {
+  try {
+    return JSON.parse(text) as MetadataFilter;
+  } catch {
+    throw new CliUsageError(`--metadata: must be a JSON object such as '{"customerId":"c-42"}'; got ${JSON.stringify(text)}.`);
+  }
 }
 
 /** The filter as JSON shows it (dates as ISO strings), for `--json` answers of bulk commands. */

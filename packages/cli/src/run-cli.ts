@@ -69,6 +69,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   tenantId: '--tenant-id',
   ownerId: '--owner-id',
   parentId: '--parent-id',
+  metadata: '--metadata',
   createdAfter: '--since',
   createdBefore: '--until',
   limit: '--limit',

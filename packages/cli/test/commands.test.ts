@@ -122,6 +122,20 @@ describe('list', () => {
     expect(text.stdout).toMatch(/More: --cursor [0-9a-f-]{36}\n$/);
   });
 
+  it('filters by metadata given as JSON; bad JSON or a bad field is a usage error (exit 2)', async () => {
+    const type = uniqueType('list.metadata');
+    const acme = await db.tracker.enqueue(type, {}, { metadata: { customerId: 'acme', tier: 2 } });
+    await db.tracker.enqueue(type, {}, { metadata: { customerId: 'acme', tier: '2' } });
+    const byMetadata = await run(['list', ...db.flags, '--type', type, '--metadata', '{"customerId":"acme","tier":2}', '--json']);
+    expect(byMetadata.json<{ jobs: Job[] }>().jobs.map((job) => job.id)).toEqual([acme.id]);
+    const badJson = await run(['list', ...db.flags, '--metadata', 'customerId=acme']);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toMatch(/^jobtrail: --metadata: must be a JSON object/);
+    const badField = await run(['retry', ...db.flags, '--metadata', '{"a.b":1}']);
+    expect(badField.code).toBe(2);
+    expect(badField.stderr).toMatch(/^jobtrail: --metadata: /);
+  });
+
   it('filters by status, error code and tenant; a filter matching nothing lists nothing (exit 0)', async () => {
     const type = uniqueType('list.sync');
     const timedOut = await failedJob(db.tracker, type, codedError('too slow', 'job_timeout'), { tenantId: 'acme' });
