@@ -42,6 +42,7 @@ export {
   JobValidationError,
   InvalidProgressError,
   StoreError,
+  BulkActionError,
   ScheduleNotFoundError,
   defineErrorKind,
 } from './errors/jobtrail-error.js';

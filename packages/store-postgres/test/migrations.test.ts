@@ -532,6 +532,23 @@ describe('migration 6: metadata index', () => {
     await store.close();
   });
 
+  it('rebuilds an invalid index of its name (a failed CREATE INDEX CONCURRENTLY) and keeps a valid one', async () => {
+    const { dataSource, schema } = await database('migrate_metadata_invalid');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 5));
+    const index = `"${schema}".jobtrail_jobs_metadata_idx`;
+    await dataSource.query(`CREATE INDEX jobtrail_jobs_metadata_idx ON ${store.names.qualified} USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb`);
+    // What a failed concurrent build leaves: the index, marked invalid.
+    await dataSource.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = $1::regclass`, [index]);
+    const validity = async () =>
+      ((await dataSource.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = $1::regclass`, [index])) as Array<{ valid: boolean }>)[0]!.valid;
+    expect(await validity()).toBe(false);
+    expect(await store.migrate()).toEqual({ applied: [6], version: 6 });
+    expect(await validity()).toBe(true);
+    await store.close();
+  });
+
   it('upgrades a version 5 table in place: only the index is added', async () => {
     const { dataSource, schema } = await database('migrate_upgrade_v5');
     const store = new PostgresJobStore({ dataSource });

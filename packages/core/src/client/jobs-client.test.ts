@@ -101,6 +101,9 @@ describe('JobsClient requests', () => {
     // Metadata goes as JSON with its fields sorted, so equal filters share one query string.
     expect(toQueryString({ metadata: { tier: 2, customer: 'acme' } })).toBe(`?metadata=${encodeURIComponent('{"customer":"acme","tier":2}')}`);
     expect(toQueryString({ metadata: { b: true, a: 'x' } })).toBe(toQueryString({ metadata: { a: 'x', b: true } }));
+    // Undefined fields are left out like undefined params; nothing left means no metadata filter.
+    expect(toQueryString({ metadata: { a: 'x', b: undefined } })).toBe(toQueryString({ metadata: { a: 'x' } }));
+    expect(toQueryString({ metadata: { b: undefined }, limit: 5 })).toBe('?limit=5');
     expect(toQueryString({})).toBe('');
   });
 

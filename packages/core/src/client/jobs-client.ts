@@ -130,8 +130,11 @@ export function toQueryString(params: object): string {
     } else if (isDate(value)) {
       search.set(key, new Date(dateTime(value)).toISOString());
     } else if (typeof value === 'object') {
-      // Fields sorted, so equal filters make one query string and share one poller.
-      const fields = Object.keys(value).sort();
+      // Fields sorted, so equal filters make one query string and share one poller; undefined
+      // fields are left out as undefined params are, and no field left means no filter.
+      const fields = Object.keys(value)
+        .filter((field) => (value as Record<string, unknown>)[field] !== undefined)
+        .sort();
       if (fields.length > 0) search.set(key, JSON.stringify(Object.fromEntries(fields.map((field) => [field, (value as Record<string, unknown>)[field]]))));
     } else {
       search.set(key, String(value));

@@ -150,6 +150,32 @@ export class InvalidTransitionError extends JobtrailError {
   }
 }
 
+/**
+ * `retryMany` / `cancelMany` stopped part-way because the store failed (`cause`, a `StoreError`).
+ * `matched` and `changed` count what was done before: those jobs stay changed, and running the
+ * same call again finishes the rest (jobs already changed no longer match, or are refused).
+ */
+export class BulkActionError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:BulkActionError');
+  }
+
+  readonly action: 'retry' | 'cancel';
+  readonly matched: number;
+  readonly changed: number;
+  constructor(action: 'retry' | 'cancel', done: { matched: number; changed: number }, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'bulk_action_interrupted',
+      `${action === 'retry' ? 'retryMany' : 'cancelMany'} stopped after changing ${done.changed} of ${done.matched} matched jobs (run it again to finish): ${reason}`,
+      { cause },
+    );
+    this.action = action;
+    this.matched = done.matched;
+    this.changed = done.changed;
+  }
+}
+
 /** A compare-and-set lost its race: someone else changed the job first. */
 export class JobConflictError extends JobtrailError {
   static {

@@ -37,7 +37,7 @@ export function createActionGuard(options: ActionGuardOptions): (request: Reques
     if (!allowCrossSite) checkOrigin(request, allowed, trustProxy);
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (SIMPLE_FORM_TYPES.includes(type)) {
-      throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send no body or application/json.');
+      throw new HttpError(415, 'unsupported_media_type', 'Job actions take no form body; send application/json (single-job actions also take no body).');
     }
   };
 }

@@ -120,7 +120,10 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // The client went away (or sent a broken chunked body): its problem, not a server failure to log.
+      throw badRequest('The request body could not be read to its end.');
+    });
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

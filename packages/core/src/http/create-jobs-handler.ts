@@ -1,4 +1,4 @@
-import { InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
+import { BulkActionError, InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
 import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { integerOption } from '../tracker/validate-input.js';
@@ -117,13 +117,12 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   async function actOnMany(request: Request, action: JobBulkAction, caller: CallerScope, scope: JobScope): Promise<Response> {
     checkActionRequest(request);
     const filter = await readBulkFilter(request);
-    if (options.canActOnMany) {
-      if (!(await options.canActOnMany(caller, action, filter))) {
-        throw new HttpError(403, 'forbidden', `You may not ${action} jobs by filter.`);
-      }
-    } else if (options.canAct) {
-      // canAct decides per job, which a filter cannot show it: without canActOnMany, refuse.
-      throw new HttpError(403, 'forbidden', `Bulk ${action} is off: this API decides actions per job (canAct); set canActOnMany to allow it.`);
+    // Opt-in: acting on every match is a power an API that predates it must grant on purpose.
+    if (!options.canActOnMany) {
+      throw new HttpError(403, 'forbidden', `Bulk ${action} is off on this API: the server sets canActOnMany(scope, action, filter) to allow it.`);
+    }
+    if (!(await options.canActOnMany(caller, action, filter))) {
+      throw new HttpError(403, 'forbidden', `You may not ${action} jobs by filter.`);
     }
     const result = action === 'retry' ? await tracker.retryMany({ ...filter, scope }) : await tracker.cancelMany({ ...filter, scope });
     const body: BulkActionResponse = { matched: result.matched, changed: result.changed };
@@ -195,6 +194,13 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     } catch (error) {
       const known = toHttpError(error);
       if (known) return errorResponse(known);
+      if (BulkActionError.isInstance(error)) {
+        // The store failed part-way: the server log gets the cause, the caller what was done (its own jobs' counts).
+        onError(error, request);
+        return errorResponse(
+          new HttpError(500, error.code, `The store failed after ${error.changed} of ${error.matched} matched jobs were changed; send the same request again to finish.`),
+        );
+      }
       onError(error, request);
       return errorResponse(new HttpError(500, 'internal_error', 'The jobs endpoint failed; the server log has the details.'));
     }

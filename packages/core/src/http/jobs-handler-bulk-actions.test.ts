@@ -37,7 +37,7 @@ async function statuses(ids: string[]): Promise<string[]> {
 
 describe('POST /jobs/retry and POST /jobs/cancel', () => {
   it("retries every job the filter matches in the caller's scope; other tenants, types and codes are untouched", async () => {
-    f = await start();
+    f = await start({ canActOnMany: () => true });
     const mine = [await failedJob(f.tracker, 'sync.pull', 'tenant-a'), await failedJob(f.tracker, 'sync.pull', 'tenant-a')];
     const timedOut = await failedJob(f.tracker, 'sync.pull', 'tenant-a', 'job_timeout');
     const otherType = await failedJob(f.tracker, 'sync.push', 'tenant-a');
@@ -61,7 +61,7 @@ describe('POST /jobs/retry and POST /jobs/cancel', () => {
   });
 
   it('refuses bad requests with a clear error and changes nothing', async () => {
-    f = await start();
+    f = await start({ canActOnMany: () => true });
     const id = await failedJob(f.tracker, 'sync.pull', 'tenant-a');
     const cases: Array<[string, () => Promise<Response>, number, RegExp]> = [
       ['empty filter', () => postJson('/api/jobs/retry', {}, A), 400, /at least one condition/],
@@ -90,13 +90,16 @@ describe('POST /jobs/retry and POST /jobs/cancel', () => {
     expect((await postJson('/api/jobs/retry', { status: 'failed' }, A)).status).toBe(200);
   });
 
-  it('asks canActOnMany, and is off when only the per-job canAct is set', async () => {
-    f = await start({ canAct: () => true });
-    await failedJob(f.tracker, 'sync.pull', 'tenant-a');
-    const off = await postJson('/api/jobs/retry', { status: 'failed' }, A);
-    expect(off.status).toBe(403);
-    expect(await off.text()).toMatch(/canActOnMany/);
-    await f.server.close();
+  it('is off unless canActOnMany is set, and asks it with the action and the body filter', async () => {
+    for (const options of [{}, { canAct: () => true }]) {
+      f = await start(options);
+      const id = await failedJob(f.tracker, 'sync.pull', 'tenant-a');
+      const off = await postJson('/api/jobs/retry', { status: 'failed' }, A);
+      expect(off.status).toBe(403);
+      expect(await off.text()).toMatch(/canActOnMany/);
+      expect(await statuses([id])).toEqual(['failed']);
+      await f.server.close();
+    }
 
     const asked: Array<[string, JobFilter]> = [];
     f = await start({
@@ -115,9 +118,9 @@ describe('POST /jobs/retry and POST /jobs/cancel', () => {
   });
 
   it('takes the body a parser (express.json()) already read from req.body', async () => {
-    f = await start();
+    f = await start({ canActOnMany: () => true });
     const id = await failedJob(f.tracker, 'sync.pull', 'tenant-a');
-    const handler = toNodeHandler(createJobsHandler({ tracker: f.tracker, authorize: () => ({ tenantId: 'tenant-a' }), basePath: '/api' }));
+    const handler = toNodeHandler(createJobsHandler({ tracker: f.tracker, authorize: () => ({ tenantId: 'tenant-a' }), basePath: '/api', canActOnMany: () => true }));
     // What body-parser does: read the stream, then set req.body and mark req._body.
     const server = await serve(async (request: NodeRequestLike, response: NodeResponseLike) => {
       const chunks: Buffer[] = [];
@@ -132,7 +135,7 @@ describe('POST /jobs/retry and POST /jobs/cancel', () => {
   });
 
   it('client.retryMany / cancelMany send the filter and answer the counts', async () => {
-    f = await start();
+    f = await start({ canActOnMany: () => true });
     const ids = [await failedJob(f.tracker, 'sync.pull', 'tenant-a'), await failedJob(f.tracker, 'sync.pull', 'tenant-b')];
     const client = createJobsClient({ baseUrl: `${f.server.url}/api`, headers: A });
     expect(await client.retryMany({ type: 'sync.pull', errorCode: 'http_503', createdAfter: new Date(0) })).toEqual({ matched: 1, changed: 1 });

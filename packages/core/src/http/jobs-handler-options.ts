@@ -79,9 +79,9 @@ export interface JobsHandlerOptions {
   /**
    * May this caller retry / cancel every job a filter matches (`POST /jobs/retry`, `POST
    * /jobs/cancel`)? `false` answers 403. The filter is the request body's, before the caller's
-   * scope is added (the action never reaches outside that scope). Default: allowed to anyone who may
-   * act on single jobs by default, i.e. when `canAct` is not set; when `canAct` is set and this is
-   * not, bulk actions answer 403 (a per-job rule cannot be checked against a filter).
+   * scope is added (the action never reaches outside that scope). Default: not set, and bulk
+   * actions answer 403 for everyone — acting on every match is granted on purpose, e.g.
+   * `canActOnMany: (scope) => scope.admin === true`.
    */
   canActOnMany?: (scope: CallerScope, action: JobBulkAction, filter: JobFilter) => boolean | Promise<boolean>;
   /** Largest `limit` a list request may ask for (400 above it). Default 100. */

@@ -1,4 +1,4 @@
-import { JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
+import { BulkActionError, JobtrailError, JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
 import type { JobStore, StoreFilter } from '../store/job-store.js';
 import { readInput } from '../util/read-input.js';
@@ -29,34 +29,35 @@ const READ_NOTHING_LARGE = { payload: 'omit', result: 'omit', metadata: 'omit' }
 export async function actOnMatches(
   store: JobStore,
   filter: JobFilter,
+  action: 'retry' | 'cancel',
   act: (job: Job, scope: JobScope | undefined) => Promise<Job>,
 ): Promise<BulkActionResult> {
   const storeFilter = readInput('filter', () => checkBulkFilter(filter));
   if (storeFilter === null) return { matched: 0, changed: 0 };
   const scope = filter.scope;
-  let matched = 0;
-  let changed = 0;
+  const done = { matched: 0, changed: 0 };
   let cursor: string | undefined;
-  for (;;) {
-    const page = await store.query({ ...storeFilter, limit: PAGE, read: READ_NOTHING_LARGE, ...(cursor === undefined ? {} : { cursor }) });
-    matched += page.jobs.length;
-    for (let start = 0; start < page.jobs.length; start += IN_FLIGHT) {
-      const outcomes = await Promise.all(
-        page.jobs.slice(start, start + IN_FLIGHT).map(async (job) => {
-          try {
-            await act(job, scope);
-            return true;
-          } catch (error) {
-            // Refused for this job (its state, its key, gone): the others go on. A store failure stops the run.
-            if (JobtrailError.isInstance(error) && error.code !== 'store_error') return false;
-            throw error;
-          }
-        }),
-      );
-      changed += outcomes.filter(Boolean).length;
+  try {
+    for (;;) {
+      const page = await store.query({ ...storeFilter, limit: PAGE, read: READ_NOTHING_LARGE, ...(cursor === undefined ? {} : { cursor }) });
+      for (let start = 0; start < page.jobs.length; start += IN_FLIGHT) {
+        const slice = page.jobs.slice(start, start + IN_FLIGHT);
+        // Every action of the slice settles before a failure is reported, so `changed` counts them all.
+        const outcomes = await Promise.allSettled(slice.map((job) => act(job, scope)));
+        done.matched += slice.length;
+        let failure: unknown;
+        for (const outcome of outcomes) {
+          if (outcome.status === 'fulfilled') done.changed++;
+          // Refused for this job (its state, its key, gone): the others go on. A store failure stops the run.
+          else if (!JobtrailError.isInstance(outcome.reason) || outcome.reason.code === 'store_error') failure ??= outcome.reason;
+        }
+        if (failure !== undefined) throw failure;
+      }
+      if (page.nextCursor === null) return done;
+      cursor = page.nextCursor;
     }
-    if (page.nextCursor === null) return { matched, changed };
-    cursor = page.nextCursor;
+  } catch (error) {
+    throw new BulkActionError(action, done, error);
   }
 }
 

@@ -177,7 +177,7 @@ export class ByIdLifecycle {
       const current = await store.get(id, options);
       if (!current || !inScope(current, checkedScope)) throw new JobNotFoundError(id);
       if (current.status !== 'queued' && current.status !== 'retrying') {
-        throw new InvalidTransitionError(id, current.status, current.status, 'Only a queued or retrying job can be run now.');
+        throw new InvalidTransitionError(id, current.status, 'queued', `Only a queued or retrying job can be run now${current.status === 'running' ? '' : '; retry(id) queues a finished one again'}.`);
       }
       const now = new Date(clock.clock.now());
       // Due already: moving its runAt to now would only lose its place in the claim order.

@@ -240,7 +240,7 @@ function checkManyItems(items: readonly EnqueueManyItem[], limits: StoreLimits):
       const type = item['type'];
       assertJobType(type);
       if (Object.hasOwn(item, 'transaction')) throw new JobValidationError('transaction', 'goes in the second argument of enqueueMany, for every job at once.');
-      checked.push({ type, input: validateCreateInput(item, ['type'], limits) });
+      checked.push({ type, input: validateCreateInput(item, ['type'], limits, ['transaction']) });
     } catch (error) {
       const inner = asInputError(error, 'item');
       if (inner instanceof JobValidationError) {

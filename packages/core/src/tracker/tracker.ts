@@ -328,19 +328,22 @@ export class Tracker {
    * Retries every failed or cancelled job the filter matches, as `retry(id)` would one by one
    * (same history entry and key rules), reading and changing 500 at a time so any number of
    * matches never sits in memory. The filter is a list filter (`status`, `type`, `tenantId`,
-   * `ownerId`, `group`, `parentId`, `createdAfter`, `createdBefore`, `scope`) with at least one
-   * condition besides `scope`. Jobs that cannot be retried (running, queued) count as matched,
-   * not changed.
+   * `ownerId`, `group`, `key`, `scheduleName`, `errorCode`, `metadata`, `parentId`,
+   * `createdAfter`, `createdBefore`, `scope`) with at least one condition besides `scope`. Jobs
+   * that cannot be retried (running, queued) count as matched, not changed. One call retries a
+   * job at most once; a job that a worker fails again while two calls run can be retried by
+   * each (their counts stay true).
    *
    * @example
    * // After an incident: every failed job of a type, once more.
    * const { matched, changed } = await tracker.retryMany({ type: 'partners.sync', status: 'failed' });
    *
    * @throws {JobValidationError} (`invalid_input`) for a bad or empty filter.
-   * @throws {StoreError} when the store fails (the jobs changed before stay changed).
+   * @throws {BulkActionError} (`bulk_action_interrupted`) when the store fails part-way: its
+   *   `matched` / `changed` count what was done (those jobs stay changed), `cause` is the store's error.
    */
   retryMany(filter: JobFilter): Promise<BulkActionResult> {
-    return actOnMatches(this.store, filter, (job, scope) => this.byId.retry(job.id, scope, job));
+    return actOnMatches(this.store, filter, 'retry', (job, scope) => this.byId.retry(job.id, scope, job));
   }
 
   /**
@@ -348,7 +351,7 @@ export class Tracker {
    * handlers that run here), 500 at a time. The filter as for `retryMany`. @throws as `retryMany`.
    */
   cancelMany(filter: JobFilter): Promise<BulkActionResult> {
-    return actOnMatches(this.store, filter, (job, scope) => this.byId.cancel(job.id, scope, job));
+    return actOnMatches(this.store, filter, 'cancel', (job, scope) => this.byId.cancel(job.id, scope, job));
   }
 
 

@@ -153,14 +153,17 @@ export function assertKnownKeys(value: object, known: ReadonlySet<string>, what:
   }
 }
 
+/** `withoutKeys`: options this caller does not take (an `enqueueMany` item has no `transaction`). */
 export function validateCreateInput(
   input: unknown,
   allowedExtraKeys: readonly string[] = [],
   limits?: StoreLimits,
+  withoutKeys: readonly string[] = [],
 ): CreateJobInput {
   if (input === undefined) return {};
   if (!isPlainObject(input)) throw new JobValidationError('options', `must be an object; got ${show(input)}.`);
-  assertKnownKeys(input, CREATE_KEYS, 'a job', '', allowedExtraKeys);
+  const known = withoutKeys.length === 0 ? CREATE_KEYS : new Set([...CREATE_KEYS].filter((key) => !withoutKeys.includes(key)));
+  assertKnownKeys(input, known, 'a job', '', allowedExtraKeys);
   const value = input as CreateJobInput;
   if (value.payload !== undefined) assertJson(value.payload, 'payload', limits);
   if (value.metadata !== undefined) {

@@ -277,15 +277,28 @@ const v5AddFlowControl: MigrationStep = {
  * `jsonb_path_ops` (smaller and faster than the default opclass, and containment is all the filter
  * asks); partial on non-empty metadata, so jobs without any cost nothing at insert. Steps run in
  * one transaction, so it is not built `CONCURRENTLY`: on a large table, create it by hand first
- * (`CREATE INDEX CONCURRENTLY`, same name and definition) and the step's `IF NOT EXISTS` keeps it.
+ * (`CREATE INDEX CONCURRENTLY`, same name and definition) and the step's `IF NOT EXISTS` keeps it;
+ * an invalid one (a concurrent build that failed) is dropped and built again.
  */
 const v6IndexMetadata: MigrationStep = {
   version: 6,
   name: 'index-metadata',
   timestamp: 1767225600006,
-  up: (n) => [
-    `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(n.index.metadata)} ON ${n.qualified} USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb`,
-  ],
+  up: (n) => {
+    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const index = `${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.metadata)}`;
+    return [
+      // A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name behind, which
+      // IF NOT EXISTS would keep (and the planner never use): drop it, then build.
+      `DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+                   WHERE s.nspname = ${literal(n.schema)} AND c.relname = ${literal(n.index.metadata)} AND NOT i.indisvalid) THEN
+          EXECUTE ${literal(`DROP INDEX ${index}`)};
+        END IF;
+      END $$`,
+      `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(n.index.metadata)} ON ${n.qualified} USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb`,
+    ];
+  },
   down: (n) => [`DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.metadata)}`],
 };
 
