@@ -33,3 +33,14 @@ export class CliNotFoundError extends CliError {
     super('job_not_found', message, EXIT_CODES.failed);
   }
 }
+
+/**
+ * A bulk retry or cancel that stopped part-way (`code: 'bulk_action_interrupted'`, exit 1): some
+ * jobs were changed, the rest were not; running the same command again finishes the work.
+ */
+export class CliInterruptedError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bulk_action_interrupted', message, EXIT_CODES.failed);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

@@ -36,6 +36,9 @@ export type StoreTarget = PostgresTarget | MongoTarget;
 
 export const DEFAULT_CONNECT_TIMEOUT = '10s';
 
+/** Longer than anyone waits for a connection, and far below Node's timer limit (2^31 - 1 ms). */
+export const MAX_CONNECT_TIMEOUT_MS = 600_000;
+
 /** Adds the connection flags to `command`. */
 export function addConnectionFlags(command: Command): Command {
   return command
@@ -56,6 +59,9 @@ export function addConnectionFlags(command: Command): Command {
 export function resolveTarget(flags: ConnectionFlags, env: Record<string, string | undefined>): StoreTarget {
   const connectTimeoutMs = parseDuration(flags.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, '--connect-timeout');
   if (connectTimeoutMs === 0) throw new CliUsageError('--connect-timeout must be more than 0.');
+  if (connectTimeoutMs > MAX_CONNECT_TIMEOUT_MS) {
+    throw new CliUsageError(`--connect-timeout must be at most 10m; got ${JSON.stringify(flags.connectTimeout)}.`);
+  }
   if (flags.databaseUrl !== undefined && flags.mongodbUrl !== undefined) {
     throw new CliUsageError('give either --database-url or --mongodb-url, not both.');
   }
@@ -112,19 +118,48 @@ function rejectFlags(flags: ConnectionFlags, names: (keyof ConnectionFlags)[], k
   }
 }
 
-/** `host:port/database` of a postgres URL, refusing anything that is not one. */
+const POSTGRES_URL_HELP = 'expected postgres://user:password@host:5432/database, or postgresql:///database?host=/var/run/postgresql for a Unix socket';
+
+/**
+ * `host:port/database` of a postgres URL (for a Unix socket given as `?host=/dir`, the socket's
+ * path and the database), refusing anything that is not one. Percent-escapes are checked here:
+ * the drivers decode them with `decodeURIComponent`, whose bare "URI malformed" names neither the
+ * flag nor the part, and the password must never be echoed.
+ */
 function postgresDisplay(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new CliUsageError('--database-url / DATABASE_URL is not a URL; expected postgres://user:password@host:5432/database.');
+    throw new CliUsageError(`--database-url / DATABASE_URL is not a URL; ${POSTGRES_URL_HELP}.`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new CliUsageError(`--database-url / DATABASE_URL must start with postgres:// or postgresql://; got ${parsed.protocol}//.`);
   }
-  if (parsed.hostname === '') throw new CliUsageError('--database-url / DATABASE_URL names no host; expected postgres://user:password@host:5432/database.');
-  return `${parsed.host}${parsed.pathname}`;
+  checkEscapes('--database-url / DATABASE_URL', { 'user name': parsed.username, password: parsed.password, 'database name': parsed.pathname });
+  const hostParam = parsed.searchParams.get('host') ?? '';
+  if (parsed.hostname === '' && hostParam === '') throw new CliUsageError(`--database-url / DATABASE_URL names no host; ${POSTGRES_URL_HELP}.`);
+  if (parsed.hostname !== '') return `${parsed.host}${parsed.pathname}`;
+  const database = decodeURIComponent(parsed.pathname.slice(1));
+  const port = parsed.port === '' ? (parsed.searchParams.get('port') ?? '5432') : parsed.port;
+  // pg connects to the socket file `.s.PGSQL.<port>` in the directory `?host=` names.
+  const where = hostParam.startsWith('/') ? `${hostParam.replace(/\/+$/, '')}/.s.PGSQL.${port}` : `${hostParam}:${port}`;
+  return database === '' ? where : `${where} (database ${database})`;
+}
+
+/**
+ * Refuses a URL part whose percent-escapes do not decode (`S3%ZZ`), naming the part but never its
+ * value (it may be the password).
+ * @throws {CliUsageError}
+ */
+function checkEscapes(source: string, parts: Record<string, string>): void {
+  for (const [part, raw] of Object.entries(parts)) {
+    try {
+      decodeURIComponent(raw);
+    } catch {
+      throw new CliUsageError(`${source} is not a valid URL: the ${part} has a bad percent-escape (write a literal % as %25).`);
+    }
+  }
 }
 
 /**
@@ -136,6 +171,11 @@ function mongoParts(url: string): { display: string; database: string | undefine
   if (!match) {
     throw new CliUsageError('--mongodb-url / MONGODB_URL must start with mongodb:// or mongodb+srv:// and name a host; expected mongodb://host:27017/app.');
   }
+  const userInfo = /^mongodb(?:\+srv)?:\/\/([^@/]*)@/.exec(url)?.[1] ?? '';
+  const colon = userInfo.indexOf(':');
+  const username = colon === -1 ? userInfo : userInfo.slice(0, colon);
+  const password = colon === -1 ? '' : userInfo.slice(colon + 1);
+  checkEscapes('--mongodb-url / MONGODB_URL', { 'user name': username, password, 'database name': match[2] ?? '' });
   const hosts = match[1]!;
   const database = match[2] === undefined || match[2] === '' ? undefined : decodeURIComponent(match[2]);
   return { display: database === undefined ? hosts : `${hosts}/${database}`, database };

@@ -39,10 +39,47 @@ describe('parseInstant', () => {
   });
 
   it('refuses anything else, naming the flag', () => {
-    expect(() => parseInstant('2026-13-45', '--since', now)).toThrow('--since is not a valid date-time; got "2026-13-45".');
+    expect(() => parseInstant('2026-13-45', '--since', now)).toThrow(/^--since is not a valid date-time: .* of a day and time that exist, .*; got "2026-13-45"\.$/);
     for (const text of ['yesterday', '1x', '', '-1h']) {
       expect(() => parseInstant(text, '--until', now)).toThrow(CliUsageError);
       expect(() => parseInstant(text, '--until', now)).toThrow(/^--until must be a duration back from now .* or an ISO date-time/);
     }
+  });
+
+  it('reads a time without an offset as local time, and other offsets', () => {
+    expect(parseInstant('2026-11-29T12:30', '--since', now)).toEqual(new Date(2026, 10, 29, 12, 30));
+    expect(parseInstant('2026-11-29 12:30:15.5', '--since', now)).toEqual(new Date(2026, 10, 29, 12, 30, 15, 500));
+    expect(parseInstant('2026-11-29T12:30:00-0530', '--since', now)).toEqual(new Date(Date.UTC(2026, 10, 29, 18, 0)));
+    expect(parseInstant('2026-11-29T12:30:00.123456789z', '--since', now)).toEqual(new Date(Date.UTC(2026, 10, 29, 12, 30, 0, 123)));
+  });
+
+  it('reads leap days and years before 100 as they are', () => {
+    expect(parseInstant('2028-02-29', '--since', now)).toEqual(new Date(Date.UTC(2028, 1, 29)));
+    expect(parseInstant('2000-02-29', '--since', now)).toEqual(new Date(Date.UTC(2000, 1, 29)));
+    expect(parseInstant('0050-01-01T00:00:00Z', '--since', now).toISOString()).toBe('0050-01-01T00:00:00.000Z');
+  });
+
+  // new Date() rolls these over (2026-02-30 is 2026-03-02): a filter must act on what was typed or nothing.
+  it.each([
+    '2026-02-30',
+    '2026-02-29',
+    '1900-02-29',
+    '2026-04-31',
+    '2026-06-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-01-00',
+    '2026-01-32',
+    '2026-11-30T24:00:00Z',
+    '2026-11-30T23:60:00Z',
+    '2026-11-30T23:59:60Z',
+    '2026-11-30T12:00:00+25:00',
+    '2026-11-30T12:00:00+01:60',
+    '2026-11-30T24:00',
+    '2026-11-30Tnoon',
+    '2026-11-30T12:00:00Zjunk',
+  ])('refuses %j, a day or time that does not exist, naming the flag', (text) => {
+    expect(() => parseInstant(text, '--until', now)).toThrow(CliUsageError);
+    expect(() => parseInstant(text, '--until', now)).toThrow(/^--until is not a valid date-time: /);
   });
 });

@@ -2,6 +2,7 @@ import type { JobFilter, JobStatus, MetadataFilter } from '@jobtrail/core';
 import { CliUsageError } from './cli-errors.js';
 import type { Command } from 'commander';
 import { parseInstant } from './duration.js';
+import { orList } from './output.js';
 
 /** The filter flags as commander hands them over (lists from repeated or comma-separated flags). */
 export interface JobFilterFlags {
@@ -72,4 +73,23 @@ function parseMetadata(text: string): MetadataFilter {
 /** The filter as JSON shows it (dates as ISO strings), for `--json` answers of bulk commands. */
 export function describeFilter(filter: JobFilter): Record<string, unknown> {
   return Object.fromEntries(Object.entries(filter).map(([name, value]) => [name, value instanceof Date ? value.toISOString() : value]));
+}
+
+/** What people read of a filter: `status failed or cancelled, created after 2026-03-02T00:00:00.000Z`. */
+export function describeFilterForPeople(filter: JobFilter): string {
+  const parts: string[] = [];
+  const list = (value: string | readonly string[]) => (typeof value === 'string' ? value : orList(value));
+  if (filter.status !== undefined) parts.push(`status ${list(filter.status)}`);
+  if (filter.type !== undefined) parts.push(`type ${list(filter.type)}`);
+  if (filter.errorCode !== undefined) parts.push(`error code ${filter.errorCode}`);
+  if (filter.key !== undefined) parts.push(`key ${filter.key}`);
+  if (filter.group !== undefined) parts.push(`group ${filter.group}`);
+  if (filter.scheduleName !== undefined) parts.push(`schedule ${filter.scheduleName}`);
+  if (filter.tenantId !== undefined) parts.push(`tenant ${filter.tenantId ?? '(none)'}`);
+  if (filter.ownerId !== undefined) parts.push(`owner ${filter.ownerId}`);
+  if (filter.parentId !== undefined) parts.push(`parent ${filter.parentId}`);
+  if (filter.metadata !== undefined) parts.push(`metadata ${JSON.stringify(filter.metadata)}`);
+  if (filter.createdAfter !== undefined) parts.push(`created after ${new Date(filter.createdAfter).toISOString()}`);
+  if (filter.createdBefore !== undefined) parts.push(`created before ${new Date(filter.createdBefore).toISOString()}`);
+  return parts.join(', ');
 }

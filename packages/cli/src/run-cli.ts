@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { CliError } from './cli-errors.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { flagMessage } from './field-flags.js';
 import type { TextSink } from './output.js';
 import { createProgram } from './program.js';
 import { reasonOf } from './store-session.js';
@@ -48,34 +49,12 @@ function report(error: unknown, stderr: TextSink): ExitCode {
   }
   // A flag value core refused (an unknown --status, a bad --parent-id): nothing was done.
   if (JobValidationError.isInstance(error)) {
-    const flag = FLAG_OF_FIELD[error.field];
-    // Core's message starts with its field's name ("status: ..."): the flag's name replaces it.
-    const reason = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
-    stderr.write(`jobtrail: ${flag === undefined ? error.message : `${flag}: ${reason}`}\n`);
+    stderr.write(`jobtrail: ${flagMessage(error.field, error.message)}\n`);
     return EXIT_CODES.usage;
   }
   stderr.write(`jobtrail: ${reasonOf(error)}${hintFor(error)}\n`);
   return EXIT_CODES.failed;
 }
-
-/** The flag behind each field of the tracker's input, to name it when core refuses a value. */
-const FLAG_OF_FIELD: Record<string, string> = {
-  status: '--status',
-  type: '--type',
-  errorCode: '--error-code',
-  key: '--key',
-  group: '--group',
-  scheduleName: '--schedule-name',
-  tenantId: '--tenant-id',
-  ownerId: '--owner-id',
-  parentId: '--parent-id',
-  metadata: '--metadata',
-  createdAfter: '--since',
-  createdBefore: '--until',
-  limit: '--limit',
-  cursor: '--cursor',
-  order: '--order',
-};
 
 /** PostgreSQL's undefined_table (42P01) almost always means the store was never migrated. */
 function hintFor(error: unknown): string {

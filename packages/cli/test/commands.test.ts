@@ -134,6 +134,10 @@ describe('list', () => {
     const badField = await run(['retry', ...db.flags, '--metadata', '{"a.b":1}']);
     expect(badField.code).toBe(2);
     expect(badField.stderr).toMatch(/^jobtrail: --metadata: /);
+    // Core names the field metadata.a: the flag is named, and the field in the reason.
+    const nested = await run(['retry', ...db.flags, '--metadata', '{"a":{"b":1}}']);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toBe('jobtrail: --metadata: field "a" must be a string, a finite number or a boolean; got an object.\n');
   });
 
   it('filters by status, error code and tenant; a filter matching nothing lists nothing (exit 0)', async () => {
@@ -220,6 +224,14 @@ describe('retry', () => {
 
     const dryText = await run([...args, '--dry-run']);
     expect(dryText.stdout).toMatch(/^Dry run: would retry 2 of 2 matching jobs .*Nothing was changed\./);
+    // The resolved filter, so the operator sees which instants --since and --until became.
+    const since = new Date(Date.now() - 3_600_000);
+    const filterLine = dryText.stdout.split('\n')[1]!;
+    expect(filterLine).toMatch(new RegExp(`^Filter: status failed, type ${type.replace(/\./g, '\\.')}, error code http_503, created after \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z\\.$`));
+    expect(Math.abs(Date.parse(filterLine.slice(filterLine.lastIndexOf(' ') + 1, -1)) - since.getTime())).toBeLessThan(600_000);
+    const dated = await run(['retry', ...db.flags, '--type', type, '--since', '2026-03-02', '--until', '2026-11-30T12:30:00+02:00', '--metadata', '{"tier":2}', '--dry-run']);
+    expect(dated.code).toBe(0);
+    expect(dated.stdout.split('\n')[1]).toBe(`Filter: type ${type}, metadata {"tier":2}, created after 2026-03-02T00:00:00.000Z, created before 2026-11-30T10:30:00.000Z.`);
     expect((await db.tracker.stats({ type })).byStatus).toMatchObject({ failed: 3, queued: 0 });
 
     const real = await run([...args, '--json']);
@@ -247,6 +259,26 @@ describe('retry', () => {
     const result = await run(['retry', '--database-url', 'postgres://nobody@127.0.0.1:1/none']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^jobtrail: retry needs at least one filter \(--status, --type, .*\); without one it would retry every job\.\n$/);
+  });
+
+  it('--metadata alone is a filter, and the message without one names it', async () => {
+    const result = await run(['retry', '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--json']);
+    expect(result.stderr).toContain('--parent-id, --metadata, --since, --until');
+    const type = uniqueType('retry.metadata');
+    const job = await failedJob(db.tracker, type, codedError('HTTP 503', 'http_503'), { metadata: { batch: type } });
+    const byMetadata = await run(['retry', ...db.flags, '--metadata', JSON.stringify({ batch: type }), '--json']);
+    expect(byMetadata.json()).toMatchObject({ matched: 1, changed: 1 });
+    expect((await db.tracker.get(job.id))?.status).toBe('queued');
+  });
+
+  // new Date() would roll these over (2026-02-30 to 2026-03-02) and act on other days' jobs.
+  it('refuses --since or --until of a day or time that does not exist (exit 2), before connecting', async () => {
+    for (const [flag, when] of [['--since', '2026-02-30'], ['--since', '2026-04-31'], ['--until', '2026-11-30T24:00:00Z'], ['--until', '2025-02-29'], ['--since', '2026-13-01']]) {
+      const result = await run(['retry', '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--status', 'failed', flag!, when!, '--dry-run']);
+      expect(result.code, `${flag} ${when}`).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^jobtrail: ${flag} is not a valid date-time: .*; got "${when}"\\.\\n$`));
+    }
   });
 });
 

@@ -58,4 +58,20 @@ describe('prune', () => {
     }
     expect((await db.tracker.stats()).total).toBeGreaterThan(0);
   });
+
+  it('refuses an age reaching back before year 0001, naming the flag given, with and without --dry-run (exit 2)', async () => {
+    const before = (await db.tracker.stats()).total;
+    for (const [flag, age] of [['--completed', '100000000d'], ['--failed', '106000w'], ['--cancelled', '9007199254740991ms']] as const) {
+      for (const dryRun of [['--dry-run'], []]) {
+        const result = await run(['prune', ...db.flags, '--skipped', '7d', flag, age, ...dryRun]);
+        expect(result.code, `${flag} ${age} ${dryRun.join('')}`).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(`jobtrail: ${flag}: "${age}" reaches back before 0001-01-01T00:00:00Z, the earliest date a store holds; give a shorter age.\n`);
+      }
+    }
+    // 2000 years is a cut-off that exists: accepted.
+    const long = await run(['prune', ...db.flags, '--completed', '104000w', '--dry-run', '--json']);
+    expect(long.code).toBe(0);
+    expect((await db.tracker.stats()).total).toBe(before);
+  });
 });

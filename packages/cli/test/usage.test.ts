@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../src/connection-options.js';
 import { CliUsageError } from '../src/cli-errors.js';
@@ -132,6 +135,54 @@ describe('connection errors', () => {
       expect(result.stderr).toMatch(/^jobtrail: --connect-timeout must be/);
     }
   });
+
+  // Over 2^31 - 1 ms Node warns and fires the timer after 1 ms: 25d would give up at once.
+  it('a --connect-timeout over 10 minutes: exit 2, saying the limit', async () => {
+    for (const timeout of ['25d', '11m', '600001ms']) {
+      const result = await run(['stats', '--database-url', 'postgres://u@127.0.0.1:1/app', '--connect-timeout', timeout]);
+      expect(result.code, timeout).toBe(2);
+      expect(result.stderr).toBe(`jobtrail: --connect-timeout must be at most 10m; got "${timeout}".\n`);
+    }
+    expect(resolveTarget({ databaseUrl: 'postgres://a/b', connectTimeout: '10m' }, {})).toMatchObject({ connectTimeoutMs: 600_000 });
+  });
+
+  it('a URL with a bad percent-escape: exit 2 naming the flag and the part, never echoing the password', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['--database-url', 'postgres://u:S3%ZZCRET@127.0.0.1:1/db'], {}, /^jobtrail: --database-url \/ DATABASE_URL is not a valid URL: the password has a bad percent-escape/],
+      [[], { DATABASE_URL: 'postgres://u:S3%ZZCRET@127.0.0.1:1/db' }, /^jobtrail: --database-url \/ DATABASE_URL is not a valid URL: the password/],
+      [['--database-url', 'postgres://u%E0:S3CRET@127.0.0.1:1/db'], {}, /: the user name has a bad percent-escape/],
+      [['--database-url', 'postgres://u:S3CRET@127.0.0.1:1/d%ZZb'], {}, /: the database name has a bad percent-escape/],
+      [['--mongodb-url', 'mongodb://u:S3%ZZCRET@127.0.0.1:1/db'], {}, /^jobtrail: --mongodb-url \/ MONGODB_URL is not a valid URL: the password has a bad percent-escape/],
+      [['--mongodb-url', 'mongodb://u:S3CRET@127.0.0.1:1/d%ZZb'], {}, /^jobtrail: --mongodb-url \/ MONGODB_URL is not a valid URL: the database name has a bad percent-escape/],
+    ];
+    for (const [flags, env, message] of cases) {
+      const result = await run(['stats', ...flags], env);
+      expect(result.code, flags.join(' ')).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/S3|URI malformed/);
+    }
+  });
+
+  it('a Unix socket given by ?host=/dir: connects to the socket file there, and names it', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'jobtrail-cli-socket-'));
+    const connections: Socket[] = [];
+    // Accepts and never answers: the connection attempt reaching this socket is what is checked.
+    const server = createServer((socket) => void connections.push(socket));
+    await new Promise<void>((resolve) => server.listen(join(directory, '.s.PGSQL.5432'), resolve));
+    try {
+      const result = await run(['stats', '--database-url', `postgresql:///app?host=${directory}`, '--connect-timeout', '300ms']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^jobtrail: could not connect to PostgreSQL at .* \(database app\): .*\n$/);
+      expect(result.stderr).toContain(`at ${directory}/.s.PGSQL.5432 (database app)`);
+      expect(result.stderr).not.toContain('names no host');
+      expect(connections.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of connections) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('resolveTarget: which store the flags and environment name', () => {
@@ -160,6 +211,13 @@ describe('resolveTarget: which store the flags and environment name', () => {
     });
     expect(resolve({ mongodbDatabase: 'other' }, { MONGODB_URL: 'mongodb+srv://cluster.example.net/app' })).toMatchObject({ kind: 'mongodb', database: 'other', display: 'cluster.example.net/app' });
     expect(resolve({}, { MONGODB_URL: `mongodb://h/${encodeURIComponent('my db')}` })).toMatchObject({ database: 'my db' });
+  });
+
+  it('PostgreSQL over a Unix socket (?host=/dir): the display is the socket file, never localhost', () => {
+    expect(resolve({ databaseUrl: 'postgresql:///postgres?host=/tmp' })).toMatchObject({ kind: 'postgres', url: 'postgresql:///postgres?host=/tmp', display: '/tmp/.s.PGSQL.5432 (database postgres)' });
+    expect(resolve({ databaseUrl: 'postgres:///app?host=%2Fvar%2Frun%2Fpostgresql%2F&port=5433&user=u' })).toMatchObject({ display: '/var/run/postgresql/.s.PGSQL.5433 (database app)' });
+    expect(resolve({ databaseUrl: 'postgres:///?host=/tmp' })).toMatchObject({ display: '/tmp/.s.PGSQL.5432' });
+    expect(() => resolve({ databaseUrl: 'postgres:///app' })).toThrow(/names no host; expected postgres:\/\/user:password@host:5432\/database, or postgresql:\/\/\/database\?host=/);
   });
 
   it('a flag wins over the environment of either kind', () => {

@@ -1,10 +1,10 @@
 import type { JobFilter, JobStatus } from '@jobtrail/core';
 import type { Command } from 'commander';
-import { CliUsageError } from '../cli-errors.js';
+import { CliInterruptedError, CliUsageError } from '../cli-errors.js';
 import { addCommonFlags, outputFor, withSession, type CommandContext, type CommonFlags } from '../command-context.js';
-import { addJobFilterFlags, describeFilter, toJobFilter, type JobFilterFlags } from '../job-filter-options.js';
+import { addJobFilterFlags, describeFilter, describeFilterForPeople, toJobFilter, type JobFilterFlags } from '../job-filter-options.js';
 import { formatDate, orList, table } from '../output.js';
-import type { StoreSession } from '../store-session.js';
+import { reasonOf, type StoreSession } from '../store-session.js';
 
 interface BulkFlags extends CommonFlags, JobFilterFlags {
   dryRun?: boolean;
@@ -15,6 +15,8 @@ interface BulkAction {
   summary: string;
   /** `Retried`, `Cancelled`. */
   done: string;
+  /** `retried`, `cancelled`. */
+  doneLower: string;
   /**
    * The statuses the single-job action accepts (core's transitions: retry from failed or
    * cancelled, cancel from queued, retrying or running); a dry run counts these as changeable.
@@ -26,13 +28,14 @@ interface BulkAction {
 /** Jobs a dry run shows, so the reader can check the filter catches what they meant. */
 const SAMPLE_SIZE = 10;
 
-const FILTER_FLAGS = '--status, --type, --error-code, --key, --group, --schedule-name, --tenant-id, --owner-id, --parent-id, --since, --until';
+const FILTER_FLAGS = '--status, --type, --error-code, --key, --group, --schedule-name, --tenant-id, --owner-id, --parent-id, --metadata, --since, --until';
 
 export function registerRetry(program: Command, context: CommandContext): void {
   registerBulk(program, context, {
     name: 'retry',
     summary: 'retry every failed or cancelled job the filter matches',
     done: 'Retried',
+    doneLower: 'retried',
     from: ['failed', 'cancelled'],
     run: (session, filter) => session.tracker.retryMany(filter),
   });
@@ -43,6 +46,7 @@ export function registerCancel(program: Command, context: CommandContext): void 
     name: 'cancel',
     summary: 'cancel every queued, retrying or running job the filter matches',
     done: 'Cancelled',
+    doneLower: 'cancelled',
     from: ['queued', 'retrying', 'running'],
     run: (session, filter) => session.tracker.cancelMany(filter),
   });
@@ -71,14 +75,22 @@ function registerBulk(program: Command, context: CommandContext, action: BulkAct
         const preview = await withSession(flags, context, (session) => dryRun(session, filter, action));
         output.result({ dryRun: true, filter: shown, ...preview }, () => {
           const verb = action.name === 'retry' ? 'retry' : 'cancel';
-          const line = `Dry run: would ${verb} ${preview.wouldChange} of ${preview.matched} matching job${preview.matched === 1 ? '' : 's'} (only ${orList(action.from)} jobs can be changed). Nothing was changed.`;
+          const line = `Dry run: would ${verb} ${preview.wouldChange} of ${preview.matched} matching job${preview.matched === 1 ? '' : 's'} (only ${orList(action.from)} jobs can be changed). Nothing was changed.\nFilter: ${describeFilterForPeople(filter)}.`;
           if (preview.sample.length === 0) return line;
           const rows = preview.sample.map((job) => [job.id, job.type, job.status, formatDate(job.createdAt)]);
           return `${line}\n${table(['id', 'type', 'status', 'created'], rows)}`;
         });
         return;
       }
-      const result = await withSession(flags, context, (session) => action.run(session, filter));
+      let result: { matched: number; changed: number };
+      try {
+        result = await withSession(flags, context, (session) => action.run(session, filter));
+      } catch (error) {
+        if (!isBulkActionInterrupted(error)) throw error;
+        const reason = reasonOf(error.cause ?? error);
+        if (output.json) output.result({ dryRun: false, filter: shown, matched: error.matched, changed: error.changed, interrupted: true, error: reason }, () => '');
+        throw new CliInterruptedError(`${action.doneLower} ${error.changed} of ${error.matched} matched jobs before failing: ${reason}; run the same command again to finish`, { cause: error });
+      }
       output.result({ dryRun: false, filter: shown, ...result }, () => `${action.done} ${result.changed} of ${result.matched} matching job${result.matched === 1 ? '' : 's'}.`);
     });
 }
@@ -96,4 +108,22 @@ async function dryRun(session: StoreSession, filter: JobFilter, action: BulkActi
     byStatus: stats.byStatus,
     sample: page.jobs.map((job) => ({ id: job.id, type: job.type, status: job.status, createdAt: job.createdAt })),
   };
+}
+
+/**
+ * Core's `BulkActionError` (code `bulk_action_interrupted`): `retryMany`/`cancelMany` failed after
+ * changing `changed` of the `matched` jobs; `cause` is the failure. Told by its shape, not its
+ * class, so a CLI beside another copy of core still recognises it.
+ */
+interface BulkActionInterruption {
+  code: 'bulk_action_interrupted';
+  matched: number;
+  changed: number;
+  cause?: unknown;
+}
+
+function isBulkActionInterrupted(error: unknown): error is BulkActionInterruption {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, matched, changed } = error as Record<string, unknown>;
+  return code === 'bulk_action_interrupted' && typeof matched === 'number' && typeof changed === 'number';
 }

@@ -11,6 +11,20 @@ type PruneFlags = CommonFlags & Partial<Record<TerminalStatus, string>> & { dryR
 /** Jobs read per round when a dry run counts: a page of ids and dates, never the large fields. */
 const PAGE = 1000;
 
+/** The earliest instant every store can hold (core refuses dates before it). */
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00.000Z');
+
+/**
+ * Refuses an age whose cut-off (`now - ageMs`) falls before year 0001, naming the flag given:
+ * otherwise core refuses it under its internal field name, or the dry run under `--until`.
+ * @throws {CliUsageError}
+ */
+function checkCutoff(status: TerminalStatus, age: string, ageMs: number, now: number): void {
+  if (now - ageMs < EARLIEST_MS) {
+    throw new CliUsageError(`--${status}: ${JSON.stringify(age)} reaches back before 0001-01-01T00:00:00Z, the earliest date a store holds; give a shorter age.`);
+  }
+}
+
 export function registerPrune(program: Command, context: CommandContext): void {
   const command = program
     .command('prune')
@@ -32,13 +46,14 @@ export function registerPrune(program: Command, context: CommandContext): void {
         if (age === undefined) continue;
         olderThan[status] = age;
         olderThanMs[status] = parseDuration(age, `--${status}`);
+        checkCutoff(status, age, olderThanMs[status], context.now());
       }
       const statuses = Object.keys(olderThanMs) as TerminalStatus[];
       if (statuses.length === 0) {
         throw new CliUsageError(`prune needs at least one cut-off: ${TERMINAL_STATUSES.map((status) => `--${status} <age>`).join(', ')} (e.g. --completed 7d --failed 30d).`);
       }
       if (flags.dryRun) {
-        const counts = await withSession(flags, context, (session) => countPrunable(session, olderThanMs));
+        const counts = await withSession(flags, context, (session) => countPrunable(session, olderThan, olderThanMs));
         const total = Object.values(counts.wouldDelete).reduce((sum, count) => sum + count, 0);
         output.result({ dryRun: true, olderThan, ...counts, total }, () => {
           const rows = statuses.map((status) => [status, olderThan[status]!, formatDate(new Date(counts.cutoffs[status]!)), String(counts.wouldDelete[status])]);
@@ -60,8 +75,10 @@ export function registerPrune(program: Command, context: CommandContext): void {
  * tracker's prune judges it. A job finishes after it is created, so only jobs created before the
  * cut-off are read (ids and dates only).
  */
-async function countPrunable(session: StoreSession, olderThanMs: Partial<Record<TerminalStatus, number>>) {
+async function countPrunable(session: StoreSession, olderThan: Partial<Record<TerminalStatus, string>>, olderThanMs: Partial<Record<TerminalStatus, number>>) {
   const now = await session.now();
+  // Again on the database's clock, which may be a little behind this machine's.
+  for (const [status, age] of Object.entries(olderThanMs) as [TerminalStatus, number][]) checkCutoff(status, olderThan[status]!, age, now);
   const cutoffs: Partial<Record<TerminalStatus, string>> = {};
   const wouldDelete: Partial<Record<TerminalStatus, number>> = {};
   for (const [status, age] of Object.entries(olderThanMs) as [TerminalStatus, number][]) {

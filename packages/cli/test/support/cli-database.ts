@@ -87,7 +87,7 @@ export function codedError(message: string, code: string): Error {
 }
 
 /** Enqueues a job of `type` and fails its only attempt with `error`. */
-export async function failedJob(tracker: Tracker, type: string, error: Error, options: { tenantId?: string } = {}) {
+export async function failedJob(tracker: Tracker, type: string, error: Error, options: { tenantId?: string; metadata?: Record<string, string> } = {}) {
   const job = await tracker.enqueue(type, { n: 1 }, { maxAttempts: 1, ...options });
   await tracker.start(job.id);
   return tracker.fail(job.id, error);
