@@ -28,6 +28,8 @@ import { FlowTable } from './flow-table.js';
 import type { TypeControl, TypeControlWrite } from '../store/flow-store.js';
 import { cloneMetrics, toJob, toRow, type Row } from './clone.js';
 import { applyPatch, compileFilter, dedupeKey, isClaimable, lowerBound, matches } from './row-updates.js';
+import { ChangeListeners } from './change-listeners.js';
+import type { JobChangeListener } from '../store/change-feed.js';
 import { WakeListeners } from './wake-listeners.js';
 import { ScheduleTable } from './schedule-table.js';
 import type {
@@ -85,6 +87,7 @@ export class MemoryJobStore implements JobStore {
   private readonly finished = new Set<string>();
   private readonly children = new Map<string, Set<string>>();
   private readonly listeners = new WakeListeners();
+  private readonly changes = new ChangeListeners();
   private readonly schedules = new ScheduleTable();
   private readonly flow = new FlowTable();
   private isClosed = false;
@@ -136,6 +139,7 @@ export class MemoryJobStore implements JobStore {
       this.enqueue(row);
       this.wake(row.type);
     }
+    this.changes.changed(row);
     return { job: toJob(row), created: true };
   }
 
@@ -197,6 +201,7 @@ export class MemoryJobStore implements JobStore {
     } else if (wasClaimable && !isNowClaimable) {
       this.queues.get(row.type)?.markStale(row.priority);
     }
+    this.changes.changed(row);
     return { ok: true, job: toJob(row) };
   }
 
@@ -230,6 +235,7 @@ export class MemoryJobStore implements JobStore {
       row.updatedAt = now;
       this.running.add(row.id);
       this.flow.recordStart(row.type, row.group, now);
+      this.changes.changed(row);
       claimed.push(toJob(row));
     });
     for (const type of sources.keys()) {
@@ -281,6 +287,7 @@ export class MemoryJobStore implements JobStore {
     if (patch.current !== undefined) row.current = patch.current;
     if (patch.total !== undefined) row.total = patch.total;
     row.updatedAt = updatedAt;
+    this.changes.changed(row);
     return true;
   }
 
@@ -315,6 +322,7 @@ export class MemoryJobStore implements JobStore {
     }
     for (const name of names) addOwn(metrics, name, deltas[name]!);
     row.updatedAt = at;
+    this.changes.changed(row);
     return cloneMetrics(metrics);
   }
 
@@ -411,6 +419,10 @@ export class MemoryJobStore implements JobStore {
     return this.listeners.subscribe(listener);
   }
 
+  subscribeChanges(listener: JobChangeListener): () => void {
+    return this.changes.subscribe(listener);
+  }
+
   async insertSchedule(record: ScheduleRecord): Promise<ScheduleInsertResult> {
     const result = this.schedules.insert(record);
     if (result.ok) this.listeners.wakeSchedule(record.name);
@@ -475,6 +487,7 @@ export class MemoryJobStore implements JobStore {
     if (this.isClosed) return;
     this.isClosed = true;
     this.listeners.clear();
+    this.changes.clear();
     this.jobs.clear();
     this.ids = [];
     this.keys.clear();

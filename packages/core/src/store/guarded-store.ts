@@ -3,6 +3,7 @@ import { checkReadOptions } from './field-reads.js';
 import { JobtrailError, JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import { isUuid } from '../util/uuid-v7.js';
 import type { JobStore, StoreWakeEvent } from './job-store.js';
+import type { JobChangeListener } from './change-feed.js';
 import {
   checkClaim,
   checkFilter,
@@ -83,7 +84,7 @@ const wrappers = new WeakMap<object, JobStore>();
  *
  * The store itself keeps only what its database adds (integer widths, index sizes, query-language
  * quirks). The wrapper has exactly the store's optional members (`limits`, `serverTime`,
- * `subscribe`) and nothing else of it. Wrapping a wrapped store answers it unchanged (a tracker
+ * `subscribe`, `subscribeChanges`) and nothing else of it. Wrapping a wrapped store answers it unchanged (a tracker
  * given a guarded store does not check twice), whichever copy of core made the guard (the
  * `Symbol.for('jobtrail.guardedStore')` brand), and wrapping the same store twice answers the same
  * wrapper. Input whose reading throws is refused as bad input (see `unreadableInput`). Valid input costs the checks and nothing more: no
@@ -308,6 +309,18 @@ export function guardStore(store: JobStore): JobStore {
         return subscribe.call(store, listener);
       } catch (error) {
         throw failure(error, 'subscribe');
+      }
+    };
+  }
+  if (typeof store.subscribeChanges === 'function') {
+    const subscribeChanges = store.subscribeChanges;
+    guard.subscribeChanges = (listener: JobChangeListener) => {
+      open();
+      if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+      try {
+        return subscribeChanges.call(store, listener);
+      } catch (error) {
+        throw failure(error, 'subscribeChanges');
       }
     };
   }

@@ -24,6 +24,7 @@ export type {
 } from './job-store.js';
 export { MAX_INSERT_MANY } from './store-input.js';
 export type { MetadataFilter, MetadataValue } from './metadata-filter.js';
+export type { JobChange, JobChangeEvent, JobChangeListener } from './change-feed.js';
 export type {
   ScheduleStore,
   ScheduleRecord,

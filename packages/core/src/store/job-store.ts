@@ -1,3 +1,4 @@
+import type { JobChangeListener } from './change-feed.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
 import type { JobStatus, TerminalStatus } from '../model/job-status.js';
@@ -148,6 +149,16 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
    * workers wake at once instead of waiting for the poll. Returns an unsubscribe function.
    */
   subscribe?(listener: (event: StoreWakeEvent) => void): () => void;
+
+  /**
+   * Optional: the change feed. Calls `listener` with every committed change of any job, written
+   * by this process or any other (PostgreSQL LISTEN/NOTIFY, MongoDB change streams, memory in
+   * process), after the write (never inside it, never for a rolled-back one), and with
+   * `{ gap: true }` when changes may have been missed. Inserts, transitions, claims, progress and
+   * metric writes are changes; lease renewals and deletions by `prune` are not. Returns an
+   * unsubscribe function.
+   */
+  subscribeChanges?(listener: JobChangeListener): () => void;
 
   close(): Promise<void>;
 }

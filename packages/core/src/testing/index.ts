@@ -18,6 +18,7 @@ export { schedulingSuite } from './scheduling-suite.js';
 export { flowControlSuite, makeTypeControl } from './flow-control-suite.js';
 export { enqueueManySuite } from './enqueue-many-suite.js';
 export { bulkActionsSuite } from './bulk-actions-suite.js';
+export { changeFeedSuite } from './change-feed-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

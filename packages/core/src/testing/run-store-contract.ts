@@ -18,6 +18,7 @@ import { flowControlSuite } from './flow-control-suite.js';
 import { enqueueManySuite } from './enqueue-many-suite.js';
 import { bulkActionsSuite } from './bulk-actions-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
+import { changeFeedSuite } from './change-feed-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
 /**
@@ -51,5 +52,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     flowControlSuite(options);
     enqueueManySuite(options);
     bulkActionsSuite(options);
+    changeFeedSuite(options);
   });
 }

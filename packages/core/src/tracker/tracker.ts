@@ -15,6 +15,7 @@ import type { JobContext } from './job-context.js';
 import { actOnMatches, type BulkActionResult } from './bulk-actions.js';
 import { JobCreation, type EnqueueManyItem, type EnqueueManyOptions, type EnqueueManyResult } from './job-creation.js';
 import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
+import { JobWatches, type WatchOptions } from './job-watches.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseRecovery } from './lease-recovery.js';
 import type { JobFilter, ListFilter } from './query-filters.js';
@@ -78,6 +79,7 @@ export class Tracker {
   private declaring: Promise<void> | null = null;
   /** Leases of jobs this tracker drives itself (`track()`, `start(id)`), renewed by heartbeat. */
   private readonly leases: LeaseKeeper;
+  private readonly watches: JobWatches;
   private readonly runInline: <T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions) => Promise<Awaited<T>>;
 
   constructor(options: TrackerOptions) {
@@ -123,6 +125,7 @@ export class Tracker {
       // Stored at once; workers wait for it before their first claim (see limitsReady).
       this.limitsReady().catch((error: unknown) => emitter.error(error, { operation: 'setTypeLimits' }));
     }
+    this.watches = new JobWatches(store, emitter);
     const inline = { clock: this.clockSync, settings, creation: this.creation, runner, emitter, leases, limits, owner };
     this.runInline = (type, fn, trackOptions) => trackInline(inline, type, fn, trackOptions);
     this.recovery = new LeaseRecovery({
@@ -570,7 +573,33 @@ export class Tracker {
    * Stops background timers (lease renewal, recovery) and writes buffered progress. The store
    * stays open (it is yours). Jobs this tracker was renewing are recovered once their lease expires.
    */
+  /**
+   * Watches jobs as they change, written by this process or any other sharing the store (its
+   * change feed: PostgreSQL LISTEN/NOTIFY, MongoDB change streams, memory in process).
+   *
+   * - `watch(id, listener, { scope? })`: `listener(job)` after each change of that job.
+   * - `watch(filter, listener)`: after each change of a job the list filter matches (scope in the
+   *   filter); a job that stops matching (a failed job retried, under `status: 'failed'`) is
+   *   delivered once more, so a view can drop it.
+   *
+   * Each changed job is read once after the change (in `read`), however many watches want it.
+   * Quick successive changes may arrive as the latest only. `onGap` is called when changes may
+   * have been missed (the feed reconnected): re-read what you show. Listener errors are reported
+   * as `error` events (operation `watch`).
+   *
+   * @example
+   * const stop = tracker.watch(job.id, (current) => console.log(current.status, current.progress));
+   *
+   * @returns A function that stops the watch (safe to call twice).
+   * @throws {JobValidationError} (`invalid_input`) for a bad id, filter, listener or options.
+   * @throws {JobtrailError} (`change_feed_unavailable`) when the store has no change feed.
+   */
+  watch(target: string | JobFilter, listener: (job: AnyJob) => void, options?: WatchOptions): () => void {
+    return this.watches.watch(target, listener as (job: Job) => void, options);
+  }
+
   async close(): Promise<void> {
+    this.watches.close();
     this.byId.close();
     this.recovery.stop();
     this.leases.stop();

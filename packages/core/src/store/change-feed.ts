@@ -1,0 +1,30 @@
+import type { JobStatus } from '../model/job-status.js';
+
+/**
+ * One committed change of a job, as a store's change feed reports it: what routing needs (who may
+ * see it, what kind it is, where it stands) and nothing a scope rule must guard (no payload,
+ * result, metadata, error or progress). Watchers read the job itself, in scope, when they need it.
+ */
+export interface JobChange {
+  jobId: string;
+  type: string;
+  tenantId: string | null;
+  ownerId: string | null;
+  status: JobStatus;
+  /**
+   * The job's `updatedAt` after the change, in ms since the epoch: it orders the changes of one job
+   * (every write through jobtrail sets it, on the store's clock or one synced to it).
+   */
+  version: number;
+}
+
+/**
+ * What a change feed delivers: committed changes (possibly coalesced: several writes of one job
+ * in quick succession may arrive as its latest change only), or a gap: changes may have been
+ * missed (the feed's connection dropped and came back). After a gap, whoever keeps state about
+ * jobs reads it again; nothing is ever lost silently.
+ */
+export type JobChangeEvent = { readonly changes: readonly JobChange[]; readonly gap?: undefined } | { readonly gap: true; readonly changes?: undefined };
+
+/** Listener of `JobStore.subscribeChanges`. */
+export type JobChangeListener = (event: JobChangeEvent) => void;

@@ -1,0 +1,191 @@
+import type { Job, JobScope } from '../model/job.js';
+import type { JobChange, JobChangeEvent } from '../store/change-feed.js';
+import { inReadScope } from '../store/field-reads.js';
+import type { FieldReads, JobStore, StoreFilter } from '../store/job-store.js';
+import { matchesStoreFilter } from './job-matcher.js';
+
+/** One `tracker.watch`: what it watches and where its jobs go. */
+export interface Watcher {
+  /** Watch these ids (a job watch), or every job the filter matches (a filter watch). */
+  readonly ids?: ReadonlySet<string>;
+  /** A job watch's scope: a job outside it is never delivered. */
+  readonly scope?: JobScope;
+  readonly filter?: StoreFilter;
+  /** How the watcher's jobs are read (see `FieldReads`). */
+  readonly read: FieldReads | undefined;
+  /** A changed job (read after the change, in the watcher's read). */
+  deliver(job: Job): void;
+  /** Changes may have been missed (the feed reconnected): re-read what you show. */
+  gap(): void;
+}
+
+/** Jobs read per change batch at once. */
+const READS_IN_FLIGHT = 16;
+/**
+ * Jobs a filter watch remembers having sent, so a job that leaves the filter (a failed job
+ * retried, under `status: 'failed'`) is sent once more and the view can drop it.
+ */
+const MAX_REMEMBERED = 2_000;
+
+interface WatchState {
+  readonly watcher: Watcher;
+  /** Job id → version last delivered. */
+  readonly sent: Map<string, number>;
+}
+
+/**
+ * One subscription to the store's change feed per tracker, however many watches: each batch of
+ * changes is read once per job (per distinct `read`), then fanned out to the watches it concerns.
+ * So the database sees one read per changed job, not one per watcher (one per browser stream).
+ * Batches are handled one after another, so every watcher sees a job's changes in order.
+ */
+export class ChangeHub {
+  private readonly states = new Set<WatchState>();
+  private unsubscribe: (() => void) | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  /** Changes arrived while a batch was being read: merged, one per job, latest wins. */
+  private waiting: Map<string, JobChange> | null = null;
+  private gapWaiting = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  get watching(): number {
+    return this.states.size;
+  }
+
+  add(watcher: Watcher): () => void {
+    const state: WatchState = { watcher, sent: new Map() };
+    this.states.add(state);
+    if (this.unsubscribe === null) this.unsubscribe = this.store.subscribeChanges!((event) => this.heard(event));
+    let added = true;
+    return () => {
+      if (!added) return;
+      added = false;
+      this.states.delete(state);
+      if (this.states.size === 0 && this.unsubscribe !== null) {
+        const unsubscribe = this.unsubscribe;
+        this.unsubscribe = null;
+        unsubscribe();
+      }
+    };
+  }
+
+  close(): void {
+    this.states.clear();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  private heard(event: JobChangeEvent): void {
+    if (event.gap) this.gapWaiting = true;
+    else {
+      this.waiting ??= new Map();
+      for (const change of event.changes) {
+        const known = this.waiting.get(change.jobId);
+        if (known === undefined || known.version <= change.version) this.waiting.set(change.jobId, change);
+      }
+    }
+    this.queue = this.queue.then(() => this.drain()).catch((error: unknown) => this.onError(error));
+  }
+
+  /** Handles what arrived since the last batch (nothing when an earlier drain took it already). */
+  private async drain(): Promise<void> {
+    if (this.gapWaiting) {
+      this.gapWaiting = false;
+      for (const state of [...this.states]) {
+        state.sent.clear();
+        this.safely(() => state.watcher.gap());
+      }
+    }
+    const changes = this.waiting;
+    this.waiting = null;
+    if (changes === null || this.states.size === 0) return;
+    // Which jobs each watch may care about, from the change alone.
+    const wanted = new Map<WatchState, JobChange[]>();
+    const reads = new Map<string, { read: FieldReads | undefined; ids: Set<string> }>();
+    for (const state of this.states) {
+      const concerned = [...changes.values()].filter((change) => mayConcern(state, change));
+      if (concerned.length === 0) continue;
+      wanted.set(state, concerned);
+      const key = readKey(state.watcher.read);
+      let entry = reads.get(key);
+      if (entry === undefined) {
+        entry = { read: state.watcher.read, ids: new Set() };
+        reads.set(key, entry);
+      }
+      for (const change of concerned) entry.ids.add(change.jobId);
+    }
+    const jobs = new Map<string, Map<string, Job | null>>();
+    for (const [key, { read, ids }] of reads) jobs.set(key, await this.readAll([...ids], read));
+    for (const [state, concerned] of wanted) {
+      if (!this.states.has(state)) continue;
+      const read = jobs.get(readKey(state.watcher.read))!;
+      for (const change of concerned) {
+        const job = read.get(change.jobId);
+        if (job == null) continue;
+        this.offer(state, job);
+      }
+    }
+  }
+
+  private offer(state: WatchState, job: Job): void {
+    const { watcher, sent } = state;
+    const version = job.updatedAt.getTime();
+    const last = sent.get(job.id);
+    // Strictly older only: two writes in one millisecond share a version, and the later read is the newer state.
+    if (last !== undefined && last > version) return;
+    if (watcher.ids !== undefined) {
+      if (watcher.scope !== undefined && !inReadScope(job, watcher.scope)) return;
+      sent.set(job.id, version);
+      this.safely(() => watcher.deliver(job));
+      return;
+    }
+    if (matchesStoreFilter(job, watcher.filter!)) {
+      sent.delete(job.id);
+      sent.set(job.id, version);
+      if (sent.size > MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
+      this.safely(() => watcher.deliver(job));
+    } else if (last !== undefined) {
+      // It left the filter: once more, so the view can drop it.
+      sent.delete(job.id);
+      this.safely(() => watcher.deliver(job));
+    }
+  }
+
+  private async readAll(ids: string[], read: FieldReads | undefined): Promise<Map<string, Job | null>> {
+    const out = new Map<string, Job | null>();
+    for (let start = 0; start < ids.length; start += READS_IN_FLIGHT) {
+      const slice = ids.slice(start, start + READS_IN_FLIGHT);
+      const jobs = await Promise.all(slice.map((id) => (read === undefined ? this.store.get(id) : this.store.get(id, { read }))));
+      slice.forEach((id, index) => out.set(id, jobs[index] ?? null));
+    }
+    return out;
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+/** Whether a change can concern a watch, judged on what the change carries (no read). */
+function mayConcern(state: WatchState, change: JobChange): boolean {
+  const { watcher, sent } = state;
+  if (watcher.ids !== undefined) return watcher.ids.has(change.jobId);
+  const filter = watcher.filter!;
+  if (sent.has(change.jobId)) return true;
+  if (filter.type !== undefined && !filter.type.includes(change.type)) return false;
+  if (filter.status !== undefined && !filter.status.includes(change.status)) return false;
+  return inReadScope(change, { ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}), ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}) });
+}
+
+function readKey(read: FieldReads | undefined): string {
+  if (read === undefined) return '';
+  return JSON.stringify([read.payload, read.result, read.metadata]);
+}
