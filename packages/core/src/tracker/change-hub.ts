@@ -160,7 +160,7 @@ export class ChangeHub {
     for (let start = 0; start < ids.length; start += READS_IN_FLIGHT) {
       const slice = ids.slice(start, start + READS_IN_FLIGHT);
       const jobs = await Promise.all(slice.map((id) => (read === undefined ? this.store.get(id) : this.store.get(id, { read }))));
-      slice.forEach((id, index) => out.set(id, jobs[index] ?? null));
+      for (let index = 0; index < slice.length; index++) out.set(slice[index]!, jobs[index] ?? null);
     }
     return out;
   }
