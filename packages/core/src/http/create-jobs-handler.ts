@@ -10,7 +10,8 @@ import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
 import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
-import { parseActiveQuery, parseListQuery, parseScheduleListQuery, parseStatsQuery, type ScheduleListQuery } from './parse-query.js';
+import { parseActiveQuery, parseListQuery, parseScheduleListQuery, parseStatsQuery, parseStreamQuery, type ScheduleListQuery } from './parse-query.js';
+import { jobStream, listStream, type StreamDeps } from './job-streams.js';
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
 import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
 import { toScheduleJson } from './schedule-json.js';
@@ -68,6 +69,14 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
   const checkActionRequest = createActionGuard(options);
+  const streams: StreamDeps = {
+    tracker,
+    read,
+    jobJson,
+    heartbeatMs: integerOption(options.streamHeartbeatMs, 15_000, 'streamHeartbeatMs', 1_000, 300_000),
+    maxBuffered: integerOption(options.maxStreamBuffer, 100, 'maxStreamBuffer', 1, 100_000),
+    onError,
+  };
 
   const jobBody = (job: Job, scope: CallerScope): JobResponse => ({ job: jobJson(job, scope) });
 
@@ -172,6 +181,15 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
         const body: JobStatsResponse = await tracker.stats({ ...parseStatsQuery(params), scope });
         return conditional(request, body);
       }
+      case 'jobStream': {
+        checkJobId(route.id);
+        if ([...params.keys()].length > 0) throw badRequest('GET /jobs/:id/stream takes no query parameters.');
+        return jobStream(streams, request, route.id, caller, scope);
+      }
+      case 'listStream': {
+        const filter = parseStreamQuery(params);
+        return listStream(streams, filter, caller, scope, request.headers.has('last-event-id'));
+      }
       case 'schedules': {
         const query = parseScheduleListQuery(params, defaultLimit, maxPageSize);
         return conditional(request, await schedulePage(scope, query));
@@ -214,6 +232,8 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
 
 /** What HEAD answers: GET's status and headers, no body. */
 function withoutBody(response: Response): Response {
+  // A stream's body must be cancelled, or it would keep its watch and heartbeat.
+  void response.body?.cancel().catch(() => {});
   const head = new Response(null, { status: response.status, headers: response.headers });
   if (routeMisses.has(response)) routeMisses.add(head);
   return head;

@@ -53,7 +53,7 @@ export interface JobsHandlerOptions {
    * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`;
    * `GET /schedules` reads `listSchedules` (its store must keep schedules, else a 500).
    */
-  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'retryMany' | 'cancelMany' | 'listSchedules'>;
+  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'retryMany' | 'cancelMany' | 'listSchedules' | 'watch'>;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under
@@ -106,6 +106,17 @@ export interface JobsHandlerOptions {
    * headers itself.
    */
   trustProxy?: boolean;
+  /**
+   * On `GET /jobs/:id/stream` and `GET /jobs/stream`, a comment line every this many ms keeps
+   * proxies and browsers from closing an idle stream (1000..300000). Default 15000.
+   */
+  streamHeartbeatMs?: number;
+  /**
+   * Events a list stream holds for a reader that does not keep up (1..100000). Past it, they are
+   * all dropped for one `event: reset`, and the client reads its list afresh. A job stream holds
+   * only its job's latest state, so it never overflows. Default 100.
+   */
+  maxStreamBuffer?: number;
   /** Unexpected errors (answered as a 500 without details). Default: `console.error`. */
   onError?: (error: unknown, request: Request) => void;
 }

@@ -180,6 +180,15 @@ export function parseActiveQuery(params: URLSearchParams, defaultLimit: number, 
   return query;
 }
 
+/** `GET /jobs/stream`: the list filters, without paging (a stream has no pages). */
+export function parseStreamQuery(params: URLSearchParams): JobFilter {
+  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore']);
+  const filter = baseFilter(params);
+  const status = statuses(params);
+  if (status) filter.status = status;
+  return filter;
+}
+
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
   checkKnown(params, ['type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore']);
   return baseFilter(params);

@@ -7,6 +7,8 @@ export type Route =
   | { name: 'stats' }
   | { name: 'action'; id: string; action: JobAction }
   | { name: 'bulk'; action: JobBulkAction }
+  | { name: 'jobStream'; id: string }
+  | { name: 'listStream' }
   | { name: 'schedules' };
 
 /** HEAD is GET without the body; OPTIONS answers 204 with these in `Allow`. */
@@ -39,10 +41,12 @@ export function matchRoute(pathname: string, basePath: string): Route | null {
   if (segments.length === 2) {
     if (second === 'active') return { name: 'active' };
     if (second === 'stats') return { name: 'stats' };
+    if (second === 'stream') return { name: 'listStream' };
     if (second === 'retry' || second === 'cancel') return { name: 'bulk', action: second };
     return { name: 'job', id: second };
   }
   const action = segments[2];
+  if (segments.length === 3 && action === 'stream') return { name: 'jobStream', id: second };
   if (segments.length === 3 && (action === 'retry' || action === 'cancel' || action === 'run-now')) return { name: 'action', id: second, action };
   return null;
 }

@@ -24,6 +24,11 @@ export interface NodeResponseLike {
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   end(chunk?: Uint8Array | string): unknown;
   readonly headersSent?: boolean;
+  /** node:http's streaming write (answers false when the socket's buffer is full). */
+  write?(chunk: Uint8Array): boolean;
+  /** node:http's events: `drain` (buffer emptied), `close` (the connection ended). */
+  once?(event: 'drain' | 'close', listener: () => void): unknown;
+  flushHeaders?(): void;
 }
 
 /** What `authorize(request, context)` gets as `context` under `toNodeHandler`. */
@@ -72,9 +77,45 @@ export function toNodeHandler(handler: JobsHandler): NodeHandler {
     fetchResponse.headers.forEach((value, name) => {
       response.setHeader(name, value);
     });
+    if (fetchResponse.body && isEventStream(fetchResponse) && typeof response.write === 'function' && typeof response.once === 'function') {
+      await pipeStream(fetchResponse.body, response as Required<Pick<NodeResponseLike, 'write' | 'once'>> & NodeResponseLike);
+      return;
+    }
     const body = fetchResponse.body ? new Uint8Array(await fetchResponse.arrayBuffer()) : undefined;
     response.end(body);
   };
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+}
+
+/**
+ * Writes an event stream as it comes, waiting for `drain` when the socket is full (so a slow
+ * reader holds the events in the stream's bounded buffer, not in memory here), and cancels it
+ * when the connection closes (the browser went away), which ends its watch.
+ */
+async function pipeStream(body: ReadableStream<Uint8Array>, response: Required<Pick<NodeResponseLike, 'write' | 'once'>> & NodeResponseLike): Promise<void> {
+  const reader = body.getReader();
+  let gone = false;
+  response.once('close', () => {
+    gone = true;
+    void reader.cancel().catch(() => {});
+  });
+  response.flushHeaders?.();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || gone) break;
+      if (!response.write(value)) await new Promise<void>((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+    }
+  } catch {
+    // The stream failed or was cancelled: end the response below.
+  }
+  if (!gone) response.end();
 }
 
 /** Methods `new Request()` refuses (forbidden by the Fetch standard), and anything not a token. */
