@@ -79,6 +79,8 @@ export async function startClientFixture(
     headers: { 'x-tenant': 'tenant-a' },
     timers: clock,
     visibility,
+    // The polling tests pin polling; the streaming tests ask for 'auto' or 'stream'.
+    transport: 'poll',
     ...clientOptions,
   });
   return {

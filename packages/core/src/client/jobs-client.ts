@@ -17,7 +17,9 @@ import type {
 } from '../http/wire-types.js';
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
-import { PollingQuery, type FetchOutcome } from './polling-query.js';
+import { PollingQuery, type FetchOutcome, type PollingQueryOptions } from './polling-query.js';
+import { liveSourceFor } from './live-paths.js';
+import type { LiveSource, StreamTransport } from './live-source.js';
 
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
@@ -49,6 +51,17 @@ export interface JobsClientOptions {
    * @throws TypeError when not a number ≥ 0 (NaN included).
    */
   gcTimeMs?: number;
+  /**
+   * How observers keep up with the server:
+   * - `'auto'` (default): a Server-Sent Events stream per watched resource where the server
+   *   offers one (`GET /jobs/:id/stream`, `GET /jobs/stream`), ETag polling where it does not (an
+   *   older server, a store without a change feed: the first such answer switches the client to
+   *   polling) and while a stream is down (it reconnects with `backoff`);
+   * - `'stream'`: streams only; no interval polling (a read happens when a stream says so);
+   * - `'poll'`: ETag polling only, as before streams existed.
+   * Recurring schedules are always polled.
+   */
+  transport?: 'auto' | 'stream' | 'poll';
 }
 
 /** `gcTimeMs` when the options leave it out: 5 minutes, as TanStack Query's `gcTime`. */
@@ -158,6 +171,9 @@ export class JobsClient {
   private readonly visibility: VisibilitySource;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly gcTimeMs: number;
+  /** A server answered that it cannot stream: new resources are polled. */
+  private streamsUnsupported = false;
+  private readonly streamTransport: StreamTransport;
 
   constructor(private readonly options: JobsClientOptions) {
     if (!options || typeof options.baseUrl !== 'string') {
@@ -173,6 +189,17 @@ export class JobsClient {
     this.visibility = options.visibility ?? documentVisibility;
     this.backoff = { baseMs: options.backoff?.baseMs ?? 1000, maxMs: options.backoff?.maxMs ?? 30_000 };
     this.gcTimeMs = validGcTime(options.gcTimeMs);
+    const transport = options.transport;
+    if (transport !== undefined && transport !== 'auto' && transport !== 'stream' && transport !== 'poll') {
+      throw new TypeError(`transport must be 'auto', 'stream' or 'poll'; got ${JSON.stringify(transport)}.`);
+    }
+    this.streamTransport = {
+      fetch: (input, init) => this.fetchImpl(input, init),
+      url: (path) => this.baseUrl + path,
+      headers: () => this.headers(),
+      credentials: options.credentials ?? 'same-origin',
+      timers: this.timers,
+    };
   }
 
   async getJob<TPayload = unknown, TResult = unknown>(id: string, options?: RequestOptions): Promise<JobJson<TPayload, TResult>> {
@@ -235,7 +262,11 @@ export class JobsClient {
     headers.set('accept', 'application/json');
     if (etag) headers.set('if-none-match', etag);
     const response = await this.send(path, { method: 'GET', headers, ...(options.signal ? { signal: options.signal } : {}) });
-    if (response.status === 304) return { notModified: true };
+    if (response.status === 304) {
+      // Read to its (empty) end, so the browser counts the request as finished, not cancelled.
+      await response.arrayBuffer().catch(() => undefined);
+      return { notModified: true };
+    }
     const text = await this.readOk(response);
     return { notModified: false, data: JSON.parse(text) as T, etag: response.headers.get('etag'), text };
   }
@@ -257,6 +288,7 @@ export class JobsClient {
         onCollect: () => {
           if (this.queries.get(path) === created) this.queries.delete(path);
         },
+        ...this.liveOptions(path),
       });
       query = created;
       this.queries.set(path, query);
@@ -303,6 +335,21 @@ export class JobsClient {
     const result = JSON.parse(await this.readOk(response)) as BulkActionResponse;
     void this.refresh();
     return result;
+  }
+
+  /** The stream that keeps `path` up to date, per `transport` (none for schedules). */
+  private liveOptions(path: string): Pick<PollingQueryOptions<unknown>, 'live' | 'streamOnly' | 'onStreamsUnsupported'> {
+    const transport = this.options.transport ?? 'auto';
+    if (transport === 'poll' || (transport === 'auto' && this.streamsUnsupported)) return {};
+    const live = liveSourceFor(this.streamTransport, path);
+    if (live === null) return {};
+    return {
+      live: live as LiveSource<unknown>,
+      streamOnly: transport === 'stream',
+      onStreamsUnsupported: () => {
+        this.streamsUnsupported = true;
+      },
+    };
   }
 
   private async getJson<T>(path: string, options?: RequestOptions): Promise<T> {

@@ -29,6 +29,7 @@ function stubClient(options: { gcTimeMs?: number; hold?: boolean; timers?: PollT
     fetch: fetchStub as typeof fetch,
     timers: options.timers ?? clock,
     visibility: fakeVisibility(),
+    transport: 'poll',
     ...(options.gcTimeMs !== undefined ? { gcTimeMs: options.gcTimeMs } : {}),
   });
   const release = async (): Promise<void> => {

@@ -1,4 +1,5 @@
 import type { PollTimers, VisibilitySource } from './environment.js';
+import type { LiveSource } from './live-source.js';
 
 /**
  * What one resource looks like to its observers. A new object only when `data`, `error` or
@@ -45,6 +46,16 @@ export interface PollingQueryOptions<T> {
   gcTimeMs?: number;
   /** Called once the poller is collected; drop every reference to it there. */
   onCollect?: () => void;
+  /**
+   * A stream that keeps the resource up to date: while it is open the poller does not poll
+   * (events bring the data, or say when to read afresh); while it is down, it polls as before and
+   * reconnects with the backoff. Absent: polling only.
+   */
+  live?: LiveSource<T>;
+  /** With `live`: never poll on an interval, only read when the stream says so (`transport: 'stream'`). */
+  streamOnly?: boolean;
+  /** The server answered that it cannot stream (called once): the client stops trying for new resources. */
+  onStreamsUnsupported?: () => void;
 }
 
 interface Subscriber<T> {
@@ -74,6 +85,12 @@ export class PollingQuery<T> {
   private gcTimer: unknown = undefined;
   /** The gc delay ran out during a fetch: collect when it settles, unless someone subscribed. */
   private collectWhenSettled = false;
+  private liveState: 'off' | 'connecting' | 'up' | 'unsupported' = 'off';
+  private closeLive: (() => void) | null = null;
+  private liveFailures = 0;
+  private reconnectTimer: unknown = undefined;
+  /** The stream asked for a fresh read while one was running: read once more after it. */
+  private staleAgain = false;
 
   constructor(private readonly options: PollingQueryOptions<T>) {
     // A poller that never gets a subscriber is collected like one whose last subscriber left.
@@ -92,6 +109,7 @@ export class PollingQuery<T> {
       this.cancelGc();
       this.stopVisibility = this.options.visibility.subscribe(() => this.onVisibilityChange());
       this.poll();
+      this.updateLive();
     } else if (!this.inFlight) {
       // A faster subscriber may shorten the current wait.
       this.schedule();
@@ -114,6 +132,7 @@ export class PollingQuery<T> {
 
   private stop(): void {
     this.clearTimer();
+    this.stopLive();
     this.dueWhileHidden = false;
     this.stopVisibility?.();
     this.stopVisibility = null;
@@ -136,8 +155,15 @@ export class PollingQuery<T> {
       )
       .finally(() => {
         this.inFlight = null;
-        if (this.subscribers.size > 0) this.schedule();
-        else if (this.collectWhenSettled) this.collect();
+        if (this.staleAgain && this.subscribers.size > 0) {
+          this.staleAgain = false;
+          void this.poll();
+          return;
+        }
+        if (this.subscribers.size > 0) {
+          this.updateLive();
+          this.schedule();
+        } else if (this.collectWhenSettled) this.collect();
       });
     return this.inFlight;
   }
@@ -176,6 +202,8 @@ export class PollingQuery<T> {
 
   private schedule(): void {
     this.clearTimer();
+    // An open stream brings the changes: no polling meanwhile.
+    if (this.liveState === 'up') return;
     const delay = this.nextDelay();
     if (delay === false) return;
     this.timer = this.options.timers.setTimeout(() => {
@@ -190,6 +218,7 @@ export class PollingQuery<T> {
       const wanted = subscriber.interval(this.state.data);
       if (wanted !== false && (interval === false || wanted < interval)) interval = wanted;
     }
+    if (this.options.streamOnly && this.options.live && this.liveState !== 'unsupported' && this.failures === 0) return false;
     if (this.failures === 0) return interval;
     // After errors: exponential from the backoff base, capped, whatever the status said.
     const { baseMs, maxMs } = this.options.backoff;
@@ -206,6 +235,88 @@ export class PollingQuery<T> {
       this.dueWhileHidden = false;
       void this.poll();
     }
+  }
+
+  /** Someone still wants updates (a subscriber's interval is not false for the data in hand). */
+  private wantsUpdates(): boolean {
+    for (const subscriber of this.subscribers) if (subscriber.interval(this.state.data) !== false) return true;
+    return false;
+  }
+
+  /** Opens the stream when someone wants updates, closes it when nobody does (a finished job). */
+  private updateLive(): void {
+    const live = this.options.live;
+    if (!live || this.liveState === 'unsupported') return;
+    const wanted = this.subscribers.size > 0 && this.wantsUpdates();
+    if (!wanted) {
+      this.stopLive();
+      return;
+    }
+    if (this.liveState !== 'off' || this.reconnectTimer !== undefined) return;
+    this.liveState = 'connecting';
+    this.closeLive = live.open(
+      {
+        onOpen: () => {
+          this.liveState = 'up';
+          this.liveFailures = 0;
+          this.clearTimer();
+        },
+        onData: (data) => this.onLiveData(data),
+        onStale: () => {
+          if (this.inFlight) this.staleAgain = true;
+          else void this.poll();
+        },
+        onDown: (unsupported) => this.onLiveDown(unsupported),
+      },
+      () => this.state.data,
+    );
+  }
+
+  private onLiveData(data: T): void {
+    const text = JSON.stringify(data);
+    if (text !== this.text || this.state.status !== 'success') {
+      this.text = text;
+      this.failures = 0;
+      this.setState({ status: 'success', data, error: null, dataUpdatedAt: this.options.now() });
+    }
+    this.updateLive();
+  }
+
+  private onLiveDown(unsupported: boolean): void {
+    this.closeLive = null;
+    if (unsupported) {
+      this.liveState = 'unsupported';
+      this.options.onStreamsUnsupported?.();
+    } else {
+      this.liveState = 'off';
+      this.liveFailures += 1;
+      if (this.subscribers.size > 0) {
+        const { baseMs, maxMs } = this.options.backoff;
+        this.reconnectTimer = this.options.timers.setTimeout(
+          () => {
+            this.reconnectTimer = undefined;
+            this.updateLive();
+          },
+          Math.min(maxMs, baseMs * 2 ** (this.liveFailures - 1)),
+        );
+      }
+    }
+    // Polling takes over (or, stream-only, reads once) until the stream is back.
+    if (this.subscribers.size > 0) {
+      if (this.options.streamOnly) void this.poll();
+      else this.schedule();
+    }
+  }
+
+  private stopLive(): void {
+    if (this.reconnectTimer !== undefined) {
+      this.options.timers.clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+    }
+    const close = this.closeLive;
+    this.closeLive = null;
+    if (this.liveState !== 'unsupported') this.liveState = 'off';
+    close?.();
   }
 
   private scheduleGc(): void {

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startClientFixture, type ClientFixture } from '../../test/client-fixture.js';
+import { MemoryJobStore } from '../memory/memory-job-store.js';
+import { createTracker } from '../tracker/tracker.js';
+import { JobObserver, JOB_POLL_INTERVALS } from './job-observer.js';
+import { JobsObserver, LIST_POLL_INTERVALS } from './list-observers.js';
+
+let f: ClientFixture;
+afterEach(async () => {
+  await f?.close();
+});
+
+/** Requests of a path that finished, streams included once they end. */
+const started = (path: string) => f.server.requests.filter((request) => request.url === path).length;
+
+describe("transport: 'auto' over a server that streams", () => {
+  it('keeps a job up to date from its stream: one JSON read, then no polling, whatever the clock does', async () => {
+    f = await startClientFixture({ transport: 'auto' });
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await f.tracker.start(job.id);
+    const observer = new JobObserver(f.client, job.id);
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
+    await vi.waitFor(() => expect(started(`/api/jobs/${job.id}/stream`)).toBe(1));
+
+    f.tracker.progress(job.id, 0.25, 'Parsing');
+    await f.tracker.flush(job.id);
+    await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ progress: 0.25, stage: 'Parsing' }));
+    // Many poll intervals pass: the stream is open, so no poll is made.
+    await f.clock.advance(JOB_POLL_INTERVALS.running * 10);
+    f.tracker.progress(job.id, 0.75, 'Storing');
+    await f.tracker.flush(job.id);
+    await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ progress: 0.75, stage: 'Storing' }));
+    await f.tracker.complete(job.id);
+    await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ status: 'completed', isTerminal: true }));
+    expect(started(`/api/jobs/${job.id}`)).toBe(1);
+    off();
+  });
+
+  it('updates a listed job in place from the stream, and reads the page afresh when a new job appears', async () => {
+    f = await startClientFixture({ transport: 'auto' });
+    const first = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await f.tracker.start(first.id);
+    const observer = new JobsObserver(f.client, { type: 'imports.upload', limit: 10 });
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getSnapshot().jobs.map((job) => job.id)).toEqual([first.id]));
+    await vi.waitFor(() => expect(started('/api/jobs/stream?type=imports.upload')).toBe(1));
+    const pageReads = () => started('/api/jobs?limit=10&type=imports.upload');
+    // The stream's `ready` reads the page once more (changes before it are not replayed).
+    await vi.waitFor(() => expect(pageReads()).toBe(2));
+
+    f.tracker.progress(first.id, 0.5, 'Halfway');
+    await f.tracker.flush(first.id);
+    await vi.waitFor(() => expect(observer.getSnapshot().jobs[0]).toMatchObject({ progress: 0.5, stage: 'Halfway' }));
+    expect(pageReads()).toBe(2);
+
+    const second = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await vi.waitFor(() => expect(observer.getSnapshot().jobs.map((job) => job.id)).toEqual([second.id, first.id]));
+    expect(pageReads()).toBe(3);
+    await f.clock.advance(LIST_POLL_INTERVALS.jobs * 5);
+    expect(pageReads()).toBe(3);
+    off();
+  });
+});
+
+describe("transport: 'auto' over a server that cannot stream", () => {
+  it('polls as before once the server answers 501, and stops trying streams for new resources', async () => {
+    // A store without a change feed: the handler answers 501 streams_unavailable.
+    const memory = new MemoryJobStore();
+    const feedless = new Proxy(memory, {
+      get(target, property, receiver) {
+        if (property === 'subscribeChanges') return undefined;
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const tracker = createTracker({ store: feedless, progressIntervalMs: 0 });
+    f = await startClientFixture({ transport: 'auto' }, { tracker });
+    const job = await tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await tracker.start(job.id);
+    const observer = new JobObserver(f.client, job.id);
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
+    await vi.waitFor(() => expect(f.server.requests.find((request) => request.url === `/api/jobs/${job.id}/stream`)?.status).toBe(501));
+    tracker.progress(job.id, 0.5);
+    await tracker.flush(job.id);
+    await vi.waitFor(async () => {
+      await f.clock.advance(JOB_POLL_INTERVALS.running);
+      expect(observer.getSnapshot().progress).toBe(0.5);
+    });
+    const other = await tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    const second = new JobObserver(f.client, other.id);
+    const offSecond = second.subscribe(() => {});
+    await vi.waitFor(() => expect(second.getSnapshot().status).toBe('queued'));
+    expect(started(`/api/jobs/${other.id}/stream`)).toBe(0);
+    off();
+    offSecond();
+    await tracker.close();
+  });
+});
