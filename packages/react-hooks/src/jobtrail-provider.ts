@@ -13,11 +13,16 @@ export interface JobtrailProviderProps {
    * (compared by value) or a function called per request (the latest one is used).
    */
   headers?: HeadersSource;
+  /**
+   * How the provider's client keeps up: `'auto'` (default: Server-Sent Events streams where the
+   * server offers them, polling where not), `'stream'` or `'poll'` (see `JobsClientOptions.transport`).
+   */
+  transport?: 'auto' | 'stream' | 'poll';
   children?: ReactNode;
 }
 
 /** Gives the hooks below it one jobs client, and so one shared poller per job, list or stats view. */
-export function JobtrailProvider({ client, baseUrl, headers, children }: JobtrailProviderProps) {
+export function JobtrailProvider({ client, baseUrl, headers, transport, children }: JobtrailProviderProps) {
   if (!client && typeof baseUrl !== 'string') {
     throw new TypeError('<JobtrailProvider> needs a client or a baseUrl, e.g. <JobtrailProvider baseUrl="/api">.');
   }
@@ -33,8 +38,8 @@ export function JobtrailProvider({ client, baseUrl, headers, children }: Jobtrai
     if (client) return client;
     const source: HeadersSource | undefined =
       typeof headers === 'function' ? () => (latestHeaders.current as Exclude<HeadersSource, HeadersInit>)() : headers;
-    return createJobsClient({ baseUrl: baseUrl!, ...(source !== undefined ? { headers: source } : {}) });
-  }, [client, baseUrl, headersKey]);
+    return createJobsClient({ baseUrl: baseUrl!, ...(source !== undefined ? { headers: source } : {}), ...(transport !== undefined ? { transport } : {}) });
+  }, [client, baseUrl, headersKey, transport]);
   return createElement(JobtrailContext.Provider, { value }, children);
 }
 

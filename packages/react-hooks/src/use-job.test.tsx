@@ -262,3 +262,29 @@ describe('useJob', () => {
     vi.restoreAllMocks();
   });
 });
+
+describe("useJob over a stream (transport: 'auto')", () => {
+  it('moves with every stored progress value without polling', async () => {
+    await f.close();
+    f = await startFixture({ transport: 'auto' });
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await f.tracker.start(job.id);
+    render(
+      <JobtrailProvider client={f.client}>
+        <Progress id={job.id} />
+      </JobtrailProvider>,
+    );
+    await waitFor(() => expect(text()).toBe('running 0% -'));
+    for (const [value, stage] of [
+      [0.3, 'Parsing rows'],
+      [0.7, 'Storing rows'],
+    ] as const) {
+      f.tracker.progress(job.id, value, stage);
+      await f.tracker.flush(job.id);
+      await waitFor(() => expect(text()).toBe(`running ${Math.round(value * 100)}% ${stage}`));
+    }
+    await f.tracker.complete(job.id);
+    await waitFor(() => expect(text()).toMatch(/^completed \d+% .* done$/));
+    expect(f.hits(path(job.id))).toBe(1);
+  });
+});

@@ -23,7 +23,7 @@ export interface Fixture {
  * client for tenant-a whose poll timers run on a fake clock. Visibility is jsdom's `document`.
  * `trackerClock`: the tracker's own clock (schedules fall due when the test moves it); default real time.
  */
-export async function startFixture(options: { trackerClock?: FakeClock } = {}): Promise<Fixture> {
+export async function startFixture(options: { trackerClock?: FakeClock; transport?: 'auto' | 'stream' | 'poll' } = {}): Promise<Fixture> {
   const tracker = createTracker({
     store: new MemoryJobStore(),
     progressIntervalMs: 0,
@@ -54,7 +54,8 @@ export async function startFixture(options: { trackerClock?: FakeClock } = {}): 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clock = createFakeClock(Date.UTC(2026, 5, 1));
-  const client = createJobsClient({ baseUrl: `${url}/api`, headers: { 'x-tenant': 'tenant-a' }, timers: clock });
+  // The polling tests pin polling; the streaming test asks for 'auto'.
+  const client = createJobsClient({ baseUrl: `${url}/api`, headers: { 'x-tenant': 'tenant-a' }, timers: clock, transport: options.transport ?? 'poll' });
   return {
     url,
     tracker,

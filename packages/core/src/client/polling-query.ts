@@ -123,10 +123,18 @@ export class PollingQuery<T> {
     };
   }
 
-  /** Fetches now (unless a fetch is already running), e.g. after a retry or cancel. */
+  /**
+   * Fetches now, e.g. after a retry or cancel. A fetch already running may have been sent before
+   * what the caller just did (or with headers since changed): one more follows it, and the
+   * promise settles once that one has.
+   */
   refresh(): Promise<void> {
     // Nobody watching: the next first subscriber fetches anyway.
     if (this.subscribers.size === 0) return Promise.resolve();
+    if (this.inFlight) {
+      this.staleAgain = true;
+      return this.inFlight.then(() => this.inFlight ?? undefined);
+    }
     return this.poll();
   }
 
