@@ -18,8 +18,10 @@ import type {
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
 import { PollingQuery, type FetchOutcome, type PollingQueryOptions } from './polling-query.js';
+import { ClientStream } from './client-stream.js';
+import type { StreamTransport } from './event-stream-reader.js';
 import { liveSourceFor } from './live-paths.js';
-import type { LiveSource, StreamTransport } from './live-source.js';
+import type { LiveSource } from './live-source.js';
 
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
@@ -174,6 +176,8 @@ export class JobsClient {
   /** A server answered that it cannot stream: new resources are polled. */
   private streamsUnsupported = false;
   private readonly streamTransport: StreamTransport;
+  /** The one stream every watched resource of this client listens to, opened on first use. */
+  private stream: ClientStream | null = null;
 
   constructor(private readonly options: JobsClientOptions) {
     if (!options || typeof options.baseUrl !== 'string') {
@@ -338,17 +342,18 @@ export class JobsClient {
   }
 
   /** The stream that keeps `path` up to date, per `transport` (none for schedules). */
-  private liveOptions(path: string): Pick<PollingQueryOptions<unknown>, 'live' | 'streamOnly' | 'onStreamsUnsupported'> {
+  private liveOptions(path: string): Pick<PollingQueryOptions<unknown>, 'live' | 'streamOnly' | 'compare'> {
     const transport = this.options.transport ?? 'auto';
     if (transport === 'poll' || (transport === 'auto' && this.streamsUnsupported)) return {};
-    const live = liveSourceFor(this.streamTransport, path);
+    this.stream ??= new ClientStream(this.streamTransport, this.backoff, () => {
+      this.streamsUnsupported = true;
+    });
+    const live = liveSourceFor(this.stream, this.timers, path);
     if (live === null) return {};
     return {
       live: live as LiveSource<unknown>,
       streamOnly: transport === 'stream',
-      onStreamsUnsupported: () => {
-        this.streamsUnsupported = true;
-      },
+      ...(path.startsWith('/jobs/') && !path.startsWith('/jobs/active') && !path.startsWith('/jobs/stats') ? { compare: compareJobResponses } : {}),
     };
   }
 
@@ -385,6 +390,12 @@ export class JobsClient {
     const message = typeof body?.error?.message === 'string' ? body.error.message : `The jobs endpoint answered ${response.status}.`;
     throw new JobsHttpError(response.status, code, message);
   }
+}
+
+/** Orders two answers of one job by its `updatedAt`: an older read never replaces a newer event. */
+function compareJobResponses(incoming: unknown, current: unknown): number {
+  const at = (response: unknown) => Date.parse((response as Partial<JobResponse>).job?.updatedAt ?? '');
+  return at(incoming) - at(current);
 }
 
 function validGcTime(gcTimeMs: number | undefined): number {

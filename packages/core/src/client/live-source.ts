@@ -1,199 +1,130 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { JobJson, JobListResponse, JobResponse } from '../http/wire-types.js';
+import { splitTypeList } from '../model/job-type.js';
+import type { ClientStream, StreamListener } from './client-stream.js';
 import type { PollTimers } from './environment.js';
 
 /** What a live source tells the poller of its resource. */
 export interface LiveHandlers<T> {
-  /** The stream is open: the poller stops polling while it stays open. */
+  /** The stream is live: the poller stops polling while it stays so. */
   onOpen(): void;
   /** The resource's new state, from an event. */
   onData(data: T): void;
   /** The resource may have changed in a way events cannot say: read it afresh over JSON. */
   onStale(): void;
-  /**
-   * The stream ended. `unsupported`: the server cannot stream (an older server, or a store
-   * without a change feed): poll from now on and do not try again.
-   */
+  /** The stream is down (`unsupported`: for good); the poller polls until it is live again. */
   onDown(unsupported: boolean): void;
 }
 
-/** A stream that keeps one resource up to date; `open` answers the function that closes it. */
+/** Keeps one resource up to date from the client's stream; `open` answers the function that stops it. */
 export interface LiveSource<T> {
   open(handlers: LiveHandlers<T>, current: () => T | undefined): () => void;
 }
 
-/** How a live source reaches the server: the client's fetch, headers and credentials. */
-export interface StreamTransport {
-  fetch: typeof fetch;
-  url(path: string): string;
-  headers(): Promise<Headers>;
-  credentials: RequestCredentials;
-  timers: PollTimers;
-}
-
-/** Error codes that mean "this server cannot stream", not "this stream failed". */
-const UNSUPPORTED_CODES = new Set(['route_not_found', 'streams_unavailable', 'method_not_allowed']);
-
 /**
- * Opens `GET path` as a Server-Sent Events stream over `fetch` (so the client's headers, e.g.
- * an `authorization`, go with it, which `EventSource` cannot send) and parses it with
- * `eventsource-parser`. Calls `onEvent` per event and `onDown` once when it ends.
+ * Subscribes to the client's stream. `onReady` right at subscription (the stream was live
+ * already) needs no fresh read: the poller's first read is after it. Later ones (a reconnect)
+ * may have missed changes: `stale` then.
  */
-export function openEventStream(
-  transport: StreamTransport,
-  path: string,
-  onEvent: (event: EventSourceMessage) => void,
-  onDown: (unsupported: boolean) => void,
-): () => void {
-  const abort = new AbortController();
-  let ended = false;
-  const end = (unsupported: boolean) => {
-    if (ended) return;
-    ended = true;
-    if (!abort.signal.aborted) onDown(unsupported);
+function listen(stream: ClientStream, handlers: LiveHandlers<unknown>, stale: () => void, onJob: (job: JobJson) => void): () => void {
+  let subscribing = true;
+  const listener: StreamListener = {
+    onReady: () => {
+      handlers.onOpen();
+      if (!subscribing) stale();
+    },
+    onJob,
+    onReset: stale,
+    onDown: (unsupported) => handlers.onDown(unsupported),
   };
-  void (async () => {
-    try {
-      const headers = await transport.headers();
-      headers.set('accept', 'text/event-stream');
-      const response = await transport.fetch(transport.url(path), { headers, credentials: transport.credentials, signal: abort.signal, cache: 'no-store' });
-      const type = response.headers.get('content-type') ?? '';
-      if (!response.ok || !type.startsWith('text/event-stream') || !response.body) {
-        const text = await response.text().catch(() => '');
-        return end(response.status === 501 || UNSUPPORTED_CODES.has(errorCode(text)));
-      }
-      const parser = createParser({ onEvent });
-      const decoder = new TextDecoder();
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-      end(false);
-    } catch {
-      end(false);
-    }
-  })();
-  return () => {
-    ended = true;
-    abort.abort();
-  };
+  const stop = stream.subscribe(listener);
+  subscribing = false;
+  return stop;
 }
 
-function errorCode(text: string): string {
-  try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : '';
-  } catch {
-    return '';
-  }
-}
-
-function parseData<T>(event: EventSourceMessage): T | undefined {
-  try {
-    return JSON.parse(event.data) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** One job (`/jobs/:id`): `GET /jobs/:id/stream` sends the job now and after each change. */
-export function jobLiveSource(transport: StreamTransport, jobPath: string): LiveSource<JobResponse> {
+/** One job (`/jobs/:id`): its events bring its state. */
+export function jobLiveSource(stream: ClientStream, id: string): LiveSource<JobResponse> {
   return {
     open(handlers) {
-      let opened = false;
-      return openEventStream(
-        transport,
-        `${jobPath}/stream`,
-        (event) => {
-          if (!opened) {
-            opened = true;
-            handlers.onOpen();
-          }
-          const body = event.event === 'job' ? parseData<JobResponse>(event) : undefined;
-          if (body?.job) handlers.onData({ job: body.job });
-          else if (event.event === 'reset') handlers.onStale();
-        },
-        (unsupported) => handlers.onDown(unsupported),
-      );
+      return listen(stream, handlers as LiveHandlers<unknown>, () => handlers.onStale(), (job) => {
+        if (job.id === id) handlers.onData({ job });
+      });
     },
   };
 }
 
 /**
- * A page of jobs (`/jobs?…`): `GET /jobs/stream?<its filters>`. A job already on the page is
- * updated in place while its status stays (progress, stage: the frequent changes, no request);
- * anything else (a new job, a status change that may move it in or out, a reset) reads the page
- * afresh, at most once per `minRefetchMs`.
+ * A page of jobs (`/jobs?…`): a job on the page is updated in place while its status stays
+ * (progress, stage: the frequent changes, no request); a job that may enter, leave or move
+ * (a new one, a status change) reads the page afresh, at most once per `minRefetchMs`.
  */
-export function listLiveSource(transport: StreamTransport, streamPath: string, minRefetchMs: number): LiveSource<JobListResponse> {
+export function listLiveSource(stream: ClientStream, params: URLSearchParams, timers: PollTimers, minRefetchMs: number): LiveSource<JobListResponse> {
   return {
     open(handlers, current) {
-      const stale = throttle(transport.timers, minRefetchMs, () => handlers.onStale());
-      const close = openEventStream(
-        transport,
-        streamPath,
-        (event) => {
-          if (event.event === 'ready') {
-            handlers.onOpen();
-            // Changes between the last read and the stream's start are not replayed.
-            handlers.onStale();
-            return;
-          }
-          if (event.event !== 'job') {
-            if (event.event === 'reset') stale.run();
-            return;
-          }
-          const job = parseData<{ job: JobJson }>(event)?.job;
-          const page = current();
-          const index = job && page ? page.jobs.findIndex((listed) => listed.id === job.id) : -1;
-          if (job && page && index >= 0 && page.jobs[index]!.status === job.status) {
-            handlers.onData({ ...page, jobs: page.jobs.map((listed, at) => (at === index ? job : listed)) });
-          } else stale.run();
-        },
-        (unsupported) => {
-          stale.cancel();
-          handlers.onDown(unsupported);
-        },
-      );
+      const stale = throttle(timers, minRefetchMs, () => handlers.onStale());
+      const stop = listen(stream, handlers as LiveHandlers<unknown>, stale.run, (job) => {
+        const page = current();
+        const index = page ? page.jobs.findIndex((listed) => listed.id === job.id) : -1;
+        if (page && index >= 0 && page.jobs[index]!.status === job.status) {
+          handlers.onData({ ...page, jobs: page.jobs.map((listed, at) => (at === index ? job : listed)) });
+        } else if (index >= 0 || mayMatch(job, params, true)) stale.run();
+      });
       return () => {
         stale.cancel();
-        close();
+        stop();
       };
     },
   };
 }
 
-/** Active jobs and stats: any change may move a count, so each event reads afresh, throttled. */
-export function refetchLiveSource<T>(transport: StreamTransport, streamPath: string, minRefetchMs: number): LiveSource<T> {
+/** Active jobs and stats: a change of a job they may count reads them afresh, throttled. */
+export function refetchLiveSource<T>(stream: ClientStream, params: URLSearchParams, timers: PollTimers, minRefetchMs: number): LiveSource<T> {
   return {
     open(handlers) {
-      const stale = throttle(transport.timers, minRefetchMs, () => handlers.onStale());
-      const close = openEventStream(
-        transport,
-        streamPath,
-        (event) => {
-          if (event.event === 'ready') {
-            handlers.onOpen();
-            handlers.onStale();
-          } else stale.run();
-        },
-        (unsupported) => {
-          stale.cancel();
-          handlers.onDown(unsupported);
-        },
-      );
+      const stale = throttle(timers, minRefetchMs, () => handlers.onStale());
+      const stop = listen(stream, handlers as LiveHandlers<unknown>, stale.run, (job) => {
+        if (mayMatch(job, params, false)) stale.run();
+      });
       return () => {
         stale.cancel();
-        close();
+        stop();
       };
     },
   };
 }
 
-/** Runs `fn` at once, then at most once per `ms` (a call in between runs once when it ends). */
-function throttle(timers: PollTimers, ms: number, fn: () => void): { run(): void; cancel(): void } {
+/**
+ * Whether a changed job can belong to a resource of these query parameters (the list filters).
+ * False only when a filter the job carries rules it out; `status` counts only for lists
+ * (`withStatus`): a stat moves whatever the new status.
+ */
+export function mayMatch(job: JobJson, params: URLSearchParams, withStatus: boolean): boolean {
+  const types = params.getAll('type').flatMap(splitTypeList);
+  if (types.length > 0 && !types.includes(job.type)) return false;
+  if (withStatus) {
+    const statuses = params.getAll('status').flatMap((value) => value.split(','));
+    if (statuses.length > 0 && !statuses.includes(job.status)) return false;
+  }
+  const equal: Array<[string, unknown]> = [
+    ['group', job.group],
+    ['key', job.key],
+    ['scheduleName', job.scheduleName],
+    ['errorCode', job.error?.code],
+    ['parentId', job.parentId],
+  ];
+  for (const [name, value] of equal) {
+    const wanted = params.get(name);
+    if (wanted !== null && wanted !== value) return false;
+  }
+  const created = Date.parse(job.createdAt);
+  const after = params.get('createdAfter');
+  if (after !== null && created < Date.parse(after)) return false;
+  const before = params.get('createdBefore');
+  if (before !== null && created >= Date.parse(before)) return false;
+  return true;
+}
+
+/** Runs `fn` at once, then at most once per `ms` (calls in between run once when it ends). */
+function throttle(timers: PollTimers, ms: number, fn: () => void): { run: () => void; cancel(): void } {
   let timer: unknown;
   let pending = false;
   const release = () => {
@@ -205,7 +136,7 @@ function throttle(timers: PollTimers, ms: number, fn: () => void): { run(): void
     }
   };
   return {
-    run() {
+    run: () => {
       if (timer !== undefined) {
         pending = true;
         return;

@@ -54,8 +54,11 @@ export interface PollingQueryOptions<T> {
   live?: LiveSource<T>;
   /** With `live`: never poll on an interval, only read when the stream says so (`transport: 'stream'`). */
   streamOnly?: boolean;
-  /** The server answered that it cannot stream (called once): the client stops trying for new resources. */
-  onStreamsUnsupported?: () => void;
+  /**
+   * Orders two states of the resource (negative: `incoming` is older). A read answered after a
+   * newer state arrived by stream is then not shown (it would step back).
+   */
+  compare?: (incoming: T, current: T) => number;
 }
 
 interface Subscriber<T> {
@@ -85,10 +88,9 @@ export class PollingQuery<T> {
   private gcTimer: unknown = undefined;
   /** The gc delay ran out during a fetch: collect when it settles, unless someone subscribed. */
   private collectWhenSettled = false;
-  private liveState: 'off' | 'connecting' | 'up' | 'unsupported' = 'off';
+  /** off: not listening; connecting / waiting: listening, the stream not (yet, again) live; up: live. */
+  private liveState: 'off' | 'connecting' | 'waiting' | 'up' | 'unsupported' = 'off';
   private closeLive: (() => void) | null = null;
-  private liveFailures = 0;
-  private reconnectTimer: unknown = undefined;
   /** The stream asked for a fresh read while one was running: read once more after it. */
   private staleAgain = false;
 
@@ -178,6 +180,8 @@ export class PollingQuery<T> {
 
   private onSuccess(outcome: FetchOutcome<T>): void {
     this.failures = 0;
+    const { compare } = this.options;
+    if (!outcome.notModified && compare && this.state.data !== undefined && compare(outcome.data, this.state.data) < 0) return;
     const changed = !outcome.notModified && outcome.text !== this.text;
     if (!outcome.notModified) {
       this.etag = outcome.etag;
@@ -251,7 +255,11 @@ export class PollingQuery<T> {
     return false;
   }
 
-  /** Opens the stream when someone wants updates, closes it when nobody does (a finished job). */
+  /**
+   * Listens to the stream while someone wants updates, stops when nobody does (a finished job).
+   * While listening, the stream may go down and come back (it reconnects by itself): the poller
+   * polls while it is down and stops once it says it is live again.
+   */
   private updateLive(): void {
     const live = this.options.live;
     if (!live || this.liveState === 'unsupported') return;
@@ -260,13 +268,13 @@ export class PollingQuery<T> {
       this.stopLive();
       return;
     }
-    if (this.liveState !== 'off' || this.reconnectTimer !== undefined) return;
+    if (this.liveState !== 'off') return;
     this.liveState = 'connecting';
     this.closeLive = live.open(
       {
         onOpen: () => {
+          if (this.liveState === 'off' || this.liveState === 'unsupported') return;
           this.liveState = 'up';
-          this.liveFailures = 0;
           this.clearTimer();
         },
         onData: (data) => this.onLiveData(data),
@@ -281,6 +289,8 @@ export class PollingQuery<T> {
   }
 
   private onLiveData(data: T): void {
+    const { compare } = this.options;
+    if (compare && this.state.data !== undefined && compare(data, this.state.data) < 0) return;
     const text = JSON.stringify(data);
     if (text !== this.text || this.state.status !== 'success') {
       this.text = text;
@@ -291,36 +301,21 @@ export class PollingQuery<T> {
   }
 
   private onLiveDown(unsupported: boolean): void {
-    this.closeLive = null;
+    if (this.liveState === 'off') return;
     if (unsupported) {
+      const close = this.closeLive;
+      this.closeLive = null;
       this.liveState = 'unsupported';
-      this.options.onStreamsUnsupported?.();
-    } else {
-      this.liveState = 'off';
-      this.liveFailures += 1;
-      if (this.subscribers.size > 0) {
-        const { baseMs, maxMs } = this.options.backoff;
-        this.reconnectTimer = this.options.timers.setTimeout(
-          () => {
-            this.reconnectTimer = undefined;
-            this.updateLive();
-          },
-          Math.min(maxMs, baseMs * 2 ** (this.liveFailures - 1)),
-        );
-      }
-    }
-    // Polling takes over (or, stream-only, reads once) until the stream is back.
+      close?.();
+    } else this.liveState = 'waiting';
+    // Polling takes over (stream-only: one read) until the stream is live again.
     if (this.subscribers.size > 0) {
-      if (this.options.streamOnly) void this.poll();
+      if (this.options.streamOnly && !unsupported) void this.poll();
       else this.schedule();
     }
   }
 
   private stopLive(): void {
-    if (this.reconnectTimer !== undefined) {
-      this.options.timers.clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-    }
     const close = this.closeLive;
     this.closeLive = null;
     if (this.liveState !== 'unsupported') this.liveState = 'off';

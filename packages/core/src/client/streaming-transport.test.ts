@@ -21,7 +21,7 @@ describe("transport: 'auto' over a server that streams", () => {
     const observer = new JobObserver(f.client, job.id);
     const off = observer.subscribe(() => {});
     await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
-    await vi.waitFor(() => expect(started(`/api/jobs/${job.id}/stream`)).toBe(1));
+    await vi.waitFor(() => expect(started('/api/jobs/stream')).toBe(1));
 
     f.tracker.progress(job.id, 0.25, 'Parsing');
     await f.tracker.flush(job.id);
@@ -33,7 +33,8 @@ describe("transport: 'auto' over a server that streams", () => {
     await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ progress: 0.75, stage: 'Storing' }));
     await f.tracker.complete(job.id);
     await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ status: 'completed', isTerminal: true }));
-    expect(started(`/api/jobs/${job.id}`)).toBe(1);
+    // The first read, and one more when the stream went live after it (changes in between are not replayed).
+    expect(started(`/api/jobs/${job.id}`)).toBe(2);
     off();
   });
 
@@ -44,7 +45,7 @@ describe("transport: 'auto' over a server that streams", () => {
     const observer = new JobsObserver(f.client, { type: 'imports.upload', limit: 10 });
     const off = observer.subscribe(() => {});
     await vi.waitFor(() => expect(observer.getSnapshot().jobs.map((job) => job.id)).toEqual([first.id]));
-    await vi.waitFor(() => expect(started('/api/jobs/stream?type=imports.upload')).toBe(1));
+    await vi.waitFor(() => expect(started('/api/jobs/stream')).toBe(1));
     const pageReads = () => started('/api/jobs?limit=10&type=imports.upload');
     // The stream's `ready` reads the page once more (changes before it are not replayed).
     await vi.waitFor(() => expect(pageReads()).toBe(2));
@@ -55,11 +56,37 @@ describe("transport: 'auto' over a server that streams", () => {
     expect(pageReads()).toBe(2);
 
     const second = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    // Page reads are throttled to one per second (the ready's read was the last).
+    await f.clock.advance(1_000);
     await vi.waitFor(() => expect(observer.getSnapshot().jobs.map((job) => job.id)).toEqual([second.id, first.id]));
     expect(pageReads()).toBe(3);
     await f.clock.advance(LIST_POLL_INTERVALS.jobs * 5);
     expect(pageReads()).toBe(3);
     off();
+  });
+});
+
+describe('one stream per client', () => {
+  it('serves every watched job, list and count of the page through one stream, closed once nothing is watched', async () => {
+    f = await startClientFixture({ transport: 'auto' });
+    const jobs = await Promise.all(Array.from({ length: 12 }, () => f.tracker.create('imports.upload', { tenantId: 'tenant-a' })));
+    const observers = jobs.map((job) => new JobObserver(f.client, job.id));
+    const list = new JobsObserver(f.client, { type: 'imports.upload' });
+    const offs = [...observers.map((observer) => observer.subscribe(() => {})), list.subscribe(() => {})];
+    await vi.waitFor(() => expect(observers.every((observer) => observer.getSnapshot().status === 'queued')).toBe(true));
+    await f.tracker.start(jobs[7]!.id);
+    await vi.waitFor(() => expect(observers[7]!.getSnapshot().status).toBe('running'));
+    // A status change may move the job in the list: a fresh read, throttled to one a second.
+    await f.clock.advance(1_000);
+    await vi.waitFor(() => expect(list.getSnapshot().jobs.find((job) => job.id === jobs[7]!.id)?.status).toBe('running'));
+    expect(started('/api/jobs/stream')).toBe(1);
+    for (const off of offs) off();
+    // Nothing watched: the stream closed, so the next observer opens a new one.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const again = new JobObserver(f.client, jobs[0]!.id);
+    const offAgain = again.subscribe(() => {});
+    await vi.waitFor(() => expect(started('/api/jobs/stream')).toBe(2));
+    offAgain();
   });
 });
 
@@ -81,7 +108,7 @@ describe("transport: 'auto' over a server that cannot stream", () => {
     const observer = new JobObserver(f.client, job.id);
     const off = observer.subscribe(() => {});
     await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
-    await vi.waitFor(() => expect(f.server.requests.find((request) => request.url === `/api/jobs/${job.id}/stream`)?.status).toBe(501));
+    await vi.waitFor(() => expect(f.server.requests.find((request) => request.url === '/api/jobs/stream')?.status).toBe(501));
     tracker.progress(job.id, 0.5);
     await tracker.flush(job.id);
     await vi.waitFor(async () => {
@@ -92,7 +119,7 @@ describe("transport: 'auto' over a server that cannot stream", () => {
     const second = new JobObserver(f.client, other.id);
     const offSecond = second.subscribe(() => {});
     await vi.waitFor(() => expect(second.getSnapshot().status).toBe('queued'));
-    expect(started(`/api/jobs/${other.id}/stream`)).toBe(0);
+    expect(started('/api/jobs/stream')).toBe(1);
     off();
     offSecond();
     await tracker.close();
