@@ -1,6 +1,6 @@
 import { JobtrailError, StoreError } from '@jobtrail/core';
-import type { JobStore, StoreWakeEvent } from '@jobtrail/core/store';
-import { isStoreReply, isStoreWake, type RemoteErrorShape, type RemoteMethod, type StoreCall } from './protocol.js';
+import type { JobChangeListener, JobStore, StoreWakeEvent } from '@jobtrail/core/store';
+import { isChangeFeedEvent, isStoreReply, isStoreWake, type ChangeFeedRequest, type RemoteErrorShape, type RemoteMethod, type StoreCall } from './protocol.js';
 
 /** An error the parent's store threw, re-created on this side with the same code and message. */
 export class RemoteStoreError extends JobtrailError {
@@ -27,6 +27,7 @@ export class IpcJobStore implements JobStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
+  private readonly changeListeners = new Set<JobChangeListener>();
   private isClosed = false;
 
   constructor(private readonly channel: Channel = process) {
@@ -66,12 +67,31 @@ export class IpcJobStore implements JobStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** The parent store's change feed, forwarded over IPC while anyone here listens. */
+  subscribeChanges(listener: JobChangeListener): () => void {
+    if (this.changeListeners.size === 0) this.requestChanges(true);
+    const wrapped: JobChangeListener = (event) => listener(event);
+    this.changeListeners.add(wrapped);
+    return () => {
+      if (!this.changeListeners.delete(wrapped)) return;
+      if (this.changeListeners.size === 0) this.requestChanges(false);
+    };
+  }
+
+  private requestChanges(on: boolean): void {
+    if (this.isClosed || !this.channel.connected) return;
+    const request: ChangeFeedRequest = { kind: 'jobtrail-store-changes', on };
+    this.channel.send!(request, undefined, undefined, () => {});
+  }
+
   /** True once `close()` has been called (core's `guardStore` then refuses every call). */
   get closed(): boolean {
     return this.isClosed;
   }
 
   async close(): Promise<void> {
+    if (this.changeListeners.size > 0) this.requestChanges(false);
+    this.changeListeners.clear();
     this.isClosed = true;
     this.channel.off('message', this.onMessage);
     this.channel.off('disconnect', this.onDisconnect);
@@ -102,6 +122,10 @@ export class IpcJobStore implements JobStore {
   private readonly onMessage = (message: unknown) => {
     if (isStoreWake(message)) {
       for (const listener of this.listeners) listener(message.event);
+      return;
+    }
+    if (isChangeFeedEvent(message)) {
+      for (const listener of [...this.changeListeners]) listener(message.event);
       return;
     }
     if (!isStoreReply(message)) return;

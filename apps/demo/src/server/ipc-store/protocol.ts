@@ -1,4 +1,4 @@
-import { FLOW_STORE_METHODS, SCHEDULE_STORE_METHODS, type JobStore, type StoreWakeEvent } from '@jobtrail/core/store';
+import { FLOW_STORE_METHODS, SCHEDULE_STORE_METHODS, type JobChangeEvent, type JobStore, type StoreWakeEvent } from '@jobtrail/core/store';
 
 /**
  * Messages between the server, which owns an in-memory store, and the worker process, which
@@ -46,6 +46,26 @@ export type StoreReply =
 export interface StoreWake {
   kind: 'jobtrail-store-wake';
   event: StoreWakeEvent;
+}
+
+/** Child → parent: start or stop forwarding the store's change feed (only while someone watches). */
+export interface ChangeFeedRequest {
+  kind: 'jobtrail-store-changes';
+  on: boolean;
+}
+
+/** Parent → child: one change feed event. */
+export interface ChangeFeedEvent {
+  kind: 'jobtrail-store-change-event';
+  event: JobChangeEvent;
+}
+
+export function isChangeFeedRequest(message: unknown): message is ChangeFeedRequest {
+  return typeof message === 'object' && message !== null && (message as ChangeFeedRequest).kind === 'jobtrail-store-changes' && typeof (message as ChangeFeedRequest).on === 'boolean';
+}
+
+export function isChangeFeedEvent(message: unknown): message is ChangeFeedEvent {
+  return typeof message === 'object' && message !== null && (message as ChangeFeedEvent).kind === 'jobtrail-store-change-event';
 }
 
 export function isStoreCall(message: unknown): message is StoreCall {
