@@ -1,5 +1,6 @@
 import { createTracker, JobValidationError, StoreError, type Job } from '@jobtrail/core';
 import { guardStore, type JobChangeEvent } from '@jobtrail/core/store';
+import { makeJob } from '@jobtrail/core/testing';
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { failure } from './caught-error.test-support.js';
@@ -121,6 +122,40 @@ describe('MongoJobStore change feed (fake change streams)', () => {
   it('refuses a listener that is not a function', () => {
     const { raw } = setup();
     expect(() => raw.subscribeChanges!('listener' as never)).toThrow(JobValidationError);
+  });
+
+  it('over emulated change streams: every write is a change, but not a lease renewal nor a prune', async () => {
+    const store = guardStore(new MongoJobStore({ db: fakeDb({ changeStreams: true }).db }));
+    const events: JobChangeEvent[] = [];
+    const stop = store.subscribeChanges!((event) => events.push(event));
+    try {
+      const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
+      const job = makeJob({ type: 'reports.build', createdAt: at(0), updatedAt: at(0), runAt: at(0) });
+      await store.insert(job);
+      await flush();
+      await store.claim({ limits: { 'reports.build': 1 }, limit: 1, owner: 'w', now: at(1), leaseExpiresAt: at(61) });
+      await flush();
+      expect(await store.heartbeat('w', [job.id], at(90))).toEqual([job.id]);
+      await flush();
+      expect(await store.updateProgress(job.id, { progress: 0.5, updatedAt: at(2) }, 'w', 1)).toBe(true);
+      await flush();
+      const done = await store.transition(job.id, { status: 'running', leaseOwner: 'w', attempt: 1 }, { status: 'completed', finishedAt: at(3), updatedAt: at(3), lease: null });
+      expect(done.ok).toBe(true);
+      await flush();
+      expect(await store.prune({ before: { completed: at(10) } })).toBe(1);
+      await flush();
+      const changes = events.flatMap((event) => event.changes ?? []);
+      expect(events[0]).toEqual({ gap: true });
+      expect(changes.map((change) => [change.status, change.version])).toEqual([
+        ['queued', at(0).getTime()],
+        ['running', at(1).getTime()],
+        ['running', at(2).getTime()],
+        ['completed', at(3).getTime()],
+      ]);
+    } finally {
+      stop();
+      await store.close();
+    }
   });
 
   it('has no change feed without change streams: tracker.watch refuses with change_feed_unavailable', async () => {
