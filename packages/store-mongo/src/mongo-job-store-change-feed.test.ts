@@ -1,7 +1,7 @@
 import { createTracker, JobValidationError, StoreError, type Job } from '@jobtrail/core';
 import { guardStore, type JobChangeEvent } from '@jobtrail/core/store';
 import { makeJob } from '@jobtrail/core/testing';
-import type { Db } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { failure } from './caught-error.test-support.js';
 import { CHANGE_FEED_PIPELINE } from './documents/change-feed-documents.js';
@@ -117,6 +117,21 @@ describe('MongoJobStore change feed (fake change streams)', () => {
     expect(feedWatches()[0]!.stream.closed).toBe(true);
     expect(() => raw.subscribeChanges!(() => {})).toThrow(StoreError);
     expect(await failure(() => store.subscribeChanges!(() => {}))).toBeInstanceOf(StoreError);
+  });
+
+  it('on a deployment without change streams: a last gap, then later subscriptions are a StoreError naming the cause', async () => {
+    const { store, feedWatches, errors } = setup();
+    const events: JobChangeEvent[] = [];
+    store.subscribeChanges!((event) => events.push(event));
+    const standalone = new MongoServerError({ message: 'The $changeStream stage is only supported on replica sets', code: 40573 });
+    feedWatches()[0]!.stream.fail(standalone);
+    await flush();
+    expect(events).toEqual([{ gap: true }]);
+    expect(errors).toEqual([standalone]);
+    const refusal = await failure(() => store.subscribeChanges!(() => {}));
+    expect(refusal).toBeInstanceOf(StoreError);
+    expect((refusal as Error).message).toMatch(/change streams/);
+    expect(feedWatches()).toHaveLength(1);
   });
 
   it('refuses a listener that is not a function', () => {

@@ -205,7 +205,8 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
    *
    * Absent (undefined) with `changeStreams: false`: MongoDB has no other way to hear other
    * processes' writes, so the store has no change feed and `tracker.watch` refuses with
-   * `change_feed_unavailable`. Throws `StoreError` once the store is closed, and
+   * `change_feed_unavailable`. Throws `StoreError` once the store is closed or once the feed has
+   * found that the deployment cannot run change streams (or the client was closed), and
    * `JobValidationError` for a listener that is not a function.
    */
   readonly subscribeChanges?: (listener: JobChangeListener) => () => void;
@@ -244,6 +245,12 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
       this.subscribeChanges = (listener) => {
         if (this.isClosed) throw this.closedError();
         if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+        if (feed.state === 'unavailable') {
+          throw new StoreError(
+            `The change feed of "${this.collectionName}" is unavailable: the deployment does not run change streams (a standalone server?) ` +
+              'or the MongoClient was closed (see onChangeStreamError for the cause). Watch jobs on a replica set, or poll them.',
+          );
+        }
         return feed.subscribe(listener);
       };
     }
