@@ -1,6 +1,14 @@
 import { createRequire } from 'node:module';
 import { JobValidationError, JobtrailError, StoreError } from '@jobtrail/core';
-import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import {
   duplicateKeyTarget,
@@ -78,6 +86,8 @@ describe('change streams not supported', () => {
 describe('resumable change-stream failures', () => {
   it('are the connection and server-selection failures, labelled errors and the listed codes', () => {
     expect(isResumableChangeStreamError(new MongoNetworkError('connection reset'))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoServerSelectionError('no primary', { type: 'ReplicaSetNoPrimary' } as never))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoOperationTimeoutError('timed out'))).toBe(true);
     expect(isResumableChangeStreamError(new MongoServerError({ message: 'not primary', code: 10107 }))).toBe(true);
     expect(isResumableChangeStreamError(new MongoServerError({ message: 'cursor id 7 not found', code: 43 }))).toBe(true);
     expect(isResumableChangeStreamError(new MongoServerError({ message: 'some new failure', code: 99999, errorLabels: ['ResumableChangeStreamError'] }))).toBe(true);

@@ -122,8 +122,18 @@ export function isClientClosed(error: unknown): boolean {
  * FailedToSatisfyReadPreference, CursorNotFound.
  */
 const RESUMABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 13388, 234, 133, 43]);
-/** Driver errors of a connection or server selection that failed: the server never said no. */
-const RESUMABLE_NAMES = new Set(['MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoServerSelectionError', 'MongoServerClosedError', 'MongoPoolClearedError']);
+/**
+ * Driver errors of a connection or server selection that failed (the server never said no), and
+ * the client-side timeout (`timeoutMS`), after which the driver has resumed the stream itself.
+ */
+const RESUMABLE_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoServerClosedError',
+  'MongoPoolClearedError',
+  'MongoOperationTimeoutError',
+]);
 
 /**
  * A change-stream failure after which reopening the stream with the last resume token may still
