@@ -1,5 +1,6 @@
 import { aggregate, find, update } from 'mingo';
 import { BSON, MongoServerError, MongoTransactionError, ObjectId, type Db } from 'mongodb';
+import { FakeChangeStreams } from './fake-change-streams.test-support.js';
 
 /**
  * A stand-in for a driver `Db` without a server, for tests only. Each collection is an array of
@@ -25,8 +26,9 @@ import { BSON, MongoServerError, MongoTransactionError, ObjectId, type Db } from
  * Committed documents are never changed in place (a write replaces the object), so a snapshot is
  * a copy of each collection's array, and "changed after the snapshot" is "not the same object".
  * Each call does all its work before its promise settles, so callers interleave between calls, as
- * they would between round trips. Not emulated: indexes (but `_id`), change streams, read or
- * write concerns and preferences (accepted and ignored), and time (transactions never expire).
+ * they would between round trips. Change streams only with `fakeDb({ changeStreams: true })` (see
+ * `FakeChangeStreams`). Not emulated: indexes (but `_id`), read or write concerns and preferences
+ * (accepted and ignored), and time (transactions never expire).
  */
 type MingoDoc = Parameters<typeof update>[0];
 type Doc = Record<string, unknown> & { _id: unknown };
@@ -127,6 +129,8 @@ class Store implements Documents {
   docs: Doc[] = [];
   readonly byKey = new Map<string, Doc>();
   readonly locks = new Map<string, Transaction>();
+  /** Told about every committed write (the change streams, when emulated). */
+  onCommit: ((before: Doc | undefined, after: Doc | null) => void) | null = null;
 
   get(key: string): Doc | undefined {
     return this.byKey.get(key);
@@ -138,12 +142,14 @@ class Store implements Documents {
       if (current === undefined) return;
       this.byKey.delete(key);
       this.docs = this.docs.filter((other) => other !== current);
-      return;
+    } else {
+      docKeys.set(doc, key);
+      this.byKey.set(key, doc);
+      if (current === undefined) this.docs.push(doc);
+      else this.docs[this.docs.indexOf(current)] = doc;
     }
-    docKeys.set(doc, key);
-    this.byKey.set(key, doc);
-    if (current === undefined) this.docs.push(doc);
-    else this.docs[this.docs.indexOf(current)] = doc;
+    // After the write: a change stream looking the document up sees it written.
+    this.onCommit?.(current, doc);
   }
 
   /** A snapshot: later writes replace objects and arrays, never change these. */
@@ -309,10 +315,14 @@ class FakeDatabase {
   /** Write conflicts raised so far (so a test can tell that its racers really met). */
   conflicts = 0;
 
+  constructor(readonly changes: FakeChangeStreams | null = null) {}
+
   store(name: string): Store {
     let store = this.stores.get(name);
     if (store === undefined) {
       store = new Store();
+      const changes = this.changes;
+      if (changes !== null) store.onCommit = (before, after) => changes.committed(name, before, after);
       this.stores.set(name, store);
     }
     return store;
@@ -450,6 +460,13 @@ function fakeCollection(database: FakeDatabase, name: string) {
     async dropIndex() {
       return { ok: 1 };
     },
+    ...(database.changes === null
+      ? {}
+      : {
+          watch(pipeline: object[] = [], options?: { fullDocument?: string; resumeAfter?: unknown }) {
+            return database.changes!.watch(name, pipeline, options, (id) => store.get(keyOf(id)));
+          },
+        }),
   };
 }
 
@@ -457,8 +474,8 @@ function fakeCollection(database: FakeDatabase, name: string) {
  * A fake `Db` (see above), a collection's committed documents (copies), how many sessions it
  * started and how many write conflicts it raised. Several stores over one fake `Db` stand for several processes over one database.
  */
-export function fakeDb(): { db: Db; documents: (collection: string) => Doc[]; sessions: () => number; conflicts: () => number } {
-  const database = new FakeDatabase();
+export function fakeDb(options: { changeStreams?: boolean } = {}): { db: Db; documents: (collection: string) => Doc[]; sessions: () => number; conflicts: () => number } {
+  const database = new FakeDatabase(options.changeStreams ? new FakeChangeStreams() : null);
   const handles = new Map<string, ReturnType<typeof fakeCollection>>();
   let sessions = 0;
   const collection = (name: string) => {

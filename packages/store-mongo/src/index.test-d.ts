@@ -1,7 +1,7 @@
 import type { FlowStore, JobStore, ScheduleStore } from '@jobtrail/core/store';
 import type { ClientSession, Db, IndexDescription } from 'mongodb';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { FlowCollectionNames, JOB_INDEXES, MongoJobStore, MongoJobStoreOptions, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES, WakeMode } from './index.js';
+import type { ChangeEventError, FlowCollectionNames, JOB_INDEXES, MongoJobStore, MongoJobStoreOptions, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES, WakeMode } from './index.js';
 
 describe('public types', () => {
   it('is a JobStore with subscribe, built over a driver Db', () => {
@@ -29,6 +29,11 @@ describe('public types', () => {
     expectTypeOf<FlowCollectionNames>().toEqualTypeOf<{ controls: string; starts: string; groups: string }>();
     expectTypeOf<typeof TYPE_START_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
     expectTypeOf<typeof TYPE_GROUP_INDEXES>().toEqualTypeOf<readonly IndexDescription[]>();
+  });
+
+  it('has an optional change feed of the port, and its event error', () => {
+    expectTypeOf<MongoJobStore['subscribeChanges']>().toEqualTypeOf<JobStore['subscribeChanges']>();
+    expectTypeOf<ChangeEventError['field']>().toEqualTypeOf<string>();
   });
 
   it('takes a ClientSession as the insert transaction', () => {

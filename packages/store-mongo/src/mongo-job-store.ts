@@ -27,11 +27,13 @@ import {
   type StoreWakeEvent,
   type TransitionResult,
   type FlowStore,
+  type JobChangeListener,
   type TypeControl,
   type TypeControlWrite,
 } from '@jobtrail/core/store';
 import type { ClientSession, Collection, Db, IndexDescription, MongoClient } from 'mongodb';
 import { claimBatch, type ClaimBatchResult } from './documents/claim-batch.js';
+import { CHANGE_FEED_PIPELINE, changeFeedOptions } from './documents/change-feed-documents.js';
 import { claimPlan, type ClaimPlan } from './documents/claim-documents.js';
 import type { TypeGroupDocument, TypeStartDocument } from './documents/flow-claim-documents.js';
 import { insertClashFilter, keyHolderFilter, sharesKey } from './documents/dedupe-documents.js';
@@ -64,6 +66,7 @@ import type { TypeControlDocument } from './mapping/type-control-document.js';
 import { claimWithFlow } from './flow/flow-claim.js';
 import type { FlowCollections } from './flow/flow-collections.js';
 import { FlowOperations } from './flow/flow-operations.js';
+import { ChangeStreamFeed } from './feed/change-stream-feed.js';
 import { ScheduleOperations } from './schedules/schedule-operations.js';
 import { resolveOptions, type FlowCollectionNames, type MongoJobStoreOptions } from './store-options.js';
 import { watchCommit } from './transaction/commit-watch.js';
@@ -179,10 +182,34 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
   private readonly scheduleWaker: ChangeStreamWaker;
   /** Wake-ups for written type controls (the type-controls collection's stream). */
   private readonly controlWaker: ChangeStreamWaker;
+  /** The change feed (`subscribeChanges`): the jobs collection's second stream, null without change streams. */
+  private readonly feed: ChangeStreamFeed | null;
   private readonly schedules: ScheduleOperations;
   private readonly flowCollections: FlowCollections;
   private readonly flow: FlowOperations;
   private isClosed = false;
+
+  /**
+   * The change feed of the jobs (see `JobStore.subscribeChanges`): calls `listener` with
+   * `{ changes }` after every committed insert, claim, progress, metrics write and transition of a
+   * job, made by any process — one change per event, with routing fields only (`jobId`, `type`,
+   * `tenantId`, `ownerId`, `status`, `version` = the job's `updatedAt` in ms, as the job stood when
+   * the server read it for the event) — and with `{ gap: true }` when changes may have been missed:
+   * when its stream starts (the first subscription, or a stream reopened afresh after a failure it
+   * could not resume from, ChangeStreamHistoryLost say), for an event it cannot read, and when the
+   * deployment turns out not to support change streams (then nothing more follows). Lease renewals
+   * and deletions (`prune`) are not changes. One change stream over the jobs collection (with
+   * `fullDocument: 'updateLookup'`: one lookup per update on the server) serves all listeners; it
+   * opens with the first listener and closes with the last, or with `close()`. Failures and
+   * unreadable events are told to `onChangeStreamError`. Answers the unsubscribe function.
+   *
+   * Absent (undefined) with `changeStreams: false`: MongoDB has no other way to hear other
+   * processes' writes, so the store has no change feed and `tracker.watch` refuses with
+   * `change_feed_unavailable`. Throws `StoreError` once the store is closed or once the feed has
+   * found that the deployment cannot run change streams (or the client was closed), and
+   * `JobValidationError` for a listener that is not a function.
+   */
+  readonly subscribeChanges?: (listener: JobChangeListener) => () => void;
 
   constructor(options: MongoJobStoreOptions) {
     const resolved = resolveOptions(options);
@@ -208,6 +235,25 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
       clock: systemClock,
       ...onError,
     });
+    // A stream of its own beside the waker's: wake-ups need no post-image lookups and only a few
+    // events, the feed needs every write.
+    this.feed = resolved.changeStreams
+      ? new ChangeStreamFeed({ open: (resumeToken) => collection.watch([...CHANGE_FEED_PIPELINE], changeFeedOptions(resumeToken)), clock: systemClock, ...onError })
+      : null;
+    if (this.feed !== null) {
+      const feed = this.feed;
+      this.subscribeChanges = (listener) => {
+        if (this.isClosed) throw this.closedError();
+        if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+        if (feed.state === 'unavailable') {
+          throw new StoreError(
+            `The change feed of "${this.collectionName}" is unavailable: the deployment does not run change streams (a standalone server?) ` +
+              'or the MongoClient was closed (see onChangeStreamError for the cause). Watch jobs on a replica set, or poll them.',
+          );
+        }
+        return feed.subscribe(listener);
+      };
+    }
     const db = resolved.db;
     const names = resolved.flowCollectionNames;
     this.flowCollections = {
@@ -609,10 +655,11 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
     return this.isClosed;
   }
 
-  /** Stops the change streams. Your `MongoClient` stays open: it is yours to close. */
+  /** Stops the change streams (wake-ups and the change feed). Your `MongoClient` stays open: it is yours to close. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.feed?.close();
     await Promise.all([this.waker.close(), this.scheduleWaker.close(), this.controlWaker.close()]);
   }
 

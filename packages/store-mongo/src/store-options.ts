@@ -19,12 +19,15 @@ export interface MongoJobStoreOptions {
   /**
    * Wake subscribers (workers and their schedulers) through change streams, one on the jobs and
    * one on the schedules collection, when the deployment supports them (replica sets, sharded
-   * clusters). Default true; false means polling only, as on a standalone server.
+   * clusters), and run the change feed (`subscribeChanges`, one more stream on the jobs). Default
+   * true; false means polling only, as on a standalone server, and no change feed
+   * (`subscribeChanges` is undefined, so `tracker.watch` is unavailable).
    */
   changeStreams?: boolean;
   /**
-   * Told when a change stream fails (the store then falls back to polling on its own).
-   * For logs and metrics; default: nothing.
+   * Told when a change stream fails (the store then falls back to polling, or reopens the change
+   * feed's stream, on its own), and with a `ChangeEventError` for a change event the feed cannot
+   * read. For logs and metrics; default: nothing.
    */
   onChangeStreamError?: (error: unknown) => void;
 }

@@ -1,11 +1,12 @@
 import { createTracker, StoreError } from '@jobtrail/core';
-import type { ClaimRequest, StoreWakeEvent, TypeControl } from '@jobtrail/core/store';
+import type { ClaimRequest, JobChangeEvent, StoreWakeEvent, TypeControl } from '@jobtrail/core/store';
 import { makeJob, makeTypeControl, uniqueName } from '@jobtrail/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANGE_FEED_PIPELINE, changeFeedOptions } from '../src/documents/change-feed-documents.js';
 import { dueGroupsPipeline, runningByGroupPipeline } from '../src/documents/flow-claim-documents.js';
 import { DUE_SCHEDULES_SORT, dueSchedulesFilter, NEXT_RUN_FILTER, NEXT_RUN_SORT } from '../src/documents/schedule-documents.js';
-import { JOB_INDEXES, MongoJobStore, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from '../src/index.js';
+import { ChangeEventError, JOB_INDEXES, MongoJobStore, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from '../src/index.js';
 import { TYPE_CONTROL_WAKE_PIPELINE } from '../src/wake/type-control-wake-pipeline.js';
 import type { ScheduleDocument } from '../src/mapping/schedule-document.js';
 import { makeSchedule } from '../src/schedule-record.test-support.js';
@@ -13,8 +14,8 @@ import { MONGODB_URL, openTestDatabase, SKIP_REASON, uniqueCollectionName, type 
 
 /**
  * What only MongoDB has, against a real server: the index set, the stored document shape, the
- * caller's transactions, change-stream wake-ups across store instances, and flow control across
- * clients (processes). Skipped (visibly) without MONGODB_URL, like the contract suite.
+ * caller's transactions, change-stream wake-ups and the change feed across store instances, and
+ * flow control across clients (processes). Skipped (visibly) without MONGODB_URL, like the contract suite.
  */
 describe.skipIf(MONGODB_URL === '')(
   MONGODB_URL === '' ? `MongoJobStore on a real server (skipped: ${SKIP_REASON})` : 'MongoJobStore on a real server',
@@ -368,6 +369,96 @@ describe.skipIf(MONGODB_URL === '')(
         const error = await store.claim(request(Date.now(), { [type]: 1 }, 1, 'w')).catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(StoreError);
         expect((error as StoreError).message).toContain('replica set');
+      });
+    });
+
+    describe('change feed', () => {
+      it("hears another instance's writes, but not its lease renewals; the server sends routing fields only", async (context) => {
+        if (!database.replicaSet) context.skip('change streams need a replica set');
+        const listening = new MongoJobStore({ db: database.db, collectionName: store.collectionName });
+        const events: JobChangeEvent[] = [];
+        const unsubscribe = listening.subscribeChanges!((event) => events.push(event));
+        const raw = database.db.collection(store.collectionName).watch([...CHANGE_FEED_PIPELINE], changeFeedOptions());
+        try {
+          // The stream runs once its opening gap arrives.
+          await expect.poll(() => events.length, { timeout: 10_000 }).toBeGreaterThan(0);
+          expect(events[0]).toEqual({ gap: true });
+          await raw.tryNext();
+          const type = uniqueName('feed-remote');
+          const job = makeJob({ type, payload: { secret: 'never sent' } });
+          await store.insert(job);
+          const of = () => events.flatMap((event) => event.changes ?? []).filter((change) => change.jobId === job.id);
+          await expect.poll(() => of().length, { timeout: 10_000 }).toBe(1);
+          const now = new Date();
+          const [claimed] = await store.claim({ limits: { [type]: 1 }, limit: 1, owner: 'w', now, leaseExpiresAt: new Date(now.getTime() + 60_000) });
+          expect(claimed?.id).toBe(job.id);
+          await expect.poll(() => of().length, { timeout: 10_000 }).toBe(2);
+          expect(await store.heartbeat('w', [job.id], new Date(now.getTime() + 120_000))).toEqual([job.id]);
+          const progressAt = new Date(now.getTime() + 1);
+          expect(await store.updateProgress(job.id, { progress: 0.5, updatedAt: progressAt }, 'w', 1)).toBe(true);
+          await expect.poll(() => of().some((change) => change.version === progressAt.getTime()), { timeout: 10_000 }).toBe(true);
+          // The renewal came between claim and progress: had it been a change, it would sit between them.
+          expect(of()).toHaveLength(3);
+
+          const sent = await raw.next();
+          expect(Object.keys(sent).sort()).toEqual(['_id', 'fullDocument', 'operationType']);
+          expect(Object.keys((sent as { fullDocument: object }).fullDocument).sort()).toEqual(['_id', 'ownerId', 'status', 'tenantId', 'type', 'updatedAt']);
+        } finally {
+          unsubscribe();
+          await raw.close();
+          await listening.close();
+        }
+      });
+
+      it('resumes after a token: a change stream reopened with changeFeedOptions(token) reports what happened while it was closed', async (context) => {
+        if (!database.replicaSet) context.skip('change streams need a replica set');
+        const first = database.db.collection(store.collectionName).watch([...CHANGE_FEED_PIPELINE], changeFeedOptions());
+        await first.tryNext();
+        const token = first.resumeToken;
+        await first.close();
+        const job = makeJob({ type: uniqueName('feed-resume') });
+        await store.insert(job);
+        const resumed = database.db.collection(store.collectionName).watch([...CHANGE_FEED_PIPELINE], changeFeedOptions(token));
+        try {
+          const event = (await resumed.next()) as unknown as { fullDocument: { _id: string } };
+          expect(event.fullDocument._id).toBe(job.id);
+        } finally {
+          await resumed.close();
+        }
+      });
+
+      it('reports a job document it cannot read as a gap and to onChangeStreamError, and carries on', async (context) => {
+        if (!database.replicaSet) context.skip('change streams need a replica set');
+        const errors: unknown[] = [];
+        const listening = new MongoJobStore({ db: database.db, collectionName: store.collectionName, onChangeStreamError: (error) => errors.push(error) });
+        const events: JobChangeEvent[] = [];
+        const unsubscribe = listening.subscribeChanges!((event) => events.push(event));
+        try {
+          await expect.poll(() => events.length, { timeout: 10_000 }).toBeGreaterThan(0);
+          const foreign = { _id: uniqueName('foreign'), type: 'x', status: 'sleeping', updatedAt: new Date() };
+          await database.db.collection<{ _id: string }>(store.collectionName).insertOne(foreign);
+          await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
+          expect(errors[0]).toBeInstanceOf(ChangeEventError);
+          expect(events.at(-1)).toEqual({ gap: true });
+          const job = makeJob({ type: uniqueName('feed-after-foreign') });
+          await store.insert(job);
+          await expect.poll(() => events.some((event) => event.changes?.some((change) => change.jobId === job.id)), { timeout: 10_000 }).toBe(true);
+          await database.db.collection<{ _id: string }>(store.collectionName).deleteOne({ _id: foreign._id });
+        } finally {
+          unsubscribe();
+          await listening.close();
+        }
+      });
+
+      it('on a standalone server: a last gap, then subscribing is a StoreError', async (context) => {
+        if (database.replicaSet) context.skip('this deployment supports change streams');
+        const listening = new MongoJobStore({ db: database.db, collectionName: store.collectionName });
+        const events: JobChangeEvent[] = [];
+        const unsubscribe = listening.subscribeChanges!((event) => events.push(event));
+        await expect.poll(() => events, { timeout: 10_000 }).toEqual([{ gap: true }]);
+        expect(() => listening.subscribeChanges!(() => {})).toThrow(StoreError);
+        unsubscribe();
+        await listening.close();
       });
     });
 

@@ -1,6 +1,14 @@
 import { createRequire } from 'node:module';
 import { JobValidationError, JobtrailError, StoreError } from '@jobtrail/core';
-import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoTopologyClosedError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import {
   duplicateKeyTarget,
@@ -10,6 +18,7 @@ import {
   isChangeStreamUnsupported,
   isClientClosed,
   isDriverError,
+  isResumableChangeStreamError,
   isDuplicateKeyError,
   isTransactionUnsupported,
   isWriteConflict,
@@ -71,6 +80,26 @@ describe('change streams not supported', () => {
     expect(isChangeStreamUnsupported(new MongoNetworkError('connection reset'))).toBe(false);
     expect(isChangeStreamUnsupported(new MongoServerError({ message: 'Unauthorized', code: 13 }))).toBe(false);
     expect(isChangeStreamUnsupported(undefined)).toBe(false);
+  });
+});
+
+describe('resumable change-stream failures', () => {
+  it('are the connection and server-selection failures, labelled errors and the listed codes', () => {
+    expect(isResumableChangeStreamError(new MongoNetworkError('connection reset'))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoServerSelectionError('no primary', { type: 'ReplicaSetNoPrimary' } as never))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoOperationTimeoutError('timed out'))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'not primary', code: 10107 }))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'cursor id 7 not found', code: 43 }))).toBe(true);
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'some new failure', code: 99999, errorLabels: ['ResumableChangeStreamError'] }))).toBe(true);
+  });
+
+  it('are not: a lost history, a fatal or unknown server error, an error that is not a driver error', () => {
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'history lost', code: 286, codeName: 'ChangeStreamHistoryLost' }))).toBe(false);
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'fatal', code: 280, codeName: 'ChangeStreamFatalError' }))).toBe(false);
+    expect(isResumableChangeStreamError(new MongoServerError({ message: 'Unauthorized', code: 13 }))).toBe(false);
+    expect(isResumableChangeStreamError(new Error('boom'))).toBe(false);
+    expect(isResumableChangeStreamError({ name: 'MongoNetworkError', code: 6 })).toBe(false);
+    expect(isResumableChangeStreamError(undefined)).toBe(false);
   });
 });
 

@@ -113,6 +113,43 @@ export function isClientClosed(error: unknown): boolean {
   return name === 'MongoTopologyClosedError' || name === 'MongoClientClosedError' || name === 'MongoNotConnectedError';
 }
 
+/**
+ * Error codes the change-streams specification calls resumable (for servers that do not label
+ * their errors): HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress,
+ * PrimarySteppedDown, ExceededTimeLimit, SocketException, NotWritablePrimary,
+ * InterruptedAtShutdown, InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk,
+ * NotPrimaryOrSecondary, StaleShardVersion, StaleEpoch, StaleConfig, RetryChangeStream,
+ * FailedToSatisfyReadPreference, CursorNotFound.
+ */
+const RESUMABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 13388, 234, 133, 43]);
+/**
+ * Driver errors of a connection or server selection that failed (the server never said no), and
+ * the client-side timeout (`timeoutMS`), after which the driver has resumed the stream itself.
+ */
+const RESUMABLE_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoServerClosedError',
+  'MongoPoolClearedError',
+  'MongoOperationTimeoutError',
+]);
+
+/**
+ * A change-stream failure after which reopening the stream with the last resume token may still
+ * work (the driver's own rule, by name, label and code, since the application's driver may be
+ * another copy): the connection dropped, the primary changed. Anything else (the history behind
+ * the token is gone — ChangeStreamHistoryLost, 286 —, a fatal or unknown error) is not: the feed
+ * then starts afresh and reports a gap.
+ */
+export function isResumableChangeStreamError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (RESUMABLE_NAMES.has(error.name)) return true;
+  const { code, errorLabels } = shape(error);
+  if (Array.isArray(errorLabels) && errorLabels.includes('ResumableChangeStreamError')) return true;
+  return typeof code === 'number' && RESUMABLE_CODES.has(code);
+}
+
 /** A driver error (a MongoError subclass) rather than ours or a programming error. */
 export function isDriverError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -1,12 +1,14 @@
-import type { ChangeStreamLike } from './change-stream-waker.js';
+import type { ResumableChangeStream } from '../feed/change-stream-feed.js';
 
 /**
- * A stand-in for the driver's ChangeStream with only the surface the waker uses; each pending
- * tryNext()/next() is settled by the test. The real stream is exercised by the contract suite.
- * For tests only.
+ * A stand-in for the driver's ChangeStream with only the surface the waker and the change feed
+ * use; each pending tryNext()/next() is settled by the test. The real stream is exercised by the
+ * contract suite. For tests only.
  */
-export class FakeStream implements ChangeStreamLike {
+export class FakeStream implements ResumableChangeStream {
   closed = false;
+  /** Like the driver's: the `_id` of the last change pushed, or what the test sets (a post-batch token). */
+  resumeToken: unknown = undefined;
   private pending: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | null = null;
 
   tryNext(): Promise<unknown> {
@@ -30,6 +32,8 @@ export class FakeStream implements ChangeStreamLike {
   /** Settles the pending call with a change (or null: the stream opened, nothing yet). */
   push(change: unknown): void {
     const pending = this.take();
+    const id = (change as { _id?: unknown } | null)?._id;
+    if (id !== undefined) this.resumeToken = id;
     pending.resolve(change);
   }
 
