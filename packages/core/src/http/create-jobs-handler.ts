@@ -184,7 +184,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       case 'jobStream': {
         checkJobId(route.id);
         if ([...params.keys()].length > 0) throw badRequest('GET /jobs/:id/stream takes no query parameters.');
-        return jobStream(streams, request, route.id, caller, scope);
+        return jobStream(streams, route.id, caller, scope);
       }
       case 'listStream': {
         const filter = parseStreamQuery(params);

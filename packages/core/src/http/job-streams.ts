@@ -26,7 +26,7 @@ const RETRY_MS = 2_000;
  * its version (`updatedAt` in ms). Only the latest state of the job waits for a slow reader.
  * Answers 404 before any stream opens when the job is missing or outside the caller's scope.
  */
-export async function jobStream(deps: StreamDeps, request: Request, id: string, caller: CallerScope, scope: JobScope): Promise<Response> {
+export async function jobStream(deps: StreamDeps, id: string, caller: CallerScope, scope: JobScope): Promise<Response> {
   const { tracker, read } = deps;
   let lastVersion = -1;
   let stop: () => void = () => {};
@@ -45,16 +45,11 @@ export async function jobStream(deps: StreamDeps, request: Request, id: string, 
     lastVersion = version;
     stream.send('job', { job: deps.jobJson(job, caller) }, { id: String(version), key: job.id });
   };
-  const reread = () => {
-    tracker.get(id, scope, read).then(
-      (job) => job && send(job),
-      (error: unknown) => deps.onError(error, request),
-    );
-  };
   // Watch first, then read: a change between the two is not lost (the version check orders them).
   let job: Job | null;
   try {
-    stop = watchOrUnavailable(() => tracker.watch(id, send, { scope, read, onGap: reread }));
+    // After a gap in the feed, the watch reads the job again by itself.
+    stop = watchOrUnavailable(() => tracker.watch(id, send, { scope, read }));
     job = await tracker.get(id, scope, read);
   } catch (error) {
     stream.close();

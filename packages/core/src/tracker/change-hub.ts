@@ -93,15 +93,20 @@ export class ChangeHub {
 
   /** Handles what arrived since the last batch (nothing when an earlier drain took it already). */
   private async drain(): Promise<void> {
+    let changes = this.waiting;
+    this.waiting = null;
     if (this.gapWaiting) {
       this.gapWaiting = false;
-      for (const state of [...this.states]) {
-        state.sent.clear();
+      // The catch-up: every job a watch shows (its ids, or what a filter watch sent) is read
+      // again below as if it had changed; a filter watch is also told, since jobs that began to
+      // match meanwhile can only be found by its own list read.
+      changes ??= new Map();
+      for (const state of this.states) {
+        const known = state.watcher.ids ?? new Set(state.sent.keys());
+        for (const jobId of known) if (!changes.has(jobId)) changes.set(jobId, catchUp(jobId));
         this.safely(() => state.watcher.gap());
       }
     }
-    const changes = this.waiting;
-    this.waiting = null;
     if (changes === null || this.states.size === 0) return;
     // Which jobs each watch may care about, from the change alone.
     const wanted = new Map<WatchState, JobChange[]>();
@@ -174,12 +179,18 @@ export class ChangeHub {
   }
 }
 
+/** A stand-in change for a job to read again after a gap: it concerns whoever knows the job. */
+function catchUp(jobId: string): JobChange {
+  return { jobId, type: '', tenantId: null, ownerId: null, status: 'queued', version: -1, catchUp: true } as JobChange;
+}
+
 /** Whether a change can concern a watch, judged on what the change carries (no read). */
 function mayConcern(state: WatchState, change: JobChange): boolean {
   const { watcher, sent } = state;
   if (watcher.ids !== undefined) return watcher.ids.has(change.jobId);
   const filter = watcher.filter!;
   if (sent.has(change.jobId)) return true;
+  if ((change as { catchUp?: true }).catchUp) return false;
   if (filter.type !== undefined && !filter.type.includes(change.type)) return false;
   if (filter.status !== undefined && !filter.status.includes(change.status)) return false;
   return inReadScope(change, { ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}), ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}) });

@@ -17,8 +17,10 @@ export interface WatchOptions {
   /** How each delivered job is read (see `FieldReads`). Default: in full. */
   read?: FieldReads;
   /**
-   * Changes may have been missed (the store's feed lost its connection and is back): re-read
-   * what you show. Until then, watches go on as before.
+   * Changes may have been missed (the store's feed lost its connection and is back). The watch
+   * reads its jobs again by itself (a job watch its job, a filter watch the jobs it delivered) and
+   * delivers those that changed; a filter watch cannot find jobs that began to match meanwhile:
+   * re-read your list here.
    */
   onGap?: () => void;
 }
