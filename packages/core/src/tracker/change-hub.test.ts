@@ -15,7 +15,10 @@ function drivenFeed() {
       return () => listeners.delete(listener);
     },
   });
-  return { memory, store, emit: (event: Parameters<JobChangeListener>[0]) => listeners.forEach((listener) => listener(event)) };
+  const emit = (event: Parameters<JobChangeListener>[0]) => {
+    for (const listener of listeners) listener(event);
+  };
+  return { memory, store, emit };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
