@@ -55,6 +55,25 @@ export interface TableNames {
   readonly schedules: ScheduleTableNames;
   /** The flow-control tables and claim function of this job table, in the same schema. */
   readonly flow: FlowNames;
+  /** The change feed of this job table (migration 7). */
+  readonly changes: ChangeFeedNames;
+}
+
+/**
+ * The change feed: triggers on the job table that NOTIFY the routing fields of every inserted or
+ * changed row (see `PostgresJobStore.subscribeChanges`).
+ */
+export interface ChangeFeedNames {
+  /**
+   * The LISTEN/NOTIFY channel of job changes (payload: a JSON array of changes, see
+   * `notify/change-payload.ts`). A channel of its own, heard only while someone subscribes.
+   */
+  readonly channel: string;
+  /** `"schema"."<table>_notify_changes"`: the trigger function. */
+  readonly notifyFunction: string;
+  /** Trigger names (per table, unquoted). */
+  readonly insertTrigger: string;
+  readonly updateTrigger: string;
 }
 
 export interface ScheduleTableNames {
@@ -131,6 +150,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const schedules = schedulesTableName(table);
   const plainScheduleChannel = `jobtrail-schedules:${resolvedSchema}.${table}`;
   const plainFlowChannel = `jobtrail-flow:${resolvedSchema}.${table}`;
+  const plainChangeChannel = `jobtrail-changes:${resolvedSchema}.${table}`;
   const sibling = (suffix: string): SiblingTable => {
     const name = siblingTableName(table, suffix);
     return { table: name, qualified: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(name)}` };
@@ -189,6 +209,12 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
         startsKey: `${starts.table}_pkey`,
         groupStartsKey: `${groupStarts.table}_pkey`,
       },
+    },
+    changes: {
+      channel: Buffer.byteLength(plainChangeChannel) <= 63 ? plainChangeChannel : `jobtrail-changes:${digest.slice(0, 32)}`,
+      notifyFunction: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(`${table}_notify_changes`)}`,
+      insertTrigger: `${table}_changes_insert`,
+      updateTrigger: `${table}_changes_update`,
     },
   };
 }

@@ -38,6 +38,13 @@ export interface WakeListenerOptions {
    * Omitted: not listened to.
    */
   flow?: { channel: string; onChange: (type: string) => void };
+  /**
+   * The change channel, LISTENed on the same connection only while wanted (see
+   * `setChangesWanted`): its traffic is every job write, which a worker process has no use for.
+   * `onReady`: the channel is listened to (after it was not: changes may have been missed).
+   * `onLost`: it is not (the connection dropped, failed to open or stopped) until the next `onReady`.
+   */
+  changes?: { channel: string; onPayload: (payload: string | undefined) => void; onReady: () => void; onLost: () => void };
   onError: (error: unknown) => void;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
@@ -77,6 +84,9 @@ export class WakeListener {
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
+  private changesWanted = false;
+  /** The change channel is LISTENed on the current connection. */
+  private changesHeard = false;
 
   constructor(private readonly options: WakeListenerOptions) {}
 
@@ -90,8 +100,44 @@ export class WakeListener {
     void this.connect();
   }
 
+  /**
+   * Listens to the change channel (or stops) on the live connection, and on every connection
+   * after. `changes.onReady` follows once the LISTEN is in place.
+   */
+  setChangesWanted(wanted: boolean): void {
+    if (this.options.changes === undefined || this.changesWanted === wanted) return;
+    this.changesWanted = wanted;
+    const client = this.client;
+    if (client === null || this.state !== 'listening') return;
+    if (wanted) void this.listenChanges(client);
+    else if (this.changesHeard) {
+      this.changesHeard = false;
+      client.query(`UNLISTEN ${quoteIdentifier(this.options.changes.channel)}`).catch((error: unknown) => this.drop(client, error));
+    }
+  }
+
+  private async listenChanges(client: ListenClient): Promise<void> {
+    const changes = this.options.changes!;
+    try {
+      await client.query(`LISTEN ${quoteIdentifier(changes.channel)}`);
+    } catch (error) {
+      this.drop(client, error);
+      return;
+    }
+    if (client !== this.client) return;
+    if (!this.changesWanted) {
+      // Unwanted while the LISTEN ran (and no UNLISTEN was sent, it was not heard yet).
+      if (!this.changesHeard) client.query(`UNLISTEN ${quoteIdentifier(changes.channel)}`).catch((error: unknown) => this.drop(client, error));
+      return;
+    }
+    if (this.changesHeard) return;
+    this.changesHeard = true;
+    changes.onReady();
+  }
+
   async stop(): Promise<void> {
     this.state = 'stopped';
+    this.loseChanges();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.stopHeartbeat();
@@ -116,6 +162,8 @@ export class WakeListener {
       if (message.channel === this.options.channel) this.options.onWake(message.payload ? message.payload : undefined);
       else if (message.channel === this.options.schedules?.channel && message.payload) this.options.schedules.onChange(message.payload);
       else if (message.channel === this.options.flow?.channel && message.payload) this.options.flow.onChange(message.payload);
+      // While wanted, not only once heard: a notification may arrive before the LISTEN's answer is handled.
+      else if (message.channel === this.options.changes?.channel && this.changesWanted) this.options.changes.onPayload(message.payload);
     });
     // Registered for the client's whole life: pg emits 'error' on a dropped connection, and an
     // unhandled 'error' event would crash the process.
@@ -140,6 +188,7 @@ export class WakeListener {
     this.connections += 1;
     if (this.connections > 1) this.options.onWake(undefined);
     this.scheduleHeartbeat(client);
+    if (this.changesWanted) void this.listenChanges(client);
   }
 
   private scheduleHeartbeat(client: ListenClient): void {
@@ -168,6 +217,13 @@ export class WakeListener {
     this.heartbeatTimer.unref?.();
   }
 
+  /** The connection dropped, failed or stopped: the change channel is not (or no longer) heard. */
+  private loseChanges(): void {
+    const heard = this.changesHeard;
+    this.changesHeard = false;
+    if (heard || this.changesWanted) this.options.changes?.onLost();
+  }
+
   private stopHeartbeat(): void {
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
@@ -177,6 +233,7 @@ export class WakeListener {
     if (client !== this.client || this.state === 'stopped') return;
     this.client = null;
     this.stopHeartbeat();
+    this.loseChanges();
     if (error) this.options.onError(error);
     if (client) void client.end().catch(() => undefined);
     this.state = 'waiting';
