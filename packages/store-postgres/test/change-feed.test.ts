@@ -250,22 +250,40 @@ describe('the PostgreSQL change feed', () => {
     expect(() => closed.subscribeChanges(() => {})).toThrow(expect.objectContaining({ code: 'store_error' }));
   }, TEST_TIMEOUT_MS);
 
-  it('stops listening to the change channel when the last listener leaves, and close() stops everything', async () => {
-    const { store, drop } = await createTestStore('change_feed_close');
+  it('writes NOTIFY only while a store is subscribed; the last listener leaving switches them off, close() stops everything', async () => {
+    const { store, drop, dataSource } = await createTestStore('change_feed_close');
+    const listeners = async () => Number(((await dataSource.query(`SELECT count(*) AS n FROM ${store.names.changes.listeners.qualified}`)) as Array<{ n: string }>)[0]!.n);
+    const raw = new pg.Client({ connectionString: connectionString() });
+    await raw.connect();
+    const payloads: string[] = [];
+    raw.on('notification', (message) => payloads.push(message.payload ?? ''));
+    await raw.query(`LISTEN "${store.names.changes.channel}"`);
     try {
+      // Nobody subscribed: the triggers stay quiet (a NOTIFY would serialise commits for nothing).
+      const unheard = makeJob({ type: uniqueName('feed.unheard') });
+      await store.insert(unheard);
+      expect(await listeners()).toBe(0);
       const first = record(store);
       await eventually(() => store.listener.state === 'listening' && first.gaps() >= 1, 'the change channel listened to');
+      expect(await listeners()).toBe(1);
+      const heard = makeJob({ type: uniqueName('feed.heard') });
+      await store.insert(heard);
+      await eventually(() => payloads.some((payload) => payload.includes(heard.id)), 'the raw notification');
+      expect(payloads.some((payload) => payload.includes(unheard.id))).toBe(false);
       first.stop();
-      // Only wake-ups keep a connection: with nobody subscribed, it closes.
+      // Only wake-ups keep a connection: with nobody subscribed, it closes, unregistered.
       await eventually(() => store.listener.state === 'stopped', 'the LISTEN connection closed');
+      expect(await listeners()).toBe(0);
       const second = record(store);
       const job = makeJob({ type: uniqueName('feed.again') });
       await store.insert(job);
       await eventually(() => second.changes.some((change) => change.jobId === job.id), 'the insert after subscribing again');
       await store.close();
       expect(store.listener.state).toBe('stopped');
+      expect(await listeners()).toBe(0);
       second.stop();
     } finally {
+      await raw.end();
       await drop();
     }
   }, TEST_TIMEOUT_MS);

@@ -639,8 +639,10 @@ describe('jobtrailMigrations (TypeORM)', () => {
 
       // Undoing step 7 drops the change triggers only: writes go on, unheard.
       expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual(['jobtrail_jobs_changes_insert', 'jobtrail_jobs_changes_update']);
+      expect(await tableExists(schema, 'jobtrail_change_listeners')).toBe(true);
       await dataSource.undoLastMigration();
       expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual([]);
+      expect(await tableExists(schema, 'jobtrail_change_listeners')).toBe(false);
 
       // Undoing step 6 drops the metadata index only: the metadata filter still answers, unindexed.
       await store.insert(makeJob({ type: 'reports.build', metadata: { customer: 'c-1' } }));

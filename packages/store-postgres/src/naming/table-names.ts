@@ -69,6 +69,13 @@ export interface ChangeFeedNames {
    * `notify/change-payload.ts`). A channel of its own, heard only while someone subscribes.
    */
   readonly channel: string;
+  /**
+   * Who listens (one row per LISTEN connection's backend pid, unlogged): the triggers NOTIFY only
+   * while it has a row, so writes cost nothing extra while nobody subscribes.
+   */
+  readonly listeners: SiblingTable;
+  /** The listeners table's primary key. */
+  readonly listenersKey: string;
   /** `"schema"."<table>_notify_changes"`: the trigger function. */
   readonly notifyFunction: string;
   /** Trigger names (per table, unquoted). */
@@ -158,6 +165,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const limits = sibling('type_limits');
   const starts = sibling('type_starts');
   const groupStarts = sibling('group_starts');
+  const changeListeners = sibling('change_listeners');
   return {
     schema: resolvedSchema,
     table,
@@ -212,6 +220,8 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
     },
     changes: {
       channel: Buffer.byteLength(plainChangeChannel) <= 63 ? plainChangeChannel : `jobtrail-changes:${digest.slice(0, 32)}`,
+      listeners: changeListeners,
+      listenersKey: `${changeListeners.table}_pkey`,
       notifyFunction: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(`${table}_notify_changes`)}`,
       insertTrigger: `${table}_changes_insert`,
       updateTrigger: `${table}_changes_update`,

@@ -75,6 +75,11 @@ export class ChangeFeed {
     }
   }
 
+  /** Every write that starts from now on is heard: this store's writes may go on. */
+  registered(): void {
+    this.endSettling();
+  }
+
   /** The change channel is listened to: whatever happened before may have been missed. */
   listening(): void {
     this.ready = true;

@@ -53,6 +53,7 @@ import type { ListenClient, ListenerStatus } from '../notify/wake-listener.js';
 import { WakeHub } from '../notify/wake-hub.js';
 import { ChangeFeed } from '../notify/change-feed.js';
 import { changeRoutingStatement } from '../sql/change-routing.js';
+import { changeListenerSql } from '../sql/change-listeners.js';
 import { claimStatement } from '../sql/claim.js';
 import { flowClaimStatement } from '../sql/flow-claim.js';
 import { findExpiredStatement } from '../sql/find-expired.js';
@@ -112,6 +113,11 @@ const MAX_SCHEDULE_RACE_ROUNDS = 5;
  * `ChangeFeed.settling`): only while the first LISTEN is set up, never in steady state.
  */
 const CHANGE_SETTLE_TIMEOUT_MS = 5000;
+/**
+ * Longest a new change subscription waits, before its first `{ gap: true }`, for the transactions
+ * that wrote before it registered to end (see `WakeListener.waitForHorizon`).
+ */
+const CHANGE_HORIZON_WAIT_MS = 2000;
 
 interface Statements {
   insert: Statement;
@@ -256,6 +262,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       return (rows as Array<{ type: string }>).map((row) => row.type);
     }, CONTROLLED_TYPES_MAX_AGE_MS);
     this.listening = options.listen !== false;
+    const changeSql = changeListenerSql(n);
     this.feed = new ChangeFeed({
       setWanted: (wanted) => this.hub.setChangesWanted(wanted),
       isReconnecting: () => this.hub.status.state === 'waiting',
@@ -267,7 +274,11 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       channel: n.channel,
       changes: {
         channel: n.changes.channel,
+        registerSql: changeSql.register,
+        unregisterSql: changeSql.unregister,
+        horizonWaitMs: CHANGE_HORIZON_WAIT_MS,
         onPayload: (payload) => this.feed.heard(payload),
+        onRegistered: () => this.feed.registered(),
         onReady: () => this.feed.listening(),
         onLost: () => this.feed.lost(),
       },
