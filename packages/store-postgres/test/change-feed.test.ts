@@ -24,9 +24,9 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function eventually(test: () => boolean, what: string): Promise<void> {
+async function eventually(test: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + PATIENCE_MS;
-  while (!test()) {
+  while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -134,6 +134,9 @@ describe('the PostgreSQL change feed', () => {
       await eventually(() => feed.gaps() > gapsBefore, 'the gap after the reconnect');
       expect(db.store.listener.connections).toBeGreaterThan(connections);
       expect(db.store.listener.processId).not.toBe(pid);
+      // The new connection registered (the killed one's row is gone with it).
+      const registered = (await db.dataSource.query(`SELECT pid FROM ${db.store.names.changes.listeners.qualified}`)) as Array<{ pid: number }>;
+      expect(registered.map((row) => row.pid)).toEqual([db.store.listener.processId]);
       await eventually(() => latest?.status === 'completed', 'the completed job, caught up');
       expect(latest).toMatchObject({ status: 'completed', progress: 1, result: { done: true } });
       // Heard again after the reconnect.
@@ -143,6 +146,40 @@ describe('the PostgreSQL change feed', () => {
     } finally {
       feed.stop();
       await tracker.close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('a write whose trigger ran before the subscription registered: the first gap waits for its commit, so a re-read sees it', async () => {
+    const { store, drop, dataSource } = await createTestStore('change_feed_horizon');
+    const writer = new pg.Client({ connectionString: connectionString() });
+    await writer.connect();
+    try {
+      const early = makeJob({ type: uniqueName('feed.early') });
+      // A transaction that inserts while nobody is registered (its trigger skips the NOTIFY), still open.
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO ${store.names.qualified} (id, type, status, run_at, created_at, updated_at) VALUES ($1, $2, 'queued', now(), now(), now())`,
+        [early.id, early.type],
+      );
+      let committed = false;
+      const events: JobChangeEvent[] = [];
+      const stop = store.subscribeChanges((event) => {
+        // A gap before the commit would be useless: a re-read then still misses the write.
+        if (event.gap) events.push(committed ? { gap: true } : ({ gap: true, tooEarly: true } as JobChangeEvent));
+      });
+      const registered = async () => Number(((await dataSource.query(`SELECT count(*) AS n FROM ${store.names.changes.listeners.qualified}`)) as Array<{ n: string }>)[0]!.n);
+      const deadline = Date.now() + PATIENCE_MS;
+      while ((await registered()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(events).toEqual([]);
+      committed = true;
+      await writer.query('COMMIT');
+      await eventually(() => events.length > 0, 'the first gap');
+      expect(events).toEqual([{ gap: true }]);
+      expect((await store.get(early.id))?.status).toBe('queued');
+      stop();
+    } finally {
+      await writer.end();
+      await drop();
     }
   }, TEST_TIMEOUT_MS);
 
@@ -273,13 +310,15 @@ describe('the PostgreSQL change feed', () => {
       first.stop();
       // Only wake-ups keep a connection: with nobody subscribed, it closes, unregistered.
       await eventually(() => store.listener.state === 'stopped', 'the LISTEN connection closed');
-      expect(await listeners()).toBe(0);
+      // Its row goes with it (the unregistering statement runs just before the connection ends).
+      await eventually(async () => (await listeners()) === 0, 'the registration removed');
       const second = record(store);
       const job = makeJob({ type: uniqueName('feed.again') });
       await store.insert(job);
       await eventually(() => second.changes.some((change) => change.jobId === job.id), 'the insert after subscribing again');
       await store.close();
       expect(store.listener.state).toBe('stopped');
+      // close() waits for the LISTEN connection to unregister and end.
       expect(await listeners()).toBe(0);
       second.stop();
     } finally {
