@@ -3,6 +3,7 @@ export type { PostgresJobStoreOptions } from './store/store-options.js';
 export type { QueryEvent } from './connection/sql-executor.js';
 export type { ListenerStatus, ListenerState } from './notify/wake-listener.js';
 export { ListenHeartbeatTimeoutError } from './notify/wake-listener.js';
+export { ChangeNotificationError } from './notify/change-payload.js';
 export type { MigrateResult } from './migrations/migrate.js';
 export { jobtrailMigrations, createJobtrailMigrations } from './migrations/typeorm-migrations.js';
 export type { JobtrailMigrationOptions } from './migrations/typeorm-migrations.js';

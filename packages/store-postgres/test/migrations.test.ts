@@ -31,6 +31,18 @@ async function indexesOf(schema: string, table: string): Promise<Map<string, str
   return new Map(rows.map((row) => [row.indexname, row.indexdef]));
 }
 
+/** The names of a table's user triggers, sorted. */
+async function triggersOf(schema: string, table: string): Promise<string[]> {
+  const { rows } = await withClient(connectionString(), (client) =>
+    client.query<{ name: string }>(
+      `SELECT t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = $2 AND NOT t.tgisinternal ORDER BY t.tgname`,
+      [schema, table],
+    ),
+  );
+  return rows.map((row) => row.name);
+}
+
 /** The dedupe index since version 3: per type, key, tenant and owner (NULL-equal expressions). */
 const SCOPED_DEDUPE_INDEX = /UNIQUE INDEX .*\(type, key, COALESCE\(.*tenant_id.*, COALESCE\(.*owner_id.*\) WHERE \(\(key IS NOT NULL\) AND/;
 /** The dedupe index of versions 1 and 2: per type and key, across tenants. */
@@ -77,8 +89,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 7 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
@@ -100,7 +112,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(6);
+      for (const result of results) expect(result.version).toBe(7);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -127,7 +139,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -149,7 +161,7 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7], version: 7 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
     await store.close();
@@ -189,7 +201,7 @@ describe('store.migrate()', () => {
     await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
     await expect(retried).rejects.not.toThrow(ofA.id);
 
-    expect(await store.migrate()).toEqual({ applied: [3, 4, 5, 6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [3, 4, 5, 6, 7], version: 7 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
 
     const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
@@ -313,7 +325,7 @@ describe('migration 4: schedules', () => {
     await expectJobtrailError(() => store.insertSchedule(makeSchedule()), 'store_error');
     await expect(store.nextScheduleRunAt()).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
 
-    expect(await store.migrate()).toEqual({ applied: [4, 5, 6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [4, 5, 6, 7], version: 7 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ scheduleName: null, scheduledFor: null });
     // The key it holds still dedupes.
@@ -345,6 +357,8 @@ describe('migration 4: schedules', () => {
       [`${'q'.repeat(40)}_schedules_due_idx`, `${'q'.repeat(40)}_schedules_pending_idx`, `${'q'.repeat(40)}_schedules_pkey`],
     );
     expect(Buffer.byteLength(long.names.schedules.constraint.policy)).toBeLessThanOrEqual(63);
+    expect(await triggersOf(schema, 'q'.repeat(40))).toEqual([long.names.changes.insertTrigger, long.names.changes.updateTrigger]);
+    expect(Buffer.byteLength(long.names.changes.channel)).toBeLessThanOrEqual(63);
     await long.insertSchedule(makeSchedule({ name: 'long' }));
     expect((await long.getSchedule('long'))?.name).toBe('long');
   });
@@ -364,7 +378,7 @@ describe('migration 4: schedules', () => {
     // one's migration fails rather than firing the first one's schedules into its own jobs.
     const x = new PostgresJobStore({ dataSource, tableName: 'x' });
     const xJobs = new PostgresJobStore({ dataSource, tableName: 'x_jobs' });
-    expect((await x.migrate()).version).toBe(6);
+    expect((await x.migrate()).version).toBe(7);
     await expectJobtrailError(() => xJobs.migrate(), 'store_error');
     expect(await tableExists(schema, 'x_jobs')).toBe(false);
   });
@@ -459,7 +473,7 @@ describe('migration 5: flow control', () => {
     await expect(store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).rejects.toThrow(/migration 5.*store\.migrate\(\)/);
     await expect(store.countStarts(job.type, new Date(0))).rejects.toThrow(/migration 5/);
 
-    expect(await store.migrate()).toEqual({ applied: [5, 6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [5, 6, 7], version: 7 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ group: null });
     expect((await store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).ok).toBe(true);
@@ -544,7 +558,7 @@ describe('migration 6: metadata index', () => {
     const validity = async () =>
       ((await dataSource.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = $1::regclass`, [index])) as Array<{ valid: boolean }>)[0]!.valid;
     expect(await validity()).toBe(false);
-    expect(await store.migrate()).toEqual({ applied: [6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [6, 7], version: 7 });
     expect(await validity()).toBe(true);
     await store.close();
   });
@@ -558,9 +572,33 @@ describe('migration 6: metadata index', () => {
     await store.insert(job);
     // Before the upgrade the filter already answers (unindexed).
     expect((await store.query({ metadata: { tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
-    expect(await store.migrate()).toEqual({ applied: [6], version: 6 });
+    expect(await store.migrate()).toEqual({ applied: [6, 7], version: 7 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_metadata_idx')).toBe(true);
     expect((await store.query({ metadata: { customer: 'c-7', tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
+    await store.close();
+  });
+
+  it('upgrades a version 6 table in place: its writes are heard on the change channel after', async () => {
+    const { dataSource, schema } = await database('migrate_upgrade_v6');
+    const store = new PostgresJobStore({ dataSource });
+    const pool = (dataSource.driver as unknown as { master: unknown }).master;
+    expect(await runMigrations(pool, store.names, MIGRATION_STEPS.slice(0, 6))).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
+    const before = makeJob();
+    await store.insert(before);
+    expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual([]);
+    expect(await store.migrate()).toEqual({ applied: [7], version: 7 });
+    expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual(['jobtrail_jobs_changes_insert', 'jobtrail_jobs_changes_update']);
+    const heard: string[] = [];
+    const stop = store.subscribeChanges((event) => {
+      for (const change of event.changes ?? []) heard.push(change.jobId);
+    });
+    const after = makeJob();
+    await store.insert(after);
+    const deadline = Date.now() + 30_000;
+    while (!heard.includes(after.id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(heard).toContain(after.id);
+    expect(await store.get(before.id)).toEqual(before);
+    stop();
     await store.close();
   });
 });
@@ -586,10 +624,11 @@ describe('jobtrailMigrations (TypeORM)', () => {
         'Jobtrail4AddSchedules1767225600004',
         'Jobtrail5AddFlowControl1767225600005',
         'Jobtrail6IndexMetadata1767225600006',
+        'Jobtrail7ChangeFeed1767225600007',
       ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 6 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 7 });
       expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
       expect([...(await indexesOf(schema, 'jobtrail_schedules')).keys()].sort()).toEqual(SCHEDULE_INDEXES);
       const job = makeJob();
@@ -597,6 +636,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
       expect(await store.get(job.id)).toEqual(job);
       expect((await store.insertSchedule(makeSchedule({ name: 'nightly' }))).ok).toBe(true);
       expect((await store.putTypeControl(makeTypeControl({ type: 'reports.build', maxRunning: 2 }), null)).ok).toBe(true);
+
+      // Undoing step 7 drops the change triggers only: writes go on, unheard.
+      expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual(['jobtrail_jobs_changes_insert', 'jobtrail_jobs_changes_update']);
+      expect(await tableExists(schema, 'jobtrail_change_listeners')).toBe(true);
+      await dataSource.undoLastMigration();
+      expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual([]);
+      expect(await tableExists(schema, 'jobtrail_change_listeners')).toBe(false);
 
       // Undoing step 6 drops the metadata index only: the metadata filter still answers, unindexed.
       await store.insert(makeJob({ type: 'reports.build', metadata: { customer: 'c-1' } }));
@@ -636,7 +682,7 @@ describe('jobtrailMigrations (TypeORM)', () => {
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6], version: 6 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7], version: 7 });
       expect(await store.get(job.id)).toEqual(job);
       expect(await store.getSchedule('nightly')).toBeNull();
       expect(await store.getTypeControl('reports.build')).toBeNull();
@@ -651,13 +697,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
       const indexOid = async () =>
         ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
       const before = await indexOid();
-      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(6);
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(7);
       expect(await indexOid()).toBe(before);
-      expect(await store.migrate()).toEqual({ applied: [], version: 6 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 7 });
       const job = makeJob({ key: 'k' });
       expect(await store.insert(job)).toEqual({ job, created: true });
     } finally {

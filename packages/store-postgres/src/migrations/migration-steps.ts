@@ -2,6 +2,7 @@ import type { TableNames } from '../naming/table-names.js';
 import { quoteIdentifier } from '../naming/table-names.js';
 import { DEDUPE_COLUMNS_SQL } from '../sql/key-scope.js';
 import { groupKeySql } from '../sql/flow-sql.js';
+import { changeTriggersSql, dropChangeTriggersSql } from './change-triggers.js';
 import { flowClaimFunctionSql } from './flow-claim-function.js';
 import { ACTIVE_SQL, ALL_STATUSES_SQL, CLAIMABLE_SQL, TERMINAL_SQL } from '../sql/statuses.js';
 
@@ -302,8 +303,20 @@ const v6IndexMetadata: MigrationStep = {
   down: (n) => [`DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.metadata)}`],
 };
 
+/**
+ * Version 7: the change feed (`subscribeChanges`). Statement-level triggers NOTIFY the routing
+ * fields of every inserted or changed job (see `change-triggers.ts`); catalog-only, no rewrite.
+ */
+const v7ChangeFeed: MigrationStep = {
+  version: 7,
+  name: 'change-feed',
+  timestamp: 1767225600007,
+  up: changeTriggersSql,
+  down: dropChangeTriggersSql,
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl, v6IndexMetadata];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl, v6IndexMetadata, v7ChangeFeed];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

@@ -55,6 +55,32 @@ export interface TableNames {
   readonly schedules: ScheduleTableNames;
   /** The flow-control tables and claim function of this job table, in the same schema. */
   readonly flow: FlowNames;
+  /** The change feed of this job table (migration 7). */
+  readonly changes: ChangeFeedNames;
+}
+
+/**
+ * The change feed: triggers on the job table that NOTIFY the routing fields of every inserted or
+ * changed row (see `PostgresJobStore.subscribeChanges`).
+ */
+export interface ChangeFeedNames {
+  /**
+   * The LISTEN/NOTIFY channel of job changes (payload: a JSON array of changes, see
+   * `notify/change-payload.ts`). A channel of its own, heard only while someone subscribes.
+   */
+  readonly channel: string;
+  /**
+   * Who listens (one row per LISTEN connection's backend pid, unlogged): the triggers NOTIFY only
+   * while it has a row, so writes cost nothing extra while nobody subscribes.
+   */
+  readonly listeners: SiblingTable;
+  /** The listeners table's primary key. */
+  readonly listenersKey: string;
+  /** `"schema"."<table>_notify_changes"`: the trigger function. */
+  readonly notifyFunction: string;
+  /** Trigger names (per table, unquoted). */
+  readonly insertTrigger: string;
+  readonly updateTrigger: string;
 }
 
 export interface ScheduleTableNames {
@@ -131,6 +157,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const schedules = schedulesTableName(table);
   const plainScheduleChannel = `jobtrail-schedules:${resolvedSchema}.${table}`;
   const plainFlowChannel = `jobtrail-flow:${resolvedSchema}.${table}`;
+  const plainChangeChannel = `jobtrail-changes:${resolvedSchema}.${table}`;
   const sibling = (suffix: string): SiblingTable => {
     const name = siblingTableName(table, suffix);
     return { table: name, qualified: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(name)}` };
@@ -138,6 +165,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
   const limits = sibling('type_limits');
   const starts = sibling('type_starts');
   const groupStarts = sibling('group_starts');
+  const changeListeners = sibling('change_listeners');
   return {
     schema: resolvedSchema,
     table,
@@ -189,6 +217,14 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
         startsKey: `${starts.table}_pkey`,
         groupStartsKey: `${groupStarts.table}_pkey`,
       },
+    },
+    changes: {
+      channel: Buffer.byteLength(plainChangeChannel) <= 63 ? plainChangeChannel : `jobtrail-changes:${digest.slice(0, 32)}`,
+      listeners: changeListeners,
+      listenersKey: `${changeListeners.table}_pkey`,
+      notifyFunction: `${quoteIdentifier(resolvedSchema)}.${quoteIdentifier(`${table}_notify_changes`)}`,
+      insertTrigger: `${table}_changes_insert`,
+      updateTrigger: `${table}_changes_update`,
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { StoreWakeEvent } from '@jobtrail/core/store';
-import { WakeListener, type ListenClient, type ListenerStatus } from './wake-listener.js';
+import { WakeListener, type ListenClient, type ListenerStatus, type WakeListenerOptions } from './wake-listener.js';
 
 export interface WakeHubOptions {
   channel: string;
@@ -13,6 +13,8 @@ export interface WakeHubOptions {
    * been lost). Subscribers are woken for the type as well.
    */
   onFlowChange: (type: string | undefined) => void;
+  /** The change feed's channel and handlers (see `WakeListenerOptions.changes`). */
+  changes: NonNullable<WakeListenerOptions['changes']>;
   /** Null: LISTEN is off, only local wakes and the fallback poll. */
   createClient: (() => ListenClient) | null;
   fallbackPollMs: number;
@@ -30,6 +32,7 @@ export class WakeHub {
   private readonly listeners = new Set<(event: StoreWakeEvent) => void>();
   private listener: WakeListener | null = null;
   private fallbackTimer: ReturnType<typeof setInterval> | null = null;
+  private changesWanted = false;
 
   constructor(private readonly options: WakeHubOptions) {}
 
@@ -45,8 +48,22 @@ export class WakeHub {
       if (!subscribed) return;
       subscribed = false;
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) void this.stop();
+      if (this.listeners.size === 0 && !this.changesWanted) void this.stop();
     };
+  }
+
+  /**
+   * Holds the LISTEN connection (opening it if need be) with the change channel listened to, or
+   * lets go of the channel (and of the connection when nobody waits for wake-ups either).
+   */
+  setChangesWanted(wanted: boolean): void {
+    if (this.changesWanted === wanted) return;
+    this.changesWanted = wanted;
+    if (wanted) {
+      this.start();
+      this.listener?.setChangesWanted(true);
+    } else if (this.listeners.size === 0) void this.stop();
+    else this.listener?.setChangesWanted(false);
   }
 
   /** Wakes subscribers of this process at once (a job this process inserted is claimable). */
@@ -90,6 +107,7 @@ export class WakeHub {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.changesWanted = false;
     await this.stop();
   }
 
@@ -111,12 +129,14 @@ export class WakeHub {
       },
       schedules: { channel: this.options.scheduleChannel, onChange: (name) => this.wakeSchedule(name) },
       flow: { channel: this.options.flowChannel, onChange: (type) => this.flowChanged(type) },
+      changes: this.options.changes,
       onError: this.options.onError,
       reconnectInitialMs: 100,
       reconnectMaxMs: 5000,
       heartbeatMs: this.options.listenHeartbeatMs,
       heartbeatTimeoutMs: this.options.listenHeartbeatTimeoutMs,
     });
+    this.listener.setChangesWanted(this.changesWanted);
     this.listener.start();
   }
 }

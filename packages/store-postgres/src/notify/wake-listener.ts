@@ -1,15 +1,35 @@
 import { StoreError, defineErrorKind } from '@jobtrail/core';
 import { quoteIdentifier } from '../naming/table-names.js';
+import { XID_HORIZON_PASSED_SQL, XID_HORIZON_SQL } from '../sql/change-listeners.js';
 
 /** The slice of a node-postgres `Client` the listener uses. */
 export interface ListenClient {
   connect(): Promise<unknown>;
-  query(text: string): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<unknown>;
   end(): Promise<unknown>;
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
   readonly processID?: number | null;
+}
+
+export interface ChangeChannelOptions {
+  channel: string;
+  /** Registers the connection in the listeners table (the triggers NOTIFY only while it has rows). */
+  registerSql: string;
+  unregisterSql: string;
+  /**
+   * Longest wait, after registering, for the transactions that wrote before it to end (they may
+   * have skipped their NOTIFY); then `onReady` anyway.
+   */
+  horizonWaitMs: number;
+  onPayload: (payload: string | undefined) => void;
+  /** LISTENed and registered: every write that starts from now on is heard. */
+  onRegistered: () => void;
+  /** And every write that committed unheard before has ended: changes may have been missed before now. */
+  onReady: () => void;
+  /** Not heard (the connection dropped, failed to open or stopped) until the next `onReady`. */
+  onLost: () => void;
 }
 
 export type ListenerState = 'stopped' | 'connecting' | 'listening' | 'waiting';
@@ -38,6 +58,11 @@ export interface WakeListenerOptions {
    * Omitted: not listened to.
    */
   flow?: { channel: string; onChange: (type: string) => void };
+  /**
+   * The change channel, LISTENed on the same connection only while wanted (see
+   * `setChangesWanted`): its traffic is every job write, which a worker process has no use for.
+   */
+  changes?: ChangeChannelOptions;
   onError: (error: unknown) => void;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
@@ -77,6 +102,11 @@ export class WakeListener {
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
+  private changesWanted = false;
+  /** The change channel is LISTENed on the current connection. */
+  private changesHeard = false;
+  /** This connection has a row in the listeners table. */
+  private registered = false;
 
   constructor(private readonly options: WakeListenerOptions) {}
 
@@ -90,13 +120,81 @@ export class WakeListener {
     void this.connect();
   }
 
+  /**
+   * Listens to the change channel (or stops) on the live connection, and on every connection
+   * after. `changes.onReady` follows once the LISTEN is in place.
+   */
+  setChangesWanted(wanted: boolean): void {
+    if (this.options.changes === undefined || this.changesWanted === wanted) return;
+    this.changesWanted = wanted;
+    const client = this.client;
+    if (client === null || this.state !== 'listening') return;
+    if (wanted) void this.listenChanges(client);
+    else if (this.changesHeard) {
+      this.changesHeard = false;
+      this.unlistenChanges(client);
+    }
+  }
+
+  private async listenChanges(client: ListenClient): Promise<void> {
+    const changes = this.options.changes!;
+    try {
+      await client.query(`LISTEN ${quoteIdentifier(changes.channel)}`);
+      await client.query(changes.registerSql);
+      if (client === this.client) this.registered = true;
+      if (client === this.client && this.changesWanted && !this.changesHeard) changes.onRegistered();
+      await this.waitForHorizon(client, changes.horizonWaitMs);
+    } catch (error) {
+      this.drop(client, error);
+      return;
+    }
+    if (client !== this.client) return;
+    if (!this.changesWanted) {
+      // Unwanted while the LISTEN ran (and nothing was undone then: it was not heard yet).
+      if (!this.changesHeard) this.unlistenChanges(client);
+      return;
+    }
+    if (this.changesHeard) return;
+    this.changesHeard = true;
+    changes.onReady();
+  }
+
+  /**
+   * Waits until every transaction that had written before the registration has ended (at most
+   * `limitMs`): one whose trigger ran before it skipped its NOTIFY, and must have committed
+   * before listeners are told to read again.
+   */
+  private async waitForHorizon(client: ListenClient, limitMs: number): Promise<void> {
+    const { rows } = (await client.query(XID_HORIZON_SQL)) as { rows: Array<{ horizon: string }> };
+    const horizon = rows[0]!.horizon;
+    const deadline = Date.now() + limitMs;
+    while (client === this.client && Date.now() < deadline) {
+      const answer = (await client.query(XID_HORIZON_PASSED_SQL, [horizon])) as { rows: Array<{ passed: boolean }> };
+      if (answer.rows[0]?.passed === true) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private unlistenChanges(client: ListenClient): void {
+    const changes = this.options.changes!;
+    this.registered = false;
+    client
+      .query(`UNLISTEN ${quoteIdentifier(changes.channel)}`)
+      .then(() => client.query(changes.unregisterSql))
+      .catch((error: unknown) => this.drop(client, error));
+  }
+
   async stop(): Promise<void> {
     this.state = 'stopped';
+    const registered = this.registered;
+    this.loseChanges();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.stopHeartbeat();
     const client = this.client;
     this.client = null;
+    // Else the row stays until another connection registers: writes would go on notifying nobody.
+    if (client && registered) await client.query(this.options.changes!.unregisterSql).catch(() => undefined);
     if (client) await client.end().catch(() => undefined);
   }
 
@@ -116,6 +214,8 @@ export class WakeListener {
       if (message.channel === this.options.channel) this.options.onWake(message.payload ? message.payload : undefined);
       else if (message.channel === this.options.schedules?.channel && message.payload) this.options.schedules.onChange(message.payload);
       else if (message.channel === this.options.flow?.channel && message.payload) this.options.flow.onChange(message.payload);
+      // While wanted, not only once heard: a notification may arrive before the LISTEN's answer is handled.
+      else if (message.channel === this.options.changes?.channel && this.changesWanted) this.options.changes.onPayload(message.payload);
     });
     // Registered for the client's whole life: pg emits 'error' on a dropped connection, and an
     // unhandled 'error' event would crash the process.
@@ -140,6 +240,7 @@ export class WakeListener {
     this.connections += 1;
     if (this.connections > 1) this.options.onWake(undefined);
     this.scheduleHeartbeat(client);
+    if (this.changesWanted) void this.listenChanges(client);
   }
 
   private scheduleHeartbeat(client: ListenClient): void {
@@ -168,6 +269,14 @@ export class WakeListener {
     this.heartbeatTimer.unref?.();
   }
 
+  /** The connection dropped, failed or stopped: the change channel is not (or no longer) heard. */
+  private loseChanges(): void {
+    const heard = this.changesHeard;
+    this.changesHeard = false;
+    this.registered = false;
+    if (heard || this.changesWanted) this.options.changes?.onLost();
+  }
+
   private stopHeartbeat(): void {
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
@@ -177,6 +286,7 @@ export class WakeListener {
     if (client !== this.client || this.state === 'stopped') return;
     this.client = null;
     this.stopHeartbeat();
+    this.loseChanges();
     if (error) this.options.onError(error);
     if (client) void client.end().catch(() => undefined);
     this.state = 'waiting';

@@ -26,6 +26,8 @@ import {
   type StoreWakeEvent,
   type TransitionResult,
   type FlowStore,
+  type JobChange,
+  type JobChangeListener,
   type TypeControl,
   type TypeControlWrite,
 } from '@jobtrail/core/store';
@@ -49,6 +51,9 @@ import { runMigrations, type MigrateResult } from '../migrations/migrate.js';
 import { resolveTableNames, type TableNames } from '../naming/table-names.js';
 import type { ListenClient, ListenerStatus } from '../notify/wake-listener.js';
 import { WakeHub } from '../notify/wake-hub.js';
+import { ChangeFeed } from '../notify/change-feed.js';
+import { changeRoutingStatement } from '../sql/change-routing.js';
+import { changeListenerSql } from '../sql/change-listeners.js';
 import { claimStatement } from '../sql/claim.js';
 import { flowClaimStatement } from '../sql/flow-claim.js';
 import { findExpiredStatement } from '../sql/find-expired.js';
@@ -103,6 +108,16 @@ const CONTROLLED_TYPES_MAX_AGE_MS = 1000;
  * just after, because it was deleted (and inserted again) in between, is tried again.
  */
 const MAX_SCHEDULE_RACE_ROUNDS = 5;
+/**
+ * Longest a write waits for a new change subscriber's LISTEN to be in place (see
+ * `ChangeFeed.settling`): only while the first LISTEN is set up, never in steady state.
+ */
+const CHANGE_SETTLE_TIMEOUT_MS = 5000;
+/**
+ * Longest a new change subscription waits, before its first `{ gap: true }`, for the transactions
+ * that wrote before it registered to end (see `WakeListener.waitForHorizon`).
+ */
+const CHANGE_HORIZON_WAIT_MS = 2000;
 
 interface Statements {
   insert: Statement;
@@ -131,6 +146,7 @@ interface Statements {
   updateTypeLimits: Statement;
   countStarts: Statement;
   countGroupStarts: Statement;
+  changeRouting: Statement;
   /** By shape (see `listStatement`): six texts in all, made on first use. */
   listSchedules: Map<string, Statement>;
 }
@@ -170,6 +186,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
   private readonly transitions: Batcher<TransitionInput, TransitionResult>;
   private readonly heartbeats: Batcher<HeartbeatItem, string[]>;
   private readonly hub: WakeHub;
+  private readonly feed: ChangeFeed;
+  private readonly listening: boolean;
   private readonly onQuery: PostgresJobStoreOptions['onQuery'];
   private readonly commits: CommitWatch;
   private readonly controlled: ControlledTypes;
@@ -227,6 +245,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       updateTypeLimits: updateTypeLimitsStatement(n),
       countStarts: countStartsStatement(n),
       countGroupStarts: countGroupStartsStatement(n),
+      changeRouting: changeRoutingStatement(n),
       listSchedules: new Map(),
     };
     const maxBatchSize = requireInt('maxBatchSize', options.maxBatchSize ?? 500, 1, 10_000);
@@ -242,8 +261,27 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const { rows } = await this.runFlow(this.sql.controlledTypes, []);
       return (rows as Array<{ type: string }>).map((row) => row.type);
     }, CONTROLLED_TYPES_MAX_AGE_MS);
+    this.listening = options.listen !== false;
+    const changeSql = changeListenerSql(n);
+    this.feed = new ChangeFeed({
+      setWanted: (wanted) => this.hub.setChangesWanted(wanted),
+      isReconnecting: () => this.hub.status.state === 'waiting',
+      readRouting: (ids) => this.readChangeRouting(ids),
+      onError,
+      settleTimeoutMs: CHANGE_SETTLE_TIMEOUT_MS,
+    });
     this.hub = new WakeHub({
       channel: n.channel,
+      changes: {
+        channel: n.changes.channel,
+        registerSql: changeSql.register,
+        unregisterSql: changeSql.unregister,
+        horizonWaitMs: CHANGE_HORIZON_WAIT_MS,
+        onPayload: (payload) => this.feed.heard(payload),
+        onRegistered: () => this.feed.registered(),
+        onReady: () => this.feed.listening(),
+        onLost: () => this.feed.lost(),
+      },
       scheduleChannel: n.schedules.channel,
       flowChannel: n.flow.channel,
       onFlowChange: () => this.controlled.invalidate(),
@@ -277,6 +315,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
 
   async insert(job: Job, options?: InsertOptions): Promise<InsertResult> {
     const record = toJobRecord(job);
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     if (options?.transaction !== undefined && options.transaction !== null) {
       const runner = transactionQueryRunner(options.transaction);
       const executor = new QueryRunnerExecutor(runner, this.onQuery);
@@ -298,6 +338,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
    */
   async insertMany(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> {
     const records = jobs.map(toJobRecord);
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     const inTransaction = options?.transaction !== undefined && options.transaction !== null;
     const runner = inTransaction ? transactionQueryRunner(options.transaction) : undefined;
     const executor = runner === undefined ? this.pool : new QueryRunnerExecutor(runner, this.onQuery);
@@ -315,6 +357,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
 
   async transition(id: string, expected: Expectation, patch: JobPatch): Promise<TransitionResult> {
     const input = toTransitionInput(id, expected, patch);
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     const result = await this.transitions.add(input);
     if (result.ok && isClaimableNow(result.job)) this.hub.wake(result.job.type);
     return result;
@@ -333,6 +377,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       }
     }
     if (limit === 0 || types.length === 0) return [];
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     // Types without limits keep today's one statement; a request naming a controlled type goes to
     // the flow claim, which claims its other types the plain way in the same call.
     const controlled = await this.controlled.anyOf(types);
@@ -355,6 +401,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
   async updateProgress(id: string, patch: ProgressPatch, owner?: string | null, attempt?: number): Promise<boolean> {
     const { progress, stage, current, total } = patch;
     const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     const { rowCount } = await this.run(this.pool, this.sql.updateProgress, [
       id,
       progress !== undefined,
@@ -383,6 +431,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const fence = attempt == null ? null : requireInt('attempt', attempt, 0);
     const fenced = leaseOwner !== null || fence !== null;
     const params = [id, toJsonText('deltas', deltas), updatedAt, leaseOwner, fence];
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
     for (let round = 0; round < MAX_INCREMENT_ROUNDS; round++) {
       const { rows } = await this.run(this.pool, this.sql.incrementMetrics, params);
       const row = rows[0] as IncrementRow | undefined;
@@ -591,7 +641,29 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     return Number((rows[0] as { n: number | string } | undefined)?.n ?? 0);
   }
 
-  // ---- wake-ups and lifecycle ------------------------------------------------------------------
+  // ---- wake-ups, changes and lifecycle ---------------------------------------------------------
+
+  /**
+   * The change feed (see `JobStore.subscribeChanges`): triggers on the job table (migration 7)
+   * NOTIFY the routing fields of every committed insert or change, from any process, on the
+   * channel `names.changes.channel`; this store hears it on its LISTEN connection (opened while
+   * anyone subscribes) and delivers `{ changes }` events, each job's latest change once per tick.
+   * `{ gap: true }` when changes may have been missed: when the channel is first listened to for
+   * a subscriber, after the LISTEN connection came back, and for a malformed notification (also
+   * reported to `onError`). Writes of this store issued after `subscribeChanges` returned are
+   * heard: while the first LISTEN is set up they wait for it (at most 5 s).
+   *
+   * @throws StoreError when the store was created with `listen: false` (the feed needs LISTEN) or is closed.
+   * @throws JobValidationError (`invalid_input`) when `listener` is not a function.
+   */
+  subscribeChanges(listener: JobChangeListener): () => void {
+    if (typeof listener !== 'function') throw new JobValidationError('listener', 'must be a function.');
+    if (this.isClosed) throw new StoreError('This PostgresJobStore is closed; create a new store to keep working.');
+    if (!this.listening) {
+      throw new StoreError('The change feed needs LISTEN/NOTIFY: this PostgresJobStore was created with `listen: false`.');
+    }
+    return this.feed.subscribe(listener);
+  }
 
   subscribe(listener: (event: StoreWakeEvent) => void): () => void {
     return this.hub.subscribe(listener);
@@ -610,10 +682,23 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     if (this.isClosed) return;
     this.isClosed = true;
     await Promise.all([this.inserts.drain(), this.transitions.drain(), this.heartbeats.drain()]);
+    this.feed.close();
     await this.hub.close();
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  private async readChangeRouting(ids: string[]): Promise<JobChange[]> {
+    const { rows } = await this.run(this.pool, this.sql.changeRouting, [ids]);
+    return (rows as Array<{ id: string; type: string; tenant_id: string | null; owner_id: string | null; status: JobStatus; version: string | number }>).map((row) => ({
+      jobId: row.id,
+      type: row.type,
+      tenantId: row.tenant_id,
+      ownerId: row.owner_id,
+      status: row.status,
+      version: Number(row.version),
+    }));
+  }
 
   private async run(executor: SqlExecutor, statement: Statement, values: readonly unknown[], batchSize = 1) {
     try {
