@@ -1,11 +1,13 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
 import { indexedText, optionalUuid, requireInt, toHistoryRecords } from '../validation/checks.js';
-import type { JobColumn } from './job-columns.js';
+import { isoTimes, plainArrayLiteral, quotedArrayLiteral } from '../connection/array-literal.js';
+import { JOB_COLUMN_TYPES, type JobColumn, type JsonColumn } from './job-columns.js';
+import type { JobRow } from './job-row.js';
 
 /**
  * A job on its way into the table: column names as keys, JSON-ready values (Dates serialise to
- * ISO strings). Inserts send an array of these as one jsonb parameter and unpack it with
- * `jsonb_to_recordset`, so one statement inserts any number of jobs.
+ * ISO strings). Inserts send the records column by column, one typed array per column (see
+ * `toColumnArrays`), so one statement inserts any number of jobs.
  */
 export type JobRecord = Record<JobColumn, unknown>;
 
@@ -64,16 +66,152 @@ export function toJsonText(field: string, value: unknown): string {
   }
 }
 
-/** Like `toJsonText` for a batch of records; on failure, finds the record and field at fault. */
-export function recordsToJson(records: readonly JobRecord[]): string {
-  try {
-    return JSON.stringify(records);
-  } catch {
-    for (const record of records) {
-      for (const field of ['payload', 'result', 'metadata', 'metrics', 'error', 'errors', 'history'] as const) {
-        toJsonText(field, record[field]);
+/**
+ * Whether every column outside `NEW_JOB_COLUMNS` holds its default (no lease, progress 0, no
+ * result, error, history, metrics or times of a run): true for every job core drafts, so such a
+ * batch can be inserted with the short column list and the defaults fill in the rest.
+ */
+export function isNewJobRecord(record: JobRecord): boolean {
+  return (
+    record.lease_owner === null &&
+    record.lease_expires_at === null &&
+    record.progress === 0 &&
+    record.stage === null &&
+    record.current === null &&
+    record.total === null &&
+    record.result === null &&
+    isEmptyObject(record.metrics) &&
+    record.note === null &&
+    record.error === null &&
+    isEmptyArray(record.errors) &&
+    isEmptyArray(record.history) &&
+    record.started_at === null &&
+    record.finished_at === null
+  );
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
+}
+
+function isEmptyArray(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+/** Records as insert parameters: one per column, and the rows they store once inserted. */
+export interface ColumnArrays {
+  /**
+   * In the order of `columns`: an array literal per column (see `connection/array-literal.ts`),
+   * a JSON array per jsonb column.
+   */
+  params: string[];
+  /**
+   * The row the table holds for record `index` once inserted, as fresh objects (JSON values
+   * parsed back from the text sent, so normalised as PostgreSQL returns them: no undefined, Dates
+   * inside JSON as strings).
+   */
+  storedRow(index: number): JobRow;
+}
+
+/**
+ * Turns records into per-column parameters for the given columns. JSON values that cannot be
+ * serialised (BigInt, cycles) throw `JobValidationError` naming the field.
+ */
+export function toColumnArrays(records: readonly JobRecord[], columns: readonly JobColumn[]): ColumnArrays {
+  const count = records.length;
+  const iso = isoTimes();
+  const json = new Map<JsonColumn, string>();
+  const params = columns.map((column) => {
+    switch (JOB_COLUMN_TYPES[column]) {
+      case 'jsonb': {
+        const text = jsonArray(records, column as JsonColumn);
+        json.set(column as JsonColumn, text);
+        return text;
       }
+      case 'text':
+        return quotedArrayLiteral(count, (index) => records[index]![column] as string | null);
+      case 'timestamptz':
+        return plainArrayLiteral(count, (index) => iso(records[index]![column]));
+      default:
+        return plainArrayLiteral(count, (index) => records[index]![column] as string | number | null);
     }
-    return toJsonText('job', records);
+  });
+  // Parsed back on first use, whole: one JSON.parse per column rather than one per job.
+  const parsed = new Map<JsonColumn, unknown[]>();
+  const stored = (column: JsonColumn, index: number): unknown => {
+    const text = json.get(column);
+    // A column not sent holds its default (see `isNewJobRecord`): a fresh one of those.
+    if (text === undefined) return defaultOf(records[index]![column]);
+    let values = parsed.get(column);
+    if (values === undefined) {
+      values = JSON.parse(text) as unknown[];
+      parsed.set(column, values);
+    }
+    return values[index] ?? null;
+  };
+  return {
+    params,
+    storedRow(index) {
+      const r = records[index]!;
+      return {
+        id: r.id as string,
+        type: r.type as string,
+        key: r.key as string | null,
+        parent_id: r.parent_id as string | null,
+        tenant_id: r.tenant_id as string | null,
+        owner_id: r.owner_id as string | null,
+        group_name: r.group_name as string | null,
+        schedule_name: r.schedule_name as string | null,
+        scheduled_for: copyDate(r.scheduled_for),
+        status: r.status as JobRow['status'],
+        attempt: r.attempt as number,
+        max_attempts: r.max_attempts as number,
+        priority: r.priority as number,
+        run_at: copyDate(r.run_at) as Date,
+        lease_owner: r.lease_owner as string | null,
+        lease_expires_at: copyDate(r.lease_expires_at),
+        progress: r.progress as number,
+        stage: r.stage as string | null,
+        current: r.current as number | null,
+        total: r.total as number | null,
+        payload: stored('payload', index),
+        result: stored('result', index),
+        metadata: stored('metadata', index) as JobRow['metadata'],
+        metrics: stored('metrics', index) as JobRow['metrics'],
+        note: r.note as string | null,
+        error: stored('error', index) as JobRow['error'],
+        errors: stored('errors', index) as JobRow['errors'],
+        history: stored('history', index) as JobRow['history'],
+        created_at: copyDate(r.created_at) as Date,
+        started_at: copyDate(r.started_at),
+        finished_at: copyDate(r.finished_at),
+        updated_at: copyDate(r.updated_at) as Date,
+        trace: r.trace as string | null,
+      };
+    },
+  };
+}
+
+/** One JSON array of a jsonb column's values; on failure, the record and field at fault named. */
+function jsonArray(records: readonly JobRecord[], column: JsonColumn): string {
+  const values = records.map((record) => record[column]);
+  try {
+    return JSON.stringify(values);
+  } catch {
+    for (const value of values) toJsonText(column, value);
+    return toJsonText(column, values);
   }
+}
+
+/** A fresh copy of a column default: null, `{}` or `[]`. */
+function defaultOf(value: unknown): unknown {
+  if (value === null) return null;
+  return Array.isArray(value) ? [] : {};
+}
+
+/** A fresh Date (of this realm) of a time given as a Date of any realm or a string. */
+function copyDate(value: unknown): Date | null {
+  return value == null ? null : new Date(typeof value === 'string' ? value : Date.prototype.getTime.call(value as Date));
 }
