@@ -166,16 +166,16 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
         schedule_name: r.schedule_name as string | null,
         scheduled_for: copyDate(r.scheduled_for),
         status: r.status as JobRow['status'],
-        attempt: r.attempt as number,
-        max_attempts: r.max_attempts as number,
-        priority: r.priority as number,
+        attempt: number(r.attempt) as number,
+        max_attempts: number(r.max_attempts) as number,
+        priority: number(r.priority) as number,
         run_at: copyDate(r.run_at) as Date,
         lease_owner: r.lease_owner as string | null,
         lease_expires_at: copyDate(r.lease_expires_at),
-        progress: r.progress as number,
+        progress: number(r.progress) as number,
         stage: r.stage as string | null,
-        current: r.current as number | null,
-        total: r.total as number | null,
+        current: number(r.current),
+        total: number(r.total),
         payload: stored('payload', index),
         result: stored('result', index),
         metadata: stored('metadata', index) as JobRow['metadata'],
@@ -209,6 +209,11 @@ function jsonArray(records: readonly JobRecord[], column: JsonColumn): string {
 function defaultOf(value: unknown): unknown {
   if (value === null) return null;
   return Array.isArray(value) ? [] : {};
+}
+
+/** As read back: a number is sent as its text, where -0 is `0`. */
+function number(value: unknown): number | null {
+  return value === null ? null : (value as number) + 0;
 }
 
 /** A fresh Date (of this realm) of a time given as a Date of any realm or a string. */
