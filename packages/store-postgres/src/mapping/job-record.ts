@@ -1,8 +1,8 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
 import { indexedText, optionalUuid, requireInt, toHistoryRecords } from '../validation/checks.js';
 import { isoTimes, plainArrayLiteral, quotedArrayLiteral } from '../connection/array-literal.js';
-import { JOB_COLUMN_TYPES, type JobColumn, type JsonColumn } from './job-columns.js';
-import type { JobRow } from './job-row.js';
+import { JOB_COLUMN_TYPES, NEW_JOB_COLUMNS, type JobColumn, type JsonColumn } from './job-columns.js';
+import { toJob, type JobRow } from './job-row.js';
 
 /**
  * A job on its way into the table: column names as keys, JSON-ready values (Dates serialise to
@@ -108,11 +108,11 @@ export interface ColumnArrays {
    */
   params: string[];
   /**
-   * The row the table holds for record `index` once inserted, as fresh objects (JSON values
-   * parsed back from the text sent, so normalised as PostgreSQL returns them: no undefined, Dates
+   * The job record `index` is once inserted, as `toJob` reads it back: fresh objects, JSON values
+   * parsed back from the text sent (so normalised as PostgreSQL returns them: no undefined, Dates
    * inside JSON as strings).
    */
-  storedRow(index: number): JobRow;
+  storedJob(index: number): Job;
 }
 
 /**
@@ -131,11 +131,11 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
         return text;
       }
       case 'text':
-        return quotedArrayLiteral(count, (index) => records[index]![column] as string | null);
+        return allNull(records, column) ? '{}' : quotedArrayLiteral(count, (index) => records[index]![column] as string | null);
       case 'timestamptz':
-        return plainArrayLiteral(count, (index) => iso(records[index]![column]));
+        return allNull(records, column) ? '{}' : plainArrayLiteral(count, (index) => iso(records[index]![column]));
       default:
-        return plainArrayLiteral(count, (index) => records[index]![column] as string | number | null);
+        return allNull(records, column) ? '{}' : plainArrayLiteral(count, (index) => records[index]![column] as string | number | null);
     }
   });
   // Parsed back on first use, whole: one JSON.parse per column rather than one per job.
@@ -151,47 +151,98 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
     }
     return values[index] ?? null;
   };
+  const storedRow = (index: number): JobRow => {
+    const r = records[index]!;
+    return {
+      id: r.id as string,
+      type: r.type as string,
+      key: r.key as string | null,
+      parent_id: r.parent_id as string | null,
+      tenant_id: r.tenant_id as string | null,
+      owner_id: r.owner_id as string | null,
+      group_name: r.group_name as string | null,
+      schedule_name: r.schedule_name as string | null,
+      scheduled_for: copyDate(r.scheduled_for),
+      status: r.status as JobRow['status'],
+      attempt: number(r.attempt) as number,
+      max_attempts: number(r.max_attempts) as number,
+      priority: number(r.priority) as number,
+      run_at: copyDate(r.run_at) as Date,
+      lease_owner: r.lease_owner as string | null,
+      lease_expires_at: copyDate(r.lease_expires_at),
+      progress: number(r.progress) as number,
+      stage: r.stage as string | null,
+      current: number(r.current),
+      total: number(r.total),
+      payload: stored('payload', index),
+      result: stored('result', index),
+      metadata: stored('metadata', index) as JobRow['metadata'],
+      metrics: stored('metrics', index) as JobRow['metrics'],
+      note: r.note as string | null,
+      error: stored('error', index) as JobRow['error'],
+      errors: stored('errors', index) as JobRow['errors'],
+      history: stored('history', index) as JobRow['history'],
+      created_at: copyDate(r.created_at) as Date,
+      started_at: copyDate(r.started_at),
+      finished_at: copyDate(r.finished_at),
+      updated_at: copyDate(r.updated_at) as Date,
+      trace: r.trace as string | null,
+    };
+  };
+  // New jobs (only `NEW_JOB_COLUMNS` sent) hold the defaults everywhere else: made here directly,
+  // without the row in between.
+  const onlyNewColumns = columns === NEW_JOB_COLUMNS;
+  const storedNewJob = (index: number): Job => {
+    const r = records[index]!;
+    return {
+      id: r.id as string,
+      type: r.type as string,
+      key: r.key as string | null,
+      parentId: r.parent_id as string | null,
+      tenantId: r.tenant_id as string | null,
+      ownerId: r.owner_id as string | null,
+      group: r.group_name as string | null,
+      scheduleName: r.schedule_name as string | null,
+      scheduledFor: copyDate(r.scheduled_for),
+      status: r.status as Job['status'],
+      attempt: number(r.attempt) as number,
+      maxAttempts: number(r.max_attempts) as number,
+      priority: number(r.priority) as number,
+      runAt: copyDate(r.run_at) as Date,
+      lease: null,
+      progress: 0,
+      stage: null,
+      current: null,
+      total: null,
+      payload: stored('payload', index),
+      result: null,
+      metadata: (stored('metadata', index) ?? {}) as Job['metadata'],
+      metrics: {},
+      note: null,
+      error: null,
+      errors: [],
+      history: [],
+      createdAt: copyDate(r.created_at) as Date,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: copyDate(r.updated_at) as Date,
+      trace: r.trace as string | null,
+    };
+  };
   return {
     params,
-    storedRow(index) {
-      const r = records[index]!;
-      return {
-        id: r.id as string,
-        type: r.type as string,
-        key: r.key as string | null,
-        parent_id: r.parent_id as string | null,
-        tenant_id: r.tenant_id as string | null,
-        owner_id: r.owner_id as string | null,
-        group_name: r.group_name as string | null,
-        schedule_name: r.schedule_name as string | null,
-        scheduled_for: copyDate(r.scheduled_for),
-        status: r.status as JobRow['status'],
-        attempt: number(r.attempt) as number,
-        max_attempts: number(r.max_attempts) as number,
-        priority: number(r.priority) as number,
-        run_at: copyDate(r.run_at) as Date,
-        lease_owner: r.lease_owner as string | null,
-        lease_expires_at: copyDate(r.lease_expires_at),
-        progress: number(r.progress) as number,
-        stage: r.stage as string | null,
-        current: number(r.current),
-        total: number(r.total),
-        payload: stored('payload', index),
-        result: stored('result', index),
-        metadata: stored('metadata', index) as JobRow['metadata'],
-        metrics: stored('metrics', index) as JobRow['metrics'],
-        note: r.note as string | null,
-        error: stored('error', index) as JobRow['error'],
-        errors: stored('errors', index) as JobRow['errors'],
-        history: stored('history', index) as JobRow['history'],
-        created_at: copyDate(r.created_at) as Date,
-        started_at: copyDate(r.started_at),
-        finished_at: copyDate(r.finished_at),
-        updated_at: copyDate(r.updated_at) as Date,
-        trace: r.trace as string | null,
-      };
-    },
+    storedJob: (index) => (onlyNewColumns ? storedNewJob(index) : toJob(storedRow(index))),
   };
+}
+
+/**
+ * Whether no record has a value in `column`: it is then sent as an empty array, which `unnest`
+ * pads with NULLs to the length of the others (most columns of new jobs: key, parent, tenant,
+ * owner, group, schedule; less to send and to parse).
+ */
+function allNull(records: readonly JobRecord[], column: JobColumn): boolean {
+  for (const record of records) if (record[column] !== null) return false;
+  return true;
 }
 
 /** One JSON array of a jsonb column's values; on failure, the record and field at fault named. */
@@ -218,5 +269,6 @@ function number(value: unknown): number | null {
 
 /** A fresh Date (of this realm) of a time given as a Date of any realm or a string. */
 function copyDate(value: unknown): Date | null {
+  if (value instanceof Date) return new Date(value.getTime());
   return value == null ? null : new Date(typeof value === 'string' ? value : Date.prototype.getTime.call(value as Date));
 }

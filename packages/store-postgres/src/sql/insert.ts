@@ -9,7 +9,8 @@ import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
  * defaults).
  *
  * $1…$n: one parameter per column, in the order of `columns` (see `toColumnArrays`): an array
- * literal for each column, but a JSON array for each jsonb column; $n+1: the NOTIFY channel.
+ * literal for each column (empty when every value is NULL: `unnest` pads a shorter array with
+ * NULLs), but a JSON array for each jsonb column; $n+1: the NOTIFY channel.
  * Column arrays rather than one jsonb document of records: PostgreSQL parses a 1,000-job document
  * of records (every key repeated in every record) in about as long as it takes to insert the
  * rows, while `unnest` reads each value once with its column's own input function. A jsonb

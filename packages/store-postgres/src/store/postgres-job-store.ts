@@ -692,9 +692,9 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record], round))[0]!));
       return [{ ok: false, error: mapPgError(error, this.names, 'insert') }];
     }
-    // The stored rows are exactly the records as sent: build them from that (JSON parsed back from
+    // The stored rows are exactly the records as sent: answer them from that (JSON parsed back from
     // its text), so callers get fresh objects normalised the way the database holds them.
-    const stored = (index: number) => columns.storedRow(index);
+    const stored = (index: number) => columns.storedJob(index);
     if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(stored(index)));
     const isInserted = (record: JobRecord) => inserted.has(record.id as string);
     const deduped = records.filter((record) => !isInserted(record));
@@ -842,8 +842,8 @@ function dedupeSlot(row: DedupeSlot): string {
   return JSON.stringify([row.type, row.key, row.tenant_id, row.owner_id]);
 }
 
-function created(row: JobRow): Outcome<InsertResult> {
-  return { ok: true, value: { job: toJob(row), created: true } };
+function created(job: Job): Outcome<InsertResult> {
+  return { ok: true, value: { job, created: true } };
 }
 
 function unwrap<T>(outcome: Outcome<T>): T {
