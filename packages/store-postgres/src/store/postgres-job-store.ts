@@ -315,9 +315,10 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
     }
-    for (const type of new Set(results.filter((result) => result.created && isClaimableNow(result.job)).map((result) => result.job.type))) {
-      this.hub.wake(type);
-    }
+    const now = Date.now();
+    const woken = new Set<string>();
+    for (const { job, created } of results) if (created && isClaimableAt(job, now)) woken.add(job.type);
+    for (const type of woken) this.hub.wake(type);
     return { results };
   }
 
@@ -852,5 +853,9 @@ function unwrap<T>(outcome: Outcome<T>): T {
 }
 
 function isClaimableNow(job: Job): boolean {
-  return (job.status === 'queued' || job.status === 'retrying') && job.runAt.getTime() <= Date.now();
+  return isClaimableAt(job, Date.now());
+}
+
+function isClaimableAt(job: Job, now: number): boolean {
+  return (job.status === 'queued' || job.status === 'retrying') && job.runAt.getTime() <= now;
 }
