@@ -111,6 +111,16 @@ describe('insert encoding', () => {
       [type],
     )) as Array<{ id: string }>;
     expect(rows.map((row) => row.id)).toEqual([jobs[0]!.id]);
+    // One job alone goes as plain values: the same answers.
+    for (const payload of payloads) {
+      const single = makeJob({ type, payload, key: AWKWARD_TEXTS[payloads.indexOf(payload) % AWKWARD_TEXTS.length]! });
+      const answer = await db.store.insert(single);
+      expect(answer).toMatchObject({ created: true });
+      expect(answer.job).toEqual(single);
+      expect(await stored(single.id)).toEqual(single);
+    }
+    const nulls = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${db.store.names.qualified} WHERE type = $1 AND payload IS NULL`, [type])) as Array<{ n: number }>;
+    expect(nulls[0]!.n).toBe(2);
   });
 
   it('answers numbers as read back: -0 is 0', async () => {

@@ -104,9 +104,9 @@ function isEmptyArray(value: unknown): boolean {
 export interface ColumnArrays {
   /**
    * In the order of `columns`: an array literal per column (see `connection/array-literal.ts`),
-   * a JSON array per jsonb column.
+   * a JSON array per jsonb column; for one record, its values themselves (JSON as text).
    */
-  params: string[];
+  params: Array<string | number | null>;
   /**
    * The job record `index` is once inserted, as `toJob` reads it back: fresh objects, JSON values
    * parsed back from the text sent (so normalised as PostgreSQL returns them: no undefined, Dates
@@ -123,13 +123,20 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const count = records.length;
   const iso = isoTimes();
   const json = new Map<JsonColumn, string>();
-  const params = columns.map((column) => {
-    switch (JOB_COLUMN_TYPES[column]) {
-      case 'jsonb': {
-        const text = jsonArray(records, column as JsonColumn);
-        json.set(column as JsonColumn, text);
-        return text;
-      }
+  const params = columns.map((column): string | number | null => {
+    const type = JOB_COLUMN_TYPES[column];
+    if (type === 'jsonb') {
+      const text = jsonArray(records, column as JsonColumn);
+      json.set(column as JsonColumn, text);
+      if (count > 1) return text;
+      // One job: its value alone (`[v]` is `[` + the text of v + `]`), SQL NULL for null.
+      return records[0]![column] === null ? null : text.slice(1, -1);
+    }
+    if (count === 1) {
+      const value = READ[column](records[0]!) as string | number | null;
+      return type === 'timestamptz' ? iso(value) : value;
+    }
+    switch (type) {
       case 'text': {
         const values = records.map(READ[column]) as Array<string | null>;
         return allNull(values) ? '{}' : quotedArrayLiteral(count, (index) => values[index]);

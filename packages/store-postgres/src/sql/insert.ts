@@ -28,7 +28,8 @@ import { ACTIVE_SQL, CLAIMABLE_SQL } from './statuses.js';
  * - Jobs claimable now wake listening workers: one `pg_notify` per distinct type, sent when the
  *   surrounding transaction commits (so a rolled-back enqueue never wakes anyone).
  */
-export function insertStatement(names: TableNames, columns: readonly JobColumn[], keyed: boolean): Statement {
+export function insertStatement(names: TableNames, columns: readonly JobColumn[], keyed: boolean, single = false): Statement {
+  if (single) return insertOneStatement(names, columns, keyed);
   const list = columns.join(', ');
   const param = (column: JobColumn) => `$${columns.indexOf(column) + 1}::${JOB_COLUMN_TYPES[column]}`;
   const isJson = (column: JobColumn) => JOB_COLUMN_TYPES[column] === 'jsonb';
@@ -64,6 +65,31 @@ export function insertStatement(names: TableNames, columns: readonly JobColumn[]
       RETURNING id, type, status, run_at, updated_at
     ),
     woken AS (${wake('inserted')})
+    SELECT inserted.id FROM inserted CROSS JOIN woken`,
+  );
+}
+
+/**
+ * `insertStatement` for one job: $1…$n its values (JSON as text; NULL for a JSON null), $n+1 the
+ * channel. A plain `VALUES` row costs PostgreSQL less than unpacking arrays of one element, and
+ * one job is what each coalesced batch of a lone `enqueue` holds.
+ */
+function insertOneStatement(names: TableNames, columns: readonly JobColumn[], keyed: boolean): Statement {
+  const list = columns.join(', ');
+  const values = columns.map((column, index) => `$${index + 1}::${JOB_COLUMN_TYPES[column]}`).join(', ');
+  const channel = `$${columns.length + 1}`;
+  const conflict = keyed ? `ON CONFLICT (${DEDUPE_COLUMNS_SQL}) WHERE key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING` : '';
+  return statement(
+    'insert',
+    `WITH inserted AS (
+      INSERT INTO ${names.qualified} (${list}) VALUES (${values})
+      ${conflict}
+      RETURNING id, type, status, run_at, updated_at
+    ),
+    woken AS (
+      SELECT count(pg_notify(${channel}, w.type)) AS notified
+      FROM (SELECT type FROM inserted WHERE status IN ${CLAIMABLE_SQL} AND run_at <= updated_at) w
+    )
     SELECT inserted.id FROM inserted CROSS JOIN woken`,
   );
 }

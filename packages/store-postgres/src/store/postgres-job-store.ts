@@ -106,8 +106,11 @@ const CONTROLLED_TYPES_MAX_AGE_MS = 1000;
 const MAX_SCHEDULE_RACE_ROUNDS = 5;
 
 interface Statements {
-  /** By column list (all, or those of jobs as core drafts them: `NEW_JOB_COLUMNS`) and whether any job has a key. */
-  insert: { all: Statement; allKeyed: Statement; new: Statement; newKeyed: Statement };
+  /**
+   * By shape (see `insertShape`): the column list (all, or those of jobs as core drafts them:
+   * `NEW_JOB_COLUMNS`), whether any job has a key, and whether it is one job; made on first use.
+   */
+  insert: Map<string, Statement>;
   holders: Statement;
   get: Statement;
   transition: Statement;
@@ -204,12 +207,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const strict = durability === 'strict';
     const n = this.names;
     this.sql = {
-      insert: {
-        all: insertStatement(n, JOB_COLUMN_NAMES, false),
-        allKeyed: insertStatement(n, JOB_COLUMN_NAMES, true),
-        new: insertStatement(n, NEW_JOB_COLUMNS, false),
-        newKeyed: insertStatement(n, NEW_JOB_COLUMNS, true),
-      },
+      insert: new Map(),
       holders: dedupeHoldersStatement(n),
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
@@ -683,8 +681,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     let columns: ColumnArrays;
     try {
       columns = toColumnArrays(records, fresh ? NEW_JOB_COLUMNS : JOB_COLUMN_NAMES);
-      const { insert } = this.sql;
-      const sql = fresh ? (keyed ? insert.newKeyed : insert.new) : keyed ? insert.allKeyed : insert.all;
+      const sql = this.insertStatementFor(fresh, keyed, records.length === 1);
       const result = await executor.run(sql, [...columns.params, this.names.channel], records.length);
       // Without keys nothing is skipped: the statement either inserted every job or failed.
       inserted = keyed ? new Set((result.rows as Array<{ id: string }>).map((row) => row.id)) : null;
@@ -721,6 +718,16 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
         return this.retryInsert(executor, record, round + 1);
       }),
     );
+  }
+
+  private insertStatementFor(fresh: boolean, keyed: boolean, single: boolean): Statement {
+    const shape = `${fresh ? 'new' : 'all'}${keyed ? ',keyed' : ''}${single ? ',one' : ''}`;
+    let sql = this.sql.insert.get(shape);
+    if (sql === undefined) {
+      sql = insertStatement(this.names, fresh ? NEW_JOB_COLUMNS : JOB_COLUMN_NAMES, keyed, single);
+      this.sql.insert.set(shape, sql);
+    }
+    return sql;
   }
 
   private async retryInsert(executor: SqlExecutor, record: JobRecord, round: number): Promise<Outcome<InsertResult>> {
