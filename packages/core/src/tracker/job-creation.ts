@@ -39,34 +39,39 @@ export class JobCreation {
   }
 
   /**
-   * See `Tracker.enqueueMany`: checks every item before anything is written, then inserts them in
-   * chunks of `MAX_INSERT_MANY` (one `insertMany` each, or one `insert` per job for a store
-   * without it).
+   * See `Tracker.enqueueMany`: checks every item before anything is written, then drafts and
+   * inserts them in chunks of `MAX_INSERT_MANY` (one `insertMany` each, or one `insert` per job
+   * for a store without it). Each chunk is drafted just before its insert, so the call holds the
+   * items, the answer and the chunks in flight, never a draft of every job at once.
    */
   async createMany(items: readonly EnqueueManyItem[], options: EnqueueManyOptions | undefined): Promise<EnqueueManyResult> {
     const { transaction } = readInput('options', () => checkManyOptions(options));
     const inputs = readInput('jobs', () => checkManyItems(items, this.deps.limits));
     const { clock } = this.deps;
     if (clock.pending) await clock.ready();
-    const drafts = inputs.map(({ type, input }) => this.draft(type, input, 'queued'));
-    const chunks: Job[][] = [];
-    for (let start = 0; start < drafts.length; start += MAX_INSERT_MANY) chunks.push(drafts.slice(start, start + MAX_INSERT_MANY));
-    const answers: Array<Array<{ job: Job; created: boolean }>> = new Array(chunks.length);
-    if (transaction === undefined && !keysSpanChunks(chunks)) {
+    // One instant for the whole call, so every due time is checked now, before anything is
+    // written: drafting a later chunk cannot fail after earlier ones are stored.
+    const now = clock.clock.now();
+    readInput('jobs', () => checkDueTimes(inputs, now));
+    const chunkCount = Math.ceil(inputs.length / MAX_INSERT_MANY);
+    const draftChunk = (index: number): Job[] =>
+      inputs.slice(index * MAX_INSERT_MANY, (index + 1) * MAX_INSERT_MANY).map(({ type, input }) => this.draft(type, input, 'queued', now));
+    const answers: Array<Array<{ job: Job; created: boolean }>> = new Array(chunkCount);
+    if (transaction === undefined && !keysSpanChunks(inputs)) {
       // Independent chunks (no key scope in two of them): a few in flight at once, so a large
       // batch pays about one commit per CHUNKS_IN_FLIGHT chunks instead of one per chunk.
       let next = 0;
       const lane = async (): Promise<void> => {
-        while (next < chunks.length) {
+        while (next < chunkCount) {
           const index = next++;
-          answers[index] = await this.insertChunk(chunks[index]!, undefined);
+          answers[index] = await this.insertChunk(draftChunk(index), undefined);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, lane));
+      await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunkCount) }, lane));
     } else {
       // In order: a later item of a key scope must meet the earlier one (and a transaction's
       // statements run one at a time anyway).
-      for (let index = 0; index < chunks.length; index++) answers[index] = await this.insertChunk(chunks[index]!, transaction);
+      for (let index = 0; index < chunkCount; index++) answers[index] = await this.insertChunk(draftChunk(index), transaction);
     }
     const results = answers.flat();
     const created = results.filter((result) => result.created).length;
@@ -115,15 +120,12 @@ export class JobCreation {
     return answer.results.map((result) => ({ job: result.job, created: result.created }));
   }
 
-  /** A new job record (not yet stored) from checked input, at the tracker's clock. */
-  draft(type: string, input: CreateJobInput, status: 'queued' | 'running'): Job {
-    const now = this.deps.clock.clock.now();
+  /** A new job record (not yet stored) from checked input, at `now` (default: the tracker's clock). */
+  draft(type: string, input: CreateJobInput, status: 'queued' | 'running', now = this.deps.clock.clock.now()): Job {
     const at = new Date(now);
     // A copy: the caller's Date (of any realm) is neither kept nor mutated through the record.
     const runAt = input.runAt === undefined ? new Date(now + (input.delayMs ?? 0)) : new Date(dateTime(input.runAt));
-    if (input.delayMs !== undefined && !(runAt.getTime() >= DATE_MIN && runAt.getTime() <= DATE_MAX)) {
-      throw new JobValidationError('delayMs', `${input.delayMs} ms from now is past the year 9999, the latest time every store can hold.`);
-    }
+    checkDelay(input, now);
     return {
       id: uuidv7(now),
       type,
@@ -253,21 +255,46 @@ function checkManyItems(items: readonly EnqueueManyItem[], limits: StoreLimits):
   return checked;
 }
 
+/**
+ * A `delayMs` whose due time, `now` + delay, is past the latest time every store holds.
+ *
+ * @throws {JobValidationError} (field `delayMs`).
+ */
+function checkDelay(input: CreateJobInput, now: number): void {
+  if (input.delayMs === undefined || input.runAt !== undefined) return;
+  const runAt = now + input.delayMs;
+  if (!(runAt >= DATE_MIN && runAt <= DATE_MAX)) {
+    throw new JobValidationError('delayMs', `${input.delayMs} ms from now is past the year 9999, the latest time every store can hold.`);
+  }
+}
+
+/** Every item's `delayMs` checked at `now`; a bad one is named by its index. */
+function checkDueTimes(inputs: ReadonlyArray<{ input: CreateJobInput }>, now: number): void {
+  for (let index = 0; index < inputs.length; index++) {
+    try {
+      checkDelay(inputs[index]!.input, now);
+    } catch (error) {
+      if (error instanceof JobValidationError) throw new JobValidationError(`jobs[${index}].${error.field}`, error.message.slice(error.field.length + 2));
+      throw error;
+    }
+  }
+}
+
 /** Chunks of one `enqueueMany` inserted at once when they are independent (see `keysSpanChunks`). */
 const CHUNKS_IN_FLIGHT = 4;
 
-/** Whether a key scope (type, key, tenant, owner) appears in more than one chunk. */
-function keysSpanChunks(chunks: readonly Job[][]): boolean {
-  if (chunks.length < 2) return false;
+/** Whether a key scope (type, key, tenant, owner) appears in more than one chunk of `MAX_INSERT_MANY` items. */
+function keysSpanChunks(inputs: ReadonlyArray<{ type: string; input: CreateJobInput }>): boolean {
+  if (inputs.length <= MAX_INSERT_MANY) return false;
   const chunkOf = new Map<string, number>();
-  for (let index = 0; index < chunks.length; index++) {
-    for (const job of chunks[index]!) {
-      const scope = keySlot(job);
-      if (scope === null) continue;
-      const seen = chunkOf.get(scope);
-      if (seen !== undefined && seen !== index) return true;
-      chunkOf.set(scope, index);
-    }
+  for (let index = 0; index < inputs.length; index++) {
+    const { type, input } = inputs[index]!;
+    if (input.key == null) continue;
+    const scope = keySlot({ type, key: input.key, tenantId: input.tenantId ?? null, ownerId: input.ownerId ?? null });
+    const chunk = Math.floor(index / MAX_INSERT_MANY);
+    const seen = chunkOf.get(scope!);
+    if (seen !== undefined && seen !== chunk) return true;
+    chunkOf.set(scope!, chunk);
   }
   return false;
 }

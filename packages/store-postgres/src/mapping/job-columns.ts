@@ -43,6 +43,75 @@ export const JOB_COLUMN_NAMES = [
 
 export type JobColumn = (typeof JOB_COLUMN_NAMES)[number];
 
+/** Each column's SQL type: what an insert casts its parameter array to (`$n::<type>[]`). */
+export const JOB_COLUMN_TYPES: Readonly<Record<JobColumn, string>> = {
+  id: 'uuid',
+  type: 'text',
+  key: 'text',
+  parent_id: 'uuid',
+  tenant_id: 'text',
+  owner_id: 'text',
+  group_name: 'text',
+  schedule_name: 'text',
+  scheduled_for: 'timestamptz',
+  status: 'text',
+  attempt: 'integer',
+  max_attempts: 'integer',
+  priority: 'integer',
+  run_at: 'timestamptz',
+  lease_owner: 'text',
+  lease_expires_at: 'timestamptz',
+  progress: 'double precision',
+  stage: 'text',
+  current: 'double precision',
+  total: 'double precision',
+  payload: 'jsonb',
+  result: 'jsonb',
+  metadata: 'jsonb',
+  metrics: 'jsonb',
+  note: 'text',
+  error: 'jsonb',
+  errors: 'jsonb',
+  history: 'jsonb',
+  created_at: 'timestamptz',
+  started_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  trace: 'text',
+};
+
+/** The jsonb columns: sent as JSON text, read back as parsed values. */
+export const JSON_COLUMNS = ['payload', 'result', 'metadata', 'metrics', 'error', 'errors', 'history'] as const satisfies readonly JobColumn[];
+
+export type JsonColumn = (typeof JSON_COLUMNS)[number];
+
+/**
+ * The columns a job just drafted by core can hold something in; every other column then holds
+ * exactly its default (see `isNewJobRecord`). Inserting only these skips a third of the
+ * parameter arrays, each of which PostgreSQL would parse in full, NULLs included.
+ */
+export const NEW_JOB_COLUMNS: readonly JobColumn[] = [
+  'id',
+  'type',
+  'key',
+  'parent_id',
+  'tenant_id',
+  'owner_id',
+  'group_name',
+  'schedule_name',
+  'scheduled_for',
+  'status',
+  'attempt',
+  'max_attempts',
+  'priority',
+  'run_at',
+  'payload',
+  'metadata',
+  'created_at',
+  'updated_at',
+  'trace',
+];
+
 /** `id, type, ...` or, with an alias, `j.id, j.type, ...`. */
 export function jobColumns(alias?: string): string {
   return alias === undefined ? JOB_COLUMN_NAMES.join(', ') : JOB_COLUMN_NAMES.map((name) => `${alias}.${name}`).join(', ');

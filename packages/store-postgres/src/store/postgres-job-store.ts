@@ -42,7 +42,8 @@ import type { Statement } from '../connection/statement.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
-import { recordsToJson, toJobRecord, toJsonText, type JobRecord } from '../mapping/job-record.js';
+import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS } from '../mapping/job-columns.js';
+import { isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
 import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
@@ -120,7 +121,11 @@ const CHANGE_SETTLE_TIMEOUT_MS = 5000;
 const CHANGE_HORIZON_WAIT_MS = 2000;
 
 interface Statements {
-  insert: Statement;
+  /**
+   * By shape (see `insertShape`): the column list (all, or those of jobs as core drafts them:
+   * `NEW_JOB_COLUMNS`), whether any job has a key, and whether it is one job; made on first use.
+   */
+  insert: Map<string, Statement>;
   holders: Statement;
   get: Statement;
   transition: Statement;
@@ -173,10 +178,11 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
   /** Schema, table and derived names this store works on. */
   readonly names: TableNames;
   /**
-   * PostgreSQL holds at most 268,435,455 bytes in one jsonb value, and a job is inserted as one
-   * jsonb record holding its payload and metadata together: each is limited to 120 MiB, so that
-   * both fit. Larger values are refused by core before any SQL runs, so never inside your
-   * transaction.
+   * PostgreSQL holds at most 268,435,455 bytes in one jsonb value: a payload and a metadata
+   * object are each limited to 120 MiB. Larger values are refused by core before any SQL runs, so
+   * never inside your transaction. Jobs inserted together send their payloads as one jsonb array
+   * (their metadata as another): an `insertMany` whose payloads add up to more than PostgreSQL's
+   * limit fails as a whole (split it); coalesced single enqueues are then retried one by one.
    */
   readonly limits: StoreLimits = { maxJsonBytes: 120 * 1024 * 1024 };
   private readonly dataSource: TypeOrmDataSource;
@@ -219,7 +225,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const strict = durability === 'strict';
     const n = this.names;
     this.sql = {
-      insert: insertStatement(n),
+      insert: new Map(),
       holders: dedupeHoldersStatement(n),
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
@@ -349,9 +355,10 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
     }
-    for (const type of new Set(results.filter((result) => result.created && isClaimableNow(result.job)).map((result) => result.job.type))) {
-      this.hub.wake(type);
-    }
+    const now = Date.now();
+    const woken = new Set<string>();
+    for (const { job, created } of results) if (created && isClaimableAt(job, now)) woken.add(job.type);
+    for (const type of woken) this.hub.wake(type);
     return { results };
   }
 
@@ -752,44 +759,60 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
    * else (the coalesced single inserts) each record is tried alone, so one bad enqueue fails alone.
    */
   private async insertBatch(executor: SqlExecutor, records: JobRecord[], round = 1, atomic = false): Promise<Array<Outcome<InsertResult>>> {
-    const json = recordsToJson(records);
-    let inserted: Set<string>;
+    // Jobs as core drafts them leave a third of the columns at their defaults: send only the rest.
+    const fresh = records.every(isNewJobRecord);
+    const keyed = records.some((record) => record.key !== null);
+    let inserted: Set<string> | null;
+    let columns: ColumnArrays;
     try {
-      const result = await executor.run(this.sql.insert, [json, this.names.channel], records.length);
-      inserted = new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
+      columns = toColumnArrays(records, fresh ? NEW_JOB_COLUMNS : JOB_COLUMN_NAMES);
+      const sql = this.insertStatementFor(fresh, keyed, records.length === 1);
+      const result = await executor.run(sql, [...columns.params, this.names.channel], records.length);
+      // Without keys nothing is skipped: the statement either inserted every job or failed.
+      inserted = keyed ? new Set((result.rows as Array<{ id: string }>).map((row) => row.id)) : null;
     } catch (error) {
       if (atomic) throw mapPgError(error, this.names, 'insertMany');
       if (records.length > 1) return Promise.all(records.map(async (record) => (await this.insertBatch(executor, [record], round))[0]!));
       return [{ ok: false, error: mapPgError(error, this.names, 'insert') }];
     }
-    // The stored rows are exactly the records as JSON: read them back from that text, so callers
-    // get fresh objects normalised the way the database holds them (Dates, nulls, no undefined).
-    const stored = inserted.size > 0 ? (JSON.parse(json) as JobRow[]) : [];
-    const deduped = records.filter((record) => !inserted.has(record.id as string));
+    // The stored rows are exactly the records as sent: answer them from that (JSON parsed back from
+    // its text), so callers get fresh objects normalised the way the database holds them.
+    const stored = (index: number) => columns.storedJob(index);
+    if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(stored(index)));
+    const isInserted = (record: JobRecord) => inserted.has(record.id as string);
+    const deduped = records.filter((record) => !isInserted(record));
     const holders = new Map<string, JobRow>();
-    if (deduped.length > 0) {
-      try {
-        const found = await executor.run(this.sql.holders, [
-          deduped.map((r) => r.type),
-          deduped.map((r) => r.key),
-          deduped.map((r) => r.tenant_id),
-          deduped.map((r) => r.owner_id),
-        ]);
-        for (const row of found.rows as JobRow[]) holders.set(dedupeSlot(row), row);
-      } catch (error) {
-        const mapped = mapPgError(error, this.names, 'insert');
-        return records.map((record, index) => (inserted.has(record.id as string) ? created(stored[index]!) : { ok: false, error: mapped }));
-      }
+    try {
+      const found = await executor.run(this.sql.holders, [
+        deduped.map((r) => r.type),
+        deduped.map((r) => r.key),
+        deduped.map((r) => r.tenant_id),
+        deduped.map((r) => r.owner_id),
+      ]);
+      for (const row of found.rows as JobRow[]) holders.set(dedupeSlot(row), row);
+    } catch (error) {
+      const mapped = mapPgError(error, this.names, 'insert');
+      return records.map((record, index) => (isInserted(record) ? created(stored(index)) : { ok: false, error: mapped }));
     }
     return Promise.all(
       records.map(async (record, index): Promise<Outcome<InsertResult>> => {
-        if (inserted.has(record.id as string)) return created(stored[index]!);
+        if (isInserted(record)) return created(stored(index));
         const holder = holders.get(dedupeSlot(record as unknown as DedupeSlot));
         if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
         // The holder finished between our INSERT and our read: the key is free now, try again.
         return this.retryInsert(executor, record, round + 1);
       }),
     );
+  }
+
+  private insertStatementFor(fresh: boolean, keyed: boolean, single: boolean): Statement {
+    const shape = `${fresh ? 'new' : 'all'}${keyed ? ',keyed' : ''}${single ? ',one' : ''}`;
+    let sql = this.sql.insert.get(shape);
+    if (sql === undefined) {
+      sql = insertStatement(this.names, fresh ? NEW_JOB_COLUMNS : JOB_COLUMN_NAMES, keyed, single);
+      this.sql.insert.set(shape, sql);
+    }
+    return sql;
   }
 
   private async retryInsert(executor: SqlExecutor, record: JobRecord, round: number): Promise<Outcome<InsertResult>> {
@@ -912,8 +935,8 @@ function dedupeSlot(row: DedupeSlot): string {
   return JSON.stringify([row.type, row.key, row.tenant_id, row.owner_id]);
 }
 
-function created(row: JobRow): Outcome<InsertResult> {
-  return { ok: true, value: { job: toJob(row), created: true } };
+function created(job: Job): Outcome<InsertResult> {
+  return { ok: true, value: { job, created: true } };
 }
 
 function unwrap<T>(outcome: Outcome<T>): T {
@@ -922,5 +945,9 @@ function unwrap<T>(outcome: Outcome<T>): T {
 }
 
 function isClaimableNow(job: Job): boolean {
-  return (job.status === 'queued' || job.status === 'retrying') && job.runAt.getTime() <= Date.now();
+  return isClaimableAt(job, Date.now());
+}
+
+function isClaimableAt(job: Job, now: number): boolean {
+  return (job.status === 'queued' || job.status === 'retrying') && job.runAt.getTime() <= now;
 }
