@@ -8,9 +8,10 @@
  *    (`GET /jobs/:id/stream`) records, for each stored value it receives, receipt time minus the
  *    job's `updatedAt` (same machine, one clock). Target: p99 ≤ 250 ms.
  * 2. Scale: 50 running jobs whose progress is reported continuously (stored every 250 ms each,
- *    the default coalescing: about 200 job writes/s) while N clients hold `GET /jobs/stream` open
- *    (N = 0, 100, 500): the web process's database queries/s (its store's query count), CPU
- *    (user + system) and RSS, and the events the clients received. Target: queries/s flat in N.
+ *    the default coalescing: about 200 job writes/s) while N clients each hold one job's stream
+ *    open (`GET /jobs/:id/stream`, N = 0, 100, 500): the web process's database queries/s (its
+ *    store's query count), CPU (user + system), RSS and memory per open stream, and the events
+ *    the clients received. Target: queries/s flat in N.
  * 3. The same load with N clients polling instead (`JobObserver` per running job at its default
  *    1 s interval, ETag revalidation): queries/s and CPU.
  * Run: npm run bench:streams --workspace bench   (BENCH_SECONDS=N per phase, default 10)
@@ -74,7 +75,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function latency(): Promise<Record<string, string | number>> {
   const type = 'bench.progress';
-  const job = await tracker.enqueue(type, {});
+  const job = await tracker.enqueue(type, {}, { tenantId: 'bench' });
   const lags: number[] = [];
   const close = openStream(`/jobs/${job.id}/stream`, (name, data) => {
     if (name !== 'job') return;
@@ -143,16 +144,20 @@ async function measure(): Promise<{ queriesPerSec: number; cpuMs: number; rssMb:
 async function streaming(clients: number): Promise<Record<string, string | number>> {
   const type = `bench.stream.${clients}`;
   let events = 0;
+  const running = await load(type);
+  await sleep(1_000);
   const idleBefore = (await serverStats()).memory.rss;
-  const closers = Array.from({ length: clients }, () =>
-    openStream(`/jobs/stream?type=${type}`, (name) => {
+  // Each browser watches one running job, as the polling browsers below do.
+  const closers = Array.from({ length: clients }, (_, i) =>
+    openStream(`/jobs/${running.ids[i % JOBS]}/stream`, (name) => {
       if (name === 'job') events++;
     }),
   );
   await sleep(2_000);
-  const idleRss = (await serverStats()).memory.rss;
-  const running = await load(type);
+  const withStreams = (await serverStats()).memory.rss;
+  events = 0;
   const result = await measure();
+  const received = events;
   await running.stop();
   for (const close of closers) close();
   await sleep(1_000);
@@ -161,8 +166,8 @@ async function streaming(clients: number): Promise<Record<string, string | numbe
     'db queries/s': Math.round(result.queriesPerSec),
     'server CPU ms/s': Math.round(result.cpuMs),
     'RSS MB': Math.round(result.rssMb),
-    'idle KB/stream': clients === 0 ? '-' : Math.round((idleRss - idleBefore) / 1024 / clients),
-    'events/s to clients': Math.round(events / SECONDS),
+    'KB/stream': clients === 0 ? '-' : Math.round((withStreams - idleBefore) / 1024 / clients),
+    'events/s to clients': Math.round(received / SECONDS),
   };
 }
 
@@ -185,7 +190,7 @@ async function polling(clients: number): Promise<Record<string, string | number>
     'db queries/s': Math.round(result.queriesPerSec),
     'server CPU ms/s': Math.round(result.cpuMs),
     'RSS MB': Math.round(result.rssMb),
-    'idle KB/stream': '-',
+    'KB/stream': '-',
     'events/s to clients': '-',
   };
 }
