@@ -53,20 +53,30 @@ export function jobLiveSource(stream: ClientStream, id: string): LiveSource<JobR
 }
 
 /**
- * A page of jobs (`/jobs?…`): a job on the page is updated in place while its status stays
- * (progress, stage: the frequent changes, no request); a job that may enter, leave or move
- * (a new one, a status change) reads the page afresh, at most once per `minRefetchMs`.
+ * A page of jobs (`/jobs?…`, and the active jobs' `{ jobs }`): a job already shown takes each
+ * state its events bring at once, so every panel of a page shows the same job alike; a job that
+ * may enter, leave or move (a new one, a status change) also reads the page afresh, at most once
+ * per `minRefetchMs`. `withStatus`: the page's `status` filter decides membership (lists); the
+ * active jobs take every status.
  */
-export function listLiveSource(stream: ClientStream, params: URLSearchParams, timers: PollTimers, minRefetchMs: number): LiveSource<JobListResponse> {
+export function pageLiveSource<T extends { jobs: readonly JobJson[] }>(
+  stream: ClientStream,
+  params: URLSearchParams,
+  timers: PollTimers,
+  minRefetchMs: number,
+  withStatus: boolean,
+): LiveSource<T> {
   return {
     open(handlers, current) {
       const stale = throttle(timers, minRefetchMs, () => handlers.onStale());
       const stop = listen(stream, handlers as LiveHandlers<unknown>, stale.run, (job) => {
         const page = current();
         const index = page ? page.jobs.findIndex((listed) => listed.id === job.id) : -1;
-        if (page && index >= 0 && page.jobs[index]!.status === job.status) {
+        if (page && index >= 0) {
+          const statusChanged = page.jobs[index]!.status !== job.status;
           handlers.onData({ ...page, jobs: page.jobs.map((listed, at) => (at === index ? job : listed)) });
-        } else if (index >= 0 || mayMatch(job, params, true)) stale.run();
+          if (statusChanged) stale.run();
+        } else if (mayMatch(job, params, withStatus)) stale.run();
       });
       return () => {
         stale.cancel();
@@ -76,7 +86,7 @@ export function listLiveSource(stream: ClientStream, params: URLSearchParams, ti
   };
 }
 
-/** Active jobs and stats: a change of a job they may count reads them afresh, throttled. */
+/** Stats: a change of a job they may count reads them afresh, throttled. */
 export function refetchLiveSource<T>(stream: ClientStream, params: URLSearchParams, timers: PollTimers, minRefetchMs: number): LiveSource<T> {
   return {
     open(handlers) {
