@@ -19,6 +19,8 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
   let page: Page;
   let dataRoot: string | undefined;
   const pageErrors: string[] = [];
+  /** Every request the page made, as `METHOD path`. */
+  const requests: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -35,6 +37,7 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(JOB_TIMEOUT);
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
     await page.goto(demo.url);
     await page.getByTestId('worker-status').and(page.locator('[data-state="running"]')).waitFor();
   });
@@ -85,6 +88,44 @@ describe(`demo end to end (${STORE} store, Chromium)`, () => {
     await expect(detail.getByTestId('progress-percent').textContent()).resolves.toBe('100%');
     await expect(detail.getByTestId('result').textContent()).resolves.toContain('"rating": 4.6');
     await page.screenshot({ path: join(OUTPUT_DIR, '1-deep-scan-completed.png'), fullPage: true });
+  });
+
+  it('moves the progress bar with the one stream, and every panel shows the running job alike at each screenshot', async () => {
+    const streamsBefore = requests.filter((request) => request === 'GET /api/jobs/stream').length;
+    const jobId = await startWorkflow(page, 'file-import');
+    const detail = jobDetail(page, jobId);
+    await waitForStatus(page, detail, 'running');
+    await page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`).waitFor();
+    await page.locator(`[data-testid="active-job"][data-job-id="${jobId}"]`).waitFor();
+    const seen = new Set<string>();
+    for (let shot = 0; shot < 4; shot++) {
+      // The next stored value: the detail's bar moves to a value not seen yet.
+      await expect
+        .poll(async () => detail.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: JOB_TIMEOUT })
+        .not.toBeOneOf([...seen, null]);
+      // All three panels read in one go, in the page, as the screenshot shows them.
+      const panels = await page.evaluate((id) => {
+        const read = (selector: string, progress: (element: Element) => string | null) => {
+          const element = document.querySelector(selector);
+          return element ? `${element.getAttribute('data-status')} ${progress(element)}` : 'missing';
+        };
+        return {
+          detail: read(`[data-testid="job-detail"][data-job-id="${id}"]`, (element) => element.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow') ?? null),
+          table: read(`[data-testid="job-row"][data-job-id="${id}"]`, (element) => element.getAttribute('data-progress')),
+          active: read(`[data-testid="active-job"][data-job-id="${id}"]`, (element) => element.getAttribute('data-progress')),
+        };
+      }, jobId);
+      await page.screenshot({ path: join(OUTPUT_DIR, `1b-file-import-stream-${shot}.png`), fullPage: true });
+      expect(panels.table).toBe(panels.detail);
+      expect(panels.active).toBe(panels.detail);
+      seen.add(panels.detail.split(' ')[1]!);
+      if (panels.detail.startsWith('completed')) break;
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    await waitForStatus(page, detail, 'completed');
+    // One stream served all of it (no new one opened for this job), and the job was not polled.
+    expect(requests.filter((request) => request === 'GET /api/jobs/stream').length).toBeLessThanOrEqual(Math.max(1, streamsBefore));
+    expect(requests.filter((request) => request === `GET /api/jobs/${jobId}`).length).toBeLessThanOrEqual(2);
   });
 
   it('shows "Flaky API" retrying, with the next attempt due, then completed', async () => {

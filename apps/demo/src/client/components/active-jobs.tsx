@@ -38,6 +38,7 @@ export function ActiveJobs({ selectedId, onSelect }: { selectedId: string | null
                 data-testid="active-job"
                 data-job-id={job.id}
                 data-status={job.status}
+                data-progress={Math.round(job.progress * 100)}
                 onClick={() => onSelect(job.id)}
               >
                 <div className="active-item-head">

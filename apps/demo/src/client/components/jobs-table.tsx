@@ -70,6 +70,7 @@ export function JobsTable({ selectedId, onSelect }: { selectedId: string | null;
                 data-testid="job-row"
                 data-job-id={job.id}
                 data-status={job.status}
+                data-progress={Math.round(job.progress * 100)}
                 data-type={job.type}
                 data-tenant={job.tenantId ?? ''}
                 data-schedule={job.scheduleName ?? ''}
