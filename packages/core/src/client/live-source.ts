@@ -1,4 +1,4 @@
-import type { JobJson, JobListResponse, JobResponse } from '../http/wire-types.js';
+import type { JobJson, JobResponse } from '../http/wire-types.js';
 import { splitTypeList } from '../model/job-type.js';
 import type { ClientStream, StreamListener } from './client-stream.js';
 import type { PollTimers } from './environment.js';
