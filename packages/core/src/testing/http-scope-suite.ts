@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startJobsServer, type JobsServer } from './http-harness.js';
+import { createParser } from 'eventsource-parser';
+import { callerHeaders, startJobsServer, type JobsServer } from './http-harness.js';
 import { uniqueName } from './make-job.js';
 import { describeWithStore, type StoreContractOptions } from './store-contract-options.js';
 
@@ -30,6 +31,51 @@ export function httpScopeSuite(options: StoreContractOptions): void {
       expect(foreign.status).toBe(404);
       expect(foreign.text).toBe(missing.text);
     });
+
+    it("streams only the caller's jobs: another tenant's job stream answers like a missing job, a list stream never carries its jobs", async () => {
+      const tenantA = uniqueName('tenant-a');
+      const tenantB = uniqueName('tenant-b');
+      const type = uniqueName('http.stream');
+      const theirs = await server.tracker.enqueue(type, {}, { tenantId: tenantB });
+      const foreign = await server.request(`/jobs/${theirs.id}/stream`, { scope: { tenantId: tenantA } });
+      const missing = await server.request(`/jobs/${theirs.id.slice(0, -4)}ffff/stream`, { scope: { tenantId: tenantA } });
+      expect(foreign.status).toBe(404);
+      expect(foreign.text).toBe(missing.text);
+
+      const abort = new AbortController();
+      const seen: string[] = [];
+      let ready = false;
+      const response = await fetch(`${server.origin}/jobs/stream?type=${encodeURIComponent(type)}`, { headers: callerHeaders({ tenantId: tenantA }), signal: abort.signal });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const reading = (async () => {
+        const parser = createParser({
+          onEvent: (event) => {
+            if (event.event === 'ready') ready = true;
+            if (event.event === 'job') seen.push((JSON.parse(event.data) as { job: { id: string } }).job.id);
+          },
+        });
+        const decoder = new TextDecoder();
+        try {
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+        } catch {
+          // Aborted below.
+        }
+      })();
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!ready && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        // Theirs changes first, then mine: had theirs been streamed, it would come before mine.
+        await server.tracker.start(theirs.id);
+        const mine = await server.tracker.enqueue(type, {}, { tenantId: tenantA });
+        while (!seen.includes(mine.id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(seen).toContain(mine.id);
+        expect(seen).not.toContain(theirs.id);
+      } finally {
+        abort.abort();
+        await reading;
+      }
+    }, 60_000);
 
     it("never lists another tenant's schedules, however the query is built", async () => {
       const tenantA = uniqueName('tenant-a');
