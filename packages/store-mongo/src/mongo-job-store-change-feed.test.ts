@@ -126,7 +126,7 @@ describe('MongoJobStore change feed (fake change streams)', () => {
     const standalone = new MongoServerError({ message: 'The $changeStream stage is only supported on replica sets', code: 40573 });
     feedWatches()[0]!.stream.fail(standalone);
     await flush();
-    expect(events).toEqual([{ gap: true }]);
+    expect(events).toEqual([{ gap: true, ended: true }]);
     expect(errors).toEqual([standalone]);
     const refusal = await failure(() => store.subscribeChanges!(() => {}));
     expect(refusal).toBeInstanceOf(StoreError);

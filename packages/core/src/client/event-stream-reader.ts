@@ -10,8 +10,12 @@ export interface StreamTransport {
   timers: PollTimers;
 }
 
-/** Error codes that mean "this server cannot stream", not "this stream failed". */
-const UNSUPPORTED_CODES = new Set(['route_not_found', 'streams_unavailable', 'method_not_allowed']);
+/**
+ * Error codes that mean "this server cannot stream", not "this stream failed". `invalid_input`:
+ * a server from before streams reads `/jobs/stream` as `/jobs/:id` with the id `stream` (the
+ * client's stream path has no parameters, so a current server never answers it so).
+ */
+const UNSUPPORTED_CODES = new Set(['route_not_found', 'streams_unavailable', 'method_not_allowed', 'invalid_input']);
 
 /**
  * Opens `GET path` as a Server-Sent Events stream over `fetch` (so the client's headers, e.g.

@@ -125,3 +125,36 @@ describe("transport: 'auto' over a server that cannot stream", () => {
     await tracker.close();
   });
 });
+
+describe("transport: 'auto' against a server from before streams", () => {
+  it('takes its 400 for /jobs/stream (read as a job id) as "cannot stream" and polls for good', async () => {
+    let streamAttempts = 0;
+    const oldServerFetch: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (url.endsWith('/api/jobs/stream')) {
+        streamAttempts++;
+        return new Response(JSON.stringify({ error: { code: 'invalid_input', message: 'Job ids are lowercase UUIDs; got "stream".' } }), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      return fetch(input, init);
+    };
+    f = await startClientFixture({ transport: 'auto', fetch: oldServerFetch });
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await f.tracker.start(job.id);
+    const observer = new JobObserver(f.client, job.id);
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
+    await vi.waitFor(() => expect(streamAttempts).toBe(1));
+    f.tracker.progress(job.id, 0.5);
+    await f.tracker.flush(job.id);
+    await vi.waitFor(async () => {
+      await f.clock.advance(JOB_POLL_INTERVALS.running);
+      expect(observer.getSnapshot().progress).toBe(0.5);
+    });
+    await f.clock.advance(60_000);
+    expect(streamAttempts).toBe(1);
+    off();
+  });
+});

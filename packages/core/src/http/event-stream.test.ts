@@ -51,4 +51,12 @@ describe('EventStream', () => {
     stream.send('job', {});
     expect(stream.isClosed).toBe(true);
   });
+
+  it('also overflows on bytes: a reader that does not read holds at most maxBufferedBytes of events', async () => {
+    const stream = new EventStream({ ...options([]), maxBuffered: 1_000, maxBufferedBytes: 100 });
+    stream.send('job', { blob: 'x'.repeat(60) });
+    stream.send('job', { blob: 'y'.repeat(60) });
+    stream.close();
+    expect(await readAll(stream)).toBe('retry: 2000\n\nevent: reset\ndata: {"reason":"overflow"}\n\n');
+  });
 });

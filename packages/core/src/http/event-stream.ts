@@ -17,6 +17,8 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** Events waiting for a slow reader before the overflow rule applies. */
   maxBuffered: number;
+  /** Bytes of events waiting for a slow reader before the overflow rule applies. Default 1 MiB. */
+  maxBufferedBytes?: number;
   /**
    * The overflow rule: what replaces every waiting event once more than `maxBuffered` wait
    * (e.g. one `reset` event telling the client to read afresh).
@@ -27,6 +29,9 @@ export interface EventStreamOptions {
   /** The reconnection delay the browser should use, in ms (the `retry:` field). */
   retryMs: number;
 }
+
+/** What a slow reader may leave waiting, in bytes (UTF-16 code units, close enough), before the overflow rule. */
+const DEFAULT_MAX_BUFFERED_BYTES = 1 << 20;
 
 interface Pending {
   /** Events with a key replace a waiting event of the same key (the latest state of one job). */
@@ -39,8 +44,9 @@ interface Pending {
 /**
  * A stream being written; {@link body} is the Response body. Events wait here, not in the
  * stream's queue, until the reader asks for more, so a slow reader costs at most `maxBuffered`
- * events: a keyed event replaces the waiting one of its key, and past the bound the overflow rule
- * replaces them all.
+ * events and `maxBufferedBytes`: a keyed event replaces the waiting one of its key, and past
+ * either bound the overflow rule replaces them all (a single event larger than the byte bound is
+ * itself replaced).
  */
 export class EventStream {
   readonly body: ReadableStream<Uint8Array>;
@@ -88,7 +94,9 @@ export class EventStream {
         return;
       }
     }
-    if (this.pending.filter((entry) => entry.control === undefined).length >= this.options.maxBuffered) {
+    const waiting = this.pending.filter((entry) => entry.control === undefined);
+    const waitingBytes = waiting.reduce((sum, entry) => sum + entry.text.length, 0);
+    if (waiting.length >= this.options.maxBuffered || waitingBytes + text.length > (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
       const replacement = this.options.onOverflow();
       this.pending = this.pending.filter((entry) => entry.control !== undefined);
       this.push({ text: format(replacement.event, replacement.data) });

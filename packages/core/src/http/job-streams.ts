@@ -49,7 +49,8 @@ export async function jobStream(deps: StreamDeps, id: string, caller: CallerScop
   let job: Job | null;
   try {
     // After a gap in the feed, the watch reads the job again by itself.
-    stop = watchOrUnavailable(() => tracker.watch(id, send, { scope, read }));
+    // When the watch ends (the tracker or store closed), so does the stream: the browser reconnects or polls.
+    stop = watchOrUnavailable(() => tracker.watch(id, send, { scope, read, onEnd: () => stream.close() }));
     job = await tracker.get(id, scope, read);
   } catch (error) {
     stream.close();
@@ -82,7 +83,9 @@ export function listStream(deps: StreamDeps, filter: JobFilter, caller: CallerSc
   });
   const send = (job: Job) => stream.send('job', { job: deps.jobJson(job, caller) }, { id: String(job.updatedAt.getTime()), key: job.id });
   try {
-    stop = watchOrUnavailable(() => tracker.watch({ ...filter, scope }, send, { read, onGap: () => stream.send('reset', { reason: 'gap' }) }));
+    stop = watchOrUnavailable(() =>
+      tracker.watch({ ...filter, scope }, send, { read, onGap: () => stream.send('reset', { reason: 'gap' }), onEnd: () => stream.close() }),
+    );
   } catch (error) {
     stream.close();
     throw error;

@@ -22,6 +22,8 @@ interface OpenStream {
   events: EventSourceMessage[];
   /** Resolves once an event satisfies `test` (checked after each event; no clock involved). */
   next(test: (event: EventSourceMessage) => boolean): Promise<EventSourceMessage>;
+  /** Settles once the server ended the stream (or the test aborted it). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -42,8 +44,9 @@ async function open(path: string, headers: Record<string, string>): Promise<Open
       }
     },
   });
+  let ended: Promise<void> = Promise.resolve();
   if (response.ok && response.body) {
-    void (async () => {
+    ended = (async () => {
       const decoder = new TextDecoder();
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
@@ -61,6 +64,7 @@ async function open(path: string, headers: Record<string, string>): Promise<Open
         if (seen) resolve(seen);
         else waiters.push({ test, resolve });
       }),
+    ended,
     close: () => abort.abort(),
   };
 }
@@ -182,5 +186,61 @@ describe('one feed subscription per process', () => {
     });
     expect(active).toBe(0);
     await tracker.close();
+  });
+});
+
+describe('stream edges', () => {
+  it('caps metadata on a metadata-filtered list stream as GET /jobs does', async () => {
+    f = await start({ maxExposedBytes: 1_000 });
+    const stream = await open(`/api/jobs/stream?metadata=${encodeURIComponent('{"n":1}')}`, A);
+    await stream.next((event) => event.event === 'ready');
+    const job = await f.tracker.create('reports.build', { tenantId: 'tenant-a', metadata: { n: 1, blob: 'x'.repeat(5_000) } });
+    const event = await stream.next((seen) => seen.event === 'job' && jobOf(seen).id === job.id);
+    expect(jobOf(event).metadata).toBeUndefined();
+    expect(jobOf(event).tooLarge).toEqual({ metadata: expect.any(Number) });
+  });
+
+  it('ends open streams when the tracker closes, and answers 501 (keeping nothing) when the feed cannot be subscribed', async () => {
+    f = await start();
+    const job = await f.tracker.create('reports.build', { tenantId: 'tenant-a' });
+    const stream = await open(`/api/jobs/${job.id}/stream`, A);
+    await stream.next((event) => event.event === 'job');
+    await f.tracker.close();
+    // The server ended the stream (the read loop finished without the test aborting it).
+    await stream.ended;
+    expect(() => f.tracker.watch(job.id, () => {})).toThrow(expect.objectContaining({ code: 'tracker_closed' }));
+
+    const memory = new MemoryJobStore();
+    const refusing = new Proxy(memory, {
+      get(target, property, receiver) {
+        if (property === 'subscribeChanges') {
+          return () => {
+            throw new Error('the feed needs LISTEN');
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const tracker = createTracker({ store: refusing, recoverIntervalMs: false });
+    const server = await serve(toNodeHandler(createJobsHandler({ tracker, authorize: () => ({ tenantId: 'tenant-a' }) })));
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const answer = await fetch(`${server.url}/jobs/stream`);
+        expect(answer.status).toBe(501);
+        expect(await answer.json()).toMatchObject({ error: { code: 'streams_unavailable' } });
+      }
+      expect(() => tracker.watch({ type: 'x' }, () => {})).toThrow(expect.objectContaining({ code: 'change_feed_unavailable' }));
+    } finally {
+      await server.close();
+      await tracker.close();
+    }
+  });
+
+  it('refuses watch targets that are neither an id nor a filter, and unknown filter keys', async () => {
+    f = await start();
+    for (const target of [42, ['x'], null, { limit: 5 }, { bogus: 1 }]) {
+      expect(() => f.tracker.watch(target as never, () => {})).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+    }
   });
 });

@@ -50,8 +50,17 @@ export class ChangeListeners {
     });
   }
 
+  /** The store closed: listeners hear the feed end, then nothing more. */
   clear(): void {
+    const listeners = [...this.listeners];
     this.listeners.clear();
     this.pending = null;
+    for (const listener of listeners) {
+      try {
+        listener({ gap: true, ended: true });
+      } catch {
+        // As above: a failing listener must not break closing.
+      }
+    }
   }
 }

@@ -21,10 +21,21 @@ export interface JobChange {
 /**
  * What a change feed delivers: committed changes (possibly coalesced: several writes of one job
  * in quick succession may arrive as its latest change only), or a gap: changes may have been
- * missed (the feed's connection dropped and came back). After a gap, whoever keeps state about
- * jobs reads it again; nothing is ever lost silently.
+ * missed (the feed's connection dropped and came back), or a last gap with `ended` when the feed
+ * stops for good. After a gap, whoever keeps state about jobs reads it again; nothing is ever lost
+ * silently.
  */
-export type JobChangeEvent = { readonly changes: readonly JobChange[]; readonly gap?: undefined } | { readonly gap: true; readonly changes?: undefined };
+export type JobChangeEvent =
+  | { readonly changes: readonly JobChange[]; readonly gap?: undefined; readonly ended?: undefined }
+  | {
+      readonly gap: true;
+      readonly changes?: undefined;
+      /**
+       * The feed stopped for good (the store closed, or its feed became unavailable): nothing
+       * more will be heard. Watchers end what they serve, so their clients fall back to reading.
+       */
+      readonly ended?: true;
+    };
 
 /** Listener of `JobStore.subscribeChanges`. */
 export type JobChangeListener = (event: JobChangeEvent) => void;

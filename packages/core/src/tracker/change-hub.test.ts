@@ -35,8 +35,8 @@ describe('ChangeHub after a gap', () => {
     const byId: Job[] = [];
     const byFilter: Job[] = [];
     let gaps = 0;
-    hub.add({ ids: new Set([job.id]), read: undefined, deliver: (seen) => byId.push(seen), gap: () => gaps++ });
-    hub.add({ filter: { type: ['gap.test'], status: ['failed'] }, read: undefined, deliver: (seen) => byFilter.push(seen), gap: () => gaps++ });
+    hub.add({ ids: new Set([job.id]), read: undefined, deliver: (seen) => byId.push(seen), gap: () => gaps++, end: () => {} });
+    hub.add({ filter: { type: ['gap.test'], status: ['failed'] }, read: undefined, deliver: (seen) => byFilter.push(seen), gap: () => gaps++, end: () => {} });
     emit({ changes: [{ jobId: listed.id, type: listed.type, tenantId: 't', ownerId: null, status: 'failed', version: listed.updatedAt.getTime() }] });
     await settle();
     expect(byFilter.map((seen) => seen.id)).toEqual([listed.id]);
@@ -54,5 +54,77 @@ describe('ChangeHub after a gap', () => {
     expect(gaps).toBe(2);
     expect(errors).toEqual([]);
     hub.close();
+  });
+});
+
+describe('ChangeHub, hard cases', () => {
+  it('never delivers a job that left a filter watch by leaving its scope; the watch is told to re-read instead', async () => {
+    const { memory, store, emit } = drivenFeed();
+    const hub = new ChangeHub(store, () => {});
+    const job = makeJob({ type: 'scope.move', tenantId: 't', ownerId: 'alice' });
+    await memory.insert(job);
+    const delivered: Job[] = [];
+    let gaps = 0;
+    hub.add({ filter: { type: ['scope.move'], tenantId: 't', ownerId: 'alice' }, read: undefined, deliver: (seen) => delivered.push(seen), gap: () => gaps++, end: () => {} });
+    const change = (ownerId: string, version: number) => ({ changes: [{ jobId: job.id, type: job.type, tenantId: 't', ownerId, status: 'queued' as const, version }] });
+    emit(change('alice', job.updatedAt.getTime()));
+    await settle();
+    expect(delivered).toHaveLength(1);
+    // Moved to bob by a write outside jobtrail.
+    // (The memory store has no API for it: its row is changed in place, as an UPDATE would.)
+    const row = (memory as unknown as { jobs: Map<string, { ownerId: string | null; note: string | null; updatedAt: number }> }).jobs.get(job.id)!;
+    Object.assign(row, { ownerId: 'bob', note: "bob's private note", updatedAt: row.updatedAt + 1_000 });
+    emit(change('bob', row.updatedAt));
+    await settle();
+    await settle();
+    expect(delivered).toHaveLength(1);
+    expect(gaps).toBe(1);
+    hub.close();
+  });
+
+  it('keeps a batch whose read failed and delivers it once the store answers again', async () => {
+    const { memory, store, emit } = drivenFeed();
+    const errors: unknown[] = [];
+    let failNext = true;
+    const flaky = Object.assign(Object.create(store) as MemoryJobStore, {
+      get: (id: string, options?: Parameters<MemoryJobStore['get']>[1]) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('connection reset'));
+        }
+        return memory.get(id, options);
+      },
+    });
+    const hub = new ChangeHub(flaky, (error) => errors.push(error));
+    const job = makeJob({ type: 'flaky.read' });
+    await memory.insert(job);
+    const delivered: Job[] = [];
+    hub.add({ ids: new Set([job.id]), read: undefined, deliver: (seen) => delivered.push(seen), gap: () => {}, end: () => {} });
+    emit({ changes: [{ jobId: job.id, type: job.type, tenantId: null, ownerId: null, status: 'queued', version: job.updatedAt.getTime() }] });
+    const deadline = Date.now() + 20_000;
+    while (delivered.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered.map((seen) => seen.id)).toEqual([job.id]);
+    expect(errors).toEqual([expect.objectContaining({ message: 'connection reset' })]);
+    hub.close();
+  });
+
+  it('ends every watch when the feed ends or the hub closes, and keeps nothing when subscribing throws', async () => {
+    const { store, emit } = drivenFeed();
+    const hub = new ChangeHub(store, () => {});
+    const ended: string[] = [];
+    hub.add({ ids: new Set(['a']), read: undefined, deliver: () => {}, gap: () => {}, end: () => ended.push('a') });
+    emit({ gap: true, ended: true });
+    await settle();
+    expect(ended).toEqual(['a']);
+    expect(hub.watching).toBe(0);
+
+    const refusing = Object.assign(Object.create(store) as MemoryJobStore, {
+      subscribeChanges: () => {
+        throw new Error('LISTEN is off');
+      },
+    });
+    const other = new ChangeHub(refusing, () => {});
+    expect(() => other.add({ ids: new Set(['b']), read: undefined, deliver: () => {}, gap: () => {}, end: () => {} })).toThrow('LISTEN is off');
+    expect(other.watching).toBe(0);
   });
 });

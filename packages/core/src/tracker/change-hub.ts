@@ -17,10 +17,15 @@ export interface Watcher {
   deliver(job: Job): void;
   /** Changes may have been missed (the feed reconnected): re-read what you show. */
   gap(): void;
+  /** Nothing more will be delivered (the tracker or the store closed, or the feed stopped). */
+  end(): void;
 }
 
 /** Jobs read per change batch at once. */
 const READS_IN_FLIGHT = 16;
+/** After a failed read, the batch is tried again after this long, doubling up to the cap (ms). */
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
 /**
  * Jobs a filter watch remembers having sent, so a job that leaves the filter (a failed job
  * retried, under `status: 'failed'`) is sent once more and the view can drop it.
@@ -46,6 +51,8 @@ export class ChangeHub {
   /** Changes arrived while a batch was being read: merged, one per job, latest wins. */
   private waiting: Map<string, JobChange> | null = null;
   private gapWaiting = false;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly store: JobStore,
@@ -56,10 +63,11 @@ export class ChangeHub {
     return this.states.size;
   }
 
+  /** @throws whatever the store's `subscribeChanges` throws (nothing is kept then). */
   add(watcher: Watcher): () => void {
     const state: WatchState = { watcher, sent: new Map() };
-    this.states.add(state);
     if (this.unsubscribe === null) this.unsubscribe = this.store.subscribeChanges!((event) => this.heard(event));
+    this.states.add(state);
     let added = true;
     return () => {
       if (!added) return;
@@ -68,18 +76,34 @@ export class ChangeHub {
       if (this.states.size === 0 && this.unsubscribe !== null) {
         const unsubscribe = this.unsubscribe;
         this.unsubscribe = null;
+        this.clearRetry();
         unsubscribe();
       }
     };
   }
 
+  /** Ends every watch (each is told, so a stream closes and its client reads afresh). */
   close(): void {
+    const states = [...this.states];
     this.states.clear();
+    this.clearRetry();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    for (const state of states) this.safely(() => state.watcher.end());
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private heard(event: JobChangeEvent): void {
+    if (event.ended) {
+      // The feed is gone: the subscription with it (a later watch subscribes afresh).
+      this.unsubscribe = null;
+      this.close();
+      return;
+    }
     if (event.gap) this.gapWaiting = true;
     else {
       this.waiting ??= new Map();
@@ -88,6 +112,10 @@ export class ChangeHub {
         if (known === undefined || known.version <= change.version) this.waiting.set(change.jobId, change);
       }
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.queue = this.queue.then(() => this.drain()).catch((error: unknown) => this.onError(error));
   }
 
@@ -124,7 +152,24 @@ export class ChangeHub {
       for (const change of concerned) entry.ids.add(change.jobId);
     }
     const jobs = new Map<string, Map<string, Job | null>>();
-    for (const [key, { read, ids }] of reads) jobs.set(key, await this.readAll([...ids], read));
+    try {
+      for (const [key, { read, ids }] of reads) jobs.set(key, await this.readAll([...ids], read));
+    } catch (error) {
+      // The store failed to read: nothing of the batch is lost. It goes back to wait (newer
+      // changes win) and is tried again after a backoff; meanwhile watches show what they had.
+      this.onError(error);
+      this.waiting ??= new Map();
+      for (const [jobId, change] of changes) if (!this.waiting.has(jobId)) this.waiting.set(jobId, change);
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.failures++);
+      this.clearRetry();
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (this.states.size > 0) this.schedule();
+      }, delay);
+      (this.retryTimer as { unref?: () => void }).unref?.();
+      return;
+    }
+    this.failures = 0;
     for (const [state, concerned] of wanted) {
       if (!this.states.has(state)) continue;
       const read = jobs.get(readKey(state.watcher.read))!;
@@ -154,9 +199,13 @@ export class ChangeHub {
       if (sent.size > MAX_REMEMBERED) sent.delete(sent.keys().next().value!);
       this.safely(() => watcher.deliver(job));
     } else if (last !== undefined) {
-      // It left the filter: once more, so the view can drop it.
       sent.delete(job.id);
-      this.safely(() => watcher.deliver(job));
+      const filter = watcher.filter!;
+      const scope = { ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}), ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}) };
+      // It left the filter: once more, so the view can drop it; but never a job that left the
+      // watch's scope (moved to another tenant or owner): the view reads afresh instead.
+      if (inReadScope(job, scope)) this.safely(() => watcher.deliver(job));
+      else this.safely(() => watcher.gap());
     }
   }
 

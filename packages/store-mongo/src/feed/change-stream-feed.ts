@@ -38,6 +38,8 @@ export interface ChangeStreamFeedOptions {
 }
 
 const GAP: JobChangeEvent = Object.freeze({ gap: true } as const);
+/** The feed stopped for good (the store closed, or the deployment has no change streams). */
+const ENDED: JobChangeEvent = Object.freeze({ gap: true, ended: true } as const);
 
 /**
  * The store's change feed (`subscribeChanges`): one change stream over the jobs collection,
@@ -52,7 +54,8 @@ const GAP: JobChangeEvent = Object.freeze({ gap: true } as const);
  * change the stream will not report. A first stream (or one opened after everyone left) is fresh
  * too: its listeners get a gap when it starts running, covering writes made between their
  * subscription and the start. An event it cannot read is reported to `onError` and is a gap.
- * A deployment without change streams gets one last gap, and no more changes.
+ * A deployment without change streams gets one last gap marked `ended`, and no more changes; so
+ * does every listener when the store closes.
  */
 export class ChangeStreamFeed {
   private readonly listeners = new Set<JobChangeListener>();
@@ -87,6 +90,7 @@ export class ChangeStreamFeed {
   }
 
   close(): void {
+    this.deliver(ENDED);
     this.listeners.clear();
     this.stop();
     this.stateValue = 'closed';
@@ -158,7 +162,7 @@ export class ChangeStreamFeed {
     if (isChangeStreamUnsupported(error) || isClientClosed(error)) {
       this.stateValue = 'unavailable';
       this.resumeToken = undefined;
-      this.deliver(GAP);
+      this.deliver(ENDED);
       return;
     }
     // Not resumable: the next stream starts afresh, and reports the gap once it runs.
@@ -198,7 +202,7 @@ export class ChangeStreamFeed {
     for (const listener of [...this.listeners]) {
       try {
         // A copy each: one listener changing what it got must not change what the next one gets.
-        listener(event.gap ? GAP : { changes: event.changes.map((change) => ({ ...change })) });
+        listener(event.gap ? event : { changes: event.changes.map((change) => ({ ...change })) });
       } catch {
         // A failing listener must not break the stream or the other listeners.
       }

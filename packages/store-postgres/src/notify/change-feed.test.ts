@@ -128,7 +128,7 @@ describe('ChangeFeed', () => {
     expect(failing.feed.settling).toBeNull();
   });
 
-  it('a throwing listener is reported and does not stop the others; close() drops everyone', async () => {
+  it('a throwing listener is reported and does not stop the others; close() tells everyone the feed ended, then drops them', async () => {
     const { feed, errors } = feedWith();
     const events: JobChangeEvent[] = [];
     feed.subscribe(() => {
@@ -140,9 +140,11 @@ describe('ChangeFeed', () => {
     expect(events).toHaveLength(1);
     expect(errors).toEqual([expect.objectContaining({ message: 'listener bug' })]);
     feed.close();
+    // Closing tells every listener the feed ended; after that, nothing.
+    expect(events.at(-1)).toEqual({ gap: true, ended: true });
     feed.heard(JSON.stringify([item(A, 'running', 2)]));
     feed.listening();
     await tick();
-    expect(events).toHaveLength(1);
+    expect(events).toHaveLength(2);
   });
 });

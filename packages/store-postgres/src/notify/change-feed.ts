@@ -93,9 +93,13 @@ export class ChangeFeed {
     this.endSettling();
   }
 
+  /** The store closed: listeners hear the feed end (after what was already heard), then nothing more. */
   close(): void {
-    this.listeners.clear();
+    const pending = this.pending;
     this.pending = null;
+    if (pending !== null) this.emit({ changes: [...pending.values()] });
+    this.emit({ gap: true, ended: true });
+    this.listeners.clear();
     this.ready = false;
     this.endSettling();
   }
@@ -127,7 +131,7 @@ export class ChangeFeed {
   private emit(event: JobChangeEvent): void {
     for (const listener of [...this.listeners]) {
       try {
-        listener(event.gap ? { gap: true } : { changes: event.changes.map((change) => ({ ...change })) });
+        listener(event.gap ? (event.ended ? { gap: true, ended: true } : { gap: true }) : { changes: event.changes.map((change) => ({ ...change })) });
       } catch (error) {
         this.options.onError(error);
       }
