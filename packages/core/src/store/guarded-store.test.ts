@@ -5,6 +5,7 @@ import type { Job } from '../model/job.js';
 import { MemoryJobStore } from '../memory/memory-job-store.js';
 import { makeJob } from '../testing/make-job.js';
 import { guardStore } from './guarded-store.js';
+import { vouchForDrafts } from './vouched-drafts.js';
 import type { JobStore } from './job-store.js';
 import {
   checkDeltas,
@@ -50,6 +51,33 @@ describe('guardStore', () => {
     await guarded.insert(job);
     expect(await guarded.heartbeat('w', [job.id, '42'], at())).toEqual([]);
     expect(calls).toEqual(['insert', 'heartbeat']);
+  });
+
+  it('skips checking what core vouched for, once: the same object again is checked, and a closed store still refuses', async () => {
+    // A record that fails checkJob (status) but that the memory store can keep: it shows which
+    // calls were checked. Core only vouches for drafts it built from checked input.
+    const { store, calls } = spyStore();
+    const guarded = guardStore(store);
+    const odd = makeJob({ status: 'bogus' as Job['status'] });
+    vouchForDrafts(odd);
+    await guarded.insert(odd);
+    expect(calls).toEqual(['insert']);
+    await expect(guarded.insert(odd)).rejects.toBeInstanceOf(JobValidationError);
+
+    const batch = [makeJob({ status: 'bogus' as Job['status'] })];
+    vouchForDrafts(batch);
+    // The vouch is for the array core made, not for the jobs in it: a copy is checked.
+    await expect(guarded.insertMany!([...batch])).rejects.toBeInstanceOf(JobValidationError);
+    await guarded.insertMany!(batch);
+    await expect(guarded.insertMany!(batch)).rejects.toBeInstanceOf(JobValidationError);
+    expect(calls).toEqual(['insert', 'insertMany']);
+
+    const closing = new MemoryJobStore();
+    const closed = guardStore(closing);
+    await closing.close();
+    const draft = [makeJob()];
+    vouchForDrafts(draft);
+    await expect(closed.insertMany!(draft)).rejects.toBeInstanceOf(StoreError);
   });
 
   it('turns unknown errors into StoreError naming the operation, and lets jobtrail errors through', async () => {

@@ -18,6 +18,7 @@ import {
   checkTransition,
 } from './store-input.js';
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
+import { takeVouch } from './vouched-drafts.js';
 import { checkDueSchedules, checkScheduleDelete, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
 import { SCHEDULE_STORE_METHODS, type ScheduleStore } from './schedule-store.js';
 import { checkControlType, checkCountStarts, checkTypeControl } from './flow-input.js';
@@ -74,6 +75,8 @@ const wrappers = new WeakMap<object, JobStore>();
  *   `store-input.ts`): job records, patches, expectations, claims, progress patches, fences,
  *   metric deltas, filters, page sizes and cursors, prune requests and read options. Bad input is
  *   refused with `JobValidationError` (`invalid_input`, naming the field) and nothing is written.
+ *   Jobs core itself has just drafted from checked input (a single-use vouch, see
+ *   `vouched-drafts.ts`) are not checked twice; any other job, the same object again included, is.
  * - **Ids.** A job id that is not a lowercase UUID names no job (insert refuses such ids), so
  *   `get`, `transition`, `updateProgress` and `incrementMetrics` answer "not there" without asking
  *   the store, and `heartbeat` renews only the ids that are job ids.
@@ -196,7 +199,7 @@ export function guardStore(store: JobStore): JobStore {
     },
 
     insert(job, options) {
-      return refused(checkJob, JOB, job) ?? forward('insert', store.insert, job, options);
+      return refused(takeVouch(job) ? checkNothing : checkJob, JOB, job) ?? forward('insert', store.insert, job, options);
     },
 
     get(id, options) {
@@ -270,7 +273,7 @@ export function guardStore(store: JobStore): JobStore {
   if (typeof store.insertMany === 'function') {
     const insertMany = store.insertMany;
     guard.insertMany = (jobs, options) =>
-      refused(checkJobs, JOBS, jobs) ?? (jobs.length === 0 ? Promise.resolve({ results: [] }) : forward('insertMany', insertMany, jobs, options));
+      refused(takeVouch(jobs) ? checkNothing : checkJobs, JOBS, jobs) ?? (jobs.length === 0 ? Promise.resolve({ results: [] }) : forward('insertMany', insertMany, jobs, options));
   }
   const schedules = scheduleMethods(store, label);
   if (schedules !== null) {

@@ -31,7 +31,7 @@ describe('enqueueMany chunks', () => {
     expect(new Set(answer.results.map((result) => result.job.createdAt.getTime()))).toEqual(new Set([T0]));
   });
 
-  it('drafts a chunk only when its insert starts: the chunks waiting hold their items only', async () => {
+  it('drafts a chunk only when its insert starts, and reads each item once, when checking it', async () => {
     const store = new MemoryJobStore();
     const original = store.insertMany.bind(store);
     const waiting: Array<() => void> = [];
@@ -41,8 +41,14 @@ describe('enqueueMany chunks', () => {
     };
     // Wrapped before the tracker is made: its guard keeps the method it first sees.
     const tracker = createTracker({ store, clock: createFakeClock(T0), recoverIntervalMs: false });
-    // Reading an item's payload is what checking and drafting it do: count the reads of the first
-    // item's and the last one's.
+    // The telemetry hook sees every draft as it is made: it counts the drafts.
+    let drafted = 0;
+    tracker.useTelemetry({
+      onCreate: () => {
+        drafted++;
+        return undefined;
+      },
+    });
     const reads = { first: 0, last: 0 };
     const items: Array<{ type: string; payload?: unknown }> = Array.from({ length: 10 * MAX_INSERT_MANY }, (_, n) => ({ type: 'many.lazy', payload: { n } }));
     const counted = (which: 'first' | 'last') => ({
@@ -56,15 +62,68 @@ describe('enqueueMany chunks', () => {
     items[items.length - 1] = counted('last');
     const call = tracker.enqueueMany(items);
     await expect.poll(() => waiting.length).toBe(4);
-    // The first chunk is drafted (read once more than checked), the last is not yet.
-    expect(reads.last).toBeLessThan(reads.first);
+    // Every item was checked (and read, once) up front; only the chunks in flight are drafted.
+    expect(reads).toEqual({ first: 1, last: 1 });
+    expect(drafted).toBe(4 * MAX_INSERT_MANY);
     while (waiting.length > 0) {
       waiting.shift()!();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const answer = await call;
     expect(answer.created).toBe(10 * MAX_INSERT_MANY);
-    expect(reads.last).toBe(reads.first);
+    expect(drafted).toBe(10 * MAX_INSERT_MANY);
+    expect(reads).toEqual({ first: 1, last: 1 });
     expect(answer.results.at(-1)!.job.payload).toEqual({ which: 'last' });
+  });
+
+  it('drafts what it checked: a getter answering otherwise on a second read, or a later change to an item, does not reach the store', async () => {
+    const store = new MemoryJobStore();
+    const original = store.insertMany.bind(store);
+    const waiting: Array<() => void> = [];
+    store.insertMany = async (jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> => {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return original(jobs, options);
+    };
+    const tracker = createTracker({ store, clock: createFakeClock(T0), recoverIntervalMs: false });
+    let priorityReads = 0;
+    const fickle = {
+      type: 'many.fickle',
+      get priority(): unknown {
+        return priorityReads++ === 0 ? 7 : 'not a number';
+      },
+    };
+    const later = new Date(T0 + 60_000);
+    const items: Array<Record<string, unknown>> = Array.from({ length: 6 * MAX_INSERT_MANY }, (_, n) => ({ type: 'many.fickle', payload: { n } }));
+    items[0] = fickle;
+    items[items.length - 1] = { type: 'many.fickle', runAt: later, key: 'k' };
+    const call = tracker.enqueueMany(items as never);
+    await expect.poll(() => waiting.length).toBe(4);
+    // The last chunk is not drafted yet: change its item behind the call's back.
+    later.setTime(Number.NaN);
+    items[items.length - 1]!['key'] = 42;
+    while (waiting.length > 0) {
+      waiting.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const answer = await call;
+    expect(answer.created).toBe(6 * MAX_INSERT_MANY);
+    expect(priorityReads).toBe(1);
+    expect((await tracker.get(answer.results[0]!.job.id))!.priority).toBe(7);
+    const last = (await tracker.get(answer.results.at(-1)!.job.id))!;
+    expect(last.runAt.getTime()).toBe(T0 + 60_000);
+    expect(last.key).toBe('k');
+  });
+
+  it('create drafts what it checked too', async () => {
+    const { tracker } = setup();
+    let reads = 0;
+    const job = await tracker.create('one.fickle', {
+      payload: { n: 1 },
+      get maxAttempts(): unknown {
+        return reads++ === 0 ? 2 : -1;
+      },
+    } as never);
+    expect(reads).toBe(1);
+    expect((await tracker.get(job.id))!.maxAttempts).toBe(2);
   });
 });

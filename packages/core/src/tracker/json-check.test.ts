@@ -54,4 +54,23 @@ describe('assertJson limits', () => {
     const custom = Object.assign(new Date(0), { toJSON: () => 'x' });
     expect(refusal(() => assertJson([custom], 'payload')).message).toMatch(/payload\[0\]: is a Date with its own toJSON/);
   });
+
+  it('treats plain data past the quick pass (deep, shared, sized to the limit) as the full walk does', () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 'x' : [nest(depth - 1)]);
+    expect(() => assertJson(nest(40), 'payload')).not.toThrow();
+    expect(refusal(() => assertJson(nest(41), 'payload', { maxJsonDepth: 40 })).message).toMatch(/deeper than 40 levels/);
+    const shared = { a: 1 };
+    expect(() => assertJson({ left: shared, right: [shared, shared] }, 'payload')).not.toThrow();
+    const cycle: Record<string, unknown> = { a: { b: {} } };
+    (cycle['a'] as { b: Record<string, unknown> }).b['c'] = cycle;
+    expect(refusal(() => assertJson(cycle, 'payload')).field).toBe('payload.a.b.c');
+    expect(refusal(() => assertJson([1, [2, Number.NaN]], 'payload')).field).toBe('payload[1][1]');
+    expect(refusal(() => assertJson({ k: { ['a\u0000']: 1 } }, 'metadata')).message).toMatch(/^metadata\.k\["a\\u0000"\]: is a key that contains a NUL/);
+    // An array of another prototype is left to the full walk, which takes it as an array.
+    expect(() => assertJson({ list: Object.setPrototypeOf([1], Object.prototype) }, 'payload')).not.toThrow();
+    expect(refusal(() => assertJson({ n: 1n }, 'payload')).message).toMatch(/BigInt/);
+    // Sized exactly: what passes or fails by bytes is decided as before.
+    expect(() => assertJson({ rows: ['x'.repeat(100)] }, 'result', { maxJsonBytes: 113 })).not.toThrow();
+    expect(() => assertJson({ rows: ['x'.repeat(100)] }, 'result', { maxJsonBytes: 112 })).toThrow(/113 bytes/);
+  });
 });

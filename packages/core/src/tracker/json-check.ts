@@ -26,6 +26,7 @@ export interface JsonCheckHooks {
 export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, limits: StoreLimits = {}): void {
   const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const maxBytes = limits.maxJsonBytes ?? Number.POSITIVE_INFINITY;
+  if (isPlainJsonWithin(value, hooks, maxDepth, maxBytes)) return;
   const seen = new Set<object>();
   const keys: Array<string | number> = [];
   // Upper bound of the UTF-8 size: every UTF-16 unit is at most 3 bytes, every other token a few.
@@ -134,6 +135,68 @@ export function checkJson(value: unknown, field: string, hooks: JsonCheckHooks, 
 
   visit(value, 0);
   if (units * 3 + tokens * 24 > maxBytes) checkBytes(value, field, maxBytes);
+}
+
+/** How deep the quick pass goes before leaving a value to the full walk (a cycle ends there too). */
+const QUICK_DEPTH = 32;
+
+/**
+ * The quick pass over the common case: whether `value` is made only of plain objects, arrays
+ * (of `Array.prototype`), finite numbers, booleans, null, undefined and strings (values and keys)
+ * `hooks.suspect` does not flag, nested less than `maxDepth` and {@link QUICK_DEPTH} deep, with
+ * the full walk's size bound within `maxBytes`. Such a value passes the full walk; anything else
+ * (a Date, a class instance, a cycle, what cannot be read) answers false, and the full walk
+ * decides and names the path. No allocation but each object's key list, no closure per call.
+ */
+function isPlainJsonWithin(value: unknown, hooks: JsonCheckHooks, maxDepth: number, maxBytes: number): boolean {
+  try {
+    const bound = plainBound(value, 0, hooks, Math.min(maxDepth, QUICK_DEPTH));
+    return bound >= 0 && bound <= maxBytes;
+  } catch {
+    return false;
+  }
+}
+
+/** The full walk's size bound of `node` (24 per token, 3 per UTF-16 unit), or -1: not plain. */
+function plainBound(node: unknown, depth: number, hooks: JsonCheckHooks, maxDepth: number): number {
+  switch (typeof node) {
+    case 'string':
+      return hooks.suspect(node) ? -1 : node.length * 3 + 24;
+    case 'number':
+      return Number.isFinite(node) ? 24 : -1;
+    case 'boolean':
+    case 'undefined':
+      return 24;
+    case 'object':
+      break;
+    default:
+      return -1;
+  }
+  if (node === null) return 24;
+  if (depth >= maxDepth) return -1;
+  const proto: unknown = Object.getPrototypeOf(node);
+  let bound = 24;
+  if (Array.isArray(node)) {
+    if (proto !== Array.prototype) return -1;
+    const array = node as unknown[];
+    for (let index = 0; index < array.length; index++) {
+      const item = plainBound(array[index], depth + 1, hooks, maxDepth);
+      if (item < 0) return -1;
+      bound += item;
+    }
+    return bound;
+  }
+  if (proto !== Object.prototype && proto !== null) return -1;
+  const object = node as Record<string, unknown>;
+  const keys = Object.keys(object);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    if (hooks.suspect(key)) return -1;
+    const item = plainBound(object[key], depth + 1, hooks, maxDepth);
+    if (item < 0) return -1;
+    bound += key.length * 3 + item;
+  }
+  return bound;
 }
 
 /**

@@ -146,7 +146,9 @@ function checkText(text: unknown, field: string, verb: string): void {
  * @throws {JobValidationError} (`invalid_input`).
  */
 export function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string, prefix = '', extra: readonly string[] = []): void {
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
     if (!known.has(key) && !extra.includes(key)) {
       throw new JobValidationError(`${prefix}${key}`, `is not ${what} option. Known options: ${[...known, ...extra].join(', ')}.`);
     }
@@ -161,10 +163,68 @@ export function validateCreateInput(
   withoutKeys: readonly string[] = [],
 ): CreateJobInput {
   if (input === undefined) return {};
+  assertCreateShape(input, allowedExtraKeys, withoutKeys);
+  checkCreateFields(input as CreateJobInput, limits);
+  return input as CreateJobInput;
+}
+
+/**
+ * What {@link validateCreateInput} checks, answering not `input` but its options read once each
+ * into a fresh record (a `runAt` Date copied): what was checked is exactly what a draft is made
+ * of, whatever a getter answers on a second read or the caller changes in `input` afterwards.
+ * Nested values (payload, metadata) are the caller's, as before. This is what lets core vouch for
+ * its drafts to the store's guard (see `store/vouched-drafts.ts`).
+ */
+export function readCreateInput(
+  input: unknown,
+  allowedExtraKeys: readonly string[] = [],
+  limits?: StoreLimits,
+  withoutKeys: readonly string[] = [],
+): CreateJobInput {
+  if (input === undefined) return {};
+  assertCreateShape(input, allowedExtraKeys, withoutKeys);
+  const value = snapshotCreateInput(input as CreateJobInput);
+  checkCreateFields(value, limits);
+  if (value.runAt !== undefined) value.runAt = new Date(dateTime(value.runAt));
+  return value;
+}
+
+function assertCreateShape(input: unknown, allowedExtraKeys: readonly string[], withoutKeys: readonly string[]): void {
   if (!isPlainObject(input)) throw new JobValidationError('options', `must be an object; got ${show(input)}.`);
-  const known = withoutKeys.length === 0 ? CREATE_KEYS : new Set([...CREATE_KEYS].filter((key) => !withoutKeys.includes(key)));
-  assertKnownKeys(input, known, 'a job', '', allowedExtraKeys);
-  const value = input as CreateJobInput;
+  assertKnownKeys(input, createKeysWithout(withoutKeys), 'a job', '', allowedExtraKeys);
+}
+
+/** The create options less `withoutKeys`, made once per distinct list (callers pass constants). */
+const keysWithout = new WeakMap<readonly string[], ReadonlySet<string>>();
+function createKeysWithout(withoutKeys: readonly string[]): ReadonlySet<string> {
+  if (withoutKeys.length === 0) return CREATE_KEYS;
+  let known = keysWithout.get(withoutKeys);
+  if (known === undefined) {
+    known = new Set([...CREATE_KEYS].filter((key) => !withoutKeys.includes(key)));
+    keysWithout.set(withoutKeys, known);
+  }
+  return known;
+}
+
+/** Every create option read once (one shape for all: absent ones are `undefined`). */
+function snapshotCreateInput(input: CreateJobInput): CreateJobInput {
+  return {
+    payload: input.payload,
+    metadata: input.metadata,
+    tenantId: input.tenantId,
+    ownerId: input.ownerId,
+    parentId: input.parentId,
+    group: input.group,
+    key: input.key,
+    priority: input.priority,
+    runAt: input.runAt,
+    delayMs: input.delayMs,
+    maxAttempts: input.maxAttempts,
+    transaction: input.transaction,
+  };
+}
+
+function checkCreateFields(value: CreateJobInput, limits: StoreLimits | undefined): void {
   if (value.payload !== undefined) assertJson(value.payload, 'payload', limits);
   if (value.metadata !== undefined) {
     if (!isPlainObject(value.metadata)) throw new JobValidationError('metadata', 'must be a plain object.');
@@ -186,7 +246,6 @@ export function validateCreateInput(
     }
     if (value.runAt !== undefined) throw new JobValidationError('delayMs', 'cannot be combined with runAt.');
   }
-  return value;
 }
 
 export function assertInteger(value: unknown, field: string, min: number, max: number): asserts value is number {

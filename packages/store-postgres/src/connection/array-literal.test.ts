@@ -15,6 +15,14 @@ describe('array literals', () => {
     );
   });
 
+  it('quoted without NULL or anything to escape: the same literal, empty texts and commas kept', () => {
+    const values = ['a', '', 'a,b', 'NULL', '{x}'];
+    expect(quotedArrayLiteral(values.length, (index) => values[index])).toBe('{"a","","a,b","NULL","{x}"}');
+    expect(quotedArrayLiteral(1, () => '')).toBe('{""}');
+    expect(quotedArrayLiteral(0, () => null)).toBe('{}');
+    expect(quotedArrayLiteral(2, (index) => (index === 0 ? 'x' : undefined))).toBe('{"x",NULL}');
+  });
+
   it('times: ISO strings, the same millisecond formatted once, Dates of any realm', () => {
     const iso = isoTimes();
     const at = new Date('2030-05-06T07:08:09.010Z');

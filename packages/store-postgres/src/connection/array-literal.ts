@@ -12,13 +12,14 @@ export type ElementOf = (index: number) => string | number | null | undefined;
 
 /** `{a,b,NULL}` of `count` elements that need no quoting (see `ElementOf`). */
 export function plainArrayLiteral(count: number, elementOf: ElementOf): string {
-  let literal = '{';
+  // Joined, not appended: `+=` per element builds a tree of string halves (two nodes per
+  // element) that node-postgres must flatten again before sending; `join` writes one string.
+  const parts = new Array<string | number>(count);
   for (let index = 0; index < count; index++) {
     const value = elementOf(index);
-    if (index > 0) literal += ',';
-    literal += value == null ? 'NULL' : value;
+    parts[index] = value == null ? 'NULL' : value;
   }
-  return `${literal}}`;
+  return `{${parts.join(',')}}`;
 }
 
 const NEEDS_ESCAPE = /[\\"]/;
@@ -26,15 +27,20 @@ const ESCAPED = /[\\"]/g;
 
 /** `{"a","b",NULL}` of any texts: every element quoted (so `NULL`, `""` and `a,b` stay text). */
 export function quotedArrayLiteral(count: number, elementOf: (index: number) => string | null | undefined): string {
-  let literal = '{';
+  const parts = new Array<string>(count);
+  let plain = true;
   for (let index = 0; index < count; index++) {
     const value = elementOf(index);
-    if (index > 0) literal += ',';
-    if (value == null) literal += 'NULL';
-    else if (NEEDS_ESCAPE.test(value)) literal += `"${value.replace(ESCAPED, '\\$&')}"`;
-    else literal += `"${value}"`;
+    if (value == null || NEEDS_ESCAPE.test(value)) plain = false;
+    parts[index] = value as string;
   }
-  return `${literal}}`;
+  // The common case (no NULL, nothing to escape: ids, types): the quotes are the separator.
+  if (plain) return count === 0 ? '{}' : `{"${parts.join('","')}"}`;
+  for (let index = 0; index < count; index++) {
+    const value = parts[index];
+    parts[index] = value == null ? 'NULL' : NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`;
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /**

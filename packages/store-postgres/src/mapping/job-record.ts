@@ -45,7 +45,7 @@ export function toJobRecord(job: Job): JobRecord {
     note: job.note ?? null,
     error: job.error ?? null,
     errors: job.errors ?? [],
-    history: job.history == null ? [] : toHistoryRecords('history', job.history),
+    history: job.history == null || job.history.length === 0 ? NO_HISTORY : toHistoryRecords('history', job.history),
     created_at: job.createdAt,
     started_at: job.startedAt ?? null,
     finished_at: job.finishedAt ?? null,
@@ -53,6 +53,9 @@ export function toJobRecord(job: Job): JobRecord {
     trace: job.trace ?? null,
   };
 }
+
+/** The history of every new job, shared: records are only read (encoded, or copied into answers). */
+const NO_HISTORY: readonly never[] = Object.freeze([]);
 
 /**
  * JSON text of a value bound for a jsonb column or parameter. JSON.stringify fails on BigInt and
