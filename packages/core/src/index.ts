@@ -87,6 +87,7 @@ export { PRIORITY_MIN, PRIORITY_MAX } from './tracker/validate-input.js';
 export type { JobFilter, ListFilter } from './tracker/query-filters.js';
 export type { MetadataFilter, MetadataValue } from './store/metadata-filter.js';
 export type { WatchOptions } from './tracker/job-watches.js';
+export type { AllProcessesOptions } from './tracker/cross-process-events.js';
 export type { JobChange, JobChangeEvent, JobChangeListener } from './store/change-feed.js';
 
 export type { Schedule, SchedulePage, ListSchedulesOptions } from './schedule/schedule.js';

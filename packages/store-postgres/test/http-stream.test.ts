@@ -1,3 +1,4 @@
+import { createTracker } from '@jobtrail/core';
 import { startJobsServer, uniqueName } from '@jobtrail/core/testing';
 import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,28 @@ describe('GET /jobs/:id/stream over PostgreSQL', () => {
       stream.close();
       foreign.close();
       await server.close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it("tracker.on('completed') in the web process hears a job another process's worker finished (listenToAllProcesses)", async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    const type = uniqueName('events.cross-process');
+    const completed: string[] = [];
+    tracker.on('completed', (job) => completed.push(job.id));
+    const stop = tracker.listenToAllProcesses({ filter: { type } });
+    try {
+      const job = await tracker.enqueue(type, {});
+      const worker = startWorkerProcess(
+        { connectionString: connectionString(), schema: db.schema, workerId: 'events-worker', types: [type], concurrency: 1, handlerDelayMs: 0, leaseMs: 30_000, recoverIntervalMs: 60_000 },
+        () => {},
+      );
+      processes.push(worker);
+      await eventually(() => completed.includes(job.id), 'the completed event');
+      await worker.stop();
+      expect(completed).toEqual([job.id]);
+    } finally {
+      stop();
+      await tracker.close();
     }
   }, TEST_TIMEOUT_MS);
 });

@@ -16,6 +16,7 @@ import { actOnMatches, type BulkActionResult } from './bulk-actions.js';
 import { JobCreation, type EnqueueManyItem, type EnqueueManyOptions, type EnqueueManyResult } from './job-creation.js';
 import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
 import { JobWatches, type WatchOptions } from './job-watches.js';
+import { relayAllProcesses, type AllProcessesOptions } from './cross-process-events.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseRecovery } from './lease-recovery.js';
 import type { JobFilter, ListFilter } from './query-filters.js';
@@ -80,6 +81,7 @@ export class Tracker {
   /** Leases of jobs this tracker drives itself (`track()`, `start(id)`), renewed by heartbeat. */
   private readonly leases: LeaseKeeper;
   private readonly watches: JobWatches;
+  private readonly emitter: TrackerEmitter;
   private readonly runInline: <T>(type: string, fn: (ctx: JobContext) => T | Promise<T>, options: TrackOptions) => Promise<Awaited<T>>;
 
   constructor(options: TrackerOptions) {
@@ -90,6 +92,7 @@ export class Tracker {
     const limits = store.limits ?? {};
     // Core emits jobs as read (`Job`); listeners see them typed by job type (types only, see AnyJob).
     const emitter = new TrackerEmitter(this.events as EventEmitter<TrackerEvents<Job>>);
+    this.emitter = emitter;
     // Leases and due times are judged on the store's clock: local time plus a measured offset.
     this.clockSync = new ClockSync(store, options, emitter);
     const clock = this.clockSync.clock;
@@ -596,6 +599,27 @@ export class Tracker {
    */
   watch(target: string | JobFilter, listener: (job: AnyJob) => void, options?: WatchOptions): () => void {
     return this.watches.watch(target, listener as (job: Job) => void, options);
+  }
+
+  /**
+   * Cross-process events: from now on, `created`, `started`, `retrying`, `completed`, `failed`,
+   * `skipped` and `cancelled` also fire for jobs changed by other processes sharing the store (a
+   * web process hearing that a worker finished a job), through the store's change feed. Each
+   * status of each attempt of a job is told once, whether the change was made here or elsewhere.
+   * Quick successive changes may arrive as the latest only, so an intermediate event (the
+   * `started` of a short job) can be skipped; `progress` stays local; events of changes made
+   * while nothing listened are not replayed. Each changed job is read once (in `read`).
+   *
+   * @example
+   * tracker.on('completed', (job) => notifyUser(job));
+   * const stop = tracker.listenToAllProcesses({ filter: { type: 'reports.build' } });
+   *
+   * @returns A function that stops relaying.
+   * @throws {JobtrailError} `change_feed_unavailable` when the store has no change feed; as
+   *   `watch` for a bad filter.
+   */
+  listenToAllProcesses(options?: AllProcessesOptions): () => void {
+    return relayAllProcesses(this.watches, this.emitter, options);
   }
 
   async close(): Promise<void> {
