@@ -83,4 +83,49 @@ describe('tracker.listenToAllProcesses', () => {
     await tracker.close();
     await web.close();
   });
+
+  it('tells each of its own jobs created, started, completed once and in order, however the feed and the local path interleave', async () => {
+    const { web, heard } = twoProcesses();
+    const stop = web.listenToAllProcesses();
+    const jobs = await Promise.all(Array.from({ length: 20 }, () => web.enqueue('burst', {})));
+    await Promise.all(
+      jobs.map(async (job) => {
+        await web.start(job.id);
+        await web.complete(job.id);
+      }),
+    );
+    await until(() => jobs.every((job) => heard.includes(`completed:${job.id.slice(-4)}`)));
+    // A last job after them all: once its event is heard, every feed delivery before it was handled.
+    const last = await web.enqueue('burst', {});
+    await until(() => heard.includes(`created:${last.id.slice(-4)}`));
+    for (const job of jobs) {
+      const id = job.id.slice(-4);
+      expect(heard.filter((entry) => entry.endsWith(id))).toEqual([`created:${id}`, `started:${id}`, `completed:${id}`]);
+    }
+    stop();
+    await web.close();
+  });
+
+  it('keeps lease recovery\'s retrying event after its recovered event, and passes gaps and the end on', async () => {
+    const { web, heard, store } = twoProcesses();
+    const recovered: string[] = [];
+    web.on('recovered', (job) => recovered.push(job.id));
+    const ended: string[] = [];
+    const stop = web.listenToAllProcesses({ onEnd: () => ended.push('end') });
+    const job = await web.enqueue('recovery', {}, { maxAttempts: 3 });
+    const id = job.id.slice(-4);
+    await web.start(job.id, { leaseMs: 1_000, owner: 'gone-worker' });
+    await until(() => heard.includes(`started:${id}`));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await web.recoverExpired();
+    await until(() => heard.includes(`retrying:${id}`));
+    expect(recovered).toEqual([job.id]);
+    expect(heard.filter((entry) => entry.endsWith(id))).toEqual([`created:${id}`, `started:${id}`, `retrying:${id}`]);
+    // The store closes: the relay ends and says so.
+    await store.close();
+    await until(() => ended.length === 1);
+    stop();
+    expect(() => web.listenToAllProcesses({ filters: {} } as never)).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'filters' }));
+    expect(() => web.listenToAllProcesses(42 as never)).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'options' }));
+  });
 });

@@ -3,7 +3,9 @@ import { isTerminal } from '../model/job-status.js';
 import type { FieldReads } from '../store/job-store.js';
 import type { JobWatches } from './job-watches.js';
 import type { JobFilter } from './query-filters.js';
-import type { JobEventName, TrackerEmitter } from './tracker-emitter.js';
+import type { JobEventName, ToldState, TrackerEmitter } from './tracker-emitter.js';
+import { JobValidationError } from '../errors/jobtrail-error.js';
+import { isPlainObject, show } from './validate-input.js';
 
 /** Options of `tracker.listenToAllProcesses`. */
 export interface AllProcessesOptions {
@@ -11,7 +13,17 @@ export interface AllProcessesOptions {
   filter?: JobFilter;
   /** How the jobs the events carry are read (see `FieldReads`). Default: in full. */
   read?: FieldReads;
+  /**
+   * Changes may have been missed (the feed reconnected): jobs already told are read again and
+   * told if they moved on, but jobs that were created and finished meanwhile are not; re-read
+   * what you depend on here.
+   */
+  onGap?: () => void;
+  /** The relay ended by itself (the tracker or the store closed, or the feed stopped for good). */
+  onEnd?: () => void;
 }
+
+const OPTION_KEYS = ['filter', 'read', 'onGap', 'onEnd'];
 
 /** The event a job's state stands for, when heard through the feed (none for a re-queued job). */
 function eventOf(job: Job): JobEventName | null {
@@ -26,7 +38,12 @@ function eventOf(job: Job): JobEventName | null {
  * status of each attempt told once, whether this process or another made the change.
  */
 export function relayAllProcesses(watches: JobWatches, emitter: TrackerEmitter, options: AllProcessesOptions = {}): () => void {
-  const told = emitter.told ?? new Map<string, string>();
+  const given: unknown = options;
+  if (!isPlainObject(given)) throw new JobValidationError('options', `must be an object such as { filter: { type: 'reports.build' } }; got ${show(options)}.`);
+  for (const key of Object.keys(given)) {
+    if (!OPTION_KEYS.includes(key)) throw new JobValidationError(key, `is not an option of listenToAllProcesses. Known: ${OPTION_KEYS.join(', ')}.`);
+  }
+  const told = emitter.told ?? new Map<string, ToldState>();
   emitter.told = told;
   relaying.set(emitter, (relaying.get(emitter) ?? 0) + 1);
   const release = () => {
@@ -44,7 +61,17 @@ export function relayAllProcesses(watches: JobWatches, emitter: TrackerEmitter, 
       const event = eventOf(job);
       if (event !== null) emitter.job(event, job);
     },
-    options.read === undefined ? {} : { read: options.read },
+    {
+      ...(options.read === undefined ? {} : { read: options.read }),
+      ...(options.onGap === undefined ? {} : { onGap: options.onGap }),
+      onEnd: () => {
+        if (!stopped) {
+          stopped = true;
+          release();
+        }
+        options.onEnd?.();
+      },
+    },
   );
   } catch (error) {
     release();
