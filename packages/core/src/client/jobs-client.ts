@@ -21,7 +21,6 @@ import { PollingQuery, type FetchOutcome, type PollingQueryOptions } from './pol
 import { ClientStream } from './client-stream.js';
 import type { StreamTransport } from './event-stream-reader.js';
 import { liveSourceFor } from './live-paths.js';
-import type { LiveSource } from './live-source.js';
 
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
@@ -348,13 +347,9 @@ export class JobsClient {
     this.stream ??= new ClientStream(this.streamTransport, this.backoff, () => {
       this.streamsUnsupported = true;
     });
-    const live = liveSourceFor(this.stream, this.timers, path);
-    if (live === null) return {};
-    return {
-      live: live as LiveSource<unknown>,
-      streamOnly: transport === 'stream',
-      ...(path.startsWith('/jobs/') && !path.startsWith('/jobs/active') && !path.startsWith('/jobs/stats') ? { compare: compareJobResponses } : {}),
-    };
+    const followed = liveSourceFor(this.stream, this.timers, path);
+    if (followed === null) return {};
+    return { live: followed.live, streamOnly: transport === 'stream', ...(followed.compare ? { compare: followed.compare } : {}) };
   }
 
   private async getJson<T>(path: string, options?: RequestOptions): Promise<T> {
@@ -392,11 +387,6 @@ export class JobsClient {
   }
 }
 
-/** Orders two answers of one job by its `updatedAt`: an older read never replaces a newer event. */
-function compareJobResponses(incoming: unknown, current: unknown): number {
-  const at = (response: unknown) => Date.parse((response as Partial<JobResponse>).job?.updatedAt ?? '');
-  return at(incoming) - at(current);
-}
 
 function validGcTime(gcTimeMs: number | undefined): number {
   if (gcTimeMs === undefined) return DEFAULT_GC_TIME_MS;

@@ -1,7 +1,7 @@
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import { MAX_JOB_TYPE_LENGTH } from '../model/job-type.js';
 import { checkMetadataFilter } from '../store/metadata-filter-check.js';
-import type { JobFilter } from '../tracker/query-filters.js';
+import { JOB_FILTER_KEYS, type JobFilter } from '../tracker/query-filters.js';
 import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { HttpError, badRequest, quote } from './http-error.js';
@@ -14,20 +14,7 @@ export const MAX_BULK_BODY_BYTES = 16_384;
 const MAX_LIST_VALUES = 50;
 
 /** The fields a bulk filter body may hold: the list filters (the caller's scope is added, never taken from here). */
-const BULK_FILTER_FIELDS = [
-  'status',
-  'type',
-  'tenantId',
-  'ownerId',
-  'group',
-  'key',
-  'scheduleName',
-  'errorCode',
-  'metadata',
-  'parentId',
-  'createdAfter',
-  'createdBefore',
-] as const;
+const BULK_FILTER_FIELDS: readonly string[] = JOB_FILTER_KEYS.filter((key) => key !== 'scope');
 
 /**
  * The filter of `POST /jobs/retry` / `POST /jobs/cancel`: a JSON object body (`Content-Type:
@@ -59,7 +46,7 @@ export async function readBulkFilter(request: Request): Promise<JobFilter> {
 function toJobFilter(body: Record<string, unknown>): JobFilter {
   const filter: JobFilter = {};
   for (const field of Object.keys(body)) {
-    if (!(BULK_FILTER_FIELDS as readonly string[]).includes(field)) {
+    if (!BULK_FILTER_FIELDS.includes(field)) {
       throw badRequest(`Unknown filter ${quote(field)}; a bulk action takes ${BULK_FILTER_FIELDS.join(', ')}.`);
     }
   }

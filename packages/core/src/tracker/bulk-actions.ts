@@ -2,7 +2,7 @@ import { BulkActionError, JobtrailError, JobValidationError } from '../errors/jo
 import type { Job, JobScope } from '../model/job.js';
 import type { JobStore, StoreFilter } from '../store/job-store.js';
 import { readInput } from '../util/read-input.js';
-import { toStoreFilter, type JobFilter } from './query-filters.js';
+import { JOB_FILTER_KEYS, toStoreFilter, type JobFilter } from './query-filters.js';
 import { show } from './validate-input.js';
 
 /** What `retryMany` and `cancelMany` answer. */
@@ -61,7 +61,7 @@ export async function actOnMatches(
   }
 }
 
-const FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
+const FILTER_KEYS: readonly string[] = JOB_FILTER_KEYS;
 
 /** A list filter with at least one condition (an empty one would act on every job of the store). */
 function checkBulkFilter(filter: JobFilter): StoreFilter | null {

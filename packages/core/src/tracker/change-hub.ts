@@ -36,6 +36,8 @@ interface WatchState {
   readonly watcher: Watcher;
   /** Job id → version last delivered. */
   readonly sent: Map<string, number>;
+  /** A filter watch's tenant and owner (from its scope), made once: checked for every change. */
+  readonly scope: JobScope;
 }
 
 /**
@@ -65,7 +67,12 @@ export class ChangeHub {
 
   /** @throws whatever the store's `subscribeChanges` throws (nothing is kept then). */
   add(watcher: Watcher): () => void {
-    const state: WatchState = { watcher, sent: new Map() };
+    const filter = watcher.filter;
+    const scope: JobScope = {
+      ...(filter?.tenantId !== undefined ? { tenantId: filter.tenantId } : {}),
+      ...(filter?.ownerId !== undefined ? { ownerId: filter.ownerId } : {}),
+    };
+    const state: WatchState = { watcher, sent: new Map(), scope };
     if (this.unsubscribe === null) this.unsubscribe = this.store.subscribeChanges!((event) => this.heard(event));
     this.states.add(state);
     let added = true;
@@ -139,8 +146,9 @@ export class ChangeHub {
     // Which jobs each watch may care about, from the change alone.
     const wanted = new Map<WatchState, JobChange[]>();
     const reads = new Map<string, { read: FieldReads | undefined; ids: Set<string> }>();
+    const batch = [...changes.values()];
     for (const state of this.states) {
-      const concerned = [...changes.values()].filter((change) => mayConcern(state, change));
+      const concerned = batch.filter((change) => mayConcern(state, change));
       if (concerned.length === 0) continue;
       wanted.set(state, concerned);
       const key = readKey(state.watcher.read);
@@ -200,11 +208,9 @@ export class ChangeHub {
       this.safely(() => watcher.deliver(job));
     } else if (last !== undefined) {
       sent.delete(job.id);
-      const filter = watcher.filter!;
-      const scope = { ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}), ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}) };
       // It left the filter: once more, so the view can drop it; but never a job that left the
       // watch's scope (moved to another tenant or owner): the view reads afresh instead.
-      if (inReadScope(job, scope)) this.safely(() => watcher.deliver(job));
+      if (inReadScope(job, state.scope)) this.safely(() => watcher.deliver(job));
       else this.safely(() => watcher.gap());
     }
   }
@@ -242,7 +248,7 @@ function mayConcern(state: WatchState, change: JobChange): boolean {
   if ((change as { catchUp?: true }).catchUp) return false;
   if (filter.type !== undefined && !filter.type.includes(change.type)) return false;
   if (filter.status !== undefined && !filter.status.includes(change.status)) return false;
-  return inReadScope(change, { ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}), ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}) });
+  return inReadScope(change, state.scope);
 }
 
 function readKey(read: FieldReads | undefined): string {

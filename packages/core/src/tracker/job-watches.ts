@@ -6,7 +6,7 @@ import { readInput } from '../util/read-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { ChangeHub, type Watcher } from './change-hub.js';
 import { checkedRead } from './job-queries.js';
-import { toStoreFilter, type JobFilter } from './query-filters.js';
+import { JOB_FILTER_KEYS, toStoreFilter, type JobFilter } from './query-filters.js';
 import type { TrackerEmitter } from './tracker-emitter.js';
 import { isPlainObject, show } from './validate-input.js';
 
@@ -31,7 +31,7 @@ export interface WatchOptions {
 }
 
 /** The keys a watch filter may hold: the list filters (paging has no meaning for a watch). */
-const WATCH_FILTER_KEYS = ['status', 'type', 'tenantId', 'ownerId', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'scope'];
+const WATCH_FILTER_KEYS: readonly string[] = JOB_FILTER_KEYS;
 
 /** `tracker.watch`: watches over one shared {@link ChangeHub}, created on the first. */
 export class JobWatches {

@@ -47,6 +47,23 @@ export interface ListFilter extends JobFilter {
   order?: 'newest' | 'oldest';
 }
 
+/** Every field of a {@link JobFilter}: what bulk actions and watches accept (lists add paging). */
+export const JOB_FILTER_KEYS: readonly (keyof JobFilter)[] = [
+  'status',
+  'type',
+  'tenantId',
+  'ownerId',
+  'group',
+  'key',
+  'scheduleName',
+  'errorCode',
+  'metadata',
+  'parentId',
+  'createdAfter',
+  'createdBefore',
+  'scope',
+];
+
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
