@@ -28,7 +28,9 @@ describe('kill -9 of worker processes during a run', () => {
       url: db.server.connectionString,
       schema: db.schema.schema,
       concurrency: CONCURRENCY,
-      leaseMs: 2000,
+      // Long enough that a worker starved of CPU for a few seconds (CI runs this beside Chromium
+      // and PostgreSQL on two cores) keeps its leases: only a kill may make a job run again here.
+      leaseMs: 8000,
       handlerMs: 2,
       label: 'worker',
     };
