@@ -62,6 +62,9 @@ const EXPECTED_EXPORTS = {
       'JobsNetworkError',
     ],
   },
+  '@jobtrail/dashboard': {
+    '.': ['createDashboardHandler', 'toNodeHandler'],
+  },
   '@jobtrail/react': {
     '.': ['JobtrailProvider', 'useJob', 'useJobs', 'useActiveJobs', 'useJobStats', 'useJobActions', 'useJobsClient'],
   },

@@ -1,0 +1,263 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { createSeedTracker, MOUNT, SEED_NOW, startDashboardServer, type DashboardServer } from './dashboard-server.js';
+import { compareWithBaseline, MAX_DIFF_RATIO } from './screenshots.js';
+import { seedJobs } from './seed.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Visit {
+  page: Page;
+  context: BrowserContext;
+  /** Page errors and CSP violations seen so far. */
+  problems: string[];
+}
+
+/** A fresh browser context signed in as `tenant` ('admin' sees every job), its clock at SEED_NOW. */
+async function visit(server: DashboardServer, tenant: string, viewport = { width: 1440, height: 900 }): Promise<Visit> {
+  const context = await browser.newContext({ baseURL: server.url, viewport, deviceScaleFactor: 1, timezoneId: 'UTC', locale: 'en-US', extraHTTPHeaders: { 'x-tenant': tenant } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.clock.setFixedTime(SEED_NOW);
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content.Security.Policy|Refused to/i.test(message.text())) problems.push(`csp: ${message.text()}`);
+  });
+  return { page, context, problems };
+}
+
+async function openView(page: Page, server: DashboardServer, hash: string): Promise<void> {
+  await page.goto(`${server.url}#${hash}`);
+}
+
+async function seededServer(mount: 'node' | 'express', options: Parameters<typeof startDashboardServer>[2] = {}) {
+  const { tracker, setNow } = createSeedTracker();
+  const seeded = await seedJobs(tracker, setNow);
+  const server = await startDashboardServer(tracker, mount, options);
+  return { server, seeded, tracker };
+}
+
+describe('mounted under /admin/jobs in node:http', () => {
+  let server: DashboardServer;
+  let seeded: Awaited<ReturnType<typeof seedJobs>>;
+  beforeAll(async () => {
+    ({ server, seeded } = await seededServer('node'));
+  });
+  afterAll(async () => {
+    await server?.tracker.close();
+    await server?.close();
+  });
+
+  it('renders every view: overview, jobs, a job, schedules, types', async () => {
+    const { page, context, problems } = await visit(server, 'acme');
+    try {
+      await openView(page, server, '/');
+      const overview = page.getByTestId('overview');
+      await overview.waitFor();
+      await expect.poll(() => page.getByTestId('count-failed').textContent()).toBe('4');
+      await expect.poll(() => page.getByTestId('count-completed').textContent()).toBe('15');
+      for (const chart of ['chart-throughput', 'chart-failures', 'chart-wait']) await page.getByTestId(chart).locator('canvas').first().waitFor();
+
+      await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
+      await page.getByTestId('jobs-view').waitFor();
+      await expect.poll(() => page.getByTestId('job-row').count()).toBeGreaterThan(10);
+
+      await openView(page, server, `/jobs/${seeded.running}`);
+      const detail = page.getByTestId('job-detail');
+      await detail.waitFor();
+      await expect.poll(() => detail.getByRole('progressbar').getAttribute('aria-valuenow')).toMatch(/^(40|0\.4)$/);
+      await expect(detail.textContent()).resolves.toContain('rendering');
+      await expect(detail.getByTestId('attempt').count()).resolves.toBe(1);
+
+      await page.getByRole('navigation').getByRole('link', { name: 'Schedules' }).click();
+      await page.locator('[data-testid="schedule-row"][data-schedule-name="acme.digest"]').waitFor();
+
+      await page.getByRole('navigation').getByRole('link', { name: 'Types' }).click();
+      await page.locator('[data-testid="type-row"][data-type="report.build"]').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows every attempt of a job with its error, and its children with their rollup', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await openView(page, server, `/jobs/${seeded.failed[0]}`);
+      const detail = page.getByTestId('job-detail');
+      await detail.getByTestId('attempt').first().waitFor();
+      await expect(detail.getByTestId('attempt').first().textContent()).resolves.toContain('http_503');
+      await openView(page, server, `/jobs/${seeded.parent}`);
+      await expect.poll(async () => (await page.getByTestId('job-detail').textContent()) ?? '').toContain('import.chunk');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('walks the jobs table with the keyboard alone, into a job’s detail', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await openView(page, server, '/jobs');
+      await page.getByTestId('job-row').first().waitFor();
+      let focused: string | null = null;
+      for (let presses = 0; presses < 80 && focused !== 'job-row'; presses++) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+      }
+      expect(focused).toBe('job-row');
+      await page.keyboard.press('ArrowDown');
+      const target = await page.evaluate(() => document.activeElement?.getAttribute('data-job-id') ?? null);
+      const second = await page.getByTestId('job-row').nth(1).getAttribute('data-job-id');
+      expect(target).toBe(second);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('job-detail').waitFor();
+      expect(page.url()).toContain(`#/jobs/${target}`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps tenants apart: Globex sees none of Acme’s jobs, types or schedules', async () => {
+    const { page, context } = await visit(server, 'globex');
+    try {
+      await openView(page, server, '/jobs');
+      await page.getByTestId('job-row').first().waitFor();
+      const types = await page.getByTestId('job-row').evaluateAll((rows) => rows.map((row) => row.textContent ?? ''));
+      expect(types.length).toBe(3);
+      for (const text of types) expect(text).toContain('invoice.charge');
+      await openView(page, server, '/schedules');
+      await page.locator('[data-testid="schedule-row"][data-schedule-name="globex.sync"]').waitFor();
+      await expect(page.locator('[data-testid="schedule-row"][data-schedule-name="acme.digest"]').count()).resolves.toBe(0);
+      await openView(page, server, '/types');
+      await page.locator('[data-testid="type-row"][data-type="invoice.charge"]').waitFor();
+      await expect(page.locator('[data-testid="type-row"][data-type="report.build"]').count()).resolves.toBe(0);
+      await openView(page, server, `/jobs/${seeded.running}`);
+      await page.getByRole('alert').waitFor();
+      await expect(page.getByTestId('job-detail').count()).resolves.toBe(0);
+      const direct = await page.evaluate(async (id) => (await fetch(`api/jobs/${id}`)).status, seeded.running);
+      expect(direct).toBe(404);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const viewport of [
+    { name: '1440', width: 1440, height: 900 },
+    { name: '390', width: 390, height: 844 },
+  ]) {
+    it(`looks as the committed baselines at ${viewport.name} px: overview and jobs`, async () => {
+      const { page, context } = await visit(server, 'acme', { width: viewport.width, height: viewport.height });
+      try {
+        await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+        for (const [view, hash, ready] of [
+          ['overview', '/', 'chart-wait'],
+          ['jobs', '/jobs', 'job-row'],
+        ] as const) {
+          await openView(page, server, hash);
+          await page.getByTestId(ready).first().waitFor();
+          await page.waitForLoadState('networkidle');
+          // No horizontal page scroll at any width.
+          await expect(page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).resolves.toBe(true);
+          const png = await page.screenshot({ animations: 'disabled', caret: 'hide', mask: [page.locator('[data-volatile]')] });
+          const { ratio, diffPath } = compareWithBaseline(`${view}-${viewport.name}`, png);
+          expect(ratio, `${view} at ${viewport.name} px differs from its baseline (diff: ${diffPath})`).toBeLessThanOrEqual(MAX_DIFF_RATIO);
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('previews a retry by filter, then applies it to the matching jobs only', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await openView(page, server, '/jobs?status=failed&errorCode=http_503');
+      await page.getByTestId('job-row').first().waitFor();
+      await page.getByRole('button', { name: 'Retry matching…' }).click();
+      const dialog = page.getByRole('dialog');
+      await expect.poll(() => dialog.getByTestId('bulk-preview-count').textContent()).toContain('4');
+      await dialog.getByRole('button', { name: /^Retry 4 jobs?$/ }).click();
+      await expect.poll(async () => (await dialog.getByTestId('bulk-result').textContent()) ?? '').toMatch(/4\D+4/);
+      for (const id of seeded.failed) expect((await server.tracker.get(id))?.status).toBe('queued');
+      const globex = await server.tracker.list({ tenantId: 'globex', status: 'failed' });
+      expect(globex.jobs).toHaveLength(1);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('mounted under /admin/jobs in Express', () => {
+  let server: DashboardServer;
+  beforeAll(async () => {
+    ({ server } = await seededServer('express'));
+  });
+  afterAll(async () => {
+    await server?.tracker.close();
+    await server?.close();
+  });
+
+  it('redirects the bare path, renders its views, and leaves the host app’s routes alone', async () => {
+    const { page, context, problems } = await visit(server, 'admin');
+    try {
+      await page.goto(`${server.origin}${MOUNT}`);
+      expect(new URL(page.url()).pathname).toBe(`${MOUNT}/`);
+      await expect.poll(() => page.getByTestId('count-failed').textContent()).toBe('5');
+      await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
+      await expect.poll(() => page.getByTestId('job-row').count()).toBeGreaterThan(10);
+      await page.getByRole('navigation').getByRole('link', { name: 'Schedules' }).click();
+      await expect.poll(() => page.getByTestId('schedule-row').count()).toBe(2);
+      expect(problems).toEqual([]);
+      expect(await (await fetch(`${server.origin}/`)).text()).toBe('the host app');
+      const miss = await fetch(`${server.origin}/elsewhere`);
+      expect(miss.status).toBe(404);
+      expect(await miss.text()).toBe('express 404');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a read-only mount', () => {
+  let server: DashboardServer;
+  let seeded: Awaited<ReturnType<typeof seedJobs>>;
+  beforeAll(async () => {
+    ({ server, seeded } = await seededServer('node', { readOnly: true }));
+  });
+  afterAll(async () => {
+    await server?.tracker.close();
+    await server?.close();
+  });
+
+  it('shows no action anywhere, and its API refuses them', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await openView(page, server, `/jobs/${seeded.failed[0]}`);
+      await page.getByTestId('job-detail').waitFor();
+      await page.getByTestId('read-only-badge').waitFor();
+      for (const name of ['Retry', 'Cancel', 'Run now']) await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
+      await openView(page, server, '/jobs?status=failed');
+      await page.getByTestId('job-row').first().waitFor();
+      await expect(page.getByRole('button', { name: 'Retry matching…' }).count()).resolves.toBe(0);
+      await openView(page, server, '/schedules');
+      await page.getByTestId('schedule-row').first().waitFor();
+      await expect(page.getByRole('button', { name: /^(Pause|Resume)$/ }).count()).resolves.toBe(0);
+      const status = await page.evaluate(async (id) => {
+        const response = await fetch(`api/jobs/${id}/retry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        return `${response.status} ${(await response.json()).error.code}`;
+      }, seeded.failed[0]);
+      expect(status).toBe('403 read_only');
+      expect((await server.tracker.get(seeded.failed[0]!))?.status).toBe('failed');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,201 @@
+import { gunzipSync } from 'node:zlib';
+import { createTracker, MemoryJobStore, type CallerScope, type Tracker } from '@jobtrail/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDashboardHandler, type DashboardOptions } from '../src/index.js';
+
+const ORIGIN = 'http://dash.test';
+
+/** The scope from `x-tenant` / `x-admin` headers; neither → null (signed out). */
+function authorizeFromHeaders(request: Request): CallerScope | null {
+  const tenantId = request.headers.get('x-tenant');
+  if (tenantId) return { tenantId };
+  if (request.headers.get('x-admin') === 'true') return { admin: true };
+  return null;
+}
+
+let tracker: Tracker;
+beforeEach(() => {
+  tracker = createTracker({ store: new MemoryJobStore() });
+});
+afterEach(async () => {
+  await tracker.close();
+});
+
+function dashboard(options: Partial<DashboardOptions> = {}) {
+  const handler = createDashboardHandler({ tracker, authorize: authorizeFromHeaders, basePath: '/admin/jobs', ...options });
+  return (path: string, init: RequestInit = {}) => handler(new Request(`${ORIGIN}${path}`, init));
+}
+
+const admin = { 'x-admin': 'true' };
+
+describe('createDashboardHandler options', () => {
+  const make = (options: Record<string, unknown>) => () => createDashboardHandler({ tracker, authorize: authorizeFromHeaders, basePath: '/x', ...options } as DashboardOptions);
+
+  it.each([['admin/jobs'], ['/admin/jobs/'], ['/admin/../jobs'], ['/admin//jobs'], ['/admin jobs'], ['/admin/%6Aobs'], [42], [undefined]])('refuses basePath %j', (basePath) => {
+    expect(make({ basePath })).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'basePath' }));
+  });
+
+  it('accepts the site root and nested paths', () => {
+    expect(make({ basePath: '' })).not.toThrow();
+    expect(make({ basePath: '/ops/queues/jobs' })).not.toThrow();
+  });
+
+  it.each([[''], ['   '], ['x'.repeat(101)], [7]])('refuses title %j', (title) => {
+    expect(make({ title })).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'title' }));
+  });
+
+  it.each([[[]], [['https://a.example/path']], [['*']], ["'self'"], [['javascript:alert(1)']]])('refuses frameAncestors %j', (frameAncestors) => {
+    expect(make({ frameAncestors })).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'frameAncestors' }));
+  });
+
+  it('refuses a non-boolean readOnly and passes the jobs handler options on for checking', () => {
+    expect(make({ readOnly: 'yes' })).toThrow(expect.objectContaining({ field: 'readOnly' }));
+    expect(make({ maxPageSize: -1 })).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+    expect(make({ authorize: undefined })).toThrow(expect.objectContaining({ field: 'authorize' }));
+  });
+});
+
+describe('the page', () => {
+  it('redirects the bare mount path to its slash form, keeping the query', async () => {
+    const response = await dashboard()('/admin/jobs?x=1', { headers: admin });
+    expect(response.status).toBe(308);
+    expect(response.headers.get('location')).toBe('/admin/jobs/?x=1');
+  });
+
+  it('serves the page with a strict CSP, the title escaped, gzipped when accepted', async () => {
+    const response = await dashboard({ title: 'Ops <script>' })('/admin/jobs/', { headers: { ...admin, 'accept-encoding': 'gzip, br' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    const html = gunzipSync(new Uint8Array(await response.arrayBuffer())).toString('utf8');
+    expect(html).toContain('<title>Ops &lt;script&gt;</title>');
+    expect(html).not.toMatch(/<script>(?!<)/);
+    // Every asset is referenced relative to the page, so any mount path works.
+    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\.\/assets\//);
+  });
+
+  it('serves plain bytes to a client that refuses gzip, and 304 for a current copy', async () => {
+    const request = dashboard();
+    const plain = await request('/admin/jobs/', { headers: { ...admin, 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toContain('<div id="root">');
+    const etag = plain.headers.get('etag')!;
+    const again = await request('/admin/jobs/', { headers: { ...admin, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('answers 401 to a signed-out visitor, and 405 to a POST', async () => {
+    const request = dashboard();
+    expect((await request('/admin/jobs/')).status).toBe(401);
+    const post = await request('/admin/jobs/', { method: 'POST', headers: admin });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('serves hashed assets for a year without sign-in, and 404 for unknown files', async () => {
+    const request = dashboard();
+    const html = await (await request('/admin/jobs/', { headers: admin })).text();
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await request(`/admin/jobs/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const head = await request(`/admin/jobs/${script}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await request('/admin/jobs/assets/nope.js')).status).toBe(404);
+    expect((await request('/admin/jobs/../secret')).status).toBe(404);
+  });
+
+  it('allows framing only by the origins given', async () => {
+    const response = await dashboard({ frameAncestors: ["'self'", 'https://admin.example.com'] })('/admin/jobs/', { headers: admin });
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'self' https://admin.example.com");
+    expect(response.headers.get('x-frame-options')).toBeNull();
+  });
+
+  it('works at the site root', async () => {
+    const handler = createDashboardHandler({ tracker, authorize: authorizeFromHeaders, basePath: '' });
+    const page = await handler(new Request(`${ORIGIN}/`, { headers: admin }));
+    expect(page.status).toBe(200);
+    const info = await handler(new Request(`${ORIGIN}/api/dashboard`, { headers: admin }));
+    expect(info.status).toBe(200);
+  });
+});
+
+describe('the API', () => {
+  it('describes the caller and the store at api/dashboard', async () => {
+    const request = dashboard({ title: 'Ops' });
+    const info = await (await request('/admin/jobs/api/dashboard', { headers: { 'x-tenant': 'acme' } })).json();
+    expect(info).toEqual({
+      title: 'Ops',
+      readOnly: false,
+      scope: { tenantId: 'acme', admin: false },
+      features: { streams: true, schedules: true, types: true, activity: expect.any(Boolean), bulkActions: true },
+    });
+    expect((await request('/admin/jobs/api/dashboard')).status).toBe(401);
+    expect((await request('/admin/jobs/api/dashboard', { method: 'POST', headers: admin })).status).toBe(405);
+  });
+
+  it('answers 403 at api/dashboard for a scope that narrows nothing', async () => {
+    const handler = createDashboardHandler({ tracker, authorize: () => ({ tenantId: undefined }), basePath: '/d' });
+    const response = await handler(new Request(`${ORIGIN}/d/api/dashboard`));
+    expect(response.status).toBe(403);
+    expect((await response.json()).error.code).toBe('forbidden');
+  });
+
+  it('narrows every read to the caller: a tenant never sees another tenant’s jobs', async () => {
+    await tracker.create('mail', { tenantId: 'acme' });
+    await tracker.create('mail', { tenantId: 'globex' });
+    const request = dashboard();
+    const acme = await (await request('/admin/jobs/api/jobs', { headers: { 'x-tenant': 'acme' } })).json();
+    expect(acme.jobs.map((job: { tenantId: string }) => job.tenantId)).toEqual(['acme']);
+    const all = await (await request('/admin/jobs/api/jobs', { headers: admin })).json();
+    expect(all.jobs).toHaveLength(2);
+  });
+
+  it('allows bulk actions by default, within the caller’s scope', async () => {
+    const mine = await tracker.create('mail', { tenantId: 'acme' });
+    const theirs = await tracker.create('mail', { tenantId: 'globex' });
+    const response = await dashboard()('/admin/jobs/api/jobs/cancel', {
+      method: 'POST',
+      headers: { 'x-tenant': 'acme', 'content-type': 'application/json', origin: ORIGIN },
+      body: JSON.stringify({ type: 'mail' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ matched: 1, changed: 1 });
+    expect((await tracker.get(mine.id))?.status).toBe('cancelled');
+    expect((await tracker.get(theirs.id))?.status).toBe('queued');
+  });
+
+  it('refuses every action when read-only, and says so in api/dashboard', async () => {
+    const job = await tracker.create('mail', { tenantId: 'acme' });
+    const request = dashboard({ readOnly: true, canActOnMany: () => true });
+    const headers = { ...admin, 'content-type': 'application/json', origin: ORIGIN };
+    for (const path of [`/admin/jobs/api/jobs/${job.id}/cancel`, '/admin/jobs/api/jobs/cancel', '/admin/jobs/api/types/mail/pause']) {
+      const response = await request(path, { method: 'POST', headers, body: '{}' });
+      expect(response.status).toBe(403);
+      expect((await response.json()).error.code).toBe('read_only');
+    }
+    expect((await tracker.get(job.id))?.status).toBe('queued');
+    const info = await (await request('/admin/jobs/api/dashboard', { headers: admin })).json();
+    expect(info.readOnly).toBe(true);
+    expect(info.features.bulkActions).toBe(false);
+    expect((await request('/admin/jobs/api/jobs', { headers: admin })).status).toBe(200);
+  });
+
+  it('answers a marked route miss outside its base path, so Express can call next()', async () => {
+    const response = await dashboard()('/elsewhere', { headers: admin });
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe('route_not_found');
+  });
+});
