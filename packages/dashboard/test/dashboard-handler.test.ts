@@ -56,10 +56,13 @@ describe('createDashboardHandler options', () => {
 });
 
 describe('the page', () => {
-  it('redirects the bare mount path to its slash form, keeping the query', async () => {
-    const response = await dashboard()('/admin/jobs?x=1', { headers: admin });
-    expect(response.status).toBe(308);
-    expect(response.headers.get('location')).toBe('/admin/jobs/?x=1');
+  it('serves the page at the bare mount path too, with a <base> so its relative URLs resolve under the mount', async () => {
+    const request = dashboard();
+    const bare = await request('/admin/jobs?x=1', { headers: admin });
+    expect(bare.status).toBe(200);
+    const html = await bare.text();
+    expect(html).toContain('<base href="/admin/jobs/" />');
+    expect(html).toBe(await (await request('/admin/jobs/', { headers: admin })).text());
   });
 
   it('serves the page with a strict CSP, the title escaped, gzipped when accepted', async () => {
@@ -77,8 +80,8 @@ describe('the page', () => {
     const html = gunzipSync(new Uint8Array(await response.arrayBuffer())).toString('utf8');
     expect(html).toContain('<title>Ops &lt;script&gt;</title>');
     expect(html).not.toMatch(/<script>(?!<)/);
-    // Every asset is referenced relative to the page, so any mount path works.
-    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\.\/assets\//);
+    // Every asset is referenced relative to the <base>, so any mount path works.
+    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^(?:\.\/assets\/|\/admin\/jobs\/$)/);
   });
 
   it('serves plain bytes to a client that refuses gzip, and 304 for a current copy', async () => {

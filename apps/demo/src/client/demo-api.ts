@@ -25,12 +25,3 @@ export async function startWorkflow(name: WorkflowName): Promise<{ id: string; t
   if (!response.ok || !body.job) throw new Error(body.error?.message ?? `The demo server answered ${response.status}`);
   return body.job;
 }
-
-/** Pauses or resumes one of the tenant's schedules (`tracker.pauseSchedule` / `resumeSchedule` on the server). */
-export async function setSchedulePaused(name: string, paused: boolean): Promise<void> {
-  const action = paused ? 'pause' : 'resume';
-  const response = await fetch(`${DEMO_API_BASE}/schedules/${encodeURIComponent(name)}/${action}`, { method: 'POST' });
-  if (response.ok) return;
-  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-  throw new Error(body.error?.message ?? `The demo server answered ${response.status}`);
-}

@@ -1,6 +1,7 @@
-import { createJobsHandler, JobValidationError, ScheduleNotFoundError, type Tracker } from '@jobtrail/core';
+import { createJobsHandler, type Tracker } from '@jobtrail/core';
+import { createDashboardHandler } from '@jobtrail/dashboard';
 import { Hono } from 'hono';
-import { DEMO_API_BASE, isWorkflowName, JOBS_API_BASE, TENANTS, WORKFLOWS } from '../shared/workflows.js';
+import { DASHBOARD_BASE, DEMO_API_BASE, isWorkflowName, JOBS_API_BASE, TENANTS, WORKFLOWS } from '../shared/workflows.js';
 import type { DemoInfo } from '../shared/demo-info.js';
 import { enqueueWorkflow } from './enqueue-workflow.js';
 import { tenantOf } from './tenant-scope.js';
@@ -17,22 +18,29 @@ export interface DemoAppDeps {
 }
 
 /**
- * The demo's routes: jobtrail's own jobs handler under /api/jobs and /api/schedules, the demo's
- * endpoints (start a workflow, pause or resume a schedule, worker status) under /api/demo, and the
- * built page for everything else.
+ * The demo's routes: the jobtrail dashboard (`@jobtrail/dashboard`) under /admin/jobs, jobtrail's
+ * jobs handler under /api/jobs and /api/schedules (for scripts), the demo's endpoints (start a
+ * workflow, worker status) under /api/demo, and the demo's page (tenant switcher, workflow buttons
+ * and the dashboard in a frame) for everything else.
  */
 export function createDemoApp(deps: DemoAppDeps): Hono {
   const { tracker, supervisor } = deps;
-  const jobsHandler = createJobsHandler({
+  // The tenant the page chose is the whole scope: one tenant never sees another's jobs.
+  const authorize = (request: Request) => {
+    const tenantId = tenantOf(request);
+    return tenantId ? { tenantId } : null;
+  };
+  // Demo data is harmless; a real app decides per job and caller what may leave the server.
+  const expose = { payload: true, result: true };
+  const jobsHandler = createJobsHandler({ tracker, basePath: JOBS_API_BASE, authorize, expose });
+  const dashboard = createDashboardHandler({
     tracker,
-    basePath: JOBS_API_BASE,
-    // The tenant the page chose is the whole scope: one tenant never sees another's jobs.
-    authorize: (request) => {
-      const tenantId = tenantOf(request);
-      return tenantId ? { tenantId } : null;
-    },
-    // Demo data is harmless; a real app decides per job and caller what may leave the server.
-    expose: { payload: true, result: true },
+    basePath: DASHBOARD_BASE,
+    authorize,
+    expose,
+    title: 'jobtrail demo',
+    // The demo's page shows the dashboard in a frame beside its workflow buttons.
+    frameAncestors: ["'self'"],
   });
 
   const app = new Hono();
@@ -71,24 +79,8 @@ export function createDemoApp(deps: DemoAppDeps): Hono {
     return c.json({ job: { id: job.id, type: job.type, status: job.status } }, 201);
   });
 
-  // Pause and resume stand in for an operator's console: a tenant acts on its own schedules only.
-  for (const action of ['pause', 'resume'] as const) {
-    app.post(`${DEMO_API_BASE}/schedules/:name/${action}`, async (c) => {
-      const tenantId = tenantOf(c.req.raw);
-      if (!tenantId) return c.json({ error: { code: 'unauthorized', message: 'Choose a tenant first.' } }, 401);
-      const name = c.req.param('name');
-      try {
-        const schedule = action === 'pause' ? await tracker.pauseSchedule(name, { tenantId }) : await tracker.resumeSchedule(name, { tenantId });
-        return c.json({ schedule: { name: schedule.name, paused: schedule.paused } });
-      } catch (error) {
-        // Another tenant's schedule answers like a missing one.
-        if (ScheduleNotFoundError.isInstance(error)) return c.json({ error: { code: error.code, message: 'Schedule not found.' } }, 404);
-        if (JobValidationError.isInstance(error)) return c.json({ error: { code: error.code, message: error.message } }, 400);
-        throw error;
-      }
-    });
-  }
-
+  app.all(DASHBOARD_BASE, (c) => dashboard(c.req.raw));
+  app.all(`${DASHBOARD_BASE}/*`, (c) => dashboard(c.req.raw));
   app.all(`${JOBS_API_BASE}/jobs`, (c) => jobsHandler(c.req.raw));
   app.all(`${JOBS_API_BASE}/schedules`, (c) => jobsHandler(c.req.raw));
   app.all(`${JOBS_API_BASE}/jobs/*`, (c) => jobsHandler(c.req.raw));

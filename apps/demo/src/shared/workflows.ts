@@ -89,3 +89,5 @@ export function isTenantId(value: unknown): value is TenantId {
 /** Where the page finds the jobs API and the demo's own endpoints. */
 export const JOBS_API_BASE = '/api';
 export const DEMO_API_BASE = '/api/demo';
+/** Where the demo mounts `@jobtrail/dashboard`. */
+export const DASHBOARD_BASE = '/admin/jobs';

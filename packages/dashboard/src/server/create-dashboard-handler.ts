@@ -12,7 +12,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 const FRAME_SOURCE = /^(?:'self'|https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)$/;
 
 /**
- * The dashboard as one Fetch handler: the page at `<basePath>/`, its hashed assets at
+ * The dashboard as one Fetch handler: the page at `<basePath>` and `<basePath>/`, its hashed assets at
  * `<basePath>/assets/…`, and the jobs API at `<basePath>/api/…` (`createJobsHandler`'s routes,
  * plus `GET <basePath>/api/dashboard`). Every API request goes through `authorize` and is narrowed
  * to the scope it returns, like `createJobsHandler`'s: a tenant sees only its jobs. The page
@@ -62,12 +62,10 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   return async function dashboardHandler(request, context) {
     const url = new URL(request.url);
     const path = url.pathname;
-    if (basePath !== '' && path === basePath) {
-      if (!READ_METHODS.has(request.method)) return methodNotAllowed(headers);
-      return new Response(null, { status: 308, headers: { location: `${basePath}/${url.search}`, 'cache-control': 'no-store' } });
-    }
-    if (!path.startsWith(`${basePath}/`)) return api(request, context);
-    const rest = path.slice(basePath.length + 1);
+    // The page answers at the mount path with and without the slash: hosts differ on which they
+    // keep (Next.js redirects `/admin/jobs/` to `/admin/jobs`), and its `<base>` makes both work.
+    const rest = basePath !== '' && path === basePath ? '' : path.startsWith(`${basePath}/`) ? path.slice(basePath.length + 1) : null;
+    if (rest === null) return api(request, context);
 
     if (rest === 'api/dashboard') {
       if (!READ_METHODS.has(request.method)) return jsonError(405, 'method_not_allowed', 'Use GET.', { allow: 'GET, HEAD' });
@@ -93,7 +91,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       if (!READ_METHODS.has(request.method)) return methodNotAllowed(headers);
       const caller = await options.authorize(request, context);
       if (caller === null || caller === undefined) return textResponse(401, 'Sign in to see jobs.', headers);
-      page ??= titledPage(title);
+      page ??= titledPage(title, `${basePath}/`);
       return assetResponse(request, await page, headers);
     }
     const asset = uiAssets().get(rest);

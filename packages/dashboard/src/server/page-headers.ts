@@ -1,6 +1,6 @@
 /**
  * The Content-Security-Policy of the page: scripts, styles and API calls from its own origin only,
- * no inline code, no plugins, no forms, no framing (unless `frameAncestors` allows embedders).
+ * no inline code, no plugins, no forms, a `<base>` of its own origin only, no framing (unless `frameAncestors` allows embedders).
  * Inline styles are refused too: the page styles through its CSS file and the CSSOM, which CSP
  * does not govern (https://www.w3.org/TR/CSP3/#directive-style-src).
  */
@@ -13,7 +13,7 @@ export function contentSecurityPolicy(frameAncestors: readonly string[]): string
     "connect-src 'self'",
     "font-src 'self'",
     "manifest-src 'self'",
-    "base-uri 'none'",
+    "base-uri 'self'",
     "form-action 'none'",
     `frame-ancestors ${frameAncestors.length === 0 ? "'none'" : frameAncestors.join(' ')}`,
   ].join('; ');

@@ -19,14 +19,18 @@ async function etagOf(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * The built `index.html` with this mount's title in `<title>`, so the tab is named before the
- * page's script runs. Its ETag changes with the title and with the build.
+ * The built `index.html` with this mount's title in `<title>` (so the tab is named before the
+ * page's script runs) and a `<base href>` of the mount path, which its relative asset and API
+ * URLs resolve against: the page works at `/admin/jobs` as at `/admin/jobs/`. Its ETag changes
+ * with the title, the mount and the build.
  */
-export async function titledPage(title: string): Promise<UiAsset> {
+export async function titledPage(title: string, baseHref: string): Promise<UiAsset> {
   const page = uiAssets().get('index.html');
   if (!page) throw new Error('The dashboard build has no index.html: the package was built without its page.');
   const html = new TextDecoder().decode(await inflate(page));
-  const titled = html.replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(title)}</title>`);
+  const titled = html
+    .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(title)}</title>`)
+    .replace(/<head>/, `<head>\n    <base href="${escapeHtml(baseHref)}" />`);
   const bytes = new TextEncoder().encode(titled);
   return { ...page, etag: await etagOf(bytes), gzip: await gzip(bytes) };
 }

@@ -25,15 +25,16 @@ export function uiAssets(): ReadonlyMap<string, UiAsset> {
   return assets;
 }
 
-const inflated = new Map<string, Promise<Uint8Array>>();
+// Keyed by the asset itself: a mount's titled page shares its path with the built one.
+const inflated = new WeakMap<UiAsset, Promise<Uint8Array>>();
 
 /** The uncompressed bytes, for the rare client that does not accept gzip; inflated once. */
 export function inflate(asset: UiAsset): Promise<Uint8Array> {
-  let bytes = inflated.get(asset.path);
+  let bytes = inflated.get(asset);
   if (!bytes) {
     const stream = new Blob([asset.gzip as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
     bytes = new Response(stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
-    inflated.set(asset.path, bytes);
+    inflated.set(asset, bytes);
   }
   return bytes;
 }
