@@ -202,3 +202,21 @@ describe('the API', () => {
     expect((await response.json()).error.code).toBe('route_not_found');
   });
 });
+
+describe('mounted in Hono', () => {
+  it('serves the page and the scoped API through app.all()', async () => {
+    const { Hono } = await import('hono');
+    await tracker.create('mail', { tenantId: 'acme' });
+    const dashboardHandler = createDashboardHandler({ tracker, authorize: authorizeFromHeaders, basePath: '/admin/jobs' });
+    const app = new Hono();
+    app.get('/', (c) => c.text('host'));
+    app.all('/admin/jobs', (c) => dashboardHandler(c.req.raw));
+    app.all('/admin/jobs/*', (c) => dashboardHandler(c.req.raw));
+    const page = await app.request('/admin/jobs', { headers: { 'x-tenant': 'acme' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<base href="/admin/jobs/" />');
+    const list = await (await app.request('/admin/jobs/api/jobs', { headers: { 'x-tenant': 'acme' } })).json();
+    expect(list.jobs).toHaveLength(1);
+    expect(await (await app.request('/')).text()).toBe('host');
+  });
+});
