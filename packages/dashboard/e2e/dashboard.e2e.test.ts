@@ -149,6 +149,52 @@ describe('mounted under /admin/jobs in node:http', () => {
     }
   });
 
+  it('does not shift its layout while data arrives, and follows the system’s dark theme', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await page.addInitScript(() => {
+        const shifts: number[] = [];
+        (window as unknown as { __shifts: number[] }).__shifts = shifts;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries() as unknown as Array<{ value: number; hadRecentInput: boolean }>) {
+            if (!entry.hadRecentInput) shifts.push(entry.value);
+          }
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      await openView(page, server, '/');
+      await page.getByTestId('chart-wait').locator('canvas').first().waitFor();
+      await expect.poll(() => page.getByTestId('count-failed').textContent()).toBe('4');
+      await page.waitForLoadState('networkidle');
+      const shift = await page.evaluate(() => (window as unknown as { __shifts: number[] }).__shifts.reduce((sum, value) => sum + value, 0));
+      // "Good" cumulative layout shift is at most 0.1 (web.dev/articles/cls).
+      expect(shift).toBeLessThanOrEqual(0.1);
+
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await page.emulateMedia({ colorScheme: 'light' });
+      const light = await background();
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const dark = await background();
+      expect(dark).not.toBe(light);
+      const [r, g, b] = (dark.match(/\d+/g) ?? []).map(Number);
+      expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(3 * 96);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says so when nothing matches, and shows the server’s error when a request fails', async () => {
+    const { page, context } = await visit(server, 'initech');
+    try {
+      await openView(page, server, '/jobs');
+      await page.getByTestId('jobs-view').waitFor();
+      await expect.poll(async () => (await page.getByTestId('jobs-view').textContent()) ?? '').toMatch(/No jobs/i);
+      await openView(page, server, '/jobs/0193a4f0-0000-7000-8000-000000000000');
+      await expect.poll(async () => (await page.getByRole('alert').first().textContent()) ?? '').toMatch(/not found/i);
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const viewport of [
     { name: '1440', width: 1440, height: 900 },
     { name: '390', width: 390, height: 844 },
