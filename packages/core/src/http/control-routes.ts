@@ -29,10 +29,11 @@ export function createControlRoutes(deps: ControlRouteDeps) {
     return { types: list.map(toTypeJson) };
   }
 
-  async function actOnType(encodedType: string, action: TypeAction, caller: CallerScope, scope: JobScope): Promise<TypeResponse> {
+  /** `admin`: the caller's `admin` as `authorize` returned it, read once with the scope. */
+  async function actOnType(encodedType: string, action: TypeAction, caller: CallerScope, scope: JobScope, admin: boolean): Promise<TypeResponse> {
     const type = decodeSegment(encodedType, 'type');
     const unscoped = scope.tenantId === undefined && scope.ownerId === undefined;
-    const allowed = deps.canManageTypes ? await deps.canManageTypes(caller, action, type) : unscoped && caller.admin === true;
+    const allowed = deps.canManageTypes ? await deps.canManageTypes(caller, action, type) : unscoped && admin;
     if (!allowed) {
       throw new HttpError(403, 'forbidden', `You may not ${action} job types: a pause holds every tenant's jobs of the type (the server's canManageTypes decides).`);
     }

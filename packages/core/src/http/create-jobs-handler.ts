@@ -179,7 +179,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     if (!methods.includes(request.method)) {
       throw new HttpError(405, 'method_not_allowed', `Use ${allow} for this route.`, { allow });
     }
-    const { caller, scope } = await authenticate(request, context, options.authorize);
+    const { caller, scope, admin } = await authenticate(request, context, options.authorize);
     const params = url.searchParams;
     switch (route.name) {
       case 'job': {
@@ -223,7 +223,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       case 'typeAction': {
         if ([...params.keys()].length > 0) throw badRequest(`POST /types/:type/${route.action} takes no query parameters.`);
         checkActionRequest(request);
-        return json(200, await control.actOnType(route.type, route.action, caller, scope));
+        return json(200, await control.actOnType(route.type, route.action, caller, scope, admin));
       }
       case 'scheduleAction': {
         if ([...params.keys()].length > 0) throw badRequest(`POST /schedules/:name/${route.action} takes no query parameters.`);
@@ -311,7 +311,7 @@ async function authenticate(
   request: Request,
   context: unknown,
   authorize: JobsHandlerOptions['authorize'],
-): Promise<{ caller: CallerScope; scope: JobScope }> {
+): Promise<{ caller: CallerScope; scope: JobScope; admin: boolean }> {
   const caller: unknown = await authorize(request, context);
   if (caller === null || caller === undefined) {
     throw new HttpError(401, 'unauthorized', 'Sign in to see jobs.');
@@ -340,7 +340,7 @@ async function authenticate(
       'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.',
     );
   }
-  return { caller: given, scope };
+  return { caller: given, scope, admin: admin === true };
 }
 
 const EXPOSE_FIELDS: readonly string[] = [...LARGE_JOB_FIELDS, 'errors'];

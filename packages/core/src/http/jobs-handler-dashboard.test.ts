@@ -208,6 +208,8 @@ describe('GET /types and POST /types/:type/pause|resume', () => {
     const refused = await f.post('/api/types/mail.send/pause', A);
     expect(refused.status).toBe(403);
     expect(await errorOf(refused)).toMatchObject({ code: 'forbidden' });
+    // An admin narrowed to a tenant is that tenant's admin: a pause would reach other tenants.
+    expect((await f.post('/api/types/mail.send/pause', { ...ADMIN, ...A })).status).toBe(403);
     expect((await f.tracker.getType('mail.send')).paused).toBe(false);
 
     const paused = await f.post('/api/types/mail.send/pause', ADMIN);
