@@ -95,7 +95,9 @@ export type { ScheduleSpec, ScheduleOverlap, ScheduleCatchUp } from './schedule/
 export type { ScheduleScope } from './schedule/schedule-commands.js';
 export type { FiringPass, FireDueOptions } from './schedule/schedule-firing.js';
 export type { TypeLimits, RateLimit, CheckedTypeLimits } from './flow/type-limits.js';
-export type { JobTypeInfo } from './flow/type-commands.js';
+export type { JobTypeInfo, TypeReadOptions } from './flow/type-commands.js';
+export type { ActivityOptions, JobActivity } from './tracker/job-activity.js';
+export type { ActivityBucket } from './store/job-store.js';
 
 export type { JobTelemetry, CreateTelemetry, AttemptTelemetry, AttemptOutcome } from './telemetry/telemetry-port.js';
 

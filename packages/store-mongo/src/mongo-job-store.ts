@@ -13,6 +13,8 @@ import {
   type ProgressPatch,
   type PruneRequest,
   type StatusCount,
+  type ActivityBucket,
+  type ActivityQuery,
   type StoreFilter,
   type StoreLimits,
   type StoreQuery,
@@ -51,6 +53,7 @@ import {
 } from './documents/metrics-documents.js';
 import { patchUpdate, progressUpdate } from './documents/patch-update.js';
 import { PRUNE_SORT, prunePlan } from './documents/prune-documents.js';
+import { finishedActivityPipeline, startedActivityPipeline, type FinishedActivityRow, type StartedActivityRow } from './documents/activity-documents.js';
 import { isClaimable, KEY_HOLDING_STATUSES } from './documents/statuses.js';
 import { queryFilter, storeFilter } from './documents/store-filter.js';
 import { readProjection, scopedIdFilter, toJobRead } from './documents/read-projection.js';
@@ -539,6 +542,38 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
       return sums;
     } catch (error) {
       throw this.failure(error, 'sumMetrics');
+    }
+  }
+
+  /** See `JobStore.activity`: two aggregations (starts, finishes), buckets keyed by their offset from `since`. */
+  async activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    const match = storeFilter(query.filter);
+    try {
+      const [started, finished] = await Promise.all([
+        this.collection.aggregate<StartedActivityRow>(startedActivityPipeline(match, query)).toArray(),
+        this.collection.aggregate<FinishedActivityRow>(finishedActivityPipeline(match, query)).toArray(),
+      ]);
+      const since = query.since.getTime();
+      const buckets = new Map<number, ActivityBucket>();
+      const bucketAt = (offset: unknown): ActivityBucket => {
+        const key = Number(offset);
+        let bucket = buckets.get(key);
+        if (bucket === undefined) {
+          bucket = { start: new Date(since + key), started: 0, completed: 0, failed: 0, waitMsAvg: null, waitMsMax: null };
+          buckets.set(key, bucket);
+        }
+        return bucket;
+      };
+      for (const row of started) {
+        const bucket = bucketAt(row._id);
+        bucket.started = Number(row.started);
+        bucket.waitMsAvg = row.waitAvg == null ? null : Number(row.waitAvg);
+        bucket.waitMsMax = row.waitMax == null ? null : Number(row.waitMax);
+      }
+      for (const row of finished) bucketAt(row._id.offset)[row._id.status] = Number(row.n);
+      return [...buckets.values()];
+    } catch (error) {
+      throw this.failure(error, 'activity');
     }
   }
 

@@ -8,6 +8,7 @@ import { runMigrations } from '../src/migrations/migrate.js';
 import { MIGRATION_STEPS } from '../src/migrations/migration-steps.js';
 import { dedupeHoldersStatement } from '../src/sql/insert.js';
 import { filterConditions } from '../src/sql/job-filter.js';
+import { buildActivity } from '../src/sql/activity.js';
 import { dueSchedulesStatement, nextScheduleRunAtStatement } from '../src/sql/schedules.js';
 import { keyHolderStatement } from '../src/sql/transition.js';
 import { makeSchedule } from './support/schedules.js';
@@ -89,8 +90,8 @@ describe('store.migrate()', () => {
   it('creates the table with its indexes once and is a no-op afterwards', async () => {
     const { dataSource, schema } = await database('migrate_idempotent');
     const store = new PostgresJobStore({ dataSource });
-    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 8 });
 
     const indexes = await indexesOf(schema, 'jobtrail_jobs');
     expect(indexes.get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
@@ -112,7 +113,7 @@ describe('store.migrate()', () => {
     try {
       const results = await Promise.all(sources.map((dataSource) => new PostgresJobStore({ dataSource }).migrate()));
       expect(results.filter((result) => result.applied.length > 0)).toHaveLength(1);
-      for (const result of results) expect(result.version).toBe(7);
+      for (const result of results) expect(result.version).toBe(8);
       const store = new PostgresJobStore({ dataSource: sources[0]! });
       const job = makeJob();
       expect((await store.insert(job)).created).toBe(true);
@@ -139,7 +140,7 @@ describe('store.migrate()', () => {
     const fresh = `${schema}_jobs`;
     const store = new PostgresJobStore({ dataSource, schema: fresh });
     try {
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
       const job = makeJob();
       await store.insert(job);
       expect(await store.get(job.id)).toEqual(job);
@@ -161,7 +162,7 @@ describe('store.migrate()', () => {
       [job.id, job.type, job.maxAttempts, job.runAt, JSON.stringify(job.metrics), job.createdAt, job.updatedAt],
     );
     await expectJobtrailError(() => store.get(job.id), 'store_error');
-    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7, 8], version: 8 });
     expect(await store.get(job.id)).toEqual({ ...job, payload: null });
     expect((await store.get(job.id))?.history).toEqual([]);
     await store.close();
@@ -201,7 +202,7 @@ describe('store.migrate()', () => {
     await expect(retried).rejects.toThrow(/store\.migrate\(\)/);
     await expect(retried).rejects.not.toThrow(ofA.id);
 
-    expect(await store.migrate()).toEqual({ applied: [3, 4, 5, 6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [3, 4, 5, 6, 7, 8], version: 8 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
 
     const ofB = makeJob({ type, key: 'weekly-07', tenantId: 'tenant-b', payload: { secret: 'b' } });
@@ -325,7 +326,7 @@ describe('migration 4: schedules', () => {
     await expectJobtrailError(() => store.insertSchedule(makeSchedule()), 'store_error');
     await expect(store.nextScheduleRunAt()).rejects.toThrow(/jobtrail_schedules does not exist.*store\.migrate\(\)/);
 
-    expect(await store.migrate()).toEqual({ applied: [4, 5, 6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [4, 5, 6, 7, 8], version: 8 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ scheduleName: null, scheduledFor: null });
     // The key it holds still dedupes.
@@ -378,7 +379,7 @@ describe('migration 4: schedules', () => {
     // one's migration fails rather than firing the first one's schedules into its own jobs.
     const x = new PostgresJobStore({ dataSource, tableName: 'x' });
     const xJobs = new PostgresJobStore({ dataSource, tableName: 'x_jobs' });
-    expect((await x.migrate()).version).toBe(7);
+    expect((await x.migrate()).version).toBe(8);
     await expectJobtrailError(() => xJobs.migrate(), 'store_error');
     expect(await tableExists(schema, 'x_jobs')).toBe(false);
   });
@@ -473,7 +474,7 @@ describe('migration 5: flow control', () => {
     await expect(store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).rejects.toThrow(/migration 5.*store\.migrate\(\)/);
     await expect(store.countStarts(job.type, new Date(0))).rejects.toThrow(/migration 5/);
 
-    expect(await store.migrate()).toEqual({ applied: [5, 6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [5, 6, 7, 8], version: 8 });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id)).toMatchObject({ group: null });
     expect((await store.putTypeControl(makeTypeControl({ type: job.type, maxRunning: 1 }), null)).ok).toBe(true);
@@ -519,6 +520,34 @@ describe('migration 5: flow control', () => {
   });
 });
 
+describe('migration 8: started_at index', () => {
+  it('indexes started jobs by started_at, and activity reads starts and finishes through indexes', async () => {
+    const { dataSource, schema } = await database('migrate_started');
+    const store = new PostgresJobStore({ dataSource });
+    await store.migrate();
+    expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_started_idx')).toMatch(/\(started_at\) WHERE \(started_at IS NOT NULL\)$/);
+    await dataSource.query(
+      `INSERT INTO ${store.names.qualified} (id, type, status, attempt, max_attempts, priority, run_at, started_at, finished_at, created_at, updated_at)
+       SELECT gen_random_uuid(), 'plan.check', 'completed', 1, 1, 0, now() - i * interval '1 minute', now() - i * interval '1 minute',
+              now() - i * interval '1 minute' + interval '1 second', now(), now()
+       FROM generate_series(1, 3000) AS i`,
+    );
+    await dataSource.query(`ANALYZE ${store.names.qualified}`);
+    const since = new Date(Date.now() - 3_600_000);
+    const built = buildActivity(store.names, { filter: { type: ['plan.check'] }, since, until: new Date(), bucketMs: 60_000 });
+    const plan = await withClient(connectionString(), async (client) => {
+      await client.query('SET enable_seqscan = off');
+      const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${built.statement.text}`, built.params)).rows;
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('jobtrail_jobs_started_idx');
+    expect(plan).toContain('jobtrail_jobs_prune_idx');
+    const buckets = await store.activity({ filter: { type: ['plan.check'] }, since, until: new Date(), bucketMs: 3_600_000 });
+    expect(buckets.reduce((sum, bucket) => sum + bucket.started, 0)).toBeGreaterThanOrEqual(59);
+    await store.close();
+  });
+});
+
 describe('migration 6: metadata index', () => {
   it('indexes non-empty metadata with jsonb_path_ops and the metadata filter reads through it', async () => {
     const { dataSource, schema } = await database('migrate_metadata');
@@ -558,7 +587,7 @@ describe('migration 6: metadata index', () => {
     const validity = async () =>
       ((await dataSource.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = $1::regclass`, [index])) as Array<{ valid: boolean }>)[0]!.valid;
     expect(await validity()).toBe(false);
-    expect(await store.migrate()).toEqual({ applied: [6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [6, 7, 8], version: 8 });
     expect(await validity()).toBe(true);
     await store.close();
   });
@@ -572,7 +601,7 @@ describe('migration 6: metadata index', () => {
     await store.insert(job);
     // Before the upgrade the filter already answers (unindexed).
     expect((await store.query({ metadata: { tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
-    expect(await store.migrate()).toEqual({ applied: [6, 7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [6, 7, 8], version: 8 });
     expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_metadata_idx')).toBe(true);
     expect((await store.query({ metadata: { customer: 'c-7', tier: 2 }, limit: 10 })).jobs.map((read) => read.id)).toEqual([job.id]);
     await store.close();
@@ -586,7 +615,7 @@ describe('migration 6: metadata index', () => {
     const before = makeJob();
     await store.insert(before);
     expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual([]);
-    expect(await store.migrate()).toEqual({ applied: [7], version: 7 });
+    expect(await store.migrate()).toEqual({ applied: [7, 8], version: 8 });
     expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual(['jobtrail_jobs_changes_insert', 'jobtrail_jobs_changes_update']);
     const heard: string[] = [];
     const stop = store.subscribeChanges((event) => {
@@ -625,10 +654,11 @@ describe('jobtrailMigrations (TypeORM)', () => {
         'Jobtrail5AddFlowControl1767225600005',
         'Jobtrail6IndexMetadata1767225600006',
         'Jobtrail7ChangeFeed1767225600007',
+        'Jobtrail8IndexStartedAt1767225600008',
       ]);
       expect(await dataSource.runMigrations()).toEqual([]);
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [], version: 7 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 8 });
       expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_dedupe_key_idx')).toMatch(SCOPED_DEDUPE_INDEX);
       expect([...(await indexesOf(schema, 'jobtrail_schedules')).keys()].sort()).toEqual(SCHEDULE_INDEXES);
       const job = makeJob();
@@ -636,6 +666,12 @@ describe('jobtrailMigrations (TypeORM)', () => {
       expect(await store.get(job.id)).toEqual(job);
       expect((await store.insertSchedule(makeSchedule({ name: 'nightly' }))).ok).toBe(true);
       expect((await store.putTypeControl(makeTypeControl({ type: 'reports.build', maxRunning: 2 }), null)).ok).toBe(true);
+
+      // Undoing step 8 drops the started_at index only: activity still answers, unindexed.
+      expect((await indexesOf(schema, 'jobtrail_jobs')).get('jobtrail_jobs_started_idx')).toMatch(/\(started_at\) WHERE \(started_at IS NOT NULL\)$/);
+      await dataSource.undoLastMigration();
+      expect((await indexesOf(schema, 'jobtrail_jobs')).has('jobtrail_jobs_started_idx')).toBe(false);
+      expect(await store.activity({ filter: {}, since: new Date(0), until: new Date(1000), bucketMs: 1000 })).toEqual([]);
 
       // Undoing step 7 drops the change triggers only: writes go on, unheard.
       expect(await triggersOf(schema, 'jobtrail_jobs')).toEqual(['jobtrail_jobs_changes_insert', 'jobtrail_jobs_changes_update']);
@@ -682,7 +718,7 @@ describe('jobtrailMigrations (TypeORM)', () => {
       await dataSource.undoLastMigration();
       await expectJobtrailError(() => store.get(job.id), 'store_error');
       await expect(store.get(job.id)).rejects.toThrow(/older than this version.*store\.migrate\(\)/);
-      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7], version: 7 });
+      expect(await store.migrate()).toEqual({ applied: [2, 3, 4, 5, 6, 7, 8], version: 8 });
       expect(await store.get(job.id)).toEqual(job);
       expect(await store.getSchedule('nightly')).toBeNull();
       expect(await store.getTypeControl('reports.build')).toBeNull();
@@ -697,13 +733,13 @@ describe('jobtrailMigrations (TypeORM)', () => {
     await dataSource.initialize();
     try {
       const store = new PostgresJobStore({ dataSource });
-      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+      expect(await store.migrate()).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
       const indexOid = async () =>
         ((await dataSource.query(`SELECT to_regclass($1)::oid AS oid`, [`${schema}.jobtrail_jobs_dedupe_key_idx`])) as Array<{ oid: number }>)[0]!.oid;
       const before = await indexOid();
-      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(7);
+      expect((await dataSource.runMigrations()).map((migration) => migration.name)).toHaveLength(8);
       expect(await indexOid()).toBe(before);
-      expect(await store.migrate()).toEqual({ applied: [], version: 7 });
+      expect(await store.migrate()).toEqual({ applied: [], version: 8 });
       const job = makeJob({ key: 'k' });
       expect(await store.insert(job)).toEqual({ job, created: true });
     } finally {

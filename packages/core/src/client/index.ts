@@ -5,6 +5,7 @@ export type {
   ListJobsParams,
   ActiveJobsParams,
   JobStatsParams,
+  ActivityParams,
   ListSchedulesParams,
   BulkFilterParams,
   RequestOptions,
@@ -43,5 +44,13 @@ export type {
   JobAction,
   JobBulkAction,
   BulkActionResponse,
+  ActivityJson,
+  ActivityBucketJson,
+  TypeJson,
+  TypeListResponse,
+  TypeResponse,
+  ScheduleResponse,
+  TypeAction,
+  ScheduleAction,
 } from '../http/wire-types.js';
 export type { MetadataFilter, MetadataValue } from '../store/metadata-filter.js';

@@ -14,6 +14,10 @@ import type {
   JobAction,
   JobBulkAction,
   BulkActionResponse,
+  ActivityJson,
+  TypeListResponse,
+  TypeResponse,
+  ScheduleResponse,
 } from '../http/wire-types.js';
 import { JobsHttpError, JobsNetworkError } from './client-errors.js';
 import { documentVisibility, globalTimers, type PollTimers, type VisibilitySource } from './environment.js';
@@ -92,13 +96,15 @@ export interface ListJobsParams<T extends string = JobTypeName> {
   limit?: number;
   /** `newest` first (the default) or `oldest` first. */
   order?: 'newest' | 'oldest';
+  /** Jobs of this tenant, within the caller's scope (for a caller of another tenant: none). */
+  tenantId?: string;
 }
 
 /**
  * The filter of `client.retryMany` / `cancelMany`, sent as the JSON body of `POST /jobs/retry|cancel`:
  * the list filters; at least one is needed. The server adds the caller's scope.
  */
-export interface BulkFilterParams<T extends string = JobTypeName> extends Omit<ListJobsParams<T>, 'cursor' | 'limit' | 'order'> {
+export interface BulkFilterParams<T extends string = JobTypeName> extends Omit<ListJobsParams<T>, 'cursor' | 'limit' | 'order' | 'tenantId'> {
   /** Jobs of this tenant (`null`: without one); within the caller's scope only. */
   tenantId?: string | null;
   /** Jobs of this owner (`null`: without one); within the caller's scope only. */
@@ -113,7 +119,20 @@ export interface ActiveJobsParams<T extends string = JobTypeName> {
   limit?: number;
 }
 
-export type JobStatsParams<T extends string = JobTypeName> = Pick<ListJobsParams<T>, 'type' | 'group' | 'key' | 'scheduleName' | 'errorCode' | 'metadata' | 'parentId' | 'createdAfter' | 'createdBefore'>;
+export type JobStatsParams<T extends string = JobTypeName> = Pick<
+  ListJobsParams<T>,
+  'type' | 'tenantId' | 'group' | 'key' | 'scheduleName' | 'errorCode' | 'metadata' | 'parentId' | 'createdAfter' | 'createdBefore'
+>;
+
+/** `GET /jobs/activity`: the range and bucket width, plus the stats filters. */
+export interface ActivityParams<T extends string = JobTypeName> extends JobStatsParams<T> {
+  /** Start of the range (floored by the server to a multiple of `bucketMs`). Server default: `until` − 24 h. */
+  since?: Date | string;
+  /** End of the range (exclusive). Server default: now. */
+  until?: Date | string;
+  /** Bucket width in ms, an integer of at least 1000; at most 1440 buckets. Server default: 3 600 000. */
+  bucketMs?: number;
+}
 
 /** Paging of `GET /schedules` (name ascending); the server narrows it to the caller's scope. */
 export interface ListSchedulesParams {
@@ -222,6 +241,47 @@ export class JobsClient {
     return this.getJson(`/jobs/stats${toQueryString(params)}`, options);
   }
 
+  /**
+   * Jobs started, completed and failed per time bucket, with waits (`GET /jobs/activity`): every
+   * bucket from `since` to `until`, empty ones as zeros; dates stay ISO strings.
+   * @throws JobsHttpError 400 (`invalid_input`) for a bad range or `bucketMs`, 501
+   *   (`activity_unavailable`) when the server's store cannot count activity.
+   */
+  activity(params: ActivityParams = {}, options?: RequestOptions): Promise<ActivityJson> {
+    return this.getJson(`/jobs/activity${toQueryString(params)}`, options);
+  }
+
+  /** The job types the caller may see, with limits, pause and counts of its own scope (`GET /types`). */
+  types(options?: RequestOptions): Promise<TypeListResponse> {
+    return this.getJson('/types', options);
+  }
+
+  /**
+   * Pauses job type `type` for every worker (`POST /types/:type/pause`); answers `{ type }`.
+   * @throws JobsHttpError 403 (`forbidden`) unless the server lets this caller (see `canManageTypes`).
+   */
+  async pauseType(type: string, options?: RequestOptions): Promise<TypeResponse> {
+    return this.control(`/types/${segment(type, 'job type')}/pause`, '/types', options);
+  }
+
+  /** Lets workers claim a paused type again (`POST /types/:type/resume`); as {@link pauseType}. */
+  async resumeType(type: string, options?: RequestOptions): Promise<TypeResponse> {
+    return this.control(`/types/${segment(type, 'job type')}/resume`, '/types', options);
+  }
+
+  /**
+   * Pauses the schedule `name` (`POST /schedules/:name/pause`); answers `{ schedule }`.
+   * @throws JobsHttpError 404 (`schedule_not_found`) for a schedule the caller cannot see, 403 when refused.
+   */
+  async pauseSchedule(name: string, options?: RequestOptions): Promise<ScheduleResponse> {
+    return this.control(`/schedules/${segment(name, 'schedule name')}/pause`, '/schedules', options);
+  }
+
+  /** Lets a paused schedule fire again from its next tick (`POST /schedules/:name/resume`); as {@link pauseSchedule}. */
+  async resumeSchedule(name: string, options?: RequestOptions): Promise<ScheduleResponse> {
+    return this.control(`/schedules/${segment(name, 'schedule name')}/resume`, '/schedules', options);
+  }
+
   /** A page of the caller's recurring schedules (`GET /schedules`), name ascending. */
   listSchedules(params: ListSchedulesParams = {}, options?: RequestOptions): Promise<ScheduleListResponse> {
     return this.getJson(`/schedules${toQueryString(params)}`, options);
@@ -325,6 +385,17 @@ export class JobsClient {
     return job;
   }
 
+  /** POSTs an action on a type or schedule; then refreshes what watches `refreshPrefix`. */
+  private async control<T>(path: string, refreshPrefix: string, options: RequestOptions = {}): Promise<T> {
+    const headers = await this.headers();
+    headers.set('accept', 'application/json');
+    headers.set('content-type', 'application/json');
+    const response = await this.send(path, { method: 'POST', headers, body: '{}', ...(options.signal ? { signal: options.signal } : {}) });
+    const body = JSON.parse(await this.readOk(response)) as T;
+    void this.refresh(refreshPrefix);
+    return body;
+  }
+
   private async actOnMany(action: JobBulkAction, filter: BulkFilterParams, options: RequestOptions = {}): Promise<BulkActionResponse> {
     const headers = await this.headers();
     headers.set('accept', 'application/json');
@@ -407,6 +478,12 @@ export function heldPollerCount(client: JobsClient): number {
 function jobPath(id: string): string {
   if (typeof id !== 'string' || id === '') throw new TypeError('A job id is required.');
   return `/jobs/${encodeURIComponent(id)}`;
+}
+
+/** A type or schedule name as one path segment (`/` and every other reserved character escaped). */
+function segment(name: string, what: string): string {
+  if (typeof name !== 'string' || name === '') throw new TypeError(`A ${what} is required.`);
+  return encodeURIComponent(name);
 }
 
 export function createJobsClient(options: JobsClientOptions): JobsClient {

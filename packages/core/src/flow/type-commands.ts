@@ -3,7 +3,10 @@ import type { Job, WaitingFor } from '../model/job.js';
 import { JOB_STATUSES, type JobStatus } from '../model/job-status.js';
 import { keepsFlowControl } from '../store/guarded-store.js';
 import { assertJobType } from '../tracker/validate-input.js';
-import type { FlowStore, TypeControl } from '../store/flow-store.js';
+import { controlsClaims, type FlowStore, type TypeControl } from '../store/flow-store.js';
+import type { JobScope } from '../model/job.js';
+import { toStoreFilter } from '../tracker/query-filters.js';
+import type { StoreFilter } from '../store/job-store.js';
 import type { JobStore } from '../store/job-store.js';
 import type { ClockSync } from '../tracker/clock-sync.js';
 import { readInput } from '../util/read-input.js';
@@ -21,6 +24,12 @@ export interface JobTypeInfo {
   counts: { total: number; byStatus: Record<JobStatus, number> };
   /** When its limits or pause last changed, or null when they never did. */
   updatedAt: Date | null;
+}
+
+/** Options of `tracker.getType()` and `listTypes()`. */
+export interface TypeReadOptions {
+  /** Count only this scope's jobs (and, for `listTypes`, list only its types and the controlled ones). */
+  scope?: JobScope;
 }
 
 export interface TypeCommandsDeps {
@@ -55,18 +64,26 @@ export class TypeCommands {
     return this.get(type);
   }
 
-  async get(type: string): Promise<JobTypeInfo> {
+  /** With `scope`, the counts are of that scope's jobs only (the limits and pause are global). */
+  async get(type: string, scope?: JobScope): Promise<JobTypeInfo> {
     assertJobType(type);
+    const filter = scopeFilter(scope);
     const store = this.flowStore();
-    const [control, counts] = await Promise.all([store.getTypeControl(type), store.count({ type: [type] })]);
+    const [control, counts] = await Promise.all([store.getTypeControl(type), store.count({ ...filter, type: [type] })]);
     return toInfo(type, control, counts);
   }
 
-  async list(): Promise<JobTypeInfo[]> {
+  /**
+   * Without `scope`: every type with a control record or jobs. With it: the types the scope has
+   * jobs of, counted in the scope, and the types whose claims are controlled (paused or limited),
+   * so a tenant learns nothing of other tenants' types.
+   */
+  async list(scope?: JobScope): Promise<JobTypeInfo[]> {
+    const filter = scopeFilter(scope);
     const store = this.flowStore();
-    const [controls, counts] = await Promise.all([store.listTypeControls(), store.count({})]);
+    const [controls, counts] = await Promise.all([store.listTypeControls(), store.count(filter)]);
     const byType = new Map<string, TypeControl | null>();
-    for (const control of controls) byType.set(control.type, control);
+    for (const control of controls) if (scope === undefined || controlsClaims(control)) byType.set(control.type, control);
     for (const count of counts) if (!byType.has(count.type)) byType.set(count.type, null);
     return [...byType.keys()]
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
@@ -147,6 +164,13 @@ export class TypeCommands {
     }
     return store;
   }
+}
+
+/** The scope as a count filter (`{}` for none). @throws {JobValidationError} for a bad scope. */
+function scopeFilter(scope: JobScope | undefined): StoreFilter {
+  if (scope === undefined) return {};
+  // A scope alone never matches nothing (only conflicting filters do), so the fold is never null.
+  return toStoreFilter({ scope }) ?? {};
 }
 
 async function running(store: JobStore, filter: { type: string[]; group?: string | null }): Promise<number> {

@@ -1,4 +1,4 @@
-import { BulkActionError, InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError } from '../errors/jobtrail-error.js';
+import { BulkActionError, InvalidTransitionError, JobConflictError, JobNotFoundError, JobValidationError, JobtrailError, ScheduleNotFoundError } from '../errors/jobtrail-error.js';
 import type { Job, JobScope } from '../model/job.js';
 import { DEFAULT_PAGE_SIZE } from '../tracker/query-filters.js';
 import { integerOption } from '../tracker/validate-input.js';
@@ -10,12 +10,14 @@ import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
 import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
-import { parseActiveQuery, parseListQuery, parseScheduleListQuery, parseStatsQuery, parseStreamQuery, type ScheduleListQuery } from './parse-query.js';
+import { parseActiveQuery, parseActivityQuery, parseListQuery, parseScheduleListQuery, parseStatsQuery, parseStreamQuery, type ScheduleListQuery } from './parse-query.js';
 import { jobStream, listStream, type StreamDeps } from './job-streams.js';
 import { JSON_HEADERS, errorResponse, json, routeMissResponse } from './responses.js';
 import { allowedMethods, matchRoute, routeMisses, type Route } from './routes.js';
 import { toScheduleJson } from './schedule-json.js';
-import type { ActiveJobsResponse, BulkActionResponse, JobBulkAction, JobJson, JobListResponse, JobResponse, JobStatsResponse, ScheduleListResponse } from './wire-types.js';
+import { toActivityJson } from './activity-json.js';
+import { createControlRoutes, scheduleNotFound } from './control-routes.js';
+import type { ActiveJobsResponse, ActivityJson, BulkActionResponse, JobBulkAction, JobJson, JobListResponse, JobResponse, JobStatsResponse, ScheduleListResponse } from './wire-types.js';
 
 function normaliseBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
@@ -32,6 +34,23 @@ function normaliseBasePath(basePath: string | undefined): string {
  * list the recurring schedules (`GET /schedules`) — each narrowed to the scope that `authorize` returns. A job outside that
  * scope answers exactly like a missing one (404), and that is decided before any ETag / 304 logic.
  *
+ * For dashboards:
+ * - `GET /jobs/activity?since=&until=&bucketMs=` plus the stats filters → `ActivityJson`: per
+ *   bucket, jobs started, completed and failed and the wait from due to start (see
+ *   `tracker.activity`). `bucketMs` 1000..31 622 400 000 (default 3 600 000); `since` default
+ *   `until` − 24 h, floored to a multiple of `bucketMs`; `until` default now; at most 1440
+ *   buckets; 400 `invalid_input` otherwise, 501 `activity_unavailable` for a store without it.
+ * - `GET /types` → `{ types: TypeJson[] }`: limits, pause, and counts of the caller's scope (a
+ *   scoped caller sees the types it has jobs of and the paused or limited ones).
+ * - `POST /types/:type/pause|resume` → `{ type: TypeJson }`; 403 unless `canManageTypes` allows
+ *   it (default: an unscoped `admin: true` caller only). `:type` percent-encoded.
+ * - `POST /schedules/:name/pause|resume` → `{ schedule: ScheduleJson }`; 404
+ *   `schedule_not_found` for a schedule the caller cannot see, 403 when `canActOnSchedule`
+ *   says no. `:name` percent-encoded.
+ * - `GET /jobs` and `GET /jobs/stats` take `tenantId=` to narrow inside the caller's scope.
+ *
+ * Every POST route passes the same action guard (origin, `Sec-Fetch-Site`, no form body).
+ *
  * - Routes are exact paths under `basePath`; anything else answers 404 `route_not_found`.
  *   Read routes take GET and HEAD, actions POST; OPTIONS answers 204 with `Allow`, any other
  *   method 405 with `Allow` (both before `authorize`).
@@ -44,7 +63,7 @@ function normaliseBasePath(basePath: string | undefined): string {
  *   offset, within years 0001–9999. Bad input answers 400 `invalid_input`.
  *
  * @throws {JobValidationError} for bad options (`tracker`, `authorize`, `maxPageSize`, `basePath`, `expose`,
- *   `maxExposedBytes`, `allowedOrigins`, `trustProxy`).
+ *   `maxExposedBytes`, `allowedOrigins`, `trustProxy`, `canManageTypes` or `canActOnSchedule` that is not a function).
  */
 export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   if (!options || typeof options !== 'object' || !options.tracker) {
@@ -68,7 +87,19 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
   const jobJson = (job: Job, caller: CallerScope): JobJson => toJobJson(job, caller, expose, maxExposedBytes);
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail] jobs handler failed:', error));
 
+  for (const hook of ['canManageTypes', 'canActOnSchedule'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new JobValidationError(hook, `must be a function (scope, action, ...) => boolean; got ${typeof options[hook]}.`);
+    }
+  }
   const checkActionRequest = createActionGuard(options);
+  const control = createControlRoutes({
+    tracker,
+    canManageTypes: options.canManageTypes,
+    canActOnSchedule: options.canActOnSchedule,
+    expose,
+    maxExposedBytes,
+  });
   const streams: StreamDeps = {
     tracker,
     read,
@@ -148,7 +179,7 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
     if (!methods.includes(request.method)) {
       throw new HttpError(405, 'method_not_allowed', `Use ${allow} for this route.`, { allow });
     }
-    const { caller, scope } = await authenticate(request, context, options.authorize);
+    const { caller, scope, admin } = await authenticate(request, context, options.authorize);
     const params = url.searchParams;
     switch (route.name) {
       case 'job': {
@@ -180,6 +211,25 @@ export function createJobsHandler(options: JobsHandlerOptions): JobsHandler {
       case 'stats': {
         const body: JobStatsResponse = await tracker.stats({ ...parseStatsQuery(params), scope });
         return conditional(request, body);
+      }
+      case 'activity': {
+        const body: ActivityJson = toActivityJson(await tracker.activity({ ...parseActivityQuery(params), scope }));
+        return conditional(request, body);
+      }
+      case 'types': {
+        if ([...params.keys()].length > 0) throw badRequest('GET /types takes no query parameters.');
+        return conditional(request, await control.types(scope));
+      }
+      case 'typeAction': {
+        if ([...params.keys()].length > 0) throw badRequest(`POST /types/:type/${route.action} takes no query parameters.`);
+        checkActionRequest(request);
+        return json(200, await control.actOnType(route.type, route.action, caller, scope, admin));
+      }
+      case 'scheduleAction': {
+        if ([...params.keys()].length > 0) throw badRequest(`POST /schedules/:name/${route.action} takes no query parameters.`);
+        // Before the lookup: a refused origin learns nothing, not even whether the schedule exists.
+        checkActionRequest(request);
+        return json(200, await control.actOnSchedule(route.scheduleName, route.action, caller, scope));
       }
       case 'jobStream': {
         checkJobId(route.id);
@@ -261,7 +311,7 @@ async function authenticate(
   request: Request,
   context: unknown,
   authorize: JobsHandlerOptions['authorize'],
-): Promise<{ caller: CallerScope; scope: JobScope }> {
+): Promise<{ caller: CallerScope; scope: JobScope; admin: boolean }> {
   const caller: unknown = await authorize(request, context);
   if (caller === null || caller === undefined) {
     throw new HttpError(401, 'unauthorized', 'Sign in to see jobs.');
@@ -290,7 +340,7 @@ async function authenticate(
       'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.',
     );
   }
-  return { caller: given, scope };
+  return { caller: given, scope, admin: admin === true };
 }
 
 const EXPOSE_FIELDS: readonly string[] = [...LARGE_JOB_FIELDS, 'errors'];
@@ -321,6 +371,10 @@ function checkJobId(id: string): void {
 function toHttpError(error: unknown): HttpError | null {
   if (HttpError.isInstance(error)) return error;
   if (JobNotFoundError.isInstance(error)) return notFound();
+  if (ScheduleNotFoundError.isInstance(error)) return scheduleNotFound();
+  if (JobtrailError.isInstance(error) && error.code === 'activity_unavailable') {
+    return new HttpError(501, 'activity_unavailable', 'This server cannot count job activity over time (its store has no activity read).');
+  }
   if (JobValidationError.isInstance(error)) return new HttpError(400, error.code, error.message);
   if (InvalidTransitionError.isInstance(error)) return new HttpError(409, error.code, error.message);
   if (JobConflictError.isInstance(error)) return new HttpError(409, error.code, error.message);

@@ -1,7 +1,8 @@
 import type { Job } from '../model/job.js';
 import type { Tracker } from '../tracker/tracker.js';
 import type { JobFilter } from '../tracker/query-filters.js';
-import type { JobAction, JobBulkAction } from './wire-types.js';
+import type { Schedule } from '../schedule/schedule.js';
+import type { JobAction, JobBulkAction, ScheduleAction, TypeAction } from './wire-types.js';
 
 /**
  * Who is calling, as `authorize` decides. `tenantId` and `ownerId` narrow every read and action
@@ -51,9 +52,32 @@ export interface JobsHandlerOptions {
   /**
    * The tracker to read from and act through (`createTracker()`). The handler passes `get`,
    * `list` and `active` a `read` (see `FieldReads`) derived from `expose` and `maxExposedBytes`;
-   * `GET /schedules` reads `listSchedules` (its store must keep schedules, else a 500).
+   * `GET /schedules` and the schedule actions need a store that keeps schedules, `GET /types`
+   * and the type actions one with flow control (else a 500); `GET /jobs/activity` one with
+   * `activity` (else 501 `activity_unavailable`).
    */
-  tracker: Pick<Tracker, 'get' | 'list' | 'active' | 'stats' | 'retry' | 'cancel' | 'runNow' | 'retryMany' | 'cancelMany' | 'listSchedules' | 'watch'>;
+  tracker: Pick<
+    Tracker,
+    | 'get'
+    | 'list'
+    | 'active'
+    | 'stats'
+    | 'activity'
+    | 'retry'
+    | 'cancel'
+    | 'runNow'
+    | 'retryMany'
+    | 'cancelMany'
+    | 'listSchedules'
+    | 'getSchedule'
+    | 'pauseSchedule'
+    | 'resumeSchedule'
+    | 'listTypes'
+    | 'getType'
+    | 'pauseType'
+    | 'resumeType'
+    | 'watch'
+  >;
   /**
    * The caller's scope, or null to answer 401. Runs for every request to a known route.
    * `context` is what the host passed as the handler's second argument: `{ req, res }` under
@@ -84,10 +108,22 @@ export interface JobsHandlerOptions {
    * `canActOnMany: (scope) => scope.admin === true`.
    */
   canActOnMany?: (scope: CallerScope, action: JobBulkAction, filter: JobFilter) => boolean | Promise<boolean>;
+  /**
+   * May this caller pause / resume job type `type` (`POST /types/:type/pause|resume`)? `false`
+   * answers 403 `forbidden`. A pause stops every worker of every tenant claiming the type, so by
+   * default only a caller with `admin: true` and neither `tenantId` nor `ownerId` may.
+   */
+  canManageTypes?: (scope: CallerScope, action: TypeAction, type: string) => boolean | Promise<boolean>;
+  /**
+   * May this caller pause / resume this schedule (`POST /schedules/:name/pause|resume`)? Asked
+   * only for a schedule the caller can see (others answer 404); `false` answers 403 `forbidden`.
+   * Default: whoever can see a schedule may pause and resume it.
+   */
+  canActOnSchedule?: (scope: CallerScope, action: ScheduleAction, schedule: Schedule) => boolean | Promise<boolean>;
   /** Largest `limit` a list request may ask for (400 above it). Default 100. */
   maxPageSize?: number;
   /**
-   * Accept retry/cancel from any origin: no `Origin` / `Sec-Fetch-Site` check at all, e.g. when
+   * Accept actions (retry, cancel, run-now, bulk, type and schedule pause/resume) from any origin: no `Origin` / `Sec-Fetch-Site` check at all, e.g. when
    * you authenticate with a header, not a cookie. Default false: an action whose `Origin` is not
    * the API's own (nor in `allowedOrigins`; `Origin: null` included) or that says
    * `Sec-Fetch-Site: cross-site` answers 403. Form and `text/plain` bodies answer 415 either way.

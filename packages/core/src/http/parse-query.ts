@@ -1,6 +1,8 @@
 import { JOB_STATUSES, isJobStatus, type JobStatus } from '../model/job-status.js';
 import { MAX_JOB_TYPE_LENGTH, splitTypeList } from '../model/job-type.js';
 import type { JobFilter } from '../tracker/query-filters.js';
+import type { ActivityOptions } from '../tracker/job-activity.js';
+import { MIN_ACTIVITY_BUCKET_MS } from '../store/store-input.js';
 import { assertStorableDate } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
 import { JobValidationError } from '../errors/jobtrail-error.js';
@@ -112,6 +114,17 @@ function metadataFilter(params: URLSearchParams): MetadataFilter | undefined {
   return checkMetadataFilter(value);
 }
 
+/**
+ * `?tenantId=t`: narrows inside the caller's scope (the tracker folds the scope in, so for a
+ * caller of another tenant it matches nothing; it never widens).
+ */
+function tenantFilter(params: URLSearchParams, filter: JobFilter): void {
+  const tenantId = single(params, 'tenantId');
+  if (tenantId === undefined) return;
+  if (tenantId === '') throw badRequest('tenantId: give a tenant id.');
+  filter.tenantId = tenantId;
+}
+
 /** The filters shared by the list and stats routes. */
 function baseFilter(params: URLSearchParams): JobFilter {
   const filter: JobFilter = {};
@@ -143,8 +156,9 @@ export interface ListQuery {
 }
 
 export function parseListQuery(params: URLSearchParams, defaultLimit: number, maxPageSize: number): ListQuery {
-  checkKnown(params, ['status', 'type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit', 'order']);
+  checkKnown(params, ['status', 'type', 'tenantId', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore', 'cursor', 'limit', 'order']);
   const filter = baseFilter(params);
+  tenantFilter(params, filter);
   const status = statuses(params);
   if (status) filter.status = status;
   const query: ListQuery = { filter, limit: integer(params, 'limit', 1, maxPageSize) ?? defaultLimit };
@@ -189,9 +203,33 @@ export function parseStreamQuery(params: URLSearchParams): JobFilter {
   return filter;
 }
 
+const STATS_PARAMS = ['type', 'tenantId', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore'];
+
 export function parseStatsQuery(params: URLSearchParams): JobFilter {
-  checkKnown(params, ['type', 'group', 'key', 'scheduleName', 'errorCode', 'metadata', 'parentId', 'createdAfter', 'createdBefore']);
-  return baseFilter(params);
+  checkKnown(params, STATS_PARAMS);
+  const filter = baseFilter(params);
+  tenantFilter(params, filter);
+  return filter;
+}
+
+/** Widest `bucketMs` of `GET /jobs/activity`: a year. */
+export const MAX_ACTIVITY_BUCKET_MS = 366 * 86_400_000;
+
+/**
+ * `GET /jobs/activity?since=&until=&bucketMs=` plus the stats filters. Dates as for
+ * `createdAfter`; `bucketMs` an integer from 1000 to {@link MAX_ACTIVITY_BUCKET_MS}. The range
+ * itself (since before until, at most 1440 buckets) is the tracker's to check.
+ */
+export function parseActivityQuery(params: URLSearchParams): ActivityOptions {
+  checkKnown(params, ['since', 'until', 'bucketMs', ...STATS_PARAMS]);
+  const query: ActivityOptions = parseStatsQuery(new URLSearchParams([...params].filter(([key]) => STATS_PARAMS.includes(key))));
+  const since = date(params, 'since');
+  if (since) query.since = since;
+  const until = date(params, 'until');
+  if (until) query.until = until;
+  const bucketMs = integer(params, 'bucketMs', MIN_ACTIVITY_BUCKET_MS, MAX_ACTIVITY_BUCKET_MS);
+  if (bucketMs !== undefined) query.bucketMs = bucketMs;
+  return query;
 }
 
 export interface ScheduleListQuery {

@@ -202,3 +202,67 @@ export interface BulkActionResponse {
   matched: number;
   changed: number;
 }
+
+/** What `POST /types/:type/<action>` and `POST /schedules/:name/<action>` do. */
+export type TypeAction = 'pause' | 'resume';
+export type ScheduleAction = 'pause' | 'resume';
+
+/** One bucket of `GET /jobs/activity`: `[start, start + bucketMs)`. */
+export interface ActivityBucketJson {
+  /** ISO instant: the activity's `since` + k·`bucketMs`. */
+  start: string;
+  /** Jobs whose latest `startedAt` falls in the bucket. */
+  started: number;
+  /** Jobs now `completed` whose `finishedAt` falls in the bucket. */
+  completed: number;
+  /** Jobs now `failed` whose `finishedAt` falls in the bucket. */
+  failed: number;
+  /** Average wait from due (`runAt`) to start of the jobs started in the bucket, in whole ms; null when none. */
+  waitMsAvg: number | null;
+  /** Longest such wait (ms); null when none started. */
+  waitMsMax: number | null;
+}
+
+/** `GET /jobs/activity`: contiguous buckets, oldest first, empty ones as zeros. */
+export interface ActivityJson {
+  /** Bucket width in ms. */
+  bucketMs: number;
+  /** ISO instant: the range's start, floored to a multiple of `bucketMs` since the epoch (the first bucket's start). */
+  since: string;
+  /** ISO instant: the range's end (exclusive). */
+  until: string;
+  buckets: ActivityBucketJson[];
+}
+
+/** A job type on the wire (`GET /types`, `POST /types/:type/pause|resume`). */
+export interface TypeJson {
+  type: string;
+  /** The limits every worker's claim honours; null: none. Global, the same for every caller. */
+  limits: {
+    maxRunning: number | null;
+    maxRunningPerGroup: number | null;
+    /** `limit` starts per `intervalMs` ms (per job group when `perGroup`). */
+    rateLimit: { limit: number; intervalMs: number; perGroup: boolean } | null;
+  };
+  /** Paused: no worker claims its jobs (global). */
+  paused: boolean;
+  /** Its jobs by status, in the caller's scope only. */
+  counts: StatusCountsJson;
+  /** ISO instant its limits or pause last changed, or null. */
+  updatedAt: string | null;
+}
+
+/** `GET /types`: by type name. */
+export interface TypeListResponse {
+  types: TypeJson[];
+}
+
+/** `POST /types/:type/pause` and `/resume`. */
+export interface TypeResponse {
+  type: TypeJson;
+}
+
+/** `POST /schedules/:name/pause` and `/resume`. */
+export interface ScheduleResponse {
+  schedule: ScheduleJson;
+}

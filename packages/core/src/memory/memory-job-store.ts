@@ -2,6 +2,8 @@ import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
 import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type {
+  ActivityBucket,
+  ActivityQuery,
   ClaimRequest,
   Expectation,
   InsertManyResult,
@@ -380,6 +382,44 @@ export class MemoryJobStore implements JobStore {
       for (const name of Object.keys(metrics)) addOwn(sums, name, metrics[name]!);
     }
     return sums;
+  }
+
+  async activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    const test = compileFilter(query.filter);
+    const since = query.since.getTime();
+    const until = query.until.getTime();
+    const { bucketMs } = query;
+    const buckets = new Map<number, ActivityBucket & { waitSum: number }>();
+    const bucketAt = (time: number): (ActivityBucket & { waitSum: number }) | undefined => {
+      if (time < since || time >= until) return undefined;
+      const start = since + Math.floor((time - since) / bucketMs) * bucketMs;
+      let bucket = buckets.get(start);
+      if (bucket === undefined) {
+        bucket = { start: new Date(start), started: 0, completed: 0, failed: 0, waitMsAvg: null, waitMsMax: null, waitSum: 0 };
+        buckets.set(start, bucket);
+      }
+      return bucket;
+    };
+    for (const id of this.candidateIds(query.filter)) {
+      const row = this.jobs.get(id)!;
+      if (!test(row)) continue;
+      if (row.startedAt !== null) {
+        const bucket = bucketAt(row.startedAt);
+        if (bucket !== undefined) {
+          const wait = Math.max(0, row.startedAt - row.runAt);
+          bucket.started++;
+          bucket.waitSum += wait;
+          bucket.waitMsMax = Math.max(bucket.waitMsMax ?? 0, wait);
+        }
+      }
+      if (row.finishedAt !== null && (row.status === 'completed' || row.status === 'failed')) {
+        const bucket = bucketAt(row.finishedAt);
+        if (bucket !== undefined) bucket[row.status]++;
+      }
+    }
+    return [...buckets.values()]
+      .sort((a, b) => a.start.getTime() - b.start.getTime())
+      .map(({ waitSum, ...bucket }) => ({ ...bucket, waitMsAvg: bucket.started === 0 ? null : waitSum / bucket.started }));
   }
 
   async prune(request: PruneRequest): Promise<number> {

@@ -5,6 +5,7 @@ import { isUuid } from '../util/uuid-v7.js';
 import type { JobStore, StoreWakeEvent } from './job-store.js';
 import type { JobChangeListener } from './change-feed.js';
 import {
+  checkActivity,
   checkClaim,
   checkFilter,
   checkFindExpired,
@@ -60,6 +61,7 @@ const DELETE_SCHEDULE: ArgumentNames = [['name', ''], ['expectedVersion', '']];
 const SCHEDULE_UPDATE: ArgumentNames = [['name', ''], ['expectedVersion', ''], ['patch', '']];
 const CONTROL_TYPE: ArgumentNames = [['type', '']];
 const PUT_CONTROL: ArgumentNames = [['control', ''], ['expectedVersion', '']];
+const ACTIVITY: ArgumentNames = [['query', '']];
 const COUNT_STARTS: ArgumentNames = [['type', ''], ['since', ''], ['group', '']];
 /**
  * Each store's one wrapper: trackers sharing a store share it too, and with it whatever core keys
@@ -86,7 +88,7 @@ const wrappers = new WeakMap<object, JobStore>();
  *   to `invalid_input`, a lost connection to `StoreError`) runs first and passes through as it is.
  *
  * The store itself keeps only what its database adds (integer widths, index sizes, query-language
- * quirks). The wrapper has exactly the store's optional members (`limits`, `serverTime`,
+ * quirks). The wrapper has exactly the store's optional members (`limits`, `serverTime`, `activity`,
  * `subscribe`, `subscribeChanges`) and nothing else of it. Wrapping a wrapped store answers it unchanged (a tracker
  * given a guarded store does not check twice), whichever copy of core made the guard (the
  * `Symbol.for('jobtrail.guardedStore')` brand), and wrapping the same store twice answers the same
@@ -143,6 +145,7 @@ export function guardStore(store: JobStore): JobStore {
     listTypeControls: failed('listTypeControls'),
     putTypeControl: failed('putTypeControl'),
     countStarts: failed('countStarts'),
+    activity: failed('activity'),
   } as const;
   /**
    * Calls `method` of the store with up to five arguments (passed one by one: no arguments array)
@@ -299,6 +302,10 @@ export function guardStore(store: JobStore): JobStore {
       refused(checkTypeControl, PUT_CONTROL, control, expectedVersion) ?? forward('putTypeControl', flow.putTypeControl, control, expectedVersion);
     guard.countStarts = (type, since, group) =>
       refused(checkCountStarts, COUNT_STARTS, type, since, group) ?? forward('countStarts', flow.countStarts, type, since, group);
+  }
+  if (typeof store.activity === 'function') {
+    const activity = store.activity;
+    guard.activity = (query) => refused(checkActivity, ACTIVITY, query) ?? forward('activity', activity, query);
   }
   if (typeof store.serverTime === 'function') {
     guard.serverTime = () => refused(checkNothing, NONE) ?? forward('serverTime', store.serverTime!);

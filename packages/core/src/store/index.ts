@@ -21,8 +21,10 @@ export type {
   ReadOptions,
   InsertManyResult,
   QueryOrder,
+  ActivityQuery,
+  ActivityBucket,
 } from './job-store.js';
-export { MAX_INSERT_MANY } from './store-input.js';
+export { MAX_INSERT_MANY, MAX_ACTIVITY_BUCKETS, MIN_ACTIVITY_BUCKET_MS } from './store-input.js';
 export type { MetadataFilter, MetadataValue } from './metadata-filter.js';
 export type { JobChange, JobChangeEvent, JobChangeListener } from './change-feed.js';
 export type {

@@ -117,6 +117,17 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
   prune(request: PruneRequest): Promise<number>;
 
   /**
+   * Optional: what happened over time, in buckets of `query.bucketMs` ms starting at
+   * `query.since` (bucket `k` is `[since + k·bucketMs, since + (k+1)·bucketMs)`), up to `until`
+   * (exclusive), over the jobs `query.filter` matches. Per bucket: `completed` / `failed`, the
+   * jobs of that status whose `finishedAt` falls in it; `started`, the jobs whose (latest)
+   * `startedAt` falls in it, and over those the wait `max(0, startedAt - runAt)` in ms (average
+   * and maximum; null when none started). Only buckets with at least one count need be answered,
+   * in any order. `tracker.activity()` answers `activity_unavailable` for a store without it.
+   */
+  activity?(query: ActivityQuery): Promise<ActivityBucket[]>;
+
+  /**
    * Optional: true once `close()` has been called. `guardStore` (which every tracker puts around
    * its store) then refuses every call with `StoreError`, so a store need not check it in each
    * operation. A store without it is never refused as closed.
@@ -338,6 +349,31 @@ export interface StoreQueryResult {
   jobs: Job[];
   /** The id to pass as `cursor` for the next page, or null when this was the last. */
   nextCursor: string | null;
+}
+
+/** `JobStore.activity`'s question. The guard checks it (`invalid_input` otherwise). */
+export interface ActivityQuery {
+  /** The jobs counted (scope folded in as `tenantId` / `ownerId`, like every other read). */
+  filter: StoreFilter;
+  /** Start of the first bucket (inclusive). */
+  since: Date;
+  /** End of the range (exclusive); later than `since`. */
+  until: Date;
+  /** Bucket width in ms: an integer of at least 1000. */
+  bucketMs: number;
+}
+
+/** One bucket of `JobStore.activity`. */
+export interface ActivityBucket {
+  /** `since + k·bucketMs`. */
+  start: Date;
+  started: number;
+  completed: number;
+  failed: number;
+  /** Average of `max(0, startedAt - runAt)` over the jobs started in the bucket (ms), or null. */
+  waitMsAvg: number | null;
+  /** Largest such wait (ms), or null when none started. */
+  waitMsMax: number | null;
 }
 
 export interface StatusCount {

@@ -3,7 +3,7 @@ import type { Job, JobError, JobLease } from '../model/job.js';
 import { isJobStatus, isTerminal } from '../model/job-status.js';
 import { assertStorableDate, show } from '../tracker/validate-input.js';
 import { isUuid } from '../util/uuid-v7.js';
-import type { ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, StoreFilter, StoreQuery } from './job-store.js';
+import type { ActivityQuery, ClaimRequest, Expectation, JobPatch, ProgressPatch, PruneRequest, StoreFilter, StoreQuery } from './job-store.js';
 import { checkMetadataFilter } from './metadata-filter-check.js';
 import { refusePartialJob } from './store-refusals.js';
 import { toReadPlan } from './field-reads.js';
@@ -386,6 +386,32 @@ export function checkQuery(query: StoreQuery): void {
   if (query.read !== undefined) toReadPlan(query.read);
   if (query.order !== undefined && query.order !== 'newest' && query.order !== 'oldest') {
     throw new JobValidationError('order', `must be 'newest' or 'oldest'; got ${show(query.order)}.`);
+  }
+}
+
+/** Most buckets `tracker.activity()` accepts for the range asked for (a day of minutes). */
+export const MAX_ACTIVITY_BUCKETS = 1440;
+/** Narrowest activity bucket, in ms. */
+export const MIN_ACTIVITY_BUCKET_MS = 1000;
+
+/**
+ * An activity read: a filter, storable `since` before `until`, and a whole `bucketMs` of at least
+ * {@link MIN_ACTIVITY_BUCKET_MS} giving at most {@link MAX_ACTIVITY_BUCKETS} + 1 buckets.
+ */
+export function checkActivity(query: ActivityQuery): void {
+  requireObject('query', query);
+  checkFilter(query.filter);
+  assertStorableDate(query.since, 'since');
+  assertStorableDate(query.until, 'until');
+  const bucketMs = query.bucketMs;
+  if (typeof bucketMs !== 'number' || !Number.isSafeInteger(bucketMs) || bucketMs < MIN_ACTIVITY_BUCKET_MS) {
+    throw new JobValidationError('bucketMs', `must be an integer of at least ${MIN_ACTIVITY_BUCKET_MS} (ms); got ${show(bucketMs)}.`);
+  }
+  const span = query.until.getTime() - query.since.getTime();
+  if (span <= 0) throw new JobValidationError('until', 'must be later than since.');
+  // One more than the tracker allows: it floors `since` to a bucket boundary, which may add one.
+  if (Math.ceil(span / bucketMs) > MAX_ACTIVITY_BUCKETS + 1) {
+    throw new JobValidationError('bucketMs', `gives more than ${MAX_ACTIVITY_BUCKETS + 1} buckets from since to until; widen the buckets or narrow the range.`);
   }
 }
 

@@ -19,6 +19,7 @@ export { flowControlSuite, makeTypeControl } from './flow-control-suite.js';
 export { enqueueManySuite } from './enqueue-many-suite.js';
 export { bulkActionsSuite } from './bulk-actions-suite.js';
 export { changeFeedSuite } from './change-feed-suite.js';
+export { activitySuite } from './activity-suite.js';
 export { startJobsServer, callerHeaders, CALLER_HEADERS } from './http-harness.js';
 export type { JobsServer, JobsServerOptions, HttpAnswer } from './http-harness.js';
 export { isJobtrailError, expectJobtrailError, queryAll } from './store-contract-options.js';

@@ -19,6 +19,7 @@ import { enqueueManySuite } from './enqueue-many-suite.js';
 import { bulkActionsSuite } from './bulk-actions-suite.js';
 import { serverTimeSuite } from './server-time-suite.js';
 import { changeFeedSuite } from './change-feed-suite.js';
+import { activitySuite } from './activity-suite.js';
 import type { StoreContractOptions } from './store-contract-options.js';
 
 /**
@@ -53,5 +54,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     enqueueManySuite(options);
     bulkActionsSuite(options);
     changeFeedSuite(options);
+    activitySuite(options);
   });
 }

@@ -14,6 +14,7 @@ import { trackInline, type TrackOptions } from './inline-tracking.js';
 import type { JobContext } from './job-context.js';
 import { actOnMatches, type BulkActionResult } from './bulk-actions.js';
 import { JobCreation, type EnqueueManyItem, type EnqueueManyOptions, type EnqueueManyResult } from './job-creation.js';
+import { readActivity, type ActivityOptions, type JobActivity } from './job-activity.js';
 import { JobQueries, type ActiveOptions, type JobPage, type JobRollup, type JobStats, type PruneOptions } from './job-queries.js';
 import { JobWatches, type WatchOptions } from './job-watches.js';
 import { relayAllProcesses, type AllProcessesOptions } from './cross-process-events.js';
@@ -31,7 +32,7 @@ import { ScheduleCommands, type ScheduleScope } from '../schedule/schedule-comma
 import { ScheduleFiring, type FireDueOptions, type FiringPass } from '../schedule/schedule-firing.js';
 import type { ListSchedulesOptions, Schedule, SchedulePage } from '../schedule/schedule.js';
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
-import { TypeCommands, type JobTypeInfo } from '../flow/type-commands.js';
+import { TypeCommands, type JobTypeInfo, type TypeReadOptions } from '../flow/type-commands.js';
 import type { CheckedTypeLimits, TypeLimits } from '../flow/type-limits.js';
 import { keepsFlowControl } from '../store/guarded-store.js';
 
@@ -409,6 +410,26 @@ export class Tracker {
     return this.queries.stats(filter);
   }
 
+  /**
+   * What happened over time: per bucket of `bucketMs` ms (default 1 h) from `since` (default
+   * `until` − 24 h, floored to a multiple of `bucketMs` since the epoch) to `until` (default now,
+   * exclusive), the jobs `started` (by their latest `startedAt`), `completed` and `failed` (by
+   * `finishedAt`), and the wait from due to start of those started (`waitMsAvg`, `waitMsMax`,
+   * in whole ms; null when none started). Every bucket is answered, empty ones as zeros. The
+   * filter (scope included) narrows the jobs counted, as for `stats`.
+   *
+   * @example
+   * const { buckets } = await tracker.activity({ bucketMs: 60_000, since: new Date(Date.now() - 3_600_000), type: 'email.send' });
+   *
+   * @throws {JobValidationError} (`invalid_input`) for a `since` / `until` that is not a Date,
+   *   `since` not before `until`, `bucketMs` not an integer of at least 1000, more than 1440
+   *   buckets, or a bad filter.
+   * @throws {JobtrailError} (`activity_unavailable`) when the store has no `activity`.
+   */
+  activity(options?: ActivityOptions): Promise<JobActivity> {
+    return readActivity(this.store, this.clockSync.clock, options);
+  }
+
   /** A parent's children: counts by status and summed metrics. */
   rollup(parentId: string, scope?: JobScope): Promise<JobRollup> {
     return this.queries.rollup(parentId, scope);
@@ -541,14 +562,21 @@ export class Tracker {
     return this.typeCommands.resume(type);
   }
 
-  /** One job type's limits, pause and counts (a type never seen answers no limits and zero counts). */
-  getType(type: string): Promise<JobTypeInfo> {
-    return this.typeCommands.get(type);
+  /**
+   * One job type's limits, pause and counts (a type never seen answers no limits and zero
+   * counts). With `options.scope`, the counts are that scope's jobs only.
+   */
+  getType(type: string, options?: TypeReadOptions): Promise<JobTypeInfo> {
+    return this.typeCommands.get(type, options?.scope);
   }
 
-  /** Every job type with limits, a pause or jobs in the store, by name: limits, paused, counts. */
-  listTypes(): Promise<JobTypeInfo[]> {
-    return this.typeCommands.list();
+  /**
+   * Every job type with limits, a pause or jobs in the store, by name: limits, paused, counts.
+   * With `options.scope`: the types that scope has jobs of, counted in the scope, plus the types
+   * paused or limited (their counts in the scope too) — never another scope's types or counts.
+   */
+  listTypes(options?: TypeReadOptions): Promise<JobTypeInfo[]> {
+    return this.typeCommands.list(options?.scope);
   }
 
   // ---- inline tracking -------------------------------------------------------------------------

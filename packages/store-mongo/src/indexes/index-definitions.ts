@@ -45,6 +45,12 @@ export const JOB_INDEXES: readonly IndexDescription[] = [
     key: { status: 1, finishedAt: 1, _id: 1 },
   },
   {
+    // activity: jobs started in a time range (their finishes use jobtrail_prune). Jobs never
+    // started hold startedAt null and share one key.
+    name: 'jobtrail_started',
+    key: { startedAt: 1 },
+  },
+  {
     // query by type(s), newest first.
     name: 'jobtrail_type_recent',
     key: { type: 1, _id: -1 },

@@ -315,8 +315,44 @@ const v7ChangeFeed: MigrationStep = {
   down: dropChangeTriggersSql,
 };
 
+/**
+ * Version 8: `activity` counts the jobs started in a time range: an index on `started_at`
+ * (partial: jobs never started cost nothing). Its completions and failures use the prune index
+ * (`status, finished_at`). Built like version 6: on a large table, create it by hand first with
+ * `CREATE INDEX CONCURRENTLY` (same name and definition) and the step keeps it; an invalid one is
+ * dropped and built again.
+ */
+const v8IndexStartedAt: MigrationStep = {
+  version: 8,
+  name: 'index-started-at',
+  timestamp: 1767225600008,
+  up: (n) => {
+    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const index = `${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.started)}`;
+    return [
+      `DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+                   WHERE s.nspname = ${literal(n.schema)} AND c.relname = ${literal(n.index.started)} AND NOT i.indisvalid) THEN
+          EXECUTE ${literal(`DROP INDEX ${index}`)};
+        END IF;
+      END $$`,
+      `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(n.index.started)} ON ${n.qualified} (started_at) WHERE started_at IS NOT NULL`,
+    ];
+  },
+  down: (n) => [`DROP INDEX IF EXISTS ${quoteIdentifier(n.schema)}.${quoteIdentifier(n.index.started)}`],
+};
+
 /** Every step, oldest first. Append new steps; never edit or reorder released ones. */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [v1CreateJobs, v2AddHistory, v3ScopeDedupeKeys, v4AddSchedules, v5AddFlowControl, v6IndexMetadata, v7ChangeFeed];
+export const MIGRATION_STEPS: readonly MigrationStep[] = [
+  v1CreateJobs,
+  v2AddHistory,
+  v3ScopeDedupeKeys,
+  v4AddSchedules,
+  v5AddFlowControl,
+  v6IndexMetadata,
+  v7ChangeFeed,
+  v8IndexStartedAt,
+];
 
 /**
  * The bookkeeping table both `store.migrate()` and the TypeORM migrations record steps in. The

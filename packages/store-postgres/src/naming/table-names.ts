@@ -43,6 +43,8 @@ export interface TableNames {
     readonly groupClaim: string;
     /** GIN (jsonb_path_ops) on non-empty metadata: the `metadata` list filter. */
     readonly metadata: string;
+    /** Started jobs by `started_at` (migration 8): the starts of `activity`. */
+    readonly started: string;
   };
   readonly constraint: {
     readonly primaryKey: string;
@@ -185,6 +187,7 @@ export function resolveTableNames(schema: string | undefined, tableName: string 
       running: `${table}_running_idx`,
       groupClaim: `${table}_group_claim_idx`,
       metadata: `${table}_metadata_idx`,
+      started: `${table}_started_idx`,
     },
     constraint: {
       primaryKey: `${table}_pkey`,

@@ -2,6 +2,8 @@ import { JobValidationError, StoreError, isTerminal, type Job, type JobStatus } 
 import {
   checkReadOptions,
   metricOverflowError,
+  type ActivityBucket,
+  type ActivityQuery,
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
@@ -74,6 +76,7 @@ import {
   type ScheduleListShape,
 } from '../sql/schedules.js';
 import { buildCount, buildQuery, buildSumMetrics } from '../sql/query.js';
+import { buildActivity, type ActivityRow } from '../sql/activity.js';
 import { serverTimeStatement } from '../sql/server-time.js';
 import { keyHolderStatement, transitionStatement } from '../sql/transition.js';
 import {
@@ -508,6 +511,28 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const sums: Record<string, number> = {};
     for (const row of rows as Array<{ name: string; total: number | string }>) sums[row.name] = Number(row.total);
     return sums;
+  }
+
+  /** See `JobStore.activity`: one statement, buckets numbered from `since`. */
+  async activity(query: ActivityQuery): Promise<ActivityBucket[]> {
+    const built = buildActivity(this.names, query);
+    const { rows } = await this.run(this.pool, built.statement, built.params);
+    const since = query.since.getTime();
+    const buckets = new Map<number, ActivityBucket>();
+    for (const row of rows as ActivityRow[]) {
+      const index = Number(row.bucket);
+      let bucket = buckets.get(index);
+      if (bucket === undefined) {
+        bucket = { start: new Date(since + index * query.bucketMs), started: 0, completed: 0, failed: 0, waitMsAvg: null, waitMsMax: null };
+        buckets.set(index, bucket);
+      }
+      bucket[row.kind] = Number(row.n);
+      if (row.kind === 'started') {
+        bucket.waitMsAvg = row.wait_avg === null ? null : Number(row.wait_avg);
+        bucket.waitMsMax = row.wait_max === null ? null : Number(row.wait_max);
+      }
+    }
+    return [...buckets.values()];
   }
 
   /**
