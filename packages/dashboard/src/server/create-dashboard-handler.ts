@@ -41,7 +41,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     ...jobsOptions,
     basePath: `${basePath}/api`,
     ...(readOnly
-      ? { canAct: () => false, canActOnMany: () => false }
+      ? { canAct: () => false, canActOnMany: () => false, canManageTypes: () => false, canActOnSchedule: () => false }
       : { canActOnMany: options.canActOnMany ?? (() => true) }),
   });
   const headers = pageSecurityHeaders(contentSecurityPolicy(frameAncestors), frameAncestors.length > 0);
