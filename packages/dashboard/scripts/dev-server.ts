@@ -139,7 +139,7 @@ async function stubRoute(request: IncomingMessage, response: ServerResponse, pat
   const typeAction = /^\/types\/([^/]+)\/(pause|resume)$/.exec(path);
   if (request.method === 'POST' && typeAction) {
     const type = decodeURIComponent(typeAction[1]!);
-    if (READ_ONLY) return forbidden(response), true;
+    if (READ_ONLY) return forbidden(response);
     const info = typeAction[2] === 'pause' ? await tracker.pauseType(type) : await tracker.resumeType(type);
     sendJson(response, 200, { type: typeJson(info) });
     return true;
@@ -147,7 +147,7 @@ async function stubRoute(request: IncomingMessage, response: ServerResponse, pat
   const scheduleAction = /^\/schedules\/([^/]+)\/(pause|resume)$/.exec(path);
   if (request.method === 'POST' && scheduleAction) {
     const name = decodeURIComponent(scheduleAction[1]!);
-    if (READ_ONLY) return forbidden(response), true;
+    if (READ_ONLY) return forbidden(response);
     if (!(await tracker.getSchedule(name))) {
       sendJson(response, 404, { error: { code: 'not_found', message: `No schedule named ${name}.` } });
       return true;
@@ -159,8 +159,9 @@ async function stubRoute(request: IncomingMessage, response: ServerResponse, pat
   return false;
 }
 
-function forbidden(response: ServerResponse): void {
+function forbidden(response: ServerResponse): true {
   sendJson(response, 403, { error: { code: 'forbidden', message: 'This dashboard is read-only.' } });
+  return true;
 }
 
 function typeJson(info: JobTypeInfo) {

@@ -14,9 +14,14 @@ export function formatDuration(ms: number): string {
   const value = Math.max(0, ms);
   if (value < 1_000) return `${Math.round(value)} ms`;
   if (value < 60_000) return `${(value / 1_000).toFixed(1)} s`;
-  if (value < 3_600_000) return `${Math.floor(value / 60_000)} min ${Math.round((value % 60_000) / 1_000)} s`;
-  if (value < 86_400_000) return `${Math.floor(value / 3_600_000)} h ${Math.round((value % 3_600_000) / 60_000)} min`;
-  return `${Math.floor(value / 86_400_000)} d ${Math.round((value % 86_400_000) / 3_600_000)} h`;
+  if (value < 3_600_000) return pair(Math.floor(value / 60_000), 'min', Math.round((value % 60_000) / 1_000), 's');
+  if (value < 86_400_000) return pair(Math.floor(value / 3_600_000), 'h', Math.round((value % 3_600_000) / 60_000), 'min');
+  return pair(Math.floor(value / 86_400_000), 'd', Math.round((value % 86_400_000) / 3_600_000), 'h');
+}
+
+/** "4 min 5 s", or "1 min" when the smaller unit is zero. */
+function pair(major: number, majorUnit: string, minor: number, minorUnit: string): string {
+  return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
 }
 
 /** "every 30 s", "every 2 h": an interval schedule's period. */

@@ -147,7 +147,8 @@ function JobActionsBar({ job }: { job: JobJson }) {
 
 function Facts({ job }: { job: JobJson }) {
   const now = useNow();
-  const took = job.startedAt ? (job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.startedAt) : null;
+  const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === 'running' ? now : null;
+  const took = job.startedAt && ended !== null ? ended - Date.parse(job.startedAt) : null;
   return (
     <dl className="facts">
       <Fact label="Attempt">
@@ -158,18 +159,24 @@ function Facts({ job }: { job: JobJson }) {
       <Fact label="Created">
         <RelativeTime iso={job.createdAt} />
       </Fact>
-      <Fact label="Due">
-        <RelativeTime iso={job.runAt} />
-      </Fact>
+      {job.status === 'queued' || job.status === 'retrying' ? (
+        <Fact label="Due">
+          <RelativeTime iso={job.runAt} />
+        </Fact>
+      ) : null}
       <Fact label="Started">
         <RelativeTime iso={job.startedAt} />
       </Fact>
-      <Fact label="Finished">
-        <RelativeTime iso={job.finishedAt} />
-      </Fact>
-      <Fact label={job.finishedAt ? 'Took' : 'Running for'}>
-        <span className="num">{took === null ? '—' : formatDuration(took)}</span>
-      </Fact>
+      {job.finishedAt ? (
+        <Fact label="Finished">
+          <RelativeTime iso={job.finishedAt} />
+        </Fact>
+      ) : null}
+      {took !== null ? (
+        <Fact label={job.finishedAt ? 'Took' : 'Running for'}>
+          <span className="num">{formatDuration(took)}</span>
+        </Fact>
+      ) : null}
       <Fact label="Updated">
         <RelativeTime iso={job.updatedAt} />
       </Fact>
@@ -177,25 +184,37 @@ function Facts({ job }: { job: JobJson }) {
         <span className="num">{job.priority}</span>
       </Fact>
       <Fact label="Tenant">{job.tenantId ?? '—'}</Fact>
-      <Fact label="Owner">{job.ownerId ?? '—'}</Fact>
-      <Fact label="Group">{job.group ? <a href={jobsHref({ group: job.group })}>{job.group}</a> : '—'}</Fact>
-      <Fact label="Key">{job.key ? <span className="mono">{job.key}</span> : '—'}</Fact>
-      <Fact label="Parent">{job.parentId ? <a href={jobHref(job.parentId)} className="mono">{shortId(job.parentId)}</a> : '—'}</Fact>
-      <Fact label="Schedule">
-        {job.scheduleName ? (
-          <>
-            <a href={jobsHref({ scheduleName: job.scheduleName })}>{job.scheduleName}</a>
-            {job.scheduledFor ? (
-              <span className="muted">
-                {' '}
-                · tick <RelativeTime iso={job.scheduledFor} />
-              </span>
-            ) : null}
-          </>
-        ) : (
-          '—'
-        )}
-      </Fact>
+      {job.ownerId ? <Fact label="Owner">{job.ownerId}</Fact> : null}
+      {job.group ? (
+        <Fact label="Group">
+          <a href={jobsHref({ group: job.group })}>{job.group}</a>
+        </Fact>
+      ) : null}
+      {job.key ? (
+        <Fact label="Key">
+          <a href={jobsHref({ key: job.key })} className="mono">
+            {job.key}
+          </a>
+        </Fact>
+      ) : null}
+      {job.parentId ? (
+        <Fact label="Parent">
+          <a href={jobHref(job.parentId)} className="mono">
+            {shortId(job.parentId)}
+          </a>
+        </Fact>
+      ) : null}
+      {job.scheduleName ? (
+        <Fact label="Schedule">
+          <a href={jobsHref({ scheduleName: job.scheduleName })}>{job.scheduleName}</a>
+          {job.scheduledFor ? (
+            <span className="muted">
+              {' '}
+              · tick <RelativeTime iso={job.scheduledFor} />
+            </span>
+          ) : null}
+        </Fact>
+      ) : null}
       {job.trace ? (
         <Fact label="Trace">
           <span className="mono break">{job.trace}</span>
@@ -326,6 +345,8 @@ function JsonField({ job, field, label }: { job: JobJson; field: 'payload' | 're
     body =
       field === 'result' && value === null ? (
         <p className="muted">{job.status === 'completed' ? 'No result (null).' : 'No result yet.'}</p>
+      ) : field === 'metadata' && value !== null && typeof value === 'object' && Object.keys(value).length === 0 ? (
+        <p className="muted">None.</p>
       ) : (
         <pre className="json">{formatJson(value)}</pre>
       );

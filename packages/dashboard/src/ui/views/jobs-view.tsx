@@ -13,7 +13,7 @@ import { BulkActionDialog } from './bulk-action-dialog.js';
 import { FILTER_FIELDS, type FilterKey, filterKeyOf, filtersFromQuery, hasFilter, type JobFilters } from './job-filters.js';
 
 const PAGE_SIZE = 25;
-const COLUMNS = 7;
+const COLUMNS = 8;
 
 export function JobsView({ query }: { query: URLSearchParams }) {
   const filters = filtersFromQuery(query);
@@ -161,6 +161,7 @@ function JobsList({ filters }: { filters: JobFilters }) {
               <th scope="col">ID</th>
               <th scope="col">Tenant</th>
               <th scope="col">Progress</th>
+              <th scope="col">Error</th>
               <th scope="col" className="num">
                 Attempt
               </th>
@@ -184,12 +185,15 @@ function JobsList({ filters }: { filters: JobFilters }) {
                   <StatusBadge status={job.status} />
                 </td>
                 <td className="cell-type">{job.type}</td>
-                <td className="mono muted" title={job.id}>
+                <td className="mono muted nowrap" title={job.id}>
                   {shortId(job.id)}
                 </td>
                 <td className="muted">{job.tenantId ?? '—'}</td>
                 <td className="cell-progress">
                   <ProgressBar progress={job.progress} status={job.status} stage={job.stage} current={job.current} total={job.total} compact />
+                </td>
+                <td className="mono cell-error" title={job.error?.message}>
+                  {job.error && (job.status === 'failed' || job.status === 'retrying') ? (job.error.code ?? job.error.name ?? 'error') : ''}
                 </td>
                 <td className="num">
                   {job.attempt}/{job.maxAttempts}
