@@ -6,8 +6,8 @@
  *
  *   npx vite build && npx tsx scripts/dev-server.ts [port]
  *
- * DEV_READONLY=1: readOnly dashboard. DEV_BARE=1: no stubs (activity/types answer 404, as an
- * older core would). DEV_EMPTY=1: no seeded jobs.
+ * DEV_READONLY=1: readOnly dashboard. DEV_BARE=1: no stubs (activity, types and schedule pauses
+ * answer 404, as an older core would, though `api/dashboard` claims them). DEV_EMPTY=1: no seeded jobs.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -83,7 +83,7 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
         title: READ_ONLY ? 'Acme jobs (read-only)' : 'Acme jobs',
         readOnly: READ_ONLY,
         scope: { admin: true },
-        features: { streams: true, schedules: true, types: !BARE, activity: !BARE, bulkActions: !READ_ONLY },
+        features: { streams: true, schedules: true, types: true, activity: true, bulkActions: !READ_ONLY },
       });
       return;
     }

@@ -89,6 +89,15 @@ async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSigna
   throw new ApiError(response.status, code, message);
 }
 
+/**
+ * Whether an activity call failed because the server has no activity route. An older core reads
+ * `/jobs/activity` as `/jobs/:id` and answers 400 about the job id, not 404.
+ */
+export function isActivityUnavailable(error: ApiError | null): boolean {
+  if (!error) return false;
+  return error.isUnavailable || (error.status === 400 && error.code === 'invalid_input' && /job id/i.test(error.message));
+}
+
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

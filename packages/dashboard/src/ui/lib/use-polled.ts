@@ -36,8 +36,8 @@ export function usePolled<T>(key: string, load: (signal: AbortSignal) => Promise
         if (controller.signal.aborted) return;
         const apiError = error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error));
         setState((previous) => ({ key, data: previous.key === key ? previous.data : null, error: apiError, isLoading: false }));
-        // A route the server lacks will not appear by itself: stop asking.
-        if (apiError.isUnavailable) return;
+        // A route the server lacks will not appear by itself, nor will a bad request get better: stop asking.
+        if (apiError.isUnavailable || apiError.status === 400) return;
       }
       timer = setTimeout(run, intervalMs);
     };

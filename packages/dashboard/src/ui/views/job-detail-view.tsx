@@ -48,11 +48,7 @@ function JobDetail({ job }: { job: JobJson }) {
         </div>
         <JobActionsBar job={job} />
         <ProgressBar progress={job.progress} status={job.status} stage={job.stage} current={job.current} total={job.total} />
-        {job.status === 'retrying' ? (
-          <p className="callout callout-warn">
-            Attempt {job.attempt} of {job.maxAttempts} failed; the next one is due <RelativeTime iso={job.runAt} />.
-          </p>
-        ) : null}
+        {job.status === 'retrying' ? <RetryCallout job={job} /> : null}
         {job.waitingFor ? <p className="callout">Waiting: {waitingText(job.waitingFor)}</p> : null}
         {job.note ? <p className="callout">{job.note}</p> : null}
         <Facts job={job} />
@@ -94,6 +90,17 @@ function JobDetail({ job }: { job: JobJson }) {
         <JsonField job={job} field="metadata" label="Metadata" />
       </section>
     </>
+  );
+}
+
+function RetryCallout({ job }: { job: JobJson }) {
+  const now = useNow();
+  const overdue = Date.parse(job.runAt) <= now;
+  return (
+    <p className="callout callout-warn">
+      Attempt {job.attempt} of {job.maxAttempts} failed; the next one {overdue ? 'was due' : 'is due'} <RelativeTime iso={job.runAt} />
+      {overdue ? ' and waits for a worker.' : '.'}
+    </p>
   );
 }
 

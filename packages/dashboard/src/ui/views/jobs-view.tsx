@@ -49,6 +49,7 @@ function FilterBar({ filters }: { filters: JobFilters }) {
   const { stats } = useJobStats();
   const typeOptions = stats ? Object.keys(stats.byType).sort() : [];
   const typeListId = useId();
+  const idPrefix = useId();
   const [draft, setDraft] = useState<JobFilters>(filters);
   const applied = filterKeyOf(filters);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -79,9 +80,13 @@ function FilterBar({ filters }: { filters: JobFilters }) {
         apply(trimmed(draft), false);
       }}
     >
-      <label className="field">
-        <span>Status</span>
-        <select value={draft.status ?? ''} onChange={(event) => apply({ ...trimmed(draft), status: event.target.value || undefined }, false)}>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-status`}>Status</label>
+        <select
+          id={`${idPrefix}-status`}
+          value={draft.status ?? ''}
+          onChange={(event) => apply({ ...trimmed(draft), status: event.target.value || undefined }, false)}
+        >
           <option value="">Any status</option>
           {STATUSES.map((status) => (
             <option key={status} value={status}>
@@ -89,12 +94,13 @@ function FilterBar({ filters }: { filters: JobFilters }) {
             </option>
           ))}
         </select>
-      </label>
+      </div>
       {FILTER_FIELDS.filter(({ key }) => key !== 'status').map(({ key, label }) => (
-        <label key={key} className="field">
-          <span>{label}</span>
+        <div key={key} className="field">
+          <label htmlFor={`${idPrefix}-${key}`}>{label}</label>
           <input
-            type="search"
+            id={`${idPrefix}-${key}`}
+            type="text"
             value={draft[key] ?? ''}
             placeholder="Any"
             autoComplete="off"
@@ -102,7 +108,7 @@ function FilterBar({ filters }: { filters: JobFilters }) {
             list={key === 'type' ? typeListId : undefined}
             onChange={(event) => change(key, event.target.value)}
           />
-        </label>
+        </div>
       ))}
       <datalist id={typeListId}>
         {typeOptions.map((type) => (

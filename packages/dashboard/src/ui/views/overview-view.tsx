@@ -1,6 +1,6 @@
 import { useJobStats } from '@jobtrail/react';
 import { useState } from 'react';
-import { type ActivityResponse, dashboardApi } from '../api/dashboard-api.js';
+import { type ActivityResponse, dashboardApi, isActivityUnavailable } from '../api/dashboard-api.js';
 import { EmptyState, ErrorAlert, SkeletonRows, Unavailable } from '../components/notices.js';
 import { type ChartSeries, TimeChart } from '../components/time-chart.js';
 import { formatCount, formatDuration } from '../lib/format.js';
@@ -62,21 +62,19 @@ function Activity() {
     (signal) => dashboardApi.activity({ since: new Date(Date.now() - selected.spanMs).toISOString(), bucketMs: selected.bucketMs }, signal),
     { intervalMs: 15_000, enabled: info.features.activity },
   );
-  const unavailable = !info.features.activity || activity.error?.isUnavailable;
+  const unavailable = !info.features.activity || isActivityUnavailable(activity.error);
 
   return (
     <section className="card" aria-labelledby="activity-title">
       <div className="card-head">
         <h2 id="activity-title">Activity</h2>
-        <fieldset className="segmented">
-          <legend className="visually-hidden">Time window</legend>
+        <div className="segmented" role="group" aria-label="Time window">
           {WINDOWS.map((item) => (
-            <label key={item.id} className="segment">
-              <input type="radio" name="activity-window" value={item.id} checked={item.id === windowId} onChange={() => setWindowId(item.id)} />
-              <span>{item.label}</span>
-            </label>
+            <button key={item.id} type="button" className="segment" aria-pressed={item.id === windowId} onClick={() => setWindowId(item.id)}>
+              {item.label}
+            </button>
           ))}
-        </fieldset>
+        </div>
       </div>
       {unavailable ? (
         <Unavailable>Activity charts are not available: this server does not offer job activity over time (it needs a newer @jobtrail/core and a store that can answer it).</Unavailable>
