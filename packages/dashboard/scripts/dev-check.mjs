@@ -2,7 +2,8 @@
  * A quick behaviour check of the UI against a running `scripts/dev-server.ts` (not the e2e suite:
  * that lives with the server). Drives real Chromium through the flows a person uses: keyboard rows,
  * filters in the hash, paging, bulk retry, pause/resume, read-only and a server without the new
- * routes. Exits non-zero on the first failed expectation.
+ * routes. Exits non-zero on the first failed expectation. `full` changes the seeded jobs: start a
+ * fresh dev server before each full run.
  *
  *   node scripts/dev-check.mjs [origin] [mode]   mode: full (default) | readonly | bare
  */
@@ -126,6 +127,15 @@ try {
       await page.getByTestId('bulk-result').filter({ hasText: '2 matched, 2 retried' }).waitFor();
       await page.keyboard.press('Escape');
       await page.getByText('No jobs match these filters').waitFor();
+    });
+
+    await step('run now on a job due later', async () => {
+      const { jobs } = await (await fetch(`${base}api/jobs?status=queued&limit=100`)).json();
+      const later = jobs.find((job) => Date.parse(job.runAt) > Date.now() + 60_000);
+      await page.goto(`${base}#/jobs/${later.id}`);
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.getByRole('button', { name: 'Run now' }).waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: 'Cancel', exact: true }).waitFor();
     });
 
     await step('schedules and types: pause / resume', async () => {

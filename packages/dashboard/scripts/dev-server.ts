@@ -8,6 +8,7 @@
  *
  * DEV_READONLY=1: readOnly dashboard. DEV_BARE=1: no stubs (activity, types and schedule pauses
  * answer 404, as an older core would, though `api/dashboard` claims them). DEV_EMPTY=1: no seeded jobs.
+ * DEV_NO_BULK=1: bulk actions answer 403.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,6 +33,7 @@ const CSP =
 const READ_ONLY = process.env['DEV_READONLY'] === '1';
 const BARE = process.env['DEV_BARE'] === '1';
 const EMPTY = process.env['DEV_EMPTY'] === '1';
+const NO_BULK = process.env['DEV_NO_BULK'] === '1';
 const port = Number(process.argv[2] ?? process.env['PORT'] ?? 5178);
 
 // A clock the seeding moves back in time, so jobs look like they ran over the last hours.
@@ -54,7 +56,7 @@ const jobsHandler = createJobsHandler({
   tracker,
   authorize: () => ({ admin: true }),
   basePath: `${MOUNT}/api`,
-  canActOnMany: () => !READ_ONLY,
+  canActOnMany: () => !READ_ONLY && !NO_BULK,
   canAct: () => !READ_ONLY,
   expose: { payload: true, result: (job) => job.type !== 'billing.sync' },
   maxExposedBytes: 2048,

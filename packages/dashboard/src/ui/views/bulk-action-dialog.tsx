@@ -6,7 +6,7 @@ import { Dialog } from '../components/dialog.js';
 import { ErrorAlert } from '../components/notices.js';
 import { formatCount } from '../lib/format.js';
 import { CANCELLABLE_STATUSES, isStatus, RETRYABLE_STATUSES, STATUSES } from '../lib/statuses.js';
-import type { JobFilters } from './job-filters.js';
+import { FILTER_FIELDS, type JobFilters } from './job-filters.js';
 
 interface Preview {
   matching: number;
@@ -19,7 +19,18 @@ const VERB = { retry: 'Retry', cancel: 'Cancel' } as const;
  * Retry or cancel every job a filter matches: previews how many match (from `/jobs/stats` with
  * the same filter), then POSTs `api/jobs/retry|cancel` and shows `{ matched, changed }`.
  */
-export function BulkActionDialog({ action, filters, onClose }: { action: 'retry' | 'cancel'; filters: JobFilters; onClose: () => void }) {
+export function BulkActionDialog({
+  action,
+  filters,
+  onClose,
+  onForbidden,
+}: {
+  action: 'retry' | 'cancel';
+  filters: JobFilters;
+  onClose: () => void;
+  /** The server answered 403: the page hides the bulk buttons from now on. */
+  onForbidden: () => void;
+}) {
   const client = useJobsClient();
   const [preview, setPreview] = useState<Preview | null>(null);
   const [previewError, setPreviewError] = useState<Error | null>(null);
@@ -51,13 +62,15 @@ export function BulkActionDialog({ action, filters, onClose }: { action: 'retry'
       setResult(await dashboardApi.bulk(action, { ...rest, ...(status ? { status: [status] } : {}) }));
       void client.refresh();
     } catch (error) {
-      setActionError(error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error)));
+      const apiError = error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error));
+      setActionError(apiError);
+      if (apiError.status === 403) onForbidden();
     } finally {
       setPending(false);
     }
   };
 
-  const statusWords = applies.join(' or ');
+  const statusWords = new Intl.ListFormat('en', { type: 'disjunction' }).format(applies);
   return (
     <Dialog title={`${verb} matching jobs`} onClose={onClose}>
       <FilterSummary filters={filters} />
@@ -109,10 +122,10 @@ function previewOf(stats: JobStatsResponse, status: string | undefined, applies:
 function FilterSummary({ filters }: { filters: JobFilters }) {
   return (
     <dl className="filter-summary">
-      {Object.entries(filters).map(([key, value]) => (
+      {FILTER_FIELDS.filter(({ key }) => filters[key]).map(({ key, label }) => (
         <div key={key}>
-          <dt>{key}</dt>
-          <dd className="mono">{value}</dd>
+          <dt>{label}</dt>
+          <dd className="mono">{filters[key]}</dd>
         </div>
       ))}
     </dl>

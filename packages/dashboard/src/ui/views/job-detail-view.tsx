@@ -123,7 +123,8 @@ function JobActionsBar({ job }: { job: JobJson }) {
   const busy = actions.isPendingFor(job.id);
   const canRetry = RETRYABLE_STATUSES.includes(job.status);
   const canCancel = CANCELLABLE_STATUSES.includes(job.status);
-  const canRunNow = (job.status === 'queued' || job.status === 'retrying') && Date.parse(job.runAt) > now;
+  // \`now\` ticks every 10 s: a job made due just now has runAt = updatedAt, which counts as due too.
+  const canRunNow = (job.status === 'queued' || job.status === 'retrying') && Date.parse(job.runAt) > Math.max(now, Date.parse(job.updatedAt));
   return (
     <div className="detail-actions">
       {forbidden ? null : (

@@ -20,7 +20,8 @@ export function JobsView({ query }: { query: URLSearchParams }) {
   const filterKey = filterKeyOf(filters);
   const { canAct, info } = useDashboard();
   const [bulk, setBulk] = useState<'retry' | 'cancel' | null>(null);
-  const bulkAllowed = canAct && info.features.bulkActions;
+  const [bulkForbidden, setBulkForbidden] = useState(false);
+  const bulkAllowed = canAct && info.features.bulkActions && !bulkForbidden;
 
   return (
     <div className="view" data-testid="jobs-view">
@@ -40,7 +41,7 @@ export function JobsView({ query }: { query: URLSearchParams }) {
       {bulkAllowed && !hasFilter(filters) ? <p className="hint">Set a filter to retry or cancel the jobs it matches.</p> : null}
       <FilterBar filters={filters} />
       <JobsList key={filterKey} filters={filters} />
-      {bulk ? <BulkActionDialog action={bulk} filters={filters} onClose={() => setBulk(null)} /> : null}
+      {bulk ? <BulkActionDialog action={bulk} filters={filters} onClose={() => setBulk(null)} onForbidden={() => setBulkForbidden(true)} /> : null}
     </div>
   );
 }
