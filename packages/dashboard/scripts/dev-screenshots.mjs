@@ -44,12 +44,21 @@ for (const scheme of ['light', 'dark']) {
   ]) {
     const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme, reducedMotion: 'reduce' });
     const page = await context.newPage();
+    // Layout shift while data arrives: summed per view (Chromium's layout-shift entries).
+    await page.addInitScript(() => {
+      window.__shift = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(`${scheme} ${width}: console ${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`${scheme} ${width}: page error: ${error.message}`));
     for (const view of views) {
       if (only && view.name !== only) continue;
+      // A fresh document per view, so each one's layout shift is measured from its first paint.
+      await page.goto('about:blank');
       await page.goto(`${base}${view.hash}`);
       // Live streams keep the network busy: wait for the data instead of network idle.
       await page.waitForTimeout(1200);
@@ -57,6 +66,8 @@ for (const scheme of ['light', 'dark']) {
         await page.getByRole('button', { name: view.open }).click();
         await page.waitForTimeout(500);
       }
+      const shift = await page.evaluate(() => window.__shift);
+      if (shift > 0.01 && !view.open) problems.push(`${scheme} ${width} ${view.name}: layout shift ${shift.toFixed(3)}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (overflow > 0) problems.push(`${scheme} ${width} ${view.name}: page scrolls sideways by ${overflow}px`);
       await page.screenshot({ path: `${outDir}/${view.name}-${width}-${scheme}.png`, fullPage: true });

@@ -47,7 +47,8 @@ export function App() {
         </header>
         <main className="main">
           {dashboard.error ? <ErrorAlert title="Could not read the dashboard settings:" error={dashboard.error} /> : null}
-          <RouteView route={route} />
+          {/* Views wait for the settings (one small read), so action buttons never pop in and move the page. */}
+          {dashboard.loaded ? <RouteView route={route} /> : <div className="view-pending" aria-busy="true" />}
         </main>
       </JobtrailProvider>
     </DashboardContext.Provider>

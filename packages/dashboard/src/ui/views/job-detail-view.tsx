@@ -13,16 +13,19 @@ import { type AttemptView, attemptsOf } from './attempts.js';
 
 export function JobDetailView({ id }: { id: string }) {
   const { job, error, isLoading } = useJob(id);
+  // Read with the job and shown together, so the children section never pops in and moves the page.
+  const children = useJobs({ parentId: id, limit: 50 });
+  const childrenSettled = !children.isLoading || children.error !== null || children.jobs.length > 0;
   return (
     <div className="view" data-testid="job-detail" data-job-id={id} data-status={job?.status ?? ''}>
       <p className="breadcrumb">
         <a href="#/jobs">Jobs</a> <span aria-hidden="true">/</span> <span className="mono">{shortId(id)}</span>
       </p>
-      {job ? (
-        <JobDetail job={job as JobJson} />
+      {job && childrenSettled ? (
+        <JobDetail job={job as JobJson} childJobs={children} />
       ) : error ? (
         <ErrorAlert title="Could not read this job:" error={error} />
-      ) : isLoading ? (
+      ) : isLoading || job ? (
         <section className="card detail-skeleton" aria-busy="true">
           <span className="skeleton skeleton-title" />
           <span className="skeleton" />
@@ -34,7 +37,9 @@ export function JobDetailView({ id }: { id: string }) {
   );
 }
 
-function JobDetail({ job }: { job: JobJson }) {
+type ChildJobs = ReturnType<typeof useJobs>;
+
+function JobDetail({ job, childJobs }: { job: JobJson; childJobs: ChildJobs }) {
   const attempts = attemptsOf(job);
   return (
     <>
@@ -81,7 +86,7 @@ function JobDetail({ job }: { job: JobJson }) {
         </section>
       ) : null}
 
-      <Children parentId={job.id} />
+      <Children childJobs={childJobs} />
 
       <section className="card" aria-labelledby="data-title">
         <h2 id="data-title">Data</h2>
@@ -301,9 +306,9 @@ function Attempt({ attempt, maxAttempts }: { attempt: AttemptView; maxAttempts: 
   );
 }
 
-function Children({ parentId }: { parentId: string }) {
-  const { jobs, nextCursor, error, isLoading } = useJobs({ parentId, limit: 50 });
-  if (!error && !isLoading && jobs.length === 0) return null;
+function Children({ childJobs }: { childJobs: ChildJobs }) {
+  const { jobs, nextCursor, error } = childJobs;
+  if (!error && jobs.length === 0) return null;
   const counts = new Map<JobStatus, number>();
   for (const child of jobs) counts.set(child.status, (counts.get(child.status) ?? 0) + 1);
   return (

@@ -159,8 +159,18 @@ function JobsList({ filters }: { filters: JobFilters }) {
   return (
     <section className="card card-flush" aria-label="Jobs list">
       {error ? <ErrorAlert title="Could not read the jobs:" error={error} /> : null}
-      <div className="table-wrap">
+      <div className="table-wrap jobs-body">
         <table className="table table-jobs">
+          <colgroup>
+            <col className="col-status" />
+            <col className="col-type" />
+            <col className="col-id" />
+            <col className="col-tenant" />
+            <col className="col-progress" />
+            <col className="col-error" />
+            <col className="col-attempt" />
+            <col className="col-updated" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Status</th>
@@ -212,8 +222,8 @@ function JobsList({ filters }: { filters: JobFilters }) {
             ))}
           </tbody>
         </table>
+        {!loading && !error && jobs.length === 0 ? <EmptyState>{hasFilter(filters) ? 'No jobs match these filters.' : 'No jobs yet.'}</EmptyState> : null}
       </div>
-      {!loading && !error && jobs.length === 0 ? <EmptyState>{hasFilter(filters) ? 'No jobs match these filters.' : 'No jobs yet.'}</EmptyState> : null}
       <nav className="pager" aria-label="Pages">
         <button type="button" className="button" disabled={pageNumber === 1} onClick={() => setCursors((list) => list.slice(0, -1))}>
           Previous page
