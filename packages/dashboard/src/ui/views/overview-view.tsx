@@ -68,14 +68,16 @@ function Activity() {
     <section className="card" aria-labelledby="activity-title">
       <div className="card-head">
         <h2 id="activity-title">Activity</h2>
-        <fieldset className="segmented">
-          <legend className="visually-hidden">Time window</legend>
-          {WINDOWS.map((item) => (
-            <button key={item.id} type="button" className="segment" aria-pressed={item.id === windowId} onClick={() => setWindowId(item.id)}>
-              {item.label}
-            </button>
-          ))}
-        </fieldset>
+        {unavailable ? null : (
+          <fieldset className="segmented">
+            <legend className="visually-hidden">Time window</legend>
+            {WINDOWS.map((item) => (
+              <button key={item.id} type="button" className="segment" aria-pressed={item.id === windowId} onClick={() => setWindowId(item.id)}>
+                {item.label}
+              </button>
+            ))}
+          </fieldset>
+        )}
       </div>
       {unavailable ? (
         <Unavailable>Activity charts are not available: this server does not offer job activity over time (it needs a newer @jobtrail/core and a store that can answer it).</Unavailable>

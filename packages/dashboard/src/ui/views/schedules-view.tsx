@@ -41,7 +41,7 @@ function SchedulesTable() {
         <ErrorAlert error={toggle.blocked === 'forbidden' ? `You may not pause or resume schedules. (${toggle.error.message})` : toggle.error} />
       ) : null}
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table-stack">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -67,10 +67,10 @@ function SchedulesTable() {
                   </a>
                   {schedule.tenantId ? <div className="muted small">tenant {schedule.tenantId}</div> : null}
                 </th>
-                <td className="mono">{schedule.type}</td>
-                <td className="nowrap">{timing(schedule)}</td>
-                <td className="nowrap">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" />}</td>
-                <td className="nowrap">
+                <td className="mono" data-label="Type">{schedule.type}</td>
+                <td className="nowrap" data-label="When">{timing(schedule)}</td>
+                <td className="nowrap" data-label="Next run">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" />}</td>
+                <td className="nowrap" data-label="Last run">
                   {schedule.lastRunAt ? (
                     schedule.lastJobId ? (
                       <a href={jobHref(schedule.lastJobId)} title="The job of the last run">
@@ -83,7 +83,7 @@ function SchedulesTable() {
                     <span className="muted">never</span>
                   )}
                 </td>
-                <td>
+                <td data-label="State">
                   <StateBadge state={!schedule.enabled ? 'disabled' : schedule.paused ? 'paused' : 'active'} />
                 </td>
                 {showActions ? (

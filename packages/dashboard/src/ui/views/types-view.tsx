@@ -31,7 +31,7 @@ export function TypesView() {
             <ErrorAlert error={toggle.blocked === 'forbidden' ? `You may not pause or resume job types. (${toggle.error.message})` : toggle.error} />
           ) : null}
           <div className="table-wrap">
-            <table className="table">
+            <table className="table table-stack">
               <thead>
                 <tr>
                   <th scope="col">Type</th>
@@ -59,14 +59,14 @@ export function TypesView() {
                     <th scope="row" className="cell-type">
                       <a href={jobsHref({ type: item.type })}>{item.type}</a>
                     </th>
-                    <td className="limits">{limitsText(item.limits)}</td>
+                    <td className="limits" data-label="Limits">{limitsText(item.limits)}</td>
                     {COUNTED.map((status) => (
-                      <td key={status} className={`num ${item.counts.byStatus[status] ? '' : 'zero'}`}>
+                      <td key={status} className={`num ${item.counts.byStatus[status] ? '' : 'zero'}`} data-label={`${status.charAt(0).toUpperCase()}${status.slice(1)}`}>
                         {formatCount(item.counts.byStatus[status] ?? 0)}
                       </td>
                     ))}
-                    <td className="num">{formatCount(item.counts.total)}</td>
-                    <td className="nowrap">
+                    <td className="num" data-label="Total">{formatCount(item.counts.total)}</td>
+                    <td className="nowrap" data-label="State">
                       <StateBadge state={item.paused ? 'paused' : 'active'} />
                       {item.paused && item.updatedAt ? (
                         <span className="muted small">
