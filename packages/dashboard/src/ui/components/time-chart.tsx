@@ -20,7 +20,12 @@ interface TimeChartProps {
   summary: string;
   height?: number;
   spanMs: number;
+  /** Counts: y ticks at whole numbers only. */
+  integer?: boolean;
 }
+
+/** Tick steps for counts: never a fraction of a job. */
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000, 1_000_000];
 
 const DARK = window.matchMedia('(prefers-color-scheme: dark)');
 
@@ -43,7 +48,7 @@ function useColorScheme(): boolean {
  * A uPlot time chart of fixed height (no layout shift while data streams in), as wide as its
  * container. uPlot sets sizes through CSSOM, which the page's strict CSP allows.
  */
-export function TimeChart({ times, series, summary, height = 180, spanMs }: TimeChartProps) {
+export function TimeChart({ times, series, summary, height = 180, spanMs, integer = false }: TimeChartProps) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const dark = useColorScheme();
@@ -70,10 +75,15 @@ export function TimeChart({ times, series, summary, height = 180, spanMs }: Time
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       axes: [
         { ...axis, values: (_u, splits) => splits.map((split) => formatAxisTime(split * 1000, withDay)), space: 60 },
-        { ...axis, size: 56, values: (_u, splits) => splits.map((split) => series[0]?.format(split) ?? String(split)) },
+        {
+          ...axis,
+          size: 56,
+          ...(integer ? { incrs: INTEGER_STEPS } : {}),
+          values: (_u, splits) => splits.map((split) => series[0]?.format(split) ?? String(split)),
+        },
       ],
       series: [
-        { value: (_u, value) => (value == null ? '—' : formatAxisTime(value * 1000, withDay)) },
+        { value: (_u, value, _series, index) => (index == null || value == null ? '' : formatAxisTime(value * 1000, withDay)) },
         ...series.map((item): uPlot.Series => {
           const color = themeColor(item.colorVar);
           return {
@@ -83,7 +93,8 @@ export function TimeChart({ times, series, summary, height = 180, spanMs }: Time
             fill: item.kind === 'bars' ? color : undefined,
             points: { show: false },
             spanGaps: false,
-            value: (_u, value) => (value == null ? '—' : item.format(value)),
+            // Values show while the pointer is over the chart; otherwise the legend is just the key.
+            value: (_u, value, _series, index) => (index == null ? '' : value == null ? '—' : item.format(value)),
             ...(item.kind === 'bars' ? { paths: uPlot.paths.bars!({ size: [0.7, 24], align: 1 }) } : {}),
           };
         }),
@@ -101,7 +112,7 @@ export function TimeChart({ times, series, summary, height = 180, spanMs }: Time
       created.destroy();
       plot.current = null;
     };
-  }, [shape, dark, height, spanMs]);
+  }, [shape, dark, height, spanMs, integer]);
 
   useEffect(() => {
     plot.current?.setData([times.map((time) => time / 1000), ...series.map((item) => item.values)] as uPlot.AlignedData);

@@ -111,13 +111,13 @@ function ActivityCharts({ data, spanMs }: { data: ActivityResponse | null; spanM
         <h3>
           Throughput <span className="chart-total num">{data ? `${count(completed)} completed` : '\u00a0'}</span>
         </h3>
-        <TimeChart times={times} series={throughput} spanMs={spanMs} summary={`${completed} jobs completed in this window.`} />
+        <TimeChart times={times} series={throughput} spanMs={spanMs} integer summary={`${completed} jobs completed in this window.`} />
       </div>
       <div className="chart-card" data-testid="chart-failures">
         <h3>
           Failures <span className="chart-total num">{data ? `${count(failed)} failed` : '\u00a0'}</span>
         </h3>
-        <TimeChart times={times} series={failures} spanMs={spanMs} summary={`${failed} jobs failed in this window.`} />
+        <TimeChart times={times} series={failures} spanMs={spanMs} integer summary={`${failed} jobs failed in this window.`} />
       </div>
       <div className="chart-card" data-testid="chart-wait">
         <h3>
