@@ -8,7 +8,8 @@
  *
  * DEV_READONLY=1: readOnly dashboard. DEV_BARE=1: no stubs (activity, types and schedule pauses
  * answer 404, as an older core would, though `api/dashboard` claims them). DEV_EMPTY=1: no seeded jobs.
- * DEV_NO_BULK=1: bulk actions answer 403.
+ * DEV_NO_BULK=1: bulk actions answer 403. DEV_LIVE=1: the running report advances and new jobs
+ * finish every few seconds, to watch live updates.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,6 +35,7 @@ const READ_ONLY = process.env['DEV_READONLY'] === '1';
 const BARE = process.env['DEV_BARE'] === '1';
 const EMPTY = process.env['DEV_EMPTY'] === '1';
 const NO_BULK = process.env['DEV_NO_BULK'] === '1';
+const LIVE = process.env['DEV_LIVE'] === '1';
 const port = Number(process.argv[2] ?? process.env['PORT'] ?? 5178);
 
 // A clock the seeding moves back in time, so jobs look like they ran over the last hours.
@@ -51,6 +53,7 @@ const clock: Clock = {
 const store = new MemoryJobStore({ name: 'dev' });
 const tracker = createTracker({ store, clock, clockSync: false, maxAttempts: 3, recoverIntervalMs: false });
 if (!EMPTY) await seed(tracker);
+if (LIVE) startLiveActivity(tracker);
 
 const jobsHandler = createJobsHandler({
   tracker,
@@ -292,4 +295,25 @@ async function seed(target: Tracker): Promise<void> {
   await target.schedule('weekly-digest', { type: 'emails.send', cron: '0 9 * * 1', tenantId: 'acme' });
   await target.fireDueSchedules();
   await target.pauseSchedule('weekly-digest');
+}
+
+/** Keeps something happening: the running report advances, and a new email job runs every 3 s. */
+function startLiveActivity(target: Tracker): void {
+  let step = 0;
+  setInterval(() => {
+    void (async () => {
+      step++;
+      const { jobs } = await target.list({ type: 'reports.build', status: 'running' });
+      for (const job of jobs) {
+        const current = Math.min(10_000, (job.current ?? 0) + 250);
+        target.progress(job.id, current / 10_000, { stage: 'Aggregating invoices', current, total: 10_000 });
+        await target.flush(job.id);
+      }
+      if (step % 3 === 0) {
+        const job = await target.enqueue('emails.send', { to: `live${step}@example.com` }, { tenantId: 'acme' });
+        await target.start(job.id);
+        await target.complete(job.id, { result: { delivered: true } });
+      }
+    })().catch((error: unknown) => console.error('live activity:', error));
+  }, 1_000);
 }

@@ -40,7 +40,9 @@ export function attemptsOf(job: JobJson): AttemptView[] {
 
   const last = attempts.at(-1);
   const latestRecorded = last !== undefined && last.attempt === job.attempt && last.startedAt === job.startedAt;
-  if (!latestRecorded && (job.startedAt || job.attempt > 0)) {
+  // Only a started attempt is one: a job queued again by a manual retry keeps its attempt number
+  // until the next start, and that attempt is already in the history.
+  if (!latestRecorded && job.startedAt) {
     attempts.push({
       attempt: job.attempt,
       startedAt: job.startedAt,
