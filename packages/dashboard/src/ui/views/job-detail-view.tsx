@@ -1,4 +1,4 @@
-import type { JobJson, JobStatus } from '@jobtrail/core/client';
+import { type JobJson, JobsHttpError, type JobStatus } from '@jobtrail/core/client';
 import { useJob, useJobActions, useJobs } from '@jobtrail/react';
 import { EmptyState, ErrorAlert } from '../components/notices.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -124,7 +124,7 @@ function JobActionsBar({ job }: { job: JobJson }) {
   const actions = useJobActions();
   const now = useNow();
   if (!canAct) return null;
-  const forbidden = actions.error && 'status' in actions.error && (actions.error as { status: number }).status === 403;
+  const forbidden = actions.error instanceof JobsHttpError && actions.error.status === 403;
   const busy = actions.isPendingFor(job.id);
   const canRetry = RETRYABLE_STATUSES.includes(job.status);
   const canCancel = CANCELLABLE_STATUSES.includes(job.status);
