@@ -124,7 +124,7 @@ try {
       await dialog.waitFor({ state: 'detached' });
       await page.getByRole('button', { name: 'Retry matching…' }).click();
       await page.getByRole('button', { name: 'Retry 2 jobs' }).click();
-      await page.getByTestId('bulk-result').filter({ hasText: '2 matched, 2 retried' }).waitFor();
+      await page.getByTestId('bulk-result').filter({ hasText: '2 matched, 2 changed' }).waitFor();
       await page.keyboard.press('Escape');
       await page.getByText('No jobs match these filters').waitFor();
     });

@@ -77,7 +77,7 @@ export function BulkActionDialog({
       {previewError ? <ErrorAlert title="Could not count the matching jobs:" error={previewError} /> : null}
       {result ? (
         <p className="bulk-result" data-testid="bulk-result" role="status">
-          {formatCount(result.matched)} matched, {formatCount(result.changed)} {action === 'retry' ? 'retried' : 'cancelled'}.
+          {formatCount(result.matched)} matched, {formatCount(result.changed)} changed ({action === 'retry' ? 'queued again' : 'cancelled'}).
         </p>
       ) : (
         <p className="bulk-preview" data-testid="bulk-preview-count" aria-live="polite">
