@@ -58,3 +58,14 @@ export function navigate(href: string, { replace = false } = {}): void {
     window.location.hash = href.replace(/^#/, '');
   }
 }
+
+// The jobs list the user came from, so a job's "Jobs" breadcrumb returns to the same filters.
+let lastJobsHref = '#/jobs';
+
+export function rememberJobsHref(href: string): void {
+  lastJobsHref = href;
+}
+
+export function lastJobsListHref(): string {
+  return lastJobsHref;
+}

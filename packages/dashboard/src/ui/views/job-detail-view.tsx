@@ -6,7 +6,7 @@ import { RelativeTime } from '../components/relative-time.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useDashboard } from '../lib/dashboard-context.js';
 import { formatBytes, formatCount, formatDuration, formatJson, shortId } from '../lib/format.js';
-import { jobHref, jobsHref } from '../lib/router.js';
+import { jobHref, jobsHref, lastJobsListHref } from '../lib/router.js';
 import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES, STATUSES } from '../lib/statuses.js';
 import { useNow } from '../lib/time.js';
 import { type AttemptView, attemptsOf } from './attempts.js';
@@ -19,7 +19,7 @@ export function JobDetailView({ id }: { id: string }) {
   return (
     <div className="view" data-testid="job-detail" data-job-id={id} data-status={job?.status ?? ''}>
       <p className="breadcrumb">
-        <a href="#/jobs">Jobs</a> <span aria-hidden="true">/</span> <span className="mono">{shortId(id)}</span>
+        <a href={lastJobsListHref()}>Jobs</a> <span aria-hidden="true">/</span> <span className="mono">{shortId(id)}</span>
       </p>
       {job && childrenSettled ? (
         <JobDetail job={job as JobJson} childJobs={children} />

@@ -7,7 +7,7 @@ import { RelativeTime } from '../components/relative-time.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useDashboard } from '../lib/dashboard-context.js';
 import { shortId } from '../lib/format.js';
-import { jobHref, jobsHref, navigate } from '../lib/router.js';
+import { jobHref, jobsHref, navigate, rememberJobsHref } from '../lib/router.js';
 import { STATUSES } from '../lib/statuses.js';
 import { BulkActionDialog } from './bulk-action-dialog.js';
 import { FILTER_FIELDS, type FilterKey, filterKeyOf, filtersFromQuery, hasFilter, type JobFilters } from './job-filters.js';
@@ -18,6 +18,7 @@ const COLUMNS = 8;
 export function JobsView({ query }: { query: URLSearchParams }) {
   const filters = filtersFromQuery(query);
   const filterKey = filterKeyOf(filters);
+  rememberJobsHref(jobsHref(filters));
   const { canAct, info } = useDashboard();
   const [bulk, setBulk] = useState<'retry' | 'cancel' | null>(null);
   const [bulkForbidden, setBulkForbidden] = useState(false);
