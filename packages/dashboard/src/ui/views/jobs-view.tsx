@@ -203,7 +203,7 @@ function JobsList({ filters }: { filters: JobFilters }) {
                   <StatusBadge status={job.status} />
                 </td>
                 <td className="cell-type">{job.type}</td>
-                <td className="mono muted nowrap" title={job.id}>
+                <td className="cell-id mono muted nowrap" title={job.id}>
                   {shortId(job.id)}
                 </td>
                 <td className="muted">{job.tenantId ?? '—'}</td>
