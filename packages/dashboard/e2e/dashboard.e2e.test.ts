@@ -143,6 +143,64 @@ describe('mounted under /admin/jobs in node:http', () => {
     }
   });
 
+  it('filters the jobs list from its fields and pages through it', async () => {
+    const { page, context } = await visit(server, 'acme');
+    try {
+      await openView(page, server, '/jobs');
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(25);
+      const firstPage = await page.getByTestId('job-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id')));
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(1);
+      const last = await page.getByTestId('job-row').first().getAttribute('data-job-id');
+      expect(firstPage).not.toContain(last);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(25);
+
+      await page.getByLabel('Type', { exact: true }).fill('report.build');
+      await page.getByLabel('Type', { exact: true }).press('Enter');
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(6);
+      await page.getByLabel('Status', { exact: true }).selectOption('failed');
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(4);
+      expect(page.url()).toMatch(/#\/jobs\?.*type=report\.build/);
+      expect(page.url()).toMatch(/status=failed/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('pauses and resumes a schedule and a type from their views', async () => {
+    const acme = await visit(server, 'acme');
+    try {
+      await openView(acme.page, server, '/schedules');
+      const schedule = acme.page.locator('[data-testid="schedule-row"][data-schedule-name="acme.digest"]');
+      await schedule.getByRole('button', { name: 'Pause' }).click();
+      await schedule.getByRole('button', { name: 'Resume' }).waitFor();
+      expect((await server.tracker.getSchedule('acme.digest'))?.paused).toBe(true);
+      await schedule.getByRole('button', { name: 'Resume' }).click();
+      await schedule.getByRole('button', { name: 'Pause' }).waitFor();
+      expect((await server.tracker.getSchedule('acme.digest'))?.paused).toBe(false);
+      // A type's pause holds for every tenant: a tenant gets no button for it.
+      await openView(acme.page, server, '/types');
+      await acme.page.locator('[data-testid="type-row"][data-type="report.build"]').waitFor();
+      await expect(acme.page.getByTestId('types-view').getByRole('button', { name: /^(Pause|Resume)$/ }).count()).resolves.toBe(0);
+    } finally {
+      await acme.context.close();
+    }
+    const admin = await visit(server, 'admin');
+    try {
+      await openView(admin.page, server, '/types');
+      const type = admin.page.locator('[data-testid="type-row"][data-type="report.build"]');
+      await type.getByRole('button', { name: 'Pause' }).click();
+      await type.getByRole('button', { name: 'Resume' }).waitFor();
+      expect((await server.tracker.getType('report.build')).paused).toBe(true);
+      await type.getByRole('button', { name: 'Resume' }).click();
+      await type.getByRole('button', { name: 'Pause' }).waitFor();
+      expect((await server.tracker.getType('report.build')).paused).toBe(false);
+    } finally {
+      await admin.context.close();
+    }
+  });
+
   it('keeps tenants apart: Globex sees none of Acme’s jobs, types or schedules', async () => {
     const { page, context } = await visit(server, 'globex');
     try {

@@ -81,7 +81,7 @@ describe('the page', () => {
     expect(html).toContain('<title>Ops &lt;script&gt;</title>');
     expect(html).not.toMatch(/<script>(?!<)/);
     // Every asset is referenced relative to the <base>, so any mount path works.
-    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^(?:\.\/assets\/|\/admin\/jobs\/$)/);
+    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^(?:\.\/assets\/|\/admin\/jobs\/$|data:,$)/);
   });
 
   it('serves plain bytes to a client that refuses gzip, and 304 for a current copy', async () => {
@@ -143,8 +143,10 @@ describe('the API', () => {
       title: 'Ops',
       readOnly: false,
       scope: { tenantId: 'acme', admin: false },
-      features: { streams: true, schedules: true, types: true, activity: true, bulkActions: true },
+      features: { streams: true, schedules: true, types: true, activity: true, bulkActions: true, typeActions: false },
     });
+    const admin = await (await request('/admin/jobs/api/dashboard', { headers: { 'x-admin': 'true' } })).json();
+    expect(admin.features.typeActions).toBe(true);
     expect((await request('/admin/jobs/api/dashboard')).status).toBe(401);
     expect((await request('/admin/jobs/api/dashboard', { method: 'POST', headers: admin })).status).toBe(405);
   });
@@ -193,6 +195,7 @@ describe('the API', () => {
     const info = await (await request('/admin/jobs/api/dashboard', { headers: admin })).json();
     expect(info.readOnly).toBe(true);
     expect(info.features.bulkActions).toBe(false);
+    expect(info.features.typeActions).toBe(false);
     expect((await request('/admin/jobs/api/jobs', { headers: admin })).status).toBe(200);
   });
 

@@ -47,7 +47,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   const headers = pageSecurityHeaders(contentSecurityPolicy(frameAncestors), frameAncestors.length > 0);
   let page: Promise<UiAsset> | undefined;
   const tracker = options.tracker as typeof options.tracker & { store?: Record<string, unknown> };
-  const features = (): DashboardInfoJson['features'] => {
+  const features = (scope: DashboardInfoJson['scope']): DashboardInfoJson['features'] => {
     const store = tracker.store;
     const has = (method: string) => typeof store?.[method] === 'function';
     return {
@@ -56,6 +56,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       types: has('listTypeControls'),
       activity: has('activity'),
       bulkActions: !readOnly,
+      typeActions: !readOnly && (options.canManageTypes !== undefined || (scope.admin && scope.tenantId === undefined && scope.ownerId === undefined)),
     };
   };
 
@@ -74,7 +75,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       if (scope === 'forbidden') {
         return jsonError(403, 'forbidden', 'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.');
       }
-      const info: DashboardInfoJson = { title, readOnly, scope, features: features() };
+      const info: DashboardInfoJson = { title, readOnly, scope, features: features(scope) };
       return new Response(JSON.stringify(info), {
         status: 200,
         headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-cache', 'x-content-type-options': 'nosniff' },

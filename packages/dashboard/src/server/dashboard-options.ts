@@ -37,5 +37,16 @@ export interface DashboardInfoJson {
   /** The caller's scope as `authorize` returned it (absent fields: not narrowed). */
   scope: { tenantId?: string | null; ownerId?: string | null; admin: boolean };
   /** What the tracker's store supports; the page hides what is not there. */
-  features: { streams: boolean; schedules: boolean; types: boolean; activity: boolean; bulkActions: boolean };
+  features: {
+    streams: boolean;
+    schedules: boolean;
+    types: boolean;
+    activity: boolean;
+    bulkActions: boolean;
+    /**
+     * May this caller pause and resume types (global to every tenant)? By default only a scope
+     * with `admin: true` and no tenant or owner; with `canManageTypes` given, that decides per type.
+     */
+    typeActions: boolean;
+  };
 }

@@ -13,7 +13,7 @@ export interface DashboardInfo {
   title: string;
   readOnly: boolean;
   scope: { tenantId?: string | null; ownerId?: string | null; admin: boolean };
-  features: { streams: boolean; schedules: boolean; types: boolean; activity: boolean; bulkActions: boolean };
+  features: { streams: boolean; schedules: boolean; types: boolean; activity: boolean; bulkActions: boolean; typeActions?: boolean };
 }
 
 export interface ActivityBucket {

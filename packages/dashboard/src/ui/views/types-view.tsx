@@ -15,7 +15,8 @@ export function TypesView() {
   const types = usePolled('types', (signal) => dashboardApi.types(signal), { intervalMs: 10_000, enabled: info.features.types });
   const toggle = useToggleAction(types.reload);
   const unavailable = !info.features.types || types.error?.isUnavailable;
-  const showActions = canAct && toggle.blocked === null;
+  // Type pauses are global: only a caller the server lets pause types (by default an unscoped admin) sees the buttons.
+  const showActions = canAct && info.features.typeActions !== false && toggle.blocked === null;
   const list = types.data?.types ?? [];
 
   return (
