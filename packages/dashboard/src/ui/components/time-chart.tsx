@@ -91,7 +91,8 @@ export function TimeChart({ times, series, summary, height = 180, spanMs, intege
             stroke: color,
             width: item.kind === 'line' ? 2 : 0,
             fill: item.kind === 'bars' ? color : undefined,
-            points: { show: false },
+            // Waits exist only in buckets where jobs started: a lone value between gaps is a dot.
+            points: item.kind === 'line' ? { show: true, size: 5, fill: color } : { show: false },
             spanGaps: false,
             // Values show while the pointer is over the chart; otherwise the legend is just the key.
             value: (_u, value, _series, index) => (index == null ? '' : value == null ? '—' : item.format(value)),
