@@ -75,6 +75,31 @@ describe('enqueueMany on PostgreSQL', () => {
     }
   });
 
+  it('answers read like plain { job, created } objects, fixed at the call: stored values, stable, assignable, unmoved by later changes to the input', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    await tracker.clockReady();
+    const type = uniqueName('many.answers');
+    const runAt = new Date(Date.now() + 60_000);
+    const items = Array.from({ length: 1_500 }, (_, n) => ({ type, payload: { n, when: new Date(0) }, metadata: { n }, runAt }));
+    const answer = await tracker.enqueueMany(items);
+    // The caller changes what it passed: no answer (read now for the first time) moves.
+    runAt.setTime(0);
+    items[1_200]!.payload.n = -1;
+    const result = answer.results[1_200]!;
+    expect(Object.keys(result)).toEqual(['job', 'created']);
+    expect(result.job).toBe(result.job);
+    expect(result.job.payload).toEqual({ n: 1_200, when: new Date(0).toISOString() });
+    expect(result.job.runAt.getTime()).toBeGreaterThan(Date.now());
+    const stored = await tracker.get(result.job.id);
+    expect(JSON.parse(JSON.stringify(answer.results[1_200]))).toEqual(JSON.parse(JSON.stringify({ job: stored, created: true })));
+    expect({ ...answer.results[5]! }).toEqual({ job: answer.results[5]!.job, created: true });
+    expect(structuredClone(answer.results[7]!)).toEqual({ job: answer.results[7]!.job, created: true });
+    const other = answer.results[0]!.job;
+    result.job = other;
+    expect(result.job).toBe(other);
+    expect(new Set(answer.results.map((r) => r.job.id)).size).toBe(1_499);
+  });
+
   it('insertMany is all or nothing: an id that exists fails the call and inserts none', async () => {
     const type = uniqueName('many.atomic');
     const existing = makeJob({ type });

@@ -112,13 +112,16 @@ export class JobCreation {
       }
       for (let index = 0; index < answer.results.length; index++) {
         const result = answer.results[index]!;
-        checkedInsertAnswer(drafts[index]!, result.job, result.created);
+        // Only an existing holder is checked: a created job is the draft (`job` not read for it).
+        if (!result.created) checkedInsertAnswer(drafts[index]!, result.job, false);
       }
     } catch (error) {
       for (const scope of scopes) scope?.end({ job: null, created: false, error });
       throw error;
     }
     const announce = () => {
+      // Nobody to tell: no job read, so a store answering them lazily never builds them here.
+      if (onCreate === undefined && !emitter.wantsJob('created')) return;
       answer.results.forEach((result, index) => {
         scopes[index]?.end({ job: result.job, created: result.created });
         if (result.created) emitter.job('created', result.job);
@@ -134,7 +137,7 @@ export class JobCreation {
     } else {
       announce();
     }
-    return answer.results.map((result) => ({ job: result.job, created: result.created }));
+    return answer.results.map(asManyResult);
   }
 
   /** A new job record (not yet stored) from checked input, at `now` (default: the tracker's clock). */
@@ -314,6 +317,20 @@ function checkDueTimes(inputs: ReadonlyArray<{ input: CreateJobInput }>, now: nu
       throw error;
     }
   }
+}
+
+/**
+ * A store's answer for one item as `enqueueMany` answers it: `{ job, created }`. One with no
+ * other property is taken as it is, without reading `job` (a store may build it lazily, on first
+ * read); anything more (an `insert`'s `committed`) is left out of a copy.
+ */
+function asManyResult(result: { job: Job; created: boolean }): { job: Job; created: boolean } {
+  let keys = 0;
+  for (const key in result) {
+    if (key !== 'job' && key !== 'created') return { job: result.job, created: result.created };
+    keys++;
+  }
+  return keys === 2 && Object.getPrototypeOf(result) === Object.prototype ? result : { job: result.job, created: result.created };
 }
 
 /** Chunks of one `enqueueMany` inserted at once when they are independent (see `keysSpanChunks`). */

@@ -126,6 +126,9 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const count = records.length;
   const iso = isoTimes();
   const json = new Map<JsonColumn, string>();
+  // Each time as sent, so an answer built later (see `storedJob`) holds these instants even if
+  // the caller changes its Dates in between; absent for a column of NULLs only.
+  const times = new Map<JobColumn, ReadonlyArray<number | null>>();
   const params = columns.map((column): string | number | null => {
     const type = JOB_COLUMN_TYPES[column];
     if (type === 'jsonb') {
@@ -137,7 +140,9 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
     }
     if (count === 1) {
       const value = READ[column](records[0]!) as string | number | null;
-      return type === 'timestamptz' ? iso(value) : value;
+      if (type !== 'timestamptz') return value;
+      if (value !== null) times.set(column, [timeOf(value)]);
+      return iso(value);
     }
     switch (type) {
       case 'text': {
@@ -146,7 +151,9 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       }
       case 'timestamptz': {
         const values = records.map(READ[column]);
-        return allNull(values) ? '{}' : plainArrayLiteral(count, (index) => iso(values[index]));
+        if (allNull(values)) return '{}';
+        times.set(column, values.map(timeOf));
+        return plainArrayLiteral(count, (index) => iso(values[index]));
       }
       default: {
         const values = records.map(READ[column]) as Array<string | number | null>;
@@ -167,6 +174,10 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
     }
     return values[index] ?? null;
   };
+  const at = (column: JobColumn, index: number): Date | null => {
+    const ms = times.get(column)?.[index];
+    return ms == null ? null : new Date(ms);
+  };
   const storedRow = (index: number): JobRow => {
     const r = records[index]!;
     return {
@@ -178,14 +189,14 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       owner_id: r.owner_id as string | null,
       group_name: r.group_name as string | null,
       schedule_name: r.schedule_name as string | null,
-      scheduled_for: copyDate(r.scheduled_for),
+      scheduled_for: at('scheduled_for', index),
       status: r.status as JobRow['status'],
       attempt: number(r.attempt) as number,
       max_attempts: number(r.max_attempts) as number,
       priority: number(r.priority) as number,
-      run_at: copyDate(r.run_at) as Date,
+      run_at: at('run_at', index) as Date,
       lease_owner: r.lease_owner as string | null,
-      lease_expires_at: copyDate(r.lease_expires_at),
+      lease_expires_at: at('lease_expires_at', index),
       progress: number(r.progress) as number,
       stage: r.stage as string | null,
       current: number(r.current),
@@ -198,10 +209,10 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       error: stored('error', index) as JobRow['error'],
       errors: stored('errors', index) as JobRow['errors'],
       history: stored('history', index) as JobRow['history'],
-      created_at: copyDate(r.created_at) as Date,
-      started_at: copyDate(r.started_at),
-      finished_at: copyDate(r.finished_at),
-      updated_at: copyDate(r.updated_at) as Date,
+      created_at: at('created_at', index) as Date,
+      started_at: at('started_at', index),
+      finished_at: at('finished_at', index),
+      updated_at: at('updated_at', index) as Date,
       trace: r.trace as string | null,
     };
   };
@@ -219,12 +230,12 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       ownerId: r.owner_id as string | null,
       group: r.group_name as string | null,
       scheduleName: r.schedule_name as string | null,
-      scheduledFor: copyDate(r.scheduled_for),
+      scheduledFor: at('scheduled_for', index),
       status: r.status as Job['status'],
       attempt: number(r.attempt) as number,
       maxAttempts: number(r.max_attempts) as number,
       priority: number(r.priority) as number,
-      runAt: copyDate(r.run_at) as Date,
+      runAt: at('run_at', index) as Date,
       lease: null,
       progress: 0,
       stage: null,
@@ -238,10 +249,10 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       error: null,
       errors: [],
       history: [],
-      createdAt: copyDate(r.created_at) as Date,
+      createdAt: at('created_at', index) as Date,
       startedAt: null,
       finishedAt: null,
-      updatedAt: copyDate(r.updated_at) as Date,
+      updatedAt: at('updated_at', index) as Date,
       trace: r.trace as string | null,
     };
   };
@@ -323,8 +334,8 @@ function number(value: unknown): number | null {
   return value === null ? null : (value as number) + 0;
 }
 
-/** A fresh Date (of this realm) of a time given as a Date of any realm or a string. */
-function copyDate(value: unknown): Date | null {
-  if (value instanceof Date) return new Date(value.getTime());
-  return value == null ? null : new Date(typeof value === 'string' ? value : Date.prototype.getTime.call(value as Date));
+/** The instant of a time given as a Date of any realm or a string; null for none. */
+function timeOf(value: unknown): number | null {
+  if (value == null) return null;
+  return typeof value === 'string' ? new Date(value).getTime() : Date.prototype.getTime.call(value as Date);
 }

@@ -355,9 +355,13 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
     }
+    // From the records sent, not the answers: those are built only when read (see `lazyCreated`).
     const now = Date.now();
     const woken = new Set<string>();
-    for (const { job, created } of results) if (created && isClaimableAt(job, now)) woken.add(job.type);
+    for (let index = 0; index < results.length; index++) {
+      const record = records[index]!;
+      if (results[index]!.created && isRecordClaimableAt(record, now)) woken.add(record.type as string);
+    }
     for (const type of woken) this.hub.wake(type);
     return { results };
   }
@@ -777,8 +781,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     }
     // The stored rows are exactly the records as sent: answer them from that (JSON parsed back from
     // its text), so callers get fresh objects normalised the way the database holds them.
-    const stored = (index: number) => columns.storedJob(index);
-    if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(stored(index)));
+    const created = (index: number): Outcome<InsertResult> => ({ ok: true, value: lazyCreated(columns, index) });
+    if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(index));
     const isInserted = (record: JobRecord) => inserted.has(record.id as string);
     const deduped = records.filter((record) => !isInserted(record));
     const holders = new Map<string, JobRow>();
@@ -792,11 +796,11 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       for (const row of found.rows as JobRow[]) holders.set(dedupeSlot(row), row);
     } catch (error) {
       const mapped = mapPgError(error, this.names, 'insert');
-      return records.map((record, index) => (isInserted(record) ? created(stored(index)) : { ok: false, error: mapped }));
+      return records.map((record, index) => (isInserted(record) ? created(index) : { ok: false, error: mapped }));
     }
     return Promise.all(
       records.map(async (record, index): Promise<Outcome<InsertResult>> => {
-        if (isInserted(record)) return created(stored(index));
+        if (isInserted(record)) return created(index);
         const holder = holders.get(dedupeSlot(record as unknown as DedupeSlot));
         if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
         // The holder finished between our INSERT and our read: the key is free now, try again.
@@ -935,8 +939,23 @@ function dedupeSlot(row: DedupeSlot): string {
   return JSON.stringify([row.type, row.key, row.tenant_id, row.owner_id]);
 }
 
-function created(job: Job): Outcome<InsertResult> {
-  return { ok: true, value: { job, created: true } };
+/**
+ * A created job's answer, built on first read of `job` (then kept, and assignable like any
+ * property): a caller of `insertMany` that never reads the answers (most bulk enqueues) never
+ * pays for 10,000 jobs' objects and their collection. An own accessor, so spreading, JSON and
+ * property reads see `{ job, created }` as before.
+ */
+function lazyCreated(columns: ColumnArrays, index: number): InsertResult {
+  let job: Job | undefined;
+  return {
+    get job(): Job {
+      return (job ??= columns.storedJob(index));
+    },
+    set job(value: Job) {
+      job = value;
+    },
+    created: true,
+  };
 }
 
 function unwrap<T>(outcome: Outcome<T>): T {
@@ -946,6 +965,10 @@ function unwrap<T>(outcome: Outcome<T>): T {
 
 function isClaimableNow(job: Job): boolean {
   return isClaimableAt(job, Date.now());
+}
+
+function isRecordClaimableAt(record: JobRecord, now: number): boolean {
+  return (record.status === 'queued' || record.status === 'retrying') && (record.run_at as Date).getTime() <= now;
 }
 
 function isClaimableAt(job: Job, now: number): boolean {
