@@ -75,21 +75,30 @@ export function toJsonText(field: string, value: unknown): string {
  * batch can be inserted with the short column list and the defaults fill in the rest.
  */
 export function isNewJobRecord(record: JobRecord): boolean {
+  return isNew(record, READ);
+}
+
+/** `isNewJobRecord` of the record `toJobRecord` would make of `job`, without making it. */
+export function isNewJob(job: Job): boolean {
+  return isNew(job, JOB_READ);
+}
+
+function isNew<T>(item: T, read: ColumnReaders<T>): boolean {
   return (
-    record.lease_owner === null &&
-    record.lease_expires_at === null &&
-    record.progress === 0 &&
-    record.stage === null &&
-    record.current === null &&
-    record.total === null &&
-    record.result === null &&
-    isEmptyObject(record.metrics) &&
-    record.note === null &&
-    record.error === null &&
-    isEmptyArray(record.errors) &&
-    isEmptyArray(record.history) &&
-    record.started_at === null &&
-    record.finished_at === null
+    read.lease_owner(item) === null &&
+    read.lease_expires_at(item) === null &&
+    read.progress(item) === 0 &&
+    read.stage(item) === null &&
+    read.current(item) === null &&
+    read.total(item) === null &&
+    read.result(item) === null &&
+    isEmptyObject(read.metrics(item)) &&
+    read.note(item) === null &&
+    read.error(item) === null &&
+    isEmptyArray(read.errors(item)) &&
+    isEmptyArray(read.history(item)) &&
+    read.started_at(item) === null &&
+    read.finished_at(item) === null
   );
 }
 
@@ -122,7 +131,19 @@ export interface ColumnArrays {
  * Turns records into per-column parameters for the given columns. JSON values that cannot be
  * serialised (BigInt, cycles) throw `JobValidationError` naming the field.
  */
-export function toColumnArrays(records: readonly JobRecord[], columns: readonly JobColumn[]): ColumnArrays {
+export function toColumnArrays(records: readonly JobRecord[], columns: readonly JobColumn[]): ColumnArrays;
+/**
+ * The same for jobs as core hands them over, each value read (and checked) as `toJobRecord`
+ * would, without a record per job in between: only for new jobs (see `isNewJob`) sent with
+ * `NEW_JOB_COLUMNS`.
+ */
+export function toColumnArrays(jobs: readonly Job[], columns: typeof NEW_JOB_COLUMNS, from: 'jobs'): ColumnArrays;
+export function toColumnArrays(items: readonly (JobRecord | Job)[], columns: readonly JobColumn[], from: 'records' | 'jobs' = 'records'): ColumnArrays {
+  if (from === 'jobs') return columnArrays(items as readonly Job[], columns, JOB_READ);
+  return columnArrays(items as readonly JobRecord[], columns, READ);
+}
+
+function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], read: ColumnReaders<T>): ColumnArrays {
   const count = records.length;
   const iso = isoTimes();
   const json = new Map<JsonColumn, string>();
@@ -132,31 +153,31 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const params = columns.map((column): string | number | null => {
     const type = JOB_COLUMN_TYPES[column];
     if (type === 'jsonb') {
-      const text = jsonArray(records, column as JsonColumn);
+      const text = jsonArray(records, column as JsonColumn, read);
       json.set(column as JsonColumn, text);
       if (count > 1) return text;
       // One job: its value alone (`[v]` is `[` + the text of v + `]`), SQL NULL for null.
-      return records[0]![column] === null ? null : text.slice(1, -1);
+      return read[column](records[0]!) === null ? null : text.slice(1, -1);
     }
     if (count === 1) {
-      const value = READ[column](records[0]!) as string | number | null;
+      const value = read[column](records[0]!) as string | number | null;
       if (type !== 'timestamptz') return value;
       if (value !== null) times.set(column, [timeOf(value)]);
       return iso(value);
     }
     switch (type) {
       case 'text': {
-        const values = records.map(READ[column]) as Array<string | null>;
+        const values = records.map(read[column]) as Array<string | null>;
         return allNull(values) ? '{}' : quotedArrayLiteral(count, (index) => values[index]);
       }
       case 'timestamptz': {
-        const values = records.map(READ[column]);
+        const values = records.map(read[column]);
         if (allNull(values)) return '{}';
         times.set(column, values.map(timeOf));
         return plainArrayLiteral(count, (index) => iso(values[index]));
       }
       default: {
-        const values = records.map(READ[column]) as Array<string | number | null>;
+        const values = records.map(read[column]) as Array<string | number | null>;
         return allNull(values) ? '{}' : plainArrayLiteral(count, (index) => values[index]);
       }
     }
@@ -166,7 +187,7 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const stored = (column: JsonColumn, index: number): unknown => {
     const text = json.get(column);
     // A column not sent holds its default (see `isNewJobRecord`): a fresh one of those.
-    if (text === undefined) return defaultOf(records[index]![column]);
+    if (text === undefined) return defaultOf(read[column](records[index]!));
     let values = parsed.get(column);
     if (values === undefined) {
       values = JSON.parse(text) as unknown[];
@@ -181,31 +202,31 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const storedRow = (index: number): JobRow => {
     const r = records[index]!;
     return {
-      id: r.id as string,
-      type: r.type as string,
-      key: r.key as string | null,
-      parent_id: r.parent_id as string | null,
-      tenant_id: r.tenant_id as string | null,
-      owner_id: r.owner_id as string | null,
-      group_name: r.group_name as string | null,
-      schedule_name: r.schedule_name as string | null,
+      id: read.id(r) as string,
+      type: read.type(r) as string,
+      key: read.key(r) as string | null,
+      parent_id: read.parent_id(r) as string | null,
+      tenant_id: read.tenant_id(r) as string | null,
+      owner_id: read.owner_id(r) as string | null,
+      group_name: read.group_name(r) as string | null,
+      schedule_name: read.schedule_name(r) as string | null,
       scheduled_for: at('scheduled_for', index),
-      status: r.status as JobRow['status'],
-      attempt: number(r.attempt) as number,
-      max_attempts: number(r.max_attempts) as number,
-      priority: number(r.priority) as number,
+      status: read.status(r) as JobRow['status'],
+      attempt: number(read.attempt(r)) as number,
+      max_attempts: number(read.max_attempts(r)) as number,
+      priority: number(read.priority(r)) as number,
       run_at: at('run_at', index) as Date,
-      lease_owner: r.lease_owner as string | null,
+      lease_owner: read.lease_owner(r) as string | null,
       lease_expires_at: at('lease_expires_at', index),
-      progress: number(r.progress) as number,
-      stage: r.stage as string | null,
-      current: number(r.current),
-      total: number(r.total),
+      progress: number(read.progress(r)) as number,
+      stage: read.stage(r) as string | null,
+      current: number(read.current(r)),
+      total: number(read.total(r)),
       payload: stored('payload', index),
       result: stored('result', index),
       metadata: stored('metadata', index) as JobRow['metadata'],
       metrics: stored('metrics', index) as JobRow['metrics'],
-      note: r.note as string | null,
+      note: read.note(r) as string | null,
       error: stored('error', index) as JobRow['error'],
       errors: stored('errors', index) as JobRow['errors'],
       history: stored('history', index) as JobRow['history'],
@@ -213,7 +234,7 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       started_at: at('started_at', index),
       finished_at: at('finished_at', index),
       updated_at: at('updated_at', index) as Date,
-      trace: r.trace as string | null,
+      trace: read.trace(r) as string | null,
     };
   };
   // New jobs (only `NEW_JOB_COLUMNS` sent) hold the defaults everywhere else: made here directly,
@@ -222,19 +243,19 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
   const storedNewJob = (index: number): Job => {
     const r = records[index]!;
     return {
-      id: r.id as string,
-      type: r.type as string,
-      key: r.key as string | null,
-      parentId: r.parent_id as string | null,
-      tenantId: r.tenant_id as string | null,
-      ownerId: r.owner_id as string | null,
-      group: r.group_name as string | null,
-      scheduleName: r.schedule_name as string | null,
+      id: read.id(r) as string,
+      type: read.type(r) as string,
+      key: read.key(r) as string | null,
+      parentId: read.parent_id(r) as string | null,
+      tenantId: read.tenant_id(r) as string | null,
+      ownerId: read.owner_id(r) as string | null,
+      group: read.group_name(r) as string | null,
+      scheduleName: read.schedule_name(r) as string | null,
       scheduledFor: at('scheduled_for', index),
-      status: r.status as Job['status'],
-      attempt: number(r.attempt) as number,
-      maxAttempts: number(r.max_attempts) as number,
-      priority: number(r.priority) as number,
+      status: read.status(r) as Job['status'],
+      attempt: number(read.attempt(r)) as number,
+      maxAttempts: number(read.max_attempts(r)) as number,
+      priority: number(read.priority(r)) as number,
       runAt: at('run_at', index) as Date,
       lease: null,
       progress: 0,
@@ -253,7 +274,7 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       startedAt: null,
       finishedAt: null,
       updatedAt: at('updated_at', index) as Date,
-      trace: r.trace as string | null,
+      trace: read.trace(r) as string | null,
     };
   };
   return {
@@ -276,7 +297,9 @@ function allNull(values: readonly unknown[]): boolean {
  * Each column's value of a record, read by name: one small function per column keeps every
  * property read monomorphic (a read by a computed column name is many times slower).
  */
-const READ: { readonly [C in JobColumn]: (r: JobRecord) => unknown } = {
+type ColumnReaders<T> = { readonly [C in JobColumn]: (item: T) => unknown };
+
+const READ: ColumnReaders<JobRecord> = {
   id: (r) => r.id,
   type: (r) => r.type,
   key: (r) => r.key,
@@ -312,9 +335,46 @@ const READ: { readonly [C in JobColumn]: (r: JobRecord) => unknown } = {
   trace: (r) => r.trace,
 };
 
+/** Each column's value of a job, read and checked as `toJobRecord` does. */
+const JOB_READ: ColumnReaders<Job> = {
+  id: (job) => job.id,
+  type: (job) => indexedText('type', job.type),
+  key: (job) => indexedText('key', job.key),
+  parent_id: (job) => optionalUuid('parentId', job.parentId),
+  tenant_id: (job) => indexedText('tenantId', job.tenantId),
+  owner_id: (job) => indexedText('ownerId', job.ownerId),
+  group_name: (job) => indexedText('group', job.group),
+  schedule_name: (job) => job.scheduleName ?? null,
+  scheduled_for: (job) => job.scheduledFor ?? null,
+  status: (job) => job.status,
+  attempt: (job) => requireInt('attempt', job.attempt, 0),
+  max_attempts: (job) => requireInt('maxAttempts', job.maxAttempts, 0),
+  priority: (job) => requireInt('priority', job.priority),
+  run_at: (job) => job.runAt,
+  lease_owner: (job) => (job.lease == null ? null : indexedText('lease.owner', job.lease.owner)),
+  lease_expires_at: (job) => (job.lease == null ? null : job.lease.expiresAt),
+  progress: (job) => job.progress,
+  stage: (job) => job.stage ?? null,
+  current: (job) => job.current ?? null,
+  total: (job) => job.total ?? null,
+  payload: (job) => (job.payload === undefined ? null : job.payload),
+  result: (job) => (job.result === undefined ? null : job.result),
+  metadata: (job) => job.metadata ?? {},
+  metrics: (job) => job.metrics ?? {},
+  note: (job) => job.note ?? null,
+  error: (job) => job.error ?? null,
+  errors: (job) => job.errors ?? [],
+  history: (job) => (job.history == null || job.history.length === 0 ? NO_HISTORY : toHistoryRecords('history', job.history)),
+  created_at: (job) => job.createdAt,
+  started_at: (job) => job.startedAt ?? null,
+  finished_at: (job) => job.finishedAt ?? null,
+  updated_at: (job) => job.updatedAt,
+  trace: (job) => job.trace ?? null,
+};
+
 /** One JSON array of a jsonb column's values; on failure, the record and field at fault named. */
-function jsonArray(records: readonly JobRecord[], column: JsonColumn): string {
-  const values = records.map(READ[column]);
+function jsonArray<T>(records: readonly T[], column: JsonColumn, read: ColumnReaders<T>): string {
+  const values = records.map(read[column]);
   try {
     return JSON.stringify(values);
   } catch {

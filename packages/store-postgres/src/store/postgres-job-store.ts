@@ -43,7 +43,7 @@ import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
 import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS } from '../mapping/job-columns.js';
-import { isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
+import { isNewJob, isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
 import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
@@ -343,14 +343,16 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
    * fails the call with nothing inserted. Wakes workers once per type (NOTIFY at commit).
    */
   async insertMany(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> {
-    const records = jobs.map(toJobRecord);
+    // New jobs without keys (what core drafts for most bulk enqueues) go to column arrays straight
+    // from the jobs; the others through a record each.
+    const direct = jobs.every(isNewJob) && jobs.every((job) => job.key == null);
+    const records = direct ? null : jobs.map(toJobRecord);
     const settling = this.feed.settling;
     if (settling !== null) await settling;
     const inTransaction = options?.transaction !== undefined && options.transaction !== null;
     const runner = inTransaction ? transactionQueryRunner(options.transaction) : undefined;
     const executor = runner === undefined ? this.pool : new QueryRunnerExecutor(runner, this.onQuery);
-    const outcomes = await this.insertBatch(executor, records, 1, true);
-    const results = outcomes.map(unwrap);
+    const results = records === null ? await this.insertNew(executor, jobs) : (await this.insertBatch(executor, records, 1, true)).map(unwrap);
     if (runner !== undefined) {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
@@ -359,8 +361,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const now = Date.now();
     const woken = new Set<string>();
     for (let index = 0; index < results.length; index++) {
-      const record = records[index]!;
-      if (results[index]!.created && isRecordClaimableAt(record, now)) woken.add(record.type as string);
+      const job = jobs[index]!;
+      if (results[index]!.created && isClaimableAt(job, now)) woken.add(job.type);
     }
     for (const type of woken) this.hub.wake(type);
     return { results };
@@ -756,6 +758,23 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     return new Client({ ...poolOptions, application_name: 'jobtrail-listener' }) as ListenClient;
   }
 
+  /**
+   * `insertMany` of new jobs without keys: nothing can be skipped, so the statement inserts every
+   * job as sent or fails whole, and each is answered as sent (lazily, see `lazyCreated`).
+   */
+  private async insertNew(executor: SqlExecutor, jobs: readonly Job[]): Promise<InsertResult[]> {
+    let columns: ColumnArrays;
+    try {
+      columns = toColumnArrays(jobs, NEW_JOB_COLUMNS, 'jobs');
+      await executor.run(this.insertStatementFor(true, false, jobs.length === 1), [...columns.params, this.names.channel], jobs.length);
+    } catch (error) {
+      throw mapPgError(error, this.names, 'insertMany');
+    }
+    const results = new Array<InsertResult>(jobs.length);
+    for (let index = 0; index < jobs.length; index++) results[index] = lazyCreated(columns, index);
+    return results;
+  }
+
   /** One INSERT for many jobs; a failing batch is retried job by job so one bad job fails alone. */
   /** `round` counts the tries of a record whose key holder vanished before it could be read. */
   /**
@@ -942,21 +961,40 @@ function dedupeSlot(row: DedupeSlot): string {
 /**
  * A created job's answer, built on first read of `job` (then kept, and assignable like any
  * property): a caller of `insertMany` that never reads the answers (most bulk enqueues) never
- * pays for 10,000 jobs' objects and their collection. An own accessor, so spreading, JSON and
- * property reads see `{ job, created }` as before.
+ * pays for 10,000 jobs' objects and their collection. `job` is an own enumerable accessor, so
+ * spreading, JSON, `Object.keys` and structured cloning see `{ job, created }` as before; one
+ * accessor pair shared by every answer (an object literal's getter and setter would be two
+ * closures per answer), with what it builds from under a symbol no enumeration sees.
  */
 function lazyCreated(columns: ColumnArrays, index: number): InsertResult {
-  let job: Job | undefined;
-  return {
-    get job(): Job {
-      return (job ??= columns.storedJob(index));
-    },
-    set job(value: Job) {
-      job = value;
-    },
-    created: true,
-  };
+  const answer = {} as InsertResult;
+  Object.defineProperty(answer, 'job', LAZY_JOB);
+  answer.created = true;
+  Object.defineProperty(answer, LAZY_SOURCE, { value: new LazySource(columns, index) });
+  return answer;
 }
+
+const LAZY_SOURCE = Symbol('jobtrail.lazyJob');
+
+class LazySource {
+  job: Job | undefined = undefined;
+  constructor(
+    readonly columns: ColumnArrays,
+    readonly index: number,
+  ) {}
+}
+
+const LAZY_JOB: PropertyDescriptor = {
+  get(this: { [LAZY_SOURCE]: LazySource }): Job {
+    const source = this[LAZY_SOURCE];
+    return (source.job ??= source.columns.storedJob(source.index));
+  },
+  set(this: { [LAZY_SOURCE]: LazySource }, value: Job) {
+    this[LAZY_SOURCE].job = value;
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
@@ -965,10 +1003,6 @@ function unwrap<T>(outcome: Outcome<T>): T {
 
 function isClaimableNow(job: Job): boolean {
   return isClaimableAt(job, Date.now());
-}
-
-function isRecordClaimableAt(record: JobRecord, now: number): boolean {
-  return (record.status === 'queued' || record.status === 'retrying') && (record.run_at as Date).getTime() <= now;
 }
 
 function isClaimableAt(job: Job, now: number): boolean {
