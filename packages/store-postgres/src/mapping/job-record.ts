@@ -1,7 +1,7 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
 import { indexedText, optionalUuid, requireInt, toHistoryRecords } from '../validation/checks.js';
 import { isoTimes, plainArrayLiteral, quotedArrayLiteral } from '../connection/array-literal.js';
-import { JOB_COLUMN_TYPES, NEW_JOB_COLUMNS, type JobColumn, type JsonColumn } from './job-columns.js';
+import { JOB_COLUMN_TYPES, NEW_JOB_COLUMNS, NEW_JOB_COLUMNS_NO_METADATA, type JobColumn, type JsonColumn } from './job-columns.js';
 import { toJob, type JobRow } from './job-row.js';
 
 /**
@@ -78,6 +78,11 @@ export function isNewJobRecord(record: JobRecord): boolean {
   return isNew(record, READ);
 }
 
+/** Whether a job has no metadata (`{}`, or none): what the column's default holds. */
+export function hasNoMetadata(job: Job): boolean {
+  return job.metadata == null || isEmptyObject(job.metadata);
+}
+
 /** `isNewJobRecord` of the record `toJobRecord` would make of `job`, without making it. */
 export function isNewJob(job: Job): boolean {
   return isNew(job, JOB_READ);
@@ -105,7 +110,10 @@ function isNew<T>(item: T, read: ColumnReaders<T>): boolean {
 function isEmptyObject(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
+  if (proto !== Object.prototype && proto !== null) return false;
+  // for-in rather than Object.keys: no array per call (one per job of a batch).
+  for (const _ in value) return false;
+  return true;
 }
 
 function isEmptyArray(value: unknown): boolean {
@@ -137,7 +145,7 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
  * would, without a record per job in between: only for new jobs (see `isNewJob`) sent with
  * `NEW_JOB_COLUMNS`.
  */
-export function toColumnArrays(jobs: readonly Job[], columns: typeof NEW_JOB_COLUMNS, from: 'jobs'): ColumnArrays;
+export function toColumnArrays(jobs: readonly Job[], columns: typeof NEW_JOB_COLUMNS | typeof NEW_JOB_COLUMNS_NO_METADATA, from: 'jobs'): ColumnArrays;
 export function toColumnArrays(items: readonly (JobRecord | Job)[], columns: readonly JobColumn[], from: 'records' | 'jobs' = 'records'): ColumnArrays {
   if (from === 'jobs') return columnArrays(items as readonly Job[], columns, JOB_READ);
   return columnArrays(items as readonly JobRecord[], columns, READ);
@@ -239,7 +247,7 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
   };
   // New jobs (only `NEW_JOB_COLUMNS` sent) hold the defaults everywhere else: made here directly,
   // without the row in between.
-  const onlyNewColumns = columns === NEW_JOB_COLUMNS;
+  const onlyNewColumns = columns === NEW_JOB_COLUMNS || columns === NEW_JOB_COLUMNS_NO_METADATA;
   const storedNewJob = (index: number): Job => {
     const r = records[index]!;
     return {

@@ -42,8 +42,8 @@ import type { Statement } from '../connection/statement.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
-import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS } from '../mapping/job-columns.js';
-import { isNewJob, isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
+import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS, NEW_JOB_COLUMNS_NO_METADATA } from '../mapping/job-columns.js';
+import { hasNoMetadata, isNewJob, isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
 import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
@@ -61,7 +61,8 @@ import { findExpiredStatement } from '../sql/find-expired.js';
 import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
-import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
+import { dedupeHoldersStatement, insertNewStatement, insertStatement } from '../sql/insert.js';
+import { quotedArrayLiteral } from '../connection/array-literal.js';
 import { pruneStatement } from '../sql/prune.js';
 import {
   deleteScheduleStatement,
@@ -126,6 +127,9 @@ interface Statements {
    * `NEW_JOB_COLUMNS`), whether any job has a key, and whether it is one job; made on first use.
    */
   insert: Map<string, Statement>;
+  /** `insertMany` of new jobs without keys (see `insertNewStatement`), with and without metadata. */
+  insertNew: Statement;
+  insertNewBare: Statement;
   holders: Statement;
   get: Statement;
   transition: Statement;
@@ -226,6 +230,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const n = this.names;
     this.sql = {
       insert: new Map(),
+      insertNew: insertNewStatement(n, NEW_JOB_COLUMNS),
+      insertNewBare: insertNewStatement(n, NEW_JOB_COLUMNS_NO_METADATA),
       holders: dedupeHoldersStatement(n),
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
@@ -765,8 +771,15 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
   private async insertNew(executor: SqlExecutor, jobs: readonly Job[]): Promise<InsertResult[]> {
     let columns: ColumnArrays;
     try {
-      columns = toColumnArrays(jobs, NEW_JOB_COLUMNS, 'jobs');
-      await executor.run(this.insertStatementFor(true, false, jobs.length === 1), [...columns.params, this.names.channel], jobs.length);
+      if (jobs.length === 1) {
+        columns = toColumnArrays(jobs, NEW_JOB_COLUMNS, 'jobs');
+        await executor.run(this.insertStatementFor(true, false, true), [...columns.params, this.names.channel], 1);
+      } else {
+        const bare = jobs.every(hasNoMetadata);
+        columns = toColumnArrays(jobs, bare ? NEW_JOB_COLUMNS_NO_METADATA : NEW_JOB_COLUMNS, 'jobs');
+        const sql = bare ? this.sql.insertNewBare : this.sql.insertNew;
+        await executor.run(sql, [...columns.params, this.names.channel, quotedArrayLiteral(...typesToWake(jobs))], jobs.length);
+      }
     } catch (error) {
       throw mapPgError(error, this.names, 'insertMany');
     }
@@ -999,6 +1012,14 @@ const LAZY_JOB: PropertyDescriptor = {
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw outcome.error;
+}
+
+/** The types of the jobs claimable as soon as they are inserted, each once (`count`, `elementOf`). */
+function typesToWake(jobs: readonly Job[]): [number, (index: number) => string] {
+  const types = new Set<string>();
+  for (const job of jobs) if (isClaimableAt(job, job.updatedAt.getTime())) types.add(job.type);
+  const list = [...types];
+  return [list.length, (index) => list[index]!];
 }
 
 function isClaimableNow(job: Job): boolean {
