@@ -152,12 +152,30 @@ export function toColumnArrays(items: readonly (JobRecord | Job)[], columns: rea
 }
 
 function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], read: ColumnReaders<T>): ColumnArrays {
+  const sent = encodeColumns(records, columns, read);
+  return { params: sent.params, storedJob: storedJobs(columns, sent) };
+}
+
+/** What an insert sends, and the values answers are built from. */
+interface SentColumns {
+  params: Array<string | number | null>;
+  /** Each jsonb column's JSON array as sent. */
+  json: Map<JsonColumn, string>;
+  /**
+   * Each time as sent, so an answer built later holds these instants even if the caller changes
+   * its Dates in between; absent for a column of NULLs only.
+   */
+  times: Map<JobColumn, ReadonlyArray<number | null>>;
+  /** Each other value as sent (strings and numbers); absent for a column of NULLs only. */
+  plain: Map<JobColumn, ReadonlyArray<unknown>>;
+}
+
+function encodeColumns<T>(records: readonly T[], columns: readonly JobColumn[], read: ColumnReaders<T>): SentColumns {
   const count = records.length;
   const iso = isoTimes();
   const json = new Map<JsonColumn, string>();
-  // Each time as sent, so an answer built later (see `storedJob`) holds these instants even if
-  // the caller changes its Dates in between; absent for a column of NULLs only.
   const times = new Map<JobColumn, ReadonlyArray<number | null>>();
+  const plain = new Map<JobColumn, ReadonlyArray<unknown>>();
   const params = columns.map((column): string | number | null => {
     const type = JOB_COLUMN_TYPES[column];
     if (type === 'jsonb') {
@@ -169,14 +187,19 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
     }
     if (count === 1) {
       const value = read[column](records[0]!) as string | number | null;
-      if (type !== 'timestamptz') return value;
+      if (type !== 'timestamptz') {
+        if (value !== null) plain.set(column, [value]);
+        return value;
+      }
       if (value !== null) times.set(column, [timeOf(value)]);
       return iso(value);
     }
     switch (type) {
       case 'text': {
         const values = records.map(read[column]) as Array<string | null>;
-        return allNull(values) ? '{}' : quotedArrayLiteral(count, (index) => values[index]);
+        if (allNull(values)) return '{}';
+        plain.set(column, values);
+        return quotedArrayLiteral(count, (index) => values[index]);
       }
       case 'timestamptz': {
         const values = records.map(read[column]);
@@ -186,16 +209,28 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
       }
       default: {
         const values = records.map(read[column]) as Array<string | number | null>;
-        return allNull(values) ? '{}' : plainArrayLiteral(count, (index) => values[index]);
+        if (allNull(values)) return '{}';
+        plain.set(column, values);
+        return plainArrayLiteral(count, (index) => values[index]);
       }
     }
   });
+  return { params, json, times, plain };
+}
+
+/**
+ * `storedJob` over what was sent: in a scope of its own, so the answers built later (and kept
+ * by the caller) hold the sent values, never the jobs or records they came from.
+ */
+function storedJobs(columns: readonly JobColumn[], sent: SentColumns): (index: number) => Job {
+  const { json, times, plain } = sent;
   // Parsed back on first use, whole: one JSON.parse per column rather than one per job.
   const parsed = new Map<JsonColumn, unknown[]>();
   const stored = (column: JsonColumn, index: number): unknown => {
     const text = json.get(column);
-    // A column not sent holds its default (see `isNewJobRecord`): a fresh one of those.
-    if (text === undefined) return defaultOf(read[column](records[index]!));
+    // Not sent (only `metadata` of new jobs without any, see `NEW_JOB_COLUMNS_NO_METADATA`):
+    // the caller puts the column's default in.
+    if (text === undefined) return null;
     let values = parsed.get(column);
     if (values === undefined) {
       values = JSON.parse(text) as unknown[];
@@ -203,38 +238,38 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
     }
     return values[index] ?? null;
   };
+  const value = (column: JobColumn, index: number): unknown => plain.get(column)?.[index] ?? null;
   const at = (column: JobColumn, index: number): Date | null => {
     const ms = times.get(column)?.[index];
     return ms == null ? null : new Date(ms);
   };
   const storedRow = (index: number): JobRow => {
-    const r = records[index]!;
     return {
-      id: read.id(r) as string,
-      type: read.type(r) as string,
-      key: read.key(r) as string | null,
-      parent_id: read.parent_id(r) as string | null,
-      tenant_id: read.tenant_id(r) as string | null,
-      owner_id: read.owner_id(r) as string | null,
-      group_name: read.group_name(r) as string | null,
-      schedule_name: read.schedule_name(r) as string | null,
+      id: value('id', index) as string,
+      type: value('type', index) as string,
+      key: value('key', index) as string | null,
+      parent_id: value('parent_id', index) as string | null,
+      tenant_id: value('tenant_id', index) as string | null,
+      owner_id: value('owner_id', index) as string | null,
+      group_name: value('group_name', index) as string | null,
+      schedule_name: value('schedule_name', index) as string | null,
       scheduled_for: at('scheduled_for', index),
-      status: read.status(r) as JobRow['status'],
-      attempt: number(read.attempt(r)) as number,
-      max_attempts: number(read.max_attempts(r)) as number,
-      priority: number(read.priority(r)) as number,
+      status: value('status', index) as JobRow['status'],
+      attempt: number(value('attempt', index)) as number,
+      max_attempts: number(value('max_attempts', index)) as number,
+      priority: number(value('priority', index)) as number,
       run_at: at('run_at', index) as Date,
-      lease_owner: read.lease_owner(r) as string | null,
+      lease_owner: value('lease_owner', index) as string | null,
       lease_expires_at: at('lease_expires_at', index),
-      progress: number(read.progress(r)) as number,
-      stage: read.stage(r) as string | null,
-      current: number(read.current(r)),
-      total: number(read.total(r)),
+      progress: number(value('progress', index)) as number,
+      stage: value('stage', index) as string | null,
+      current: number(value('current', index)),
+      total: number(value('total', index)),
       payload: stored('payload', index),
       result: stored('result', index),
       metadata: stored('metadata', index) as JobRow['metadata'],
       metrics: stored('metrics', index) as JobRow['metrics'],
-      note: read.note(r) as string | null,
+      note: value('note', index) as string | null,
       error: stored('error', index) as JobRow['error'],
       errors: stored('errors', index) as JobRow['errors'],
       history: stored('history', index) as JobRow['history'],
@@ -242,28 +277,27 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
       started_at: at('started_at', index),
       finished_at: at('finished_at', index),
       updated_at: at('updated_at', index) as Date,
-      trace: read.trace(r) as string | null,
+      trace: value('trace', index) as string | null,
     };
   };
   // New jobs (only `NEW_JOB_COLUMNS` sent) hold the defaults everywhere else: made here directly,
   // without the row in between.
   const onlyNewColumns = columns === NEW_JOB_COLUMNS || columns === NEW_JOB_COLUMNS_NO_METADATA;
   const storedNewJob = (index: number): Job => {
-    const r = records[index]!;
     return {
-      id: read.id(r) as string,
-      type: read.type(r) as string,
-      key: read.key(r) as string | null,
-      parentId: read.parent_id(r) as string | null,
-      tenantId: read.tenant_id(r) as string | null,
-      ownerId: read.owner_id(r) as string | null,
-      group: read.group_name(r) as string | null,
-      scheduleName: read.schedule_name(r) as string | null,
+      id: value('id', index) as string,
+      type: value('type', index) as string,
+      key: value('key', index) as string | null,
+      parentId: value('parent_id', index) as string | null,
+      tenantId: value('tenant_id', index) as string | null,
+      ownerId: value('owner_id', index) as string | null,
+      group: value('group_name', index) as string | null,
+      scheduleName: value('schedule_name', index) as string | null,
       scheduledFor: at('scheduled_for', index),
-      status: read.status(r) as Job['status'],
-      attempt: number(read.attempt(r)) as number,
-      maxAttempts: number(read.max_attempts(r)) as number,
-      priority: number(read.priority(r)) as number,
+      status: value('status', index) as Job['status'],
+      attempt: number(value('attempt', index)) as number,
+      maxAttempts: number(value('max_attempts', index)) as number,
+      priority: number(value('priority', index)) as number,
       runAt: at('run_at', index) as Date,
       lease: null,
       progress: 0,
@@ -282,13 +316,10 @@ function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], r
       startedAt: null,
       finishedAt: null,
       updatedAt: at('updated_at', index) as Date,
-      trace: read.trace(r) as string | null,
+      trace: value('trace', index) as string | null,
     };
   };
-  return {
-    params,
-    storedJob: (index) => (onlyNewColumns ? storedNewJob(index) : toJob(storedRow(index))),
-  };
+  return (index) => (onlyNewColumns ? storedNewJob(index) : toJob(storedRow(index)));
 }
 
 /**
@@ -389,12 +420,6 @@ function jsonArray<T>(records: readonly T[], column: JsonColumn, read: ColumnRea
     for (const value of values) toJsonText(column, value);
     return toJsonText(column, values);
   }
-}
-
-/** A fresh copy of a column default: null, `{}` or `[]`. */
-function defaultOf(value: unknown): unknown {
-  if (value === null) return null;
-  return Array.isArray(value) ? [] : {};
 }
 
 /** As read back: a number is sent as its text, where -0 is `0`. */

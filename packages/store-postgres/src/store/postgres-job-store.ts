@@ -784,7 +784,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       throw mapPgError(error, this.names, 'insertMany');
     }
     const results = new Array<InsertResult>(jobs.length);
-    for (let index = 0; index < jobs.length; index++) results[index] = lazyCreated(columns, index);
+    for (let index = 0; index < jobs.length; index++) results[index] = lazyCreated(columns.storedJob, index);
     return results;
   }
 
@@ -813,7 +813,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     }
     // The stored rows are exactly the records as sent: answer them from that (JSON parsed back from
     // its text), so callers get fresh objects normalised the way the database holds them.
-    const created = (index: number): Outcome<InsertResult> => ({ ok: true, value: lazyCreated(columns, index) });
+    const created = (index: number): Outcome<InsertResult> => ({ ok: true, value: lazyCreated(columns.storedJob, index) });
     if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(index));
     const isInserted = (record: JobRecord) => inserted.has(record.id as string);
     const deduped = records.filter((record) => !isInserted(record));
@@ -979,11 +979,12 @@ function dedupeSlot(row: DedupeSlot): string {
  * accessor pair shared by every answer (an object literal's getter and setter would be two
  * closures per answer), with what it builds from under a symbol no enumeration sees.
  */
-function lazyCreated(columns: ColumnArrays, index: number): InsertResult {
+function lazyCreated(build: (index: number) => Job, index: number): InsertResult {
   const answer = {} as InsertResult;
   Object.defineProperty(answer, 'job', LAZY_JOB);
   answer.created = true;
-  Object.defineProperty(answer, LAZY_SOURCE, { value: new LazySource(columns, index) });
+  // Only the builder, never the parameters sent (the statement's text arrays), stays alive.
+  Object.defineProperty(answer, LAZY_SOURCE, { value: new LazySource(build, index) });
   return answer;
 }
 
@@ -992,7 +993,7 @@ const LAZY_SOURCE = Symbol('jobtrail.lazyJob');
 class LazySource {
   job: Job | undefined = undefined;
   constructor(
-    readonly columns: ColumnArrays,
+    readonly build: (index: number) => Job,
     readonly index: number,
   ) {}
 }
@@ -1000,7 +1001,7 @@ class LazySource {
 const LAZY_JOB: PropertyDescriptor = {
   get(this: { [LAZY_SOURCE]: LazySource }): Job {
     const source = this[LAZY_SOURCE];
-    return (source.job ??= source.columns.storedJob(source.index));
+    return (source.job ??= source.build(source.index));
   },
   set(this: { [LAZY_SOURCE]: LazySource }, value: Job) {
     this[LAZY_SOURCE].job = value;
