@@ -257,8 +257,10 @@ function checkManyOptions(options: EnqueueManyOptions | undefined): EnqueueManyO
 const ITEM_EXTRA_KEYS: readonly string[] = ['type'];
 const ITEM_WITHOUT_KEYS: readonly string[] = ['transaction'];
 
-/** Every item checked before anything is written; a bad one is named by its index. */
-/** `delayed`: the indexes of the items with a `delayMs`, whose due time `checkDueTimes` checks. */
+/**
+ * Every item checked before anything is written; a bad one is named by its index. `delayed`:
+ * the indexes of the items with a `delayMs`, whose due time `checkDueTimes` checks.
+ */
 function checkManyItems(
   items: readonly EnqueueManyItem[],
   limits: StoreLimits,

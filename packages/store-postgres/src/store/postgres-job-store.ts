@@ -39,6 +39,7 @@ import {
   type SqlExecutor,
 } from '../connection/sql-executor.js';
 import type { Statement } from '../connection/statement.js';
+import { quotedArrayLiteral } from '../connection/array-literal.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
@@ -62,7 +63,6 @@ import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
 import { dedupeHoldersStatement, insertNewStatement, insertStatement } from '../sql/insert.js';
-import { quotedArrayLiteral } from '../connection/array-literal.js';
 import { pruneStatement } from '../sql/prune.js';
 import {
   deleteScheduleStatement,
@@ -363,7 +363,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
     }
-    // From the records sent, not the answers: those are built only when read (see `lazyCreated`).
+    // From the jobs as sent, not the answers: those are built only when read (see `lazyCreated`).
     const now = Date.now();
     const woken = new Set<string>();
     for (let index = 0; index < results.length; index++) {
