@@ -18,7 +18,7 @@ import { findRedisServer, startRedis, type RunningRedis } from './services/redis
 import { loadSystem } from './systems/registry.js';
 import type { BenchEnv, SystemFactory } from './systems/system.js';
 import { FULL_SIZES, QUICK_SIZES, type WorkloadContext } from './workloads/context.js';
-import { runThroughput } from './workloads/w1-throughput.js';
+import { runThroughput, W1_WARMUP_JOBS } from './workloads/w1-throughput.js';
 import { runLatency } from './workloads/w2-latency.js';
 import { runProgress } from './workloads/w3-progress.js';
 import { runScaleOut } from './workloads/w4-scale-out.js';
@@ -29,13 +29,14 @@ const { values: cli } = parseArgs({
     systems: { type: 'string' },
     workloads: { type: 'string' },
     results: { type: 'string' },
+    warmup: { type: 'boolean' },
   },
 });
 /**
  * Flags, else BENCH_* variables, else npm_config_* (from the repo root, `npm run bench -- --quick`
  * reaches us through the workspace's npm as npm_config_quick=true).
  */
-function setting(name: 'quick' | 'systems' | 'workloads' | 'results'): string | undefined {
+function setting(name: 'quick' | 'systems' | 'workloads' | 'results' | 'warmup'): string | undefined {
   const value = cli[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? process.env[`npm_config_${name}`];
   return value === undefined ? undefined : String(value);
 }
@@ -44,6 +45,7 @@ const flags = {
   systems: setting('systems') ?? 'jobtrail,jobtrail-relaxed,pg-boss,graphile-worker,bullmq',
   workloads: setting('workloads') ?? 'w1,w2,w3,w4',
   results: setting('results'),
+  warmup: ['true', '1'].includes(setting('warmup') ?? ''),
 };
 const sizes = flags.quick ? QUICK_SIZES : FULL_SIZES;
 const workloads = new Set(flags.workloads.split(',').map((w) => w.trim().toLowerCase()));
@@ -122,8 +124,9 @@ try {
   if (workloads.has('w1')) {
     await eachSystem(`W1: ${sizes.w1Jobs} jobs`, (ctx, name) =>
       measure(name, async () => {
-        const r = await runThroughput(ctx);
-        row('W1', `bulk enqueue ${sizes.w1Jobs.toLocaleString('en-US')} jobs/s`, 'higher').values[name] = r.enqueuePerSec;
+        const r = await runThroughput(ctx, flags.warmup);
+        const warm = flags.warmup ? ` (after a ${W1_WARMUP_JOBS}-job warm-up)` : '';
+        row('W1', `bulk enqueue ${sizes.w1Jobs.toLocaleString('en-US')} jobs/s${warm}`, 'higher').values[name] = r.enqueuePerSec;
         row('W1', 'processing jobs/s (concurrency 10)', 'higher').values[name] = r.processPerSec;
         row('W1', `store writes per job (${ctx.system.writesUnit})`, 'lower').values[name] = r.writesPerJob;
       }),

@@ -1,7 +1,8 @@
 import { createTracker } from '@jobtrail/core';
 import { makeJob, uniqueName } from '@jobtrail/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, type TestStore } from './support/test-database.js';
+import pg from 'pg';
+import { connectionString, createTestStore, type TestStore } from './support/test-database.js';
 
 let db: TestStore;
 let insertManyCalls = 0;
@@ -72,6 +73,64 @@ describe('enqueueMany on PostgreSQL', () => {
       await expect.poll(() => created.length, { timeout: 10_000 }).toBe(2);
     } finally {
       unsubscribe();
+    }
+  });
+
+  it('answers read like plain { job, created } objects, fixed at the call: stored values, stable, assignable, unmoved by later changes to the input', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    await tracker.clockReady();
+    const type = uniqueName('many.answers');
+    const runAt = new Date(Date.now() + 60_000);
+    const items = Array.from({ length: 1_500 }, (_, n) => ({ type, payload: { n, when: new Date(0) }, metadata: { n }, runAt }));
+    const answer = await tracker.enqueueMany(items);
+    // The caller changes what it passed: no answer (read now for the first time) moves.
+    runAt.setTime(0);
+    items[1_200]!.payload.n = -1;
+    const result = answer.results[1_200]!;
+    expect(Object.keys(result)).toEqual(['job', 'created']);
+    expect(result.job).toBe(result.job);
+    expect(result.job.payload).toEqual({ n: 1_200, when: new Date(0).toISOString() });
+    expect(result.job.runAt.getTime()).toBeGreaterThan(Date.now());
+    const stored = await tracker.get(result.job.id);
+    expect(JSON.parse(JSON.stringify(answer.results[1_200]))).toEqual(JSON.parse(JSON.stringify({ job: stored, created: true })));
+    expect({ ...answer.results[5]! }).toEqual({ job: answer.results[5]!.job, created: true });
+    expect(structuredClone(answer.results[7]!)).toEqual({ job: answer.results[7]!.job, created: true });
+    const other = answer.results[0]!.job;
+    result.job = other;
+    expect(result.job).toBe(other);
+    expect(new Set(answer.results.map((r) => r.job.id)).size).toBe(1_499);
+  });
+
+  it('new jobs without keys: wakes workers once per type claimable now, never for a delayed one; metadata stored with or without any', async () => {
+    const tracker = createTracker({ store: db.store, recoverIntervalMs: false });
+    await tracker.clockReady();
+    const now = uniqueName('many.now');
+    const later = uniqueName('many.later');
+    // What other processes' workers hear: the NOTIFY the statement sends at commit.
+    const woken: string[] = [];
+    const listener = new pg.Client({ connectionString: connectionString() });
+    await listener.connect();
+    listener.on('notification', (message) => {
+      if (message.channel === db.store.names.channel && (message.payload === now || message.payload === later)) woken.push(message.payload);
+    });
+    await listener.query(`LISTEN "${db.store.names.channel}"`);
+    try {
+      const bare = await tracker.enqueueMany([
+        ...Array.from({ length: 3 }, () => ({ type: now })),
+        { type: later, delayMs: 60_000 },
+      ]);
+      const some = await tracker.enqueueMany([{ type: later, delayMs: 60_000 }, { type: later, delayMs: 60_000, metadata: { team: 'a' } }]);
+      await expect.poll(() => woken, { timeout: 10_000 }).toContain(now);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(woken.filter((type) => type === now)).toHaveLength(1);
+      expect(woken).not.toContain(later);
+      expect((await tracker.get(bare.results[0]!.job.id))!.metadata).toEqual({});
+      expect(bare.results[0]!.job.metadata).toEqual({});
+      expect((await tracker.get(some.results[0]!.job.id))!.metadata).toEqual({});
+      expect((await tracker.get(some.results[1]!.job.id))!.metadata).toEqual({ team: 'a' });
+      expect(some.results[1]!.job.metadata).toEqual({ team: 'a' });
+    } finally {
+      await listener.end();
     }
   });
 

@@ -39,7 +39,10 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
    * also when the holder is an earlier job of the same call. `results` are in the order of `jobs`.
    * All or nothing: a refused job (an id that exists) fails the call with nothing inserted. With
    * `options.transaction`, inside the caller's transaction (`committed` as for `insert`). Stores
-   * wake workers once per type.
+   * wake workers once per type. A result may build its `job` on first read (an own enumerable
+   * accessor, stable once read, holding what was stored): core reads it only when someone is
+   * told (a `created` listener, telemetry) and passes `{ job, created }` results to the caller
+   * as they are.
    */
   insertMany?(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult>;
 

@@ -61,10 +61,10 @@ describe('enqueueMany chunks', () => {
     items[0] = counted('first');
     items[items.length - 1] = counted('last');
     const call = tracker.enqueueMany(items);
-    await expect.poll(() => waiting.length).toBe(4);
+    await expect.poll(() => waiting.length).toBe(2);
     // Every item was checked (and read, once) up front; only the chunks in flight are drafted.
     expect(reads).toEqual({ first: 1, last: 1 });
-    expect(drafted).toBe(4 * MAX_INSERT_MANY);
+    expect(drafted).toBe(2 * MAX_INSERT_MANY);
     while (waiting.length > 0) {
       waiting.shift()!();
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -97,7 +97,7 @@ describe('enqueueMany chunks', () => {
     items[0] = fickle;
     items[items.length - 1] = { type: 'many.fickle', runAt: later, key: 'k' };
     const call = tracker.enqueueMany(items as never);
-    await expect.poll(() => waiting.length).toBe(4);
+    await expect.poll(() => waiting.length).toBe(2);
     // The last chunk is not drafted yet: change its item behind the call's back.
     later.setTime(Number.NaN);
     items[items.length - 1]!['key'] = 42;
@@ -125,5 +125,45 @@ describe('enqueueMany chunks', () => {
     } as never);
     expect(reads).toBe(1);
     expect((await tracker.get(job.id))!.maxAttempts).toBe(2);
+  });
+
+  it('takes a store answer of exactly { job, created } as it is, without reading a lazy job; copies any other; reads them to tell listeners', async () => {
+    const store = new MemoryJobStore();
+    const original = store.insertMany.bind(store);
+    let jobReads = 0;
+    let extra = false;
+    store.insertMany = async (jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> => {
+      const { results } = await original(jobs, options);
+      return {
+        results: results.map(({ job, created }) => {
+          const answer = {
+            get job(): Job {
+              jobReads++;
+              return job;
+            },
+            created,
+          };
+          return extra ? Object.assign(answer, { note: 'store-specific' }) : answer;
+        }),
+      };
+    };
+    const tracker = createTracker({ store, clock: createFakeClock(T0), recoverIntervalMs: false });
+    const answer = await tracker.enqueueMany(Array.from({ length: 1_500 }, (_, n) => ({ type: 'many.lazy', payload: { n } })));
+    expect(jobReads).toBe(0);
+    expect(answer.created).toBe(1_500);
+    expect(answer.results[1_499]!.job.payload).toEqual({ n: 1_499 });
+    expect(jobReads).toBe(1);
+
+    extra = true;
+    const copied = await tracker.enqueueMany([{ type: 'many.lazy' }]);
+    expect(Object.keys(copied.results[0]!)).toEqual(['job', 'created']);
+
+    extra = false;
+    const told: string[] = [];
+    tracker.on('created', (job) => told.push(job.id));
+    jobReads = 0;
+    const heard = await tracker.enqueueMany([{ type: 'many.lazy' }, { type: 'many.lazy' }]);
+    expect(told).toEqual(heard.results.map((result) => result.job.id));
+    expect(jobReads).toBeGreaterThanOrEqual(2);
   });
 });

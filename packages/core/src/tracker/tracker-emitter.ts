@@ -84,6 +84,14 @@ export class TrackerEmitter {
     return true;
   }
 
+  /**
+   * Whether `job(event, …)` would do anything: a listener, or told states to keep. Callers with
+   * many jobs skip reading them (a store may answer them lazily) when it would not.
+   */
+  wantsJob(event: JobEventName): boolean {
+    return this.told !== null || this.events.listenerCount(event) > 0;
+  }
+
   progress(event: ProgressEvent): void {
     if (this.events.listenerCount('progress') > 0) this.events.emit('progress', event);
   }

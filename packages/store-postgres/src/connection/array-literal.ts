@@ -14,12 +14,17 @@ export type ElementOf = (index: number) => string | number | null | undefined;
 export function plainArrayLiteral(count: number, elementOf: ElementOf): string {
   // Joined, not appended: `+=` per element builds a tree of string halves (two nodes per
   // element) that node-postgres must flatten again before sending; `join` writes one string.
+  // Braces inside the first and last parts: `{` + join + `}` would be a rope that node-postgres
+  // flattens (a copy of the whole literal) to measure it.
+  if (count === 0) return '{}';
   const parts = new Array<string | number>(count);
   for (let index = 0; index < count; index++) {
     const value = elementOf(index);
     parts[index] = value == null ? 'NULL' : value;
   }
-  return `{${parts.join(',')}}`;
+  parts[0] = `{${parts[0]}`;
+  parts[count - 1] = `${parts[count - 1]}}`;
+  return parts.join(',');
 }
 
 const NEEDS_ESCAPE = /[\\"]/;
@@ -35,12 +40,19 @@ export function quotedArrayLiteral(count: number, elementOf: (index: number) => 
     parts[index] = value as string;
   }
   // The common case (no NULL, nothing to escape: ids, types): the quotes are the separator.
-  if (plain) return count === 0 ? '{}' : `{"${parts.join('","')}"}`;
+  if (plain) {
+    if (count === 0) return '{}';
+    parts[0] = `{"${parts[0]}`;
+    parts[count - 1] = `${parts[count - 1]}"}`;
+    return parts.join('","');
+  }
   for (let index = 0; index < count; index++) {
     const value = parts[index];
     parts[index] = value == null ? 'NULL' : NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`;
   }
-  return `{${parts.join(',')}}`;
+  parts[0] = `{${parts[0]}`;
+  parts[count - 1] = `${parts[count - 1]}}`;
+  return parts.join(',');
 }
 
 /**

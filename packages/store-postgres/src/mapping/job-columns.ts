@@ -112,6 +112,12 @@ export const NEW_JOB_COLUMNS: readonly JobColumn[] = [
   'trace',
 ];
 
+/**
+ * `NEW_JOB_COLUMNS` but `metadata`, for new jobs that all have none: the column's default (`{}`)
+ * fills it, and PostgreSQL splits no JSON array of empty objects.
+ */
+export const NEW_JOB_COLUMNS_NO_METADATA: readonly JobColumn[] = NEW_JOB_COLUMNS.filter((column) => column !== 'metadata');
+
 /** `id, type, ...` or, with an alias, `j.id, j.type, ...`. */
 export function jobColumns(alias?: string): string {
   return alias === undefined ? JOB_COLUMN_NAMES.join(', ') : JOB_COLUMN_NAMES.map((name) => `${alias}.${name}`).join(', ');

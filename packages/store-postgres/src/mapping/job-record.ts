@@ -1,7 +1,7 @@
 import { JobValidationError, type Job } from '@jobtrail/core';
 import { indexedText, optionalUuid, requireInt, toHistoryRecords } from '../validation/checks.js';
 import { isoTimes, plainArrayLiteral, quotedArrayLiteral } from '../connection/array-literal.js';
-import { JOB_COLUMN_TYPES, NEW_JOB_COLUMNS, type JobColumn, type JsonColumn } from './job-columns.js';
+import { JOB_COLUMN_TYPES, NEW_JOB_COLUMNS, NEW_JOB_COLUMNS_NO_METADATA, type JobColumn, type JsonColumn } from './job-columns.js';
 import { toJob, type JobRow } from './job-row.js';
 
 /**
@@ -75,28 +75,45 @@ export function toJsonText(field: string, value: unknown): string {
  * batch can be inserted with the short column list and the defaults fill in the rest.
  */
 export function isNewJobRecord(record: JobRecord): boolean {
+  return isNew(record, READ);
+}
+
+/** Whether a job has no metadata (`{}`, or none): what the column's default holds. */
+export function hasNoMetadata(job: Job): boolean {
+  return job.metadata == null || isEmptyObject(job.metadata);
+}
+
+/** `isNewJobRecord` of the record `toJobRecord` would make of `job`, without making it. */
+export function isNewJob(job: Job): boolean {
+  return isNew(job, JOB_READ);
+}
+
+function isNew<T>(item: T, read: ColumnReaders<T>): boolean {
   return (
-    record.lease_owner === null &&
-    record.lease_expires_at === null &&
-    record.progress === 0 &&
-    record.stage === null &&
-    record.current === null &&
-    record.total === null &&
-    record.result === null &&
-    isEmptyObject(record.metrics) &&
-    record.note === null &&
-    record.error === null &&
-    isEmptyArray(record.errors) &&
-    isEmptyArray(record.history) &&
-    record.started_at === null &&
-    record.finished_at === null
+    read.lease_owner(item) === null &&
+    read.lease_expires_at(item) === null &&
+    read.progress(item) === 0 &&
+    read.stage(item) === null &&
+    read.current(item) === null &&
+    read.total(item) === null &&
+    read.result(item) === null &&
+    isEmptyObject(read.metrics(item)) &&
+    read.note(item) === null &&
+    read.error(item) === null &&
+    isEmptyArray(read.errors(item)) &&
+    isEmptyArray(read.history(item)) &&
+    read.started_at(item) === null &&
+    read.finished_at(item) === null
   );
 }
 
 function isEmptyObject(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
+  if (proto !== Object.prototype && proto !== null) return false;
+  // for-in rather than Object.keys: no array per call (one per job of a batch).
+  for (const _ in value) return false;
+  return true;
 }
 
 function isEmptyArray(value: unknown): boolean {
@@ -122,44 +139,98 @@ export interface ColumnArrays {
  * Turns records into per-column parameters for the given columns. JSON values that cannot be
  * serialised (BigInt, cycles) throw `JobValidationError` naming the field.
  */
-export function toColumnArrays(records: readonly JobRecord[], columns: readonly JobColumn[]): ColumnArrays {
+export function toColumnArrays(records: readonly JobRecord[], columns: readonly JobColumn[]): ColumnArrays;
+/**
+ * The same for jobs as core hands them over, each value read (and checked) as `toJobRecord`
+ * would, without a record per job in between: only for new jobs (see `isNewJob`) sent with
+ * `NEW_JOB_COLUMNS`.
+ */
+export function toColumnArrays(jobs: readonly Job[], columns: typeof NEW_JOB_COLUMNS | typeof NEW_JOB_COLUMNS_NO_METADATA, from: 'jobs'): ColumnArrays;
+export function toColumnArrays(items: readonly (JobRecord | Job)[], columns: readonly JobColumn[], from: 'records' | 'jobs' = 'records'): ColumnArrays {
+  if (from === 'jobs') return columnArrays(items as readonly Job[], columns, JOB_READ);
+  return columnArrays(items as readonly JobRecord[], columns, READ);
+}
+
+function columnArrays<T>(records: readonly T[], columns: readonly JobColumn[], read: ColumnReaders<T>): ColumnArrays {
+  const sent = encodeColumns(records, columns, read);
+  return { params: sent.params, storedJob: storedJobs(columns, sent) };
+}
+
+/** What an insert sends, and the values answers are built from. */
+interface SentColumns {
+  params: Array<string | number | null>;
+  /** Each jsonb column's JSON array as sent. */
+  json: Map<JsonColumn, string>;
+  /**
+   * Each time as sent, so an answer built later holds these instants even if the caller changes
+   * its Dates in between; absent for a column of NULLs only.
+   */
+  times: Map<JobColumn, ReadonlyArray<number | null>>;
+  /** Each other value as sent (strings and numbers); absent for a column of NULLs only. */
+  plain: Map<JobColumn, ReadonlyArray<unknown>>;
+}
+
+function encodeColumns<T>(records: readonly T[], columns: readonly JobColumn[], read: ColumnReaders<T>): SentColumns {
   const count = records.length;
   const iso = isoTimes();
   const json = new Map<JsonColumn, string>();
+  const times = new Map<JobColumn, ReadonlyArray<number | null>>();
+  const plain = new Map<JobColumn, ReadonlyArray<unknown>>();
   const params = columns.map((column): string | number | null => {
     const type = JOB_COLUMN_TYPES[column];
     if (type === 'jsonb') {
-      const text = jsonArray(records, column as JsonColumn);
+      const text = jsonArray(records, column as JsonColumn, read);
       json.set(column as JsonColumn, text);
       if (count > 1) return text;
       // One job: its value alone (`[v]` is `[` + the text of v + `]`), SQL NULL for null.
-      return records[0]![column] === null ? null : text.slice(1, -1);
+      return read[column](records[0]!) === null ? null : text.slice(1, -1);
     }
     if (count === 1) {
-      const value = READ[column](records[0]!) as string | number | null;
-      return type === 'timestamptz' ? iso(value) : value;
+      const value = read[column](records[0]!) as string | number | null;
+      if (type !== 'timestamptz') {
+        if (value !== null) plain.set(column, [value]);
+        return value;
+      }
+      if (value !== null) times.set(column, [timeOf(value)]);
+      return iso(value);
     }
     switch (type) {
       case 'text': {
-        const values = records.map(READ[column]) as Array<string | null>;
-        return allNull(values) ? '{}' : quotedArrayLiteral(count, (index) => values[index]);
+        const values = records.map(read[column]) as Array<string | null>;
+        if (allNull(values)) return '{}';
+        plain.set(column, values);
+        return quotedArrayLiteral(count, (index) => values[index]);
       }
       case 'timestamptz': {
-        const values = records.map(READ[column]);
-        return allNull(values) ? '{}' : plainArrayLiteral(count, (index) => iso(values[index]));
+        const values = records.map(read[column]);
+        if (allNull(values)) return '{}';
+        times.set(column, values.map(timeOf));
+        return plainArrayLiteral(count, (index) => iso(values[index]));
       }
       default: {
-        const values = records.map(READ[column]) as Array<string | number | null>;
-        return allNull(values) ? '{}' : plainArrayLiteral(count, (index) => values[index]);
+        const values = records.map(read[column]) as Array<string | number | null>;
+        if (allNull(values)) return '{}';
+        plain.set(column, values);
+        return plainArrayLiteral(count, (index) => values[index]);
       }
     }
   });
+  return { params, json, times, plain };
+}
+
+/**
+ * `storedJob` over what was sent: in a scope of its own, so the answers built later (and kept
+ * by the caller) hold the sent values, never the jobs or records they came from.
+ */
+function storedJobs(columns: readonly JobColumn[], sent: SentColumns): (index: number) => Job {
+  const { json, times, plain } = sent;
   // Parsed back on first use, whole: one JSON.parse per column rather than one per job.
   const parsed = new Map<JsonColumn, unknown[]>();
   const stored = (column: JsonColumn, index: number): unknown => {
     const text = json.get(column);
-    // A column not sent holds its default (see `isNewJobRecord`): a fresh one of those.
-    if (text === undefined) return defaultOf(records[index]![column]);
+    // Not sent (only `metadata` of new jobs without any, see `NEW_JOB_COLUMNS_NO_METADATA`):
+    // the caller puts the column's default in.
+    if (text === undefined) return null;
     let values = parsed.get(column);
     if (values === undefined) {
       values = JSON.parse(text) as unknown[];
@@ -167,64 +238,67 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
     }
     return values[index] ?? null;
   };
+  const value = (column: JobColumn, index: number): unknown => plain.get(column)?.[index] ?? null;
+  const at = (column: JobColumn, index: number): Date | null => {
+    const ms = times.get(column)?.[index];
+    return ms == null ? null : new Date(ms);
+  };
   const storedRow = (index: number): JobRow => {
-    const r = records[index]!;
     return {
-      id: r.id as string,
-      type: r.type as string,
-      key: r.key as string | null,
-      parent_id: r.parent_id as string | null,
-      tenant_id: r.tenant_id as string | null,
-      owner_id: r.owner_id as string | null,
-      group_name: r.group_name as string | null,
-      schedule_name: r.schedule_name as string | null,
-      scheduled_for: copyDate(r.scheduled_for),
-      status: r.status as JobRow['status'],
-      attempt: number(r.attempt) as number,
-      max_attempts: number(r.max_attempts) as number,
-      priority: number(r.priority) as number,
-      run_at: copyDate(r.run_at) as Date,
-      lease_owner: r.lease_owner as string | null,
-      lease_expires_at: copyDate(r.lease_expires_at),
-      progress: number(r.progress) as number,
-      stage: r.stage as string | null,
-      current: number(r.current),
-      total: number(r.total),
+      id: value('id', index) as string,
+      type: value('type', index) as string,
+      key: value('key', index) as string | null,
+      parent_id: value('parent_id', index) as string | null,
+      tenant_id: value('tenant_id', index) as string | null,
+      owner_id: value('owner_id', index) as string | null,
+      group_name: value('group_name', index) as string | null,
+      schedule_name: value('schedule_name', index) as string | null,
+      scheduled_for: at('scheduled_for', index),
+      status: value('status', index) as JobRow['status'],
+      attempt: number(value('attempt', index)) as number,
+      max_attempts: number(value('max_attempts', index)) as number,
+      priority: number(value('priority', index)) as number,
+      run_at: at('run_at', index) as Date,
+      lease_owner: value('lease_owner', index) as string | null,
+      lease_expires_at: at('lease_expires_at', index),
+      progress: number(value('progress', index)) as number,
+      stage: value('stage', index) as string | null,
+      current: number(value('current', index)),
+      total: number(value('total', index)),
       payload: stored('payload', index),
       result: stored('result', index),
       metadata: stored('metadata', index) as JobRow['metadata'],
       metrics: stored('metrics', index) as JobRow['metrics'],
-      note: r.note as string | null,
+      note: value('note', index) as string | null,
       error: stored('error', index) as JobRow['error'],
       errors: stored('errors', index) as JobRow['errors'],
       history: stored('history', index) as JobRow['history'],
-      created_at: copyDate(r.created_at) as Date,
-      started_at: copyDate(r.started_at),
-      finished_at: copyDate(r.finished_at),
-      updated_at: copyDate(r.updated_at) as Date,
-      trace: r.trace as string | null,
+      created_at: at('created_at', index) as Date,
+      started_at: at('started_at', index),
+      finished_at: at('finished_at', index),
+      updated_at: at('updated_at', index) as Date,
+      trace: value('trace', index) as string | null,
     };
   };
   // New jobs (only `NEW_JOB_COLUMNS` sent) hold the defaults everywhere else: made here directly,
   // without the row in between.
-  const onlyNewColumns = columns === NEW_JOB_COLUMNS;
+  const onlyNewColumns = columns === NEW_JOB_COLUMNS || columns === NEW_JOB_COLUMNS_NO_METADATA;
   const storedNewJob = (index: number): Job => {
-    const r = records[index]!;
     return {
-      id: r.id as string,
-      type: r.type as string,
-      key: r.key as string | null,
-      parentId: r.parent_id as string | null,
-      tenantId: r.tenant_id as string | null,
-      ownerId: r.owner_id as string | null,
-      group: r.group_name as string | null,
-      scheduleName: r.schedule_name as string | null,
-      scheduledFor: copyDate(r.scheduled_for),
-      status: r.status as Job['status'],
-      attempt: number(r.attempt) as number,
-      maxAttempts: number(r.max_attempts) as number,
-      priority: number(r.priority) as number,
-      runAt: copyDate(r.run_at) as Date,
+      id: value('id', index) as string,
+      type: value('type', index) as string,
+      key: value('key', index) as string | null,
+      parentId: value('parent_id', index) as string | null,
+      tenantId: value('tenant_id', index) as string | null,
+      ownerId: value('owner_id', index) as string | null,
+      group: value('group_name', index) as string | null,
+      scheduleName: value('schedule_name', index) as string | null,
+      scheduledFor: at('scheduled_for', index),
+      status: value('status', index) as Job['status'],
+      attempt: number(value('attempt', index)) as number,
+      maxAttempts: number(value('max_attempts', index)) as number,
+      priority: number(value('priority', index)) as number,
+      runAt: at('run_at', index) as Date,
       lease: null,
       progress: 0,
       stage: null,
@@ -238,17 +312,14 @@ export function toColumnArrays(records: readonly JobRecord[], columns: readonly 
       error: null,
       errors: [],
       history: [],
-      createdAt: copyDate(r.created_at) as Date,
+      createdAt: at('created_at', index) as Date,
       startedAt: null,
       finishedAt: null,
-      updatedAt: copyDate(r.updated_at) as Date,
-      trace: r.trace as string | null,
+      updatedAt: at('updated_at', index) as Date,
+      trace: value('trace', index) as string | null,
     };
   };
-  return {
-    params,
-    storedJob: (index) => (onlyNewColumns ? storedNewJob(index) : toJob(storedRow(index))),
-  };
+  return (index) => (onlyNewColumns ? storedNewJob(index) : toJob(storedRow(index)));
 }
 
 /**
@@ -265,7 +336,9 @@ function allNull(values: readonly unknown[]): boolean {
  * Each column's value of a record, read by name: one small function per column keeps every
  * property read monomorphic (a read by a computed column name is many times slower).
  */
-const READ: { readonly [C in JobColumn]: (r: JobRecord) => unknown } = {
+type ColumnReaders<T> = { readonly [C in JobColumn]: (item: T) => unknown };
+
+const READ: ColumnReaders<JobRecord> = {
   id: (r) => r.id,
   type: (r) => r.type,
   key: (r) => r.key,
@@ -301,9 +374,46 @@ const READ: { readonly [C in JobColumn]: (r: JobRecord) => unknown } = {
   trace: (r) => r.trace,
 };
 
+/** Each column's value of a job, read and checked as `toJobRecord` does. */
+const JOB_READ: ColumnReaders<Job> = {
+  id: (job) => job.id,
+  type: (job) => indexedText('type', job.type),
+  key: (job) => indexedText('key', job.key),
+  parent_id: (job) => optionalUuid('parentId', job.parentId),
+  tenant_id: (job) => indexedText('tenantId', job.tenantId),
+  owner_id: (job) => indexedText('ownerId', job.ownerId),
+  group_name: (job) => indexedText('group', job.group),
+  schedule_name: (job) => job.scheduleName ?? null,
+  scheduled_for: (job) => job.scheduledFor ?? null,
+  status: (job) => job.status,
+  attempt: (job) => requireInt('attempt', job.attempt, 0),
+  max_attempts: (job) => requireInt('maxAttempts', job.maxAttempts, 0),
+  priority: (job) => requireInt('priority', job.priority),
+  run_at: (job) => job.runAt,
+  lease_owner: (job) => (job.lease == null ? null : indexedText('lease.owner', job.lease.owner)),
+  lease_expires_at: (job) => (job.lease == null ? null : job.lease.expiresAt),
+  progress: (job) => job.progress,
+  stage: (job) => job.stage ?? null,
+  current: (job) => job.current ?? null,
+  total: (job) => job.total ?? null,
+  payload: (job) => (job.payload === undefined ? null : job.payload),
+  result: (job) => (job.result === undefined ? null : job.result),
+  metadata: (job) => job.metadata ?? {},
+  metrics: (job) => job.metrics ?? {},
+  note: (job) => job.note ?? null,
+  error: (job) => job.error ?? null,
+  errors: (job) => job.errors ?? [],
+  history: (job) => (job.history == null || job.history.length === 0 ? NO_HISTORY : toHistoryRecords('history', job.history)),
+  created_at: (job) => job.createdAt,
+  started_at: (job) => job.startedAt ?? null,
+  finished_at: (job) => job.finishedAt ?? null,
+  updated_at: (job) => job.updatedAt,
+  trace: (job) => job.trace ?? null,
+};
+
 /** One JSON array of a jsonb column's values; on failure, the record and field at fault named. */
-function jsonArray(records: readonly JobRecord[], column: JsonColumn): string {
-  const values = records.map(READ[column]);
+function jsonArray<T>(records: readonly T[], column: JsonColumn, read: ColumnReaders<T>): string {
+  const values = records.map(read[column]);
   try {
     return JSON.stringify(values);
   } catch {
@@ -312,19 +422,13 @@ function jsonArray(records: readonly JobRecord[], column: JsonColumn): string {
   }
 }
 
-/** A fresh copy of a column default: null, `{}` or `[]`. */
-function defaultOf(value: unknown): unknown {
-  if (value === null) return null;
-  return Array.isArray(value) ? [] : {};
-}
-
 /** As read back: a number is sent as its text, where -0 is `0`. */
 function number(value: unknown): number | null {
   return value === null ? null : (value as number) + 0;
 }
 
-/** A fresh Date (of this realm) of a time given as a Date of any realm or a string. */
-function copyDate(value: unknown): Date | null {
-  if (value instanceof Date) return new Date(value.getTime());
-  return value == null ? null : new Date(typeof value === 'string' ? value : Date.prototype.getTime.call(value as Date));
+/** The instant of a time given as a Date of any realm or a string; null for none. */
+function timeOf(value: unknown): number | null {
+  if (value == null) return null;
+  return typeof value === 'string' ? new Date(value).getTime() : Date.prototype.getTime.call(value as Date);
 }

@@ -41,11 +41,12 @@ import {
   type SqlExecutor,
 } from '../connection/sql-executor.js';
 import type { Statement } from '../connection/statement.js';
+import { quotedArrayLiteral } from '../connection/array-literal.js';
 import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
-import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS } from '../mapping/job-columns.js';
-import { isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
+import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS, NEW_JOB_COLUMNS_NO_METADATA } from '../mapping/job-columns.js';
+import { hasNoMetadata, isNewJob, isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
 import { toScheduleInput, toSchedulePatchInput, toScheduleRecord, type ScheduleRow } from '../mapping/schedule-row.js';
@@ -63,7 +64,7 @@ import { findExpiredStatement } from '../sql/find-expired.js';
 import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
-import { dedupeHoldersStatement, insertStatement } from '../sql/insert.js';
+import { dedupeHoldersStatement, insertNewStatement, insertStatement } from '../sql/insert.js';
 import { pruneStatement } from '../sql/prune.js';
 import {
   deleteScheduleStatement,
@@ -129,6 +130,9 @@ interface Statements {
    * `NEW_JOB_COLUMNS`), whether any job has a key, and whether it is one job; made on first use.
    */
   insert: Map<string, Statement>;
+  /** `insertMany` of new jobs without keys (see `insertNewStatement`), with and without metadata. */
+  insertNew: Statement;
+  insertNewBare: Statement;
   holders: Statement;
   get: Statement;
   transition: Statement;
@@ -229,6 +233,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     const n = this.names;
     this.sql = {
       insert: new Map(),
+      insertNew: insertNewStatement(n, NEW_JOB_COLUMNS),
+      insertNewBare: insertNewStatement(n, NEW_JOB_COLUMNS_NO_METADATA),
       holders: dedupeHoldersStatement(n),
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
@@ -346,21 +352,27 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
    * fails the call with nothing inserted. Wakes workers once per type (NOTIFY at commit).
    */
   async insertMany(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> {
-    const records = jobs.map(toJobRecord);
+    // New jobs without keys (what core drafts for most bulk enqueues) go to column arrays straight
+    // from the jobs; the others through a record each.
+    const direct = jobs.every(isNewJob) && jobs.every((job) => job.key == null);
+    const records = direct ? null : jobs.map(toJobRecord);
     const settling = this.feed.settling;
     if (settling !== null) await settling;
     const inTransaction = options?.transaction !== undefined && options.transaction !== null;
     const runner = inTransaction ? transactionQueryRunner(options.transaction) : undefined;
     const executor = runner === undefined ? this.pool : new QueryRunnerExecutor(runner, this.onQuery);
-    const outcomes = await this.insertBatch(executor, records, 1, true);
-    const results = outcomes.map(unwrap);
+    const results = records === null ? await this.insertNew(executor, jobs) : (await this.insertBatch(executor, records, 1, true)).map(unwrap);
     if (runner !== undefined) {
       const committed = results.some((result) => result.created) ? this.commits.watch(runner) : undefined;
       return committed ? { results, committed } : { results };
     }
+    // From the jobs as sent, not the answers: those are built only when read (see `lazyCreated`).
     const now = Date.now();
     const woken = new Set<string>();
-    for (const { job, created } of results) if (created && isClaimableAt(job, now)) woken.add(job.type);
+    for (let index = 0; index < results.length; index++) {
+      const job = jobs[index]!;
+      if (results[index]!.created && isClaimableAt(job, now)) woken.add(job.type);
+    }
     for (const type of woken) this.hub.wake(type);
     return { results };
   }
@@ -777,6 +789,30 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     return new Client({ ...poolOptions, application_name: 'jobtrail-listener' }) as ListenClient;
   }
 
+  /**
+   * `insertMany` of new jobs without keys: nothing can be skipped, so the statement inserts every
+   * job as sent or fails whole, and each is answered as sent (lazily, see `lazyCreated`).
+   */
+  private async insertNew(executor: SqlExecutor, jobs: readonly Job[]): Promise<InsertResult[]> {
+    let columns: ColumnArrays;
+    try {
+      if (jobs.length === 1) {
+        columns = toColumnArrays(jobs, NEW_JOB_COLUMNS, 'jobs');
+        await executor.run(this.insertStatementFor(true, false, true), [...columns.params, this.names.channel], 1);
+      } else {
+        const bare = jobs.every(hasNoMetadata);
+        columns = toColumnArrays(jobs, bare ? NEW_JOB_COLUMNS_NO_METADATA : NEW_JOB_COLUMNS, 'jobs');
+        const sql = bare ? this.sql.insertNewBare : this.sql.insertNew;
+        await executor.run(sql, [...columns.params, this.names.channel, quotedArrayLiteral(...typesToWake(jobs))], jobs.length);
+      }
+    } catch (error) {
+      throw mapPgError(error, this.names, 'insertMany');
+    }
+    const results = new Array<InsertResult>(jobs.length);
+    for (let index = 0; index < jobs.length; index++) results[index] = lazyCreated(columns.storedJob, index);
+    return results;
+  }
+
   /** One INSERT for many jobs; a failing batch is retried job by job so one bad job fails alone. */
   /** `round` counts the tries of a record whose key holder vanished before it could be read. */
   /**
@@ -802,8 +838,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
     }
     // The stored rows are exactly the records as sent: answer them from that (JSON parsed back from
     // its text), so callers get fresh objects normalised the way the database holds them.
-    const stored = (index: number) => columns.storedJob(index);
-    if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(stored(index)));
+    const created = (index: number): Outcome<InsertResult> => ({ ok: true, value: lazyCreated(columns.storedJob, index) });
+    if (inserted === null || inserted.size === records.length) return records.map((_, index) => created(index));
     const isInserted = (record: JobRecord) => inserted.has(record.id as string);
     const deduped = records.filter((record) => !isInserted(record));
     const holders = new Map<string, JobRow>();
@@ -817,11 +853,11 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       for (const row of found.rows as JobRow[]) holders.set(dedupeSlot(row), row);
     } catch (error) {
       const mapped = mapPgError(error, this.names, 'insert');
-      return records.map((record, index) => (isInserted(record) ? created(stored(index)) : { ok: false, error: mapped }));
+      return records.map((record, index) => (isInserted(record) ? created(index) : { ok: false, error: mapped }));
     }
     return Promise.all(
       records.map(async (record, index): Promise<Outcome<InsertResult>> => {
-        if (isInserted(record)) return created(stored(index));
+        if (isInserted(record)) return created(index);
         const holder = holders.get(dedupeSlot(record as unknown as DedupeSlot));
         if (holder !== undefined) return { ok: true, value: { job: toJob(holder), created: false } };
         // The holder finished between our INSERT and our read: the key is free now, try again.
@@ -960,13 +996,56 @@ function dedupeSlot(row: DedupeSlot): string {
   return JSON.stringify([row.type, row.key, row.tenant_id, row.owner_id]);
 }
 
-function created(job: Job): Outcome<InsertResult> {
-  return { ok: true, value: { job, created: true } };
+/**
+ * A created job's answer, built on first read of `job` (then kept, and assignable like any
+ * property): a caller of `insertMany` that never reads the answers (most bulk enqueues) never
+ * pays for 10,000 jobs' objects and their collection. `job` is an own enumerable accessor, so
+ * spreading, JSON, `Object.keys` and structured cloning see `{ job, created }` as before; one
+ * accessor pair shared by every answer (an object literal's getter and setter would be two
+ * closures per answer), with what it builds from under a symbol no enumeration sees.
+ */
+function lazyCreated(build: (index: number) => Job, index: number): InsertResult {
+  const answer = {} as InsertResult;
+  Object.defineProperty(answer, 'job', LAZY_JOB);
+  answer.created = true;
+  // Only the builder, never the parameters sent (the statement's text arrays), stays alive.
+  Object.defineProperty(answer, LAZY_SOURCE, { value: new LazySource(build, index) });
+  return answer;
 }
+
+const LAZY_SOURCE = Symbol('jobtrail.lazyJob');
+
+class LazySource {
+  job: Job | undefined = undefined;
+  constructor(
+    readonly build: (index: number) => Job,
+    readonly index: number,
+  ) {}
+}
+
+const LAZY_JOB: PropertyDescriptor = {
+  get(this: { [LAZY_SOURCE]: LazySource }): Job {
+    const source = this[LAZY_SOURCE];
+    return (source.job ??= source.build(source.index));
+  },
+  set(this: { [LAZY_SOURCE]: LazySource }, value: Job) {
+    this[LAZY_SOURCE].job = value;
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw outcome.error;
+}
+
+/** The types of the jobs claimable as soon as they are inserted, each once (`count`, `elementOf`). */
+function typesToWake(jobs: readonly Job[]): [number, (index: number) => string] {
+  const types = new Set<string>();
+  for (const job of jobs) if (isClaimableAt(job, job.updatedAt.getTime())) types.add(job.type);
+  const list = [...types];
+  return [list.length, (index) => list[index]!];
 }
 
 function isClaimableNow(job: Job): boolean {
