@@ -125,10 +125,14 @@ describe('several worker processes on one database', () => {
     // A job the victim was running is either run again (attempt 2), or its outcome reached the
     // database just before the kill took effect (attempt 1, and it ran once): never both, never
     // lost. That every job completed proves the rest were recovered: their leases never end otherwise.
+    // The victim reports a start after its claim commits, so a kill between the two leaves a
+    // claimed attempt this test never heard of: attempt 2 with one start seen (the rescuer's).
     const recovered = await Promise.all([...leasedIds].map((id) => db.store.get(id)));
     for (const job of recovered) {
       expect(job?.status).toBe('completed');
-      expect(job?.attempt).toBe(starts.get(job!.id));
+      const seen = starts.get(job!.id) ?? 0;
+      expect(job!.attempt).toBeLessThanOrEqual(2);
+      expect([seen, seen + 1]).toContain(job!.attempt);
     }
     expect(rescuer.errors).toEqual([]);
   }, 120_000);
