@@ -1,4 +1,4 @@
-import type { BulkActionResponse, JobStatus, ScheduleJson } from '@jobtrail/core/client';
+import type { ActivityJson, BulkActionResponse, ScheduleJson, TypeJson } from '@jobtrail/core/client';
 
 /**
  * The dashboard's calls that `@jobtrail/core/client` does not make yet (dashboard info, activity,
@@ -16,33 +16,8 @@ export interface DashboardInfo {
   features: { streams: boolean; schedules: boolean; types: boolean; activity: boolean; bulkActions: boolean; typeActions?: boolean };
 }
 
-export interface ActivityBucket {
-  start: string;
-  started: number;
-  completed: number;
-  failed: number;
-  waitMsAvg: number | null;
-  waitMsMax: number | null;
-}
-
-export interface ActivityResponse {
-  bucketMs: number;
-  since: string;
-  until: string;
-  buckets: ActivityBucket[];
-}
-
-export interface TypeJson {
-  type: string;
-  limits: {
-    maxRunning: number | null;
-    maxRunningPerGroup: number | null;
-    rateLimit: { limit: number; intervalMs: number } | null;
-  };
-  paused: boolean;
-  counts: { total: number; byStatus: Record<JobStatus, number> };
-  updatedAt: string | null;
-}
+/** The jobs API's wire shapes, from core: one definition for the server that writes them and the page that reads them. */
+export type { ActivityBucketJson as ActivityBucket, ActivityJson as ActivityResponse, TypeJson } from '@jobtrail/core/client';
 
 /** A non-2xx answer, with the server's `{ error: { code, message } }` when it sent one. */
 export class ApiError extends Error {
@@ -114,7 +89,7 @@ function post<T>(path: string, body: unknown = {}): Promise<T> {
 export const dashboardApi = {
   info: (signal?: AbortSignal) => call<DashboardInfo>('/dashboard', {}, signal),
   activity: (params: { since: string; until?: string; bucketMs: number }, signal?: AbortSignal) =>
-    call<ActivityResponse>(`/jobs/activity${query(params)}`, {}, signal),
+    call<ActivityJson>(`/jobs/activity${query(params)}`, {}, signal),
   types: (signal?: AbortSignal) => call<{ types: TypeJson[] }>('/types', {}, signal),
   pauseType: (type: string) => post<{ type: TypeJson }>(`/types/${encodeURIComponent(type)}/pause`),
   resumeType: (type: string) => post<{ type: TypeJson }>(`/types/${encodeURIComponent(type)}/resume`),
