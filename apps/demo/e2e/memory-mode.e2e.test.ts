@@ -88,12 +88,19 @@ describe('demo with --store memory, over HTTP', () => {
     expect(Number.isNaN(Date.parse(String(done!['scheduledFor'])))).toBe(false);
     expect(done!['result']).toMatchObject({ ok: true, schedule: 'acme.heartbeat', tick: done!['scheduledFor'] });
 
-    // Pause and resume act on the tenant's own schedule only.
-    expect((await api('/api/demo/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'globex' })).status).toBe(404);
-    const paused = await api('/api/demo/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'acme' });
-    expect(await paused.json()).toEqual({ schedule: { name: 'acme.heartbeat', paused: true } });
-    const resumed = await api('/api/demo/schedules/acme.heartbeat/resume', { method: 'POST', tenant: 'acme' });
-    expect(await resumed.json()).toEqual({ schedule: { name: 'acme.heartbeat', paused: false } });
+    // Pause and resume (the jobs API's, which the dashboard calls) act on the tenant's own schedule only.
+    expect((await api('/api/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'globex' })).status).toBe(404);
+    expect((await api('/api/schedules/acme.heartbeat/pause', { method: 'POST' })).status).toBe(401);
+    const paused = await api('/api/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'acme' });
+    expect(paused.status).toBe(200);
+    expect(await paused.json()).toMatchObject({ schedule: { name: 'acme.heartbeat', tenantId: 'acme', paused: true } });
+    const listed = (await (await api('/api/schedules', { tenant: 'acme' })).json()) as Page;
+    expect(listed.schedules[0]).toMatchObject({ name: 'acme.heartbeat', paused: true });
+    const resumed = await api('/api/schedules/acme.heartbeat/resume', { method: 'POST', tenant: 'acme' });
+    expect(await resumed.json()).toMatchObject({ schedule: { name: 'acme.heartbeat', paused: false } });
+    // The same API under the dashboard's mount, scoped alike.
+    const viaDashboard = await api('/admin/jobs/api/schedules/acme.heartbeat/pause', { method: 'POST', tenant: 'globex' });
+    expect(viaDashboard.status).toBe(404);
   });
 
   it('answers 404 with a JSON error for an unknown workflow or API path', async () => {

@@ -30,22 +30,36 @@ try {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 }, deviceScaleFactor: 1 });
   await page.goto(url);
+  const dashboard = page.frameLocator('[data-testid="dashboard-frame"]');
+  await dashboard.getByRole('navigation', { name: 'Dashboard' }).waitFor({ timeout: 60_000 });
+  // Starts a workflow; the page opens its job in the framed dashboard. Answers the job's id.
   const start = async (name) => {
-    await page.getByTestId(`start-${name}`).click();
-    await page.waitForTimeout(300);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/demo/workflows/${name}`) && r.request().method() === 'POST'),
+      page.getByTestId(`start-${name}`).click(),
+    ]);
+    const { job } = await response.json();
+    await dashboard.locator(`[data-testid="job-detail"][data-job-id="${job.id}"]`).waitFor({ timeout: 60_000 });
+    return job.id;
   };
-  // A history first, then work in flight, then show a job that is waiting for its retry.
+  // A history first, then work in flight, then the file import caught while it parses its rows.
   await start('deep-scan');
   await start('bad-input');
-  await start('lead-scoring');
-  await page.locator('[data-testid="job-detail"][data-status="completed"]').waitFor({ timeout: 60_000 });
+  const leads = await start('lead-scoring');
+  await dashboard.locator(`[data-testid="job-detail"][data-job-id="${leads}"][data-status="completed"]`).waitFor({ timeout: 60_000 });
   await start('flaky-api');
-  const flaky = await page.getByTestId('job-detail').getAttribute('data-job-id');
-  await start('file-import');
   await start('deep-scan');
-  await page.locator(`[data-testid="job-row"][data-job-id="${flaky}"]`).click();
-  await page.locator(`[data-testid="job-detail"][data-job-id="${flaky}"][data-status="retrying"]`).waitFor({ timeout: 60_000 });
-  await page.waitForTimeout(400);
+  const fileImport = await start('file-import');
+  const frame = await (await page.locator('[data-testid="dashboard-frame"]').elementHandle()).contentFrame();
+  await frame.waitForFunction(
+    (id) => {
+      const bar = document.querySelector(`[data-testid="job-detail"][data-job-id="${id}"] [role="progressbar"]`);
+      const value = Number(bar?.getAttribute('aria-valuenow'));
+      return value > 40 && value <= 70;
+    },
+    fileImport,
+    { polling: 'raf', timeout: 60_000 },
+  );
   await page.screenshot({ path: output });
   console.log(`saved ${output}`);
 } finally {

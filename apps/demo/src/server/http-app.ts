@@ -84,6 +84,7 @@ export function createDemoApp(deps: DemoAppDeps): Hono {
   app.all(`${JOBS_API_BASE}/jobs`, (c) => jobsHandler(c.req.raw));
   app.all(`${JOBS_API_BASE}/schedules`, (c) => jobsHandler(c.req.raw));
   app.all(`${JOBS_API_BASE}/jobs/*`, (c) => jobsHandler(c.req.raw));
+  app.all(`${JOBS_API_BASE}/schedules/*`, (c) => jobsHandler(c.req.raw));
   app.all(`${JOBS_API_BASE}/*`, (c) => c.json({ error: { code: 'not_found', message: 'No such endpoint.' } }, 404));
 
   app.get('*', (c) => deps.serveStatic(new URL(c.req.url).pathname));

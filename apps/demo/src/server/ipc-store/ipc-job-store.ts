@@ -50,6 +50,7 @@ export class IpcJobStore implements JobStore {
   count = this.remote('count');
   sumMetrics = this.remote('sumMetrics');
   prune = this.remote('prune');
+  activity = this.remote('activity');
   insertSchedule = this.remote('insertSchedule');
   getSchedule = this.remote('getSchedule');
   listSchedules = this.remote('listSchedules');

@@ -18,6 +18,8 @@ export const REMOTE_METHODS = [
   'count',
   'sumMetrics',
   'prune',
+  // Counts over time for the dashboard's overview (the contract holds every store to it).
+  'activity',
   // The schedule part of the port (all or none): the worker fires schedules through it.
   ...SCHEDULE_STORE_METHODS,
   // Flow control (all or none): the worker's tracker reads and writes type limits through it.

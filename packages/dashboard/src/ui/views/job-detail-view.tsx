@@ -17,7 +17,15 @@ export function JobDetailView({ id }: { id: string }) {
   const children = useJobs({ parentId: id, limit: 50 });
   const childrenSettled = !children.isLoading || children.error !== null || children.jobs.length > 0;
   return (
-    <div className="view" data-testid="job-detail" data-job-id={id} data-status={job?.status ?? ''}>
+    <div
+      className="view"
+      data-testid="job-detail"
+      data-job-id={id}
+      data-status={job?.status ?? ''}
+      data-attempt={job?.attempt ?? ''}
+      data-progress={job ? Math.round(job.progress * 100) : ''}
+      data-schedule={job?.scheduleName ?? ''}
+    >
       <p className="breadcrumb">
         <a href={lastJobsListHref()}>Jobs</a> <span aria-hidden="true">/</span> <span className="mono">{shortId(id)}</span>
       </p>
@@ -59,7 +67,7 @@ function JobDetail({ job, childJobs }: { job: JobJson; childJobs: ChildJobs }) {
         <Facts job={job} />
       </section>
 
-      <section className="card" aria-labelledby="attempts-title">
+      <section className="card" aria-labelledby="attempts-title" data-testid="attempts">
         <h2 id="attempts-title">Attempts</h2>
         {attempts.length === 0 ? (
           <EmptyState>No attempt yet: the job is due <RelativeTime iso={job.runAt} />.</EmptyState>
@@ -73,7 +81,7 @@ function JobDetail({ job, childJobs }: { job: JobJson; childJobs: ChildJobs }) {
       </section>
 
       {Object.keys(job.metrics).length > 0 ? (
-        <section className="card" aria-labelledby="metrics-title">
+        <section className="card" aria-labelledby="metrics-title" data-testid="metrics">
           <h2 id="metrics-title">Metrics</h2>
           <dl className="metric-grid">
             {Object.entries(job.metrics).map(([name, value]) => (
@@ -102,7 +110,7 @@ function RetryCallout({ job }: { job: JobJson }) {
   const now = useNow();
   const overdue = Date.parse(job.runAt) <= now;
   return (
-    <p className="callout callout-warn">
+    <p className="callout callout-warn" data-testid="retry-due">
       Attempt {job.attempt} of {job.maxAttempts} failed; the next one {overdue ? 'was due' : 'is due'} <RelativeTime iso={job.runAt} />
       {overdue ? ' and waits for a worker.' : '.'}
     </p>
@@ -165,7 +173,7 @@ function Facts({ job }: { job: JobJson }) {
   return (
     <dl className="facts">
       <Fact label="Attempt">
-        <span className="num">
+        <span className="num" data-testid="detail-attempt">
           {job.attempt} of {job.maxAttempts}
         </span>
       </Fact>
@@ -291,7 +299,7 @@ function Attempt({ attempt, maxAttempts }: { attempt: AttemptView; maxAttempts: 
         {took !== null ? <span className="num">took {formatDuration(took)}</span> : null}
       </div>
       {attempt.error ? (
-        <div className="attempt-error">
+        <div className="attempt-error" data-testid="attempt-error" data-code={attempt.error.code ?? ''} data-retryable={attempt.error.retryable}>
           {attempt.error.code ? <span className="mono error-code">{attempt.error.code}</span> : null}
           <span>{attempt.error.message}</span>
           <span className={`tag ${attempt.error.retryable ? 'tag-warn' : 'tag-danger'}`}>{attempt.error.retryable ? 'retryable' : 'fatal'}</span>
@@ -312,7 +320,7 @@ function Children({ childJobs }: { childJobs: ChildJobs }) {
   const counts = new Map<JobStatus, number>();
   for (const child of jobs) counts.set(child.status, (counts.get(child.status) ?? 0) + 1);
   return (
-    <section className="card" aria-labelledby="children-title">
+    <section className="card" aria-labelledby="children-title" data-testid="children">
       <h2 id="children-title">Children</h2>
       {error ? <ErrorAlert title="Could not read the children:" error={error} /> : null}
       {jobs.length > 0 ? (
@@ -331,7 +339,7 @@ function Children({ childJobs }: { childJobs: ChildJobs }) {
       <ul className="children">
         {jobs.map((child) => (
           <li key={child.id}>
-            <a href={jobHref(child.id)} className="child">
+            <a href={jobHref(child.id)} className="child" data-testid="child" data-job-id={child.id} data-status={child.status}>
               <StatusBadge status={child.status} />
               <span className="cell-type">{child.type}</span>
               <span className="mono muted">{shortId(child.id)}</span>
@@ -369,7 +377,7 @@ function JsonField({ job, field, label }: { job: JobJson; field: 'payload' | 're
     body = <p className="note">Not exposed: the server does not send this job's {field} to you.</p>;
   }
   return (
-    <div className="json-field">
+    <div className="json-field" data-testid={field}>
       <h3>{label}</h3>
       {body}
     </div>

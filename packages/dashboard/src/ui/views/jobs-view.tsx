@@ -195,6 +195,12 @@ function JobsList({ filters }: { filters: JobFilters }) {
                 tabIndex={0}
                 data-testid="job-row"
                 data-job-id={job.id}
+                data-status={job.status}
+                data-type={job.type}
+                data-tenant={job.tenantId ?? ''}
+                data-progress={Math.round(job.progress * 100)}
+                data-attempt={job.attempt}
+                data-schedule={job.scheduleName ?? ''}
                 aria-label={`${job.type} ${job.status}, job ${job.id}`}
                 onClick={() => navigate(jobHref(job.id))}
                 onKeyDown={(event) => onRowKeyDown(event, job)}
@@ -229,7 +235,9 @@ function JobsList({ filters }: { filters: JobFilters }) {
         <button type="button" className="button" disabled={pageNumber === 1} onClick={() => setCursors((list) => list.slice(0, -1))}>
           Previous page
         </button>
-        <span className="muted num">Page {pageNumber}</span>
+        <span className="muted num" data-testid="page-number">
+          Page {pageNumber}
+        </span>
         <button type="button" className="button" disabled={!nextCursor} onClick={() => nextCursor && setCursors((list) => [...list, nextCursor])}>
           Next page
         </button>

@@ -60,7 +60,14 @@ function SchedulesTable() {
           <tbody>
             {loading ? <SkeletonRows rows={4} columns={columns} /> : null}
             {schedules.map((schedule) => (
-              <tr key={schedule.name} data-testid="schedule-row" data-schedule-name={schedule.name}>
+              <tr
+                key={schedule.name}
+                data-testid="schedule-row"
+                data-schedule-name={schedule.name}
+                data-paused={schedule.paused}
+                data-next-run-at={schedule.paused || !schedule.enabled ? '' : (schedule.nextRunAt ?? '')}
+                data-last-job-id={schedule.lastJobId ?? ''}
+              >
                 <th scope="row" className="cell-type">
                   <a href={jobsHref({ scheduleName: schedule.name })} title="Jobs of this schedule">
                     {schedule.name}
@@ -68,9 +75,9 @@ function SchedulesTable() {
                   {schedule.tenantId ? <div className="muted small">tenant {schedule.tenantId}</div> : null}
                 </th>
                 <td className="mono" data-label="Type">{schedule.type}</td>
-                <td className="nowrap" data-label="When">{timing(schedule)}</td>
-                <td className="nowrap" data-label="Next run">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" />}</td>
-                <td className="nowrap" data-label="Last run">
+                <td className="nowrap" data-label="When" data-testid="schedule-timing">{timing(schedule)}</td>
+                <td className="nowrap" data-label="Next run" data-testid="schedule-next-run">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" />}</td>
+                <td className="nowrap" data-label="Last run" data-testid="schedule-last-run">
                   {schedule.lastRunAt ? (
                     schedule.lastJobId ? (
                       <a href={jobHref(schedule.lastJobId)} title="The job of the last run">
@@ -83,7 +90,7 @@ function SchedulesTable() {
                     <span className="muted">never</span>
                   )}
                 </td>
-                <td data-label="State">
+                <td data-label="State" data-testid="schedule-state">
                   <StateBadge state={!schedule.enabled ? 'disabled' : schedule.paused ? 'paused' : 'active'} />
                 </td>
                 {showActions ? (
