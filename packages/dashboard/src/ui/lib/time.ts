@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 
 /**
  * The one time format of the dashboard: relative text ("3 min ago") via Intl.RelativeTimeFormat,
@@ -45,35 +45,51 @@ export function formatRelative(iso: string | number, now: number): string {
   return relativeFormat.format(value, unit);
 }
 
-// One clock for every <RelativeTime>: all labels tick together, with a single timer.
-const TICK_MS = 10_000;
-let now = Date.now();
-const listeners = new Set<() => void>();
-let timer: ReturnType<typeof setInterval> | undefined;
+// One clock per tick for every label: all labels of a tick change together, with a single timer.
+const DEFAULT_TICK_MS = 10_000;
 
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  if (!timer) {
-    now = Date.now();
-    timer = setInterval(() => {
-      now = Date.now();
-      for (const notify of listeners) notify();
-    }, TICK_MS);
+interface Ticker {
+  now: number;
+  listeners: Set<() => void>;
+  timer: ReturnType<typeof setInterval> | undefined;
+}
+
+const tickers = new Map<number, Ticker>();
+
+function tickerOf(tickMs: number): Ticker {
+  let ticker = tickers.get(tickMs);
+  if (!ticker) {
+    ticker = { now: Date.now(), listeners: new Set(), timer: undefined };
+    tickers.set(tickMs, ticker);
+  }
+  return ticker;
+}
+
+function subscribeTo(tickMs: number, listener: () => void): () => void {
+  const ticker = tickerOf(tickMs);
+  ticker.listeners.add(listener);
+  if (!ticker.timer) {
+    ticker.now = Date.now();
+    ticker.timer = setInterval(() => {
+      ticker.now = Date.now();
+      for (const notify of ticker.listeners) notify();
+    }, tickMs);
   }
   return () => {
-    listeners.delete(listener);
-    if (listeners.size === 0 && timer) {
-      clearInterval(timer);
-      timer = undefined;
+    ticker.listeners.delete(listener);
+    if (ticker.listeners.size === 0 && ticker.timer) {
+      clearInterval(ticker.timer);
+      ticker.timer = undefined;
     }
   };
 }
 
-/** The shared "now", refreshed every 10 s. */
-export function useNow(): number {
-  return useSyncExternalStore(
-    subscribe,
-    () => now,
-    () => now,
-  );
+/**
+ * The shared "now", refreshed every `tickMs` (default 10 s: relative labels such as "3 min ago");
+ * 1 s for what counts up in front of the user, such as a running job's duration.
+ */
+export function useNow(tickMs: number = DEFAULT_TICK_MS): number {
+  const subscribe = useCallback((listener: () => void) => subscribeTo(tickMs, listener), [tickMs]);
+  const read = () => tickerOf(tickMs).now;
+  return useSyncExternalStore(subscribe, read, read);
 }

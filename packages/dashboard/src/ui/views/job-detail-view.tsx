@@ -167,7 +167,8 @@ function JobActionsBar({ job }: { job: JobJson }) {
 }
 
 function Facts({ job }: { job: JobJson }) {
-  const now = useNow();
+  // A running job's duration counts up by the second; finished ones never change.
+  const now = useNow(job.status === 'running' ? 1_000 : undefined);
   const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === 'running' ? now : null;
   const took = job.startedAt && ended !== null ? ended - Date.parse(job.startedAt) : null;
   return (
