@@ -1026,7 +1026,8 @@ class LazySource {
 const LAZY_JOB: PropertyDescriptor = {
   get(this: { [LAZY_SOURCE]: LazySource }): Job {
     const source = this[LAZY_SOURCE];
-    return (source.job ??= source.build(source.index));
+    source.job ??= source.build(source.index);
+    return source.job;
   },
   set(this: { [LAZY_SOURCE]: LazySource }, value: Job) {
     this[LAZY_SOURCE].job = value;
