@@ -28,9 +28,10 @@ describe('kill -9 of worker processes during a run', () => {
       url: db.server.connectionString,
       schema: db.schema.schema,
       concurrency: CONCURRENCY,
-      // Long enough that a worker starved of CPU for a few seconds (CI runs this beside Chromium
-      // and PostgreSQL on two cores) keeps its leases: only a kill may make a job run again here.
-      leaseMs: 8000,
+      // Long enough that a worker starved of CPU for several seconds (CI runs this beside Chromium
+      // and PostgreSQL on two cores; at 8 s a loaded machine still let one lease lapse) keeps its
+      // leases: only a kill may make a job run again here.
+      leaseMs: 15_000,
       handlerMs: 2,
       label: 'worker',
     };
