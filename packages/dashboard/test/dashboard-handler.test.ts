@@ -100,7 +100,7 @@ describe('the page', () => {
     expect((await request('/admin/jobs/')).status).toBe(401);
     const post = await request('/admin/jobs/', { method: 'POST', headers: admin });
     expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
   it('serves hashed assets for a year without sign-in, and 404 for unknown files', async () => {
@@ -221,5 +221,89 @@ describe('mounted in Hono', () => {
     const list = await (await app.request('/admin/jobs/api/jobs', { headers: { 'x-tenant': 'acme' } })).json();
     expect(list.jobs).toHaveLength(1);
     expect(await (await app.request('/')).text()).toBe('host');
+  });
+});
+
+describe('authorize, as the jobs API reads it', () => {
+  const handlerWith = (authorize: DashboardOptions['authorize'], onError?: (error: unknown) => void) =>
+    createDashboardHandler({ tracker, authorize, basePath: '/d', ...(onError ? { onError } : {}) });
+  const get = (handler: ReturnType<typeof handlerWith>, path: string) => handler(new Request(`${ORIGIN}${path}`));
+
+  it('reads a session class’s getters like own fields, and never a polluted Object.prototype', async () => {
+    class AdminSession {
+      get admin() {
+        return true;
+      }
+    }
+    const info = await (await get(handlerWith(() => new AdminSession() as never), '/d/api/dashboard')).json();
+    expect(info.scope).toEqual({ admin: true });
+    const inherited = await (await get(handlerWith(() => Object.create({ tenantId: 'acme' })), '/d/api/dashboard')).json();
+    expect(inherited.scope).toEqual({ tenantId: 'acme', admin: false });
+    try {
+      (Object.prototype as Record<string, unknown>)['admin'] = true;
+      const polluted = await get(handlerWith(() => ({})), '/d/api/dashboard');
+      expect(polluted.status).toBe(403);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['admin'];
+    }
+  });
+
+  it('refuses the page to a scope the API refuses, and answers 500 (logged) for a throw or a malformed scope', async () => {
+    expect((await get(handlerWith(() => ({})), '/d/')).status).toBe(403);
+    const errors: unknown[] = [];
+    for (const authorize of [
+      () => {
+        throw new Error('session store down');
+      },
+      () => ['admin'] as never,
+      () => ({ tenantId: 5 }) as never,
+      () => ({ admin: 'true' }) as never,
+    ]) {
+      const handler = handlerWith(authorize, (error) => errors.push(error));
+      const page = await get(handler, '/d/');
+      expect(page.status).toBe(500);
+      expect(await page.text()).not.toContain('session store down');
+      const info = await get(handler, '/d/api/dashboard');
+      expect(info.status).toBe(500);
+      expect((await info.json()).error.code).toBe('internal_error');
+    }
+    expect(errors).toHaveLength(8);
+  });
+
+  it('answers OPTIONS on the page and api/dashboard like the jobs routes', async () => {
+    const handler = handlerWith(() => ({ admin: true }));
+    for (const path of ['/d/', '/d/api/dashboard']) {
+      const response = await handler(new Request(`${ORIGIN}${path}`, { method: 'OPTIONS' }));
+      expect(response.status).toBe(204);
+      expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    }
+  });
+});
+
+describe('at the site root under Express', () => {
+  it('leaves every path that is not the dashboard’s to the app’s later routes', async () => {
+    const { default: express } = await import('express');
+    const { createServer } = await import('node:http');
+    const { toNodeHandler } = await import('../src/index.js');
+    const app = express();
+    app.use(toNodeHandler(createDashboardHandler({ tracker, authorize: authorizeFromHeaders, basePath: '' })));
+    app.get('/hello', (_request, response) => {
+      response.send('hello from the app');
+    });
+    app.get('/assets/app.css', (_request, response) => {
+      response.type('css').send('body{}');
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      expect(await (await fetch(`${origin}/hello`)).text()).toBe('hello from the app');
+      expect(await (await fetch(`${origin}/assets/app.css`)).text()).toBe('body{}');
+      expect((await fetch(`${origin}/`, { headers: admin })).status).toBe(200);
+      expect((await fetch(`${origin}/api/jobs`, { headers: admin })).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

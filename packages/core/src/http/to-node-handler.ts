@@ -28,6 +28,8 @@ export interface NodeResponseLike {
   write?(chunk: Uint8Array): boolean;
   /** node:http's events: `drain` (buffer emptied), `close` (the connection ended). */
   once?(event: 'drain' | 'close', listener: () => void): unknown;
+  /** node:http's; a wait for `drain` takes its `close` listener off again once drained. */
+  removeListener?(event: 'drain' | 'close', listener: () => void): unknown;
   flushHeaders?(): void;
 }
 
@@ -107,15 +109,29 @@ async function pipeStream(body: ReadableStream<Uint8Array>, response: Required<P
     for (;;) {
       const { done, value } = await reader.read();
       if (done || gone) break;
-      if (!response.write(value)) await new Promise<void>((resolve) => {
-        response.once('drain', resolve);
-        response.once('close', resolve);
-      });
+      if (!response.write(value)) await drainedOrClosed(response);
     }
   } catch {
     // The stream failed or was cancelled: end the response below.
   }
   if (!gone) response.end();
+}
+
+/**
+ * Resolves on `drain` or `close`, whichever comes first, and takes the other listener off: a slow
+ * reader makes a stream wait for `drain` again and again, and listeners left behind would pile up
+ * on the response for the stream's whole life.
+ */
+function drainedOrClosed(response: Required<Pick<NodeResponseLike, 'once'>> & NodeResponseLike): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      response.removeListener?.('drain', done);
+      response.removeListener?.('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
 }
 
 /** Methods `new Request()` refuses (forbidden by the Fetch standard), and anything not a token. */

@@ -1,9 +1,14 @@
 import type { CallerScope } from '@jobtrail/core';
 import type { DashboardInfoJson } from './dashboard-options.js';
 
-/** A scope field read once; one inherited from `Object.prototype` counts as absent. */
+/**
+ * A scope field read once, as the jobs API reads it: fields of the object's own class (getters of
+ * a session class) count, a value inherited from `Object.prototype` (prototype pollution) does not.
+ */
 function own(scope: object, field: keyof CallerScope): unknown {
-  return Object.hasOwn(scope, field) ? (scope as Record<string, unknown>)[field] : undefined;
+  const value: unknown = (scope as Record<string, unknown>)[field];
+  if (value === undefined || Object.hasOwn(scope, field)) return value;
+  return Object.hasOwn(Object.prototype, field) ? undefined : value;
 }
 
 /**

@@ -16,14 +16,16 @@ const FRAME_SOURCE = /^(?:'self'|https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)$/;
  * `<basePath>/assets/…`, and the jobs API at `<basePath>/api/…` (`createJobsHandler`'s routes,
  * plus `GET <basePath>/api/dashboard`). Every API request goes through `authorize` and is narrowed
  * to the scope it returns, like `createJobsHandler`'s: a tenant sees only its jobs. The page
- * itself answers 401 when `authorize` returns null; its assets hold no data and are public.
+ * itself is refused as the API would refuse (401 for null, 403 for a scope that narrows nothing
+ * without `admin: true`, 500 and `onError` for a throw or a malformed scope); its assets hold no
+ * data and are public.
  *
  * Unlike `createJobsHandler`, bulk actions (`POST /api/jobs/retry|cancel`, "Retry matching…" in
  * the page) are allowed by default, still within the caller's scope: a dashboard is an operator's
  * tool. Pass `canActOnMany` to decide yourself, or `readOnly: true` to refuse every action.
  *
- * Paths outside `basePath` answer 404 `route_not_found`, which `toNodeHandler` hands to Express's
- * `next()`.
+ * Paths that are not the dashboard's (outside `basePath`, or unknown under it) answer 404
+ * `route_not_found`, which `toNodeHandler` hands to Express's `next()`.
  *
  * @throws {JobValidationError} for bad options (`basePath`, `title`, `frameAncestors`, and those of
  *   `createJobsHandler`).
@@ -60,6 +62,17 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     };
   };
 
+  const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail dashboard]', error));
+  /** `authorize` read with the jobs API's rules; its throw or a malformed answer is logged, never leaked. */
+  const callerScope = async (request: Request, context: unknown): Promise<ReturnType<typeof readCallerScope> | 'failed'> => {
+    try {
+      return readCallerScope(await options.authorize(request, context));
+    } catch (error) {
+      onError(error, request);
+      return 'failed';
+    }
+  };
+
   return async function dashboardHandler(request, context) {
     const url = new URL(request.url);
     const path = url.pathname;
@@ -69,12 +82,12 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     if (rest === null) return api(request, context);
 
     if (rest === 'api/dashboard') {
-      if (!READ_METHODS.has(request.method)) return jsonError(405, 'method_not_allowed', 'Use GET.', { allow: 'GET, HEAD' });
-      const scope = readCallerScope(await options.authorize(request, context));
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: 'GET, HEAD, OPTIONS' } });
+      if (!READ_METHODS.has(request.method)) return jsonError(405, 'method_not_allowed', 'Use GET.', { allow: 'GET, HEAD, OPTIONS' });
+      const scope = await callerScope(request, context);
+      if (scope === 'failed') return jsonError(500, 'internal_error', 'The dashboard failed; the server log has the details.');
       if (scope === 'unauthorized') return jsonError(401, 'unauthorized', 'Sign in to see jobs.');
-      if (scope === 'forbidden') {
-        return jsonError(403, 'forbidden', 'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.');
-      }
+      if (scope === 'forbidden') return jsonError(403, 'forbidden', FORBIDDEN_MESSAGE);
       const info: DashboardInfoJson = { title, readOnly, scope, features: features(scope) };
       return new Response(JSON.stringify(info), {
         status: 200,
@@ -89,21 +102,31 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     }
 
     if (rest === '' || rest === 'index.html') {
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...headers, allow: 'GET, HEAD, OPTIONS' } });
       if (!READ_METHODS.has(request.method)) return methodNotAllowed(headers);
-      const caller = await options.authorize(request, context);
-      if (caller === null || caller === undefined) return textResponse(401, 'Sign in to see jobs.', headers);
+      // The same answer to the same caller as the API would give: no page for whom it refuses.
+      const scope = await callerScope(request, context);
+      if (scope === 'failed') return textResponse(500, 'The dashboard failed; the server log has the details.', headers);
+      if (scope === 'unauthorized') return textResponse(401, 'Sign in to see jobs.', headers);
+      if (scope === 'forbidden') return textResponse(403, FORBIDDEN_MESSAGE, headers);
       page ??= titledPage(title, `${basePath}/`);
       return assetResponse(request, await page, headers);
     }
     const asset = uiAssets().get(rest);
-    if (!asset || rest === 'index.html') return textResponse(404, 'Not found.', headers);
+    // Anything else is not the dashboard's: the jobs handler's marked 404, which `toNodeHandler`
+    // hands to Express's `next()` (so a dashboard at the site root leaves the app's own routes be).
+    if (!asset) return api(request, context);
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...headers, allow: 'GET, HEAD, OPTIONS' } });
     if (!READ_METHODS.has(request.method)) return methodNotAllowed(headers);
     return assetResponse(request, asset, headers);
   };
 }
 
+const FORBIDDEN_MESSAGE =
+  'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.';
+
 function methodNotAllowed(headers: Record<string, string>): Response {
-  return textResponse(405, 'Use GET.', { ...headers, allow: 'GET, HEAD' });
+  return textResponse(405, 'Use GET.', { ...headers, allow: 'GET, HEAD, OPTIONS' });
 }
 
 function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
