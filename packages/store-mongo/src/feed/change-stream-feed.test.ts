@@ -125,7 +125,7 @@ describe('ChangeStreamFeed', () => {
     expect(other[0]!.changes![0]!.status).toBe('queued');
   });
 
-  it('resumes after the last token when the stream fails, with no gap: nothing was missed', async () => {
+  it('resumes after the last token when the stream fails: a gap when it stops, none when it resumes (nothing was missed)', async () => {
     const { streams, openedWith, last, events, errors, feed, retry } = await running();
     const first = event('job-1');
     last().push(first);
@@ -143,7 +143,7 @@ describe('ChangeStreamFeed', () => {
     last().push(second);
     await flush();
     expect(feed.state).toBe('running');
-    expect(events).toEqual([{ changes: [changeOf(first)] }, { changes: [changeOf(second)] }]);
+    expect(events).toEqual([{ changes: [changeOf(first)] }, { gap: true }, { changes: [changeOf(second)] }]);
   });
 
   it('resumes after the post-batch token of an empty first batch', async () => {
@@ -158,7 +158,8 @@ describe('ChangeStreamFeed', () => {
     expect(openedWith).toEqual([undefined, { _data: 'post-batch' }]);
     last().push(null);
     await flush();
-    expect(events).toEqual([GAP]);
+    // The start's gap, and the failure's; the resumed stream brings none.
+    expect(events).toEqual([GAP, GAP]);
   });
 
   it('keeps resuming after the same token while resuming fails for a passing reason', async () => {
@@ -176,7 +177,8 @@ describe('ChangeStreamFeed', () => {
     expect(openedWith).toEqual([undefined, first['_id'], first['_id']]);
     last().push(null);
     await flush();
-    expect(events).toEqual([{ changes: [changeOf(first)] }]);
+    // One gap when the running stream stopped; none for a resume that failed before it ran.
+    expect(events).toEqual([{ changes: [changeOf(first)] }, GAP]);
     expect(errors).toHaveLength(2);
   });
 
@@ -194,13 +196,14 @@ describe('ChangeStreamFeed', () => {
     await flush();
     expect(errors.at(-1)).toBe(lost);
     expect(feed.state).toBe('waiting');
-    // No gap yet: a reader acting on it now could miss changes made before the new stream runs.
-    expect(events).toEqual([{ changes: [changeOf(first)] }]);
+    // Only the gap of the running stream's stop: a reader acting on it may miss changes made
+    // before the new stream runs, which is why that stream brings a gap of its own.
+    expect(events).toEqual([{ changes: [changeOf(first)] }, GAP]);
     await retry(5000);
     expect(openedWith.at(-1)).toBeUndefined();
     last().push(null);
     await flush();
-    expect(events).toEqual([{ changes: [changeOf(first)] }, GAP]);
+    expect(events).toEqual([{ changes: [changeOf(first)] }, GAP, GAP]);
   });
 
   it('starts afresh with a gap after a failure that cannot be resumed from', async () => {

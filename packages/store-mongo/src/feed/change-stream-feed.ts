@@ -47,7 +47,9 @@ const ENDED: JobChangeEvent = Object.freeze({ gap: true, ended: true } as const)
  *
  * Nothing is lost silently. The feed remembers the resume token of the last event (or empty
  * batch); when the stream fails (the driver has already resumed it once on its own where it
- * could), it reopens it after that token and listeners notice nothing. Where resuming is not
+ * could), it reopens it after that token. Listeners hear one gap when a running stream fails (what
+ * they show may be stale until it is back; re-reading then shows the outage) and nothing more
+ * when it resumes: nothing was missed. Where resuming is not
  * possible — no token yet, the history behind it is gone (ChangeStreamHistoryLost), a failure
  * that is not resumable, the collection dropped (`invalidate`) — the stream is opened afresh and
  * listeners get `{ gap: true }` once it runs, so what they read after the gap includes every
@@ -167,6 +169,10 @@ export class ChangeStreamFeed {
     }
     // Not resumable: the next stream starts afresh, and reports the gap once it runs.
     if (!isResumableChangeStreamError(error)) this.resumeToken = undefined;
+    // A running stream just stopped: listeners hear a gap now, so a reader that reads again learns
+    // that the deployment is away instead of showing what it last heard as live until it is back.
+    // (Resumed, the stream misses nothing and brings no second gap.)
+    if (this.stateValue === 'running') this.deliver(GAP);
     this.stateValue = 'waiting';
     const delay = this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length - 1)]!;
     this.failures++;

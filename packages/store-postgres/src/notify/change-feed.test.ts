@@ -103,11 +103,17 @@ describe('ChangeFeed', () => {
     const second: JobChangeEvent[] = [];
     feed.subscribe((event) => second.push(event));
     expect(feed.settling).toBeNull();
-    // Lost and back: both hear a gap.
+    // Lost: both hear a gap at once (what they show may be stale from now on); back: another.
     feed.lost();
-    feed.listening();
     expect(first).toEqual([{ gap: true }, { gap: true }]);
     expect(second).toEqual([{ gap: true }]);
+    feed.listening();
+    expect(first).toEqual([{ gap: true }, { gap: true }, { gap: true }]);
+    expect(second).toEqual([{ gap: true }, { gap: true }]);
+    // Lost while not listened to (a reconnect that failed again): nothing more to tell.
+    feed.lost();
+    feed.lost();
+    expect(second).toHaveLength(3);
   });
 
   it('never holds writes while the connection is reconnecting, and lets them go when the timeout passes or the connection fails', async () => {

@@ -17,7 +17,8 @@ export interface ChangeFeedOptions {
  * The store side of the change feed: parses what the triggers NOTIFY on the change channel and
  * delivers it to `subscribeChanges` listeners, one event per tick with each job's latest change;
  * `{ gap: true }` whenever the channel is listened to after a time it was not (first subscription,
- * reconnect), and for a notification it cannot trust.
+ * reconnect), when it stops being listened to (the connection dropped), and for a notification it
+ * cannot trust.
  */
 export class ChangeFeed {
   private readonly listeners = new Set<JobChangeListener>();
@@ -87,10 +88,17 @@ export class ChangeFeed {
     this.gap();
   }
 
-  /** The change channel is not listened to any more (until `listening`). */
+  /**
+   * The change channel is not listened to any more (until `listening`). Listeners hear a gap at
+   * once, not only when it comes back: a reader that reads again now learns that the database is
+   * away (an HTTP list stream resets and its page reads, and shows the error) instead of showing
+   * what it last heard as live for the whole outage.
+   */
   lost(): void {
+    const wasReady = this.ready;
     this.ready = false;
     this.endSettling();
+    if (wasReady && this.listeners.size > 0) this.gap();
   }
 
   /** The store closed: listeners hear the feed end (after what was already heard), then nothing more. */
