@@ -134,6 +134,40 @@ describe('enqueueMany on PostgreSQL', () => {
     }
   });
 
+  it('insertNewJobs (keyless chunks as columns) is all or nothing, and refuses what the table cannot hold by field', async () => {
+    const type = uniqueName('many.batch');
+    const existing = makeJob({ type });
+    await db.store.insert(existing);
+    const fresh = [makeJob({ type }), makeJob({ type }), makeJob({ type })];
+    const batch = (ids: string[], patch: Partial<Record<'tenantIds' | 'parentIds', Array<string | null>>> = {}) => ({
+      length: ids.length,
+      createdAt: Date.now(),
+      ids,
+      types: ids.map(() => type),
+      payloads: ids.map((_, n) => ({ n })),
+      metadata: null,
+      runAt: ids.map(() => Date.now()),
+      maxAttempts: ids.map(() => 3),
+      priorities: ids.map(() => 0),
+      parentIds: patch.parentIds ?? null,
+      tenantIds: patch.tenantIds ?? null,
+      ownerIds: null,
+      groups: null,
+      job: () => {
+        throw new Error('not read by the store');
+      },
+    });
+    // The raw store (a guard would send a batch core did not make through insertMany).
+    await expect(db.store.insertNewJobs(batch([fresh[0]!.id, existing.id, fresh[1]!.id]))).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await countOf(type)).toBe(1);
+    await expect(db.store.insertNewJobs(batch([fresh[2]!.id], { tenantIds: ['x'.repeat(1_001)] }))).rejects.toMatchObject({ code: 'invalid_input', field: 'tenantId' });
+    await expect(db.store.insertNewJobs(batch([fresh[2]!.id], { parentIds: ['not-a-uuid'] }))).rejects.toMatchObject({ code: 'invalid_input', field: 'parentId' });
+    expect(await countOf(type)).toBe(1);
+    const answer = await db.store.insertNewJobs(batch([fresh[2]!.id], { tenantIds: ['t'] }));
+    expect(answer.results[0]!.job).toEqual(await db.store.get(fresh[2]!.id));
+    expect(answer.results[0]!.job).toMatchObject({ tenantId: 't', payload: { n: 0 }, metadata: {}, status: 'queued' });
+  });
+
   it('insertMany is all or nothing: an id that exists fails the call and inserts none', async () => {
     const type = uniqueName('many.atomic');
     const existing = makeJob({ type });

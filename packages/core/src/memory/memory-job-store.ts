@@ -1,5 +1,6 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
 import type { Job } from '../model/job.js';
+import type { NewJobBatch } from '../store/new-job-batch.js';
 import { isTerminal, type JobStatus } from '../model/job-status.js';
 import type {
   ActivityBucket,
@@ -143,6 +144,13 @@ export class MemoryJobStore implements JobStore {
     }
     this.changes.changed(row);
     return { job: toJob(row), created: true };
+  }
+
+  /** `insertMany` of the batch's jobs: memory gains nothing from columns, it keeps one row per job anyway. */
+  async insertNewJobs(batch: NewJobBatch, options?: InsertOptions): Promise<InsertManyResult> {
+    const jobs = new Array<Job>(batch.length);
+    for (let index = 0; index < batch.length; index++) jobs[index] = batch.job(index);
+    return this.insertMany(jobs, options);
   }
 
   async insertMany(jobs: readonly Job[], _options?: InsertOptions): Promise<InsertManyResult> {

@@ -3,6 +3,7 @@ import { checkReadOptions } from './field-reads.js';
 import { JobtrailError, JobValidationError, StoreError } from '../errors/jobtrail-error.js';
 import { isUuid } from '../util/uuid-v7.js';
 import type { JobStore, StoreWakeEvent } from './job-store.js';
+import type { Job } from '../model/job.js';
 import type { JobChangeListener } from './change-feed.js';
 import {
   checkActivity,
@@ -17,9 +18,11 @@ import {
   checkPrune,
   checkQuery,
   checkTransition,
+  MAX_INSERT_MANY,
 } from './store-input.js';
 import { unreadableInput, type ArgumentNames } from './unreadable-input.js';
 import { takeVouch } from './vouched-drafts.js';
+import { isCoreBatch, type NewJobBatch } from './new-job-batch.js';
 import { checkDueSchedules, checkScheduleDelete, checkScheduleName, checkScheduleQuery, checkScheduleRecord, checkScheduleUpdate } from './schedule-input.js';
 import { SCHEDULE_STORE_METHODS, type ScheduleStore } from './schedule-store.js';
 import { checkControlType, checkCountStarts, checkTypeControl } from './flow-input.js';
@@ -44,6 +47,7 @@ function isGuard(store: object): boolean {
 // How each operation's arguments are named when reading them fails (see `unreadableInput`).
 const JOB: ArgumentNames = [['job', '']];
 const JOBS: ArgumentNames = [['jobs', 'jobs']];
+const BATCH: ArgumentNames = [['batch', 'batch']];
 const READ_OPTIONS: ArgumentNames = [['options', '']];
 const TRANSITION: ArgumentNames = [['expected', 'expected'], ['patch', '']];
 const REQUEST: ArgumentNames = [['request', '']];
@@ -132,6 +136,7 @@ export function guardStore(store: JobStore): JobStore {
     sumMetrics: failed('sumMetrics'),
     prune: failed('prune'),
     insertMany: failed('insertMany'),
+    insertNewJobs: failed('insertNewJobs'),
     close: failed('close'),
     serverTime: failed('serverTime'),
     insertSchedule: failed('insertSchedule'),
@@ -277,6 +282,26 @@ export function guardStore(store: JobStore): JobStore {
     const insertMany = store.insertMany;
     guard.insertMany = (jobs, options) =>
       refused(takeVouch(jobs) ? checkNothing : checkJobs, JOBS, jobs) ?? (jobs.length === 0 ? Promise.resolve({ results: [] }) : forward('insertMany', insertMany, jobs, options));
+    if (typeof store.insertNewJobs === 'function') {
+      const insertNewJobs = store.insertNewJobs;
+      const checkedInsertMany = guard.insertMany;
+      guard.insertNewJobs = (batch, options) => {
+        // Core's own batch holds checked values only, in arrays nobody else holds: passed as it is.
+        if (isCoreBatch(batch)) {
+          return refused(checkNothing, NONE) ?? (batch.length === 0 ? Promise.resolve({ results: [] }) : forward('insertNewJobs', insertNewJobs, batch, options));
+        }
+        // Another copy of core's batch, or a caller's: the jobs it stands for, checked in full.
+        let jobs: Job[];
+        try {
+          jobs = jobsOfBatch(batch);
+        } catch (error) {
+          return refused(() => {
+            throw error;
+          }, BATCH, batch)!;
+        }
+        return checkedInsertMany(jobs, options);
+      };
+    }
   }
   const schedules = scheduleMethods(store, label);
   if (schedules !== null) {
@@ -397,4 +422,15 @@ export function keepsSchedules(store: JobStore): store is JobStore & ScheduleSto
 /** Whether `store` has flow control (see `keepsSchedules` for why one method is enough to ask). */
 export function keepsFlowControl(store: JobStore): store is JobStore & FlowStore {
   return typeof store.putTypeControl === 'function';
+}
+
+/** The jobs a batch not made by this copy of core stands for: `batch.job(i)` for each index. */
+function jobsOfBatch(batch: NewJobBatch): Job[] {
+  const length: unknown = batch === null || typeof batch !== 'object' ? undefined : batch.length;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > MAX_INSERT_MANY || typeof batch.job !== 'function') {
+    throw new JobValidationError('batch', `must be a batch of at most ${MAX_INSERT_MANY} new jobs ({ length, job(index) }); got ${String(batch)}.`);
+  }
+  const jobs = new Array<Job>(length);
+  for (let index = 0; index < length; index++) jobs[index] = batch.job(index);
+  return jobs;
 }

@@ -24,6 +24,7 @@ export type {
   ActivityQuery,
   ActivityBucket,
 } from './job-store.js';
+export type { NewJobBatch } from './new-job-batch.js';
 export { MAX_INSERT_MANY, MAX_ACTIVITY_BUCKETS, MIN_ACTIVITY_BUCKET_MS } from './store-input.js';
 export type { MetadataFilter, MetadataValue } from './metadata-filter.js';
 export type { JobChange, JobChangeEvent, JobChangeListener } from './change-feed.js';

@@ -1,3 +1,4 @@
+import type { NewJobBatch } from './new-job-batch.js';
 import type { JobChangeListener } from './change-feed.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import type { Job, JobError, JobHistoryEntry, JobLease, JobScope, LargeJobField } from '../model/job.js';
@@ -45,6 +46,18 @@ export interface JobStore extends Partial<ScheduleStore>, Partial<FlowStore> {
    * as they are.
    */
   insertMany?(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult>;
+
+  /**
+   * Optional, only beside `insertMany`: inserts new jobs without keys given as columns (see
+   * {@link NewJobBatch}), as `insertMany` would insert `batch.job(0)`, `batch.job(1)`, … : same
+   * rows, ids, defaults and times, all or nothing, `options.transaction` and `committed` as
+   * there, workers woken once per type, and every result `{ job, created: true }` in batch order
+   * (`job` may be built on first read). `tracker.enqueueMany` uses it for chunks without keys when
+   * no telemetry hook needs the drafts, so no `Job` object is made per item; a store gains only
+   * by encoding the columns straight into its write (PostgreSQL). The guard passes a batch core
+   * made without checking it again, and turns any other into checked jobs for `insertMany`.
+   */
+  insertNewJobs?(batch: NewJobBatch, options?: InsertOptions): Promise<InsertManyResult>;
 
   /**
    * The job, or null when it does not exist. With `options.scope`, a job outside that scope is

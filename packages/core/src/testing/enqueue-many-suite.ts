@@ -4,10 +4,11 @@ import { uniqueName } from './make-job.js';
 import { describeWithStore, queryAll, type StoreContractOptions } from './store-contract-options.js';
 
 /**
- * `tracker.enqueueMany` on the store under test (through `insertMany` where the store has it,
- * else one `insert` per job): results in order, keys deduped against stored jobs and earlier items
- * of the call, chunks past 1,000, scopes kept apart, and bad items refused before anything is
- * written.
+ * `tracker.enqueueMany` on the store under test (chunks without keys through `insertNewJobs`
+ * where the store has it, others through `insertMany`, else one `insert` per job): results in
+ * order, keys deduped against stored jobs and earlier items of the call, chunks past 1,000,
+ * scopes kept apart, keyless jobs stored and answered exactly as single enqueues would be, and
+ * bad items refused before anything is written.
  */
 export function enqueueManySuite(options: StoreContractOptions): void {
   describeWithStore('enqueueMany', options, (store) => {
@@ -78,6 +79,79 @@ export function enqueueManySuite(options: StoreContractOptions): void {
       await expect(jobs.enqueueMany([{ type }], { transaction: undefined, colour: 1 } as never)).rejects.toMatchObject({ code: 'invalid_input', field: 'colour' });
       expect(await queryAll(store(), { type: [type] })).toEqual([]);
       expect(await jobs.enqueueMany([])).toEqual({ results: [], created: 0, existing: 0 });
+    });
+
+    it('stores keyless jobs exactly as single enqueues would: ids in item order, defaults, due times, fields (the columnar path where the store has insertNewJobs)', async () => {
+      const jobs = tracker();
+      const type = uniqueName('many.columns');
+      const other = uniqueName('many.columns.other');
+      const parent = await jobs.enqueue(type, { parent: true });
+      const runAt = new Date(Date.now() + 3_600_000);
+      const items = Array.from({ length: 1_205 }, (_, n) => ({
+        type: n % 3 === 0 ? other : type,
+        ...(n % 4 === 0 ? {} : { payload: { n, nested: { list: [n, 'x', null] } } }),
+        ...(n % 5 === 0 ? { metadata: { team: `t${n % 2}` } } : {}),
+        ...(n % 6 === 0 ? { tenantId: 'tenant-a', ownerId: `owner-${n}` } : {}),
+        ...(n % 7 === 0 ? { group: 'g' } : {}),
+        ...(n % 11 === 0 ? { parentId: parent.id } : {}),
+        ...(n % 13 === 0 ? { priority: 5, maxAttempts: 7 } : {}),
+        ...(n % 17 === 0 ? { delayMs: 60_000 } : {}),
+        ...(n === 19 ? { runAt } : {}),
+      }));
+      const single = await jobs.enqueue(type, { n: -1 });
+      const answer = await jobs.enqueueMany(items);
+      expect(answer.created).toBe(1_205);
+      expect(answer.existing).toBe(0);
+      const ids = answer.results.map((result) => result.job.id);
+      // UUIDv7 drawn in item order: ascending, after any earlier job's.
+      expect([...ids].sort()).toEqual(ids);
+      expect(ids[0]! > single.id).toBe(true);
+      const createdAt = answer.results[0]!.job.createdAt.getTime();
+      for (const [n, result] of answer.results.entries()) {
+        const job = result.job;
+        expect(result.created).toBe(true);
+        expect(job).toMatchObject({
+          type: n % 3 === 0 ? other : type,
+          key: null,
+          status: 'queued',
+          attempt: 0,
+          maxAttempts: n % 13 === 0 ? 7 : single.maxAttempts,
+          priority: n % 13 === 0 ? 5 : 0,
+          payload: n % 4 === 0 ? null : { n, nested: { list: [n, 'x', null] } },
+          metadata: n % 5 === 0 ? { team: `t${n % 2}` } : {},
+          tenantId: n % 6 === 0 ? 'tenant-a' : null,
+          ownerId: n % 6 === 0 ? `owner-${n}` : null,
+          group: n % 7 === 0 ? 'g' : null,
+          parentId: n % 11 === 0 ? parent.id : null,
+          scheduleName: null,
+          lease: null,
+          progress: 0,
+          result: null,
+          metrics: {},
+          errors: [],
+          history: [],
+          trace: null,
+        });
+        expect(job.metadata).toEqual(n % 5 === 0 ? { team: `t${n % 2}` } : {});
+        expect(job.createdAt.getTime()).toBe(createdAt);
+        expect(job.updatedAt.getTime()).toBe(createdAt);
+        const due = n === 19 ? runAt.getTime() : n % 17 === 0 ? createdAt + 60_000 : createdAt;
+        expect(job.runAt.getTime()).toBe(due);
+      }
+      // What was stored is what was answered.
+      for (const n of [0, 1, 5, 6, 11, 13, 17, 19, 1_000, 1_204]) {
+        expect(await store().get(ids[n]!)).toEqual(answer.results[n]!.job);
+      }
+      expect(await queryAll(store(), { type: [type, other] })).toHaveLength(1_207);
+      // A claim finds them (due now, in priority order).
+      const claimed = await store().claim({
+        owner: uniqueName('owner'),
+        now: new Date(createdAt + 1),
+        leaseExpiresAt: new Date(createdAt + 60_000),
+        limits: { [other]: 1 },
+        limit: 1,
+      });
+      expect(claimed.map((job) => job.id)).toEqual([ids[39]]);
     });
 
     it('fires created once per new job, after it is stored', async () => {

@@ -12,6 +12,7 @@ import type { TrackerEmitter } from './tracker-emitter.js';
 import type { TypePolicies } from './type-policies.js';
 import { assertJobType, assertKnownKeys, DATE_MAX, DATE_MIN, isPlainObject, readCreateInput, show, type CreateJobInput } from './validate-input.js';
 import { vouchForDrafts } from '../store/vouched-drafts.js';
+import { newJobBatch, NO_METADATA, type NewJobBatch } from '../store/new-job-batch.js';
 
 export interface JobCreationDeps {
   store: JobStore;
@@ -55,8 +56,14 @@ export class JobCreation {
     const now = clock.clock.now();
     if (delayed.length > 0) readInput('jobs', () => checkDueTimes(inputs, delayed, now));
     const chunkCount = Math.ceil(inputs.length / MAX_INSERT_MANY);
-    const draftChunk = (index: number): Job[] =>
-      inputs.slice(index * MAX_INSERT_MANY, (index + 1) * MAX_INSERT_MANY).map(({ type, input }) => this.draft(type, input, 'queued', now));
+    const insertChunk = (index: number, transaction: unknown): Promise<Array<{ job: Job; created: boolean }>> => {
+      const chunk = inputs.slice(index * MAX_INSERT_MANY, (index + 1) * MAX_INSERT_MANY);
+      if (this.takesBatch(chunk, now)) return this.insertBatch(this.draftBatch(chunk, now), transaction);
+      return this.insertChunk(
+        chunk.map(({ type, input }) => this.draft(type, input, 'queued', now)),
+        transaction,
+      );
+    };
     const results: Array<{ job: Job; created: boolean }> = new Array(inputs.length);
     let created = 0;
     const keep = (index: number, answer: Array<{ job: Job; created: boolean }>): void => {
@@ -74,20 +81,20 @@ export class JobCreation {
       const lane = async (): Promise<void> => {
         while (next < chunkCount) {
           const index = next++;
-          keep(index, await this.insertChunk(draftChunk(index), undefined));
+          keep(index, await insertChunk(index, undefined));
         }
       };
       await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunkCount) }, lane));
     } else {
       // In order: a later item of a key scope must meet the earlier one (and a transaction's
       // statements run one at a time anyway).
-      for (let index = 0; index < chunkCount; index++) keep(index, await this.insertChunk(draftChunk(index), transaction));
+      for (let index = 0; index < chunkCount; index++) keep(index, await insertChunk(index, transaction));
     }
     return { results, created, existing: results.length - created };
   }
 
   private async insertChunk(drafts: Job[], transaction: unknown): Promise<Array<{ job: Job; created: boolean }>> {
-    const { store, emitter } = this.deps;
+    const { store } = this.deps;
     const telemetry = this.deps.telemetry.current;
     const onCreate = telemetry?.onCreate;
     const scopes =
@@ -119,9 +126,99 @@ export class JobCreation {
       for (const scope of scopes) scope?.end({ job: null, created: false, error });
       throw error;
     }
+    this.announceMany(answer, scopes);
+    return answer.results.map(asManyResult);
+  }
+
+  /**
+   * Whether a chunk goes to the store's `insertNewJobs` as columns, without a draft per item:
+   * the store has it, no item has a key (those go through `insertMany`, which dedupes), no
+   * telemetry hook wants the drafts, and `now` is a time every store holds (else the drafts go
+   * to the guard, which refuses them as before).
+   */
+  private takesBatch(chunk: ReadonlyArray<{ input: CreateJobInput }>, now: number): boolean {
+    if (this.deps.store.insertNewJobs === undefined || this.deps.telemetry.current?.onCreate !== undefined) return false;
+    if (!(now >= DATE_MIN && now <= DATE_MAX)) return false;
+    for (let index = 0; index < chunk.length; index++) if (chunk[index]!.input.key != null) return false;
+    return true;
+  }
+
+  /**
+   * The columns of a chunk's new jobs, from the checked snapshots: what `draft` would make of each,
+   * ids drawn in the same order, without making the jobs.
+   */
+  private draftBatch(chunk: ReadonlyArray<{ type: string; input: CreateJobInput }>, now: number): NewJobBatch {
+    const { policies } = this.deps;
+    const count = chunk.length;
+    const ids = new Array<string>(count);
+    const types = new Array<string>(count);
+    const payloads = new Array<unknown>(count);
+    const runAt = new Array<number>(count);
+    const maxAttempts = new Array<number>(count);
+    const priorities = new Array<number>(count);
+    let metadata: Array<Record<string, unknown>> | null = null;
+    let parentIds: Array<string | null> | null = null;
+    let tenantIds: Array<string | null> | null = null;
+    let ownerIds: Array<string | null> | null = null;
+    let groups: Array<string | null> | null = null;
+    let lastType = '';
+    let lastMaxAttempts = 0;
+    for (let index = 0; index < count; index++) {
+      const { type, input } = chunk[index]!;
+      ids[index] = uuidv7(now);
+      types[index] = type;
+      payloads[index] = input.payload === undefined ? null : input.payload;
+      runAt[index] = input.runAt === undefined ? now + (input.delayMs ?? 0) : dateTime(input.runAt);
+      if (input.maxAttempts !== undefined) maxAttempts[index] = input.maxAttempts;
+      else {
+        if (type !== lastType || index === 0) {
+          lastType = type;
+          lastMaxAttempts = policies.maxAttemptsFor(type);
+        }
+        maxAttempts[index] = lastMaxAttempts;
+      }
+      priorities[index] = input.priority ?? 0;
+      // A column is made on its first value, so a chunk where no job has one sends none.
+      if (input.metadata !== undefined && !isEmpty(input.metadata)) {
+        metadata ??= filled<Record<string, unknown>>(count, NO_METADATA);
+        metadata[index] = input.metadata;
+      }
+      if (input.parentId != null) {
+        parentIds ??= filled<string | null>(count, null);
+        parentIds[index] = input.parentId;
+      }
+      if (input.tenantId != null) {
+        tenantIds ??= filled<string | null>(count, null);
+        tenantIds[index] = input.tenantId;
+      }
+      if (input.ownerId != null) {
+        ownerIds ??= filled<string | null>(count, null);
+        ownerIds[index] = input.ownerId;
+      }
+      if (input.group != null) {
+        groups ??= filled<string | null>(count, null);
+        groups[index] = input.group;
+      }
+    }
+    return newJobBatch({ createdAt: now, ids, types, payloads, metadata, runAt, maxAttempts, priorities, parentIds, tenantIds, ownerIds, groups });
+  }
+
+  /** `insertChunk` for a batch of new keyless jobs (see `takesBatch`): no telemetry scope, every job created. */
+  private async insertBatch(batch: NewJobBatch, transaction: unknown): Promise<Array<{ job: Job; created: boolean }>> {
+    const answer = await this.deps.store.insertNewJobs!(batch, transaction === undefined ? undefined : { transaction });
+    this.announceMany(answer, []);
+    return answer.results.map(asManyResult);
+  }
+
+  /**
+   * Ends the telemetry scopes and fires `created` for an `insertMany`'s answer: at once, or when
+   * the caller's transaction commits.
+   */
+  private announceMany(answer: InsertManyResult, scopes: ReadonlyArray<ReturnType<NonNullable<JobTelemetry['onCreate']>>>): void {
+    const { emitter } = this.deps;
     const announce = () => {
       // Nobody to tell: no job read, so a store answering them lazily never builds them here.
-      if (onCreate === undefined && !emitter.wantsJob('created')) return;
+      if (scopes.length === 0 && !emitter.wantsJob('created')) return;
       answer.results.forEach((result, index) => {
         scopes[index]?.end({ job: result.job, created: result.created });
         if (result.created) emitter.job('created', result.job);
@@ -137,7 +234,6 @@ export class JobCreation {
     } else {
       announce();
     }
-    return answer.results.map(asManyResult);
   }
 
   /** A new job record (not yet stored) from checked input, at `now` (default: the tracker's clock). */
@@ -394,4 +490,13 @@ async function insertOneByOne(store: JobStore, drafts: readonly Job[], options: 
   );
   for (const index of repeats) results[index] = await store.insert(drafts[index]!);
   return results;
+}
+
+function filled<T>(count: number, value: T): T[] {
+  return new Array<T>(count).fill(value);
+}
+
+function isEmpty(value: object): boolean {
+  for (const _ in value) return false;
+  return true;
 }

@@ -95,6 +95,48 @@ export function insertNewStatement(names: TableNames, columns: readonly JobColum
 }
 
 /**
+ * `insertNewStatement` for a batch of new keyless jobs given as columns (`insertNewJobs`): only
+ * the columns that differ per job are arrays; `status` is the constant `'queued'`, `created_at`
+ * and `updated_at` one scalar for all ($n+1), and the columns every such job leaves empty (key,
+ * schedule, trace, attempt) take their defaults. PostgreSQL then parses four arrays of 1,000
+ * values less per chunk (~5% of its CPU for the statement). $1…$n: `BATCH_COLUMNS` (and
+ * `metadata` when `withMetadata`) in that order; $n+1: the creation time; $n+2: the NOTIFY
+ * channel; $n+3: the types to wake (a text array).
+ */
+export function insertBatchStatement(names: TableNames, withMetadata: boolean): Statement {
+  const columns: readonly JobColumn[] = withMetadata ? [...BATCH_COLUMNS, 'metadata'] : BATCH_COLUMNS;
+  const param = (column: JobColumn) => `$${columns.indexOf(column) + 1}::${JOB_COLUMN_TYPES[column]}`;
+  const isJson = (column: JobColumn) => JOB_COLUMN_TYPES[column] === 'jsonb';
+  const plain = columns.filter((column) => !isJson(column));
+  const json = columns.filter(isJson);
+  const sources = [`unnest(${plain.map((column) => `${param(column)}[]`).join(', ')})`, ...json.map((column) => `jsonb_array_elements(${param(column)})`)];
+  const select = columns.map((column) => (isJson(column) ? `NULLIF(${column}, 'null'::jsonb)` : column)).join(', ');
+  const at = `$${columns.length + 1}::timestamptz`;
+  return statement(
+    'insert',
+    `WITH inserted AS (
+      INSERT INTO ${names.qualified} (${columns.join(', ')}, status, created_at, updated_at)
+      SELECT ${select}, 'queued', ${at}, ${at} FROM ROWS FROM (${sources.join(', ')}) AS r(${[...plain, ...json].join(', ')})
+    )
+    SELECT count(pg_notify($${columns.length + 2}, t.type)) AS notified FROM unnest($${columns.length + 3}::text[]) AS t(type)`,
+  );
+}
+
+/** The columns of a new keyless job that differ from job to job (see `insertBatchStatement`). */
+export const BATCH_COLUMNS: readonly JobColumn[] = [
+  'id',
+  'type',
+  'parent_id',
+  'tenant_id',
+  'owner_id',
+  'group_name',
+  'max_attempts',
+  'priority',
+  'run_at',
+  'payload',
+];
+
+/**
  * `insertStatement` for one job: $1…$n its values (JSON as text; NULL for a JSON null), $n+1 the
  * channel. A plain `VALUES` row costs PostgreSQL less than unpacking arrays of one element, and
  * one job is what each coalesced batch of a lone `enqueue` holds.

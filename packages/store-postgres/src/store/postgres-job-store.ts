@@ -9,6 +9,7 @@ import {
   type InsertOptions,
   type InsertResult,
   type InsertManyResult,
+  type NewJobBatch,
   type JobPatch,
   type JobStore,
   type ProgressPatch,
@@ -46,6 +47,7 @@ import { isDedupeViolation, mapPgError } from '../errors/map-pg-error.js';
 import { mapFlowError } from '../errors/map-flow-error.js';
 import { mapScheduleError } from '../errors/map-schedule-error.js';
 import { JOB_COLUMN_NAMES, NEW_JOB_COLUMNS, NEW_JOB_COLUMNS_NO_METADATA } from '../mapping/job-columns.js';
+import { batchColumnArrays, batchTypesDueAt } from '../mapping/batch-columns.js';
 import { hasNoMetadata, isNewJob, isNewJobRecord, toColumnArrays, toJobRecord, toJsonText, type ColumnArrays, type JobRecord } from '../mapping/job-record.js';
 import { compareClaimOrder, toJob, toJobRead, type JobRow, type MeasuredRow } from '../mapping/job-row.js';
 import { toTypeControl, typeLimitsParams, type TypeLimitsRow } from '../mapping/type-limits-row.js';
@@ -64,7 +66,7 @@ import { findExpiredStatement } from '../sql/find-expired.js';
 import { buildGet, getStatement } from '../sql/get.js';
 import { heartbeatStatement } from '../sql/heartbeat.js';
 import { incrementMetricsStatement } from '../sql/increment-metrics.js';
-import { dedupeHoldersStatement, insertNewStatement, insertStatement } from '../sql/insert.js';
+import { dedupeHoldersStatement, insertBatchStatement, insertNewStatement, insertStatement } from '../sql/insert.js';
 import { pruneStatement } from '../sql/prune.js';
 import {
   deleteScheduleStatement,
@@ -133,6 +135,9 @@ interface Statements {
   /** `insertMany` of new jobs without keys (see `insertNewStatement`), with and without metadata. */
   insertNew: Statement;
   insertNewBare: Statement;
+  /** `insertNewJobs` (see `insertBatchStatement`), with and without metadata. */
+  insertBatch: Statement;
+  insertBatchBare: Statement;
   holders: Statement;
   get: Statement;
   transition: Statement;
@@ -235,6 +240,8 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       insert: new Map(),
       insertNew: insertNewStatement(n, NEW_JOB_COLUMNS),
       insertNewBare: insertNewStatement(n, NEW_JOB_COLUMNS_NO_METADATA),
+      insertBatch: insertBatchStatement(n, true),
+      insertBatchBare: insertBatchStatement(n, false),
       holders: dedupeHoldersStatement(n),
       get: getStatement(n),
       transition: transitionStatement(n, relaxed),
@@ -374,6 +381,37 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       if (results[index]!.created && isClaimableAt(job, now)) woken.add(job.type);
     }
     for (const type of woken) this.hub.wake(type);
+    return { results };
+  }
+
+  /**
+   * `insertMany` of new keyless jobs given as columns (see `NewJobBatch`): the batch's arrays are
+   * encoded straight into `insertNewStatement`'s parameters, with no job or record per item.
+   * One statement, all or nothing; workers woken once per type (NOTIFY at commit).
+   */
+  async insertNewJobs(batch: NewJobBatch, options?: InsertOptions): Promise<InsertManyResult> {
+    const settling = this.feed.settling;
+    if (settling !== null) await settling;
+    const inTransaction = options?.transaction !== undefined && options.transaction !== null;
+    const runner = inTransaction ? transactionQueryRunner(options.transaction) : undefined;
+    const executor = runner === undefined ? this.pool : new QueryRunnerExecutor(runner, this.onQuery);
+    let storedJob: (index: number) => Job;
+    try {
+      const columns = batchColumnArrays(batch);
+      storedJob = columns.storedJob;
+      const sql = columns.withMetadata ? this.sql.insertBatch : this.sql.insertBatchBare;
+      const wake = batchTypesDueAt(batch, batch.createdAt);
+      await executor.run(sql, [...columns.params, this.names.channel, quotedArrayLiteral(wake.length, (index) => wake[index])], batch.length);
+    } catch (error) {
+      throw mapPgError(error, this.names, 'insertMany');
+    }
+    const results = new Array<InsertResult>(batch.length);
+    for (let index = 0; index < batch.length; index++) results[index] = lazyCreated(storedJob, index);
+    if (runner !== undefined) {
+      const committed = batch.length > 0 ? this.commits.watch(runner) : undefined;
+      return committed ? { results, committed } : { results };
+    }
+    for (const type of batchTypesDueAt(batch, Date.now())) this.hub.wake(type);
     return { results };
   }
 
