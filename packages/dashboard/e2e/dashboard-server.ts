@@ -38,6 +38,8 @@ export function createSeedTracker(): { tracker: Tracker; setNow(ms: number): voi
     store: new MemoryJobStore(),
     clock: { now: () => now, setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) },
     clockSync: false,
+    // No worker here: what the page shows must stay as seeded (a stalled lease stays stalled).
+    recoverIntervalMs: false,
   });
   return { tracker, setNow: (ms) => { now = ms; } };
 }

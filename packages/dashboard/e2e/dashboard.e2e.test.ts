@@ -60,14 +60,15 @@ async function seededServer(mount: 'node' | 'express', options: Parameters<typeo
   const { tracker, setNow } = createSeedTracker();
   const seeded = await seedJobs(tracker, setNow);
   const server = await startDashboardServer(tracker, mount, options);
-  return { server, seeded, tracker };
+  return { server, seeded, tracker, setNow };
 }
 
 describe('mounted under /admin/jobs in node:http', () => {
   let server: DashboardServer;
   let seeded: Awaited<ReturnType<typeof seedJobs>>;
+  let setNow: (ms: number) => void;
   beforeAll(async () => {
-    ({ server, seeded } = await seededServer('node'));
+    ({ server, seeded, setNow } = await seededServer('node'));
   });
   afterAll(async () => {
     await server?.tracker.close();
@@ -201,6 +202,25 @@ describe('mounted under /admin/jobs in node:http', () => {
     }
   });
 
+  it('says so when a running job’s worker stopped renewing its lease', async () => {
+    setNow(SEED_NOW - 10 * 60_000);
+    const stalled = await server.tracker.create('sync.stalled', { tenantId: 'umbrella' });
+    await server.tracker.start(stalled.id, { owner: 'gone', leaseMs: 60_000 });
+    const healthy = await server.tracker.create('sync.healthy', { tenantId: 'umbrella' });
+    await server.tracker.start(healthy.id, { owner: 'alive', leaseMs: 60 * 60_000 });
+    setNow(SEED_NOW);
+    const { page, context } = await visit(server, 'umbrella');
+    try {
+      await openView(page, server, `/jobs/${stalled.id}`);
+      await expect.poll(async () => (await page.getByTestId('lease-lapsed').textContent()) ?? '').toMatch(/not renewed its lease since 9 minutes ago/);
+      await openView(page, server, `/jobs/${healthy.id}`);
+      await page.getByTestId('job-detail').and(page.locator('[data-status="running"]')).waitFor();
+      await expect(page.getByTestId('lease-lapsed').count()).resolves.toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keeps tenants apart: Globex sees none of Acme’s jobs, types or schedules', async () => {
     const { page, context } = await visit(server, 'globex');
     try {
@@ -310,6 +330,9 @@ describe('mounted under /admin/jobs in node:http', () => {
       await expect.poll(() => dialog.getByTestId('bulk-preview-count').textContent()).toContain('4');
       await dialog.getByRole('button', { name: /^Retry 4 jobs?$/ }).click();
       await expect.poll(async () => (await dialog.getByTestId('bulk-result').textContent()) ?? '').toMatch(/4\D+4/);
+      // The confirm button disabled itself while it worked; Escape still closes the dialog.
+      await page.keyboard.press('Escape');
+      await expect.poll(() => dialog.count()).toBe(0);
       for (const id of seeded.failed) expect((await server.tracker.get(id))?.status).toBe('queued');
       const globex = await server.tracker.list({ tenantId: 'globex', status: 'failed' });
       expect(globex.jobs).toHaveLength(1);

@@ -62,6 +62,7 @@ function JobDetail({ job, childJobs }: { job: JobJson; childJobs: ChildJobs }) {
         <JobActionsBar job={job} />
         <ProgressBar progress={job.progress} status={job.status} stage={job.stage} current={job.current} total={job.total} />
         {job.status === 'retrying' ? <RetryCallout job={job} /> : null}
+        {job.status === 'running' && job.lease ? <LapsedLeaseCallout expiresAt={job.lease.expiresAt} /> : null}
         {job.waitingFor ? <p className="callout">Waiting: {waitingText(job.waitingFor)}</p> : null}
         {job.note ? <p className="callout">{job.note}</p> : null}
         <Facts job={job} />
@@ -70,7 +71,7 @@ function JobDetail({ job, childJobs }: { job: JobJson; childJobs: ChildJobs }) {
       <section className="card" aria-labelledby="attempts-title" data-testid="attempts">
         <h2 id="attempts-title">Attempts</h2>
         {attempts.length === 0 ? (
-          <EmptyState>No attempt yet: the job is due <RelativeTime iso={job.runAt} />.</EmptyState>
+          <EmptyState>No attempt yet: the job is due <RelativeTime iso={job.runAt} tense="any" />.</EmptyState>
         ) : (
           <ol className="attempts">
             {attempts.map((attempt) => (
@@ -111,7 +112,7 @@ function RetryCallout({ job }: { job: JobJson }) {
   const overdue = Date.parse(job.runAt) <= now;
   return (
     <p className="callout callout-warn" data-testid="retry-due">
-      Attempt {job.attempt} of {job.maxAttempts} failed; the next one {overdue ? 'was due' : 'is due'} <RelativeTime iso={job.runAt} />
+      Attempt {job.attempt} of {job.maxAttempts} failed; the next one {overdue ? 'was due' : 'is due'} <RelativeTime iso={job.runAt} tense="any" />
       {overdue ? ' and waits for a worker.' : '.'}
     </p>
   );
@@ -166,6 +167,22 @@ function JobActionsBar({ job }: { job: JobJson }) {
   );
 }
 
+/**
+ * A running job whose lease ran out: its worker stopped renewing it (crashed, killed, or stalled).
+ * The record still says running until a recovery pass retries or fails it; say so, rather than
+ * show it as running well.
+ */
+function LapsedLeaseCallout({ expiresAt }: { expiresAt: string }) {
+  useNow(1_000);
+  if (Date.parse(expiresAt) > Date.now()) return null;
+  return (
+    <p className="callout callout-warn" role="status" data-testid="lease-lapsed">
+      Its worker has not renewed its lease since <RelativeTime iso={expiresAt} />: the worker may have stopped. The next recovery pass retries
+      this attempt, or fails the job if it has no attempts left.
+    </p>
+  );
+}
+
 function Facts({ job }: { job: JobJson }) {
   // A running job's duration counts up by the second; finished ones never change.
   const now = useNow(job.status === 'running' ? 1_000 : undefined);
@@ -183,7 +200,7 @@ function Facts({ job }: { job: JobJson }) {
       </Fact>
       {job.status === 'queued' || job.status === 'retrying' ? (
         <Fact label="Due">
-          <RelativeTime iso={job.runAt} />
+          <RelativeTime iso={job.runAt} tense="any" />
         </Fact>
       ) : null}
       <Fact label="Started">
@@ -342,7 +359,7 @@ function Children({ childJobs }: { childJobs: ChildJobs }) {
           <li key={child.id}>
             <a href={jobHref(child.id)} className="child" data-testid="child" data-job-id={child.id} data-status={child.status}>
               <StatusBadge status={child.status} />
-              <span className="cell-type">{child.type}</span>
+              <span className="cell-type" title={child.type}>{child.type}</span>
               <span className="mono muted">{shortId(child.id)}</span>
               <span className="child-time muted">
                 <RelativeTime iso={child.updatedAt} />

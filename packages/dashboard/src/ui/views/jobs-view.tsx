@@ -208,7 +208,7 @@ function JobsList({ filters }: { filters: JobFilters }) {
                 <td>
                   <StatusBadge status={job.status} />
                 </td>
-                <td className="cell-type">{job.type}</td>
+                <td className="cell-type" title={job.type}>{job.type}</td>
                 <td className="cell-id mono muted nowrap" title={job.id}>
                   {shortId(job.id)}
                 </td>

@@ -158,7 +158,7 @@ function TypeCounts() {
             {isLoading && !stats ? <SkeletonRows rows={3} columns={STATUSES.length + 2} /> : null}
             {types.map(([type, counts]) => (
               <tr key={type}>
-                <th scope="row" className="cell-type">
+                <th scope="row" className="cell-type" title={type}>
                   <a href={jobsHref({ type })}>{type}</a>
                 </th>
                 <td className="num">{formatCount(counts.total)}</td>

@@ -68,7 +68,7 @@ function SchedulesTable() {
                 data-next-run-at={schedule.paused || !schedule.enabled ? '' : (schedule.nextRunAt ?? '')}
                 data-last-job-id={schedule.lastJobId ?? ''}
               >
-                <th scope="row" className="cell-type">
+                <th scope="row" className="cell-type" title={schedule.name}>
                   <a href={jobsHref({ scheduleName: schedule.name })} title="Jobs of this schedule">
                     {schedule.name}
                   </a>
@@ -76,7 +76,7 @@ function SchedulesTable() {
                 </th>
                 <td className="mono" data-label="Type">{schedule.type}</td>
                 <td className="nowrap" data-label="When" data-testid="schedule-timing">{timing(schedule)}</td>
-                <td className="nowrap" data-label="Next run" data-testid="schedule-next-run">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" />}</td>
+                <td className="nowrap" data-label="Next run" data-testid="schedule-next-run">{schedule.paused || !schedule.enabled ? <span className="muted">—</span> : <RelativeTime iso={schedule.nextRunAt} empty="none" tense="any" />}</td>
                 <td className="nowrap" data-label="Last run" data-testid="schedule-last-run">
                   {schedule.lastRunAt ? (
                     schedule.lastJobId ? (

@@ -57,7 +57,7 @@ export function TypesView() {
                 {types.isLoading && !types.data ? <SkeletonRows rows={4} columns={COUNTED.length + (showActions ? 5 : 4)} /> : null}
                 {list.map((item) => (
                   <tr key={item.type} data-testid="type-row" data-type={item.type}>
-                    <th scope="row" className="cell-type">
+                    <th scope="row" className="cell-type" title={item.type}>
                       <a href={jobsHref({ type: item.type })}>{item.type}</a>
                     </th>
                     <td className="limits" data-label="Limits">{limitsText(item.limits)}</td>
