@@ -7,6 +7,8 @@ export interface ServedRequest {
   ifNoneMatch: string | undefined;
   /** Set once the response finished. */
   status?: number;
+  /** Set once the connection of the response closed (finished, or the client went away). */
+  closed?: boolean;
 }
 
 export interface TestServer {
@@ -29,6 +31,9 @@ export async function serve(listener: (request: IncomingMessage, response: Serve
     requests.push(served);
     response.on('finish', () => {
       served.status = response.statusCode;
+    });
+    response.on('close', () => {
+      served.closed = true;
     });
     listener(request, response);
   });

@@ -1,5 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { JobJson } from '../http/wire-types.js';
+import type { VisibilitySource } from './environment.js';
 import { openEventStream, type StreamTransport } from './event-stream-reader.js';
 
 /** What the client's one stream tells each resource that listens to it. */
@@ -20,6 +21,11 @@ export interface StreamListener {
  * starve the page's other requests. It opens with the first listener, closes a tick after the
  * last leaves (so React StrictMode's subscribe/unsubscribe/subscribe keeps it), and reconnects
  * with the client's backoff after a drop; listeners poll meanwhile.
+ *
+ * A hidden page (a background tab) closes its stream and opens it again when shown: each open
+ * tab would otherwise hold one of those six connections for good, and a seventh tab of the same
+ * origin could not even load. Listeners hear `onDown` (their pollers pause while hidden) and,
+ * when it is live again, `onReady`, after which they read afresh.
  */
 export class ClientStream {
   private readonly listeners = new Set<StreamListener>();
@@ -29,11 +35,13 @@ export class ClientStream {
   private failures = 0;
   private reconnectTimer: unknown = undefined;
   private closing = false;
+  private stopVisibility: (() => void) | null = null;
 
   constructor(
     private readonly transport: StreamTransport,
     private readonly backoff: { baseMs: number; maxMs: number },
     private readonly onUnsupported: () => void,
+    private readonly visibility?: VisibilitySource,
   ) {}
 
   get isUnsupported(): boolean {
@@ -47,7 +55,9 @@ export class ClientStream {
     } else if (this.ready) {
       listener.onReady();
     } else if (this.close === null && this.reconnectTimer === undefined) {
-      this.open();
+      this.watchVisibility();
+      if (this.visibility?.isHidden()) listener.onDown(false);
+      else this.open();
     }
     let subscribed = true;
     return () => {
@@ -62,6 +72,23 @@ export class ClientStream {
         });
       }
     };
+  }
+
+  /** Closes the stream while the page is hidden and opens it when shown (see the class). */
+  private watchVisibility(): void {
+    if (!this.visibility || this.stopVisibility !== null) return;
+    const visibility = this.visibility;
+    this.stopVisibility = visibility.subscribe(() => {
+      if (this.unsupported || this.listeners.size === 0) return;
+      if (visibility.isHidden()) {
+        if (this.close === null && this.reconnectTimer === undefined) return;
+        this.closeStream();
+        for (const listener of [...this.listeners]) listener.onDown(false);
+      } else if (this.close === null && this.reconnectTimer === undefined) {
+        this.failures = 0;
+        this.open();
+      }
+    });
   }
 
   private open(): void {
@@ -103,19 +130,25 @@ export class ClientStream {
       this.onUnsupported();
     }
     for (const listener of [...this.listeners]) listener.onDown(unsupported);
-    if (unsupported || this.listeners.size === 0) return;
+    if (unsupported || this.listeners.size === 0 || this.visibility?.isHidden()) return;
     this.failures += 1;
     const { baseMs, maxMs } = this.backoff;
     this.reconnectTimer = this.transport.timers.setTimeout(
       () => {
         this.reconnectTimer = undefined;
-        if (this.listeners.size > 0) this.open();
+        if (this.listeners.size > 0 && !this.visibility?.isHidden()) this.open();
       },
       Math.min(maxMs, baseMs * 2 ** (this.failures - 1)),
     );
   }
 
   private shut(): void {
+    this.stopVisibility?.();
+    this.stopVisibility = null;
+    this.closeStream();
+  }
+
+  private closeStream(): void {
     if (this.reconnectTimer !== undefined) {
       this.transport.timers.clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;

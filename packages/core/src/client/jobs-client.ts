@@ -415,9 +415,14 @@ export class JobsClient {
   private liveOptions(path: string): Pick<PollingQueryOptions<unknown>, 'live' | 'streamOnly' | 'compare'> {
     const transport = this.options.transport ?? 'auto';
     if (transport === 'poll' || (transport === 'auto' && this.streamsUnsupported)) return {};
-    this.stream ??= new ClientStream(this.streamTransport, this.backoff, () => {
-      this.streamsUnsupported = true;
-    });
+    this.stream ??= new ClientStream(
+      this.streamTransport,
+      this.backoff,
+      () => {
+        this.streamsUnsupported = true;
+      },
+      this.visibility,
+    );
     const followed = liveSourceFor(this.stream, this.timers, path);
     if (followed === null) return {};
     return { live: followed.live, streamOnly: transport === 'stream', ...(followed.compare ? { compare: followed.compare } : {}) };

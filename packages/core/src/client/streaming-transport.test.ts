@@ -158,3 +158,48 @@ describe("transport: 'auto' against a server from before streams", () => {
     off();
   });
 });
+
+describe('a hidden page', () => {
+  it('closes its stream while hidden (a background tab holds no connection), then opens it again and reads afresh when shown', async () => {
+    f = await startClientFixture({ transport: 'auto' });
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    await f.tracker.start(job.id);
+    const observer = new JobObserver(f.client, job.id);
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(started('/api/jobs/stream')).toBe(1));
+    await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('running'));
+    const streams = () => f.server.requests.filter((request) => request.url === '/api/jobs/stream');
+
+    f.visibility.set(true);
+    await vi.waitFor(() => expect(streams()[0]!.closed).toBe(true));
+    // Hidden for a long while: no stream is opened again, and nothing is polled.
+    const readsWhileHidden = started(`/api/jobs/${job.id}`);
+    f.tracker.progress(job.id, 0.6, 'Storing');
+    await f.tracker.flush(job.id);
+    await f.clock.advance(JOB_POLL_INTERVALS.running * 20);
+    expect(streams()).toHaveLength(1);
+    expect(started(`/api/jobs/${job.id}`)).toBe(readsWhileHidden);
+
+    f.visibility.set(false);
+    await vi.waitFor(() => expect(streams()).toHaveLength(2));
+    // What changed while hidden is read afresh once the stream is live again.
+    await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ progress: 0.6, stage: 'Storing' }));
+    await f.tracker.complete(job.id);
+    await vi.waitFor(() => expect(observer.getSnapshot()).toMatchObject({ status: 'completed' }));
+    off();
+  });
+
+  it('opens no stream (and reads nothing) for a page hidden from the start, until it is shown', async () => {
+    f = await startClientFixture({ transport: 'auto' });
+    f.visibility.set(true);
+    const job = await f.tracker.create('imports.upload', { tenantId: 'tenant-a' });
+    const observer = new JobObserver(f.client, job.id);
+    const off = observer.subscribe(() => {});
+    await f.clock.advance(60_000);
+    expect(f.server.requests).toEqual([]);
+    f.visibility.set(false);
+    await vi.waitFor(() => expect(observer.getSnapshot().status).toBe('queued'));
+    await vi.waitFor(() => expect(f.server.requests.some((request) => request.url === '/api/jobs/stream')).toBe(true));
+    off();
+  });
+});
