@@ -25,6 +25,8 @@ export type {
   ActivityBucket,
 } from './job-store.js';
 export type { NewJobBatch } from './new-job-batch.js';
+export { newJob } from '../model/new-job.js';
+export type { NewJobFields } from '../model/new-job.js';
 export { MAX_INSERT_MANY, MAX_ACTIVITY_BUCKETS, MIN_ACTIVITY_BUCKET_MS } from './store-input.js';
 export type { MetadataFilter, MetadataValue } from './metadata-filter.js';
 export type { JobChange, JobChangeEvent, JobChangeListener } from './change-feed.js';

@@ -1,4 +1,5 @@
 import type { Job } from '../model/job.js';
+import { newJob } from '../model/new-job.js';
 
 /**
  * New jobs without keys, as columns: what `tracker.enqueueMany` hands a store's `insertNewJobs`
@@ -111,7 +112,7 @@ class CoreJobBatch implements NewJobBatch {
   job(index: number): Job {
     const at = new Date(this.createdAt);
     const metadata = this.metadata?.[index];
-    return {
+    return newJob({
       id: this.ids[index]!,
       type: this.types[index]!,
       key: null,
@@ -119,31 +120,13 @@ class CoreJobBatch implements NewJobBatch {
       tenantId: this.tenantIds?.[index] ?? null,
       ownerId: this.ownerIds?.[index] ?? null,
       group: this.groups?.[index] ?? null,
-      scheduleName: null,
-      scheduledFor: null,
       status: 'queued',
-      attempt: 0,
       maxAttempts: this.maxAttempts[index]!,
       priority: this.priorities[index]!,
       runAt: new Date(this.runAt[index]!),
-      lease: null,
-      progress: 0,
-      stage: null,
-      current: null,
-      total: null,
       payload: this.payloads[index] ?? null,
-      result: null,
       metadata: metadata === undefined || metadata === NO_METADATA ? {} : metadata,
-      metrics: {},
-      note: null,
-      error: null,
-      errors: [],
-      history: [],
       createdAt: at,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: at,
-      trace: null,
-    };
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { JobValidationError } from '../errors/jobtrail-error.js';
+import { newJob } from '../model/new-job.js';
 import type { Job } from '../model/job.js';
 import type { InsertManyResult, InsertResult, JobStore, StoreLimits } from '../store/job-store.js';
 import { MAX_INSERT_MANY } from '../store/store-input.js';
@@ -242,7 +243,7 @@ export class JobCreation {
     // A copy: the caller's Date (of any realm) is neither kept nor mutated through the record.
     const runAt = input.runAt === undefined ? new Date(now + (input.delayMs ?? 0)) : new Date(dateTime(input.runAt));
     checkDelay(input, now);
-    return {
+    return newJob({
       id: uuidv7(now),
       type,
       key: input.key ?? null,
@@ -250,32 +251,14 @@ export class JobCreation {
       tenantId: input.tenantId ?? null,
       ownerId: input.ownerId ?? null,
       group: input.group ?? null,
-      scheduleName: null,
-      scheduledFor: null,
       status,
-      attempt: 0,
       maxAttempts: input.maxAttempts ?? this.deps.policies.maxAttemptsFor(type),
       priority: input.priority ?? 0,
       runAt,
-      lease: null,
-      progress: 0,
-      stage: null,
-      current: null,
-      total: null,
       payload: input.payload === undefined ? null : input.payload,
-      result: null,
       metadata: input.metadata ?? {},
-      metrics: {},
-      note: null,
-      error: null,
-      errors: [],
-      history: [],
       createdAt: at,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: at,
-      trace: null,
-    };
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Job } from '@jobtrail/core';
-import type { NewJobBatch } from '@jobtrail/core/store';
+import { newJob, type NewJobBatch } from '@jobtrail/core/store';
 import { isoTimes, plainArrayLiteral, quotedArrayLiteral } from '../connection/array-literal.js';
 import { indexedText, optionalUuid, requireInt } from '../validation/checks.js';
 import { toJsonText } from './job-record.js';
@@ -76,8 +76,7 @@ function storedBatchJob(batch: NewJobBatch, payloadText: string, metadataText: s
   return (index) => {
     payloads ??= JSON.parse(payloadText) as unknown[];
     if (metadataText !== null) metadata ??= JSON.parse(metadataText) as Array<Record<string, unknown>>;
-    const at = new Date(createdAt);
-    return {
+    return newJob({
       id: ids[index]!,
       type: types[index]!,
       key: null,
@@ -85,31 +84,13 @@ function storedBatchJob(batch: NewJobBatch, payloadText: string, metadataText: s
       tenantId: tenantIds?.[index] ?? null,
       ownerId: ownerIds?.[index] ?? null,
       group: groups?.[index] ?? null,
-      scheduleName: null,
-      scheduledFor: null,
       status: 'queued',
-      attempt: 0,
       maxAttempts: maxAttempts[index]!,
       priority: priorities[index]!,
       runAt: new Date(runAt[index]!),
-      lease: null,
-      progress: 0,
-      stage: null,
-      current: null,
-      total: null,
       payload: payloads[index] ?? null,
-      result: null,
       metadata: metadata?.[index] ?? {},
-      metrics: {},
-      note: null,
-      error: null,
-      errors: [],
-      history: [],
-      createdAt: at,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: new Date(createdAt),
-      trace: null,
-    };
+      createdAt: new Date(createdAt),
+    });
   };
 }
