@@ -1,5 +1,5 @@
 import { aggregate, find, update } from 'mingo';
-import { BSON, MongoServerError, MongoTransactionError, ObjectId, type Db } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoServerError, MongoTransactionError, ObjectId, type Db } from 'mongodb';
 import { FakeChangeStreams } from './fake-change-streams.test-support.js';
 
 /**
@@ -27,7 +27,16 @@ import { FakeChangeStreams } from './fake-change-streams.test-support.js';
  * a copy of each collection's array, and "changed after the snapshot" is "not the same object".
  * Each call does all its work before its promise settles, so callers interleave between calls, as
  * they would between round trips. Change streams only with `fakeDb({ changeStreams: true })` (see
- * `FakeChangeStreams`). Not emulated: indexes (but `_id`), read or write concerns and preferences
+ * `FakeChangeStreams`).
+ *
+ * Unique indexes made with `createIndexes` (with their `partialFilterExpression`) are enforced on
+ * inserts as MongoDB does: E11000 naming the index. `insertMany` runs as the driver's does: each
+ * document in turn, an unordered one going on past failed documents (outside a transaction), then
+ * a `MongoBulkWriteError` whose `writeErrors` carry each failed document's batch `index`, `code`
+ * and `errmsg` (the driver's `WriteError` has no `keyPattern`); other failures (a write conflict)
+ * are the command's own, wrapped in a `MongoBulkWriteError` without `writeErrors`. A collection
+ * `validator` (see `fakeDb`) fails documents it does not match with code 121, as a server's does.
+ * Not emulated: other indexes, unique indexes on updates, read or write concerns and preferences
  * (accepted and ignored), and time (transactions never expire).
  */
 type MingoDoc = Parameters<typeof update>[0];
@@ -72,6 +81,44 @@ function duplicateId(collection: string, id: unknown): MongoServerError {
     keyPattern: { _id: 1 },
     keyValue: { _id: id },
   });
+}
+
+/** A unique index as `createIndexes` gave it. */
+interface UniqueIndex {
+  name: string;
+  key: Record<string, unknown>;
+  partialFilterExpression?: object;
+}
+
+function duplicateIndexKey(collection: string, index: UniqueIndex, doc: Doc): MongoServerError {
+  const keyValue = Object.fromEntries(Object.keys(index.key).map((field) => [field, doc[field] ?? null]));
+  return new MongoServerError({
+    message: `E11000 duplicate key error collection: app.${collection} index: ${index.name} dup key: ${JSON.stringify(keyValue)}`,
+    code: 11000,
+    keyPattern: index.key,
+    keyValue,
+  });
+}
+
+function failedValidation(): MongoServerError {
+  return new MongoServerError({ message: 'Document failed validation', code: 121, codeName: 'DocumentValidationFailure' });
+}
+
+/** The driver's `WriteError` (not exported by it): the server's entry under `err`, read through getters. */
+class FakeWriteError {
+  constructor(readonly err: { index: number; code: unknown; errmsg: string; op: Doc }) {}
+  get code(): unknown {
+    return this.err.code;
+  }
+  get index(): number {
+    return this.err.index;
+  }
+  get errmsg(): string {
+    return this.err.errmsg;
+  }
+  get errInfo(): undefined {
+    return undefined;
+  }
 }
 
 function writeConflict(): MongoServerError {
@@ -129,6 +176,9 @@ class Store implements Documents {
   docs: Doc[] = [];
   readonly byKey = new Map<string, Doc>();
   readonly locks = new Map<string, Transaction>();
+  readonly uniqueIndexes: UniqueIndex[] = [];
+  /** Documents must match it to be inserted (a collection validator); null: none. */
+  validator: object | null = null;
   /** Told about every committed write (the change streams, when emulated). */
   onCommit: ((before: Doc | undefined, after: Doc | null) => void) | null = null;
 
@@ -348,17 +398,51 @@ function fakeCollection(database: FakeDatabase, name: string) {
   };
   const keysOf = (docs: readonly Doc[]): string[] => docs.map(keyOfDoc);
 
+  /** The unique index `doc` would break among `docs`, or undefined. */
+  const brokenIndex = (docs: readonly Doc[], doc: Doc): UniqueIndex | undefined => {
+    const covers = (index: UniqueIndex, candidate: Doc) =>
+      index.partialFilterExpression === undefined || select([candidate], index.partialFilterExpression).length === 1;
+    const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && typeof b === 'object' && keyOf(a) === keyOf(b));
+    const sameKey = (index: UniqueIndex, a: Doc, b: Doc) => Object.keys(index.key).every((field) => same(a[field] ?? null, b[field] ?? null));
+    return store.uniqueIndexes.find((index) => covers(index, doc) && docs.some((other) => sameKey(index, other, doc) && covers(index, other)));
+  };
   const insertOne = async (doc: Doc, options: WriteOptions = {}) => {
     // The driver gives a document without `_id` an ObjectId, on the caller's object.
     if (doc._id === undefined) doc._id = new ObjectId();
     const transaction = transactionOf(options);
     const key = keyOf(doc._id);
     return writing(transaction, () => [key], () => {
-      const taken = transaction === undefined ? store.get(key) !== undefined : transaction.view(name).some((other) => keyOfDoc(other) === key);
-      if (taken) throw duplicateId(name, doc._id);
+      const docs = visible(transaction);
+      if (docs.some((other) => keyOfDoc(other) === key)) throw duplicateId(name, doc._id);
+      const broken = brokenIndex(docs, doc);
+      if (broken !== undefined) throw duplicateIndexKey(name, broken, doc);
+      if (store.validator !== null && select([doc], store.validator).length === 0) throw failedValidation();
       put(transaction, key, copy(doc));
       return { acknowledged: true, insertedId: doc._id };
     });
+  };
+  const insertMany = async (docs: Doc[], options: WriteOptions & { ordered?: boolean } = {}) => {
+    const transaction = transactionOf(options);
+    const insertedIds: Record<number, unknown> = {};
+    const writeErrors: FakeWriteError[] = [];
+    for (const [index, doc] of docs.entries()) {
+      try {
+        await insertOne(doc, options);
+        insertedIds[index] = doc._id;
+      } catch (error) {
+        const result = { insertedCount: Object.keys(insertedIds).length, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds, upsertedIds: {} };
+        // A write conflict (or an aborted transaction) fails the command, not one document.
+        if (!(error instanceof MongoServerError) || (error.code !== 11000 && error.code !== 121)) throw new MongoBulkWriteError(error as MongoServerError, result as never);
+        writeErrors.push(new FakeWriteError({ index, code: error.code, errmsg: error.message, op: doc }));
+        // A failed write aborts a transaction: nothing after it runs.
+        if (options.ordered !== false || transaction !== undefined) break;
+      }
+    }
+    const result = { insertedCount: Object.keys(insertedIds).length, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds, upsertedIds: {} };
+    if (writeErrors.length > 0) {
+      throw new MongoBulkWriteError({ message: writeErrors[0]!.errmsg, code: writeErrors[0]!.code as number, writeErrors: writeErrors as never }, result as never);
+    }
+    return { acknowledged: true, insertedCount: result.insertedCount, insertedIds };
   };
   const updateMatching = async (filter: object, updateDoc: object, options: WriteOptions & { many: boolean; sort?: FindOptions['sort'] }) => {
     const transaction = transactionOf(options);
@@ -402,6 +486,7 @@ function fakeCollection(database: FakeDatabase, name: string) {
     collectionName: name,
     bsonOptions: {},
     insertOne,
+    insertMany,
     async findOne(filter: object, options: FindOptions = {}) {
       const [doc] = reading(options, (docs) => select(docs, filter, { ...options, limit: 1 }));
       return doc === undefined ? null : copy(doc);
@@ -454,7 +539,10 @@ function fakeCollection(database: FakeDatabase, name: string) {
       }
       return result;
     },
-    async createIndexes(definitions: Array<{ name: string }>) {
+    async createIndexes(definitions: Array<UniqueIndex & { unique?: boolean }>) {
+      for (const definition of definitions) {
+        if (definition.unique === true && !store.uniqueIndexes.some((index) => index.name === definition.name)) store.uniqueIndexes.push(definition);
+      }
       return definitions.map((definition) => definition.name);
     },
     async dropIndex() {
@@ -473,8 +561,16 @@ function fakeCollection(database: FakeDatabase, name: string) {
 /**
  * A fake `Db` (see above), a collection's committed documents (copies), how many sessions it
  * started and how many write conflicts it raised. Several stores over one fake `Db` stand for several processes over one database.
+ * `setValidator(collection, filter)` gives a collection a validator (null: none): inserts of
+ * documents it does not match fail with DocumentValidationFailure (121).
  */
-export function fakeDb(options: { changeStreams?: boolean } = {}): { db: Db; documents: (collection: string) => Doc[]; sessions: () => number; conflicts: () => number } {
+export function fakeDb(options: { changeStreams?: boolean } = {}): {
+  db: Db;
+  documents: (collection: string) => Doc[];
+  sessions: () => number;
+  conflicts: () => number;
+  setValidator: (collection: string, filter: object | null) => void;
+} {
   const database = new FakeDatabase(options.changeStreams ? new FakeChangeStreams() : null);
   const handles = new Map<string, ReturnType<typeof fakeCollection>>();
   let sessions = 0;
@@ -502,5 +598,8 @@ export function fakeDb(options: { changeStreams?: boolean } = {}): { db: Db; doc
     },
   };
   const documents = (name: string): Doc[] => (database.stores.get(name)?.docs ?? []).map(copy);
-  return { db: db as unknown as Db, documents, sessions: () => sessions, conflicts: () => database.conflicts };
+  const setValidator = (name: string, filter: object | null): void => {
+    database.store(name).validator = filter;
+  };
+  return { db: db as unknown as Db, documents, sessions: () => sessions, conflicts: () => database.conflicts, setValidator };
 }

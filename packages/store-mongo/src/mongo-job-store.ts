@@ -7,6 +7,7 @@ import {
   type ClaimRequest,
   type Expectation,
   type InsertOptions,
+  type InsertManyResult,
   type InsertResult,
   type JobPatch,
   type JobStore,
@@ -61,6 +62,7 @@ import { duplicateKeyTarget, globalDedupeIndexError, indexErrorMessage, isDuplic
 import { TransactionDedupeError } from './errors/transaction-dedupe-error.js';
 import { JOB_INDEXES, SCHEDULE_INDEXES, TYPE_GROUP_INDEXES, TYPE_START_INDEXES } from './indexes/index-definitions.js';
 import { dropRetiredIndexes } from './indexes/retired-indexes.js';
+import { insertBatch } from './insert/batch-insert.js';
 import { asStored, decodeMetrics, toDocument, toJob, type JobDocument } from './mapping/job-document.js';
 import { decodeMetricName } from './mapping/metric-names.js';
 import { setOwn } from './mapping/own-property.js';
@@ -125,6 +127,14 @@ async function createIndexesOn(
 
 function holdsKey(status: JobStatus): boolean {
   return KEY_HOLDING_STATUSES.includes(status);
+}
+
+/** Among the jobs a clash lookup `found`, the one answering `doc` (its key holder), or the refusal of a taken id. */
+function clashIn(doc: JobDocument, found: readonly JobDocument[]): InsertResult | null {
+  const holder = found.find((other) => sharesKey(doc, other) && holdsKey(other.status));
+  if (holder !== undefined) return { job: toJob(holder), created: false };
+  if (found.some((other) => other._id === doc._id)) throw duplicateIdError(doc._id);
+  return null;
 }
 
 /**
@@ -339,12 +349,7 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           const target = duplicateKeyTarget(error);
-          if (inTransaction) {
-            if (target === 'dedupe' && doc.key !== null) throw new TransactionDedupeError(doc.type, doc.key, { cause: error });
-            if (target === 'global_dedupe') throw globalDedupeIndexError(this.collectionName, error);
-            if (target === 'id') throw duplicateIdError(doc._id);
-            throw error;
-          }
+          if (inTransaction) throw this.transactionDuplicateError(doc, error, error);
           if (target === 'other') throw error;
           if (doc.key !== null) {
             const holder = await this.collection.findOne(keyHolderFilter(doc, doc.key));
@@ -360,6 +365,36 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
       throw new StoreError(`The dedupe key "${String(doc.key)}" of type "${doc.type}" kept changing hands; insert again.`);
     } catch (error) {
       throw this.failure(error, 'insert', inTransaction);
+    }
+  }
+
+  /**
+   * Inserts up to 1,000 jobs (core's chunk) with one unordered `insertMany`, each as `insert`
+   * would (same documents): results in the order of `jobs`, a job whose key an unfinished job
+   * holds — stored, or an earlier job of the call — answered with that job and `created: false`.
+   * Duplicate-key failures are resolved with one lookup of the holders afterwards; inside the
+   * caller's transaction (`options.transaction`, a ClientSession) one lookup comes first instead,
+   * as a duplicate-key error would abort the transaction. Wakes this process's workers once per
+   * type. A taken id or any other failure stores nothing (see `insertBatch`): `JobValidationError`
+   * for a taken id, `TransactionDedupeError` for a key taken concurrently inside a transaction,
+   * `StoreError` otherwise.
+   */
+  async insertMany(jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> {
+    const session = sessionFrom(options);
+    const inTransaction = session?.inTransaction() ?? false;
+    const docs = jobs.map(toDocument);
+    try {
+      return await insertBatch(docs, session, {
+        collection: this.collection,
+        collectionName: this.collectionName,
+        keyRaceRounds: KEY_RACE_ROUNDS,
+        clashIn,
+        transactionDuplicateError: (doc, error, cause) => this.transactionDuplicateError(doc, error, cause),
+        duplicateIdError,
+        wake: (type) => this.waker.notifyLocal(type),
+      });
+    } catch (error) {
+      throw this.failure(error, 'insertMany', inTransaction);
     }
   }
 
@@ -714,10 +749,19 @@ export class MongoJobStore implements JobStore, ScheduleStore, FlowStore {
   /** An existing job that answers this insert (key holder), or the refusal of a taken id. */
   private async findInsertClash(doc: JobDocument, session: ClientSession | undefined): Promise<InsertResult | null> {
     const found = await this.collection.find(insertClashFilter(doc), { limit: 2, ...(session === undefined ? {} : { session }) }).toArray();
-    const holder = found.find((other) => sharesKey(doc, other) && holdsKey(other.status));
-    if (holder !== undefined) return { job: toJob(holder), created: false };
-    if (found.some((other) => other._id === doc._id)) throw duplicateIdError(doc._id);
-    return null;
+    return clashIn(doc, found);
+  }
+
+  /**
+   * A duplicate key met inside the caller's transaction (`error` the server's error for `doc`,
+   * `cause` what the driver threw): MongoDB has aborted the transaction, so it cannot be answered.
+   */
+  private transactionDuplicateError(doc: JobDocument, error: unknown, cause: unknown): unknown {
+    const target = duplicateKeyTarget(error);
+    if (target === 'dedupe' && doc.key !== null) return new TransactionDedupeError(doc.type, doc.key, { cause });
+    if (target === 'global_dedupe') return globalDedupeIndexError(this.collectionName, cause);
+    if (target === 'id') return duplicateIdError(doc._id);
+    return cause;
   }
 }
 

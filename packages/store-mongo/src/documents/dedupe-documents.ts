@@ -40,3 +40,31 @@ export function insertClashFilter(doc: KeyScope & Pick<JobDocument, '_id' | 'key
   if (doc.key === null) return { _id: doc._id };
   return { $or: [{ _id: doc._id }, keyHolderFilter(doc, doc.key)] };
 }
+
+/** `insertClashFilter` for many documents at once: one lookup for a whole batch. */
+export function insertClashesFilter(docs: ReadonlyArray<KeyScope & Pick<JobDocument, '_id' | 'key'>>): Filter<JobDocument> {
+  const holders = docs.flatMap((doc) => (doc.key === null ? [] : [keyHolderFilter(doc, doc.key)]));
+  return { $or: [{ _id: { $in: docs.map((doc) => doc._id) } }, ...holders] };
+}
+
+/** The unfinished jobs holding the keys of `docs` (all keyed), in one lookup. */
+export function keyHoldersFilter(docs: ReadonlyArray<KeyScope & Pick<JobDocument, 'key'>>): Filter<JobDocument> {
+  return { $or: docs.map((doc) => keyHolderFilter(doc, doc.key!)) };
+}
+
+/**
+ * For each document of a batch, the index of the earlier document that holds its key (same type,
+ * key, tenant and owner, in a key-holding status), or -1: that earlier one answers it, as a stored
+ * holder would.
+ */
+export function earlierKeyHolders(docs: ReadonlyArray<KeyScope & Pick<JobDocument, 'key' | 'status'>>): number[] {
+  const holders = new Map<string, number>();
+  return docs.map((doc, index) => {
+    if (doc.key === null) return -1;
+    const scope = JSON.stringify([doc.type, doc.key, doc.tenantId ?? null, doc.ownerId ?? null]);
+    const holder = holders.get(scope);
+    if (holder !== undefined) return holder;
+    if (KEY_HOLDING_STATUSES.includes(doc.status)) holders.set(scope, index);
+    return -1;
+  });
+}

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { JobValidationError, JobtrailError, StoreError } from '@jobtrail/core';
 import {
   MongoBulkWriteError,
@@ -12,6 +13,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   duplicateKeyTarget,
+  failedWritesOf,
   globalDedupeIndexError,
   hasErrorLabel,
   indexErrorMessage,
@@ -59,6 +61,38 @@ describe('duplicate-key errors', () => {
     expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe_scoped'))).toBe('dedupe');
     expect(duplicateKeyTarget(duplicateKey('jobtrail_dedupe'))).toBe('global_dedupe');
     expect(duplicateKeyTarget(duplicateKey('something_else'))).toBe('other');
+  });
+
+  it("of an unordered insertMany are read per document from the driver's WriteErrors (index, code, errmsg; no keyPattern)", () => {
+    // The driver's own WriteError class, not exported from its entry point.
+    const common = createRequire(import.meta.url)(join(dirname(createRequire(import.meta.url).resolve('mongodb')), 'bulk', 'common.js')) as {
+      WriteError: new (err: object) => object;
+    };
+    const writeError = (index: number, code: number, errmsg: string) => new common.WriteError({ index, code, errmsg, errInfo: undefined, op: {} });
+    const result = { insertedCount: 1, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: { 0: 'a' } };
+    const bulk = new MongoBulkWriteError(
+      {
+        message: 'E11000',
+        code: 11000,
+        writeErrors: [
+          writeError(1, 11000, 'E11000 duplicate key error collection: app.jobtrail_jobs index: jobtrail_dedupe_scoped dup key: { type: "a" }'),
+          writeError(2, 11000, 'E11000 duplicate key error collection: app.jobtrail_jobs index: _id_ dup key: { _id: "x" }'),
+          writeError(3, 121, 'Document failed validation'),
+        ],
+      } as never,
+      result as never,
+    );
+    const failed = failedWritesOf(bulk)!;
+    expect(failed.map((write) => write.index)).toEqual([1, 2, 3]);
+    expect(failed.map((write) => isDuplicateKeyError(write.error))).toEqual([true, true, false]);
+    expect(failed.slice(0, 2).map((write) => duplicateKeyTarget(write.error))).toEqual(['dedupe', 'id']);
+    // A server reply that carries keyPattern is read from it.
+    expect(failedWritesOf({ writeErrors: [{ index: 0, code: 11000, errmsg: '', keyPattern: { _id: 1 } }] })![0]!.error.keyPattern).toEqual({ _id: 1 });
+    // A failure that names no document: a command error wrapped by the driver, a network error.
+    expect(failedWritesOf(new MongoBulkWriteError(new MongoServerError({ message: 'WriteConflict', code: 112 }), result as never))).toBeNull();
+    expect(failedWritesOf(new MongoNetworkError('reset'))).toBeNull();
+    expect(failedWritesOf({ writeErrors: [{ code: 11000 }] })).toBeNull();
+    expect(failedWritesOf(null)).toBeNull();
   });
 
   it('from the global dedupe index say to run ensureIndexes, naming nothing of the job clashed with', () => {

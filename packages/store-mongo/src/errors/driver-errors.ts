@@ -48,6 +48,31 @@ export function duplicateKeyTarget(error: unknown): 'id' | 'dedupe' | 'global_de
   return 'other';
 }
 
+/** One failed document of a bulk insert: its index in the batch, and the server's error for it. */
+export interface FailedWrite {
+  index: number;
+  /** Shaped for `isDuplicateKeyError` and `duplicateKeyTarget`: `code`, `keyPattern`, `message`. */
+  error: { code: unknown; keyPattern: unknown; message: unknown };
+}
+
+/**
+ * The failed documents of an unordered `insertMany` (a MongoBulkWriteError: `writeErrors`, each
+ * with the batch `index`, `code` and `errmsg`, and the server's reply under `err` holding
+ * `keyPattern`), or null for any other error (a network failure, a write concern error): then
+ * nothing can be said about which documents were written.
+ */
+export function failedWritesOf(error: unknown): FailedWrite[] | null {
+  const { writeErrors } = shape(error);
+  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return null;
+  const failed: FailedWrite[] = [];
+  for (const writeError of writeErrors) {
+    const entry = (writeError ?? {}) as { index?: unknown; code?: unknown; errmsg?: unknown; keyPattern?: unknown; err?: { keyPattern?: unknown } };
+    if (typeof entry.index !== 'number') return null;
+    failed.push({ index: entry.index, error: { code: entry.code, keyPattern: entry.keyPattern ?? entry.err?.keyPattern, message: entry.errmsg } });
+  }
+  return failed;
+}
+
 /**
  * Whether a driver error carries `label` (`TransientTransactionError`: run the whole transaction
  * again; `UnknownTransactionCommitResult`: commit again). Read through the error's own
