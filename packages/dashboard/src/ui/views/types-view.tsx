@@ -1,5 +1,6 @@
 import { type TypeJson, dashboardApi } from '../api/dashboard-api.js';
 import { EmptyState, ErrorAlert, SkeletonRows, Unavailable } from '../components/notices.js';
+import { Dialog } from '../components/dialog.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { StateBadge } from '../components/status-badge.js';
 import { useDashboard } from '../lib/dashboard-context.js';
@@ -7,6 +8,7 @@ import { formatCount, formatDuration } from '../lib/format.js';
 import { jobsHref } from '../lib/router.js';
 import { usePolled } from '../lib/use-polled.js';
 import { useToggleAction } from '../lib/use-toggle-action.js';
+import { useState } from 'react';
 
 const COUNTED = ['queued', 'running', 'retrying', 'failed'] as const;
 
@@ -18,6 +20,12 @@ export function TypesView() {
   // Type pauses are global: only a caller the server lets pause types (by default an unscoped admin) sees the buttons.
   const showActions = canAct && info.features.typeActions !== false && toggle.blocked === null;
   const list = types.data?.types ?? [];
+  // A type's pause holds every tenant's jobs of it: asked once more before it is sent.
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const pause = (type: string) => {
+    setConfirming(null);
+    void toggle.run(type, () => dashboardApi.pauseType(type));
+  };
 
   return (
     <div className="view" data-testid="types-view">
@@ -82,7 +90,7 @@ export function TypesView() {
                           type="button"
                           className="button button-small"
                           disabled={toggle.pending === item.type}
-                          onClick={() => void toggle.run(item.type, () => (item.paused ? dashboardApi.resumeType(item.type) : dashboardApi.pauseType(item.type)))}
+                          onClick={() => (item.paused ? void toggle.run(item.type, () => dashboardApi.resumeType(item.type)) : setConfirming(item.type))}
                         >
                           {item.paused ? 'Resume' : 'Pause'}
                         </button>
@@ -96,6 +104,22 @@ export function TypesView() {
           {types.data && list.length === 0 ? <EmptyState>No job types yet.</EmptyState> : null}
         </section>
       )}
+      {confirming !== null ? (
+        <Dialog title={`Pause ${confirming}?`} onClose={() => setConfirming(null)}>
+          <p>
+            No worker claims jobs of this type until it is resumed, for every tenant. Jobs can still be enqueued, and those already running
+            finish.
+          </p>
+          <div className="dialog-actions">
+            <button type="button" className="button" onClick={() => setConfirming(null)}>
+              Keep it running
+            </button>
+            <button type="button" className="button button-primary button-danger-fill" onClick={() => pause(confirming)}>
+              Pause type
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
     </div>
   );
 }
