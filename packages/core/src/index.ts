@@ -43,6 +43,7 @@ export {
   InvalidProgressError,
   StoreError,
   BulkActionError,
+  EnqueueManyError,
   ScheduleNotFoundError,
   defineErrorKind,
 } from './errors/jobtrail-error.js';

@@ -335,7 +335,8 @@ describe('mounted under /admin/jobs in node:http', () => {
       await expect.poll(() => dialog.getByTestId('bulk-preview-count').textContent()).toContain('4');
       await dialog.getByRole('button', { name: /^Retry 4 jobs?$/ }).click();
       await expect.poll(async () => (await dialog.getByTestId('bulk-result').textContent()) ?? '').toMatch(/4\D+4/);
-      // The confirm button disabled itself while it worked; Escape still closes the dialog.
+      // The confirm button is gone once the result is in: focus is on Close, and Escape closes.
+      await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Close');
       await page.keyboard.press('Escape');
       await expect.poll(() => dialog.count()).toBe(0);
       for (const id of seeded.failed) expect((await server.tracker.get(id))?.status).toBe('queued');

@@ -176,6 +176,38 @@ export class BulkActionError extends JobtrailError {
   }
 }
 
+/**
+ * `enqueueMany` stopped when the store failed: no chunk is started after the failure, the chunks
+ * already in flight settle first, and then this is thrown. Each chunk (up to `MAX_INSERT_MANY`
+ * items) is stored whole or not at all; `results` holds, in input order, the answer of every item
+ * whose chunk was stored (`undefined` for the others), so the rest can be sent again. Inside the
+ * caller's transaction, what it says was stored is discarded with it if that transaction rolls
+ * back.
+ */
+export class EnqueueManyError extends JobtrailError {
+  static {
+    defineErrorKind(this, '@jobtrail/core:EnqueueManyError');
+  }
+
+  /** How many items the call was given. */
+  readonly total: number;
+  /** How many of them have an answer in `results` (their chunk was stored). */
+  readonly stored: number;
+  /** One entry per item, in order: `{ job, created }` when its chunk was stored, else `undefined`. */
+  readonly results: ReadonlyArray<{ job: unknown; created: boolean } | undefined>;
+  constructor(results: ReadonlyArray<{ job: unknown; created: boolean } | undefined>, stored: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'enqueue_many_interrupted',
+      `enqueueMany stopped after storing ${stored} of ${results.length} items (chunks are stored whole or not at all; error.results says which; send the others again): ${reason}`,
+      { cause },
+    );
+    this.total = results.length;
+    this.stored = stored;
+    this.results = results;
+  }
+}
+
 /** A compare-and-set lost its race: someone else changed the job first. */
 export class JobConflictError extends JobtrailError {
   static {

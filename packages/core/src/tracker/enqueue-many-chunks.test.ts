@@ -167,3 +167,64 @@ describe('enqueueMany chunks', () => {
     expect(jobReads).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('enqueueMany when the store fails part-way', () => {
+  /** A memory store whose `failAt`-th insert (1-based) throws; the others store as usual. */
+  function failingStore(failAt: number) {
+    const store = new MemoryJobStore();
+    const original = store.insertMany.bind(store);
+    let calls = 0;
+    store.insertMany = async (jobs: readonly Job[], options?: InsertOptions): Promise<InsertManyResult> => {
+      const call = ++calls;
+      // A round trip, as a real store's insert takes one.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (call === failAt) throw new Error('the connection was lost');
+      return original(jobs, options);
+    };
+    return { store, calls: () => calls };
+  }
+
+  it('starts no chunk after the failure, lets the one in flight settle, and says which items were stored', async () => {
+    const { store, calls } = failingStore(3);
+    const tracker = createTracker({ store, clock: createFakeClock(T0), recoverIntervalMs: false });
+    const items = Array.from({ length: 20 * MAX_INSERT_MANY }, (_, n) => ({ type: 'many.fail', payload: { n } }));
+    const error = await tracker.enqueueMany(items).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).toMatchObject({ code: 'enqueue_many_interrupted', name: 'EnqueueManyError', total: items.length });
+    const failure = error as { stored: number; results: ReadonlyArray<{ job: Job; created: boolean } | undefined>; cause: Error };
+    expect(failure.cause.message).toBe('the connection was lost');
+    const callsAtReject = calls();
+    // Nothing more is written after the call has failed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls()).toBe(callsAtReject);
+    expect(callsAtReject).toBeLessThanOrEqual(4);
+    const stored = (await store.query({ type: ['many.fail'], limit: 100_000 })).jobs;
+    expect(stored).toHaveLength(failure.stored);
+    // `results` names exactly the stored items, whole chunks of them.
+    const answered = failure.results.flatMap((result, index) => (result === undefined ? [] : [index]));
+    expect(answered).toHaveLength(failure.stored);
+    expect(new Set(stored.map((job) => (job.payload as { n: number }).n))).toEqual(new Set(answered));
+    for (const index of answered) expect(failure.results[index]!.job.id).toBe(stored.find((job) => (job.payload as { n: number }).n === index)!.id);
+    expect(failure.stored % MAX_INSERT_MANY).toBe(0);
+    await tracker.close();
+  });
+
+  it('throws the store’s own error when nothing was stored, and stops in order when keys span chunks', async () => {
+    const first = failingStore(1);
+    const tracker = createTracker({ store: first.store, clock: createFakeClock(T0), recoverIntervalMs: false });
+    await expect(tracker.enqueueMany(Array.from({ length: 1_500 }, () => ({ type: 'many.first' })))).rejects.toThrow('the connection was lost');
+    await tracker.close();
+
+    const keyed = failingStore(2);
+    const keyedTracker = createTracker({ store: keyed.store, clock: createFakeClock(T0), recoverIntervalMs: false });
+    // One key in every chunk: the chunks go one at a time, in order.
+    const items = Array.from({ length: 5 * MAX_INSERT_MANY }, (_, n) => ({ type: 'many.keyed', key: `k-${n % 7}` }));
+    const error = (await keyedTracker.enqueueMany(items).catch((failure: unknown) => failure)) as { code: string; stored: number };
+    expect(error).toMatchObject({ code: 'enqueue_many_interrupted', stored: MAX_INSERT_MANY });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(keyed.calls()).toBe(2);
+    await keyedTracker.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { JobValidationError } from '../errors/jobtrail-error.js';
+import { EnqueueManyError, JobValidationError } from '../errors/jobtrail-error.js';
 import { newJob } from '../model/new-job.js';
 import type { Job } from '../model/job.js';
 import type { InsertManyResult, InsertResult, JobStore, StoreLimits } from '../store/job-store.js';
@@ -75,21 +75,43 @@ export class JobCreation {
         if (result.created) created++;
       }
     };
+    let stored = 0;
+    let failure: { error: unknown } | null = null;
+    const keepStored = (index: number, answer: Array<{ job: Job; created: boolean }>): void => {
+      keep(index, answer);
+      stored += answer.length;
+    };
     if (transaction === undefined && !keysSpanChunks(inputs)) {
       // Independent chunks (no key scope in two of them): a few in flight at once, so a large
-      // batch pays about one commit per CHUNKS_IN_FLIGHT chunks instead of one per chunk.
+      // batch pays about one commit per CHUNKS_IN_FLIGHT chunks instead of one per chunk. After a
+      // failure no lane starts another chunk: the call must not go on writing once it has failed.
       let next = 0;
       const lane = async (): Promise<void> => {
-        while (next < chunkCount) {
+        while (next < chunkCount && failure === null) {
           const index = next++;
-          keep(index, await insertChunk(index, undefined));
+          try {
+            keepStored(index, await insertChunk(index, undefined));
+          } catch (error) {
+            failure ??= { error };
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunkCount) }, lane));
     } else {
       // In order: a later item of a key scope must meet the earlier one (and a transaction's
       // statements run one at a time anyway).
-      for (let index = 0; index < chunkCount; index++) keep(index, await insertChunk(index, transaction));
+      for (let index = 0; index < chunkCount && failure === null; index++) {
+        try {
+          keepStored(index, await insertChunk(index, transaction));
+        } catch (error) {
+          failure = { error };
+        }
+      }
+    }
+    if (failure !== null) {
+      // Nothing stored yet: the store's own error, as a single insert would throw it.
+      if (stored === 0) throw failure.error;
+      throw new EnqueueManyError(Array.from(results), stored, failure.error);
     }
     return { results, created, existing: results.length - created };
   }

@@ -244,7 +244,10 @@ export class Tracker {
    * );
    *
    * @throws {JobValidationError} (`invalid_input`) for a bad item (named by index) or option.
-   * @throws {StoreError} when the store fails.
+   * @throws {StoreError} when the store fails before any chunk was stored.
+   * @throws {EnqueueManyError} (`enqueue_many_interrupted`) when it fails after some chunks were
+   *   stored: no chunk is started after the failure, and `error.results` says which items were
+   *   stored (chunks are stored whole or not at all), so the others can be sent again.
    */
   enqueueMany(jobs: readonly EnqueueManyItem[], options?: EnqueueManyOptions): Promise<EnqueueManyResult> {
     return this.creation.createMany(jobs, options);

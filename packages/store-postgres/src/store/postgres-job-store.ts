@@ -388,6 +388,10 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
    * `insertMany` of new keyless jobs given as columns (see `NewJobBatch`): the batch's arrays are
    * encoded straight into `insertNewStatement`'s parameters, with no job or record per item.
    * One statement, all or nothing; workers woken once per type (NOTIFY at commit).
+   *
+   * Like every store method, it trusts its caller to pass what core checked: core's own batches,
+   * through the tracker or `guardStore` (which checks any other batch in full). The column checks
+   * here are only those the table needs (lengths of indexed text, uuids, integer ranges).
    */
   async insertNewJobs(batch: NewJobBatch, options?: InsertOptions): Promise<InsertManyResult> {
     const settling = this.feed.settling;
@@ -403,7 +407,7 @@ export class PostgresJobStore implements JobStore, ScheduleStore, FlowStore {
       const wake = batchTypesDueAt(batch, batch.createdAt);
       await executor.run(sql, [...columns.params, this.names.channel, quotedArrayLiteral(wake.length, (index) => wake[index])], batch.length);
     } catch (error) {
-      throw mapPgError(error, this.names, 'insertMany');
+      throw mapPgError(error, this.names, 'insertNewJobs');
     }
     const results = new Array<InsertResult>(batch.length);
     for (let index = 0; index < batch.length; index++) results[index] = lazyCreated(storedJob, index);

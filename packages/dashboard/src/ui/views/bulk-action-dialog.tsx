@@ -1,6 +1,6 @@
 import type { BulkActionResponse, JobStatsResponse, JobStatus } from '@jobtrail/core/client';
 import { useJobsClient } from '@jobtrail/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, dashboardApi } from '../api/dashboard-api.js';
 import { Dialog } from '../components/dialog.js';
 import { ErrorAlert } from '../components/notices.js';
@@ -38,6 +38,11 @@ export function BulkActionDialog({
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [pending, setPending] = useState(false);
   const applies = action === 'retry' ? RETRYABLE_STATUSES : CANCELLABLE_STATUSES;
+  // The confirm button is gone once the result is in: focus moves to Close, not to <body>.
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (result) closeButton.current?.focus();
+  }, [result]);
   const verb = VERB[action];
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the dialog previews the filter it was opened with
@@ -94,7 +99,7 @@ export function BulkActionDialog({
         />
       ) : null}
       <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
+        <button type="button" className="button" onClick={onClose} ref={closeButton}>
           {result ? 'Close' : 'Keep them'}
         </button>
         {result ? null : (
