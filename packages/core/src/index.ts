@@ -120,5 +120,5 @@ export type {
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { MemoryJobStoreOptions } from './memory/memory-job-store.js';
 
-export { createJobsHandler, toNodeHandler } from './http/index.js';
-export type { JobsHandler, JobsHandlerOptions, CallerScope, ExposeOptions, ExposeRule, NodeHandler } from './http/index.js';
+export { createJobsHandler, toNodeHandler, readCallerScope } from './http/index.js';
+export type { JobsHandler, JobsHandlerOptions, CallerScope, CallerScopeReading, ExposeOptions, ExposeRule, NodeHandler } from './http/index.js';

@@ -7,6 +7,7 @@ import { createActionGuard } from './action-guard.js';
 import { readBulkFilter } from './bulk-request.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { LARGE_JOB_FIELDS, MAX_FIELD_CAP_BYTES } from '../store/field-reads.js';
+import { readCallerScope } from './caller-scope.js';
 import { HttpError, badRequest, notFound, quote } from './http-error.js';
 import { DEFAULT_MAX_EXPOSED_BYTES, readForExpose, toJobJson } from './job-json.js';
 import type { CallerScope, ExposeOptions, JobsHandler, JobsHandlerOptions } from './jobs-handler-options.js';
@@ -290,22 +291,7 @@ function withoutBody(response: Response): Response {
 }
 
 /**
- * One field of what `authorize` returned, read once. A value that comes from `Object.prototype`
- * counts as absent: a polluted prototype (`Object.prototype.admin = true`, a classic of
- * prototype-pollution bugs) must never widen a scope. Fields of the object's own class (getters
- * of a session class) count as given.
- */
-function scopeField(given: CallerScope, field: keyof CallerScope): unknown {
-  const value: unknown = given[field];
-  if (value === undefined || Object.hasOwn(given, field)) return value;
-  return Object.hasOwn(Object.prototype, field) ? undefined : value;
-}
-
-/**
- * The caller `authorize` returned and the tracker scope it narrows to. Each field is read once, so
- * a getter or Proxy cannot show the guard one value and the query another; a field whose value is
- * `undefined` counts as absent. A scope must narrow (`tenantId` and/or `ownerId`, `null`
- * included) unless it says `admin: true`; `admin` only lifts that rule, given fields still narrow.
+ * The caller `authorize` returned and the tracker scope it narrows to (see `readCallerScope`).
  */
 async function authenticate(
   request: Request,
@@ -313,34 +299,9 @@ async function authenticate(
   authorize: JobsHandlerOptions['authorize'],
 ): Promise<{ caller: CallerScope; scope: JobScope; admin: boolean }> {
   const caller: unknown = await authorize(request, context);
-  if (caller === null || caller === undefined) {
-    throw new HttpError(401, 'unauthorized', 'Sign in to see jobs.');
-  }
-  if (typeof caller !== 'object' || Array.isArray(caller)) {
-    throw new TypeError(`authorize() must return a scope object ({ tenantId?, ownerId?, admin? }) or null; got ${Array.isArray(caller) ? 'an array' : typeof caller}.`);
-  }
-  const given = caller as CallerScope;
-  const scope: JobScope = {};
-  for (const field of ['tenantId', 'ownerId'] as const) {
-    const value = scopeField(given, field);
-    if (value === undefined) continue;
-    if (value !== null && typeof value !== 'string') {
-      throw new TypeError(`authorize() returned ${field} ${typeof value}; use a string, null or leave it out.`);
-    }
-    scope[field] = value;
-  }
-  const admin = scopeField(given, 'admin');
-  if (admin !== undefined && typeof admin !== 'boolean') {
-    throw new TypeError('authorize() returned a non-boolean admin.');
-  }
-  if (scope.tenantId === undefined && scope.ownerId === undefined && admin !== true) {
-    throw new HttpError(
-      403,
-      'forbidden',
-      'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.',
-    );
-  }
-  return { caller: given, scope, admin: admin === true };
+  const reading = readCallerScope(caller);
+  if (!reading.ok) throw new HttpError(reading.status, reading.code, reading.message);
+  return { caller: caller as CallerScope, scope: reading.scope, admin: reading.admin };
 }
 
 const EXPOSE_FIELDS: readonly string[] = [...LARGE_JOB_FIELDS, 'errors'];

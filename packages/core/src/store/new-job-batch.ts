@@ -44,27 +44,14 @@ export const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const made = new WeakSet<object>();
 
 /** The columns of one batch, filled by core as it reads the checked items. */
-export interface NewJobColumns {
-  createdAt: number;
-  ids: string[];
-  types: string[];
-  payloads: unknown[];
-  metadata: Array<Record<string, unknown>> | null;
-  runAt: number[];
-  maxAttempts: number[];
-  priorities: number[];
-  parentIds: Array<string | null> | null;
-  tenantIds: Array<string | null> | null;
-  ownerIds: Array<string | null> | null;
-  groups: Array<string | null> | null;
-}
+export type NewJobColumns = Omit<NewJobBatch, 'length' | 'job'>;
 
 /**
  * A batch of `columns`, which core filled from checked input (every value one `guardStore`
  * would accept in a job), and hands over with no other reference to them kept.
  */
 export function newJobBatch(columns: NewJobColumns): NewJobBatch {
-  const batch = new CoreJobBatch(columns);
+  const batch: NewJobBatch = { ...columns, length: columns.ids.length, job: (index) => batchJob(batch, index) };
   made.add(batch);
   return batch;
 }
@@ -78,55 +65,23 @@ export function isCoreBatch(value: unknown): value is NewJobBatch {
   return typeof value === 'object' && value !== null && made.has(value);
 }
 
-class CoreJobBatch implements NewJobBatch {
-  readonly length: number;
-  readonly createdAt: number;
-  readonly ids: readonly string[];
-  readonly types: readonly string[];
-  readonly payloads: readonly unknown[];
-  readonly metadata: ReadonlyArray<Record<string, unknown>> | null;
-  readonly runAt: readonly number[];
-  readonly maxAttempts: readonly number[];
-  readonly priorities: readonly number[];
-  readonly parentIds: ReadonlyArray<string | null> | null;
-  readonly tenantIds: ReadonlyArray<string | null> | null;
-  readonly ownerIds: ReadonlyArray<string | null> | null;
-  readonly groups: ReadonlyArray<string | null> | null;
-
-  constructor(columns: NewJobColumns) {
-    this.length = columns.ids.length;
-    this.createdAt = columns.createdAt;
-    this.ids = columns.ids;
-    this.types = columns.types;
-    this.payloads = columns.payloads;
-    this.metadata = columns.metadata;
-    this.runAt = columns.runAt;
-    this.maxAttempts = columns.maxAttempts;
-    this.priorities = columns.priorities;
-    this.parentIds = columns.parentIds;
-    this.tenantIds = columns.tenantIds;
-    this.ownerIds = columns.ownerIds;
-    this.groups = columns.groups;
-  }
-
-  job(index: number): Job {
-    const at = new Date(this.createdAt);
-    const metadata = this.metadata?.[index];
-    return newJob({
-      id: this.ids[index]!,
-      type: this.types[index]!,
-      key: null,
-      parentId: this.parentIds?.[index] ?? null,
-      tenantId: this.tenantIds?.[index] ?? null,
-      ownerId: this.ownerIds?.[index] ?? null,
-      group: this.groups?.[index] ?? null,
-      status: 'queued',
-      maxAttempts: this.maxAttempts[index]!,
-      priority: this.priorities[index]!,
-      runAt: new Date(this.runAt[index]!),
-      payload: this.payloads[index] ?? null,
-      metadata: metadata === undefined || metadata === NO_METADATA ? {} : metadata,
-      createdAt: at,
-    });
-  }
+/** Job `index` of `batch`, as `insertMany` would take it: a fresh record each call. */
+function batchJob(batch: NewJobBatch, index: number): Job {
+  const metadata = batch.metadata?.[index];
+  return newJob({
+    id: batch.ids[index]!,
+    type: batch.types[index]!,
+    key: null,
+    parentId: batch.parentIds?.[index] ?? null,
+    tenantId: batch.tenantIds?.[index] ?? null,
+    ownerId: batch.ownerIds?.[index] ?? null,
+    group: batch.groups?.[index] ?? null,
+    status: 'queued',
+    maxAttempts: batch.maxAttempts[index]!,
+    priority: batch.priorities[index]!,
+    runAt: new Date(batch.runAt[index]!),
+    payload: batch.payloads[index] ?? null,
+    metadata: metadata === undefined || metadata === NO_METADATA ? {} : metadata,
+    createdAt: new Date(batch.createdAt),
+  });
 }

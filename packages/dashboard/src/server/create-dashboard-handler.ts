@@ -1,6 +1,5 @@
-import { createJobsHandler, JobValidationError } from '@jobtrail/core';
+import { createJobsHandler, JobValidationError, readCallerScope, type CallerScopeReading } from '@jobtrail/core';
 import { checkBasePath } from './base-path.js';
-import { readCallerScope } from './caller-scope.js';
 import type { DashboardHandler, DashboardInfoJson, DashboardOptions } from './dashboard-options.js';
 import { contentSecurityPolicy, pageSecurityHeaders } from './page-headers.js';
 import { assetResponse, textResponse } from './static-responses.js';
@@ -63,8 +62,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   };
 
   const onError = options.onError ?? ((error: unknown) => console.error('[jobtrail dashboard]', error));
-  /** `authorize` read with the jobs API's rules; its throw or a malformed answer is logged, never leaked. */
-  const callerScope = async (request: Request, context: unknown): Promise<ReturnType<typeof readCallerScope> | 'failed'> => {
+  /** `authorize` read with the jobs API's own rules; its throw or a malformed answer is logged, never leaked. */
+  const callerScope = async (request: Request, context: unknown): Promise<CallerScopeReading | 'failed'> => {
     try {
       return readCallerScope(await options.authorize(request, context));
     } catch (error) {
@@ -84,10 +83,10 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     if (rest === 'api/dashboard') {
       if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: 'GET, HEAD, OPTIONS' } });
       if (!READ_METHODS.has(request.method)) return jsonError(405, 'method_not_allowed', 'Use GET.', { allow: 'GET, HEAD, OPTIONS' });
-      const scope = await callerScope(request, context);
-      if (scope === 'failed') return jsonError(500, 'internal_error', 'The dashboard failed; the server log has the details.');
-      if (scope === 'unauthorized') return jsonError(401, 'unauthorized', 'Sign in to see jobs.');
-      if (scope === 'forbidden') return jsonError(403, 'forbidden', FORBIDDEN_MESSAGE);
+      const reading = await callerScope(request, context);
+      if (reading === 'failed') return jsonError(500, 'internal_error', 'The dashboard failed; the server log has the details.');
+      if (!reading.ok) return jsonError(reading.status, reading.code, reading.message);
+      const scope = { ...reading.scope, admin: reading.admin };
       const info: DashboardInfoJson = { title, readOnly, scope, features: features(scope) };
       return new Response(JSON.stringify(info), {
         status: 200,
@@ -105,10 +104,9 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...headers, allow: 'GET, HEAD, OPTIONS' } });
       if (!READ_METHODS.has(request.method)) return methodNotAllowed(headers);
       // The same answer to the same caller as the API would give: no page for whom it refuses.
-      const scope = await callerScope(request, context);
-      if (scope === 'failed') return textResponse(500, 'The dashboard failed; the server log has the details.', headers);
-      if (scope === 'unauthorized') return textResponse(401, 'Sign in to see jobs.', headers);
-      if (scope === 'forbidden') return textResponse(403, FORBIDDEN_MESSAGE, headers);
+      const reading = await callerScope(request, context);
+      if (reading === 'failed') return textResponse(500, 'The dashboard failed; the server log has the details.', headers);
+      if (!reading.ok) return textResponse(reading.status, reading.message, headers);
       page ??= titledPage(title, `${basePath}/`);
       return assetResponse(request, await page, headers);
     }
@@ -121,9 +119,6 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     return assetResponse(request, asset, headers);
   };
 }
-
-const FORBIDDEN_MESSAGE =
-  'This caller has no tenant or owner scope. authorize() must return { tenantId } and/or { ownerId }, or { admin: true } to see every job.';
 
 function methodNotAllowed(headers: Record<string, string>): Response {
   return textResponse(405, 'Use GET.', { ...headers, allow: 'GET, HEAD, OPTIONS' });
